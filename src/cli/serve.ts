@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from './command';
+import { parseCommandArgs } from './parse';
+import { formatIssues, loadConfig } from '../config/load';
+import { createLogger, flushLogger } from '../ops/logger';
+import { openAuditLog } from '../ops/audit';
+import { startNode } from '../main';
+import { VERSION } from '../version';
+
+export const serveCommand: Command = {
+  words: ['serve'],
+  summary: 'run the node (DICOM listener, processing, result delivery)',
+  help: `Usage: cd8-node serve [--config FILE]
+
+Runs the node until SIGINT or SIGTERM. Without --config (and without
+$CD8_CONFIG) it runs on the embedded defaults: AE title CD8NODE, port 11112,
+any calling AE title accepted (a warning says so), data in ./data.
+CD8_* environment variables override single values (see the README).
+
+Options:
+  --config FILE   YAML or JSON configuration (default: $CD8_CONFIG, else none)`,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } }, { min: 0, max: 0 });
+    if (values.help) {
+      io.out(serveCommand.help);
+      return 0;
+    }
+    const file = values.config ?? io.env.CD8_CONFIG ?? null;
+    const loaded = loadConfig(file, io.env);
+    if (!loaded.config) {
+      io.err(formatIssues(loaded.issues));
+      io.err(`cd8-node: not started: the configuration has errors (run "cd8-node config check ${file ?? ''}" after fixing them).`);
+      return 1;
+    }
+    const config = loaded.config;
+    const logger = createLogger(config.log);
+    for (const w of loaded.issues) logger.warn(`configuration: ${w.path}: ${w.message}`);
+    const dataDir = resolve(config.storage.dataDir);
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (e) {
+      logger.error(`cannot create the data directory ${dataDir}: ${(e as Error).message}. Set storage.dataDir (or CD8_DATA_DIR) to a writable directory.`);
+      await flushLogger(logger);
+      return 1;
+    }
+    const audit = openAuditLog(join(dataDir, config.log.auditFile));
+    logger.info(`cd8-node ${VERSION} starting`, {
+      configFile: loaded.sources.file ?? '(embedded defaults)',
+      envOverrides: loaded.sources.env,
+      config,
+    });
+    audit.record({ event: 'node.started', calledAeTitle: config.dicom.aeTitle });
+
+    let node;
+    try {
+      node = await startNode(config, { logger, audit });
+    } catch (e) {
+      logger.error(`cd8-node could not start: ${(e as Error).message}`);
+      audit.close();
+      await flushLogger(logger);
+      return 1;
+    }
+
+    // Keep the process alive until a signal, whatever the node has open (it may have no socket at all).
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+      const onSignal = (sig: NodeJS.Signals) => {
+        // A second signal while stopping means "now": leave at once.
+        process.once(sig, () => process.exit(130));
+        resolveSignal(sig);
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    });
+    clearInterval(keepAlive);
+    logger.info(`${signal} received: stopping`);
+    await node.stop();
+    audit.record({ event: 'node.stopped', reason: signal });
+    audit.close();
+    logger.info('cd8-node stopped');
+    await flushLogger(logger);
+    return 0;
+  },
+};

@@ -1,0 +1,66 @@
+/** Rules that span several keys: duplicates, loops, contradictions. */
+import { Config } from './schema';
+import { ConfigIssue } from './schemaKit';
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0']);
+
+function duplicates<T>(items: T[], key: (item: T) => string): Array<[first: number, again: number]> {
+  const seen = new Map<string, number>();
+  const out: Array<[number, number]> = [];
+  items.forEach((item, i) => {
+    const k = key(item);
+    const first = seen.get(k);
+    if (first === undefined) seen.set(k, i);
+    else out.push([first, i]);
+  });
+  return out;
+}
+
+export function crossFieldIssues(c: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const error = (path: string, message: string) => issues.push({ path, message, severity: 'error' });
+  const warn = (path: string, message: string) => issues.push({ path, message, severity: 'warning' });
+
+  const callers = c.dicom.allowedCallers;
+  for (const [first, again] of duplicates(callers, (x) => x.trim().toUpperCase())) {
+    error(`dicom.allowedCallers[${again}]`, `duplicate AE title "${callers[again]}" (already at dicom.allowedCallers[${first}]); remove one.`);
+  }
+  if (callers.includes('*')) {
+    if (callers.length > 1) warn('dicom.allowedCallers', '"*" accepts any caller, so the other entries have no effect.');
+    else warn('dicom.allowedCallers', 'any calling AE title is accepted ("*"); list your PACS AE titles to restrict who can send.');
+  }
+
+  const dicom = c.destinations.dicom;
+  for (const [first, again] of duplicates(dicom, (d) => d.aeTitle.trim().toUpperCase())) {
+    error(
+      `destinations.dicom[${again}].aeTitle`,
+      `duplicate AE title "${dicom[again].aeTitle}" (already used by destinations.dicom[${first}] "${dicom[first].name}"); each destination needs its own AE title.`,
+    );
+  }
+  const names = [...dicom.map((d) => d.name), ...c.destinations.hl7.map((d) => d.name)];
+  for (const [first, again] of duplicates(names, (n) => n)) {
+    error('destinations', `destination name "${names[again]}" is used twice (entries ${first} and ${again}); names must be unique.`);
+  }
+  dicom.forEach((d, i) => {
+    if (d.aeTitle.trim().toUpperCase() === c.dicom.aeTitle.trim().toUpperCase()) {
+      const loop = d.port === c.dicom.port && LOCAL_HOSTS.has(d.host);
+      (loop ? error : warn)(
+        `destinations.dicom[${i}].aeTitle`,
+        loop
+          ? `"${d.aeTitle}" at ${d.host}:${d.port} is this node itself; results would loop back. Point it at your PACS.`
+          : `"${d.aeTitle}" is also our own AE title (dicom.aeTitle); PACS logs will be ambiguous.`,
+      );
+    }
+  });
+  for (const [first, again] of duplicates(c.destinations.hl7, (d) => `${d.host}:${d.port}`)) {
+    error(`destinations.hl7[${again}]`, `the same MLLP endpoint ${c.destinations.hl7[again].host}:${c.destinations.hl7[again].port} is listed twice (also destinations.hl7[${first}]).`);
+  }
+
+  if (c.http.port !== 0 && c.http.port === c.dicom.port) {
+    error('http.port', `${c.http.port} is also dicom.port; give the HTTP endpoint its own port (or 0 to disable it).`);
+  }
+  if (c.delivery.maxBackoffS < c.delivery.initialBackoffS) {
+    error('delivery.maxBackoffS', `${c.delivery.maxBackoffS} s is shorter than delivery.initialBackoffS (${c.delivery.initialBackoffS} s); raise it.`);
+  }
+  return issues;
+}

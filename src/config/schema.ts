@@ -1,0 +1,221 @@
+/**
+ * The node's configuration: every key, its type, default and meaning.
+ * `config/default.yaml` shows the same defaults with comments; `cd8-node config check`
+ * validates against this schema; the README's reference table is generated from it
+ * (`npm run config-doc`).
+ */
+import { Infer, s } from './schemaKit';
+import { aeTitleProblem, callerSpecProblem } from './aeTitle';
+import { cronProblem, regexProblem } from './checks';
+
+const aeTitle = (doc: string, def: string, required = false) =>
+  s.string({ doc, default: def, required, check: aeTitleProblem });
+
+const port = (doc: string, def: number, required = false) => s.int({ doc, default: def, required, min: 1, max: 65535 });
+
+const tls = s.object(
+  {
+    enabled: s.bool({ doc: 'Use DICOM/HL7 over TLS to this peer.', default: false }),
+    caFile: s.nullableString({ doc: 'PEM file with the CA that signed the peer certificate.', default: null }),
+    certFile: s.nullableString({ doc: 'PEM client certificate, when the peer asks for one.', default: null }),
+    keyFile: s.nullableString({ doc: 'PEM private key of certFile.', default: null }),
+    rejectUnauthorized: s.bool({ doc: 'Refuse peers whose certificate does not verify.', default: true }),
+  },
+  'TLS settings of one destination.',
+);
+
+const dicomDestination = s.object(
+  {
+    name: s.string({ doc: 'Short name shown in logs and status.', default: 'pacs', required: true, nonEmpty: true }),
+    aeTitle: aeTitle('Called AE title of the destination.', 'PACS', true),
+    host: s.string({ doc: 'Host name or IP address.', default: '127.0.0.1', required: true, nonEmpty: true }),
+    port: port('TCP port of the destination.', 104, true),
+    callingAeTitle: s.nullableString({
+      doc: 'Calling AE title we present to it (default: dicom.aeTitle).',
+      default: null,
+      check: (v) => (v === null ? undefined : aeTitleProblem(v)),
+    }),
+    tls,
+  },
+  'One DICOM destination for the SR (and the optional PDF/SC summary).',
+);
+
+const hl7Destination = s.object(
+  {
+    name: s.string({ doc: 'Short name shown in logs and status.', default: 'ris', required: true, nonEmpty: true }),
+    host: s.string({ doc: 'Host name or IP address of the MLLP listener.', default: '127.0.0.1', required: true, nonEmpty: true }),
+    port: port('TCP port of the MLLP listener.', 2575, true),
+    receivingApplication: s.string({ doc: 'MSH-5 Receiving Application.', default: 'RIS' }),
+    receivingFacility: s.string({ doc: 'MSH-6 Receiving Facility.', default: '' }),
+    tls,
+  },
+  'One HL7 v2 MLLP destination for the ORU^R01.',
+);
+
+const gateAction = (doc: string, def: 'block' | 'flag' | 'off') => s.enum(['block', 'flag', 'off'] as const, { doc, default: def });
+
+export const configSchema = s.object(
+  {
+    dicom: s.object(
+      {
+        aeTitle: aeTitle('Our AE title; a calling peer must use it as the called AE title.', 'CD8NODE'),
+        port: s.int({ doc: 'TCP port of the DICOM listener (C-ECHO, C-STORE); 0 = any free port (tests), logged at start.', default: 11112, min: 0, max: 65535 }),
+        bind: s.string({ doc: 'Address to listen on (0.0.0.0 = every interface, 127.0.0.1 = this machine only).', default: '0.0.0.0', nonEmpty: true }),
+        allowedCallers: s.list(s.string({ doc: '', default: '*', check: callerSpecProblem }), {
+          doc: 'Calling AE titles allowed to connect: "AET" or "AET@host"; "*" accepts anyone (a warning is logged at start).',
+          default: ['*'],
+          check: (list) => (list.length === 0 ? 'is empty, so no peer could ever connect; list the PACS AE titles, or "*" for any.' : undefined),
+        }),
+        maxAssociations: s.int({ doc: 'Simultaneous associations; more are rejected as "local limit exceeded".', default: 10, min: 1, max: 1000 }),
+        artimTimeoutS: s.int({ doc: 'Time a new connection gets to send its association request.', default: 30, min: 1, max: 3600, unit: 's' }),
+        idleTimeoutS: s.int({ doc: 'An association silent for this long is aborted.', default: 60, min: 1, max: 86400, unit: 's' }),
+      },
+      'The DICOM listener.',
+    ),
+    storage: s.object(
+      {
+        dataDir: s.string({ doc: 'Directory for the spool, the SQLite index and the audit log (relative paths are taken from the working directory).', default: './data', nonEmpty: true }),
+        fsync: s.bool({ doc: 'fsync each received instance before answering Success. Turn off only for benchmarks.', default: true }),
+        minFreeDiskMb: s.int({ doc: 'Below this free space the node refuses new instances (out of resources) and /readyz fails.', default: 1024, min: 0, unit: 'MB' }),
+      },
+      'Where received instances and results are kept.',
+    ),
+    study: s.object(
+      {
+        stableAgeS: s.int({ doc: 'A study with no new instance for this long is complete (unless its RTSTRUCT proved completeness earlier).', default: 30, min: 1, max: 86400, unit: 's' }),
+      },
+      'Study assembly.',
+    ),
+    imaging: s.object(
+      {
+        sliceSpacingToleranceMm: s.number({ doc: 'Largest deviation of a slice gap from the median gap before the series is called non-uniform.', default: 0.05, min: 0, max: 10, unit: 'mm' }),
+        marginMm: s.number({ doc: 'Margin around the lesions kept when loading slices (must cover ring and resampling).', default: 20, min: 0, max: 200, unit: 'mm' }),
+      },
+      'CT volume and mask construction.',
+    ),
+    lesions: s.object(
+      {
+        includeTypes: s.list(s.string({ doc: '', default: 'GTV', nonEmpty: true }), {
+          doc: 'RT ROI Interpreted Types that are lesions.',
+          default: ['GTV'],
+        }),
+        excludeTypes: s.list(s.string({ doc: '', default: 'EXTERNAL', nonEmpty: true }), {
+          doc: 'RT ROI Interpreted Types never scored (organ ROIs still serve to find the site).',
+          default: ['EXTERNAL', 'ORGAN', 'AVOIDANCE', 'CONTROL', 'BOLUS', 'SUPPORT', 'PTV', 'CTV'],
+        }),
+        includeNames: s.list(s.string({ doc: '', default: '^gtv', check: regexProblem }), {
+          doc: 'Case-insensitive regular expressions: an ROI whose name matches is a lesion even without an interpreted type.',
+          default: ['^gtv', 'tumou?r', 'lesion', '^met', 'metast'],
+        }),
+        excludeNames: s.list(s.string({ doc: '', default: 'body', check: regexProblem }), {
+          doc: 'Case-insensitive regular expressions: an ROI whose name matches is never a lesion.',
+          default: [],
+        }),
+        defaultSite: s.enum(['liver', 'lung', 'lymph_node', 'head_and_neck', 'other', 'unknown'] as const, {
+          doc: 'Site given to a lesion when neither an organ ROI nor its name tells.',
+          default: 'unknown',
+        }),
+      },
+      'Which RTSTRUCT ROIs are lesions, and their site.',
+    ),
+    score: s.object(
+      {
+        signature: s.string({ doc: 'Signature file evaluated per lesion (a relative path is looked up in the working directory, then in the install directory).', default: 'config/signatures/cd8-sun2018.json', nonEmpty: true }),
+        defaultKvp: s.number({ doc: 'kVp assumed when (0018,0060) KVP is missing (the lesion is flagged).', default: 120, min: 40, max: 200, unit: 'kV' }),
+        gates: s.object(
+          {
+            minVolumeMl: s.number({ doc: 'Lesions smaller than this are gated.', default: 1, min: 0, unit: 'ml' }),
+            smallLesion: gateAction('Action for a lesion below minVolumeMl.', 'flag'),
+            maxSliceThicknessMm: s.number({ doc: 'Series with thicker slices are gated.', default: 5, min: 0, unit: 'mm' }),
+            thickSlices: gateAction('Action for slices thicker than maxSliceThicknessMm.', 'block'),
+            ringOutsideImage: gateAction('Action when the peritumoral ring leaves the image or the body.', 'flag'),
+            notCt: gateAction('Action when the modality is not CT.', 'block'),
+            missingKvp: gateAction('Action when KVP is missing.', 'flag'),
+            unknownSite: gateAction('Action when the lesion site is unknown.', 'flag'),
+          },
+          'Quality gates: "block" withholds the score with the reason, "flag" reports it beside the score, "off" ignores it.',
+        ),
+      },
+      'CD8 score evaluation.',
+    ),
+    destinations: s.object(
+      {
+        dicom: s.list(dicomDestination, { doc: 'DICOM destinations for results (C-STORE SCU).', default: [] }),
+        hl7: s.list(hl7Destination, { doc: 'HL7 v2 MLLP destinations for the ORU^R01.', default: [] }),
+      },
+      'Where results are sent. With none, results stay in the data directory and in `cd8-node status`.',
+    ),
+    report: s.object(
+      {
+        seriesNumber: s.int({ doc: 'Series Number of the SR series we create.', default: 9901, min: 1, max: 2147483647 }),
+        seriesDescription: s.string({ doc: 'Series Description of the SR series.', default: 'CD8 radiomics', nonEmpty: true }),
+        summary: s.enum(['none', 'pdf', 'secondary-capture'] as const, {
+          doc: 'Also send a summary object for viewers that do not render SR.',
+          default: 'none',
+        }),
+        institutionName: s.string({ doc: 'Institution Name written in the SR (empty = copy from the CT).', default: '' }),
+      },
+      'The DICOM Structured Report.',
+    ),
+    hl7: s.object(
+      {
+        sendingApplication: s.string({ doc: 'MSH-3 Sending Application.', default: 'CD8NODE', nonEmpty: true }),
+        sendingFacility: s.string({ doc: 'MSH-4 Sending Facility.', default: '' }),
+        patientIdAuthority: s.string({ doc: 'PID-3 assigning authority when the DICOM has no Issuer of Patient ID.', default: '' }),
+        ackTimeoutS: s.int({ doc: 'Time to wait for the ACK before a retry.', default: 30, min: 1, max: 600, unit: 's' }),
+      },
+      'The HL7 v2 ORU^R01.',
+    ),
+    delivery: s.object(
+      {
+        maxAttempts: s.int({ doc: 'Sends of one message before it is marked failed (0 = retry forever).', default: 20, min: 0 }),
+        initialBackoffS: s.int({ doc: 'Wait after the first failure; doubles each time.', default: 10, min: 1, unit: 's' }),
+        maxBackoffS: s.int({ doc: 'Longest wait between two tries.', default: 1800, min: 1, unit: 's' }),
+      },
+      'The outbox sender.',
+    ),
+    jobs: s.object(
+      {
+        concurrency: s.int({ doc: 'Studies processed at once.', default: 1, min: 1, max: 16 }),
+        maxAttempts: s.int({ doc: 'Tries of a job that failed for a transient reason.', default: 3, min: 1, max: 100 }),
+      },
+      'The processing queue.',
+    ),
+    schedules: s.object(
+      {
+        outboxRetry: s.string({ doc: 'Cron: retry sweep of the outbox.', default: '* * * * *', check: cronProblem }),
+        retention: s.string({ doc: 'Cron: delete spooled images older than retention.spoolDays.', default: '30 3 * * *', check: cronProblem }),
+        stuckStudySweep: s.string({ doc: 'Cron: queue studies that are ready but were never processed.', default: '*/5 * * * *', check: cronProblem }),
+        dailySummary: s.string({ doc: 'Cron: one summary line in the log.', default: '0 7 * * *', check: cronProblem }),
+      },
+      'Schedules, in node-cron syntax (minute hour day month weekday).',
+    ),
+    retention: s.object(
+      {
+        spoolDays: s.int({ doc: 'Days to keep the images of a study after it was processed (0 = keep forever); the index and results are kept.', default: 30, min: 0, unit: 'days' }),
+      },
+      'Housekeeping.',
+    ),
+    http: s.object(
+      {
+        port: s.int({ doc: 'Port of /healthz, /readyz and /metrics (0 = disabled).', default: 8112, min: 0, max: 65535 }),
+        bind: s.string({ doc: 'Address of the HTTP endpoint.', default: '127.0.0.1', nonEmpty: true }),
+      },
+      'Health and metrics endpoint.',
+    ),
+    log: s.object(
+      {
+        level: s.enum(['error', 'warn', 'info', 'debug'] as const, { doc: 'Log level.', default: 'info' }),
+        format: s.enum(['auto', 'pretty', 'json'] as const, { doc: 'auto = readable on a terminal, JSON lines otherwise.', default: 'auto' }),
+        auditFile: s.string({ doc: 'Append-only audit log (relative to storage.dataDir).', default: 'audit.log', nonEmpty: true }),
+      },
+      'Logging.',
+    ),
+  },
+  'cd8-node configuration',
+);
+
+export type Config = Infer<typeof configSchema>;
+export type DicomDestination = Config['destinations']['dicom'][number];
+export type Hl7Destination = Config['destinations']['hl7'][number];
+export type GateAction = Config['score']['gates']['smallLesion'];

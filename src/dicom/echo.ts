@@ -1,0 +1,50 @@
+/** C-ECHO SCU: "can we talk to this AE?" */
+import { Client, constants, requests, responses } from 'dcmjs-dimse';
+import { describeAbort, describeNetworkError, describeReject, RejectInfo } from './associationErrors';
+import { quietDicomLibraries } from './quietLibraries';
+import { destroyClientSocket, setClientNoDelay } from './clientSocket';
+
+export interface EchoTarget {
+  host: string;
+  port: number;
+  calledAeTitle: string;
+  callingAeTitle: string;
+  timeoutMs: number;
+}
+
+export type EchoOutcome = { ok: true; elapsedMs: number } | { ok: false; elapsedMs: number; message: string };
+
+export function cEcho(target: EchoTarget): Promise<EchoOutcome> {
+  quietDicomLibraries();
+  const started = Date.now();
+  const { host, port, calledAeTitle, callingAeTitle, timeoutMs } = target;
+  return new Promise((resolve) => {
+    let settled = false;
+    const client = new Client();
+    const finish = (outcome: { ok: true } | { ok: false; message: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ...outcome, elapsedMs: Date.now() - started } as EchoOutcome);
+    };
+    const timer = setTimeout(() => {
+      destroyClientSocket(client);
+      finish({ ok: false, message: `no answer from ${calledAeTitle}@${host}:${port} within ${timeoutMs / 1000} s. Check the address, firewall, and that the peer is running.` });
+    }, timeoutMs);
+
+    const request = new requests.CEchoRequest();
+    request.on('response', (response: InstanceType<typeof responses.CEchoResponse>) => {
+      if (response.getStatus() === constants.Status.Success) finish({ ok: true });
+      else finish({ ok: false, message: `the peer answered C-ECHO with status 0x${response.getStatus().toString(16).padStart(4, '0')}.` });
+    });
+    client.addRequest(request);
+    client.on('connected', () => setClientNoDelay(client));
+    client.on('associationRejected', (r: RejectInfo) => finish({ ok: false, message: describeReject(r, calledAeTitle, callingAeTitle) }));
+    client.on('networkError', (e: Error) => finish({ ok: false, message: describeNetworkError(e, host, port) }));
+    client.on('abort', (a: { source: number; reason: number } | undefined) =>
+      finish({ ok: false, message: describeAbort(a?.source ?? -1, a?.reason ?? -1) }),
+    );
+    client.on('closed', () => finish({ ok: false, message: `${host}:${port} closed the connection before answering the C-ECHO.` }));
+    client.send(host, port, callingAeTitle, calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs });
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * dcmjs-dimse logs every PDU at INFO and dcmjs warns per element ("validation.dcmjs").
+ * Our own logger says what matters; keep theirs to errors, once per process.
+ */
+import { log as dimseLog } from 'dcmjs-dimse';
+import * as dcmjs from 'dcmjs';
+
+let done = false;
+
+export function quietDicomLibraries(): void {
+  if (done) return;
+  done = true;
+  // Their errors come back to us as events and are logged there, with context.
+  dimseLog.setLevel('silent');
+  const dlog = (dcmjs as unknown as { log: { setLevel(l: string): void; getLogger(n: string): { setLevel(l: string): void } } }).log;
+  dlog.setLevel('error');
+  dlog.getLogger('validation.dcmjs').setLevel('error');
+}

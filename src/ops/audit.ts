@@ -1,0 +1,78 @@
+/**
+ * The audit trail: one JSON line per security-relevant event (who connected, what was received,
+ * sent or rejected), appended to a file that is only ever appended to. Events carry identifiers
+ * and outcomes only: the type below has no field that could hold pixel data or patient names.
+ */
+import { appendFileSync, mkdirSync, openSync, closeSync, fsyncSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type AuditEventName =
+  | 'node.started'
+  | 'node.stopped'
+  | 'association.accepted'
+  | 'association.rejected'
+  | 'association.released'
+  | 'association.aborted'
+  | 'context.refused'
+  | 'echo.received'
+  | 'instance.stored'
+  | 'instance.duplicate'
+  | 'instance.replaced'
+  | 'instance.rejected'
+  | 'study.ready'
+  | 'study.processed'
+  | 'study.failed'
+  | 'result.queued'
+  | 'result.sent'
+  | 'result.failed'
+  | 'retention.deleted';
+
+export interface AuditEvent {
+  event: AuditEventName;
+  /** Remote address:port of the peer, where there is one. */
+  peer?: string;
+  callingAeTitle?: string;
+  calledAeTitle?: string;
+  sopClassUid?: string;
+  sopInstanceUid?: string;
+  studyInstanceUid?: string;
+  transferSyntaxUid?: string;
+  destination?: string;
+  status?: string;
+  reason?: string;
+  count?: number;
+  bytes?: number;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): void;
+  close(): void;
+}
+
+/**
+ * Appends synchronously: an audit line must not be lost in a buffer when the process is killed,
+ * and events are few (per association and per instance), so the cost is small.
+ */
+export function openAuditLog(path: string): AuditLog {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a', 0o640);
+  return {
+    record(event: AuditEvent): void {
+      const line = JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n';
+      appendFileSync(fd, line);
+    },
+    close(): void {
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/** An audit log that keeps events in memory (for offline CLI runs and tests of callers). */
+export function memoryAuditLog(): AuditLog & { events: AuditEvent[] } {
+  const events: AuditEvent[] = [];
+  return { events, record: (e) => events.push({ ...e }), close: () => undefined };
+}

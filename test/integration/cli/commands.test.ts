@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, ROOT, runCli, startDaemon, waitFor } from '../../support/process';
+
+describe('cd8-node command line', () => {
+  it('lists its commands, and each has --help', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    const commands = [...top.stdout.matchAll(/^ {2}(\S+(?: \S+)?)\s{2,}/gm)].map((m) => m[1]);
+    expect(commands).toEqual(expect.arrayContaining(['serve', 'config check', 'echo']));
+    for (const c of commands) {
+      const r = await runCli([...c.split(' '), '--help']);
+      expect({ c, code: r.code }).toEqual({ c, code: 0 });
+      expect(r.stdout).toMatch(new RegExp(`^Usage: cd8-node ${c}`));
+    }
+  });
+
+  it('refuses an unknown command with the list of commands', async () => {
+    const r = await runCli(['serv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "serv"/);
+  });
+
+  describe('config check', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cd8-config-'));
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+
+    it('accepts config/default.yaml (exit 0)', async () => {
+      const r = await runCli(['config', 'check', join(ROOT, 'config', 'default.yaml')]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/default\.yaml: valid, 1 warning\./);
+    });
+
+    it.each([
+      ['misspelled key', 'dicom:\n  aeTitel: CD8NODE\n', /:2: dicom\.aeTitel: unknown key "aeTitel"\. Did you mean "aeTitle"\?/],
+      ['port out of range', 'dicom:\n  port: 99999\n', /:2: dicom\.port: 99999 is out of range \(0–65535\)\./],
+      [
+        'duplicate AE title',
+        'destinations:\n  dicom:\n    - { name: a, aeTitle: PACS, host: h1, port: 104 }\n    - { name: b, aeTitle: PACS, host: h2, port: 104 }\n',
+        /:4: destinations\.dicom\[1\]\.aeTitle: duplicate AE title "PACS"/,
+      ],
+    ])('rejects a %s with its own message (exit 1)', async (_what, text, message) => {
+      const r = await runCli(['config', 'check', file(`${_what.replace(/ /g, '-')}.yaml`, text), '--no-env']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/1 error, \d warnings?\. Fix the errors above/);
+    });
+  });
+
+  describe('serve', () => {
+    it('starts on the embedded defaults, logs its effective config as JSON lines, and stops cleanly on SIGTERM', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cd8-data-'));
+      const node = startDaemon(process.execPath, [CLI, 'serve'], {
+        cwd: ROOT,
+        env: { ...process.env, CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0' },
+      });
+      await waitFor('the start-up log', () => /node ready/.test(node.output()) || undefined);
+      const code = await node.stop('SIGTERM');
+      expect(code).toBe(0);
+      const lines = node
+        .output()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.find((l) => /any calling AE title is accepted/.test(String(l.message)))).toMatchObject({ level: 'warn' });
+      const starting = lines.find((l) => /^cd8-node .* starting$/.test(String(l.message)));
+      expect(starting).toMatchObject({ level: 'info', configFile: '(embedded defaults)', envOverrides: ['CD8_PORT', 'CD8_DATA_DIR', 'CD8_HTTP_PORT'] });
+      expect((starting!.config as { dicom: { aeTitle: string } }).dicom.aeTitle).toBe('CD8NODE');
+      expect(lines.at(-1)).toMatchObject({ message: 'cd8-node stopped' });
+      const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+      expect(audit.map((a) => a.event)).toEqual(['node.started', 'node.stopped']);
+    });
+
+    it('does not start on an invalid configuration, and says why', async () => {
+      const r = await runCli(['serve'], { CD8_PORT: '700000' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/env CD8_PORT \(dicom\.port\): 700000 is out of range/);
+      expect(r.stderr).toMatch(/not started/);
+    });
+  });
+});

@@ -24,7 +24,11 @@ export interface DiscretisedRoi {
   /** Grey level 1..nLevels inside the intensity mask (after re-segmentation), 0 outside. */
   levels: Int32Array;
   nLevels: number;
-  /** The morphological mask (before re-segmentation), same grid; some families (GLDZM distance map) may need it. */
+  /**
+   * The morphological mask (before re-segmentation), same grid; some families (GLDZM distance map) may need it.
+   * The intensity mask (levels > 0) must lie within it; all zeros means "same as the intensity mask".
+   * Only the morphological mask's bounding box is read for levels, so a whole image costs little.
+   */
   morphMask: Uint8Array;
 }
 

@@ -151,6 +151,13 @@ describe('computeTextureFeatures', () => {
     expect(() => computeTextureFeatures({ ...example, levels: new Int32Array(3) }, everything)).toThrow(/levels has 3 voxels but dims 4×4×2 need 32/);
   });
 
+  test('the intensity mask must lie within the morphological mask; without any morphological mask it stands for both', () => {
+    const morph = [MANUAL_EXAMPLE.map((row, r) => row.map((_, x) => (r === 1 && x === 1 ? 0 : 1)))];
+    expect(() => computeTextureFeatures(roiFrom([MANUAL_EXAMPLE], { morph }), everything)).toThrow(/voxel \(1, 2, 0\) is in the intensity mask \(level 2\) but not in the morphological mask/);
+    const noMorph = { ...roiFrom([MANUAL_EXAMPLE]), morphMask: new Uint8Array(16) };
+    expect(computeTextureFeatures(noMorph, everything)).toEqual(computeTextureFeatures(roiFrom([MANUAL_EXAMPLE]), everything));
+  });
+
   test('larger GLCM, NGTDM and NGLDM distances are honoured', () => {
     const d1 = computeTextureFeatures(example, { families: ['glcm', 'ngtdm', 'ngldm'], aggregations: ['3D merged', '3D'] });
     const d2 = computeTextureFeatures(example, { families: ['glcm', 'ngtdm', 'ngldm'], aggregations: ['3D merged', '3D'], glcmDistance: 2, ngtdmDistance: 2, ngldmDistance: 2 });

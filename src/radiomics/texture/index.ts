@@ -3,10 +3,11 @@
  * of a discretised region, in every IBSI aggregation. Pure computation: arrays in, values out.
  *
  * Each family builds its matrices once per region and dimensionality and derives every
- * requested aggregation and feature from them. Ng (used by the normalised inverse differences of
- * the GLCM) is `nLevels`: the discretisation's number of grey levels, which the caller decides
- * (fixed bin number: the bin number; fixed bin size: the highest level in the ROI; the IBSI
- * digital phantom: 6).
+ * requested aggregation and feature from them. Ng (used by the normalised inverse difference
+ * and normalised inverse difference moment of the GLCM) is `nLevels`, which the caller decides:
+ * fixed bin number → the bin number; fixed bin size → the highest level present in the ROI (as
+ * the IBSI coordinators' toolkit does; CT phantom configuration A: 36, and 37 misses the
+ * reference); the IBSI digital phantom → 6. Distances are in voxels, so `spacing` is not used.
  */
 import { Vec3 } from '../volume';
 import { Aggregation, FeatureDescriptor, FeatureValue } from '../feature';

@@ -188,6 +188,12 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
     };
   });
 
+  // Organ ROIs left out as lesions may still have given a site: say so beside their reason.
+  for (const e of excluded) {
+    const sited = lesions.filter((l) => l.siteSource.startsWith(`organ ROI ${e.roiNumber} `)).map((l) => l.trackingId);
+    if (sited.length > 0) e.reason += `; it gave the site of ${sited.join(', ')}`;
+  }
+
   // 5. Image references that do not match this CT: a warning, contours were placed by geometry.
   let unmatched = 0;
   let mismatched = 0;

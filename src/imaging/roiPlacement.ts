@@ -10,7 +10,7 @@
  * noted. POINT, OPEN_PLANAR and OPEN_NONPLANAR contours have no inside: ignored with a note.
  * Contour Image Sequence references are compared with the CT only to warn.
  */
-import { PatientGeometry, patientToVoxelMapper, Vec3 } from './geometry';
+import { dot, PatientGeometry, patientToVoxelMapper, Vec3 } from './geometry';
 import { Polygon } from './polygon/rasterise';
 import { RoiDefinition } from './rtstruct';
 
@@ -113,8 +113,10 @@ export function placeRoi(roi: RoiDefinition, geometry: PatientGeometry, sliceUid
   for (const [t, count] of ignoredTypes) notes.push(`${count} ${t} contour${count === 1 ? '' : 's'} ignored: only CLOSED_PLANAR contours enclose a region.`);
   if (tilted.length > 0) notes.push(`${tilted.length} contour${tilted.length === 1 ? ' is' : 's are'} not parallel to the CT slices (contour ${tilted.slice(0, 5).join(', ')}${tilted.length > 5 ? ', ...' : ''}); ignored.`);
   if (outside.length > 0) {
-    const mm = outside.map((k) => k * geometry.spacing[2]);
-    notes.push(`${outside.length} contour${outside.length === 1 ? ' lies' : 's lie'} outside the CT series by more than half a slice (at ${Math.min(...mm).toFixed(1)} to ${Math.max(...mm).toFixed(1)} mm along the slice axis from the first slice; the series spans 0 to ${((nz - 1) * geometry.spacing[2]).toFixed(1)} mm); ignored.`);
+    // Positions along the slice axis in patient coordinates (= z for an axial series).
+    const at = (k: number) => (dot(geometry.origin, geometry.sliceDirection) + k * geometry.spacing[2]).toFixed(1);
+    const range = (a: string, b: string) => (a === b ? a : `${a} to ${b}`);
+    notes.push(`${outside.length} contour${outside.length === 1 ? ' lies' : 's lie'} outside the CT series by more than half a slice (at ${range(at(Math.min(...outside)), at(Math.max(...outside)))} mm along the slice axis; the series spans ${at(0)} to ${at(nz - 1)} mm); ignored.`);
   }
   if (dropped > 0) notes.push(`${dropped} contour${dropped === 1 ? '' : 's'} on planes between CT slices (drawn on a finer series?) ignored in favour of the plane nearest each slice centre.`);
 

@@ -15,13 +15,15 @@ import { readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, 
 import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from '../imaging/ctSeries';
 import { PatientGeometry } from '../imaging/geometry';
 import { ImageHeader, imageHeader } from '../imaging/imageHeader';
-import { ExcludedRoi, LesionPlan, planLesions, PlannedLesion } from '../imaging/lesionPlan';
+import { LesionPlan, planLesions } from '../imaging/lesionPlan';
 import { LesionRules } from '../imaging/lesions';
 import { SliceRange } from '../imaging/roiMask';
 import { parseStructureSet, RtstructError, StructureSet } from '../imaging/rtstruct';
 import { chooseSeries } from '../imaging/seriesChoice';
+import { ImagingStudy, Lesion } from '../imaging/study';
 import { CtVolume, emptyCtVolume, setSlice } from '../imaging/volume';
-import type { PatientIdentity, StudyIdentity } from '../results/types';
+
+export type { ImagingStudy, Lesion } from '../imaging/study';
 
 /** Why the study cannot be imaged; `problems` name each cause and what to do (→ StudyProblem). */
 export class ImagingError extends Error {
@@ -42,34 +44,6 @@ export interface LoadOptions {
   wholeSeries?: boolean;
   /** Called once per decoded slice (progress, and tests that count decoding). */
   onSliceDecoded?: (slice: SliceRef) => void;
-}
-
-/** A lesion ready for radiomics: its mask on the grid of its CT volume. */
-export interface Lesion extends PlannedLesion {
-  /** The HU volume its mask lives on (shared by lesions close to each other). */
-  ct: CtVolume;
-}
-
-export interface ImagingStudy {
-  patient: PatientIdentity;
-  study: Omit<StudyIdentity, 'version'>;
-  series: Pick<CtSeries, 'facts' | 'slices' | 'leftOut'> & {
-    geometry: PatientGeometry;
-    /** How the series was chosen among those found. */
-    chosenBecause: string;
-    /** Transfer syntaxes of the series' images. */
-    transferSyntaxes: string[];
-  };
-  structureSet: Pick<StructureSet, 'sopInstanceUid' | 'sopClassUid' | 'seriesInstanceUid' | 'label' | 'name' | 'notes'>;
-  volumes: CtVolume[];
-  lesions: Lesion[];
-  excluded: ExcludedRoi[];
-  /** Everything worth knowing that did not stop the analysis (series warnings included). */
-  warnings: string[];
-  /** Files in the CT directory that are not images of any series (with the reason). */
-  skippedFiles: Array<{ path: string; reason: string }>;
-  /** Slices whose pixels were decoded. */
-  decodedSlices: number;
 }
 
 async function listFiles(dirOrFiles: string | readonly string[]): Promise<string[]> {
@@ -210,7 +184,7 @@ export async function loadImagingStudy(ct: string | readonly string[], rtstructF
     patient: series.facts.patient,
     study: series.facts.study,
     series: { facts: series.facts, slices: series.slices, leftOut: series.leftOut, geometry: series.geometry, chosenBecause: choice.how, transferSyntaxes: syntaxes },
-    structureSet: { sopInstanceUid: ss.sopInstanceUid, sopClassUid: ss.sopClassUid, seriesInstanceUid: ss.seriesInstanceUid, label: ss.label, name: ss.name, notes: ss.notes },
+    structureSet: { sopInstanceUid: ss.sopInstanceUid, sopClassUid: ss.sopClassUid, seriesInstanceUid: ss.seriesInstanceUid, ...(ss.label ? { label: ss.label } : {}), ...(ss.name ? { name: ss.name } : {}), notes: ss.notes },
     volumes,
     lesions,
     excluded: plan.excluded,

@@ -10,7 +10,7 @@
  *
  * | site | stems (anywhere) | tokens (whole) |
  * | --- | --- | --- |
- * | liver | liver, foie, leber, higado, fegato, hepat, hepar | hep, lever, lebr |
+ * | liver | liver, foie, leber, higado, fegato, hepat, hepar | hep, lever |
  * | lung | lung (lunge), poumon, pulmo (pulmonary, pulmón, pulmone), pulmao | rul, rml, rll, lul, lll |
  * | lymph_node | lymph (Lymphknoten, lymphe), node, nodal, ganglio (ganglion), linfonod, adenopath | ln, lnn, lk, ln1…, lk1… |
  * | head_and_neck | head and neck, headneck, kopf hals, tete et cou, cabeza y cuello, testa collo, parot, laryn, pharyn, tonsil, tongue, glott, mandib, oral cavity, cavite buccale, neck, cuello | hn, hnc, h&n, orl, hno, vads, scchn, hnscc, cou, hals |
@@ -35,7 +35,7 @@ interface SiteWords {
 }
 
 export const SITE_WORDS: readonly SiteWords[] = [
-  { site: 'liver', stems: ['liver', 'foie', 'leber', 'higado', 'fegato', 'hepat', 'hepar'], tokens: [/^hep$/, /^lever$/, /^lebr$/] },
+  { site: 'liver', stems: ['liver', 'foie', 'leber', 'higado', 'fegato', 'hepat', 'hepar'], tokens: [/^hep$/, /^lever$/] },
   { site: 'lung', stems: ['lung', 'poumon', 'pulmo', 'pulmao'], tokens: [/^(rul|rml|rll|lul|lll)$/] },
   {
     site: 'lymph_node',

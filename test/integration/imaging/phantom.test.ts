@@ -3,6 +3,7 @@
  */
 import { join } from 'node:path';
 import { loadImagingStudy } from '../../../src/dicom/loadSeries';
+import { availableMarginMm, ImagingStudy, sourceEvidence } from '../../../src/imaging/study';
 import { readNifti } from '../../../src/io/nifti';
 import { DEFAULT_LESION_RULES } from '../../support/imaging';
 import { count, dice, niftiMaskOnGrid, sameBytes } from '../../support/masks';
@@ -13,8 +14,13 @@ const CT = join(PHANTOM, 'dicom', 'image');
 const RS = join(PHANTOM, 'dicom', 'mask', 'DCM_RS_00060.dcm');
 
 describe('IBSI CT phantom', () => {
+  let whole: ImagingStudy;
+  beforeAll(async () => {
+    whole = await loadImagingStudy(CT, RS, { rules: DEFAULT_LESION_RULES, wholeSeries: true });
+  });
+
   it('rasterises GTV-1 like the IBSI NIfTI mask (Dice ≥ 0.98) and reports its volume', async () => {
-    const study = await loadImagingStudy(CT, RS, { rules: DEFAULT_LESION_RULES, wholeSeries: true });
+    const study = whole;
     expect(study.lesions.map((l) => l.trackingId)).toEqual(['1 GTV-1']);
     const lesion = study.lesions[0];
     const reference = niftiMaskOnGrid(readNifti(join(PHANTOM, 'nifti', 'mask', 'mask.nii.gz')), study.series.geometry);
@@ -29,7 +35,7 @@ describe('IBSI CT phantom', () => {
   });
 
   it('reads the same HU values as the IBSI NIfTI image of the phantom, voxel for voxel', async () => {
-    const study = await loadImagingStudy(CT, RS, { rules: DEFAULT_LESION_RULES, wholeSeries: true });
+    const study = whole;
     const ct = study.volumes[0];
     const nifti = readNifti(join(PHANTOM, 'nifti', 'image', 'phantom.nii.gz'));
     // Same grid, RAS axes: NIfTI voxel (a, b, c) is DICOM voxel (a, b, c) here (both axes flipped twice).
@@ -56,11 +62,19 @@ describe('IBSI CT phantom', () => {
     lesion.ct.geometry.origin.forEach((v, d) => expect(v).toBeCloseTo(study.series.slices[14].position[d], 6));
     expect(lesion.mask.dims).toEqual(lesion.ct.image.dims);
     expect(lesion.mask.origin).toEqual(lesion.ct.image.origin);
+    expect(availableMarginMm(lesion)).toEqual({ before: 9, after: 9 });
+    // The SR lists exactly the images used.
+    const evidence = sourceEvidence(study);
+    expect(evidence.ct.instances.map((i) => i.sopInstanceUid)).toEqual(lesion.ct.slices.map((s) => s.sopInstanceUid));
+    expect(evidence.ct).toMatchObject({ seriesInstanceUid: study.series.facts.seriesInstanceUid, modality: 'CT', sliceThicknessMm: 3, manufacturer: 'CMS, Inc.' });
+    expect(evidence.ct.kvp).toBeUndefined();
+    expect(evidence.rtstruct).toEqual({ seriesInstanceUid: '1.3.6.1.4.1.9590.100.1.2.258301620411152643708006163321128526885', instances: [{ sopClassUid: '1.2.840.10008.5.1.4.1.1.481.3', sopInstanceUid: '1.3.6.1.4.1.9590.100.1.2.319182855012857526824888634150646740410' }], structureSetLabel: 'CERR Exported St' });
     // Same voxels as the whole-series load.
-    const whole = await loadImagingStudy(CT, RS, { rules: DEFAULT_LESION_RULES, wholeSeries: true });
     const [nx, ny] = lesion.ct.image.dims;
     expect(sameBytes(whole.lesions[0].mask.data.subarray(14 * nx * ny, 46 * nx * ny), lesion.mask.data)).toBe(true);
     expect(sameBytes(whole.volumes[0].image.data.subarray(14 * nx * ny, 46 * nx * ny), lesion.ct.image.data)).toBe(true);
+    // A margin larger than the series is cut at its ends, and says so.
+    expect(availableMarginMm(whole.lesions[0])).toEqual({ before: 51, after: 51 });
   });
 
   it('gives the outline of GTV-1 on its largest slice as SCOORD pixel and patient polygons', async () => {

@@ -11,7 +11,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from './read';
+import { DicomReadError, readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from './read';
 import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from '../imaging/ctSeries';
 import { PatientGeometry } from '../imaging/geometry';
 import { ImageHeader, imageHeader } from '../imaging/imageHeader';
@@ -106,7 +106,7 @@ export async function readStructureSet(path: string): Promise<StructureSet> {
     const { dataset } = await readDicomFile(path);
     return parseStructureSet(dataset, path);
   } catch (e) {
-    const message = e instanceof RtstructError ? e.message : `cannot read the RTSTRUCT ${path}: ${(e as Error).message}`;
+    const message = e instanceof RtstructError || e instanceof DicomReadError ? `RTSTRUCT: ${e.message}` : `cannot read the RTSTRUCT ${path}: ${(e as Error).message}`;
     throw new ImagingError([{ code: 'rtstruct-unreadable', message }]);
   }
 }

@@ -21,7 +21,7 @@ function describe(uid: string, headers: ImageHeader[]): string {
 export function chooseSeries(candidates: ReadonlyMap<string, ImageHeader[]>, ss: StructureSet, requested?: string): SeriesChoice {
   const list = [...candidates.entries()];
   const all = list.map(([uid, h]) => describe(uid, h)).join('; ');
-  if (list.length === 0) return { ok: false, code: 'no-ct', message: 'no image series was found beside the RTSTRUCT; give the directory that holds the CT slices.' };
+  if (list.length === 0) return { ok: false, code: 'no-ct', message: 'no CT image was found where the CT was expected (the files there are not images); give the directory that holds the CT slices.' };
   if (requested) {
     if (candidates.has(requested)) return { ok: true, seriesInstanceUid: requested, how: 'as requested', warnings: [] };
     return { ok: false, code: 'requested-series-missing', message: `series ${requested} was asked for but is not among the images (${all}).` };

@@ -1,0 +1,195 @@
+/**
+ * The I/O edge of imaging/: from a CT directory (or list of files) and an RTSTRUCT file to the
+ * lesions with their masks and HU volumes.
+ *
+ *   headers of every file → series grouped, the RTSTRUCT's series chosen and checked →
+ *   lesions planned from geometry alone → pixels decoded only for the slices the lesions need
+ *   (their extent plus imaging.marginMm along the slice axis) → one HU volume per group of
+ *   nearby lesions.
+ *
+ * So a 1,000-slice study with one liver lesion decodes a few dozen slices, never the whole scan.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DicomReadError, readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from './read';
+import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from '../imaging/ctSeries';
+import { PatientGeometry } from '../imaging/geometry';
+import { ImageHeader, imageHeader } from '../imaging/imageHeader';
+import { LesionPlan, planLesions } from '../imaging/lesionPlan';
+import { LesionRules } from '../imaging/lesions';
+import { SliceRange } from '../imaging/roiMask';
+import { parseStructureSet, RtstructError, StructureSet } from '../imaging/rtstruct';
+import { chooseSeries } from '../imaging/seriesChoice';
+import { ImagingStudy, Lesion } from '../imaging/study';
+import { CtVolume, emptyCtVolume, setSlice } from '../imaging/volume';
+
+export type { ImagingStudy, Lesion } from '../imaging/study';
+
+/** Why the study cannot be imaged; `problems` name each cause and what to do (→ StudyProblem). */
+export class ImagingError extends Error {
+  constructor(readonly problems: Array<{ code: string; message: string }>) {
+    super(problems.map((p) => p.message).join('\n'));
+  }
+}
+
+export interface LoadOptions {
+  rules: LesionRules;
+  /** imaging.marginMm (default 20). */
+  marginMm?: number;
+  /** imaging.sliceSpacingToleranceMm (default 0.05). */
+  sliceSpacingToleranceMm?: number;
+  /** Use this series instead of the one the RTSTRUCT references. */
+  seriesInstanceUid?: string;
+  /** Decode the whole series into one volume (phantoms, tests), not just the lesions' slices. */
+  wholeSeries?: boolean;
+  /** Called once per decoded slice (progress, and tests that count decoding). */
+  onSliceDecoded?: (slice: SliceRef) => void;
+}
+
+async function listFiles(dirOrFiles: string | readonly string[]): Promise<string[]> {
+  if (typeof dirOrFiles !== 'string') return [...dirOrFiles];
+  const info = await stat(dirOrFiles).catch((e: Error) => {
+    throw new ImagingError([{ code: 'ct-not-found', message: `cannot read the CT directory ${dirOrFiles}: ${e.message}` }]);
+  });
+  if (!info.isDirectory()) return [dirOrFiles];
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  await walk(dirOrFiles);
+  return out;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Image headers of every image file; other files come back in `skipped` with the reason. */
+export async function readImageHeaders(dirOrFiles: string | readonly string[]): Promise<{ headers: ImageHeader[]; skipped: Array<{ path: string; reason: string }> }> {
+  const files = await listFiles(dirOrFiles);
+  const skipped: Array<{ path: string; reason: string }> = [];
+  const read = await mapLimit(files, 8, async (path) => {
+    try {
+      const { meta, dataset } = await readDicomHeader(path);
+      const h = imageHeader(meta, dataset, path);
+      if (!h.hasPixelData || h.pixel.rows === 0) {
+        skipped.push({ path, reason: `not an image (${h.modality ?? 'no modality'}, SOP Class ${h.sopClassUid})` });
+        return null;
+      }
+      return h;
+    } catch (e) {
+      skipped.push({ path, reason: (e as Error).message });
+      return null;
+    }
+  });
+  return { headers: read.filter((h): h is ImageHeader => h !== null), skipped };
+}
+
+/** Reads and parses the RTSTRUCT file; ImagingError when it is not one. */
+export async function readStructureSet(path: string): Promise<StructureSet> {
+  try {
+    const { dataset } = await readDicomFile(path);
+    return parseStructureSet(dataset, path);
+  } catch (e) {
+    const message = e instanceof RtstructError || e instanceof DicomReadError ? `RTSTRUCT: ${e.message}` : `cannot read the RTSTRUCT ${path}: ${(e as Error).message}`;
+    throw new ImagingError([{ code: 'rtstruct-unreadable', message }]);
+  }
+}
+
+/** Decodes the slices of `range` of a checked series into an HU volume. */
+export async function decodeCtVolume(series: CtSeries & { geometry: PatientGeometry }, range: SliceRange, onSliceDecoded?: (slice: SliceRef) => void): Promise<CtVolume> {
+  const volume = emptyCtVolume(series, range);
+  for (let k = 0; k < range.count; k++) {
+    const index = range.first + k;
+    const h = series.headers[index];
+    setSlice(volume, k, h, await readPixelSamples(h.source, h.pixel));
+    onSliceDecoded?.(series.slices[index]);
+  }
+  return volume;
+}
+
+/**
+ * Loads the lesions of `rtstructFile` on the CT found in `ct` (a directory, searched
+ * recursively, or a list of files). Throws ImagingError when the study cannot be used.
+ */
+export async function loadImagingStudy(ct: string | readonly string[], rtstructFile: string, options: LoadOptions): Promise<ImagingStudy> {
+  const ss = await readStructureSet(rtstructFile);
+  const { headers, skipped } = await readImageHeaders(ct);
+  const groups = groupBySeries(headers);
+  const choice = chooseSeries(groups, ss, options.seriesInstanceUid);
+  if (!choice.ok) throw new ImagingError([{ code: choice.code, message: choice.message }]);
+  const chosen = groups.get(choice.seriesInstanceUid)!;
+
+  const problems: Array<{ code: string; message: string }> = [];
+  const unsupported = chosen.filter((h) => !transferSyntaxSupported(h.transferSyntaxUid));
+  if (unsupported.length > 0) problems.push({ code: 'unsupported-transfer-syntax', message: `${unsupported.length} image(s) of series ${choice.seriesInstanceUid} use transfer syntax ${[...new Set(unsupported.map((h) => h.transferSyntaxUid))].join(', ')}, which cannot be decoded here; send them uncompressed or in a lossless syntax (RLE, JPEG-LS, JPEG 2000, JPEG Lossless SV1).` });
+  const series = analyseCtSeries(chosen, { sliceSpacingToleranceMm: options.sliceSpacingToleranceMm ?? 0.05 });
+  for (const i of series.issues) if (i.severity === 'error') problems.push({ code: i.code, message: i.message });
+  const ctPatient = series.facts.patient.patientId;
+  if (ctPatient && ss.patient.patientId && ctPatient !== ss.patient.patientId) {
+    problems.push({ code: 'patient-mismatch', message: `the RTSTRUCT belongs to patient ID "${ss.patient.patientId}", the CT series to "${ctPatient}"; contours of one patient are never applied to another.` });
+  }
+  if (problems.length > 0 || !usable(series)) throw new ImagingError(problems.length > 0 ? problems : [{ code: 'unusable-series', message: `series ${choice.seriesInstanceUid} cannot be used.` }]);
+
+  const warnings = [...choice.warnings, ...series.issues.filter((i: SeriesIssue) => i.severity === 'warning').map((i) => i.message)];
+  if (series.facts.studyInstanceUid && ss.studyInstanceUid && series.facts.studyInstanceUid !== ss.studyInstanceUid) {
+    warnings.push(`the RTSTRUCT is in study ${ss.studyInstanceUid}, the CT in study ${series.facts.studyInstanceUid}.`);
+  }
+  const syntaxes = [...new Set(series.headers.map((h) => h.transferSyntaxUid))];
+  const lossy = syntaxes.filter(transferSyntaxLossy);
+  if (lossy.length > 0) warnings.push(`series ${choice.seriesInstanceUid} is lossy-compressed (${lossy.join(', ')}): HU values differ from the original and radiomic features may too.`);
+
+  let plan: LesionPlan;
+  try {
+    plan = planLesions(series, ss, { rules: options.rules, marginMm: options.marginMm ?? 20 });
+  } catch (e) {
+    throw new ImagingError([{ code: 'lesion-rules', message: (e as Error).message }]);
+  }
+  warnings.push(...plan.warnings);
+
+  let decoded = 0;
+  const onDecoded = (s: SliceRef) => {
+    decoded++;
+    options.onSliceDecoded?.(s);
+  };
+  const ranges = options.wholeSeries ? [{ first: 0, count: series.geometry.dims[2] }] : plan.ranges;
+  const volumes: CtVolume[] = [];
+  for (const r of ranges) volumes.push(await decodeCtVolume(series, r, onDecoded));
+  const lesions: Lesion[] = plan.lesions.map((l) => {
+    if (!options.wholeSeries) return { ...l, ct: volumes[plan.ranges.indexOf(l.range)] };
+    // Whole-series volume: re-home the mask on the full grid.
+    const v = volumes[0];
+    const [nx, ny] = series.geometry.dims;
+    const data = new Uint8Array(v.image.data.length);
+    data.set(l.mask.data, l.range.first * nx * ny);
+    return { ...l, range: { ...v.range }, mask: { dims: [...v.image.dims], spacing: [...v.image.spacing], origin: [...v.image.origin], data }, ct: v };
+  });
+
+  return {
+    patient: series.facts.patient,
+    study: series.facts.study,
+    series: { facts: series.facts, slices: series.slices, leftOut: series.leftOut, geometry: series.geometry, chosenBecause: choice.how, transferSyntaxes: syntaxes },
+    structureSet: { sopInstanceUid: ss.sopInstanceUid, sopClassUid: ss.sopClassUid, seriesInstanceUid: ss.seriesInstanceUid, ...(ss.label ? { label: ss.label } : {}), ...(ss.name ? { name: ss.name } : {}), notes: ss.notes },
+    volumes,
+    lesions,
+    excluded: plan.excluded,
+    warnings,
+    skippedFiles: skipped,
+    decodedSlices: decoded,
+  };
+}

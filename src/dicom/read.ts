@@ -1,0 +1,207 @@
+/**
+ * Reading DICOM Part 10 files with dcmjs: the header alone (everything before Pixel Data,
+ * usually from the first 64 KiB of the file), a whole dataset, or the decoded pixel samples of
+ * a single-frame image, compressed transfer syntaxes included (dcmjs-codecs WebAssembly,
+ * initialised once per process on first use).
+ */
+import { open, readFile } from 'node:fs/promises';
+import * as dcmjs from 'dcmjs';
+import { Context, log as codecsLog, NativeCodecs } from 'dcmjs-codecs';
+import { NaturalDataset } from '../imaging/attributes';
+import { PixelLayout } from '../imaging/imageHeader';
+import { RawSamples, samplesFromBytes } from '../imaging/pixels';
+import { quietDicomLibraries } from './quietLibraries';
+
+export class DicomReadError extends Error {}
+
+export interface ParsedFile {
+  /** File meta information (group 0002), naturalised. */
+  meta: NaturalDataset;
+  /** The dataset, naturalised; after a header read, PixelData is present (as 0) but not its value. */
+  dataset: NaturalDataset;
+}
+
+const PIXEL_DATA = '7FE00010';
+const HEAD_BYTES = 64 * 1024;
+
+let quiet = false;
+function quieten(): void {
+  if (quiet) return;
+  quiet = true;
+  quietDicomLibraries();
+  // Implicit VR files make dcmjs report every ambiguous-VR element (US/SS "xs"); expected, not news.
+  dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
+  codecsLog.setLevel('error');
+}
+
+function toArrayBuffer(buf: Buffer): ArrayBuffer {
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer) return buf.buffer;
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+function parse(buffer: ArrayBuffer, path: string, untilPixelData: boolean): dcmjs.DicomDictionary {
+  quieten();
+  try {
+    return dcmjs.data.DicomMessage.readFile(buffer, untilPixelData ? { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: false } : { ignoreErrors: false });
+  } catch (e) {
+    throw new DicomReadError(`${path} is not a readable DICOM Part 10 file: ${(e as Error).message}`);
+  }
+}
+
+function naturalise(d: dcmjs.DicomDictionary): ParsedFile {
+  const nat = dcmjs.data.DicomMetaDictionary.naturalizeDataset;
+  return { meta: nat(d.meta), dataset: nat(d.dict) };
+}
+
+async function readAll(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new DicomReadError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The header of a Part 10 file, up to (not including) Pixel Data. Reads only the first 64 KiB
+ * when the header fits in it (accepted only if parsing reached the Pixel Data tag, so no element
+ * was cut); otherwise, or for files without pixel data, the whole file.
+ */
+export async function readDicomHeader(path: string): Promise<ParsedFile> {
+  let head: Buffer;
+  let size: number;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      size = (await fh.stat()).size;
+      head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+      await fh.read(head, 0, head.length, 0);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new DicomReadError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (head.length < 132 || head.toString('latin1', 128, 132) !== 'DICM') throw new DicomReadError(`${path} is not a DICOM Part 10 file (no "DICM" at byte 128).`);
+  if (size > head.length) {
+    try {
+      quieten();
+      const partial = dcmjs.data.DicomMessage.readFile(toArrayBuffer(head), { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: false });
+      if (PIXEL_DATA in partial.dict) return naturalise(partial);
+    } catch {
+      // The header is longer than the prefix (or deflated): read it all below.
+    }
+  }
+  return naturalise(parse(toArrayBuffer(await readAll(path)), path, true));
+}
+
+/** A whole Part 10 file (e.g. an RTSTRUCT). */
+export async function readDicomFile(path: string): Promise<ParsedFile> {
+  return naturalise(parse(toArrayBuffer(await readAll(path)), path, false));
+}
+
+// --- Pixel data -----------------------------------------------------------------------------
+
+const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
+const BIG_ENDIAN = '1.2.840.10008.1.2.2';
+
+type Decoder = (ctx: Context) => Context;
+const DECODERS: Record<string, { name: string; decode: Decoder; lossy: boolean }> = {
+  '1.2.840.10008.1.2.5': { name: 'RLE Lossless', decode: (c) => NativeCodecs.decodeRle(c, {}), lossy: false },
+  '1.2.840.10008.1.2.4.50': { name: 'JPEG Baseline', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
+  '1.2.840.10008.1.2.4.51': { name: 'JPEG Extended', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
+  '1.2.840.10008.1.2.4.57': { name: 'JPEG Lossless (Process 14)', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
+  '1.2.840.10008.1.2.4.70': { name: 'JPEG Lossless SV1', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
+  '1.2.840.10008.1.2.4.80': { name: 'JPEG-LS Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: false },
+  '1.2.840.10008.1.2.4.81': { name: 'JPEG-LS Near-Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: true },
+  '1.2.840.10008.1.2.4.90': { name: 'JPEG 2000 Lossless', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: false },
+  '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: true },
+  '1.2.840.10008.1.2.4.201': { name: 'HTJ2K Lossless', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
+  '1.2.840.10008.1.2.4.202': { name: 'HTJ2K Lossless RPCL', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
+  '1.2.840.10008.1.2.4.203': { name: 'HTJ2K', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: true },
+  '1.2.840.10008.1.2.4.110': { name: 'JPEG XL Lossless', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
+  '1.2.840.10008.1.2.4.111': { name: 'JPEG XL JPEG Recompression', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
+  '1.2.840.10008.1.2.4.112': { name: 'JPEG XL', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: true },
+};
+
+/** Whether images in this transfer syntax can be decoded here. */
+export function transferSyntaxSupported(uid: string): boolean {
+  return NATIVE.has(uid) || uid in DECODERS;
+}
+
+/** Whether the transfer syntax loses information (HU values altered by compression). */
+export function transferSyntaxLossy(uid: string): boolean {
+  return DECODERS[uid]?.lossy ?? false;
+}
+
+let codecsReady: Promise<void> | null = null;
+/** Initialises the dcmjs-codecs WebAssembly once per process (only compressed images need it). */
+export function initialiseCodecs(): Promise<void> {
+  if (!codecsReady) {
+    quieten();
+    codecsReady = NativeCodecs.isInitialized() ? Promise.resolve() : NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+    codecsReady.catch(() => (codecsReady = null));
+  }
+  return codecsReady;
+}
+
+function concat(parts: ArrayBuffer[]): Uint8Array {
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(new Uint8Array(p), at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The stored samples of a single-frame image file, decoded. `layout` is the pixel layout from
+ * its header; the result has rows × columns samples of its bit depth and signedness.
+ */
+export async function readPixelSamples(path: string, layout: PixelLayout): Promise<RawSamples> {
+  const parsed = parse(toArrayBuffer(await readAll(path)), path, false);
+  const syntax = String((parsed.meta['00020010']?.Value ?? [])[0] ?? '1.2.840.10008.1.2');
+  const element = parsed.dict[PIXEL_DATA];
+  const value = (element?.Value ?? []).filter((v): v is ArrayBuffer => v instanceof ArrayBuffer);
+  if (value.length === 0) throw new DicomReadError(`${path} has no Pixel Data.`);
+  const expected = layout.rows * layout.columns * layout.samplesPerPixel * (layout.bitsAllocated / 8);
+  let bytes: Uint8Array;
+  if (NATIVE.has(syntax)) {
+    bytes = new Uint8Array(value[0]);
+    if (syntax === BIG_ENDIAN && layout.bitsAllocated > 8) bytes = swapBytes(bytes, layout.bitsAllocated / 8);
+  } else {
+    const codec = DECODERS[syntax];
+    if (!codec) throw new DicomReadError(`${path} uses transfer syntax ${syntax}, which cannot be decoded here; send it uncompressed or in a lossless syntax (RLE, JPEG-LS, JPEG 2000, JPEG Lossless SV1).`);
+    await initialiseCodecs();
+    // A single-frame image may come in several fragments: they form one frame.
+    const encoded = concat(value);
+    const ctx = new Context({
+      width: layout.columns,
+      height: layout.rows,
+      bitsAllocated: layout.bitsAllocated,
+      bitsStored: layout.bitsStored,
+      samplesPerPixel: layout.samplesPerPixel,
+      pixelRepresentation: layout.pixelRepresentation,
+      planarConfiguration: 0,
+      photometricInterpretation: layout.photometricInterpretation,
+      encodedBuffer: encoded,
+    });
+    let decoded: Uint8Array | undefined;
+    try {
+      decoded = codec.decode(ctx).getDecodedBuffer();
+    } catch (e) {
+      throw new DicomReadError(`${path}: ${codec.name} decoding failed: ${(e as Error).message ?? String(e)}`);
+    }
+    if (!decoded) throw new DicomReadError(`${path}: ${codec.name} decoding returned no pixels.`);
+    bytes = decoded.slice();
+  }
+  if (bytes.byteLength < expected) throw new DicomReadError(`${path}: pixel data holds ${bytes.byteLength} bytes, the image needs ${expected} (${layout.columns} × ${layout.rows} × ${layout.bitsAllocated} bits).`);
+  return samplesFromBytes(bytes, layout);
+}
+
+function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i + width <= bytes.length; i += width) for (let b = 0; b < width; b++) out[i + b] = bytes[i + width - 1 - b];
+  return out;
+}

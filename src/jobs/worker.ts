@@ -1,0 +1,110 @@
+/**
+ * Works the job queue with bounded concurrency. A job's processing function decides how a
+ * failure counts: `BadInputError` (the study itself is unusable: reported, never retried) or
+ * anything else (transient: retried with backoff up to the limit).
+ */
+import type { Logger } from '../ops/logger';
+import type { Job, JobQueue } from './queue';
+
+/** The input cannot be processed, whatever we retry: report it, do not retry. */
+export class BadInputError extends Error {
+  constructor(
+    message: string,
+    readonly code = 'bad-input',
+  ) {
+    super(message);
+    this.name = 'BadInputError';
+  }
+}
+
+export interface WorkerOptions {
+  queue: JobQueue;
+  concurrency: number;
+  process: (job: Job) => Promise<void>;
+  logger: Logger;
+  /** How often to look for claimable jobs when idle. */
+  pollMs?: number;
+  onSettled?: (job: Job, outcome: 'done' | 'retry' | 'failed', error?: Error) => void;
+}
+
+export interface Workers {
+  /** Claim now instead of waiting for the next poll (e.g. right after enqueue). */
+  wake(): void;
+  /** Stops claiming; waits up to graceMs for running jobs, then hands the rest back to pending. */
+  stop(graceMs?: number): Promise<void>;
+  running(): number;
+}
+
+export function startWorkers(o: WorkerOptions): Workers {
+  const running = new Map<number, Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const runOne = (job: Job): Promise<void> =>
+    o
+      .process(job)
+      .then(
+        () => {
+          o.queue.complete(job.id);
+          o.logger.info('job done', { job: job.id, study: job.studyInstanceUid, version: job.version, attempt: job.attempts });
+          o.onSettled?.(job, 'done');
+        },
+        (e: unknown) => {
+          const error = e instanceof Error ? e : new Error(String(e));
+          const permanent = error instanceof BadInputError;
+          const after = o.queue.fail(job.id, error.message, permanent ? 'permanent' : 'transient');
+          const outcome = after.state === 'pending' ? 'retry' : 'failed';
+          const meta = { job: job.id, study: job.studyInstanceUid, version: job.version, attempt: job.attempts, error: error.message };
+          if (outcome === 'retry') o.logger.warn(`job failed, will retry at ${new Date(after.notBefore).toISOString()}`, meta);
+          else o.logger.error(permanent ? 'job failed: the study cannot be processed' : 'job failed after its last attempt', meta);
+          o.onSettled?.(after, outcome, error);
+        },
+      )
+      .finally(() => {
+        running.delete(job.id);
+        schedule(0);
+      });
+
+  const fill = () => {
+    timer = undefined;
+    if (stopped) return;
+    while (running.size < o.concurrency) {
+      const job = o.queue.claim();
+      if (!job) break;
+      o.logger.info('job started', { job: job.id, study: job.studyInstanceUid, version: job.version, attempt: job.attempts });
+      running.set(job.id, runOne(job));
+    }
+    schedule(o.pollMs ?? 1000);
+  };
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    if (timer) {
+      if (ms > 0) return;
+      clearTimeout(timer);
+    }
+    timer = setTimeout(fill, ms);
+    timer.unref();
+  };
+
+  schedule(0);
+  return {
+    wake: () => schedule(0),
+    running: () => running.size,
+    async stop(graceMs = 30000) {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      const all = Promise.allSettled([...running.values()]);
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<'timeout'>((r) => {
+        graceTimer = setTimeout(() => r('timeout'), graceMs);
+      });
+      const outcome = await Promise.race([all.then(() => 'finished' as const), grace]);
+      clearTimeout(graceTimer);
+      if (outcome === 'timeout') {
+        const handedBack = o.queue.recoverRunning();
+        o.logger.warn(`shutdown: ${handedBack} running job(s) handed back to the queue; they restart at the next start`);
+      }
+    },
+  };
+}

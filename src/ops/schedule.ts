@@ -1,0 +1,39 @@
+/** Runs the node's housekeeping on node-cron schedules; an error in one run is logged, never fatal. */
+import { createTask, ScheduledTask } from 'node-cron';
+import type { Logger } from './logger';
+
+export interface ScheduledJob {
+  name: string;
+  cron: string;
+  run: () => void | Promise<void>;
+}
+
+export interface Schedules {
+  stop(): void;
+}
+
+export function startSchedules(jobs: ScheduledJob[], logger: Logger): Schedules {
+  const tasks: ScheduledTask[] = jobs.map((job) => {
+    let busy = false;
+    const task = createTask(job.cron, async () => {
+      // A slow run must not overlap the next one.
+      if (busy) return;
+      busy = true;
+      try {
+        await job.run();
+      } catch (e) {
+        logger.error(`scheduled ${job.name} failed: ${(e as Error).message}`);
+      } finally {
+        busy = false;
+      }
+    }, { name: job.name });
+    task.start();
+    return task;
+  });
+  logger.debug('schedules started', { schedules: jobs.map((j) => `${j.name} (${j.cron})`) });
+  return {
+    stop() {
+      for (const t of tasks) void t.stop();
+    },
+  };
+}

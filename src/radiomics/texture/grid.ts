@@ -1,0 +1,151 @@
+/**
+ * The ROI cropped to its bounding box and padded with empty voxels, so that every neighbour
+ * lookup within the padding distance stays inside the array: no bounds checks in the hot loops,
+ * and "outside the image" behaves exactly like "outside the ROI" (as IBSI requires for
+ * neighbourhoods, runs and the GLDZM distance to the edge).
+ */
+import type { DiscretisedRoi } from './index';
+
+export interface PaddedGrid {
+  /** Padded box size along x, y, z. */
+  nx: number;
+  ny: number;
+  nz: number;
+  /** Empty voxels added on every side. */
+  pad: number;
+  nLevels: number;
+  /** Grey level 1..nLevels inside the intensity mask, 0 elsewhere (padded box layout, x fastest). */
+  levels: Int32Array;
+  /** Morphological mask, 1 inside. */
+  morph: Uint8Array;
+  /** Indices (into the padded box) of the intensity-mask voxels, ascending, hence grouped by slice. */
+  roi: Int32Array;
+  /** roi[sliceStart[z] .. sliceStart[z + 1]) are the voxels of padded slice z. */
+  sliceStart: Int32Array;
+}
+
+export class TextureInputError extends Error {}
+
+/** Index offset of a step (dx, dy, dz) in the padded box. */
+export function offsetOf(grid: Pick<PaddedGrid, 'nx' | 'ny'>, dx: number, dy: number, dz: number): number {
+  return dx + grid.nx * (dy + grid.ny * dz);
+}
+
+interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  z0: number;
+  z1: number;
+}
+
+/** Whether mask[from .. to) holds a non-zero byte; 4 bytes at a time where the array allows. */
+function anyByte(mask: Uint8Array, words: Uint32Array | null, from: number, to: number): boolean {
+  let i = from;
+  if (words) {
+    for (; i < to && (i & 3) !== 0; i++) if (mask[i] !== 0) return true;
+    const lastWord = (to >> 2) - 1;
+    for (let w = i >> 2; w <= lastWord; w++) if (words[w] !== 0) return true;
+    i = Math.max(i, (lastWord + 1) << 2);
+  }
+  for (; i < to; i++) if (mask[i] !== 0) return true;
+  return false;
+}
+
+function anyLevel(levels: Int32Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (levels[i] !== 0) return true;
+  return false;
+}
+
+/** Bounding box of the voxels where `any` finds something, scanning slabs, then rows, then voxels. */
+function boundingBox(dims: readonly number[], any: (from: number, to: number) => boolean): Box | null {
+  const [nx, ny, nz] = dims;
+  const box: Box = { x0: nx, x1: -1, y0: ny, y1: -1, z0: nz, z1: -1 };
+  for (let z = 0; z < nz; z++) {
+    const slab = nx * ny * z;
+    if (!any(slab, slab + nx * ny)) continue;
+    if (box.z0 > z) box.z0 = z;
+    box.z1 = z;
+    for (let y = 0; y < ny; y++) {
+      const row = slab + nx * y;
+      if (!any(row, row + nx)) continue;
+      if (box.y0 > y) box.y0 = y;
+      if (box.y1 < y) box.y1 = y;
+      let x = 0;
+      while (!any(row + x, row + x + 1)) x++;
+      if (box.x0 > x) box.x0 = x;
+      x = nx - 1;
+      while (!any(row + x, row + x + 1)) x--;
+      if (box.x1 < x) box.x1 = x;
+    }
+  }
+  return box.x1 < 0 ? null : box;
+}
+
+/**
+ * Crops and pads the region. The intensity mask must lie inside the morphological mask (as
+ * re-segmentation guarantees); the box is found from the morphological mask alone, which is fast
+ * on a whole image. A region without any morphological mask is taken to be its intensity mask.
+ */
+export function padRoi(roi: DiscretisedRoi, pad: number): PaddedGrid {
+  const [nx0, ny0, nz0] = roi.dims;
+  const n0 = nx0 * ny0 * nz0;
+  if (roi.levels.length !== n0) throw new TextureInputError(`texture: levels has ${roi.levels.length} voxels but dims ${roi.dims.join('×')} need ${n0}.`);
+  if (roi.morphMask.length !== n0) throw new TextureInputError(`texture: morphMask has ${roi.morphMask.length} voxels but dims ${roi.dims.join('×')} need ${n0}.`);
+  if (!Number.isInteger(roi.nLevels) || roi.nLevels < 1) throw new TextureInputError(`texture: nLevels must be a positive integer, got ${roi.nLevels}.`);
+  const src = roi.levels;
+  const srcMorph = roi.morphMask;
+  const words = srcMorph.byteOffset % 4 === 0 ? new Uint32Array(srcMorph.buffer, srcMorph.byteOffset, srcMorph.length >> 2) : null;
+  let box = boundingBox(roi.dims, (from, to) => anyByte(srcMorph, words, from, to));
+  const morphGiven = box !== null;
+  if (!box) box = boundingBox(roi.dims, (from, to) => anyLevel(src, from, to));
+  // Nothing in either mask: an empty box keeps every later loop trivially empty.
+  const { x0, x1, y0, y1, z0, z1 } = box ?? { x0: 0, x1: -1, y0: 0, y1: -1, z0: 0, z1: -1 };
+
+  const ng = roi.nLevels;
+  const nx = x1 - x0 + 1 + 2 * pad;
+  const ny = y1 - y0 + 1 + 2 * pad;
+  const nz = z1 - z0 + 1 + 2 * pad;
+  const levels = new Int32Array(nx * ny * nz);
+  const morph = new Uint8Array(nx * ny * nz);
+  let count = 0;
+  for (let z = z0; z <= z1; z++) {
+    for (let y = y0; y <= y1; y++) {
+      const from = nx0 * (y + ny0 * z);
+      const to = pad - x0 + nx * (y - y0 + pad + ny * (z - z0 + pad));
+      for (let x = x0; x <= x1; x++) {
+        const g = src[from + x];
+        const inMorph = morphGiven ? srcMorph[from + x] !== 0 : g !== 0;
+        if (g !== 0) {
+          if (g < 0 || g > ng) {
+            throw new TextureInputError(`texture: voxel (${x}, ${y}, ${z}) has grey level ${g}; levels must be 1..nLevels (${ng}) inside the mask and 0 outside.`);
+          }
+          if (!inMorph) {
+            throw new TextureInputError(`texture: voxel (${x}, ${y}, ${z}) is in the intensity mask (level ${g}) but not in the morphological mask; the intensity mask must lie within it.`);
+          }
+          count++;
+        }
+        levels[to + x] = g;
+        morph[to + x] = inMorph ? 1 : 0;
+      }
+    }
+  }
+  const list = new Int32Array(count);
+  const sliceStart = new Int32Array(nz + 1);
+  const sliceSize = nx * ny;
+  for (let z = 0, k = 0; z < nz; z++) {
+    sliceStart[z] = k;
+    const end = (z + 1) * sliceSize;
+    for (let i = z * sliceSize; i < end; i++) if (levels[i] > 0) list[k++] = i;
+  }
+  sliceStart[nz] = count;
+  return { nx, ny, nz, pad, nLevels: ng, levels, morph, roi: list, sliceStart };
+}
+
+/** Padded slice indices that hold at least one intensity-mask voxel. */
+export function occupiedSlices(grid: PaddedGrid): number[] {
+  const out: number[] = [];
+  for (let z = 0; z < grid.nz; z++) if (grid.sliceStart[z + 1] > grid.sliceStart[z]) out.push(z);
+  return out;
+}

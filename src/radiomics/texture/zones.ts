@@ -1,0 +1,63 @@
+/**
+ * Zones shared by GLSZM and GLDZM (IBSI 3.8, 3.9): groups of linked voxels of the intensity mask
+ * with the same grey level, linked 26-connected in 3D and 8-connected within a slice in 2D.
+ * Each zone keeps its grey level, size, padded slice index and, when a distance map is given,
+ * its distance to the ROI edge (the minimum of the map over its voxels).
+ */
+import { Step } from './directions';
+import { offsetOf, PaddedGrid } from './grid';
+
+export interface Zones {
+  count: number;
+  level: Int32Array;
+  size: Int32Array;
+  /** Padded slice index of the zone's first voxel (the zone's slice for in-slice zones). */
+  slice: Int32Array;
+  /** Minimum border distance over the zone's voxels (0 without a distance map). */
+  distance: Int32Array;
+}
+
+/** Labels the zones of the intensity mask by flood fill. */
+export function findZones(grid: PaddedGrid, linkage: readonly Step[], distanceMap: Int32Array | null): Zones {
+  const { roi } = grid;
+  const offsets = Int32Array.from(linkage.map(([x, y, z]) => offsetOf(grid, x, y, z)));
+  const nOffsets = offsets.length;
+  // A voxel leaves `open` (set to 0) when it joins a zone: one read tells "same level, not yet taken".
+  const open = grid.levels.slice();
+  const stack = new Int32Array(roi.length);
+  const n = roi.length;
+  const level = new Int32Array(n);
+  const size = new Int32Array(n);
+  const slice = new Int32Array(n);
+  const distance = new Int32Array(n);
+  const sliceSize = grid.nx * grid.ny;
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    const seed = roi[k];
+    const g = open[seed];
+    if (g === 0) continue;
+    open[seed] = 0;
+    let top = 0;
+    stack[top++] = seed;
+    let voxels = 0;
+    let nearest = 0x7fffffff;
+    while (top > 0) {
+      const u = stack[--top];
+      voxels++;
+      if (distanceMap !== null && distanceMap[u] < nearest) nearest = distanceMap[u];
+      for (let o = 0; o < nOffsets; o++) {
+        const w = u + offsets[o];
+        if (open[w] === g) {
+          open[w] = 0;
+          stack[top++] = w;
+        }
+      }
+    }
+    level[count] = g;
+    size[count] = voxels;
+    slice[count] = Math.floor(seed / sliceSize);
+    distance[count] = distanceMap !== null ? nearest : 0;
+    count++;
+  }
+  return { count, level, size, slice, distance };
+}

@@ -186,6 +186,7 @@ const UCUM_UNITS: Record<string, [string, string]> = {
   kV: ['kV', 'kilovolt'],
   kVp: ['kV', 'kilovolt'],
   '%': ['%', 'percent'],
+  '{lesions}': ['{lesions}', 'lesions'],
 };
 
 /** A unit as a UCUM coded concept; unknown strings are passed through as UCUM expressions. */

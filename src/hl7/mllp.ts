@@ -91,8 +91,8 @@ export function sendMllp(target: MllpTarget, message: string): Promise<MllpOutco
       }
       if (parsed.code === 'AA' || parsed.code === 'CA') return finish({ ok: true, ackCode: parsed.code, ack });
       const detail = [parsed.text, parsed.error].filter(Boolean).join('; ');
-      const meaning = parsed.code.endsWith('R') ? 'rejected' : 'refused with an application error';
-      finish({ ok: false, ackCode: parsed.code, ack, message: `${where} ${meaning} the message (${parsed.code})${detail ? ': ' + detail : ''}.` });
+      const meaning = parsed.code.endsWith('R') ? 'rejected the message' : 'did not accept the message (application error)';
+      finish({ ok: false, ackCode: parsed.code, ack, message: `${where} answered ${parsed.code}: it ${meaning}${detail ? ': ' + detail : ''}.` });
     });
     socket.on('error', (e: Error & { code?: string }) => {
       const code = e.code ?? '';

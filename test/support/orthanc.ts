@@ -44,7 +44,8 @@ export async function startOrthanc(options: { aeTitle?: string; modalities?: Rec
   const daemon = startDaemon('/usr/sbin/Orthanc', [file]);
   const base = `http://127.0.0.1:${httpPort}`;
   const request = async <T>(method: string, path: string, body?: Buffer | string, contentType = 'application/json'): Promise<T> => {
-    const res = await fetch(base + path, { method, body, headers: body ? { 'content-type': contentType } : undefined });
+    // No keep-alive: a pooled socket would keep the test process alive after Orthanc stops.
+    const res = await fetch(base + path, { method, body, headers: { connection: 'close', ...(body ? { 'content-type': contentType } : {}) } });
     const text = await res.text();
     if (!res.ok) throw new Error(`Orthanc ${method} ${path}: HTTP ${res.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;

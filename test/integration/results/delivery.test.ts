@@ -16,7 +16,10 @@ import { dciodvfy, dsrdump } from '../../support/dicomValidate';
 import { startOrthanc } from '../../support/orthanc';
 import { freePort, runCli, waitFor } from '../../support/process';
 import { nextVersion, PHANTOM_CT_DIR, PHANTOM_RTSTRUCT, scoredStudy, signatureIncompleteStudy } from '../../support/studyFixtures';
-import { startStorescpOn, dicomDestination, FAST, hl7Destination, resultSettings, runSender, RunningSender, tempDataDir } from '../../support/delivery';
+import { defaultConfig, openDatabase, startStorescpOn, dicomDestination, FAST, hl7Destination, resultSettings, runSender, RunningSender, tempDataDir } from '../../support/delivery';
+
+import { startResultDelivery } from '../../../src/outbox/delivery';
+import { memoryAuditLog } from '../../../src/ops/audit';
 
 jest.setTimeout(180000);
 
@@ -210,4 +213,26 @@ test('after the last attempt a message is failed and visible; "cd8-node resend S
   const bad = await runCli(['resend', 'not-a-uid'], { CD8_DATA_DIR: dataDir });
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/not a DICOM UID/);
+});
+
+test('startResultDelivery wires config, outbox and sender the way the node runs them', async () => {
+  const pacs = await startStorescp('PACS');
+  const ris = await startHl7Peer();
+  cleanup.push(() => pacs.stop(), () => ris.stop());
+  const config = defaultConfig();
+  config.destinations = { dicom: [dicomDestination('pacs', 'PACS', pacs.port)], hl7: [hl7Destination('ris', ris.port)] };
+  const db = openDatabase(tempDataDir());
+  const audit = memoryAuditLog();
+  const delivery = startResultDelivery(config, { db, audit });
+  cleanup.push(async () => {
+    await delivery.stop();
+    db.close();
+  });
+  const analysis = signatureIncompleteStudy();
+  delivery.enqueue(analysis);
+  await waitFor('both delivered', () => (delivery.status().counts.sent === 2 ? true : undefined), 30000);
+  expect(received(pacs)).toHaveLength(1);
+  expect(ris.received().map((m) => m.ack)).toEqual(['AA']);
+  expect(audit.events.filter((e) => e.event === 'result.queued')).toHaveLength(2);
+  expect(audit.events.filter((e) => e.event === 'result.sent').map((e) => e.destination).sort()).toEqual(['pacs', 'ris']);
 });

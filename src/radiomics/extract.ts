@@ -226,6 +226,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
     timings.discretise = now() - t;
   }
 
+  const exclude = new Set(settings.features.exclude);
   const features: FeatureValue[] = [];
   const run = (name: string, f: () => FeatureValue[]) => {
     const start = now();
@@ -234,21 +235,21 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   };
   if (families.has('morphology')) {
     run('morphology', () =>
-      evaluateFamily(MORPHOLOGY, prepareMorphology({ dims, spacing, image, morphologicalMask: morphMask, intensityMask, spatialAutocorrelation: settings.features.spatialAutocorrelation })),
+      evaluateFamily(MORPHOLOGY, prepareMorphology({ dims, spacing, image, morphologicalMask: morphMask, intensityMask }), exclude),
     );
   }
-  if (families.has('local_intensity')) run('local_intensity', () => evaluateFamily(LOCAL_INTENSITY, prepareLocalIntensity({ dims, spacing, image, intensityMask })));
-  if (families.has('intensity_statistics')) run('intensity_statistics', () => evaluateFamily(STATISTICS, prepareStatistics(intensities)));
+  if (families.has('local_intensity')) run('local_intensity', () => evaluateFamily(LOCAL_INTENSITY, prepareLocalIntensity({ dims, spacing, image, intensityMask }), exclude));
+  if (families.has('intensity_statistics')) run('intensity_statistics', () => evaluateFamily(STATISTICS, prepareStatistics(intensities), exclude));
   if (families.has('intensity_histogram')) {
     run('intensity_histogram', () =>
-      evaluateFamily(HISTOGRAM, discretised ? prepareHistogram(discretised.levels, discretised.nLevels) : { unavailable: 'the ROI intensity mask is empty' }),
+      evaluateFamily(HISTOGRAM, discretised ? prepareHistogram(discretised.levels, discretised.nLevels) : { unavailable: 'the ROI intensity mask is empty' }, exclude),
     );
   }
   if (families.has('intensity_volume_histogram')) {
     // The IVH range G is the re-segmentation range the user set (IBSI P88C), not the outlier
     // bounds, which depend on the data; open sides are taken from the ROI.
     const range = { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper };
-    run('intensity_volume_histogram', () => evaluateFamily(IVH, prepareIvh(intensities, ivhDiscretisation(settings), range)));
+    run('intensity_volume_histogram', () => evaluateFamily(IVH, prepareIvh(intensities, ivhDiscretisation(settings), range), exclude));
   }
 
   let texture: ExtractionDiagnostics['texture'] = 'not requested';
@@ -268,7 +269,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
           ngtdmDistance: tex.ngtdmDistance,
           ngldmDistance: tex.ngldmDistance,
           ngldmCoarseness: tex.ngldmCoarseness,
-        }),
+        }).filter((f) => !exclude.has(f.tag) && !exclude.has(f.code)),
       );
     }
   }

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigIssue, DocRow, Infer, Schema, s } from '../config/schemaKit';
 import { Aggregation, FeatureFamily } from './feature';
+import { registeredFeatures } from './registry';
 
 export const FAMILIES = [
   'morphology',
@@ -27,6 +28,9 @@ export const FAMILIES = [
 
 export const TEXTURE_FAMILIES = ['glcm', 'glrlm', 'glszm', 'gldzm', 'ngtdm', 'ngldm'] as const satisfies readonly FeatureFamily[];
 export type TextureFamily = (typeof TEXTURE_FAMILIES)[number];
+
+/** Tag prefixes of the texture families (accepted in features.exclude even before the texture engine is built in). */
+const TEXTURE_TAG_PREFIXES = ['cm_', 'rlm_', 'szm_', 'dzm_', 'ngt_', 'ngl_'];
 
 export const AGGREGATIONS = [
   '2D averaged',
@@ -142,9 +146,9 @@ const features = s.object(
       default: [...FAMILIES],
       check: (v) => (v.length === 0 ? 'is empty; name at least one feature family.' : new Set(v).size !== v.length ? 'names a family twice.' : undefined),
     }),
-    spatialAutocorrelation: s.bool({
-      doc: "Compute Moran's I and Geary's C (morphology family). Exact, by FFT over the ROI bounding box: memory grows with that box (about 130 MB for a 10 cm lesion at 1 mm); off = reported as NaN.",
-      default: true,
+    exclude: s.list(s.string({ doc: '', default: 'morph_moran_i', nonEmpty: true }), {
+      doc: "Features of the chosen families not to compute, by IBSI tag or code (e.g. morph_moran_i, N365). Excluded features are left out of the output and cost nothing: Moran's I and Geary's C need an FFT over the ROI bounding box (seconds and ~1 GB for a 10 cm lesion at 1 mm); OMBB and MVEE densities have no IBSI reference value.",
+      default: [],
     }),
     texture,
   },
@@ -187,10 +191,9 @@ export const radiomicsSettingsSchema = s.object(
       const uses = v.features.families.some((f) => f === 'intensity_histogram' || (TEXTURE_FAMILIES as readonly string[]).includes(f));
       if (uses) return 'fixed_bin_size discretisation needs a lower bound: set resegmentation.lower or discretisation.lowerBound (IBSI recommends the re-segmentation lower bound).';
     }
-    if (v.dimensionality === '3D' && v.features.texture.aggregations.some((a) => a.startsWith('2'))) {
-      // Allowed (the digital phantom reference computes them all), but only meaningful on purpose.
-      return undefined;
-    }
+    const known = new Set(registeredFeatures().flatMap((f) => [f.tag, f.code]));
+    const unknown = v.features.exclude.filter((x) => !known.has(x) && !TEXTURE_TAG_PREFIXES.some((prefix) => x.startsWith(prefix)));
+    if (unknown.length > 0) return `features.exclude names unknown features: ${unknown.join(', ')}; use IBSI tags (e.g. morph_moran_i) or codes (e.g. N365).`;
     if (v.dimensionality === '2D' && v.features.texture.aggregations.some((a) => a.startsWith('3D'))) {
       return `dimensionality 2D cannot give 3D texture aggregations (${v.features.texture.aggregations.filter((a) => a.startsWith('3D')).join(', ')}); use 2D/2.5D ones or dimensionality 3D.`;
     }

@@ -7,7 +7,7 @@
  */
 import { Vec3 } from './volume';
 import { Aggregation, FeatureDescriptor, FeatureValue } from './feature';
-import { TextureFamily } from './settings';
+import type { TextureFamily } from './settings';
 
 export interface DiscretisedRoi {
   dims: Vec3;

@@ -30,10 +30,14 @@ export function defineFeature<D>(
   return { family, tag, code, name, doc, compute, ...extra };
 }
 
-/** Evaluates every feature of a family on prepared data; a throwing or NaN feature gets a reason. */
-export function evaluateFamily<D>(def: FamilyDefinition<D>, data: D | { unavailable: string }): FeatureValue[] {
+/**
+ * Evaluates the features of a family on prepared data, except those whose tag or code is in
+ * `exclude`; a throwing or NaN feature gets a reason.
+ */
+export function evaluateFamily<D>(def: FamilyDefinition<D>, data: D | { unavailable: string }, exclude: ReadonlySet<string> = new Set()): FeatureValue[] {
   const out: FeatureValue[] = [];
   for (const f of def.features) {
+    if (exclude.has(f.tag) || exclude.has(f.code)) continue;
     const base = { family: f.family, tag: f.tag, code: f.code, name: f.name };
     if (isUnavailable(data)) {
       out.push({ ...base, value: NaN, reason: data.unavailable });

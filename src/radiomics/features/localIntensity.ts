@@ -71,7 +71,24 @@ export function prepareLocalIntensity(input: LocalIntensityInput): LocalIntensit
     }
   }
   const rows = sphereRows(spacing, PEAK_RADIUS_MM);
-  const sphereMean = (x: number, y: number, z: number): number => {
+  const nRows = rows.length;
+  // Per sphere row: offset of its prefix row relative to the centre's, and its half-width.
+  const rowOffset = new Int32Array(nRows);
+  const rowHalf = new Int32Array(nRows);
+  let reachX = 0;
+  let reachY = 0;
+  let reachZ = 0;
+  let fullCount = 0;
+  rows.forEach((r, k) => {
+    rowOffset[k] = (r.dy + ny * r.dz) * (nx + 1);
+    rowHalf[k] = r.halfX;
+    reachX = Math.max(reachX, r.halfX);
+    reachY = Math.max(reachY, Math.abs(r.dy));
+    reachZ = Math.max(reachZ, Math.abs(r.dz));
+    fullCount += 2 * r.halfX + 1;
+  });
+  // Near the image border the sphere is cut: clip each row and count the voxels kept.
+  const clippedMean = (x: number, y: number, z: number): number => {
     let sum = 0;
     let count = 0;
     for (const r of rows) {
@@ -90,10 +107,23 @@ export function prepareLocalIntensity(input: LocalIntensityInput): LocalIntensit
   let local = -Infinity;
   let i = 0;
   for (let z = 0; z < nz; z++) {
+    const zInside = z - reachZ >= 0 && z + reachZ < nz;
     for (let y = 0; y < ny; y++) {
+      const yzInside = zInside && y - reachY >= 0 && y + reachY < ny;
+      const rowBase = (y + ny * z) * (nx + 1);
       for (let x = 0; x < nx; x++, i++) {
         if (!intensityMask[i]) continue;
-        const m = sphereMean(x, y, z);
+        let m: number;
+        if (yzInside && x - reachX >= 0 && x + reachX < nx) {
+          // Whole sphere inside the grid: a fixed count and no clipping.
+          let sum = 0;
+          const centre = rowBase + x;
+          for (let k = 0; k < nRows; k++) {
+            const p = centre + rowOffset[k];
+            sum += prefix[p + rowHalf[k] + 1] - prefix[p - rowHalf[k]];
+          }
+          m = sum / fullCount;
+        } else m = clippedMean(x, y, z);
         if (m > global) global = m;
         // Local peak: around the voxel(s) of maximum intensity; the highest of their means.
         if (image[i] === maxValue && m > local) local = m;

@@ -3,7 +3,7 @@
  * use the marching-cubes surface of the morphological mask; PCA axes and the centre of mass use
  * the voxel-centre point set; integrated intensity, Moran's I and Geary's C use the intensity
  * mask. Expensive parts (convex hull, bounding boxes, ellipsoids, autocorrelation) are computed
- * once, on first use.
+ * once, on first use, so features excluded by the settings cost nothing.
  */
 import { Vec3 } from '../volume';
 import { FamilyDefinition, defineFeature } from './family';
@@ -20,8 +20,6 @@ export interface MorphologyInput {
   image: ArrayLike<number>;
   morphologicalMask: Uint8Array;
   intensityMask: Uint8Array;
-  /** Compute Moran's I and Geary's C (memory grows with the ROI bounding box). */
-  spatialAutocorrelation: boolean;
 }
 
 export class MorphologyData {
@@ -128,10 +126,7 @@ export class MorphologyData {
     });
   }
   get autocorrelation(): SpatialAutocorrelation {
-    return this.memo('autocorr', () => {
-      if (!this.input.spatialAutocorrelation) throw new Error("Moran's I and Geary's C are off in these settings (features.spatialAutocorrelation)");
-      return spatialAutocorrelation(this.input.image, this.input.intensityMask, this.input.dims, this.input.spacing);
-    });
+    return this.memo('autocorr', () => spatialAutocorrelation(this.input.image, this.input.intensityMask, this.input.dims, this.input.spacing));
   }
 }
 

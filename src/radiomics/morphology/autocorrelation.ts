@@ -63,7 +63,10 @@ export function spatialAutocorrelation(image: ArrayLike<number>, mask: Uint8Arra
     for (let dy = -(box[1] - 1); dy < box[1]; dy++)
       for (let dx = -(box[0] - 1); dx < box[0]; dx++) {
         if (dx === 0 && dy === 0 && dz === 0) continue;
-        const d = Math.hypot(dx * spacing[0], dy * spacing[1], dz * spacing[2]);
+        const ex = dx * spacing[0];
+        const ey = dy * spacing[1];
+        const ez = dz * spacing[2];
+        const d = Math.sqrt(ex * ex + ey * ey + ez * ez);
         const j = ((dx + L[0]) % L[0]) + L[0] * (((dy + L[1]) % L[1]) + L[1] * ((dz + L[2]) % L[2]));
         im2[j] = 1 / d;
       }

@@ -1,9 +1,9 @@
 /**
  * Bounding boxes of the mesh (through its convex hull): axis-aligned (PBX1/R59B) and an
  * oriented minimum bounding box (ZH1A/IQYR). IBSI has no reference value for the OMBB and
- * notes it is commonly approximated; here: for every distinct hull face normal, the box with
- * one face flush with that hull face and the minimum-area rectangle (rotating calipers) of the
- * projection on that face, and the smallest such box.
+ * notes it is commonly approximated; here: for each of the (up to 128) largest distinct hull
+ * face orientations, the box with one face flush with that hull face and the minimum-area
+ * rectangle of the projection on that face; the smallest such box.
  */
 import { Hull } from './convexHull';
 
@@ -96,7 +96,7 @@ export function orientedMinimumBox(hull: Hull, spacing: [number, number, number]
   const mm = new Float64Array(P.length);
   for (let i = 0; i < P.length; i++) mm[i] = P[i] * (spacing[i % 3] / 2);
   // Distinct face normals, from the exact lattice cross products (reduced by their gcd).
-  const normals = new Map<string, [number, number, number]>();
+  const normals = new Map<string, { n: [number, number, number]; area: number }>();
   for (let f = 0; f < F.length; f += 3) {
     const a = F[f], b = F[f + 1], c = F[f + 2];
     const ux = mm[3 * b] - mm[3 * a], uy = mm[3 * b + 1] - mm[3 * a + 1], uz = mm[3 * b + 2] - mm[3 * a + 2];
@@ -113,11 +113,15 @@ export function orientedMinimumBox(hull: Hull, spacing: [number, number, number]
     const g = gcd(gcd(il[0], il[1]), il[2]) || 1;
     const key = il.map((v) => v / g).join(',');
     const len = Math.hypot(nl[0], nl[1], nl[2]);
-    if (len > 0 && !normals.has(key)) normals.set(key, [nl[0] / len, nl[1] / len, nl[2] / len]);
+    if (len === 0) continue;
+    const known = normals.get(key);
+    if (known) known.area += len;
+    else normals.set(key, { n: [nl[0] / len, nl[1] / len, nl[2] / len], area: len });
   }
+  const candidates = [...normals.values()].sort((x, y) => y.area - x.area).slice(0, 128).map((c) => c.n);
   let best: Box | null = null;
   const xy = new Float64Array(2 * n);
-  for (const [nx, ny, nz] of normals.values()) {
+  for (const [nx, ny, nz] of candidates) {
     // Orthonormal basis (e1, e2) of the plane ⊥ normal.
     const t = Math.abs(nx) < 0.9 ? [1, 0, 0] : [0, 1, 0];
     let e1 = [ny * t[2] - nz * t[1], nz * t[0] - nx * t[2], nx * t[1] - ny * t[0]];

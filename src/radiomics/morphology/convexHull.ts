@@ -58,25 +58,171 @@ function orient(p: Int32Array, a: number, b: number, c: number, d: number): numb
   return dx * (by * cz - bz * cy) - dy * (bx * cz - bz * cx) + dz * (bx * cy - by * cx);
 }
 
+/**
+ * Quickhull with conflict lists: every point outside the current hull waits on one face it
+ * sees; the farthest point of a face is added next, the faces it sees (found by walking face
+ * neighbours) are replaced by a cone to their horizon, and only their waiting points are
+ * tested again. Visibility is the exact test orient > 0, so coplanar points never enter.
+ */
 export function convexHull(lattice: Int32Array): Hull {
   const p = rowExtremes(lattice);
   const n = p.length / 3;
   if (n < 4) throw new DegenerateHullError('fewer than 4 points: no 3-D hull');
-  // Initial tetrahedron: two far-apart points, a third off their line, a fourth off their plane.
+  const [a, b, c, d] = initialTetrahedron(p, n);
+
+  // Face storage (grows): vertices, neighbours across edges (v0v1, v1v2, v2v0), liveness.
+  const fv: number[] = [];
+  const fn: number[] = [];
+  const alive: boolean[] = [];
+  const outside: number[][] = [];
+  const newFace = (i: number, j: number, k: number): number => {
+    const f = alive.length;
+    fv.push(i, j, k);
+    fn.push(-1, -1, -1);
+    alive.push(true);
+    outside.push([]);
+    return f;
+  };
+  const above = (f: number, q: number) => orient(p, fv[3 * f], fv[3 * f + 1], fv[3 * f + 2], q);
+  // Initial tetrahedron, faces oriented so the fourth vertex is below each.
+  const tet = orient(p, a, b, c, d) > 0 ? [[a, c, b], [a, b, d], [b, c, d], [c, a, d]] : [[a, b, c], [a, d, b], [b, d, c], [c, d, a]];
+  for (const [i, j, k] of tet) newFace(i, j, k);
+  linkByEdges([0, 1, 2, 3], fv, fn);
+  for (let q = 0; q < n; q++) {
+    if (q === a || q === b || q === c || q === d) continue;
+    for (let f = 0; f < 4; f++) {
+      if (above(f, q) > 0) {
+        outside[f].push(q);
+        break;
+      }
+    }
+  }
+  const stack = [0, 1, 2, 3];
+  const visibleMark: number[] = [];
+  let stamp = 0;
+  while (stack.length > 0) {
+    const f0 = stack.pop()!;
+    if (!alive[f0] || outside[f0].length === 0) continue;
+    // The farthest point of this face (orient is proportional to the distance).
+    let apex = -1;
+    let far = 0;
+    for (const q of outside[f0]) {
+      const o = above(f0, q);
+      if (o > far) {
+        far = o;
+        apex = q;
+      }
+    }
+    // Faces visible from the apex: a connected patch around f0.
+    stamp++;
+    const visible: number[] = [f0];
+    visibleMark[f0] = stamp;
+    for (let v = 0; v < visible.length; v++) {
+      const f = visible[v];
+      for (let e = 0; e < 3; e++) {
+        const g = fn[3 * f + e];
+        if (visibleMark[g] === stamp || visibleMark[g] === -stamp) continue;
+        if (above(g, apex) > 0) {
+          visibleMark[g] = stamp;
+          visible.push(g);
+        } else visibleMark[g] = -stamp;
+      }
+    }
+    // Horizon: directed edges (i → j) of visible faces whose neighbour stays.
+    const horizon: Array<[number, number, number]> = []; // i, j, face beyond
+    for (const f of visible) {
+      for (let e = 0; e < 3; e++) {
+        const g = fn[3 * f + e];
+        if (visibleMark[g] === stamp) continue;
+        horizon.push([fv[3 * f + e], fv[3 * f + ((e + 1) % 3)], g]);
+      }
+    }
+    const byStart = new Map<number, number>();
+    const byEnd = new Map<number, number>();
+    const created: number[] = [];
+    for (const [i, j, g] of horizon) {
+      const f = newFace(i, j, apex);
+      created.push(f);
+      byStart.set(i, f);
+      byEnd.set(j, f);
+      fn[3 * f] = g;
+      // The face beyond now borders the new face across edge (j → i).
+      for (let e = 0; e < 3; e++) {
+        if (fv[3 * g + e] === j && fv[3 * g + ((e + 1) % 3)] === i) fn[3 * g + e] = f;
+      }
+    }
+    for (const f of created) {
+      const i = fv[3 * f];
+      const j = fv[3 * f + 1];
+      fn[3 * f + 1] = byStart.get(j)!; // across (j → apex)
+      fn[3 * f + 2] = byEnd.get(i)!; // across (apex → i)
+    }
+    // Hand the waiting points of the removed faces to the new ones.
+    for (const f of visible) {
+      alive[f] = false;
+      for (const q of outside[f]) {
+        if (q === apex) continue;
+        for (const g of created) {
+          if (above(g, q) > 0) {
+            outside[g].push(q);
+            break;
+          }
+        }
+      }
+      outside[f] = [];
+    }
+    for (const f of created) if (outside[f].length > 0) stack.push(f);
+  }
+  // Renumber the vertices that faces use.
+  const map = new Int32Array(n).fill(-1);
+  const points: number[] = [];
+  const faces: number[] = [];
+  for (let f = 0; f < alive.length; f++) {
+    if (!alive[f]) continue;
+    for (let k = 0; k < 3; k++) {
+      const v = fv[3 * f + k];
+      if (map[v] < 0) {
+        map[v] = points.length / 3;
+        points.push(p[3 * v], p[3 * v + 1], p[3 * v + 2]);
+      }
+      faces.push(map[v]);
+    }
+  }
+  return { points: Int32Array.from(points), faces: Int32Array.from(faces) };
+}
+
+/** Sets neighbour links between the given faces by matching opposite directed edges. */
+function linkByEdges(faces: number[], fv: number[], fn: number[]): void {
+  for (const f of faces) {
+    for (let e = 0; e < 3; e++) {
+      const i = fv[3 * f + e];
+      const j = fv[3 * f + ((e + 1) % 3)];
+      for (const g of faces) {
+        if (g === f) continue;
+        for (let k = 0; k < 3; k++) {
+          if (fv[3 * g + k] === j && fv[3 * g + ((k + 1) % 3)] === i) fn[3 * f + e] = g;
+        }
+      }
+    }
+  }
+}
+
+/** Two far-apart points, a third far off their line, a fourth far off their plane. */
+function initialTetrahedron(p: Int32Array, n: number): [number, number, number, number] {
   const a = 0;
   let b = -1;
   let best = -1;
   for (let i = 1; i < n; i++) {
-    const d = (p[3 * i] - p[0]) ** 2 + (p[3 * i + 1] - p[1]) ** 2 + (p[3 * i + 2] - p[2]) ** 2;
-    if (d > best) {
-      best = d;
+    const dd = (p[3 * i] - p[0]) ** 2 + (p[3 * i + 1] - p[1]) ** 2 + (p[3 * i + 2] - p[2]) ** 2;
+    if (dd > best) {
+      best = dd;
       b = i;
     }
   }
   let c = -1;
   best = 0;
+  const ux = p[3 * b] - p[0], uy = p[3 * b + 1] - p[1], uz = p[3 * b + 2] - p[2];
   for (let i = 0; i < n; i++) {
-    const ux = p[3 * b] - p[0], uy = p[3 * b + 1] - p[1], uz = p[3 * b + 2] - p[2];
     const vx = p[3 * i] - p[0], vy = p[3 * i + 1] - p[1], vz = p[3 * i + 2] - p[2];
     const cross = (uy * vz - uz * vy) ** 2 + (uz * vx - ux * vz) ** 2 + (ux * vy - uy * vx) ** 2;
     if (cross > best) {
@@ -95,82 +241,7 @@ export function convexHull(lattice: Int32Array): Hull {
     }
   }
   if (d < 0) throw new DegenerateHullError('all points are coplanar');
-
-  // Faces: flat arrays, `alive` marks current ones. Orientation: the 4th point is below each.
-  const fa: number[] = [];
-  const fb: number[] = [];
-  const fc: number[] = [];
-  const alive: boolean[] = [];
-  const addFace = (i: number, j: number, k: number) => {
-    fa.push(i);
-    fb.push(j);
-    fc.push(k);
-    alive.push(true);
-  };
-  if (orient(p, a, b, c, d) > 0) {
-    addFace(a, c, b);
-    addFace(a, b, d);
-    addFace(b, c, d);
-    addFace(c, a, d);
-  } else {
-    addFace(a, b, c);
-    addFace(a, d, b);
-    addFace(b, d, c);
-    addFace(c, d, a);
-  }
-  const edgeKey = (i: number, j: number) => i * n + j;
-  for (let q = 0; q < n; q++) {
-    if (q === a || q === b || q === c || q === d) continue;
-    const visible: number[] = [];
-    for (let f = 0; f < fa.length; f++) {
-      if (alive[f] && orient(p, fa[f], fb[f], fc[f], q) > 0) visible.push(f);
-    }
-    if (visible.length === 0) continue; // inside or on the hull
-    const edges = new Set<number>();
-    for (const f of visible) {
-      edges.add(edgeKey(fa[f], fb[f]));
-      edges.add(edgeKey(fb[f], fc[f]));
-      edges.add(edgeKey(fc[f], fa[f]));
-      alive[f] = false;
-    }
-    // Horizon: edges of visible faces whose twin belongs to a face that stays.
-    for (const f of visible) {
-      const tri = [fa[f], fb[f], fc[f]];
-      for (let k = 0; k < 3; k++) {
-        const i = tri[k];
-        const j = tri[(k + 1) % 3];
-        if (!edges.has(edgeKey(j, i))) addFace(i, j, q);
-      }
-    }
-    // Keep the face list compact now and then.
-    if (fa.length > 4 * n + 64) {
-      let w = 0;
-      for (let f = 0; f < fa.length; f++) {
-        if (!alive[f]) continue;
-        fa[w] = fa[f];
-        fb[w] = fb[f];
-        fc[w] = fc[f];
-        alive[w] = true;
-        w++;
-      }
-      fa.length = fb.length = fc.length = alive.length = w;
-    }
-  }
-  // Renumber the vertices that faces use.
-  const map = new Int32Array(n).fill(-1);
-  const points: number[] = [];
-  const faces: number[] = [];
-  for (let f = 0; f < fa.length; f++) {
-    if (!alive[f]) continue;
-    for (const v of [fa[f], fb[f], fc[f]]) {
-      if (map[v] < 0) {
-        map[v] = points.length / 3;
-        points.push(p[3 * v], p[3 * v + 1], p[3 * v + 2]);
-      }
-      faces.push(map[v]);
-    }
-  }
-  return { points: Int32Array.from(points), faces: Int32Array.from(faces) };
+  return [a, b, c, d];
 }
 
 /** Volume and area of the hull in mm, the lattice being half-voxel steps of `spacing`. */

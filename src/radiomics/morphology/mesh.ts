@@ -195,45 +195,72 @@ export interface Mesh {
 /** Marching cubes of `mask` (1 inside) on a grid of `dims`; voxels beyond the grid are empty. */
 export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh {
   const [nx, ny, nz] = dims;
-  const at = (x: number, y: number, z: number): number =>
-    x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz ? 0 : mask[x + nx * (y + ny * z)];
-  // Cubes are named by their lowest corner voxel, from -1 (padding) to n-1.
   let lo = [nx, ny, nz];
   let hi = [-1, -1, -1];
   for (let z = 0, i = 0; z < nz; z++)
     for (let y = 0; y < ny; y++)
       for (let x = 0; x < nx; x++, i++) {
         if (!mask[i]) continue;
-        lo = [Math.min(lo[0], x), Math.min(lo[1], y), Math.min(lo[2], z)];
-        hi = [Math.max(hi[0], x), Math.max(hi[1], y), Math.max(hi[2], z)];
+        if (x < lo[0]) lo[0] = x;
+        if (x > hi[0]) hi[0] = x;
+        if (y < lo[1]) lo[1] = y;
+        if (y > hi[1]) hi[1] = y;
+        if (z < lo[2]) lo[2] = z;
+        if (z > hi[2]) hi[2] = z;
       }
+  if (hi[0] < 0) return { lattice: new Int32Array(0), triangles: new Int32Array(0), spacing };
+  // Copy the mask's bounding box with one empty voxel of padding on every side, so that every
+  // cube reads its 8 corners without bounds checks. Padded index p = voxel index − lo + 1.
+  const px = hi[0] - lo[0] + 3;
+  const py = hi[1] - lo[1] + 3;
+  const pz = hi[2] - lo[2] + 3;
+  const padded = new Uint8Array(px * py * pz);
+  for (let z = lo[2]; z <= hi[2]; z++)
+    for (let y = lo[1]; y <= hi[1]; y++) {
+      const src = nx * (y + ny * z);
+      const dst = 1 + px * (y - lo[1] + 1 + py * (z - lo[2] + 1));
+      for (let x = lo[0]; x <= hi[0]; x++) padded[dst + x - lo[0]] = mask[src + x] ? 1 : 0;
+    }
   const vertexIndex = new Map<number, number>();
   const lattice: number[] = [];
   const triangles: number[] = [];
-  if (hi[0] < 0) return { lattice: new Int32Array(0), triangles: new Int32Array(0), spacing };
-  // Vertex key: lattice coordinates shifted to be positive, packed into one safe integer.
-  const LX = 2 * (nx + 2) + 1;
-  const LY = 2 * (ny + 2) + 1;
+  const LX = 2 * px + 1;
+  const LY = 2 * py + 1;
   const vertexOf = (cx: number, cy: number, cz: number, e: number): number => {
+    // Lattice coordinates in the padded box (half-voxel steps).
     const [a] = EDGE[e];
     const axis = EDGE_AXIS[e];
     const lx = 2 * (cx + CORNER[a][0]) + (axis === 0 ? 1 : 0);
     const ly = 2 * (cy + CORNER[a][1]) + (axis === 1 ? 1 : 0);
     const lz = 2 * (cz + CORNER[a][2]) + (axis === 2 ? 1 : 0);
-    const key = lx + 2 + LX * (ly + 2 + LY * (lz + 2));
+    const key = lx + LX * (ly + LY * lz);
     let index = vertexIndex.get(key);
     if (index === undefined) {
       index = lattice.length / 3;
       vertexIndex.set(key, index);
-      lattice.push(lx, ly, lz);
+      // Back to lattice coordinates of the original grid (voxel index 0 at 0).
+      lattice.push(lx + 2 * (lo[0] - 1), ly + 2 * (lo[1] - 1), lz + 2 * (lo[2] - 1));
     }
     return index;
   };
-  for (let cz = lo[2] - 1; cz <= hi[2]; cz++) {
-    for (let cy = lo[1] - 1; cy <= hi[1]; cy++) {
-      for (let cx = lo[0] - 1; cx <= hi[0]; cx++) {
-        let config = 0;
-        for (let c = 0; c < 8; c++) if (at(cx + CORNER[c][0], cy + CORNER[c][1], cz + CORNER[c][2])) config |= 1 << c;
+  const sy = px;
+  const sz = px * py;
+  for (let cz = 0; cz < pz - 1; cz++) {
+    for (let cy = 0; cy < py - 1; cy++) {
+      const r00 = px * (cy + py * cz); // row (y, z)
+      const r10 = r00 + sy; // (y + 1, z)
+      const r01 = r00 + sz; // (y, z + 1)
+      const r11 = r01 + sy; // (y + 1, z + 1)
+      for (let cx = 0; cx < px - 1; cx++) {
+        const config =
+          padded[r00 + cx] |
+          (padded[r00 + cx + 1] << 1) |
+          (padded[r10 + cx] << 2) |
+          (padded[r10 + cx + 1] << 3) |
+          (padded[r01 + cx] << 4) |
+          (padded[r01 + cx + 1] << 5) |
+          (padded[r11 + cx] << 6) |
+          (padded[r11 + cx + 1] << 7);
         if (config === 0 || config === 255) continue;
         const tri = CASES[config];
         for (let t = 0; t < tri.length; t++) triangles.push(vertexOf(cx, cy, cz, tri[t]));

@@ -27,7 +27,13 @@ export function squaredDistanceToFeature(feature: Uint8Array, dims: Vec3, spacin
     for (let i2 = 0; i2 < dims[a2]; i2++) {
       for (let i1 = 0; i1 < dims[a1]; i1++) {
         const base = i1 * s1 + i2 * s2;
-        for (let q = 0; q < len; q++) f[q] = d[base + q * stride];
+        let any = false;
+        for (let q = 0; q < len; q++) {
+          const value = d[base + q * stride];
+          f[q] = value;
+          if (value !== Infinity) any = true;
+        }
+        if (!any) continue; // nothing to propagate along this line
         distance1d(f, len, s, out, v, zBound);
         for (let q = 0; q < len; q++) d[base + q * stride] = out[q];
       }

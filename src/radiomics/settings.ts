@@ -102,8 +102,8 @@ const resegmentation = s.object(
 const discretisation = s.object(
   {
     method: s.enum(['fixed_bin_size', 'fixed_bin_number', 'none'] as const, {
-      doc: 'Discretisation for texture and intensity-histogram features: fixed_bin_size (Q3RU), fixed_bin_number (K15C, over the actual min/max of the ROI), none (intensities already are grey levels 1, 2, …).',
-      default: 'fixed_bin_size',
+      doc: 'Discretisation for texture and intensity-histogram features: fixed_bin_size (Q3RU, from a lower bound; IBSI recommends it for calibrated units such as HU), fixed_bin_number (K15C, over the actual min/max of the ROI; works for any units), none (intensities already are grey levels 1, 2, …).',
+      default: 'fixed_bin_number',
     }),
     binWidth: s.number({ doc: 'Bin width for fixed_bin_size, in intensity units (HU).', default: 25, min: 1e-6 }),
     binCount: s.int({ doc: 'Number of bins for fixed_bin_number.', default: 32, min: 1, max: 65536 }),

@@ -117,8 +117,8 @@ export const IVH: FamilyDefinition<IvhData> = {
     f('ivh_v90', 'BC2M_90', 'Volume at intensity fraction 0.90', 'Largest volume fraction with at least 90 % of the intensity range.', (d) => volumeAtIntensityFraction(d, 0.9)),
     f('ivh_i10', 'GBPN_10', 'Intensity at volume fraction 0.10', 'Lowest discretised intensity present in at most 10 % of the volume.', (d) => intensityAtVolumeFraction(d, 0.1)),
     f('ivh_i90', 'GBPN_90', 'Intensity at volume fraction 0.90', 'Lowest discretised intensity present in at most 90 % of the volume.', (d) => intensityAtVolumeFraction(d, 0.9)),
-    f('ivh_diff_v10_v90', 'DDTU', 'Volume fraction difference between intensity 0.10 and 0.90 fractions', 'V10 − V90.', (d) => volumeAtIntensityFraction(d, 0.1) - volumeAtIntensityFraction(d, 0.9)),
-    f('ivh_diff_i10_i90', 'CNV2', 'Intensity fraction difference between volume 0.10 and 0.90 fractions', 'I10 − I90.', (d) => intensityAtVolumeFraction(d, 0.1) - intensityAtVolumeFraction(d, 0.9)),
+    f('ivh_diff_v10_v90', 'DDTU', 'Volume fraction difference between intensity 0.10 and 0.90 fractions', 'Volume fraction at 10 % minus volume fraction at 90 % of the intensity range (V10 − V90).', (d) => volumeAtIntensityFraction(d, 0.1) - volumeAtIntensityFraction(d, 0.9)),
+    f('ivh_diff_i10_i90', 'CNV2', 'Intensity fraction difference between volume 0.10 and 0.90 fractions', 'Intensity at 10 % minus intensity at 90 % of the volume (I10 − I90).', (d) => intensityAtVolumeFraction(d, 0.1) - intensityAtVolumeFraction(d, 0.9)),
     f('ivh_auc', '9CMM', 'Area under the IVH curve', 'Area under ν(γ), trapezoidal rule. IBSI: no consensus reference value.', area, true),
   ],
 };

@@ -10,7 +10,7 @@
 import { Mask, Vec3, Volume, sameGrid } from './volume';
 import { FeatureValue } from './feature';
 import { RadiomicsSettings, TEXTURE_FAMILIES, TextureFamily } from './settings';
-import { IndexBox, ResampledGrid, alignedGrid, boxDims, nonZeroBox } from './preprocess/grid';
+import { GridSource, IndexBox, ResampledGrid, alignedGrid, boxDims, nonZeroBox } from './preprocess/grid';
 import { resampleRegion } from './preprocess/resample';
 import { roundInPlace } from './math/rounding';
 import { peritumoralRing } from './preprocess/ring';
@@ -99,8 +99,36 @@ function marginFor(settings: RadiomicsSettings, regions: Region[]): number {
   return margin;
 }
 
+export interface ExtractOptions {
+  /**
+   * The grid of the whole image when `image` is only part of it (e.g. the slices around a
+   * lesion): the interpolation grid is then aligned on the whole image, as IBSI prescribes, so
+   * the features do not depend on how much of the scan was loaded. `image` must lie on this
+   * grid (same spacing, origin shifted by whole voxels) and cover the ROI plus the margins.
+   */
+  alignTo?: GridSource;
+}
+
+/** The IBSI grid for `image`, aligned on `alignTo` when given (expressed in `image`'s indices). */
+function interpolationGrid(image: AnyVolume, newSpacing: [number | null, number | null, number | null], alignTo?: GridSource): ResampledGrid {
+  if (!alignTo) return alignedGrid(image, newSpacing);
+  const grid = alignedGrid(alignTo, newSpacing);
+  const start = [...grid.start] as Vec3;
+  for (let d = 0; d < 3; d++) {
+    if (Math.abs(alignTo.spacing[d] - image.spacing[d]) > 1e-4 * image.spacing[d]) {
+      throw new RadiomicsInputError(`alignTo: the image spacing (${image.spacing.join(' × ')} mm) differs from the whole-image grid (${alignTo.spacing.join(' × ')} mm).`);
+    }
+    const offset = (image.origin[d] - alignTo.origin[d]) / image.spacing[d];
+    if (Math.abs(offset - Math.round(offset)) > 1e-3) {
+      throw new RadiomicsInputError(`alignTo: the image is not on the whole-image grid (its origin is ${offset.toFixed(3)} voxels from it along axis ${'xyz'[d]}).`);
+    }
+    start[d] -= Math.round(offset);
+  }
+  return { ...grid, start };
+}
+
 /** Interpolates image and mask around the ROI (IBSI steps 1–2). */
-export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, regions: Region[] = ['roi']): PreparedImage {
+export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, regions: Region[] = ['roi'], options: ExtractOptions = {}): PreparedImage {
   validateInput(image, mask);
   const t0 = now();
   const roiBox = nonZeroBox(mask.data, mask.dims);
@@ -108,9 +136,10 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
   const interp = settings.interpolation;
   const interpolate = interp.method !== 'none';
   const spacing = interp.spacingMm;
-  const grid = alignedGrid(
+  const grid = interpolationGrid(
     image,
     interpolate ? [spacing[0], spacing[1], settings.dimensionality === '2D' ? null : spacing[2]] : [null, null, null],
+    options.alignTo,
   );
   // New-grid voxels whose interpolated mask can be non-zero, then the margin.
   const margin = marginFor(settings, regions);
@@ -121,8 +150,11 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
     const first = Math.ceil((roiBox.lo[d] - support - grid.start[d]) / grid.step[d] - 1e-9);
     const last = Math.floor((roiBox.hi[d] + support - grid.start[d]) / grid.step[d] + 1e-9);
     const extra = Math.ceil(margin / grid.spacing[d]) + 1;
-    lo[d] = Math.max(0, first - extra);
-    hi[d] = Math.min(grid.dims[d] - 1, last + extra);
+    // Stay on grid voxels whose centre lies within the given image (for a whole image, every one).
+    const firstInside = Math.ceil((-0.5 - grid.start[d]) / grid.step[d] - 1e-9);
+    const lastInside = Math.floor((image.dims[d] - 0.5 - grid.start[d]) / grid.step[d] + 1e-9);
+    lo[d] = Math.max(0, firstInside, first - extra);
+    hi[d] = Math.min(grid.dims[d] - 1, lastInside, last + extra);
   }
   const workingBox: IndexBox = { lo, hi };
   const dims = boxDims(workingBox);
@@ -298,13 +330,13 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
  * IBSI features of `mask` (region "roi") or of its peritumoral ring (region "ring") in `image`,
  * processed as `settings` say. Pure: arrays in, numbers out.
  */
-export function extractFeatures(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, region: Region = 'roi'): ExtractionResult {
-  return extractFromPrepared(prepareImage(image, mask, settings, [region]), settings, region);
+export function extractFeatures(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, region: Region = 'roi', options: ExtractOptions = {}): ExtractionResult {
+  return extractFromPrepared(prepareImage(image, mask, settings, [region], options), settings, region);
 }
 
 /** Several regions of one lesion, sharing the interpolation (what the CD8 score needs: roi + ring). */
-export function extractRegions(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, regions: Region[]): Record<Region, ExtractionResult | undefined> {
-  const prepared = prepareImage(image, mask, settings, regions);
+export function extractRegions(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, regions: Region[], options: ExtractOptions = {}): Record<Region, ExtractionResult | undefined> {
+  const prepared = prepareImage(image, mask, settings, regions, options);
   const out: Record<Region, ExtractionResult | undefined> = { roi: undefined, ring: undefined };
   for (const region of regions) out[region] = extractFromPrepared(prepared, settings, region);
   return out;

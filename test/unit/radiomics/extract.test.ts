@@ -92,6 +92,23 @@ describe('extractFeatures', () => {
     expect(r.diagnostics.warnings.join(' ')).toMatch(/reaches beyond the image/);
   });
 
+  test('a partial volume aligned on its whole image gives the features of the whole image', () => {
+    const textured = volumeOf(dims, spacing, (x, y, z) => ((x * 7 + y * 13 + z * 29) % 50) - 10);
+    const whole = extractFeatures(textured, mask, settings(), 'ring');
+    // Slices 2..17 only (the ball spans slices 3..15), origin moved accordingly.
+    const first = 2;
+    const count = 16;
+    const n = dims[0] * dims[1];
+    const part = { dims: [dims[0], dims[1], count] as Vec3, spacing, origin: [0, 0, first * spacing[2]] as Vec3, data: textured.data.slice(first * n, (first + count) * n) };
+    const partMask: Mask = { ...part, data: mask.data.slice(first * n, (first + count) * n) };
+    const aligned = extractFeatures(part, partMask, settings(), 'ring', { alignTo: { dims, spacing, origin: [0, 0, 0] } });
+    // Equal up to rounding (positions are measured from a different working box).
+    for (const f of whole.features) {
+      const g = aligned.features.find((x) => x.tag === f.tag)!.value;
+      expect([f.tag, Math.abs(g - f.value) <= 1e-9 * Math.max(1, Math.abs(f.value))]).toEqual([f.tag, true]);
+    }
+  });
+
   test('invalid input is refused with what to do', () => {
     const empty: Mask = { ...mask, data: new Uint8Array(mask.data.length) };
     expect(() => extractFeatures(image, empty, settings())).toThrow(RadiomicsInputError);

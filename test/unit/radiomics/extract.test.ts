@@ -94,14 +94,15 @@ describe('extractFeatures', () => {
 
   test('a partial volume aligned on its whole image gives the features of the whole image', () => {
     const textured = volumeOf(dims, spacing, (x, y, z) => ((x * 7 + y * 13 + z * 29) % 50) - 10);
-    const whole = extractFeatures(textured, mask, settings(), 'ring');
-    // Slices 2..17 only (the ball spans slices 3..15), origin moved accordingly.
-    const first = 2;
-    const count = 16;
+    const whole = extractFeatures(textured, mask, settings());
+    // Slices 1..18 only: the ball spans slices 4..15, and the 1 cm³ sphere of the local peak
+    // reaches 3 slices (6.2 mm) further; origin moved accordingly.
+    const first = 1;
+    const count = 18;
     const n = dims[0] * dims[1];
     const part = { dims: [dims[0], dims[1], count] as Vec3, spacing, origin: [0, 0, first * spacing[2]] as Vec3, data: textured.data.slice(first * n, (first + count) * n) };
     const partMask: Mask = { ...part, data: mask.data.slice(first * n, (first + count) * n) };
-    const aligned = extractFeatures(part, partMask, settings(), 'ring', { alignTo: { dims, spacing, origin: [0, 0, 0] } });
+    const aligned = extractFeatures(part, partMask, settings(), 'roi', { alignTo: { dims, spacing, origin: [0, 0, 0] } });
     // Equal up to rounding (positions are measured from a different working box).
     for (const f of whole.features) {
       const g = aligned.features.find((x) => x.tag === f.tag)!.value;

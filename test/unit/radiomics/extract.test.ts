@@ -93,21 +93,26 @@ describe('extractFeatures', () => {
   });
 
   test('a partial volume aligned on its whole image gives the features of the whole image', () => {
-    const textured = volumeOf(dims, spacing, (x, y, z) => ((x * 7 + y * 13 + z * 29) % 50) - 10);
-    const whole = extractFeatures(textured, mask, settings());
-    // Slices 1..18 only: the ball spans slices 4..15, and the 1 cm³ sphere of the local peak
-    // reaches 3 slices (6.2 mm) further; origin moved accordingly.
-    const first = 1;
-    const count = 18;
-    const n = dims[0] * dims[1];
-    const part = { dims: [dims[0], dims[1], count] as Vec3, spacing, origin: [0, 0, first * spacing[2]] as Vec3, data: textured.data.slice(first * n, (first + count) * n) };
-    const partMask: Mask = { ...part, data: mask.data.slice(first * n, (first + count) * n) };
-    const aligned = extractFeatures(part, partMask, settings(), 'roi', { alignTo: { dims, spacing, origin: [0, 0, 0] } });
+    const d: Vec3 = [40, 40, 26];
+    const ball = ballMask(d, spacing, 12, [19.5, 19.5, 25]); // slices 7..19
+    const textured = volumeOf(d, spacing, (x, y, z) => ((x * 7 + y * 13 + z * 29) % 50) - 10);
+    const whole = extractFeatures(textured, ball, settings());
+    // Slices 2..23 only: enough for the interpolated mask (±1 slice) and the 6.2 mm sphere of
+    // the local peaks; the origin moves with the first slice.
+    const first = 2;
+    const count = 22;
+    const n = d[0] * d[1];
+    const part = { dims: [d[0], d[1], count] as Vec3, spacing, origin: [0, 0, first * spacing[2]] as Vec3, data: textured.data.slice(first * n, (first + count) * n) };
+    const partMask: Mask = { ...part, data: ball.data.slice(first * n, (first + count) * n) };
+    const aligned = extractFeatures(part, partMask, settings(), 'roi', { alignTo: { dims: d, spacing, origin: [0, 0, 0] } });
     // Equal up to rounding (positions are measured from a different working box).
     for (const f of whole.features) {
       const g = aligned.features.find((x) => x.tag === f.tag)!.value;
       expect([f.tag, Math.abs(g - f.value) <= 1e-9 * Math.max(1, Math.abs(f.value))]).toEqual([f.tag, true]);
     }
+    // Without alignTo the grid would be centred on the part, and the values would move.
+    const unaligned = extractFeatures(part, partMask, settings());
+    expect(unaligned.diagnostics.grid.dims[2]).not.toBe(whole.diagnostics.grid.dims[2]);
   });
 
   test('invalid input is refused with what to do', () => {

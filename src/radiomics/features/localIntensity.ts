@@ -105,28 +105,45 @@ export function prepareLocalIntensity(input: LocalIntensityInput): LocalIntensit
   };
   let global = -Infinity;
   let local = -Infinity;
-  let i = 0;
+  const consider = (i: number, m: number) => {
+    if (m > global) global = m;
+    // Local peak: around the voxel(s) of maximum intensity; the highest of their means.
+    if (image[i] === maxValue && m > local) local = m;
+  };
+  // Row by row: the sums of all voxels of one image row are accumulated sphere row by sphere
+  // row, so the inner loop runs over consecutive memory (the prefix row and the accumulator).
+  const acc = new Float64Array(nx);
   for (let z = 0; z < nz; z++) {
     const zInside = z - reachZ >= 0 && z + reachZ < nz;
     for (let y = 0; y < ny; y++) {
+      const rowStart = nx * (y + ny * z);
+      let first = -1;
+      let last = -1;
+      for (let x = 0; x < nx; x++) {
+        if (!intensityMask[rowStart + x]) continue;
+        if (first < 0) first = x;
+        last = x;
+      }
+      if (first < 0) continue;
       const yzInside = zInside && y - reachY >= 0 && y + reachY < ny;
-      const rowBase = (y + ny * z) * (nx + 1);
-      for (let x = 0; x < nx; x++, i++) {
+      // Voxels whose sphere is whole: a fixed count and no clipping.
+      const fastFrom = yzInside ? Math.max(first, reachX) : nx;
+      const fastTo = yzInside ? Math.min(last, nx - 1 - reachX) : -1;
+      if (fastFrom <= fastTo) {
+        acc.fill(0, fastFrom, fastTo + 1);
+        const rowBase = (y + ny * z) * (nx + 1);
+        for (let k = 0; k < nRows; k++) {
+          const p = rowBase + rowOffset[k];
+          const h = rowHalf[k];
+          const hi = p + h + 1;
+          const lo = p - h;
+          for (let x = fastFrom; x <= fastTo; x++) acc[x] += prefix[hi + x] - prefix[lo + x];
+        }
+      }
+      for (let x = first; x <= last; x++) {
+        const i = rowStart + x;
         if (!intensityMask[i]) continue;
-        let m: number;
-        if (yzInside && x - reachX >= 0 && x + reachX < nx) {
-          // Whole sphere inside the grid: a fixed count and no clipping.
-          let sum = 0;
-          const centre = rowBase + x;
-          for (let k = 0; k < nRows; k++) {
-            const p = centre + rowOffset[k];
-            sum += prefix[p + rowHalf[k] + 1] - prefix[p - rowHalf[k]];
-          }
-          m = sum / fullCount;
-        } else m = clippedMean(x, y, z);
-        if (m > global) global = m;
-        // Local peak: around the voxel(s) of maximum intensity; the highest of their means.
-        if (image[i] === maxValue && m > local) local = m;
+        consider(i, x >= fastFrom && x <= fastTo ? acc[x] / fullCount : clippedMean(x, y, z));
       }
     }
   }

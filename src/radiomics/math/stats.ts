@@ -14,9 +14,35 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
 }
 
-/** Ascending copy as Float64Array (typed-array sort is numeric). */
+/**
+ * Ascending copy as Float64Array. Integer data over a moderate range (HU after rounding) is
+ * sorted by counting, O(n + range); anything else by the numeric typed-array sort.
+ */
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(values as ArrayLike<number>);
+  const n = values.length;
+  let min = Infinity;
+  let max = -Infinity;
+  let integers = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (integers && !Number.isInteger(v)) integers = false;
+  }
+  if (integers && n > 0 && max - min < Math.max(4 * n, 65536)) {
+    const counts = new Uint32Array(max - min + 1);
+    for (let i = 0; i < n; i++) counts[values[i] - min]++;
+    const out = new Float64Array(n);
+    let p = 0;
+    for (let k = 0; k < counts.length; k++) {
+      const c = counts[k];
+      if (c === 0) continue;
+      out.fill(min + k, p, p + c);
+      p += c;
+    }
+    return out;
+  }
+  const out = Float64Array.from(values);
   out.sort();
   return out;
 }

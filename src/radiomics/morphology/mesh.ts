@@ -221,36 +221,24 @@ export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh 
       const dst = 1 + px * (y - lo[1] + 1 + py * (z - lo[2] + 1));
       for (let x = lo[0]; x <= hi[0]; x++) padded[dst + x - lo[0]] = mask[src + x] ? 1 : 0;
     }
-  const vertexIndex = new Map<number, number>();
-  const lattice: number[] = [];
-  const triangles: number[] = [];
-  const LX = 2 * px + 1;
-  const LY = 2 * py + 1;
-  const vertexOf = (cx: number, cy: number, cz: number, e: number): number => {
-    // Lattice coordinates in the padded box (half-voxel steps).
-    const [a] = EDGE[e];
-    const axis = EDGE_AXIS[e];
-    const lx = 2 * (cx + CORNER[a][0]) + (axis === 0 ? 1 : 0);
-    const ly = 2 * (cy + CORNER[a][1]) + (axis === 1 ? 1 : 0);
-    const lz = 2 * (cz + CORNER[a][2]) + (axis === 2 ? 1 : 0);
-    const key = lx + LX * (ly + LY * lz);
-    let index = vertexIndex.get(key);
-    if (index === undefined) {
-      index = lattice.length / 3;
-      vertexIndex.set(key, index);
-      // Back to lattice coordinates of the original grid (voxel index 0 at 0).
-      lattice.push(lx + 2 * (lo[0] - 1), ly + 2 * (lo[1] - 1), lz + 2 * (lo[2] - 1));
-    }
-    return index;
-  };
-  const sy = px;
-  const sz = px * py;
+  // Vertex ids by cube edge, kept only for the two planes of voxels the current cubes touch:
+  // x- and y-edges of plane cz (index 0) and cz + 1 (index 1), z-edges between them.
+  const plane = px * py;
+  let xEdges = [new Int32Array(plane).fill(-1), new Int32Array(plane).fill(-1)];
+  let yEdges = [new Int32Array(plane).fill(-1), new Int32Array(plane).fill(-1)];
+  const zEdges = new Int32Array(plane);
+  const lattice = new GrowableInt32();
+  const triangles = new GrowableInt32();
+  const ox = 2 * (lo[0] - 1);
+  const oy = 2 * (lo[1] - 1);
+  const oz = 2 * (lo[2] - 1);
   for (let cz = 0; cz < pz - 1; cz++) {
+    zEdges.fill(-1);
     for (let cy = 0; cy < py - 1; cy++) {
       const r00 = px * (cy + py * cz); // row (y, z)
-      const r10 = r00 + sy; // (y + 1, z)
-      const r01 = r00 + sz; // (y, z + 1)
-      const r11 = r01 + sy; // (y + 1, z + 1)
+      const r10 = r00 + px; // (y + 1, z)
+      const r01 = r00 + plane; // (y, z + 1)
+      const r11 = r01 + px; // (y + 1, z + 1)
       for (let cx = 0; cx < px - 1; cx++) {
         const config =
           padded[r00 + cx] |
@@ -263,11 +251,50 @@ export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh 
           (padded[r11 + cx + 1] << 7);
         if (config === 0 || config === 255) continue;
         const tri = CASES[config];
-        for (let t = 0; t < tri.length; t++) triangles.push(vertexOf(cx, cy, cz, tri[t]));
+        for (let t = 0; t < tri.length; t++) {
+          const e = tri[t];
+          const a = EDGE[e][0];
+          const dx = a & 1;
+          const dy = (a >> 1) & 1;
+          const dz = (a >> 2) & 1;
+          const axis = EDGE_AXIS[e];
+          const store = axis === 0 ? xEdges[dz] : axis === 1 ? yEdges[dz] : zEdges;
+          const slot = cx + dx + px * (cy + dy);
+          let id = store[slot];
+          if (id < 0) {
+            id = lattice.length / 3;
+            store[slot] = id;
+            // Lattice coordinates (half-voxel steps) in the original grid.
+            lattice.push(2 * (cx + dx) + (axis === 0 ? 1 : 0) + ox);
+            lattice.push(2 * (cy + dy) + (axis === 1 ? 1 : 0) + oy);
+            lattice.push(2 * (cz + dz) + (axis === 2 ? 1 : 0) + oz);
+          }
+          triangles.push(id);
+        }
       }
     }
+    // Plane cz + 1 becomes the lower plane of the next cubes; the new upper plane starts empty.
+    xEdges = [xEdges[1], xEdges[0].fill(-1)];
+    yEdges = [yEdges[1], yEdges[0].fill(-1)];
   }
-  return { lattice: Int32Array.from(lattice), triangles: Int32Array.from(triangles), spacing };
+  return { lattice: lattice.toArray(), triangles: triangles.toArray(), spacing };
+}
+
+/** An Int32 list that grows by doubling (no per-element boxing as in a JS array). */
+class GrowableInt32 {
+  private data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+  toArray(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
 }
 
 /** Mesh volume |Σ a·(b×c)| / 6 (mm³), exact on the lattice then scaled. */

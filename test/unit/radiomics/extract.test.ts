@@ -1,7 +1,7 @@
 /** The whole chain on synthetic volumes whose features are known in closed form. */
 import { RadiomicsInputError, extractFeatures, extractRegions } from '../../../src/radiomics/extract';
 import { parseRadiomicsSettings } from '../../../src/radiomics/settings';
-import { featureKey } from '../../../src/radiomics/feature';
+import { FeatureValue, featureKey } from '../../../src/radiomics/feature';
 import { Mask, Vec3 } from '../../../src/radiomics/volume';
 import { ballMask, count, volumeOf } from './helpers';
 
@@ -15,7 +15,7 @@ const settings = (over: Record<string, unknown> = {}) =>
     ...over,
   });
 
-const value = (r: { features: Array<{ tag: string; value: number; aggregation?: string }> }, tag: string) => r.features.find((f) => featureKey(f) === tag)!.value;
+const value = (r: { features: FeatureValue[] }, tag: string) => r.features.find((f) => featureKey(f) === tag)!.value;
 
 describe('extractFeatures', () => {
   // A ball of 12 mm radius at 40 HU in water (0 HU), sampled at 1 × 1 × 2 mm.

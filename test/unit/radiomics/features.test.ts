@@ -75,7 +75,7 @@ describe('local intensity peaks', () => {
     const spacing: Vec3 = [0.9, 1.2, 2.5];
     const random = rng(9);
     const image = Float64Array.from({ length: 18 * 17 * 9 }, () => Math.round(random() * 100));
-    const mask = Uint8Array.from({ length: image.length }, (_, i) => (random() < 0.3 ? 1 : 0));
+    const mask = Uint8Array.from({ length: image.length }, () => (random() < 0.3 ? 1 : 0));
     const d = prepareLocalIntensity({ dims, spacing, image, intensityMask: mask });
     const at = (i: number) => [i % 18, Math.floor(i / 18) % 17, Math.floor(i / 306)];
     const sphereMean = (i: number) => {

@@ -147,7 +147,7 @@ const features = s.object(
       check: (v) => (v.length === 0 ? 'is empty; name at least one feature family.' : new Set(v).size !== v.length ? 'names a family twice.' : undefined),
     }),
     exclude: s.list(s.string({ doc: '', default: 'morph_moran_i', nonEmpty: true }), {
-      doc: "Features of the chosen families not to compute, by IBSI tag or code (e.g. morph_moran_i, N365). Excluded features are left out of the output and cost nothing: Moran's I and Geary's C need an FFT over the ROI bounding box (seconds and ~1 GB for a 10 cm lesion at 1 mm); OMBB and MVEE densities have no IBSI reference value.",
+      doc: "Features of the chosen families not to compute, by IBSI tag or code (e.g. morph_moran_i, N365). Excluded features are left out of the output and cost nothing: Moran's I and Geary's C need FFTs over twice the ROI bounding box (for a 10 cm lesion at 1 mm: about 10 s and 0.5 GB); OMBB and MVEE densities have no IBSI reference value.",
       default: [],
     }),
     texture,

@@ -5,6 +5,7 @@ import { serveCommand } from './cli/serve';
 import { configCheckCommand, configInitCommand, configShowCommand } from './cli/config';
 import { echoCommand } from './cli/echo';
 import { lesionsCommand } from './cli/lesions';
+import { featuresCommand } from './cli/features';
 import { resendCommand } from './cli/resend';
 import { VERSION } from './version';
 
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   configInitCommand,
   echoCommand,
   lesionsCommand,
+  featuresCommand,
   resendCommand,
 ];
 

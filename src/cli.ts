@@ -5,9 +5,21 @@ import { serveCommand } from './cli/serve';
 import { configCheckCommand, configInitCommand, configShowCommand } from './cli/config';
 import { echoCommand } from './cli/echo';
 import { lesionsCommand } from './cli/lesions';
+import { featuresCommand } from './cli/features';
+import { resendCommand } from './cli/resend';
 import { VERSION } from './version';
 
-export const COMMANDS: Command[] = [serveCommand, configCheckCommand, configShowCommand, configInitCommand, echoCommand, lesionsCommand];
+// One command per line: each capability registers itself here.
+export const COMMANDS: Command[] = [
+  serveCommand,
+  configCheckCommand,
+  configShowCommand,
+  configInitCommand,
+  echoCommand,
+  lesionsCommand,
+  featuresCommand,
+  resendCommand,
+];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));

@@ -61,6 +61,8 @@ export interface SignatureTerm {
   name: string;
   /** IBSI permanent code (e.g. "ACUI"), for features. */
   ibsiCode?: string;
+  /** IBSI feature name (e.g. "Contrast"), for features: the code meaning in the SR. */
+  ibsiName?: string;
   /** Texture aggregation by IBSI name (e.g. "3D merged"), where relevant. */
   aggregation?: string;
   region?: 'tumour' | 'ring';

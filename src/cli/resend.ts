@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { Command, UsageError } from './command';
+import { parseCommandArgs } from './parse';
+import { formatIssues, loadConfig } from '../config/load';
+import { uidProblem } from '../report/valueTypes';
+import { Outbox } from '../outbox/outbox';
+
+export const resendCommand: Command = {
+  words: ['resend'],
+  summary: 'send the results of a study again (failed or waiting messages, or all with --include-sent)',
+  help: `Usage: cd8-node resend STUDY_INSTANCE_UID [--include-sent] [--config FILE]
+
+Puts the study's SR, summary and HL7 messages that failed or are still waiting
+back in the outbox for an immediate try, with their attempts counted from zero.
+The running node picks them up within a second. Messages already delivered are
+left alone unless --include-sent is given (e.g. the PACS lost the SR): they are
+then sent once more with the same SOP Instance UID / Message Control ID.
+
+Options:
+  --include-sent   Also send again what was already delivered
+  --config FILE    Configuration (for storage.dataDir; default: $CD8_CONFIG, else defaults)
+
+Example:
+  cd8-node resend 1.2.826.0.1.3680043.2.1125.1.1`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { 'include-sent': { type: 'boolean' }, config: { type: 'string', short: 'c' } }, { min: 1, max: 1 });
+    if (values.help) {
+      io.out(resendCommand.help);
+      return 0;
+    }
+    const studyUid = positionals[0];
+    const problem = uidProblem(studyUid);
+    if (problem) throw new UsageError(`STUDY_INSTANCE_UID ${problem}.`);
+    const loaded = loadConfig(values.config ?? io.env.CD8_CONFIG ?? null, io.env);
+    if (!loaded.config) {
+      io.err(formatIssues(loaded.issues));
+      return 1;
+    }
+    const file = join(resolve(loaded.config.storage.dataDir), 'index.sqlite');
+    if (!existsSync(file)) {
+      io.err(`cd8-node resend: no database at ${file}. Has the node run with this data directory? Set storage.dataDir (or CD8_DATA_DIR) to the node's.`);
+      return 1;
+    }
+    const db = new Database(file);
+    try {
+      db.pragma('busy_timeout = 5000');
+      const outbox = new Outbox(db);
+      const before = outbox.forStudy(studyUid);
+      if (before.length === 0) {
+        io.err(`cd8-node resend: the outbox has no message for study ${studyUid}. Check the UID with "cd8-node status"; a study still being processed has nothing to send yet.`);
+        return 1;
+      }
+      const rows = outbox.resend(studyUid, { includeSent: values['include-sent'] === true });
+      for (const r of rows) {
+        const was = before.find((b) => b.id === r.id)?.state;
+        const action = r.state === 'pending' && was !== 'pending' ? `queued again (was ${was})` : r.state === 'pending' ? 'queued, trying now' : `left alone (${r.state})`;
+        io.out(`${r.description} v${r.studyVersion} → ${r.destination}: ${action}`);
+      }
+      return 0;
+    } finally {
+      db.close();
+    }
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * C-STORE SCU: sends one Part 10 object to a DICOM peer and reports the outcome in words.
+ * Success and warning statuses mean delivered; everything else (reject, abort, refused
+ * presentation context, failure status, timeout, network error) is not.
+ */
+import { Client, Dataset, constants, requests } from 'dcmjs-dimse';
+import type { ConnectionOptions } from 'node:tls';
+import { describeAbort, describeNetworkError, describeReject, RejectInfo } from './associationErrors';
+import { destroyClientSocket, setClientNoDelay } from './clientSocket';
+import { quietDicomLibraries } from './quietLibraries';
+import { readPart10 } from '../report/part10';
+
+export interface StoreTarget {
+  host: string;
+  port: number;
+  calledAeTitle: string;
+  callingAeTitle: string;
+  timeoutMs: number;
+  tls?: ConnectionOptions;
+}
+
+export type StoreOutcome =
+  | { ok: true; status: number; elapsedMs: number; warning?: string }
+  | { ok: false; status?: number; elapsedMs: number; message: string };
+
+const hex = (n: number) => `0x${n.toString(16).padStart(4, '0').toUpperCase()}`;
+
+function describeStatus(status: number): string {
+  if (status >= 0xa700 && status <= 0xa7ff) return `the peer is out of resources (${hex(status)}); try again later`;
+  if (status >= 0xa900 && status <= 0xa9ff) return `the peer says the data set does not match the SOP class (${hex(status)})`;
+  if (status >= 0xc000 && status <= 0xcfff) return `the peer cannot understand the object (${hex(status)})`;
+  if (status === 0x0122) return 'the peer does not support this SOP class (0x0122)';
+  if (status === 0x0124) return 'the peer refuses the store: not authorised (0x0124)';
+  return `the peer answered with failure status ${hex(status)}`;
+}
+
+export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcome> {
+  quietDicomLibraries();
+  const started = Date.now();
+  const { host, port, calledAeTitle, callingAeTitle, timeoutMs } = target;
+  const who = `${calledAeTitle}@${host}:${port}`;
+  const { dataset: elements, transferSyntaxUid } = readPart10(part10);
+  const sopClassUid = String(elements.SOPClassUID);
+  return new Promise((resolve) => {
+    let settled = false;
+    const client = new Client();
+    const finish = (outcome: { ok: true; status: number; warning?: string } | { ok: false; status?: number; message: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!outcome.ok) destroyClientSocket(client);
+      resolve({ ...outcome, elapsedMs: Date.now() - started } as StoreOutcome);
+    };
+    const timer = setTimeout(() => {
+      destroyClientSocket(client);
+      finish({ ok: false, message: `no answer from ${who} within ${timeoutMs / 1000} s. Check the address, firewall, and that the PACS is running.` });
+    }, timeoutMs);
+
+    const request = new requests.CStoreRequest(new Dataset(elements, transferSyntaxUid));
+    request.on('response', (response: { getStatus(): number; getErrorComment?(): string | undefined }) => {
+      const status = response.getStatus();
+      if (status === constants.Status.Success) return finish({ ok: true, status });
+      if ((status & 0xf000) === 0xb000) return finish({ ok: true, status, warning: `${who} stored it with warning status ${hex(status)}` });
+      const comment = response.getErrorComment?.();
+      finish({ ok: false, status, message: `${who}: ${describeStatus(status)}${comment ? ` ("${comment}")` : ''}.` });
+    });
+    client.addRequest(request);
+    client.on('connected', () => setClientNoDelay(client));
+    client.on('associationAccepted', (association: { getAcceptedPresentationContextFromRequest(r: unknown): unknown }) => {
+      if (!association.getAcceptedPresentationContextFromRequest(request)) {
+        finish({ ok: false, message: `${who} accepted the association but not SOP class ${sopClassUid} (presentation context refused). Configure the PACS to accept it.` });
+      }
+    });
+    client.on('associationRejected', (r: RejectInfo) => finish({ ok: false, message: `${who}: ${describeReject(r, calledAeTitle, callingAeTitle)}` }));
+    client.on('networkError', (e: Error) => finish({ ok: false, message: describeNetworkError(e, host, port) }));
+    client.on('abort', (a: { source: number; reason: number } | undefined) => finish({ ok: false, message: `${who}: ${describeAbort(a?.source ?? -1, a?.reason ?? -1)}` }));
+    client.on('closed', () => finish({ ok: false, message: `${who} closed the connection before answering the C-STORE.` }));
+    const securityOptions = target.tls
+      ? { ca: target.tls.ca as string | undefined, cert: target.tls.cert as string | undefined, key: target.tls.key as string | undefined, rejectUnauthorized: target.tls.rejectUnauthorized }
+      : undefined;
+    client.send(host, port, callingAeTitle, calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs, securityOptions });
+  });
+}

@@ -1,0 +1,343 @@
+/**
+ * Feature extraction, the IBSI processing chain in one place (reference manual, figure of
+ * chapter 2): interpolate image and mask → morphological mask (the ROI, or the peritumoral
+ * ring) → re-segment into the intensity mask → discretise → every requested family.
+ *
+ * Only a box around the ROI is interpolated (the whole grid is still laid out as IBSI aligns
+ * it, so values are those of interpolating the full image), with enough margin for the local
+ * intensity sphere, the ring and the interpolation kernel.
+ */
+import { Mask, Vec3, Volume, sameGrid } from './volume';
+import { FeatureValue } from './feature';
+import { RadiomicsSettings, TEXTURE_FAMILIES, TextureFamily } from './settings';
+import { GridSource, IndexBox, ResampledGrid, alignedGrid, boxDims, nonZeroBox } from './preprocess/grid';
+import { resampleRegion } from './preprocess/resample';
+import { roundInPlace } from './math/rounding';
+import { peritumoralRing } from './preprocess/ring';
+import { resegment } from './preprocess/resegment';
+import { Discretised, DiscretisationSettings, discretise } from './preprocess/discretise';
+import { evaluateFamily } from './features/family';
+import { MORPHOLOGY, prepareMorphology } from './features/morphology';
+import { LOCAL_INTENSITY, PEAK_RADIUS_MM, prepareLocalIntensity } from './features/localIntensity';
+import { STATISTICS, prepareStatistics } from './features/statistics';
+import { HISTOGRAM, prepareHistogram } from './features/histogram';
+import { IVH, IvhDiscretisation, prepareIvh } from './features/ivh';
+import { DiscretisedRoi, TEXTURE_NOT_PRESENT, computeTexture, textureEnginePresent } from './textureApi';
+
+export type Region = 'roi' | 'ring';
+
+type AnyVolume = Volume<Float32Array | Float64Array | Uint8Array | Int16Array | Int32Array>;
+
+export class RadiomicsInputError extends Error {}
+
+export interface RingDiagnostics {
+  innerMm: number;
+  outerMm: number;
+  voxels: number;
+  /** The ring reached beyond the image and was cut there. */
+  clipped: boolean;
+  clippedAt: string[];
+  /** Fraction of ring voxels below -500 (HU): a large value means the ring left the body. */
+  airFraction: number;
+}
+
+export interface ExtractionDiagnostics {
+  region: Region;
+  settings: { name: string; status: string };
+  /** The grid features were computed on (after interpolation). */
+  grid: { dims: Vec3; spacing: Vec3; origin: Vec3; interpolation: string };
+  /** The part of that grid that was evaluated (inclusive voxel indices). */
+  workingBox: IndexBox;
+  voxels: { morphological: number; intensity: number };
+  /** Re-segmentation range actually applied (null = open). */
+  resegmentation: { lower: number | null; upper: number | null };
+  discretisation: { method: string; nLevels: number; lowerBound: number | null; binWidth: number | null } | null;
+  ring?: RingDiagnostics;
+  texture: 'computed' | 'not requested' | typeof TEXTURE_NOT_PRESENT;
+  warnings: string[];
+  timingsMs: Record<string, number>;
+}
+
+export interface ExtractionResult {
+  features: FeatureValue[];
+  diagnostics: ExtractionDiagnostics;
+}
+
+/** Image and ROI mask on the (cropped) interpolation grid, shared by the regions. */
+export interface PreparedImage {
+  dims: Vec3;
+  spacing: Vec3;
+  /** Origin of the working box (centre of its first voxel), mm in the grid's axes. */
+  origin: Vec3;
+  image: Float64Array;
+  roiMask: Uint8Array;
+  grid: ResampledGrid;
+  workingBox: IndexBox;
+  interpolation: string;
+  timingsMs: Record<string, number>;
+}
+
+const now = (): number => performance.now();
+
+function validateInput(image: AnyVolume, mask: Mask): void {
+  if (!sameGrid(image, mask)) {
+    throw new RadiomicsInputError(
+      `the mask grid (${mask.dims.join('×')} voxels of ${mask.spacing.join('×')} mm at ${mask.origin.join(', ')}) differs from the image grid (${image.dims.join('×')} of ${image.spacing.join('×')} mm at ${image.origin.join(', ')}); resample the mask onto the image first.`,
+    );
+  }
+  const n = image.dims[0] * image.dims[1] * image.dims[2];
+  if (image.data.length !== n || mask.data.length !== n) {
+    throw new RadiomicsInputError(`image/mask data length (${image.data.length}/${mask.data.length}) does not match their dimensions (${n} voxels).`);
+  }
+}
+
+/** Margin (mm) the working box needs around the ROI for the requested regions and families. */
+function marginFor(settings: RadiomicsSettings, regions: Region[]): number {
+  let margin = 0;
+  if (settings.features.families.includes('local_intensity')) margin += PEAK_RADIUS_MM;
+  if (regions.includes('ring')) margin += settings.ring.outerMm;
+  return margin;
+}
+
+export interface ExtractOptions {
+  /**
+   * The grid of the whole image when `image` is only part of it (e.g. the slices around a
+   * lesion): the interpolation grid is then aligned on the whole image, as IBSI prescribes, so
+   * the features do not depend on how much of the scan was loaded. `image` must lie on this
+   * grid (same spacing, origin shifted by whole voxels) and cover the ROI plus the margins.
+   */
+  alignTo?: GridSource;
+}
+
+/** The IBSI grid for `image`, aligned on `alignTo` when given (expressed in `image`'s indices). */
+function interpolationGrid(image: AnyVolume, newSpacing: [number | null, number | null, number | null], alignTo?: GridSource): ResampledGrid {
+  if (!alignTo) return alignedGrid(image, newSpacing);
+  const grid = alignedGrid(alignTo, newSpacing);
+  const start = [...grid.start] as Vec3;
+  for (let d = 0; d < 3; d++) {
+    if (Math.abs(alignTo.spacing[d] - image.spacing[d]) > 1e-4 * image.spacing[d]) {
+      throw new RadiomicsInputError(`alignTo: the image spacing (${image.spacing.join(' × ')} mm) differs from the whole-image grid (${alignTo.spacing.join(' × ')} mm).`);
+    }
+    const offset = (image.origin[d] - alignTo.origin[d]) / image.spacing[d];
+    if (Math.abs(offset - Math.round(offset)) > 1e-3) {
+      throw new RadiomicsInputError(`alignTo: the image is not on the whole-image grid (its origin is ${offset.toFixed(3)} voxels from it along axis ${'xyz'[d]}).`);
+    }
+    start[d] -= Math.round(offset);
+  }
+  return { ...grid, start };
+}
+
+/** Interpolates image and mask around the ROI (IBSI steps 1–2). */
+export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, regions: Region[] = ['roi'], options: ExtractOptions = {}): PreparedImage {
+  validateInput(image, mask);
+  const t0 = now();
+  const roiBox = nonZeroBox(mask.data, mask.dims);
+  if (!roiBox) throw new RadiomicsInputError('the ROI mask is empty: no voxel of the image lies inside the contour.');
+  const interp = settings.interpolation;
+  const interpolate = interp.method !== 'none';
+  const spacing = interp.spacingMm;
+  const grid = interpolationGrid(
+    image,
+    interpolate ? [spacing[0], spacing[1], settings.dimensionality === '2D' ? null : spacing[2]] : [null, null, null],
+    options.alignTo,
+  );
+  // New-grid voxels whose interpolated mask can be non-zero, then the margin.
+  const margin = marginFor(settings, regions);
+  const lo = [0, 0, 0] as Vec3;
+  const hi = [0, 0, 0] as Vec3;
+  for (let d = 0; d < 3; d++) {
+    const support = grid.step[d] === 1 && grid.start[d] === 0 ? 0 : 1;
+    const first = Math.ceil((roiBox.lo[d] - support - grid.start[d]) / grid.step[d] - 1e-9);
+    const last = Math.floor((roiBox.hi[d] + support - grid.start[d]) / grid.step[d] + 1e-9);
+    const extra = Math.ceil(margin / grid.spacing[d]) + 1;
+    // Stay on grid voxels whose centre lies within the given image (for a whole image, every one).
+    const firstInside = Math.ceil((-0.5 - grid.start[d]) / grid.step[d] - 1e-9);
+    const lastInside = Math.floor((image.dims[d] - 0.5 - grid.start[d]) / grid.step[d] + 1e-9);
+    lo[d] = Math.max(0, firstInside, first - extra);
+    hi[d] = Math.min(grid.dims[d] - 1, lastInside, last + extra);
+  }
+  const workingBox: IndexBox = { lo, hi };
+  const dims = boxDims(workingBox);
+  const imageMethod = interpolate ? (interp.method as 'nearest' | 'linear' | 'cubic-spline') : 'nearest';
+  const values = resampleRegion(image, grid, workingBox, imageMethod, 'edge');
+  if (interpolate && interp.roundIntensities) roundInPlace(values);
+  const t1 = now();
+  const maskValues = resampleRegion(mask, grid, workingBox, interpolate ? interp.maskMethod : 'nearest', 'zero');
+  // Many voxels land exactly on the threshold; a small tolerance keeps float noise from deciding.
+  const threshold = interp.maskThreshold - 1e-6;
+  const roiMask = new Uint8Array(maskValues.length);
+  for (let i = 0; i < roiMask.length; i++) roiMask[i] = maskValues[i] >= threshold ? 1 : 0;
+  const t2 = now();
+  const origin: Vec3 = [0, 1, 2].map((d) => grid.origin[d] + lo[d] * grid.spacing[d]) as Vec3;
+  return {
+    dims,
+    spacing: grid.spacing,
+    origin,
+    image: values,
+    roiMask,
+    grid,
+    workingBox,
+    interpolation: interpolate ? `${interp.method} (${settings.dimensionality === '2D' ? 'in-plane' : '3D'}), mask ${interp.maskMethod} ≥ ${interp.maskThreshold}` : 'none',
+    timingsMs: { interpolateImage: t1 - t0, interpolateMask: t2 - t1 },
+  };
+}
+
+function count(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i];
+  return n;
+}
+
+function ivhDiscretisation(settings: RadiomicsSettings): IvhDiscretisation {
+  const s = settings.ivh;
+  if (s.method === 'fixed_bin_size') return { method: 'fixed_bin_size', binWidth: s.binWidth };
+  if (s.method === 'fixed_bin_number') return { method: 'fixed_bin_number', binCount: s.binCount };
+  return { method: 'none' };
+}
+
+function textureDiscretisation(settings: RadiomicsSettings): DiscretisationSettings {
+  const s = settings.discretisation;
+  if (s.method === 'fixed_bin_size') return { method: 'fixed_bin_size', binWidth: s.binWidth, lowerBound: s.lowerBound ?? settings.resegmentation.lower };
+  if (s.method === 'fixed_bin_number') return { method: 'fixed_bin_number', binCount: s.binCount };
+  return { method: 'none' };
+}
+
+/** The discretised region cropped to the morphological mask (plus one voxel), for the texture engine. */
+function croppedRoi(prepared: PreparedImage, morphMask: Uint8Array, d: Discretised): DiscretisedRoi {
+  const box = nonZeroBox(morphMask, prepared.dims)!;
+  const [nx, ny, nz] = prepared.dims;
+  const lo = box.lo.map((v) => Math.max(0, v - 1)) as Vec3;
+  const hi = [Math.min(nx - 1, box.hi[0] + 1), Math.min(ny - 1, box.hi[1] + 1), Math.min(nz - 1, box.hi[2] + 1)] as Vec3;
+  const dims = boxDims({ lo, hi });
+  const levels = new Int32Array(dims[0] * dims[1] * dims[2]);
+  const morph = new Uint8Array(levels.length);
+  let j = 0;
+  for (let z = lo[2]; z <= hi[2]; z++)
+    for (let y = lo[1]; y <= hi[1]; y++)
+      for (let x = lo[0]; x <= hi[0]; x++, j++) {
+        const i = x + nx * (y + ny * z);
+        levels[j] = d.levels[i];
+        morph[j] = morphMask[i];
+      }
+  return { dims, spacing: prepared.spacing, levels, nLevels: d.nLevels, morphMask: morph };
+}
+
+/** Features of one region of a prepared image (IBSI steps 3–5). */
+export function extractFromPrepared(prepared: PreparedImage, settings: RadiomicsSettings, region: Region = 'roi'): ExtractionResult {
+  const timings: Record<string, number> = { ...prepared.timingsMs };
+  const warnings: string[] = [];
+  const { dims, spacing, image } = prepared;
+  const families = new Set(settings.features.families);
+  let t = now();
+  let morphMask = prepared.roiMask;
+  let ring: RingDiagnostics | undefined;
+  if (region === 'ring') {
+    const r = peritumoralRing(prepared.roiMask, dims, spacing, settings.ring);
+    morphMask = r.ring;
+    let air = 0;
+    for (let i = 0; i < morphMask.length; i++) if (morphMask[i] && image[i] < -500) air++;
+    ring = { innerMm: settings.ring.innerMm, outerMm: settings.ring.outerMm, voxels: r.voxels, clipped: r.clipped, clippedAt: r.clippedAt, airFraction: r.voxels ? air / r.voxels : 0 };
+    if (r.clipped) warnings.push(`the peritumoral ring reaches beyond the image (${r.clippedAt.join(', ')}) and was clipped there.`);
+    timings.ring = now() - t;
+    t = now();
+  }
+  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma);
+  const intensityMask = reseg.intensityMask;
+  const intensities = new Float64Array(reseg.voxels);
+  for (let i = 0, k = 0; i < intensityMask.length; i++) if (intensityMask[i]) intensities[k++] = image[i];
+  if (reseg.voxels === 0) warnings.push('no voxel of the region is left after re-segmentation; intensity features are undefined.');
+  timings.resegment = now() - t;
+
+  const wantTexture = TEXTURE_FAMILIES.filter((f) => families.has(f)) as TextureFamily[];
+  let discretised: Discretised | null = null;
+  if ((families.has('intensity_histogram') || wantTexture.length > 0) && reseg.voxels > 0) {
+    t = now();
+    const ds = textureDiscretisation(settings);
+    discretised = discretise(image, intensityMask, ds);
+    if (ds.method === 'fixed_bin_size' && ds.lowerBound === null) warnings.push('fixed bin size without a lower bound: the ROI minimum was used (IBSI advises the re-segmentation lower bound).');
+    timings.discretise = now() - t;
+  }
+
+  const exclude = new Set(settings.features.exclude);
+  const features: FeatureValue[] = [];
+  const run = (name: string, f: () => FeatureValue[]) => {
+    const start = now();
+    features.push(...f());
+    timings[name] = now() - start;
+  };
+  if (families.has('morphology')) {
+    run('morphology', () =>
+      evaluateFamily(MORPHOLOGY, prepareMorphology({ dims, spacing, image, morphologicalMask: morphMask, intensityMask }), exclude),
+    );
+  }
+  if (families.has('local_intensity')) run('local_intensity', () => evaluateFamily(LOCAL_INTENSITY, prepareLocalIntensity({ dims, spacing, image, intensityMask }), exclude));
+  if (families.has('intensity_statistics')) run('intensity_statistics', () => evaluateFamily(STATISTICS, prepareStatistics(intensities), exclude));
+  if (families.has('intensity_histogram')) {
+    run('intensity_histogram', () =>
+      evaluateFamily(HISTOGRAM, discretised ? prepareHistogram(discretised.levels, discretised.nLevels) : { unavailable: 'the ROI intensity mask is empty' }, exclude),
+    );
+  }
+  if (families.has('intensity_volume_histogram')) {
+    // The IVH range G is the re-segmentation range the user set (IBSI P88C), not the outlier
+    // bounds, which depend on the data; open sides are taken from the ROI.
+    const range = { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper };
+    run('intensity_volume_histogram', () => evaluateFamily(IVH, prepareIvh(intensities, ivhDiscretisation(settings), range), exclude));
+  }
+
+  let texture: ExtractionDiagnostics['texture'] = 'not requested';
+  if (wantTexture.length > 0) {
+    if (!textureEnginePresent()) {
+      texture = TEXTURE_NOT_PRESENT;
+      warnings.push(`${TEXTURE_NOT_PRESENT}: ${wantTexture.join(', ')} not computed.`);
+    } else if (discretised) {
+      texture = 'computed';
+      const tex = settings.features.texture;
+      const roi = croppedRoi(prepared, morphMask, discretised);
+      run('texture', () =>
+        computeTexture(roi, {
+          families: wantTexture,
+          aggregations: [...tex.aggregations],
+          glcmDistance: tex.glcmDistance,
+          ngtdmDistance: tex.ngtdmDistance,
+          ngldmDistance: tex.ngldmDistance,
+          ngldmCoarseness: tex.ngldmCoarseness,
+        }).filter((f) => !exclude.has(f.tag) && !exclude.has(f.code)),
+      );
+    }
+  }
+
+  return {
+    features,
+    diagnostics: {
+      region,
+      settings: { name: settings.name, status: settings.status },
+      grid: { dims: prepared.grid.dims, spacing, origin: prepared.grid.origin, interpolation: prepared.interpolation },
+      workingBox: prepared.workingBox,
+      voxels: { morphological: count(morphMask), intensity: reseg.voxels },
+      resegmentation: reseg.applied,
+      discretisation: discretised
+        ? { method: settings.discretisation.method, nLevels: discretised.nLevels, lowerBound: Number.isFinite(discretised.lowerBound) ? discretised.lowerBound : null, binWidth: discretised.binWidth }
+        : null,
+      ...(ring ? { ring } : {}),
+      texture,
+      warnings,
+      timingsMs: timings,
+    },
+  };
+}
+
+/**
+ * IBSI features of `mask` (region "roi") or of its peritumoral ring (region "ring") in `image`,
+ * processed as `settings` say. Pure: arrays in, numbers out.
+ */
+export function extractFeatures(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, region: Region = 'roi', options: ExtractOptions = {}): ExtractionResult {
+  return extractFromPrepared(prepareImage(image, mask, settings, [region], options), settings, region);
+}
+
+/** Several regions of one lesion, sharing the interpolation (what the CD8 score needs: roi + ring). */
+export function extractRegions(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, regions: Region[], options: ExtractOptions = {}): Record<Region, ExtractionResult | undefined> {
+  const prepared = prepareImage(image, mask, settings, regions, options);
+  const out: Record<Region, ExtractionResult | undefined> = { roi: undefined, ring: undefined };
+  for (const region of regions) out[region] = extractFromPrepared(prepared, settings, region);
+  return out;
+}

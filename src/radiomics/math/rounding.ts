@@ -1,0 +1,23 @@
+/**
+ * Rounding of interpolated intensities (IBSI 68QD: "rounded to the nearest integer").
+ * Ties go to the even integer, as numpy.round does in the IBSI coordinators' toolkit (mirp);
+ * half-up rounding would bias every exact .5 produced by averaging two integers upwards.
+ */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  // Math.round sends ties towards +infinity; move them to the even neighbour instead.
+  if (Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0) return r - 1;
+  return r;
+}
+
+export function roundInPlace(data: Float32Array | Float64Array): void {
+  for (let i = 0; i < data.length; i++) data[i] = roundHalfEven(data[i]);
+}
+
+/** Rounds to `digits` significant digits (used to compare with reference values given to 3 digits). */
+export function roundSignificant(x: number, digits: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const magnitude = Math.floor(Math.log10(Math.abs(x)));
+  const factor = Math.pow(10, digits - 1 - magnitude);
+  return Math.round(x * factor) / factor;
+}

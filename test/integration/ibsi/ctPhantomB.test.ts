@@ -1,0 +1,18 @@
+/** IBSI CT phantom (PAT1, GTV-1), configuration B, from the NIfTI image and mask as IBSI does. */
+import { join } from 'node:path';
+import { extractFeatures } from '../../../src/radiomics/extract';
+import { loadRadiomicsSettings } from '../../../src/radiomics/settings';
+import { ROOT } from '../../support/process';
+import { loadReference } from './reference';
+import { readPhantom } from './phantomInput';
+import { defineReferenceCases } from './suite';
+
+describe('IBSI CT phantom, configuration B (NIfTI)', () => {
+  const rows = [
+    ...loadReference('ct_phantom_reference_ab.csv', 'B'),
+  ];
+  defineReferenceCases('CT phantom configuration B (NIfTI)', rows, () => {
+    const { image, mask } = readPhantom('ibsi-ct-phantom');
+    return extractFeatures(image, mask, loadRadiomicsSettings(join(ROOT, 'config', 'radiomics', 'ibsi-config-b.json')));
+  });
+});

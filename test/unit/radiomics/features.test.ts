@@ -1,0 +1,104 @@
+import { STATISTICS, prepareStatistics } from '../../../src/radiomics/features/statistics';
+import { HISTOGRAM, prepareHistogram } from '../../../src/radiomics/features/histogram';
+import { IVH, prepareIvh } from '../../../src/radiomics/features/ivh';
+import { PEAK_RADIUS_MM, prepareLocalIntensity } from '../../../src/radiomics/features/localIntensity';
+import { evaluateFamily } from '../../../src/radiomics/features/family';
+import { Vec3 } from '../../../src/radiomics/volume';
+import { rng } from './helpers';
+
+const byTag = (values: Array<{ tag: string; value: number }>) => Object.fromEntries(values.map((v) => [v.tag, v.value]));
+
+describe('intensity statistics', () => {
+  test('hand-computed values of 1, 2, 2, 3, 10', () => {
+    const f = byTag(evaluateFamily(STATISTICS, prepareStatistics([1, 2, 2, 3, 10])));
+    expect(f.stat_mean).toBe(3.6);
+    expect(f.stat_var).toBeCloseTo(((2.6 ** 2) + 2 * 1.6 ** 2 + 0.6 ** 2 + 6.4 ** 2) / 5, 12);
+    expect(f.stat_median).toBe(2);
+    expect(f.stat_p10).toBeCloseTo(1.4, 12); // linear interpolation between order statistics
+    expect(f.stat_p90).toBeCloseTo(7.2, 12);
+    expect(f.stat_iqr).toBe(1);
+    expect(f.stat_range).toBe(9);
+    expect(f.stat_energy).toBe(118);
+    expect(f.stat_medad).toBeCloseTo((1 + 0 + 0 + 1 + 8) / 5, 12);
+    // Robust MAD: only values in [P10, P90] = [1.4, 7.2] → 2, 2, 3.
+    expect(f.stat_rmad).toBeCloseTo((1 / 3 + 1 / 3 + 2 / 3) / 3, 12);
+  });
+
+  test('an empty intensity mask gives NaN with the reason', () => {
+    const out = evaluateFamily(STATISTICS, prepareStatistics([]));
+    expect(out.every((f) => Number.isNaN(f.value) && f.reason === 'the ROI intensity mask is empty')).toBe(true);
+  });
+
+  test('excluded features are left out', () => {
+    const out = evaluateFamily(STATISTICS, prepareStatistics([1, 2]), new Set(['stat_mean', 'ECT3']));
+    expect(out.map((f) => f.tag)).not.toContain('stat_mean');
+    expect(out.map((f) => f.tag)).not.toContain('stat_var');
+    expect(out).toHaveLength(STATISTICS.features.length - 2);
+  });
+});
+
+describe('intensity histogram', () => {
+  test('mode ties go to the level nearest the mean; gradient is non-sparse', () => {
+    // Levels 1 ×3, 2 ×0, 3 ×3, 4 ×1: mean 2.43; modes 1 and 3 → 3.
+    const data = prepareHistogram(Int32Array.from([1, 1, 1, 3, 3, 3, 4, 0, 0]), 4);
+    const f = byTag(evaluateFamily(HISTOGRAM, data));
+    expect(f.ih_mode).toBe(3);
+    // H' = [n2 − n1, (n3 − n1)/2, (n4 − n2)/2, n4 − n3] = [−3, 0, 0.5, −2].
+    expect(f.ih_max_grad).toBe(0.5);
+    expect(f.ih_max_grad_g).toBe(3);
+    expect(f.ih_min_grad).toBe(-3); // at level 1: n2 − n1
+    expect(f.ih_min_grad_g).toBe(1);
+    expect(f.ih_entropy).toBeCloseTo(-(2 * (3 / 7) * Math.log2(3 / 7) + (1 / 7) * Math.log2(1 / 7)), 12);
+  });
+});
+
+describe('intensity-volume histogram', () => {
+  test('discrete HU in a re-segmentation range: G is the range', () => {
+    const f = byTag(evaluateFamily(IVH, prepareIvh([0, 10, 20, 30, 40, 50, 60, 70, 80, 90], { method: 'none' }, { lower: 0, upper: 100 })));
+    // γ ≥ 0.1 from intensity 10: 90 % of the voxels are ≥ 10.
+    expect(f.ivh_v10).toBeCloseTo(0.9, 12);
+    // γ ≥ 0.9 from intensity 90: ν(90) = 0.1.
+    expect(f.ivh_v90).toBeCloseTo(0.1, 12);
+    // I10: lowest intensity with ν ≤ 0.1 is 81 (only the 90 is ≥ 81).
+    expect(f.ivh_i10).toBe(81);
+  });
+
+  test('fixed bin number for arbitrary units uses bin numbers 1..N', () => {
+    const d = prepareIvh([0, 1, 2, 3], { method: 'fixed_bin_number', binCount: 4 }, { lower: null, upper: null });
+    expect('intensity' in d && [...d.intensity]).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('local intensity peaks', () => {
+  test('the fast sphere sums equal a direct average over the 1 cm³ sphere', () => {
+    const dims: Vec3 = [18, 17, 9];
+    const spacing: Vec3 = [0.9, 1.2, 2.5];
+    const random = rng(9);
+    const image = Float64Array.from({ length: 18 * 17 * 9 }, () => Math.round(random() * 100));
+    const mask = Uint8Array.from({ length: image.length }, () => (random() < 0.3 ? 1 : 0));
+    const d = prepareLocalIntensity({ dims, spacing, image, intensityMask: mask });
+    const at = (i: number) => [i % 18, Math.floor(i / 18) % 17, Math.floor(i / 306)];
+    const sphereMean = (i: number) => {
+      const p = at(i);
+      let s = 0, n = 0;
+      for (let j = 0; j < image.length; j++) {
+        const q = at(j);
+        if (Math.hypot((p[0] - q[0]) * spacing[0], (p[1] - q[1]) * spacing[1], (p[2] - q[2]) * spacing[2]) <= PEAK_RADIUS_MM) {
+          s += image[j];
+          n++;
+        }
+      }
+      return s / n;
+    };
+    let global = -Infinity, local = -Infinity;
+    const max = Math.max(...image.filter((_, i) => mask[i]));
+    mask.forEach((m, i) => {
+      if (!m) return;
+      const v = sphereMean(i);
+      global = Math.max(global, v);
+      if (image[i] === max) local = Math.max(local, v);
+    });
+    expect('global' in d && d.global).toBeCloseTo(global, 10);
+    expect('local' in d && d.local).toBeCloseTo(local, 10);
+  });
+});

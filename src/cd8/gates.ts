@@ -29,7 +29,7 @@ export interface LesionFacts {
   site: LesionSite;
   /** The peritumoral ring was cut by the image border (part of it lies outside the image). */
   ringClipped: boolean;
-  /** Fraction of the ring's voxels outside the body (air, below -900 HU), when known. */
+  /** Fraction of the ring's voxels in outside air (below -500 HU, connected to the image border), when known. */
   ringOutsideBodyFraction?: number;
 }
 
@@ -53,7 +53,7 @@ export function applyGates(f: LesionFacts, g: GateSettings, validity?: Signature
     gate(
       g.ringOutsideImage,
       'ring-outside-body',
-      `${(f.ringOutsideBodyFraction * 100).toFixed(0)} % of the peritumoral ring is air (below -900 HU): the ring leaves the body.`,
+      `${(f.ringOutsideBodyFraction * 100).toFixed(0)} % of the peritumoral ring lies in air connected to the image edge: the ring leaves the body (or the field of view is cropped through the lung).`,
     );
   }
   if (f.kvp === null) gate(g.missingKvp, 'missing-kvp', `KVP (0018,0060) is missing: ${f.defaultKvp} kV assumed.`);

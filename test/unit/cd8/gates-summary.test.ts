@@ -33,7 +33,7 @@ describe('quality gates', () => {
     ['a small lesion', { volumeMl: 0.4 }, 'small-lesion', 'flag', /0\.40 ml is below 1 ml/],
     ['thick slices', { sliceThicknessMm: 7.5 }, 'thick-slices', 'block', /7\.5 mm exceeds 5 mm/],
     ['a ring beyond the image', { ringClipped: true }, 'ring-outside-image', 'flag', /beyond the image/],
-    ['a ring leaving the body', { ringOutsideBodyFraction: 0.3 }, 'ring-outside-body', 'flag', /30 % of the peritumoral ring is air/],
+    ['a ring leaving the body', { ringOutsideBodyFraction: 0.3 }, 'ring-outside-body', 'flag', /30 % of the peritumoral ring lies in air connected to the image edge/],
     ['a non-CT modality', { modality: 'MR' }, 'not-ct', 'block', /modality is MR, not CT/],
     ['a missing KVP', { kvp: null }, 'missing-kvp', 'flag', /120 kV assumed/],
     ['an unknown site', { site: 'unknown' as const }, 'unknown-site', 'flag', /lesion site unknown/],

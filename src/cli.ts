@@ -6,6 +6,7 @@ import { configCheckCommand, configInitCommand, configShowCommand } from './cli/
 import { echoCommand } from './cli/echo';
 import { lesionsCommand } from './cli/lesions';
 import { featuresCommand } from './cli/features';
+import { scoreCommand } from './cli/score';
 import { resendCommand } from './cli/resend';
 import { VERSION } from './version';
 
@@ -18,6 +19,7 @@ export const COMMANDS: Command[] = [
   echoCommand,
   lesionsCommand,
   featuresCommand,
+  scoreCommand,
   resendCommand,
 ];
 

@@ -1,41 +1,71 @@
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { Command } from './command';
 import { parseCommandArgs } from './parse';
 import { formatIssues, loadConfig } from '../config/load';
 import { defaultConfigYaml } from '../config/document';
+import { loadSignatureFile, looksLikeSignature } from '../config/signatureFile';
+import { ConfigIssue } from '../config/schemaKit';
+
+/** A JSON file with "terms" and "intercept" is a signature file, anything else a node configuration. */
+function isSignatureFile(file: string): boolean {
+  try {
+    return looksLikeSignature(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return false;
+  }
+}
 
 export const configCheckCommand: Command = {
   words: ['config', 'check'],
   summary: 'validate a configuration file and explain every problem',
   help: `Usage: cd8-node config check [FILE] [--no-env]
+       cd8-node config check --signature FILE
 
 Validates FILE (YAML or JSON; without FILE: the embedded defaults) with the
-CD8_* environment overrides applied, and prints every problem with its place
-in the file and what to do. Exit 0 when valid (warnings allowed), 1 on error.
+CD8_* environment overrides applied, and the signature file it names
+(score.signature), and prints every problem with its place in the file and
+what to do. A signature file (JSON with "terms") given as FILE is checked as
+one. Exit 0 when valid (warnings allowed), 1 on error.
 
 Options:
-  --no-env   Ignore CD8_* environment variables (check the file alone)
+  --signature FILE   Check a signature file only
+  --no-env           Ignore CD8_* environment variables (check the file alone)
 
-Example:
-  cd8-node config check /etc/cd8-node/config.yaml`,
+Examples:
+  cd8-node config check /etc/cd8-node/config.yaml
+  cd8-node config check --signature config/signatures/cd8-sun2018.json`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { 'no-env': { type: 'boolean' } }, { min: 0, max: 1 });
+    const { values, positionals } = parseCommandArgs(args, { 'no-env': { type: 'boolean' }, signature: { type: 'string' } }, { min: 0, max: 1 });
     if (values.help) {
       io.out(configCheckCommand.help);
       return 0;
     }
     const file = positionals[0] ?? null;
-    const loaded = loadConfig(file, values['no-env'] ? {} : io.env);
-    const errors = loaded.issues.filter((i) => i.severity === 'error');
-    const warnings = loaded.issues.filter((i) => i.severity === 'warning');
-    const name = file ?? 'embedded defaults';
-    if (loaded.issues.length > 0) (errors.length > 0 ? io.err : io.out)(formatIssues(loaded.issues));
+    const signatureOnly = values.signature ?? (file !== null && isSignatureFile(file) ? file : undefined);
+    let issues: ConfigIssue[];
+    let name: string;
+    let envNote = '';
+    if (signatureOnly !== undefined) {
+      name = signatureOnly;
+      issues = loadSignatureFile(signatureOnly).issues;
+    } else {
+      const loaded = loadConfig(file, values['no-env'] ? {} : io.env);
+      name = file ?? 'embedded defaults';
+      issues = [...loaded.issues];
+      // The signature is part of what the node runs on: a broken one must not pass the check.
+      if (loaded.config) issues.push(...loadSignatureFile(loaded.config.score.signature).issues);
+      if (loaded.sources.env.length > 0) envNote = ` (with ${loaded.sources.env.join(', ')} from the environment)`;
+    }
+    const errors = issues.filter((i) => i.severity === 'error');
+    const warnings = issues.filter((i) => i.severity === 'warning');
+    if (issues.length > 0) (errors.length > 0 ? io.err : io.out)(formatIssues(issues));
+    const counts = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     if (errors.length > 0) {
-      io.err(`${name}: ${errors.length} error${errors.length > 1 ? 's' : ''}, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}. Fix the errors above; the node will not start with this configuration.`);
+      io.err(`${name}: ${counts(errors.length, 'error')}, ${counts(warnings.length, 'warning')}. Fix the errors above; the node will not start with this configuration.`);
       return 1;
     }
-    const env = loaded.sources.env.length > 0 ? ` (with ${loaded.sources.env.join(', ')} from the environment)` : '';
-    io.out(`${name}: valid${env}${warnings.length > 0 ? `, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}` : ''}.`);
+    io.out(`${name}: valid${envNote}${warnings.length > 0 ? `, ${counts(warnings.length, 'warning')}` : ''}.`);
     return 0;
   },
 };

@@ -264,6 +264,34 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
+/** Accepts null (meaning "not known yet" or "none") besides what the inner schema accepts. */
+class NullableSchema<T> implements Schema<T | null> {
+  constructor(
+    private readonly inner: Schema<T>,
+    private readonly def: T | null,
+  ) {}
+  get doc(): string {
+    return this.inner.doc;
+  }
+  get typeName(): string {
+    return `${this.inner.typeName} or null`;
+  }
+  defaultValue(): T | null {
+    return this.def;
+  }
+  docRows(path: string): DocRow[] {
+    return this.inner.docRows(path).map((r, i) => (i === 0 ? { ...r, type: this.typeName, default: formatDefault(this.def) } : r));
+  }
+  yamlLines(key: string, indent: string): string[] {
+    return [...commentLines(`${this.doc} [${this.typeName}]`, indent), `${indent}${key}: ${yamlScalar(this.def)}`];
+  }
+  parse(value: unknown, path: string, issues: ConfigIssue[]): T | null {
+    if (value === undefined) return this.def;
+    if (value === null) return null;
+    return this.inner.parse(value, path, issues);
+  }
+}
+
 type Fields = Record<string, Schema<unknown>>;
 type InferFields<F extends Fields> = { [K in keyof F]: Infer<F[K]> };
 
@@ -333,6 +361,8 @@ export const s = {
   number: (opts: Common<number> & { min?: number; max?: number; unit?: string }): Schema<number> =>
     new NumberSchema(opts, opts.min, opts.max, false),
   bool: (opts: Common<boolean>): Schema<boolean> => new BooleanSchema(opts),
+  /** `inner` or null; null is also the default unless given. */
+  nullable: <T>(inner: Schema<T>, def: T | null = null): Schema<T | null> => new NullableSchema<T>(inner, def),
   list: <T>(item: Schema<T>, opts: Common<T[]>): Schema<T[]> => new ListSchema<T>(item, opts),
   object: <F extends Fields>(
     fields: F,

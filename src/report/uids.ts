@@ -27,3 +27,6 @@ export const summarySeriesUid = (studyUid: string, kind: string) => nameBasedUid
 export const summaryTrackingUid = (studyUid: string, what: string) => nameBasedUid('summary-tracking', what, studyUid);
 /** Our device, as the SR's device observer. */
 export const DEVICE_OBSERVER_UID = nameBasedUid('device', 'cd8-node');
+/** Tracking UID of a lesion: stable across versions of the study (same study, frame of reference, ROI number). */
+export const lesionTrackingUid = (studyUid: string, frameOfReferenceUid: string, roiNumber: number) =>
+  nameBasedUid('lesion-tracking', studyUid, frameOfReferenceUid, roiNumber);

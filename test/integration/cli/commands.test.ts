@@ -33,7 +33,8 @@ describe('cd8-node command line', () => {
     it('accepts config/default.yaml (exit 0)', async () => {
       const r = await runCli(['config', 'check', join(ROOT, 'config', 'default.yaml')]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/default\.yaml: valid, 1 warning\./);
+      expect(r.stdout).toMatch(/default\.yaml: valid, 2 warnings\./);
+      expect(r.stdout).toMatch(/cd8-sun2018\.json: \(signature\): incomplete/);
     });
 
     it.each([
@@ -82,5 +83,31 @@ describe('cd8-node command line', () => {
       expect(r.stderr).toMatch(/env CD8_PORT \(dicom\.port\): 700000 is out of range/);
       expect(r.stderr).toMatch(/not started/);
     });
+  });
+});
+
+describe('config check of signature files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cd8-signature-'));
+
+  it('warns that the shipped CD8 signature is incomplete, and accepts it (exit 0)', async () => {
+    const r = await runCli(['config', 'check', join(ROOT, 'config', 'signatures', 'cd8-sun2018.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/warning: .*cd8-sun2018\.json: \(signature\): incomplete: 10 values are pending/);
+    expect(r.stdout).toMatch(/cd8-sun2018\.json: valid, 1 warning\./);
+  });
+
+  it('rejects a malformed signature with a precise message (exit 1), also when the node configuration names it', async () => {
+    const bad = join(dir, 'bad.json');
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'signatures', 'cd8-sun2018.json'), 'utf8')) as { terms: Array<Record<string, unknown>> };
+    shipped.terms[2] = { ...shipped.terms[2], feature: 'cm_contrast', region: 'tumour', coefficient: 0.4, status: 'verified' };
+    writeFileSync(bad, JSON.stringify(shipped));
+    const direct = await runCli(['config', 'check', '--signature', bad]);
+    expect(direct.code).toBe(1);
+    expect(direct.stderr).toMatch(/bad\.json: terms\[2\]\.aggregation: "cm_contrast" is a texture feature: name its IBSI aggregation, e\.g\. "3D merged"\./);
+    const viaConfig = await runCli(['config', 'check', '--no-env'], { CD8_SIGNATURE: bad });
+    expect(viaConfig.code).toBe(0);
+    const viaEnv = await runCli(['config', 'check'], { CD8_SIGNATURE: bad });
+    expect(viaEnv.code).toBe(1);
+    expect(viaEnv.stderr).toMatch(/terms\[2\]\.aggregation/);
   });
 });

@@ -1,0 +1,197 @@
+/**
+ * From an imaged study to its result (pure): for every lesion, IBSI features of the tumour and of
+ * its peritumoral ring, the quality gates, the signature's terms and score, the hot/cold class;
+ * then the patient summary. Arrays in, plain data out — no file, no logger, no config.
+ */
+import { extractRegions, featureKey, FeatureValue, RadiomicsSettings } from '../radiomics';
+import type { ExtractionResult } from '../radiomics';
+import type { ImagingStudy, Lesion } from '../imaging/study';
+import { sourceEvidence } from '../imaging/study';
+import { gridOrigin } from '../imaging/geometry';
+import { ringOutsideBodyFraction } from '../imaging/body';
+import { lesionTrackingUid } from '../report/uids';
+import type { AlgorithmInfo, LesionResult, QualityFlag, StudyAnalysis, StudyProblem } from '../results/types';
+import { applyGates, blockingReason, GateSettings } from './gates';
+import { classify, evaluateSignature, resolveThreshold } from './evaluate';
+import { isComplete, Signature } from './signatureSchema';
+import { patientSummary } from './summary';
+
+export interface ScoringSetup {
+  signature: Signature;
+  radiomics: RadiomicsSettings;
+  gates: GateSettings;
+  /** kV assumed when KVP is missing (config score.defaultKvp). */
+  defaultKvp: number;
+  algorithm: AlgorithmInfo;
+}
+
+export interface ScoringRun {
+  /** Version of the study's content (1 for an offline run). */
+  version: number;
+  /** Scores of lesions this node scored before, for a cohort-percentile cut-off. */
+  cohortScores: readonly number[];
+  /** ISO time of the analysis. */
+  analysedAt: string;
+}
+
+type Features = Record<string, number>;
+
+interface LesionFeatures {
+  tumour: Features;
+  ring: Features;
+  descriptors: Map<string, FeatureValue>;
+  ringClipped: boolean;
+  warnings: string[];
+}
+
+function flatten(result: ExtractionResult | undefined, descriptors: Map<string, FeatureValue>): Features {
+  const out: Features = {};
+  for (const f of result?.features ?? []) {
+    const key = featureKey(f);
+    out[key] = f.value;
+    descriptors.set(key, f);
+  }
+  return out;
+}
+
+function lesionFeatures(study: ImagingStudy, lesion: Lesion, settings: RadiomicsSettings): LesionFeatures {
+  const g = study.series.geometry;
+  // Interpolate on the grid of the whole series, not of the slices that happened to be loaded.
+  const alignTo = { dims: g.dims, spacing: g.spacing, origin: gridOrigin(g) };
+  const regions = extractRegions(lesion.ct.image, lesion.mask, settings, ['roi', 'ring'], { alignTo });
+  const descriptors = new Map<string, FeatureValue>();
+  const ring = regions.ring?.diagnostics.ring;
+  return {
+    tumour: flatten(regions.roi, descriptors),
+    ring: flatten(regions.ring, descriptors),
+    descriptors,
+    ringClipped: ring?.clipped ?? false,
+    warnings: [...(regions.roi?.diagnostics.warnings ?? []), ...(regions.ring?.diagnostics.warnings ?? []).map((w) => `ring: ${w}`)],
+  };
+}
+
+function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup): Omit<LesionResult, 'classification'> {
+  const facts = study.series.facts;
+  const base = {
+    roiNumber: lesion.roiNumber,
+    roiName: lesion.roiName,
+    trackingId: lesion.trackingId,
+    trackingUid: lesionTrackingUid(study.study.studyInstanceUid, facts.frameOfReferenceUid ?? '', lesion.roiNumber),
+    site: lesion.site,
+    siteSource: lesion.siteSource,
+    volumeMl: lesion.summary.volumeMl,
+    voxelCount: lesion.summary.voxelCount,
+    centroidMm: lesion.summary.centroidMm,
+    ...(lesion.outline ? { outline: lesion.outline } : {}),
+  };
+
+  let features: LesionFeatures;
+  try {
+    features = lesionFeatures(study, lesion, setup.radiomics);
+  } catch (e) {
+    const reason = `features could not be computed: ${(e as Error).message}`;
+    return { ...base, terms: [], score: null, scoreStatus: 'failed', flags: [], reason };
+  }
+
+  const flags: QualityFlag[] = applyGates(
+    {
+      volumeMl: lesion.summary.volumeMl,
+      modality: facts.modality ?? '',
+      sliceThicknessMm: facts.sliceThicknessMm ?? study.series.geometry.spacing[2],
+      kvp: facts.kvp ?? null,
+      defaultKvp: setup.defaultKvp,
+      site: lesion.site,
+      ringClipped: features.ringClipped,
+      ringOutsideBodyFraction: ringOutsideBodyFraction(lesion.ct.image, lesion.mask, setup.radiomics.ring),
+    },
+    setup.gates,
+    setup.signature.validity,
+  );
+  const evaluation = evaluateSignature(setup.signature, {
+    features: { tumour: features.tumour, ring: features.ring },
+    site: lesion.site,
+    kvp: facts.kvp ?? null,
+    defaultKvp: setup.defaultKvp,
+  });
+  // Name each feature term as IBSI does, for the SR's coded concepts.
+  const terms = evaluation.terms.map((t) => {
+    if (t.kind !== 'feature' || t.value === null) return t;
+    const d = features.descriptors.get(featureKey({ tag: t.name, aggregation: t.aggregation as FeatureValue['aggregation'] }));
+    return d ? { ...t, ibsiCode: d.code, ibsiName: d.name } : t;
+  });
+  const blocked = blockingReason(flags);
+  const common = { ...base, terms, flags, features: { tumour: features.tumour, ring: features.ring } };
+  if (evaluation.status !== 'scored') return { ...common, score: null, scoreStatus: evaluation.status, reason: evaluation.reason };
+  if (blocked) return { ...common, score: null, scoreStatus: 'blocked', reason: blocked };
+  return { ...common, score: evaluation.score, scoreStatus: 'scored' };
+}
+
+/** Scores every lesion of an imaged study and summarises them. */
+export function scoreStudy(study: ImagingStudy, setup: ScoringSetup, run: ScoringRun): StudyAnalysis {
+  const scored = study.lesions.map((l) => scoreLesion(study, l, setup));
+  const own = scored.filter((l) => l.score !== null).map((l) => l.score as number);
+  // The node's own cohort includes this study's lesions.
+  const threshold = resolveThreshold(setup.signature, [...run.cohortScores, ...own]);
+  const lesions: LesionResult[] = scored.map((l) => ({ ...l, classification: classify(l.score, threshold.value) }));
+
+  const problems: StudyProblem[] = [];
+  if (lesions.length === 0) {
+    const left = study.excluded.map((x) => `${x.roiNumber} ${x.roiName}: ${x.reason}`).join('; ');
+    problems.push({
+      code: 'no-lesion',
+      message: `no ROI of the RTSTRUCT is a lesion under the lesion selection rules${left ? ` (${left})` : ''}. Mark lesions as GTV or adjust the "lesions" rules.`,
+    });
+  }
+  const any = lesions.some((l) => l.scoreStatus === 'scored');
+  if (lesions.length > 0 && !any) {
+    const why = lesions.every((l) => l.scoreStatus === 'signature-incomplete') ? lesions[0].reason : 'no lesion could be scored (see each lesion)';
+    problems.push({ code: lesions.every((l) => l.scoreStatus === 'signature-incomplete') ? 'signature-incomplete' : 'no-score', message: why ?? 'no lesion could be scored' });
+  }
+  return {
+    patient: study.patient,
+    study: { ...study.study, version: run.version },
+    evidence: sourceEvidence(study),
+    signature: {
+      name: setup.signature.name,
+      version: setup.signature.version,
+      citation: setup.signature.citation,
+      ...(setup.signature.doi ? { doi: setup.signature.doi } : {}),
+      complete: isComplete(setup.signature),
+      threshold,
+    },
+    algorithm: setup.algorithm,
+    lesions,
+    summary: patientSummary(lesions),
+    status: any ? 'scored' : 'not-scored',
+    problems,
+    analysedAt: run.analysedAt,
+  };
+}
+
+/** A study that could not be imaged (unusable CT or RTSTRUCT) still gets an answer that says why. */
+export function unscorableStudy(
+  identity: Pick<StudyAnalysis, 'patient'> & { study: Omit<StudyAnalysis['study'], 'version'> },
+  problems: StudyProblem[],
+  setup: Pick<ScoringSetup, 'signature' | 'algorithm'>,
+  run: ScoringRun,
+): StudyAnalysis {
+  return {
+    patient: identity.patient,
+    study: { ...identity.study, version: run.version },
+    evidence: null,
+    signature: {
+      name: setup.signature.name,
+      version: setup.signature.version,
+      citation: setup.signature.citation,
+      ...(setup.signature.doi ? { doi: setup.signature.doi } : {}),
+      complete: isComplete(setup.signature),
+      threshold: resolveThreshold(setup.signature, run.cohortScores),
+    },
+    algorithm: setup.algorithm,
+    lesions: [],
+    summary: patientSummary([]),
+    status: 'not-scored',
+    problems,
+    analysedAt: run.analysedAt,
+  };
+}

@@ -1,0 +1,148 @@
+import { writeFileSync } from 'node:fs';
+import { Command, UsageError } from './command';
+import { parseCommandArgs } from './parse';
+import { formatIssues, loadConfig } from '../config/load';
+import { loadScoringSetup, SetupError } from '../pipeline/setup';
+import { analyseFiles } from '../pipeline/analyseFiles';
+import { buildSr } from '../report/srDocument';
+import type { LesionResult, ScoreStatistics, SignatureTerm, StudyAnalysis } from '../results/types';
+
+export const scoreCommand: Command = {
+  words: ['score'],
+  summary: 'compute the CD8 radiomic score of every lesion of a CT + RTSTRUCT, offline',
+  help: `Usage: cd8-node score --ct DIR --rtstruct FILE [--json] [--sr OUT.dcm]
+                      [--signature FILE] [--config FILE] [--series UID]
+
+Runs the node's pipeline on files, without a PACS: for each lesion of the
+RTSTRUCT, its site, volume, the IBSI features of the tumour and of its
+peritumoral ring, the signature's terms (value, coefficient, contribution),
+the CD8 score and hot/cold class (or why there is none), the quality flags;
+then the patient summary. While the signature has pending values the score is
+"not available: signature incomplete" and every feature is still printed.
+
+Exit 0 when the study could be analysed (scored or not), 1 when it cannot be
+used (the reasons are printed), 2 on wrong arguments.
+
+Options:
+  --ct DIR           Directory with the CT slices (or a single file)
+  --rtstruct FILE    The RT Structure Set with the lesion contours
+  --json             Print the whole result as JSON (as sent to the SR and ORU)
+  --sr OUT.dcm       Also write the DICOM SR (Comprehensive 3D SR, TID 1500)
+  --signature FILE   Signature file (default: score.signature of the configuration)
+  --config FILE      Configuration (default: $CD8_CONFIG, else the defaults)
+  --series UID       Use this CT series when the RTSTRUCT does not say which
+
+Example:
+  cd8-node score --ct study/CT --rtstruct study/RS.dcm --sr cd8-sr.dcm`,
+  async run(args, io) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        ct: { type: 'string' },
+        rtstruct: { type: 'string' },
+        json: { type: 'boolean' },
+        sr: { type: 'string' },
+        signature: { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        series: { type: 'string' },
+      },
+      { min: 0, max: 0 },
+    );
+    if (values.help) {
+      io.out(scoreCommand.help);
+      return 0;
+    }
+    if (!values.ct) throw new UsageError('--ct DIR is required.');
+    if (!values.rtstruct) throw new UsageError('--rtstruct FILE is required.');
+    const file = values.config ?? io.env.CD8_CONFIG ?? null;
+    const loaded = loadConfig(file, io.env);
+    if (!loaded.config) {
+      io.err(formatIssues(loaded.issues));
+      io.err(`cd8-node score: the configuration has errors (run "cd8-node config check ${file ?? ''}").`);
+      return 1;
+    }
+    const config = loaded.config;
+    let setup;
+    try {
+      setup = loadScoringSetup(config, values.signature);
+    } catch (e) {
+      if (e instanceof SetupError) {
+        io.err(`cd8-node score: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+    const analysis = await analyseFiles(values.ct, values.rtstruct, config, setup, {
+      version: 1,
+      cohortScores: [],
+      analysedAt: new Date().toISOString(),
+      ...(values.series ? { seriesInstanceUid: values.series } : {}),
+    });
+    if (values.sr) {
+      const sr = buildSr(analysis, {
+        seriesNumber: config.report.seriesNumber,
+        seriesDescription: config.report.seriesDescription,
+        institutionName: config.report.institutionName,
+      });
+      writeFileSync(values.sr, sr.bytes);
+    }
+    io.out(values.json ? JSON.stringify(analysis, null, 2) : analysisText(analysis, values.sr));
+    return analysis.evidence === null ? 1 : 0;
+  },
+};
+
+const fmt = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? '–' : Number.isInteger(v) ? String(v) : v.toPrecision(digits));
+
+function termLine(t: SignatureTerm): string {
+  const where = t.region ? ` (${t.region})` : '';
+  const source = t.source ? `  [${t.source}]` : '';
+  return `    ${t.kind.padEnd(9)} ${`${t.name}${where}`.padEnd(44)} value ${fmt(t.value).padStart(10)}  × ${fmt(t.coefficient).padStart(9)}  = ${fmt(t.contribution).padStart(9)}${source}`;
+}
+
+function featureTable(l: LesionResult): string[] {
+  if (!l.features) return [];
+  const keys = [...new Set([...Object.keys(l.features.tumour), ...Object.keys(l.features.ring)])].sort();
+  const width = Math.max(...keys.map((k) => k.length));
+  return [
+    `  features (${keys.length}; IBSI tag, texture aggregation in brackets):`,
+    `    ${'feature'.padEnd(width)}  ${'tumour'.padStart(12)}  ${'ring'.padStart(12)}`,
+    ...keys.map((k) => `    ${k.padEnd(width)}  ${fmt(l.features!.tumour[k], 6).padStart(12)}  ${fmt(l.features!.ring[k], 6).padStart(12)}`),
+  ];
+}
+
+function lesionText(l: LesionResult): string[] {
+  const score =
+    l.scoreStatus === 'scored' ? `CD8 score ${fmt(l.score)}${l.classification ? ` → ${l.classification}` : ' (no hot/cold class: no cut-off yet)'}` : `CD8 score ${/^not available/.test(l.reason ?? '') ? '' : 'not available: '}${l.reason ?? l.scoreStatus}`;
+  return [
+    `Lesion ${l.trackingId}: site ${l.site} (${l.siteSource}), ${l.volumeMl.toFixed(2)} ml, ${l.voxelCount} voxels`,
+    `  ${score}`,
+    ...(l.flags.length > 0 ? ['  flags:', ...l.flags.map((f) => `    [${f.action}] ${f.code}: ${f.message}`)] : ['  flags: none']),
+    '  signature terms:',
+    ...l.terms.map(termLine),
+    ...featureTable(l),
+  ];
+}
+
+function statsLine(label: string, s: ScoreStatistics): string {
+  if (s.count === 0) return `  ${label}: no scored lesion`;
+  return `  ${label}: n ${s.count}, mean ${fmt(s.mean)}, median ${fmt(s.median)}, min ${fmt(s.min)} (least infiltrated), max ${fmt(s.max)}, SD ${fmt(s.sd)}, range ${fmt(s.range)}, IQR ${fmt(s.iqr)}, CV ${fmt(s.coefficientOfVariation)}, entropy ${fmt(s.entropy)} bits, hot ${s.fractionHot === null ? '–' : `${(s.fractionHot * 100).toFixed(0)} %`}`;
+}
+
+export function analysisText(a: StudyAnalysis, srFile?: string): string {
+  const sig = a.signature;
+  const lines = [
+    `Study ${a.study.studyInstanceUid} (version ${a.study.version}), patient ${a.patient.patientId || '(no ID)'}`,
+    `Signature: ${sig.name} ${sig.version}${sig.complete ? '' : ' — INCOMPLETE: values pending verification, no score is given'}`,
+    `Cut-off: ${sig.threshold.value === null ? 'none' : fmt(sig.threshold.value)} — ${sig.threshold.provenance}`,
+    ...(a.evidence ? [`CT series ${a.evidence.ct.seriesInstanceUid}: ${a.evidence.ct.modality}, KVP ${a.evidence.ct.kvp ?? 'missing'}, slice thickness ${a.evidence.ct.sliceThicknessMm ?? '?'} mm`] : []),
+    ...a.problems.map((p) => `Problem [${p.code}]: ${p.message}`),
+    '',
+  ];
+  for (const l of a.lesions) lines.push(...lesionText(l), '');
+  lines.push(`Patient summary (${a.summary.lesionCount} lesion${a.summary.lesionCount === 1 ? '' : 's'}, ${a.summary.count} scored):`);
+  lines.push(statsLine('all lesions', a.summary));
+  for (const [site, s] of Object.entries(a.summary.perSite)) lines.push(statsLine(site, s));
+  lines.push('The CD8 radiomic score is a research biomarker, not a diagnosis.');
+  if (srFile) lines.push(`SR written to ${srFile}`);
+  return lines.join('\n');
+}

@@ -4,9 +4,10 @@ import { Command, CommandIo, UsageError } from './cli/command';
 import { serveCommand } from './cli/serve';
 import { configCheckCommand, configInitCommand, configShowCommand } from './cli/config';
 import { echoCommand } from './cli/echo';
+import { statusCommand } from './cli/status';
 import { VERSION } from './version';
 
-export const COMMANDS: Command[] = [serveCommand, configCheckCommand, configShowCommand, configInitCommand, echoCommand];
+export const COMMANDS: Command[] = [serveCommand, statusCommand, configCheckCommand, configShowCommand, configInitCommand, echoCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));

@@ -11,12 +11,14 @@ import { openIndexDatabase } from './store/database';
 import { SqliteStudyIndex } from './store/sqliteIndex';
 import { InstanceStore } from './store/instanceStore';
 import { StudyAssembler } from './study/assembler';
-import { StudyCatalog } from './study/types';
+import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
 
 export interface NodeServices {
   logger: Logger;
   audit: AuditLog;
+  /** An extra study-ready listener (embedding, tests); registered before start-up recovery announces anything. */
+  onStudyReady?: (event: StudyReadyEvent) => void;
 }
 
 export interface RunningNode {
@@ -63,6 +65,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
     assembler.onStudyReady((e) =>
       logger.debug('study ready event', { studyInstanceUid: e.studyInstanceUid, version: e.version, reason: e.readyReason, recovered: e.recovered }),
     );
+    if (services.onStudyReady) assembler.onStudyReady(services.onStudyReady);
     const recovered = await assembler.start();
     if (recovered.receiving + recovered.announcedAgain > 0) {
       logger.info('study assembly resumed', { receivingStudies: recovered.receiving, readyStudiesAnnouncedAgain: recovered.announcedAgain });

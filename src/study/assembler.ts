@@ -49,9 +49,10 @@ export class StudyAssembler implements StudyCatalog {
 
   /** Recovery at start-up; call after the ready listeners are registered. */
   async start(): Promise<{ receiving: number; announcedAgain: number }> {
+    // Ready before this start (listed first: those the evaluation below makes ready are announced by it).
+    const ready = await this.index.currentVersionsIn('ready');
     const receiving = await this.index.currentVersionsIn('receiving');
     for (const r of receiving) await this.evaluate(r.studyInstanceUid);
-    const ready = await this.index.currentVersionsIn('ready');
     for (const r of ready) {
       const study = await this.index.getStudy(r.studyInstanceUid, r.version);
       if (!study || study.readyReason === undefined) continue;

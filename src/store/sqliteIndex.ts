@@ -381,7 +381,9 @@ export class SqliteStudyIndex implements StudyIndex {
       .prepare(
         `SELECT s.*, v.* FROM study_versions v JOIN studies s ON s.study_uid = v.study_uid
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY MAX(v.updated_at, s.last_received_at) DESC, v.version DESC LIMIT ${limit}`,
+         ORDER BY MAX(s.last_received_at, (SELECT MAX(x.updated_at) FROM study_versions x WHERE x.study_uid = s.study_uid)) DESC,
+           s.study_uid, v.version DESC
+         LIMIT ${limit}`,
       )
       .all(...params) as Array<StudyRow & VersionRow>;
     return rows.map((r) => this.summary(r));

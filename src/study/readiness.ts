@@ -40,10 +40,6 @@ export type ReadinessDecision =
 
 const EXAMPLES = 3;
 
-export function shortUid(uid: string): string {
-  return uid.length > 24 ? `…${uid.slice(-16)}` : uid;
-}
-
 export function decideReadiness(facts: ReadinessFacts, now: number, stableAgeMs: number): ReadinessDecision {
   const ctFrames = new Set(facts.series.filter((s) => s.isCt && s.frameOfReferenceUid).map((s) => s.frameOfReferenceUid as string));
   const hasCt = facts.series.some((s) => s.isCt);

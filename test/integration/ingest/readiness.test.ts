@@ -31,7 +31,7 @@ function readDicom(path: string, untilPixelData = false) {
  */
 function consistentSts001(): string {
   // GE private tags carry the VR "xs", which dcmjs reports on every slice: irrelevant here.
-  dcmjs.log.setLevel('silent');
+  dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
   const dir = tempDir('sts-consistent');
   mkdirSync(join(dir, 'image'));
   mkdirSync(join(dir, 'mask'));

@@ -10,6 +10,7 @@ import { AuditLog } from './ops/audit';
 import { openIndexDatabase } from './store/database';
 import { SqliteStudyIndex } from './store/sqliteIndex';
 import { InstanceStore } from './store/instanceStore';
+import { reconcileSpool } from './store/reconcile';
 import { StudyAssembler } from './study/assembler';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
@@ -50,13 +51,29 @@ export async function startNode(config: Config, services: NodeServices): Promise
 
   try {
     const dataDir = resolve(config.storage.dataDir);
-    const db = openIndexDatabase(dataDir);
-    started.push({ name: 'index database', stop: () => void db.close() });
-    const index = new SqliteStudyIndex(db, dataDir);
+    // The instance index has its own connection with synchronous=NORMAL: the spool is its record
+    // and reconciliation rebuilds lost rows (store/reconcile.ts). Modules whose rows are the only
+    // record (job queue, outbox) open theirs with openIndexDatabase(dataDir): synchronous=FULL.
+    const storeDb = openIndexDatabase(dataDir, { synchronous: 'NORMAL' });
+    started.push({ name: 'index database', stop: () => void storeDb.close() });
+    const index = new SqliteStudyIndex(storeDb, dataDir);
 
     const store = new InstanceStore({ dataDir, fsync: config.storage.fsync, minFreeDiskMb: config.storage.minFreeDiskMb, index });
-    const leftovers = await store.open();
-    if (leftovers > 0) logger.warn(`removed ${leftovers} incomplete instance file(s) left in the spool by the previous run (never acknowledged to the sender)`);
+    const spool = await store.open();
+    started.push({ name: 'spool', stop: () => store.close() });
+    if (spool.leftovers > 0) logger.warn(`removed ${spool.leftovers} incomplete instance file(s) left in the spool by the previous run (never acknowledged to the sender)`);
+    if (spool.uncleanStop) {
+      const began = Date.now();
+      const r = await reconcileSpool({ dataDir, spoolDir: store.spoolDir, tmpDir: store.tmpDir, index });
+      const level = r.reindexed.length + r.quarantined.length > 0 ? 'warn' : 'info';
+      logger.log(level, `the previous run did not stop cleanly: checked ${r.checked} spool file(s) against the index`, {
+        reindexed: r.reindexed.length,
+        quarantined: r.quarantined.length,
+        removedOlderCopies: r.removed.length,
+        seconds: Number(((Date.now() - began) / 1000).toFixed(1)),
+      });
+      for (const q of r.quarantined) logger.warn(`moved ${q} to ${dataDir}/quarantine: not a whole DICOM instance (it was never acknowledged); inspect and delete it`);
+    }
     if (!config.storage.fsync) logger.warn('storage.fsync is off: an instance answered Success may be lost in a power cut. Use this for benchmarks only.');
 
     const assembler = new StudyAssembler(index, { stableAgeS: config.study.stableAgeS, logger, audit });
@@ -71,7 +88,6 @@ export async function startNode(config: Config, services: NodeServices): Promise
       logger.info('study assembly resumed', { receivingStudies: recovered.receiving, readyStudiesAnnouncedAgain: recovered.announcedAgain });
     }
 
-    const startedAt = Date.now();
     const listener = await startDicomListener(config.dicom, {
       store,
       logger,
@@ -79,12 +95,6 @@ export async function startNode(config: Config, services: NodeServices): Promise
       onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
     });
     started.push({ name: 'DICOM listener', stop: () => listener.stop() });
-
-    // Files a crash left between rename and index commit: never acknowledged, safe to remove.
-    void store.sweepOrphans(startedAt).then(
-      (n) => n > 0 && logger.warn(`removed ${n} unindexed spool file(s) left by an interrupted store (never acknowledged)`),
-      (e: Error) => logger.error(`spool orphan sweep failed: ${e.message}`),
-    );
 
     logger.info('node ready', { aeTitle: config.dicom.aeTitle, port: listener.port, dataDir });
     return { dicomPort: listener.port, studies: assembler, stop: stopAll };

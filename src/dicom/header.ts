@@ -119,6 +119,7 @@ class Walker {
   constructor(
     private readonly buf: Buffer,
     private readonly complete: boolean,
+    private readonly toEnd: boolean,
   ) {}
 
   run(explicitVr: boolean): InstanceHeader {
@@ -126,7 +127,7 @@ class Walker {
     if (!this.stopped) {
       // Ran off the end of what we were given: either the dataset is cut short, or we need more.
       if (!this.complete) throw new TruncatedDatasetError(`need more than ${this.buf.length} bytes of the dataset.`);
-      if (end > this.buf.length) throw new MalformedDatasetError(`the last element runs ${end - this.buf.length} bytes past the end of the dataset.`);
+      if (end !== this.buf.length) throw new MalformedDatasetError(`the last element runs ${end - this.buf.length} bytes past the end of the dataset.`);
     }
     const text = (tag: number): string | undefined => {
       const raw = this.top.get(tag);
@@ -167,6 +168,7 @@ class Walker {
   }
 
   private stopAt(tag: number): boolean {
+    if (this.toEnd) return false;
     if (tag >= Tag.PixelData) return true;
     // Nothing we read lies beyond the RT groups; for images, nothing beyond (0020,0052).
     const sopClass = this.top.get(Tag.SopClassUid)?.toString('latin1').replace(/[\0\s]+$/, '');
@@ -303,8 +305,9 @@ class Walker {
 /**
  * Reads the header attributes of a dataset (without its file meta information).
  * `complete` says whether `dataset` holds the whole dataset; when it does not and the attributes
- * lie further on, a TruncatedDatasetError asks for more bytes.
+ * lie further on, a TruncatedDatasetError asks for more bytes. `walkToEnd` walks every element
+ * to the last byte instead of stopping before Pixel Data: a check that a file is whole.
  */
-export function readInstanceHeader(dataset: Buffer, options: { explicitVr: boolean; complete: boolean }): InstanceHeader {
-  return new Walker(dataset, options.complete).run(options.explicitVr);
+export function readInstanceHeader(dataset: Buffer, options: { explicitVr: boolean; complete: boolean; walkToEnd?: boolean }): InstanceHeader {
+  return new Walker(dataset, options.complete, options.walkToEnd === true).run(options.explicitVr);
 }

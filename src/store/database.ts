@@ -3,9 +3,11 @@
  * (the instance/study index here; later the job queue and the outbox). Each module creates its
  * own tables and records its schema version with `migrate()`; none touches another's tables.
  *
- * Settings: WAL (readers such as `cd8-node status` never block the listener), synchronous=FULL
- * (a committed transaction survives a power cut: "accepted means durable" needs that), a busy
- * timeout so a second process waits instead of failing, foreign keys on.
+ * Settings: WAL (readers such as `cd8-node status` never block the listener), a busy timeout so
+ * a second process waits instead of failing, foreign keys on, and synchronous=FULL by default:
+ * a committed transaction survives a power cut. A module whose rows can be rebuilt from files
+ * (the instance index: the spool is its record) may open its own connection with NORMAL, which
+ * survives a process crash but may lose the last commits in a power cut.
  */
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -22,12 +24,12 @@ export function indexDatabasePath(dataDir: string): string {
 export class DatabaseMissingError extends Error {}
 
 /** Opens (creating when needed) the index database of a data directory for the running node. */
-export function openIndexDatabase(dataDir: string): SqliteDatabase {
+export function openIndexDatabase(dataDir: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): SqliteDatabase {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(indexDatabasePath(dataDir));
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     db.exec(`CREATE TABLE IF NOT EXISTS schema_versions (

@@ -5,13 +5,18 @@
  *   2. its header is read and checked against the C-STORE request;
  *   3. it is renamed to `spool/<study>/<series>/<sop>.dcm`, then the file and its directory are
  *      fsynced (when storage.fsync; in parallel, as neither needs the other);
- *   4. the index records it in one transaction (WAL, synchronous=FULL).
+ *   4. the index records it in one transaction.
  * Only then may the listener answer Success. Any failure removes what this instance wrote and
- * comes back as a StoreRefusal carrying the DIMSE status to answer. A crash between 3 and 4 leaves
- * an unindexed file that was never acknowledged; `sweepOrphans()` removes such files.
+ * comes back as a StoreRefusal carrying the DIMSE status to answer.
+ *
+ * The spool is the record; the index is derived from it. Its commits are not fsynced one by one
+ * (WAL, synchronous=NORMAL: safe from corruption, and a process crash loses nothing; a power cut
+ * may lose the last commits). After any unclean stop, start-up reconciles the index with the
+ * spool (reconcile.ts): every file in place is whole and was fsynced before its Success, so it is
+ * indexed again if its row was lost. This saves an fsync per instance.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, unlink, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, unlink, readFile, writeFile } from 'node:fs/promises';
 import { statfsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { inflateRaw } from 'node:zlib';
@@ -106,34 +111,68 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Spool file names carry the SOP Instance UID: `<uid>.dcm`, or `<uid>.r<time>.dcm` for a
+ * replacement (a new name, so the replaced file stays valid until the index moves on).
+ */
+export function spoolName(sopInstanceUid: string, replacedAt?: number): string {
+  return replacedAt === undefined ? `${pathPart(sopInstanceUid)}.dcm` : `${pathPart(sopInstanceUid)}.r${replacedAt.toString(36)}.dcm`;
+}
+
+/** The SOP Instance UID a spool file name carries (undefined for a hashed name). */
+export function sopFromSpoolName(name: string): string | undefined {
+  const m = /^([0-9][0-9.]*?)(\.r[0-9a-z]+)?\.dcm$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
 export class InstanceStore {
   readonly spoolDir: string;
   readonly tmpDir: string;
+  private readonly markerPath: string;
   private readonly knownDirs = new Set<string>();
+  private freeSpace: { mb: number; at: number } | undefined;
+  private sequence = 0;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
 
   constructor(private readonly options: InstanceStoreOptions) {
     this.spoolDir = join(options.dataDir, 'spool');
     this.tmpDir = join(this.spoolDir, 'tmp');
+    this.markerPath = join(this.spoolDir, '.in-use');
     this.now = options.now ?? Date.now;
   }
 
   /**
    * Prepares the spool. Anything in tmp/ is an instance that was never acknowledged (its
-   * association died with the process): removed. Returns how many such files there were.
+   * association died with the process): removed. A marker file tells whether the previous run
+   * stopped cleanly; if not, the caller reconciles the index with the spool (reconcile.ts).
    */
-  async open(): Promise<number> {
+  async open(): Promise<{ leftovers: number; uncleanStop: boolean }> {
     await mkdir(this.tmpDir, { recursive: true });
     const leftovers = await readdir(this.tmpDir);
     await Promise.all(leftovers.map((name) => rm(join(this.tmpDir, name), { force: true, recursive: true })));
-    return leftovers.length;
+    const uncleanStop = await stat(this.markerPath).then(
+      () => true,
+      () => false,
+    );
+    await writeFile(this.markerPath, `${process.pid}\n`);
+    if (this.options.fsync) await fsyncDirectory(this.spoolDir);
+    return { leftovers: leftovers.length, uncleanStop };
   }
 
-  /** Free space where the spool lives, in MB. */
+  /** A clean stop: the next start need not reconcile. */
+  async close(): Promise<void> {
+    await unlink(this.markerPath).catch(() => undefined);
+  }
+
+  /** Free space where the spool lives, in MB (asked of the file system at most once a second). */
   freeDiskMb(): number {
-    const s = statfsSync(this.spoolDir);
-    return (Number(s.bavail) * Number(s.bsize)) / (1024 * 1024);
+    const now = Date.now();
+    if (this.freeSpace === undefined || now - this.freeSpace.at > 1000) {
+      const s = statfsSync(this.spoolDir);
+      this.freeSpace = { mb: (Number(s.bavail) * Number(s.bsize)) / (1024 * 1024), at: now };
+    }
+    return this.freeSpace.mb;
   }
 
   /**
@@ -156,7 +195,9 @@ export class InstanceStore {
         ),
       );
     }
-    const tempPath = join(this.tmpDir, `${pathPart(incoming.sopInstanceUid)}.${randomBytes(6).toString('hex')}.part`);
+    // Unique without asking for random bytes: this process's ID and a counter (tmp/ is emptied at start).
+    this.sequence += 1;
+    const tempPath = join(this.tmpDir, `${pathPart(incoming.sopInstanceUid)}.${process.pid}-${this.sequence}.part`);
     const meta = buildFileMeta({
       sopClassUid: incoming.sopClassUid,
       sopInstanceUid: incoming.sopInstanceUid,
@@ -169,40 +210,6 @@ export class InstanceStore {
       commit: () => this.commit(spool, incoming),
       abandon: () => spool.discard(),
     };
-  }
-
-  /**
-   * Removes spool files that no index row points to: left by a crash between rename and index
-   * commit (never acknowledged). Only files older than `olderThan` (ms) are considered, so an
-   * instance being committed right now is never touched.
-   */
-  async sweepOrphans(olderThan: number): Promise<number> {
-    let removed = 0;
-    const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const full = join(dir, entry.name);
-        if (entry.isDirectory()) {
-          if (full !== this.tmpDir) await walk(full);
-          continue;
-        }
-        if (!entry.name.endsWith('.dcm')) continue;
-        const rel = relative(this.options.dataDir, full).split(sep).join('/');
-        if (await this.options.index.isIndexedPath(rel)) continue;
-        const info = await stat(full).catch(() => undefined);
-        if (info && info.mtimeMs < olderThan) {
-          await unlink(full).catch(() => undefined);
-          removed += 1;
-        }
-      }
-    };
-    await walk(this.spoolDir);
-    return removed;
   }
 
   private async commit(spool: SpoolFile, incoming: IncomingInstance): Promise<StoredInstance> {
@@ -230,15 +237,17 @@ export class InstanceStore {
         }
         const dir = join(this.spoolDir, pathPart(ids.studyInstanceUid), pathPart(ids.seriesInstanceUid));
         // A replacement gets its own name, so the old file stays valid until the index points away from it.
-        const name = existing ? `${pathPart(incoming.sopInstanceUid)}.${receivedAt.toString(36)}.dcm` : `${pathPart(incoming.sopInstanceUid)}.dcm`;
+        const name = spoolName(incoming.sopInstanceUid, existing ? receivedAt : undefined);
         const finalPath = join(dir, name);
+        // The file's data and its new directory entry become durable side by side (the file's
+        // fsync runs while it is renamed and its directory fsynced); only then may the index
+        // point at it. A crash in between leaves at most an unindexed file, never acknowledged.
+        const dataSynced = this.options.fsync ? spool.sync() : Promise.resolve();
+        dataSynced.catch(() => undefined); // awaited below; a rename failure must not leave it unobserved
         await this.ensureDir(dir);
         await rename(spool.tempPath, finalPath);
         placed = finalPath;
-        // The file's data and its new directory entry become durable together (two fsyncs in
-        // parallel); only then may the index point at it. A crash in between leaves at most an
-        // unindexed file, which was never acknowledged.
-        if (this.options.fsync) await Promise.all([spool.sync(), fsyncDirectory(dir)]);
+        await Promise.all([dataSynced, this.options.fsync ? fsyncDirectory(dir) : undefined]);
         await spool.closeFile();
         const size = spool.datasetOffset + spool.datasetBytes;
         const record = await this.options.index.recordInstance({
@@ -406,7 +415,7 @@ async function readRange(path: string, offset: number, length: number): Promise<
   }
 }
 
-async function fsyncDirectory(dir: string): Promise<void> {
+export async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

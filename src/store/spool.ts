@@ -23,6 +23,7 @@ export class SpoolFile extends Writable {
   private readonly prefixChunks: Buffer[] = [];
   private prefixLength = 0;
   private bytes = 0;
+  private metaWritten = false;
   private settled: Promise<void>;
   /** The first error of writing, if any. */
   failure: Error | undefined;
@@ -89,24 +90,32 @@ export class SpoolFile extends Writable {
     open(this.tempPath, 'wx', 0o640, (err, fd) => {
       if (err) return callback(err);
       this.fd = fd;
-      this.writeAll([this.meta], callback);
+      callback();
     });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.keep(chunk);
-    this.writeAll([chunk], callback);
+    this.writeAll(this.withMeta([chunk]), callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     for (const b of buffers) this.keep(b);
-    this.writeAll(buffers, callback);
+    this.writeAll(this.withMeta(buffers), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
     // The file stays open: the store fsyncs it while renaming it into place, then closes it.
-    callback();
+    if (!this.metaWritten) this.writeAll(this.withMeta([]), callback);
+    else callback();
+  }
+
+  /** The meta information goes out with the first data (one write instead of two). */
+  private withMeta(buffers: Buffer[]): Buffer[] {
+    if (this.metaWritten) return buffers;
+    this.metaWritten = true;
+    return [this.meta, ...buffers];
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

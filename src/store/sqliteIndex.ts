@@ -63,7 +63,6 @@ const SCHEMA: readonly string[] = [
      duplicates INTEGER NOT NULL DEFAULT 0
    );
    CREATE INDEX instances_by_study ON instances(study_uid, series_uid);
-   CREATE INDEX instances_by_path ON instances(path);
    CREATE TABLE rtstruct_refs (
      rtstruct_uid TEXT NOT NULL,
      kind TEXT NOT NULL CHECK (kind IN ('frame', 'series', 'image')),
@@ -426,6 +425,7 @@ export class SqliteStudyIndex implements StudyIndex {
     });
   }
 
+  /** A full scan (no index on path): only for spool files whose name does not carry their SOP Instance UID. */
   async isIndexedPath(relativePath: string): Promise<boolean> {
     return this.st.pathIndexed.get(relativePath) !== undefined;
   }

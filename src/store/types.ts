@@ -71,6 +71,6 @@ export interface StudyIndex {
   listStudies(options: ListStudiesOptions): Promise<StudyVersionSummary[]>;
   getStudy(studyInstanceUid: string, version?: number): Promise<StudyVersionSummary | undefined>;
   listInstances(studyInstanceUid: string, version: number): Promise<StudyInstance[]>;
-  /** Is this relative path referenced by an indexed instance? (orphan sweep) */
+  /** Is this relative path referenced by an indexed instance? (orphan sweep of oddly named files; may scan) */
   isIndexedPath(relativePath: string): Promise<boolean>;
 }

@@ -45,7 +45,6 @@ export async function startDicomListener(settings: Config['dicom'], services: Li
 
   const server: NetServer = createServer({ noDelay: true }, (socket: Socket) => {
     const connection = new PeerConnection(socket, {
-      aeTitle: settings.aeTitle,
       policy,
       store: services.store,
       logger,

@@ -42,7 +42,6 @@ const { PresentationContextResult, AbortSource, AbortReason } = constants;
 export const RECEIVE_MAX_PDU = 262144;
 
 export interface AssociationEnvironment {
-  aeTitle: string;
   policy: AssociationPolicy;
   store: InstanceStore;
   logger: Logger;
@@ -94,10 +93,6 @@ export class PeerConnection extends Scp {
     });
   }
 
-  get isEstablished(): boolean {
-    return this.phase === 'established';
-  }
-
   /** Graceful stop: ends an idle association now, a busy one after its current instance. */
   shutdown(): void {
     if (this.phase === 'closed') return;
@@ -128,13 +123,15 @@ export class PeerConnection extends Scp {
   private async decide(association: Association): Promise<void> {
     const { audit, logger } = this.env;
     const called = association.getCalledAeTitle().trim();
-    const decision = await this.env.policy.decide({
+    let decision = await this.env.policy.decide({
       calledAeTitle: called,
       callingAeTitle: this.callingAeTitle,
       remoteAddress: this.sock.remoteAddress ?? '',
       activeAssociations: this.env.activeAssociations(),
     });
     if (this.phase !== 'deciding') return; // the peer went away meanwhile
+    // Count again now, in the same turn as the accept: another request may have been accepted while this one awaited.
+    if (decision.accept) decision = this.env.policy.checkLimit(this.env.activeAssociations());
     if (!decision.accept) {
       this.sendAssociationReject(decision.result, decision.source, decision.reason);
       this.ended = 'rejected';

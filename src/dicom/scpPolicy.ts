@@ -90,17 +90,20 @@ export class AssociationPolicy {
         why,
       };
     }
-    if (facts.activeAssociations >= this.settings.maxAssociations) {
-      return {
-        accept: false,
-        result: RejectResult.Transient,
-        source: RejectSource.ServiceProviderPresentation,
-        reason: RejectReason.LocalLimitExceeded,
-        label: 'local-limit-exceeded',
-        why: `${facts.activeAssociations} associations are open, the limit dicom.maxAssociations (${this.settings.maxAssociations}); the peer should retry later.`,
-      };
-    }
-    return { accept: true };
+    return this.checkLimit(facts.activeAssociations);
+  }
+
+  /** The association limit alone (synchronous: callers check it again right before accepting). */
+  checkLimit(activeAssociations: number): AssociationDecision {
+    if (activeAssociations < this.settings.maxAssociations) return { accept: true };
+    return {
+      accept: false,
+      result: RejectResult.Transient,
+      source: RejectSource.ServiceProviderPresentation,
+      reason: RejectReason.LocalLimitExceeded,
+      label: 'local-limit-exceeded',
+      why: `${activeAssociations} associations are open, the limit dicom.maxAssociations (${this.settings.maxAssociations}); the peer should retry later.`,
+    };
   }
 
   private async callerAllowed(calling: string, address: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 /**
  * Who may open an association with us: the called AE title must be ours, the calling AE title
- * (and, for "AET@host" entries, the peer's address) must be in dicom.allowedCallers, and no more
- * than dicom.maxAssociations may be open at once. Each refusal carries the A-ASSOCIATE-RJ
+ * (and, for "AET@host" entries, the peer's address) must be in dicom.allowedCallers (our own AE
+ * title from this machine always is: the health check), and no more than dicom.maxAssociations
+ * may be open at once. Each refusal carries the A-ASSOCIATE-RJ
  * result/source/reason the standard prescribes (PS3.8 §9.3.4) and a sentence for the admin.
  */
 import { lookup } from 'node:dns/promises';
@@ -45,6 +46,10 @@ export function normaliseAddress(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
+function isLoopback(address: string): boolean {
+  return address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
+}
+
 const defaultResolver: HostResolver = async (host) => (await lookup(host, { all: true })).map((a) => normaliseAddress(a.address));
 
 export class AssociationPolicy {
@@ -75,7 +80,10 @@ export class AssociationPolicy {
         why: `the peer called AE title "${called}", but this node is "${this.settings.aeTitle}"${hint}; configure the peer with our AE title.`,
       };
     }
-    if (!this.anyCaller && !(await this.callerAllowed(calling, normaliseAddress(facts.remoteAddress)))) {
+    const address = normaliseAddress(facts.remoteAddress);
+    // The node itself, from this machine (its Docker health check echoes itself), is always let in.
+    const self = calling === this.settings.aeTitle.trim() && isLoopback(address);
+    if (!this.anyCaller && !self && !(await this.callerAllowed(calling, address))) {
       const sameTitle = this.callers.filter((c) => c.aeTitle === calling);
       const why =
         sameTitle.length > 0

@@ -45,6 +45,12 @@ describe('AssociationPolicy', () => {
     expect(await policy.decide(facts({ callingAeTitle: 'GHOST' }))).toMatchObject({ accept: false });
   });
 
+  it('lets the node echo itself from this machine (health check), and only from there', async () => {
+    expect(await policy.decide(facts({ callingAeTitle: 'CD8NODE', remoteAddress: '127.0.0.1' }))).toEqual({ accept: true });
+    expect(await policy.decide(facts({ callingAeTitle: 'CD8NODE', remoteAddress: '::1' }))).toEqual({ accept: true });
+    expect(await policy.decide(facts({ callingAeTitle: 'CD8NODE', remoteAddress: '10.0.0.9' }))).toMatchObject({ accept: false, reason: RejectReason.CallingAeNotRecognized });
+  });
+
   it('rejects beyond the limit: transient, service provider (presentation), local-limit-exceeded', async () => {
     expect(await policy.decide(facts({ activeAssociations: 1 }))).toEqual({ accept: true });
     expect(await policy.decide(facts({ activeAssociations: 2 }))).toMatchObject({

@@ -4,6 +4,7 @@ import { Command, CommandIo, UsageError } from './cli/command';
 import { serveCommand } from './cli/serve';
 import { configCheckCommand, configInitCommand, configShowCommand } from './cli/config';
 import { echoCommand } from './cli/echo';
+import { statusCommand } from './cli/status';
 import { lesionsCommand } from './cli/lesions';
 import { featuresCommand } from './cli/features';
 import { scoreCommand } from './cli/score';
@@ -13,6 +14,7 @@ import { VERSION } from './version';
 // One command per line: each capability registers itself here.
 export const COMMANDS: Command[] = [
   serveCommand,
+  statusCommand,
   configCheckCommand,
   configShowCommand,
   configInitCommand,

@@ -1,0 +1,313 @@
+/**
+ * Reads the few header attributes the store and study assembly need from a received dataset,
+ * without decoding anything else: a small element walker over Little Endian (implicit or explicit
+ * VR) bytes. It stops before Pixel Data, so a CT needs only its first kilobytes, and for an
+ * RTSTRUCT it collects the references that tell when a study is complete:
+ *   Referenced Frame of Reference Sequence (3006,0010) › Frame of Reference UID
+ *     › RT Referenced Study (3006,0012) › RT Referenced Series (3006,0014) › Series Instance UID
+ *       › Contour Image Sequence (3006,0016) › Referenced SOP Instance UID
+ *   Structure Set ROI Sequence (3006,0020) › Referenced Frame of Reference UID (3006,0024)
+ *   ROI Contour Sequence (3006,0039) › Contour Sequence (3006,0040) › Contour Image Sequence › ...
+ * Pure: bytes in, plain data out.
+ */
+
+export interface RtStructReferences {
+  /** Frames of reference the structure set was drawn in (deduplicated). */
+  frameOfReferenceUids: string[];
+  /** Series listed under RT Referenced Series. */
+  seriesUids: string[];
+  /** Every image named in a Contour Image Sequence, series-level and per contour (deduplicated). */
+  imageUids: string[];
+}
+
+export interface InstanceHeader {
+  sopClassUid?: string;
+  sopInstanceUid?: string;
+  studyInstanceUid?: string;
+  seriesInstanceUid?: string;
+  patientId?: string;
+  modality?: string;
+  frameOfReferenceUid?: string;
+  instanceNumber?: number;
+  seriesNumber?: number;
+  studyDate?: string;
+  accessionNumber?: string;
+  rtstruct?: RtStructReferences;
+}
+
+/** The bytes end before the attributes we need: give more of the dataset. */
+export class TruncatedDatasetError extends Error {}
+
+/** The dataset cannot be walked (a length runs past the end, an item tag is missing ...). */
+export class MalformedDatasetError extends Error {}
+
+const RT_STRUCTURE_SET = '1.2.840.10008.5.1.4.1.1.481.3';
+
+const enum Tag {
+  SpecificCharacterSet = 0x00080005,
+  SopClassUid = 0x00080016,
+  SopInstanceUid = 0x00080018,
+  StudyDate = 0x00080020,
+  AccessionNumber = 0x00080050,
+  Modality = 0x00080060,
+  ReferencedSopInstanceUid = 0x00081155,
+  PatientId = 0x00100020,
+  StudyInstanceUid = 0x0020000d,
+  SeriesInstanceUid = 0x0020000e,
+  SeriesNumber = 0x00200011,
+  InstanceNumber = 0x00200013,
+  FrameOfReferenceUid = 0x00200052,
+  ReferencedFrameOfReferenceSequence = 0x30060010,
+  RtReferencedStudySequence = 0x30060012,
+  RtReferencedSeriesSequence = 0x30060014,
+  ContourImageSequence = 0x30060016,
+  StructureSetRoiSequence = 0x30060020,
+  RoiReferencedFrameOfReferenceUid = 0x30060024,
+  RoiContourSequence = 0x30060039,
+  ContourSequence = 0x30060040,
+  PixelData = 0x7fe00010,
+  Item = 0xfffee000,
+  ItemDelimitation = 0xfffee00d,
+  SequenceDelimitation = 0xfffee0dd,
+}
+
+const UNDEFINED_LENGTH = 0xffffffff;
+
+/** Top-level attributes we read. */
+const TOP_LEVEL = new Set<number>([
+  Tag.SpecificCharacterSet,
+  Tag.SopClassUid,
+  Tag.SopInstanceUid,
+  Tag.StudyDate,
+  Tag.AccessionNumber,
+  Tag.Modality,
+  Tag.PatientId,
+  Tag.StudyInstanceUid,
+  Tag.SeriesInstanceUid,
+  Tag.SeriesNumber,
+  Tag.InstanceNumber,
+  Tag.FrameOfReferenceUid,
+]);
+
+/** Sequences we descend into; any other sequence of defined length is skipped in one step. */
+const RT_SEQUENCES = new Set<number>([
+  Tag.ReferencedFrameOfReferenceSequence,
+  Tag.RtReferencedStudySequence,
+  Tag.RtReferencedSeriesSequence,
+  Tag.ContourImageSequence,
+  Tag.StructureSetRoiSequence,
+  Tag.RoiContourSequence,
+  Tag.ContourSequence,
+]);
+
+/** Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 §7.1.2). */
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
+
+function hexTag(tag: number): string {
+  const h = tag.toString(16).padStart(8, '0').toUpperCase();
+  return `(${h.slice(0, 4)},${h.slice(4)})`;
+}
+
+class Walker {
+  private readonly top = new Map<number, Buffer>();
+  private readonly frames = new Set<string>();
+  private readonly series = new Set<string>();
+  private readonly images = new Set<string>();
+  private sawRtSequence = false;
+  private stopped = false;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly complete: boolean,
+    private readonly toEnd: boolean,
+  ) {}
+
+  run(explicitVr: boolean): InstanceHeader {
+    const end = this.elements(0, this.buf.length, explicitVr, [], false);
+    if (!this.stopped) {
+      // Ran off the end of what we were given: either the dataset is cut short, or we need more.
+      if (!this.complete) throw new TruncatedDatasetError(`need more than ${this.buf.length} bytes of the dataset.`);
+      if (end !== this.buf.length) throw new MalformedDatasetError(`the last element runs ${end - this.buf.length} bytes past the end of the dataset.`);
+    }
+    const text = (tag: number): string | undefined => {
+      const raw = this.top.get(tag);
+      if (raw === undefined) return undefined;
+      const utf8 = /ISO_IR 192/.test(this.top.get(Tag.SpecificCharacterSet)?.toString('latin1') ?? '');
+      const value = raw.toString(utf8 && tag === Tag.PatientId ? 'utf8' : 'latin1').replace(/[\0\s]+$/, '').replace(/^\s+/, '');
+      return value === '' ? undefined : value;
+    };
+    const int = (tag: number): number | undefined => {
+      const t = text(tag);
+      if (t === undefined) return undefined;
+      const n = Number.parseInt(t, 10);
+      return Number.isFinite(n) ? n : undefined;
+    };
+    const header: InstanceHeader = {
+      sopClassUid: text(Tag.SopClassUid),
+      sopInstanceUid: text(Tag.SopInstanceUid),
+      studyInstanceUid: text(Tag.StudyInstanceUid),
+      seriesInstanceUid: text(Tag.SeriesInstanceUid),
+      patientId: text(Tag.PatientId),
+      modality: text(Tag.Modality),
+      frameOfReferenceUid: text(Tag.FrameOfReferenceUid),
+      instanceNumber: int(Tag.InstanceNumber),
+      seriesNumber: int(Tag.SeriesNumber),
+      studyDate: text(Tag.StudyDate),
+      accessionNumber: text(Tag.AccessionNumber),
+    };
+    if (header.sopClassUid === RT_STRUCTURE_SET || this.sawRtSequence) {
+      header.rtstruct = { frameOfReferenceUids: [...this.frames], seriesUids: [...this.series], imageUids: [...this.images] };
+    }
+    return header;
+  }
+
+  private need(pos: number, bytes: number, what: string): void {
+    if (pos + bytes <= this.buf.length) return;
+    if (this.complete) throw new MalformedDatasetError(`the dataset ends inside ${what} (at byte ${pos}).`);
+    throw new TruncatedDatasetError(`need more than ${this.buf.length} bytes of the dataset.`);
+  }
+
+  private stopAt(tag: number): boolean {
+    if (this.toEnd) return false;
+    if (tag >= Tag.PixelData) return true;
+    // Nothing we read lies beyond the RT groups; for images, nothing beyond (0020,0052).
+    const sopClass = this.top.get(Tag.SopClassUid)?.toString('latin1').replace(/[\0\s]+$/, '');
+    if (sopClass === undefined) return false;
+    return sopClass === RT_STRUCTURE_SET ? tag > 0x3006ffff : tag > Tag.FrameOfReferenceUid;
+  }
+
+  /**
+   * Walks the elements in [pos, end). Inside an item of undefined length it returns after the
+   * item delimitation. `path` lists the sequences we are in, outermost first.
+   */
+  private elements(pos: number, end: number, explicitVr: boolean, path: number[], undefinedItem: boolean): number {
+    while (pos < end && !this.stopped) {
+      this.need(pos, 8, 'an element header');
+      const tag = ((this.buf.readUInt16LE(pos) << 16) | this.buf.readUInt16LE(pos + 2)) >>> 0;
+      if (tag === Tag.ItemDelimitation) {
+        if (!undefinedItem) throw new MalformedDatasetError(`unexpected item delimitation at byte ${pos}.`);
+        return pos + 8;
+      }
+      if (path.length === 0 && this.stopAt(tag)) {
+        this.stopped = true;
+        return pos;
+      }
+      let vr: string | undefined;
+      let length: number;
+      let valuePos: number;
+      if (explicitVr) {
+        vr = this.buf.toString('latin1', pos + 4, pos + 6);
+        if (LONG_VRS.has(vr)) {
+          this.need(pos, 12, `the header of ${hexTag(tag)}`);
+          length = this.buf.readUInt32LE(pos + 8);
+          valuePos = pos + 12;
+        } else if (/^[A-Z]{2}$/.test(vr)) {
+          length = this.buf.readUInt16LE(pos + 6);
+          valuePos = pos + 8;
+        } else {
+          throw new MalformedDatasetError(`element ${hexTag(tag)} at byte ${pos} has no valid VR; the transfer syntax may be wrong.`);
+        }
+      } else {
+        length = this.buf.readUInt32LE(pos + 4);
+        valuePos = pos + 8;
+      }
+
+      const isSequence = vr === 'SQ' || (vr === undefined && (length === UNDEFINED_LENGTH || RT_SEQUENCES.has(tag))) || (vr === 'UN' && length === UNDEFINED_LENGTH);
+      if (isSequence) {
+        // A UN of undefined length is a sequence encoded in Implicit VR (PS3.5 §6.2.2).
+        const itemsExplicit = vr === 'UN' ? false : explicitVr;
+        if (length === UNDEFINED_LENGTH) {
+          pos = this.sequence(valuePos, Infinity, itemsExplicit, [...path, tag]);
+        } else if (RT_SEQUENCES.has(tag)) {
+          this.need(valuePos, length, `sequence ${hexTag(tag)}`);
+          this.sequence(valuePos, valuePos + length, itemsExplicit, [...path, tag]);
+          pos = valuePos + length;
+        } else {
+          pos = valuePos + length;
+        }
+        continue;
+      }
+      if (length === UNDEFINED_LENGTH) {
+        // Encapsulated pixel data (e.g. an icon image): fragments until the sequence delimiter.
+        pos = this.skipFragments(valuePos);
+        continue;
+      }
+      if (this.wanted(tag, path)) {
+        this.need(valuePos, length, `the value of ${hexTag(tag)}`);
+        this.collect(tag, path, this.buf.subarray(valuePos, valuePos + length));
+      }
+      pos = valuePos + length;
+    }
+    return pos;
+  }
+
+  private sequence(pos: number, end: number, explicitVr: boolean, path: number[]): number {
+    if (RT_SEQUENCES.has(path[path.length - 1])) this.sawRtSequence = true;
+    while (pos < end && !this.stopped) {
+      this.need(pos, 8, 'a sequence item');
+      const tag = ((this.buf.readUInt16LE(pos) << 16) | this.buf.readUInt16LE(pos + 2)) >>> 0;
+      const length = this.buf.readUInt32LE(pos + 4);
+      if (tag === Tag.SequenceDelimitation) return pos + 8;
+      if (tag !== Tag.Item) throw new MalformedDatasetError(`expected an item in sequence ${hexTag(path[path.length - 1])} at byte ${pos}, found ${hexTag(tag)}.`);
+      if (length === UNDEFINED_LENGTH) {
+        pos = this.elements(pos + 8, Infinity, explicitVr, path, true);
+      } else {
+        this.need(pos + 8, length, `an item of ${hexTag(path[path.length - 1])}`);
+        this.elements(pos + 8, pos + 8 + length, explicitVr, path, false);
+        pos = pos + 8 + length;
+      }
+    }
+    if (end === Infinity && !this.stopped) throw new MalformedDatasetError('a sequence of undefined length has no delimitation.');
+    return pos;
+  }
+
+  private skipFragments(pos: number): number {
+    for (;;) {
+      this.need(pos, 8, 'an encapsulated fragment');
+      const tag = ((this.buf.readUInt16LE(pos) << 16) | this.buf.readUInt16LE(pos + 2)) >>> 0;
+      const length = this.buf.readUInt32LE(pos + 4);
+      if (tag === Tag.SequenceDelimitation) return pos + 8;
+      if (tag !== Tag.Item || length === UNDEFINED_LENGTH) throw new MalformedDatasetError(`bad encapsulated fragment at byte ${pos}.`);
+      pos += 8 + length;
+    }
+  }
+
+  private wanted(tag: number, path: number[]): boolean {
+    if (path.length === 0) return TOP_LEVEL.has(tag);
+    const last = path[path.length - 1];
+    switch (tag) {
+      case Tag.ReferencedSopInstanceUid:
+        return last === Tag.ContourImageSequence;
+      case Tag.FrameOfReferenceUid:
+        return path.length === 1 && last === Tag.ReferencedFrameOfReferenceSequence;
+      case Tag.RoiReferencedFrameOfReferenceUid:
+        return path.length === 1 && last === Tag.StructureSetRoiSequence;
+      case Tag.SeriesInstanceUid:
+        return last === Tag.RtReferencedSeriesSequence;
+      default:
+        return false;
+    }
+  }
+
+  private collect(tag: number, path: number[], value: Buffer): void {
+    if (path.length === 0) {
+      this.top.set(tag, value);
+      return;
+    }
+    const uid = value.toString('latin1').replace(/[\0\s]+$/, '').trim();
+    if (uid === '') return;
+    if (tag === Tag.ReferencedSopInstanceUid) this.images.add(uid);
+    else if (tag === Tag.SeriesInstanceUid) this.series.add(uid);
+    else this.frames.add(uid);
+  }
+}
+
+/**
+ * Reads the header attributes of a dataset (without its file meta information).
+ * `complete` says whether `dataset` holds the whole dataset; when it does not and the attributes
+ * lie further on, a TruncatedDatasetError asks for more bytes. `walkToEnd` walks every element
+ * to the last byte instead of stopping before Pixel Data: a check that a file is whole.
+ */
+export function readInstanceHeader(dataset: Buffer, options: { explicitVr: boolean; complete: boolean; walkToEnd?: boolean }): InstanceHeader {
+  return new Walker(dataset, options.complete, options.walkToEnd === true).run(options.explicitVr);
+}

@@ -1,0 +1,139 @@
+/**
+ * Who may open an association with us: the called AE title must be ours, the calling AE title
+ * (and, for "AET@host" entries, the peer's address) must be in dicom.allowedCallers (our own AE
+ * title from this machine always is: the health check), and no more than dicom.maxAssociations
+ * may be open at once. Each refusal carries the A-ASSOCIATE-RJ
+ * result/source/reason the standard prescribes (PS3.8 §9.3.4) and a sentence for the admin.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { parseCallerSpec } from '../config/aeTitle';
+
+export const RejectResult = { Permanent: 1, Transient: 2 } as const;
+export const RejectSource = { ServiceUser: 1, ServiceProviderAcse: 2, ServiceProviderPresentation: 3 } as const;
+export const RejectReason = {
+  NoReasonGiven: 1,
+  CallingAeNotRecognized: 3,
+  CalledAeNotRecognized: 7,
+  /** With source ServiceProviderPresentation. */
+  LocalLimitExceeded: 2,
+} as const;
+
+export interface AssociationRequestFacts {
+  calledAeTitle: string;
+  callingAeTitle: string;
+  remoteAddress: string;
+  /** Associations already established (this one not counted). */
+  activeAssociations: number;
+}
+
+export type AssociationDecision =
+  | { accept: true }
+  | { accept: false; result: number; source: number; reason: number; label: string; why: string };
+
+export interface PolicySettings {
+  aeTitle: string;
+  allowedCallers: readonly string[];
+  maxAssociations: number;
+}
+
+export type HostResolver = (host: string) => Promise<string[]>;
+
+const RESOLVE_CACHE_MS = 60_000;
+
+/** "::ffff:10.0.0.5" → "10.0.0.5", so IPv4 peers on a dual-stack socket compare as written. */
+export function normaliseAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
+}
+
+const defaultResolver: HostResolver = async (host) => (await lookup(host, { all: true })).map((a) => normaliseAddress(a.address));
+
+export class AssociationPolicy {
+  private readonly anyCaller: boolean;
+  private readonly callers: Array<{ aeTitle: string; host?: string }>;
+  private readonly resolved = new Map<string, { addresses: string[]; at: number }>();
+
+  constructor(
+    private readonly settings: PolicySettings,
+    private readonly resolve: HostResolver = defaultResolver,
+    private readonly onResolveError: (host: string, error: Error) => void = () => undefined,
+  ) {
+    this.anyCaller = settings.allowedCallers.includes('*');
+    this.callers = settings.allowedCallers.filter((c) => c !== '*').map(parseCallerSpec);
+  }
+
+  async decide(facts: AssociationRequestFacts): Promise<AssociationDecision> {
+    const called = facts.calledAeTitle.trim();
+    const calling = facts.callingAeTitle.trim();
+    if (called !== this.settings.aeTitle.trim()) {
+      const hint = called.toUpperCase() === this.settings.aeTitle.trim().toUpperCase() ? ' (AE titles are case-sensitive)' : '';
+      return {
+        accept: false,
+        result: RejectResult.Permanent,
+        source: RejectSource.ServiceUser,
+        reason: RejectReason.CalledAeNotRecognized,
+        label: 'called-AE-title-not-recognized',
+        why: `the peer called AE title "${called}", but this node is "${this.settings.aeTitle}"${hint}; configure the peer with our AE title.`,
+      };
+    }
+    const address = normaliseAddress(facts.remoteAddress);
+    // The node itself, from this machine (its Docker health check echoes itself), is always let in.
+    const self = calling === this.settings.aeTitle.trim() && isLoopback(address);
+    if (!this.anyCaller && !self && !(await this.callerAllowed(calling, address))) {
+      const sameTitle = this.callers.filter((c) => c.aeTitle === calling);
+      const why =
+        sameTitle.length > 0
+          ? `calling AE title "${calling}" is allowed only from ${sameTitle.map((c) => c.host).join(', ')}, not from ${normaliseAddress(facts.remoteAddress)}; add "${calling}@${normaliseAddress(facts.remoteAddress)}" to dicom.allowedCallers if this peer is legitimate.`
+          : `calling AE title "${calling}" is not in dicom.allowedCallers; add it there if this peer is legitimate.`;
+      return {
+        accept: false,
+        result: RejectResult.Permanent,
+        source: RejectSource.ServiceUser,
+        reason: RejectReason.CallingAeNotRecognized,
+        label: 'calling-AE-title-not-recognized',
+        why,
+      };
+    }
+    return this.checkLimit(facts.activeAssociations);
+  }
+
+  /** The association limit alone (synchronous: callers check it again right before accepting). */
+  checkLimit(activeAssociations: number): AssociationDecision {
+    if (activeAssociations < this.settings.maxAssociations) return { accept: true };
+    return {
+      accept: false,
+      result: RejectResult.Transient,
+      source: RejectSource.ServiceProviderPresentation,
+      reason: RejectReason.LocalLimitExceeded,
+      label: 'local-limit-exceeded',
+      why: `${activeAssociations} associations are open, the limit dicom.maxAssociations (${this.settings.maxAssociations}); the peer should retry later.`,
+    };
+  }
+
+  private async callerAllowed(calling: string, address: string): Promise<boolean> {
+    for (const c of this.callers) {
+      if (c.aeTitle !== calling) continue;
+      if (c.host === undefined) return true;
+      if ((await this.addressesOf(c.host)).includes(address)) return true;
+    }
+    return false;
+  }
+
+  private async addressesOf(host: string): Promise<string[]> {
+    if (isIP(host)) return [normaliseAddress(host)];
+    const cached = this.resolved.get(host);
+    if (cached && Date.now() - cached.at < RESOLVE_CACHE_MS) return cached.addresses;
+    try {
+      const addresses = await this.resolve(host);
+      this.resolved.set(host, { addresses, at: Date.now() });
+      return addresses;
+    } catch (e) {
+      this.onResolveError(host, e as Error);
+      return [];
+    }
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * Accepted means durable. The store takes a received instance from its temporary spool file to
+ * its place in the spool and the index, in this order:
+ *   1. the temporary file holds every byte received;
+ *   2. its header is read and checked against the C-STORE request;
+ *   3. it is renamed to `spool/<study>/<series>/<sop>.dcm`, then the file and its directory are
+ *      fsynced (when storage.fsync; in parallel, as neither needs the other);
+ *   4. the index records it in one transaction.
+ * Only then may the listener answer Success. Any failure removes what this instance wrote and
+ * comes back as a StoreRefusal carrying the DIMSE status to answer.
+ *
+ * The spool is the record; the index is derived from it. Its commits are not fsynced one by one
+ * (WAL, synchronous=NORMAL: safe from corruption, and a process crash loses nothing; a power cut
+ * may lose the last commits). After any unclean stop, start-up reconciles the index with the
+ * spool (reconcile.ts): every file in place is whole and was fsynced before its Success, so it is
+ * indexed again if its row was lost. This saves an fsync per instance.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, unlink, readFile, writeFile } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { inflateRaw } from 'node:zlib';
+import { promisify } from 'node:util';
+import { Writable } from 'node:stream';
+import { buildFileMeta } from '../dicom/part10';
+import { InstanceHeader, MalformedDatasetError, readInstanceHeader, TruncatedDatasetError } from '../dicom/header';
+import { isDeflated, isExplicitVr, sopClassName } from '../dicom/uids';
+import { DiscardSink, SpoolFile } from './spool';
+import { IndexedInstance, RecordResult, StudyIndex } from './types';
+
+const inflateRawAsync = promisify(inflateRaw);
+
+/** DIMSE C-STORE statuses we answer with (PS3.4 Annex B.2.3, PS3.7 Annex C). */
+export const StoreStatus = {
+  Success: 0x0000,
+  OutOfResources: 0xa700,
+  DataSetDoesNotMatchSopClass: 0xa900,
+  CannotUnderstand: 0xc000,
+  ProcessingFailure: 0x0110,
+  SopClassNotSupported: 0x0122,
+} as const;
+
+/** A C-STORE we answer with an error status. `comment` fits the 64-character Error Comment. */
+export class StoreRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly comment: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface IncomingInstance {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  callingAeTitle: string;
+}
+
+export interface StoredInstance {
+  outcome: 'stored' | 'duplicate' | 'replaced';
+  sopInstanceUid: string;
+  sopClassUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  transferSyntaxUid: string;
+  patientId?: string;
+  bytes: number;
+  /** Absolute path of the stored file. */
+  path: string;
+  record?: RecordResult;
+}
+
+/** A C-STORE in flight: its data goes to `writable`; `commit()` makes it durable or refuses it. */
+export interface PendingStore {
+  readonly writable: Writable;
+  commit(): Promise<StoredInstance>;
+  /** The association ended before the dataset was complete. */
+  abandon(): Promise<void>;
+}
+
+export interface InstanceStoreOptions {
+  dataDir: string;
+  fsync: boolean;
+  minFreeDiskMb: number;
+  index: StudyIndex;
+  now?: () => number;
+}
+
+/** A C-STORE refused before its data arrived: the data is read off the association and dropped. */
+export function refusedStore(refusal: StoreRefusal): PendingStore {
+  const sink = new DiscardSink();
+  return {
+    writable: sink,
+    commit: async () => {
+      throw refusal;
+    },
+    abandon: async () => {
+      sink.destroy();
+    },
+  };
+}
+
+/** A UID as a path component: UIDs are digits and dots; anything else is hashed. */
+function pathPart(uid: string): string {
+  return /^[0-9][0-9.]{0,63}$/.test(uid) ? uid : `x${createHash('sha1').update(uid).digest('hex').slice(0, 20)}`;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Spool file names carry the SOP Instance UID: `<uid>.dcm`, or `<uid>.r<time>.dcm` for a
+ * replacement (a new name, so the replaced file stays valid until the index moves on).
+ */
+export function spoolName(sopInstanceUid: string, replacedAt?: number): string {
+  return replacedAt === undefined ? `${pathPart(sopInstanceUid)}.dcm` : `${pathPart(sopInstanceUid)}.r${replacedAt.toString(36)}.dcm`;
+}
+
+/** The SOP Instance UID a spool file name carries (undefined for a hashed name). */
+export function sopFromSpoolName(name: string): string | undefined {
+  const m = /^([0-9][0-9.]*?)(\.r[0-9a-z]+)?\.dcm$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
+export class InstanceStore {
+  readonly spoolDir: string;
+  readonly tmpDir: string;
+  private readonly markerPath: string;
+  private readonly knownDirs = new Set<string>();
+  private freeSpace: { mb: number; at: number } | undefined;
+  private sequence = 0;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: InstanceStoreOptions) {
+    this.spoolDir = join(options.dataDir, 'spool');
+    this.tmpDir = join(this.spoolDir, 'tmp');
+    this.markerPath = join(this.spoolDir, '.in-use');
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Prepares the spool. Anything in tmp/ is an instance that was never acknowledged (its
+   * association died with the process): removed. A marker file tells whether the previous run
+   * stopped cleanly; if not, the caller reconciles the index with the spool (reconcile.ts).
+   */
+  async open(): Promise<{ leftovers: number; uncleanStop: boolean }> {
+    await mkdir(this.tmpDir, { recursive: true });
+    const leftovers = await readdir(this.tmpDir);
+    await Promise.all(leftovers.map((name) => rm(join(this.tmpDir, name), { force: true, recursive: true })));
+    const uncleanStop = await stat(this.markerPath).then(
+      () => true,
+      () => false,
+    );
+    await writeFile(this.markerPath, `${process.pid}\n`);
+    if (this.options.fsync) await fsyncDirectory(this.spoolDir);
+    return { leftovers: leftovers.length, uncleanStop };
+  }
+
+  /** A clean stop: the next start need not reconcile. */
+  async close(): Promise<void> {
+    await unlink(this.markerPath).catch(() => undefined);
+  }
+
+  /** Free space where the spool lives, in MB (asked of the file system at most once a second). */
+  freeDiskMb(): number {
+    const now = Date.now();
+    if (this.freeSpace === undefined || now - this.freeSpace.at > 1000) {
+      const s = statfsSync(this.spoolDir);
+      this.freeSpace = { mb: (Number(s.bavail) * Number(s.bsize)) / (1024 * 1024), at: now };
+    }
+    return this.freeSpace.mb;
+  }
+
+  /**
+   * Starts receiving an instance. When it cannot be kept (disk below storage.minFreeDiskMb) the
+   * data still has to be read off the association: it goes to a sink and commit() refuses it.
+   */
+  begin(incoming: IncomingInstance): PendingStore {
+    let free: number;
+    try {
+      free = this.freeDiskMb();
+    } catch (e) {
+      return refusedStore(new StoreRefusal(StoreStatus.ProcessingFailure, 'cannot check the free disk space', `cannot check the free disk space of ${this.spoolDir}: ${errorText(e)}`));
+    }
+    if (free < this.options.minFreeDiskMb) {
+      return refusedStore(
+        new StoreRefusal(
+          StoreStatus.OutOfResources,
+          'out of disk space on the receiving node',
+          `only ${free.toFixed(0)} MB free in ${this.spoolDir}, below storage.minFreeDiskMb (${this.options.minFreeDiskMb} MB): instance refused. Free disk space or lower storage.minFreeDiskMb.`,
+        ),
+      );
+    }
+    // Unique without asking for random bytes: this process's ID and a counter (tmp/ is emptied at start).
+    this.sequence += 1;
+    const tempPath = join(this.tmpDir, `${pathPart(incoming.sopInstanceUid)}.${process.pid}-${this.sequence}.part`);
+    const meta = buildFileMeta({
+      sopClassUid: incoming.sopClassUid,
+      sopInstanceUid: incoming.sopInstanceUid,
+      transferSyntaxUid: incoming.transferSyntaxUid,
+      sourceAeTitle: incoming.callingAeTitle,
+    });
+    const spool = new SpoolFile(tempPath, meta);
+    return {
+      writable: spool,
+      commit: () => this.commit(spool, incoming),
+      abandon: () => spool.discard(),
+    };
+  }
+
+  private async commit(spool: SpoolFile, incoming: IncomingInstance): Promise<StoredInstance> {
+    let placed: string | undefined;
+    try {
+      try {
+        await spool.whenWritten();
+      } catch (e) {
+        const full = (e as NodeJS.ErrnoException).code === 'ENOSPC';
+        throw new StoreRefusal(
+          full ? StoreStatus.OutOfResources : StoreStatus.ProcessingFailure,
+          full ? 'out of disk space on the receiving node' : 'could not write the instance to disk',
+          `writing ${incoming.sopInstanceUid} to ${spool.tempPath} failed: ${errorText(e)}`,
+        );
+      }
+      const header = await this.readHeader(spool, incoming.transferSyntaxUid);
+      const ids = this.check(header, incoming);
+      const receivedAt = this.now();
+      return await this.locked(incoming.sopInstanceUid, async () => {
+        const existing = await this.options.index.findInstance(incoming.sopInstanceUid);
+        if (existing && (await this.sameDataset(existing, spool))) {
+          await spool.discard();
+          await this.options.index.recordDuplicate(incoming.sopInstanceUid, receivedAt);
+          return this.result('duplicate', incoming, ids, header, existing.size, join(this.options.dataDir, existing.relativePath));
+        }
+        const dir = join(this.spoolDir, pathPart(ids.studyInstanceUid), pathPart(ids.seriesInstanceUid));
+        // A replacement gets its own name, so the old file stays valid until the index points away from it.
+        const name = spoolName(incoming.sopInstanceUid, existing ? receivedAt : undefined);
+        const finalPath = join(dir, name);
+        // The file's data and its new directory entry become durable side by side (the file's
+        // fsync runs while it is renamed and its directory fsynced); only then may the index
+        // point at it. A crash in between leaves at most an unindexed file, never acknowledged.
+        const dataSynced = this.options.fsync ? spool.sync() : Promise.resolve();
+        dataSynced.catch(() => undefined); // awaited below; a rename failure must not leave it unobserved
+        await this.ensureDir(dir);
+        await rename(spool.tempPath, finalPath);
+        placed = finalPath;
+        await Promise.all([dataSynced, this.options.fsync ? fsyncDirectory(dir) : undefined]);
+        await spool.closeFile();
+        const size = spool.datasetOffset + spool.datasetBytes;
+        const record = await this.options.index.recordInstance({
+          sopInstanceUid: incoming.sopInstanceUid,
+          sopClassUid: incoming.sopClassUid,
+          studyInstanceUid: ids.studyInstanceUid,
+          seriesInstanceUid: ids.seriesInstanceUid,
+          transferSyntaxUid: incoming.transferSyntaxUid,
+          relativePath: relative(this.options.dataDir, finalPath).split(sep).join('/'),
+          size,
+          datasetOffset: spool.datasetOffset,
+          patientId: header.patientId,
+          modality: header.modality,
+          frameOfReferenceUid: header.frameOfReferenceUid,
+          instanceNumber: header.instanceNumber,
+          seriesNumber: header.seriesNumber,
+          studyDate: header.studyDate,
+          accessionNumber: header.accessionNumber,
+          callingAeTitle: incoming.callingAeTitle,
+          receivedAt,
+          rtstruct: header.rtstruct,
+        });
+        placed = undefined;
+        if (existing) {
+          const old = join(this.options.dataDir, existing.relativePath);
+          if (old !== finalPath) await unlink(old).catch(() => undefined);
+        }
+        return { ...this.result(existing ? 'replaced' : 'stored', incoming, ids, header, size, finalPath), record };
+      });
+    } catch (e) {
+      await spool.discard();
+      if (placed) await unlink(placed).catch(() => undefined);
+      if (e instanceof StoreRefusal) throw e;
+      throw new StoreRefusal(StoreStatus.ProcessingFailure, 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
+    }
+  }
+
+  private result(
+    outcome: StoredInstance['outcome'],
+    incoming: IncomingInstance,
+    ids: { studyInstanceUid: string; seriesInstanceUid: string },
+    header: InstanceHeader,
+    bytes: number,
+    path: string,
+  ): StoredInstance {
+    return {
+      outcome,
+      sopInstanceUid: incoming.sopInstanceUid,
+      sopClassUid: incoming.sopClassUid,
+      studyInstanceUid: ids.studyInstanceUid,
+      seriesInstanceUid: ids.seriesInstanceUid,
+      transferSyntaxUid: incoming.transferSyntaxUid,
+      patientId: header.patientId,
+      bytes,
+      path,
+    };
+  }
+
+  /** The dataset must be the instance the C-STORE request announced, with the UIDs we file it under. */
+  private check(header: InstanceHeader, incoming: IncomingInstance): { studyInstanceUid: string; seriesInstanceUid: string } {
+    if (header.sopClassUid !== incoming.sopClassUid) {
+      throw new StoreRefusal(
+        StoreStatus.DataSetDoesNotMatchSopClass,
+        'SOP Class UID differs from the C-STORE request',
+        `instance ${incoming.sopInstanceUid}: the dataset's SOP Class UID (${header.sopClassUid ?? 'missing'}) is not the one of the C-STORE request (${incoming.sopClassUid}, ${sopClassName(incoming.sopClassUid)}).`,
+      );
+    }
+    if (header.sopInstanceUid !== incoming.sopInstanceUid) {
+      throw new StoreRefusal(
+        StoreStatus.CannotUnderstand,
+        'SOP Instance UID differs from the C-STORE request',
+        `the dataset's SOP Instance UID (${header.sopInstanceUid ?? 'missing'}) is not the one of the C-STORE request (${incoming.sopInstanceUid}).`,
+      );
+    }
+    if (!header.studyInstanceUid || !header.seriesInstanceUid) {
+      const which = !header.studyInstanceUid ? 'Study Instance UID (0020,000D)' : 'Series Instance UID (0020,000E)';
+      throw new StoreRefusal(StoreStatus.CannotUnderstand, `the dataset has no ${which.replace(/ \(.*/, '')}`, `instance ${incoming.sopInstanceUid} has no ${which}; it cannot be filed.`);
+    }
+    return { studyInstanceUid: header.studyInstanceUid, seriesInstanceUid: header.seriesInstanceUid };
+  }
+
+  /** Reads the header from the bytes kept in memory, reading further into the file only if needed. */
+  private async readHeader(spool: SpoolFile, transferSyntaxUid: string): Promise<InstanceHeader> {
+    const explicitVr = isExplicitVr(transferSyntaxUid);
+    try {
+      if (isDeflated(transferSyntaxUid)) {
+        const file = await readFile(spool.tempPath);
+        const inflated = await inflateRawAsync(file.subarray(spool.datasetOffset));
+        return readInstanceHeader(inflated, { explicitVr, complete: true });
+      }
+      const prefix = spool.datasetPrefix();
+      let window = prefix;
+      for (;;) {
+        const complete = window.length >= spool.datasetBytes;
+        try {
+          return readInstanceHeader(window, { explicitVr, complete });
+        } catch (e) {
+          if (!(e instanceof TruncatedDatasetError) || complete) throw e;
+        }
+        window = await readRange(spool.tempPath, spool.datasetOffset, Math.min(spool.datasetBytes, Math.max(window.length * 4, 1 << 20)));
+      }
+    } catch (e) {
+      if (e instanceof MalformedDatasetError || e instanceof TruncatedDatasetError) {
+        throw new StoreRefusal(StoreStatus.CannotUnderstand, 'the dataset cannot be parsed', `instance ${spool.tempPath}: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  /** Same dataset bytes as the indexed copy? (the meta information may differ, e.g. the source AE). */
+  private async sameDataset(existing: IndexedInstance, spool: SpoolFile): Promise<boolean> {
+    const oldPath = join(this.options.dataDir, existing.relativePath);
+    if (existing.size - existing.datasetOffset !== spool.datasetBytes) return false;
+    const a = await open(oldPath, 'r').catch(() => undefined);
+    if (!a) return false;
+    const b = await open(spool.tempPath, 'r');
+    try {
+      const chunk = 64 * 1024;
+      const bufA = Buffer.allocUnsafe(chunk);
+      const bufB = Buffer.allocUnsafe(chunk);
+      for (let done = 0; done < spool.datasetBytes; ) {
+        const n = Math.min(chunk, spool.datasetBytes - done);
+        const [ra, rb] = await Promise.all([a.read(bufA, 0, n, existing.datasetOffset + done), b.read(bufB, 0, n, spool.datasetOffset + done)]);
+        if (ra.bytesRead !== n || rb.bytesRead !== n || bufA.compare(bufB, 0, n, 0, n) !== 0) return false;
+        done += n;
+      }
+      return true;
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    const created = await mkdir(dir, { recursive: true });
+    if (created !== undefined && this.options.fsync) {
+      // New directories must be durable too: fsync each parent from the first one created.
+      for (let d = dir; d.length >= created.length; d = dirname(d)) await fsyncDirectory(dirname(d));
+    }
+    this.knownDirs.add(dir);
+  }
+
+  /** One commit at a time per SOP Instance UID (two associations may send the same instance). */
+  private async locked<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(key) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.catch(() => undefined);
+    this.locks.set(key, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+}
+
+async function readRange(path: string, offset: number, length: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    const { bytesRead } = await handle.read(buf, 0, length, offset);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

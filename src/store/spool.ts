@@ -1,0 +1,170 @@
+/**
+ * A received instance on its way to disk: a temporary Part 10 file in `<spool>/tmp/`, written
+ * as the data arrives (the meta information first, then the dataset bytes exactly as received).
+ * The file stays open after the last byte so that the store can rename it into place and fsync it
+ * at the same time. Nothing here is visible to the index until the store has done so; whatever
+ * is left in tmp/ after a crash is incomplete by definition and is removed at start-up.
+ */
+import { Writable } from 'node:stream';
+import { open, close, write, writev, fsync } from 'node:fs';
+import { promisify } from 'node:util';
+import { unlink } from 'node:fs/promises';
+
+/** Big enough that a whole CT slice is buffered without the sender ever being told to wait. */
+export const SPOOL_HIGH_WATER_MARK = 8 * 1024 * 1024;
+/** Dataset bytes kept in memory for the header reader: a CT header sits well within this. */
+export const HEADER_PREFIX_BYTES = 64 * 1024;
+
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+
+export class SpoolFile extends Writable {
+  private fd: number | undefined;
+  private readonly prefixChunks: Buffer[] = [];
+  private prefixLength = 0;
+  private bytes = 0;
+  private metaWritten = false;
+  private settled: Promise<void>;
+  /** The first error of writing, if any. */
+  failure: Error | undefined;
+
+  constructor(
+    readonly tempPath: string,
+    private readonly meta: Buffer,
+  ) {
+    // autoDestroy off: finishing must not close the file the store still has to fsync.
+    super({ highWaterMark: SPOOL_HIGH_WATER_MARK, decodeStrings: false, autoDestroy: false });
+    this.settled = new Promise<void>((resolve, reject) => {
+      this.once('finish', () => resolve());
+      this.once('error', (e: Error) => {
+        this.failure ??= e;
+        reject(e);
+      });
+    });
+    // Always observed by commit(); this keeps an error before that from being "unhandled".
+    this.settled.catch(() => undefined);
+  }
+
+  /** Length of the file meta information, i.e. where the dataset starts. */
+  get datasetOffset(): number {
+    return this.meta.length;
+  }
+
+  get datasetBytes(): number {
+    return this.bytes;
+  }
+
+  /** The first bytes of the dataset (up to HEADER_PREFIX_BYTES). */
+  datasetPrefix(): Buffer {
+    return this.prefixChunks.length === 1 ? this.prefixChunks[0] : Buffer.concat(this.prefixChunks, this.prefixLength);
+  }
+
+  /** Resolves when every byte was handed to the file system; rejects on a write error. */
+  whenWritten(): Promise<void> {
+    return this.settled;
+  }
+
+  /** fsync: the data and the file's size are on disk (valid after whenWritten, also after a rename). */
+  async sync(): Promise<void> {
+    if (this.fd === undefined) throw new Error(`spool file ${this.tempPath} is closed`);
+    await fsyncAsync(this.fd);
+  }
+
+  /** Closes the file (keeps it on disk). */
+  async closeFile(): Promise<void> {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await closeAsync(fd);
+  }
+
+  /** Drops the temporary file (after a failure or an abort; once it was renamed away this only closes it). */
+  async discard(): Promise<void> {
+    if (!this.destroyed) this.destroy();
+    await new Promise<void>((resolve) => (this.closed ? resolve() : this.once('close', () => resolve())));
+    await this.closeFile().catch(() => undefined);
+    await unlink(this.tempPath).catch(() => undefined);
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    // wx: the name is ours alone; 0o640 like the audit log (no world access to patient data).
+    open(this.tempPath, 'wx', 0o640, (err, fd) => {
+      if (err) return callback(err);
+      this.fd = fd;
+      callback();
+    });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.keep(chunk);
+    this.writeAll(this.withMeta([chunk]), callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    const buffers = chunks.map((c) => c.chunk);
+    for (const b of buffers) this.keep(b);
+    this.writeAll(this.withMeta(buffers), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    // The file stays open: the store fsyncs it while renaming it into place, then closes it.
+    if (!this.metaWritten) this.writeAll(this.withMeta([]), callback);
+    else callback();
+  }
+
+  /** The meta information goes out with the first data (one write instead of two). */
+  private withMeta(buffers: Buffer[]): Buffer[] {
+    if (this.metaWritten) return buffers;
+    this.metaWritten = true;
+    return [this.meta, ...buffers];
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) return callback(error);
+    close(fd, () => callback(error));
+  }
+
+  private keep(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.prefixLength >= HEADER_PREFIX_BYTES) return;
+    const part = chunk.length + this.prefixLength > HEADER_PREFIX_BYTES ? chunk.subarray(0, HEADER_PREFIX_BYTES - this.prefixLength) : chunk;
+    this.prefixChunks.push(part);
+    this.prefixLength += part.length;
+  }
+
+  /** writev until every byte is out (a regular file may take fewer bytes than offered). */
+  private writeAll(buffers: Buffer[], callback: (error?: Error | null) => void): void {
+    const fd = this.fd;
+    if (fd === undefined) return callback(new Error('spool file is closed'));
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    const done = (err: NodeJS.ErrnoException | null, written: number) => {
+      if (err) return callback(err);
+      if (written >= total) return callback();
+      // Short write: continue with what is left.
+      let skip = written;
+      const rest: Buffer[] = [];
+      for (const b of buffers) {
+        if (skip >= b.length) {
+          skip -= b.length;
+          continue;
+        }
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+      this.writeAll(rest, callback);
+    };
+    if (buffers.length === 1) write(fd, buffers[0], 0, buffers[0].length, null, (err, n) => done(err, n));
+    else writev(fd, buffers, (err, n) => done(err, n));
+  }
+}
+
+/** Where the data of a refused instance goes: nowhere, but the association stays in step. */
+export class DiscardSink extends Writable {
+  constructor() {
+    super({ highWaterMark: SPOOL_HIGH_WATER_MARK });
+  }
+  override _write(_chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    callback();
+  }
+}

@@ -1,0 +1,457 @@
+/**
+ * The instance and study index in SQLite (tables of module "store" in the shared index.sqlite).
+ * Every write is one transaction; with synchronous=FULL it is on disk when the call returns.
+ */
+import { join } from 'node:path';
+import { migrate, SqliteDatabase } from './database';
+import { IndexedInstance, InstanceRecord, RecordResult, StudyIndex, VersionRef } from './types';
+import { ReadinessFacts, RtStructFacts, SeriesFacts } from '../study/readiness';
+import {
+  ListStudiesOptions,
+  MissingReferences,
+  ReadyReason,
+  STUDY_STATES,
+  StudyInstance,
+  StudyState,
+  StudyVersionSummary,
+} from '../study/types';
+import { CT_IMAGE_CLASSES, SopClass } from '../dicom/uids';
+
+export const STORE_MODULE = 'store';
+
+const SCHEMA: readonly string[] = [
+  `CREATE TABLE studies (
+     study_uid TEXT PRIMARY KEY,
+     patient_id TEXT,
+     study_date TEXT,
+     accession_number TEXT,
+     current_version INTEGER NOT NULL,
+     first_received_at INTEGER NOT NULL,
+     last_received_at INTEGER NOT NULL
+   );
+   CREATE TABLE study_versions (
+     study_uid TEXT NOT NULL REFERENCES studies(study_uid),
+     version INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('receiving', 'ready', 'processing', 'done', 'failed')),
+     reason TEXT,
+     ready_reason TEXT,
+     notes TEXT NOT NULL DEFAULT '[]',
+     missing_refs TEXT NOT NULL DEFAULT '[]',
+     created_at INTEGER NOT NULL,
+     ready_at INTEGER,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (study_uid, version)
+   );
+   CREATE INDEX study_versions_by_state ON study_versions(state);
+   CREATE TABLE instances (
+     sop_instance_uid TEXT PRIMARY KEY,
+     sop_class_uid TEXT NOT NULL,
+     study_uid TEXT NOT NULL REFERENCES studies(study_uid),
+     series_uid TEXT NOT NULL,
+     patient_id TEXT,
+     modality TEXT,
+     frame_of_reference_uid TEXT,
+     instance_number INTEGER,
+     series_number INTEGER,
+     transfer_syntax_uid TEXT NOT NULL,
+     calling_ae TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     path TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     dataset_offset INTEGER NOT NULL,
+     version INTEGER NOT NULL,
+     duplicates INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX instances_by_study ON instances(study_uid, series_uid);
+   CREATE TABLE rtstruct_refs (
+     rtstruct_uid TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('frame', 'series', 'image')),
+     uid TEXT NOT NULL,
+     PRIMARY KEY (rtstruct_uid, kind, uid)
+   ) WITHOUT ROWID;
+   CREATE TABLE instance_replacements (
+     id INTEGER PRIMARY KEY,
+     sop_instance_uid TEXT NOT NULL,
+     replaced_at INTEGER NOT NULL,
+     calling_ae TEXT NOT NULL,
+     study_version INTEGER NOT NULL,
+     old_size INTEGER NOT NULL,
+     new_size INTEGER NOT NULL,
+     old_transfer_syntax_uid TEXT NOT NULL,
+     new_transfer_syntax_uid TEXT NOT NULL
+   );`,
+];
+
+interface StudyRow {
+  study_uid: string;
+  patient_id: string | null;
+  study_date: string | null;
+  accession_number: string | null;
+  current_version: number;
+  first_received_at: number;
+  last_received_at: number;
+}
+
+interface VersionRow {
+  study_uid: string;
+  version: number;
+  state: StudyState;
+  reason: string | null;
+  ready_reason: ReadyReason | null;
+  notes: string;
+  missing_refs: string;
+  created_at: number;
+  ready_at: number | null;
+  updated_at: number;
+}
+
+interface InstanceRow {
+  sop_instance_uid: string;
+  sop_class_uid: string;
+  study_uid: string;
+  series_uid: string;
+  modality: string | null;
+  frame_of_reference_uid: string | null;
+  instance_number: number | null;
+  series_number: number | null;
+  transfer_syntax_uid: string;
+  calling_ae: string;
+  received_at: number;
+  path: string;
+  size: number;
+  dataset_offset: number;
+  version: number;
+}
+
+const CT_CLASSES_SQL = [...CT_IMAGE_CLASSES].map((c) => `'${c}'`).join(', ');
+const MISSING_EXAMPLES = 3;
+
+function toIndexed(row: InstanceRow): IndexedInstance {
+  return {
+    sopInstanceUid: row.sop_instance_uid,
+    sopClassUid: row.sop_class_uid,
+    studyInstanceUid: row.study_uid,
+    seriesInstanceUid: row.series_uid,
+    transferSyntaxUid: row.transfer_syntax_uid,
+    relativePath: row.path,
+    size: row.size,
+    datasetOffset: row.dataset_offset,
+  };
+}
+
+function parseJsonList<T>(text: string): T[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? (v as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export class SqliteStudyIndex implements StudyIndex {
+  private readonly st;
+
+  /** Creates or migrates the store tables; `dataDir` turns stored relative paths into absolute ones. */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly dataDir: string,
+    options: { readOnly?: boolean } = {},
+  ) {
+    if (!options.readOnly) migrate(db, STORE_MODULE, SCHEMA);
+    this.st = {
+      instance: db.prepare('SELECT * FROM instances WHERE sop_instance_uid = ?'),
+      study: db.prepare('SELECT * FROM studies WHERE study_uid = ?'),
+      version: db.prepare('SELECT * FROM study_versions WHERE study_uid = ? AND version = ?'),
+      insertStudy: db.prepare(
+        `INSERT INTO studies (study_uid, patient_id, study_date, accession_number, current_version, first_received_at, last_received_at)
+         VALUES (?, ?, ?, ?, 1, ?, ?)`,
+      ),
+      touchStudy: db.prepare(
+        `UPDATE studies SET last_received_at = MAX(last_received_at, ?), current_version = ?,
+           patient_id = COALESCE(?, patient_id), study_date = COALESCE(?, study_date), accession_number = COALESCE(?, accession_number)
+         WHERE study_uid = ?`,
+      ),
+      insertVersion: db.prepare(`INSERT INTO study_versions (study_uid, version, state, created_at, updated_at) VALUES (?, ?, 'receiving', ?, ?)`),
+      reopenVersion: db.prepare(
+        `UPDATE study_versions SET state = 'receiving', ready_reason = NULL, ready_at = NULL, notes = '[]', missing_refs = '[]', updated_at = ?
+         WHERE study_uid = ? AND version = ?`,
+      ),
+      insertInstance: db.prepare(
+        `INSERT INTO instances (sop_instance_uid, sop_class_uid, study_uid, series_uid, patient_id, modality, frame_of_reference_uid,
+           instance_number, series_number, transfer_syntax_uid, calling_ae, received_at, path, size, dataset_offset, version)
+         VALUES (@sopInstanceUid, @sopClassUid, @studyInstanceUid, @seriesInstanceUid, @patientId, @modality, @frameOfReferenceUid,
+           @instanceNumber, @seriesNumber, @transferSyntaxUid, @callingAeTitle, @receivedAt, @relativePath, @size, @datasetOffset, @version)`,
+      ),
+      replaceInstance: db.prepare(
+        `UPDATE instances SET sop_class_uid = @sopClassUid, study_uid = @studyInstanceUid, series_uid = @seriesInstanceUid,
+           patient_id = @patientId, modality = @modality, frame_of_reference_uid = @frameOfReferenceUid, instance_number = @instanceNumber,
+           series_number = @seriesNumber, transfer_syntax_uid = @transferSyntaxUid, calling_ae = @callingAeTitle, received_at = @receivedAt,
+           path = @relativePath, size = @size, dataset_offset = @datasetOffset, version = @version
+         WHERE sop_instance_uid = @sopInstanceUid`,
+      ),
+      insertReplacement: db.prepare(
+        `INSERT INTO instance_replacements (sop_instance_uid, replaced_at, calling_ae, study_version, old_size, new_size, old_transfer_syntax_uid, new_transfer_syntax_uid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      deleteRefs: db.prepare('DELETE FROM rtstruct_refs WHERE rtstruct_uid = ?'),
+      insertRef: db.prepare('INSERT OR IGNORE INTO rtstruct_refs (rtstruct_uid, kind, uid) VALUES (?, ?, ?)'),
+      refs: db.prepare('SELECT kind, uid FROM rtstruct_refs WHERE rtstruct_uid = ?'),
+      countDuplicate: db.prepare('UPDATE instances SET duplicates = duplicates + 1 WHERE sop_instance_uid = ?'),
+      touchReceiving: db.prepare(
+        `UPDATE studies SET last_received_at = MAX(last_received_at, ?)
+         WHERE study_uid = ? AND EXISTS (SELECT 1 FROM study_versions v WHERE v.study_uid = studies.study_uid AND v.version = studies.current_version AND v.state = 'receiving')`,
+      ),
+      currentIn: db.prepare(
+        `SELECT s.study_uid, s.current_version, s.last_received_at FROM studies s
+         JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version WHERE v.state = ?`,
+      ),
+      series: db.prepare(
+        `SELECT series_uid, MAX(sop_class_uid IN (${CT_CLASSES_SQL})) AS is_ct, MAX(frame_of_reference_uid) AS frame, COUNT(*) AS n
+         FROM instances WHERE study_uid = ? GROUP BY series_uid`,
+      ),
+      rtstructs: db.prepare(`SELECT sop_instance_uid FROM instances WHERE study_uid = ? AND sop_class_uid = '${SopClass.RtStructureSetStorage}'`),
+      refCount: db.prepare(`SELECT COUNT(*) AS n FROM rtstruct_refs WHERE rtstruct_uid = ? AND kind = 'image'`),
+      missingCount: db.prepare(
+        `SELECT COUNT(*) AS n FROM rtstruct_refs r WHERE r.rtstruct_uid = ? AND r.kind = 'image'
+         AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.sop_instance_uid = r.uid)`,
+      ),
+      missingExamples: db.prepare(
+        `SELECT r.uid FROM rtstruct_refs r WHERE r.rtstruct_uid = ? AND r.kind = 'image'
+         AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.sop_instance_uid = r.uid) LIMIT ${MISSING_EXAMPLES}`,
+      ),
+      markReady: db.prepare(
+        `UPDATE study_versions SET state = 'ready', ready_reason = ?, notes = ?, missing_refs = ?, ready_at = ?, updated_at = ?
+         WHERE study_uid = ? AND version = ? AND state = 'receiving'
+           AND version = (SELECT current_version FROM studies WHERE study_uid = ?)`,
+      ),
+      counts: db.prepare(
+        `SELECT COUNT(*) AS instances, COUNT(DISTINCT series_uid) AS series,
+           SUM(sop_class_uid IN (${CT_CLASSES_SQL})) AS ct, SUM(sop_class_uid = '${SopClass.RtStructureSetStorage}') AS rt
+         FROM instances WHERE study_uid = ? AND version <= ?`,
+      ),
+      instancesOf: db.prepare(
+        `SELECT * FROM instances WHERE study_uid = ? AND version <= ?
+         ORDER BY series_number IS NULL, series_number, series_uid, instance_number IS NULL, instance_number, sop_instance_uid`,
+      ),
+      pathIndexed: db.prepare('SELECT 1 FROM instances WHERE path = ? LIMIT 1'),
+    };
+  }
+
+  async findInstance(sopInstanceUid: string): Promise<IndexedInstance | undefined> {
+    const row = this.st.instance.get(sopInstanceUid) as InstanceRow | undefined;
+    return row ? toIndexed(row) : undefined;
+  }
+
+  async recordInstance(record: InstanceRecord): Promise<RecordResult> {
+    return this.db.transaction((): RecordResult => {
+      const at = record.receivedAt;
+      const existing = this.st.instance.get(record.sopInstanceUid) as InstanceRow | undefined;
+      const study = this.st.study.get(record.studyInstanceUid) as StudyRow | undefined;
+      let version = 1;
+      let versionChange: RecordResult['versionChange'] = 'same';
+      if (!study) {
+        this.st.insertStudy.run(record.studyInstanceUid, record.patientId ?? null, record.studyDate ?? null, record.accessionNumber ?? null, at, at);
+        this.st.insertVersion.run(record.studyInstanceUid, 1, at, at);
+      } else {
+        version = study.current_version;
+        const current = this.st.version.get(record.studyInstanceUid, version) as VersionRow;
+        if (current.state === 'ready') {
+          this.st.reopenVersion.run(at, record.studyInstanceUid, version);
+          versionChange = 'reopened';
+        } else if (current.state !== 'receiving') {
+          version += 1;
+          this.st.insertVersion.run(record.studyInstanceUid, version, at, at);
+          versionChange = 'new-version';
+        }
+        this.st.touchStudy.run(at, version, record.patientId ?? null, record.studyDate ?? null, record.accessionNumber ?? null, record.studyInstanceUid);
+      }
+      const columns = {
+        sopInstanceUid: record.sopInstanceUid,
+        sopClassUid: record.sopClassUid,
+        studyInstanceUid: record.studyInstanceUid,
+        seriesInstanceUid: record.seriesInstanceUid,
+        patientId: record.patientId ?? null,
+        modality: record.modality ?? null,
+        frameOfReferenceUid: record.frameOfReferenceUid ?? null,
+        instanceNumber: record.instanceNumber ?? null,
+        seriesNumber: record.seriesNumber ?? null,
+        transferSyntaxUid: record.transferSyntaxUid,
+        callingAeTitle: record.callingAeTitle,
+        receivedAt: record.receivedAt,
+        relativePath: record.relativePath,
+        size: record.size,
+        datasetOffset: record.datasetOffset,
+        version,
+      };
+      if (existing) {
+        this.st.replaceInstance.run(columns);
+        this.st.insertReplacement.run(
+          record.sopInstanceUid,
+          at,
+          record.callingAeTitle,
+          version,
+          existing.size,
+          record.size,
+          existing.transfer_syntax_uid,
+          record.transferSyntaxUid,
+        );
+      } else {
+        this.st.insertInstance.run(columns);
+      }
+      this.st.deleteRefs.run(record.sopInstanceUid);
+      if (record.rtstruct) {
+        for (const uid of record.rtstruct.frameOfReferenceUids) this.st.insertRef.run(record.sopInstanceUid, 'frame', uid);
+        for (const uid of record.rtstruct.seriesUids) this.st.insertRef.run(record.sopInstanceUid, 'series', uid);
+        for (const uid of record.rtstruct.imageUids) this.st.insertRef.run(record.sopInstanceUid, 'image', uid);
+      }
+      return { version, versionChange, replaced: existing ? toIndexed(existing) : undefined };
+    })();
+  }
+
+  async recordDuplicate(sopInstanceUid: string, receivedAt: number): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.st.instance.get(sopInstanceUid) as InstanceRow | undefined;
+      if (!row) return;
+      this.st.countDuplicate.run(sopInstanceUid);
+      this.st.touchReceiving.run(receivedAt, row.study_uid);
+    })();
+  }
+
+  async currentVersionsIn(state: StudyState): Promise<Array<VersionRef & { lastReceivedAt: number }>> {
+    const rows = this.st.currentIn.all(state) as Array<{ study_uid: string; current_version: number; last_received_at: number }>;
+    return rows.map((r) => ({ studyInstanceUid: r.study_uid, version: r.current_version, lastReceivedAt: r.last_received_at }));
+  }
+
+  async readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined> {
+    return this.db.transaction(() => {
+      const study = this.st.study.get(studyInstanceUid) as StudyRow | undefined;
+      if (!study) return undefined;
+      const current = this.st.version.get(studyInstanceUid, study.current_version) as VersionRow;
+      if (current.state !== 'receiving') return undefined;
+      const series = (this.st.series.all(studyInstanceUid) as Array<{ series_uid: string; is_ct: number; frame: string | null; n: number }>).map(
+        (s): SeriesFacts => ({ seriesInstanceUid: s.series_uid, isCt: s.is_ct === 1, frameOfReferenceUid: s.frame ?? undefined, instanceCount: s.n }),
+      );
+      const rtstructs = (this.st.rtstructs.all(studyInstanceUid) as Array<{ sop_instance_uid: string }>).map((r): RtStructFacts => {
+        const uid = r.sop_instance_uid;
+        const refs = this.st.refs.all(uid) as Array<{ kind: string; uid: string }>;
+        const missing = (this.st.missingCount.get(uid) as { n: number }).n;
+        return {
+          sopInstanceUid: uid,
+          frameOfReferenceUids: refs.filter((x) => x.kind === 'frame').map((x) => x.uid),
+          referencedImageCount: (this.st.refCount.get(uid) as { n: number }).n,
+          missingImageCount: missing,
+          missingImageExamples: missing > 0 ? (this.st.missingExamples.all(uid) as Array<{ uid: string }>).map((x) => x.uid) : [],
+        };
+      });
+      return {
+        studyInstanceUid,
+        version: study.current_version,
+        facts: { series, rtstructs, lastReceivedAt: study.last_received_at },
+      };
+    })();
+  }
+
+  async markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
+    const r = this.st.markReady.run(reason, JSON.stringify(notes), JSON.stringify(missing), at, at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid);
+    return r.changes === 1;
+  }
+
+  async transition(ref: VersionRef, from: readonly StudyState[], to: StudyState, reason: string | undefined, at: number, currentOnly: boolean): Promise<boolean> {
+    const states = from.filter((s) => STUDY_STATES.includes(s));
+    if (states.length === 0) return false;
+    const sql = `UPDATE study_versions SET state = ?, reason = ?, updated_at = ?
+      WHERE study_uid = ? AND version = ? AND state IN (${states.map(() => '?').join(', ')})
+      ${currentOnly ? 'AND version = (SELECT current_version FROM studies WHERE study_uid = ?)' : ''}`;
+    const params: unknown[] = [to, reason ?? null, at, ref.studyInstanceUid, ref.version, ...states];
+    if (currentOnly) params.push(ref.studyInstanceUid);
+    return this.db.prepare(sql).run(...params).changes === 1;
+  }
+
+  async listStudies(options: ListStudiesOptions): Promise<StudyVersionSummary[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (!options.includeSuperseded) where.push('v.version = s.current_version');
+    if (options.states && options.states.length > 0) {
+      where.push(`v.state IN (${options.states.map(() => '?').join(', ')})`);
+      params.push(...options.states);
+    }
+    const limit = Math.max(1, Math.min(options.limit ?? 50, 10000));
+    const rows = this.db
+      .prepare(
+        `SELECT s.*, v.* FROM study_versions v JOIN studies s ON s.study_uid = v.study_uid
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY MAX(s.last_received_at, (SELECT MAX(x.updated_at) FROM study_versions x WHERE x.study_uid = s.study_uid)) DESC,
+           s.study_uid, v.version DESC
+         LIMIT ${limit}`,
+      )
+      .all(...params) as Array<StudyRow & VersionRow>;
+    return rows.map((r) => this.summary(r));
+  }
+
+  async getStudy(studyInstanceUid: string, version?: number): Promise<StudyVersionSummary | undefined> {
+    const study = this.st.study.get(studyInstanceUid) as StudyRow | undefined;
+    if (!study) return undefined;
+    const v = this.st.version.get(studyInstanceUid, version ?? study.current_version) as VersionRow | undefined;
+    return v ? this.summary({ ...study, ...v }) : undefined;
+  }
+
+  async listInstances(studyInstanceUid: string, version: number): Promise<StudyInstance[]> {
+    const rows = this.st.instancesOf.all(studyInstanceUid, version) as InstanceRow[];
+    return rows.map((r) => {
+      const instance: StudyInstance = {
+        sopInstanceUid: r.sop_instance_uid,
+        sopClassUid: r.sop_class_uid,
+        seriesInstanceUid: r.series_uid,
+        modality: r.modality ?? undefined,
+        frameOfReferenceUid: r.frame_of_reference_uid ?? undefined,
+        instanceNumber: r.instance_number ?? undefined,
+        seriesNumber: r.series_number ?? undefined,
+        transferSyntaxUid: r.transfer_syntax_uid,
+        path: join(this.dataDir, r.path),
+        size: r.size,
+        datasetOffset: r.dataset_offset,
+        receivedAt: new Date(r.received_at),
+        callingAeTitle: r.calling_ae,
+      };
+      if (r.sop_class_uid === SopClass.RtStructureSetStorage) {
+        const refs = this.st.refs.all(r.sop_instance_uid) as Array<{ kind: string; uid: string }>;
+        instance.rtstruct = {
+          frameOfReferenceUids: refs.filter((x) => x.kind === 'frame').map((x) => x.uid),
+          seriesUids: refs.filter((x) => x.kind === 'series').map((x) => x.uid),
+          imageUids: refs.filter((x) => x.kind === 'image').map((x) => x.uid),
+        };
+      }
+      return instance;
+    });
+  }
+
+  /** A full scan (no index on path): only for spool files whose name does not carry their SOP Instance UID. */
+  async isIndexedPath(relativePath: string): Promise<boolean> {
+    return this.st.pathIndexed.get(relativePath) !== undefined;
+  }
+
+  private summary(r: StudyRow & VersionRow): StudyVersionSummary {
+    const c = this.st.counts.get(r.study_uid, r.version) as { instances: number; series: number; ct: number | null; rt: number | null };
+    return {
+      studyInstanceUid: r.study_uid,
+      version: r.version,
+      state: r.state,
+      reason: r.reason ?? undefined,
+      readyReason: r.ready_reason ?? undefined,
+      notes: parseJsonList<string>(r.notes),
+      missingReferences: parseJsonList<MissingReferences>(r.missing_refs),
+      patientId: r.patient_id ?? undefined,
+      studyDate: r.study_date ?? undefined,
+      accessionNumber: r.accession_number ?? undefined,
+      instanceCount: c.instances,
+      seriesCount: c.series,
+      ctImageCount: c.ct ?? 0,
+      rtstructCount: c.rt ?? 0,
+      firstReceivedAt: new Date(r.first_received_at),
+      lastReceivedAt: new Date(r.last_received_at),
+      readyAt: r.ready_at === null ? undefined : new Date(r.ready_at),
+      updatedAt: new Date(r.updated_at),
+      superseded: r.version < r.current_version,
+    };
+  }
+}

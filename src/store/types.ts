@@ -1,0 +1,76 @@
+/**
+ * The index behind the store and study assembly, as an interface: the SQLite implementation is
+ * the embedded default; a server database (PostgreSQL) would be another implementation of the same
+ * methods. Each method is one atomic step.
+ */
+import { ReadinessFacts } from '../study/readiness';
+import {
+  ListStudiesOptions,
+  MissingReferences,
+  ReadyReason,
+  StudyInstance,
+  StudyState,
+  StudyVersionSummary,
+} from '../study/types';
+import { RtStructReferences } from '../dicom/header';
+
+/** One instance as the index knows it (paths relative to the data directory). */
+export interface IndexedInstance {
+  sopInstanceUid: string;
+  sopClassUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  transferSyntaxUid: string;
+  relativePath: string;
+  size: number;
+  datasetOffset: number;
+}
+
+export interface InstanceRecord extends IndexedInstance {
+  patientId?: string;
+  modality?: string;
+  frameOfReferenceUid?: string;
+  instanceNumber?: number;
+  seriesNumber?: number;
+  studyDate?: string;
+  accessionNumber?: string;
+  callingAeTitle: string;
+  receivedAt: number;
+  rtstruct?: RtStructReferences;
+}
+
+/** What recording an instance did to its study. */
+export interface RecordResult {
+  version: number;
+  /** same = added to the receiving version; reopened = a ready version is receiving again; new-version = it opened a new version. */
+  versionChange: 'same' | 'reopened' | 'new-version';
+  replaced?: IndexedInstance;
+}
+
+export interface VersionRef {
+  studyInstanceUid: string;
+  version: number;
+}
+
+export interface StudyIndex {
+  findInstance(sopInstanceUid: string): Promise<IndexedInstance | undefined>;
+  /** Adds the instance, or replaces the indexed one with the same SOP Instance UID (keeping a record). */
+  recordInstance(record: InstanceRecord): Promise<RecordResult>;
+  /** An identical copy arrived again: count it; a receiving study's quiet timer restarts. */
+  recordDuplicate(sopInstanceUid: string, receivedAt: number): Promise<void>;
+
+  /** Current versions in a given state. */
+  currentVersionsIn(state: StudyState): Promise<Array<VersionRef & { lastReceivedAt: number }>>;
+  /** Facts for the readiness rules, about the current version if it is receiving. */
+  readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined>;
+  /** receiving → ready, only for the current version. False when something changed meanwhile. */
+  markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean>;
+  /** Moves a version between states when it is in one of `from`. */
+  transition(ref: VersionRef, from: readonly StudyState[], to: StudyState, reason: string | undefined, at: number, currentOnly: boolean): Promise<boolean>;
+
+  listStudies(options: ListStudiesOptions): Promise<StudyVersionSummary[]>;
+  getStudy(studyInstanceUid: string, version?: number): Promise<StudyVersionSummary | undefined>;
+  listInstances(studyInstanceUid: string, version: number): Promise<StudyInstance[]>;
+  /** Is this relative path referenced by an indexed instance? (orphan sweep of oddly named files; may scan) */
+  isIndexedPath(relativePath: string): Promise<boolean>;
+}

@@ -1,0 +1,83 @@
+/**
+ * When is a study complete? Pure rules over facts the index gathers.
+ *
+ * Don't wait when you can know: an RTSTRUCT lists the images it was drawn on (Contour Image
+ * Sequence). When every RTSTRUCT of the study matches a received CT series by frame of reference
+ * and every image it lists has arrived, the study is complete now. Otherwise (no list, or a list
+ * naming images that never come, as in re-identified data) it is complete when nothing arrived
+ * for the stable age, and the notes say what was missing.
+ */
+import { MissingReferences, ReadyReason } from './types';
+
+export interface SeriesFacts {
+  seriesInstanceUid: string;
+  /** True when the series holds CT images (CT Image or Enhanced CT Image Storage). */
+  isCt: boolean;
+  frameOfReferenceUid?: string;
+  instanceCount: number;
+}
+
+export interface RtStructFacts {
+  sopInstanceUid: string;
+  frameOfReferenceUids: string[];
+  /** Images named in its Contour Image Sequences. */
+  referencedImageCount: number;
+  missingImageCount: number;
+  /** Some of the missing ones (the index returns a few, not all). */
+  missingImageExamples: string[];
+}
+
+export interface ReadinessFacts {
+  series: SeriesFacts[];
+  rtstructs: RtStructFacts[];
+  /** Arrival time of the last instance, ms since the epoch. */
+  lastReceivedAt: number;
+}
+
+export type ReadinessDecision =
+  | { ready: true; reason: ReadyReason; notes: string[]; missingReferences: MissingReferences[] }
+  | { ready: false; checkAt: number };
+
+const EXAMPLES = 3;
+
+export function decideReadiness(facts: ReadinessFacts, now: number, stableAgeMs: number): ReadinessDecision {
+  const ctFrames = new Set(facts.series.filter((s) => s.isCt && s.frameOfReferenceUid).map((s) => s.frameOfReferenceUid as string));
+  const hasCt = facts.series.some((s) => s.isCt);
+  const matches = (r: RtStructFacts) => r.frameOfReferenceUids.some((f) => ctFrames.has(f));
+
+  const referencesComplete =
+    hasCt &&
+    facts.rtstructs.length > 0 &&
+    facts.rtstructs.every((r) => matches(r) && r.referencedImageCount > 0 && r.missingImageCount === 0);
+  const missingReferences: MissingReferences[] = facts.rtstructs
+    .filter((r) => r.missingImageCount > 0)
+    .map((r) => ({
+      rtstructSopInstanceUid: r.sopInstanceUid,
+      referenced: r.referencedImageCount,
+      missing: r.missingImageCount,
+      examples: r.missingImageExamples.slice(0, EXAMPLES),
+    }));
+  if (referencesComplete) return { ready: true, reason: 'references-complete', notes: [], missingReferences };
+
+  const quietSince = now - facts.lastReceivedAt;
+  if (quietSince < stableAgeMs) return { ready: false, checkAt: facts.lastReceivedAt + stableAgeMs };
+
+  const notes: string[] = [];
+  if (!hasCt) notes.push('no CT image series was received.');
+  if (facts.rtstructs.length === 0) notes.push('no RTSTRUCT was received.');
+  for (const r of facts.rtstructs) {
+    if (hasCt && !matches(r)) {
+      const frames = r.frameOfReferenceUids.length > 0 ? r.frameOfReferenceUids.join(', ') : '(none given)';
+      notes.push(`RTSTRUCT ${r.sopInstanceUid} references frame of reference ${frames}, but no CT series with that frame was received.`);
+    }
+    if (r.referencedImageCount === 0) {
+      notes.push(`RTSTRUCT ${r.sopInstanceUid} lists no contour images, so completeness was judged by the stable age.`);
+    } else if (r.missingImageCount > 0) {
+      const examples = r.missingImageExamples.slice(0, EXAMPLES).join(', ');
+      notes.push(
+        `RTSTRUCT ${r.sopInstanceUid} lists ${r.referencedImageCount} contour images; ${r.missingImageCount} of them were not received (e.g. ${examples}).`,
+      );
+    }
+  }
+  return { ready: true, reason: 'stable-age', notes, missingReferences };
+}

@@ -1,0 +1,207 @@
+/**
+ * Helpers for the ingest tests: a node started in this process (so a test can watch its events
+ * and its index), DCMTK storescu runs, fixtures derived from ../shared/data, and a raw DICOM
+ * association for what no DCMTK tool can do (hold an association open and stay silent).
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { connect, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startNode, RunningNode } from '../../../src/main';
+import { validateRaw } from '../../../src/config/load';
+import { createLogger } from '../../../src/ops/logger';
+import { AuditEvent, memoryAuditLog } from '../../../src/ops/audit';
+import { StudyReadyEvent } from '../../../src/study/types';
+import { readFileMeta } from '../../../src/dicom/part10';
+import { run, RunResult, SHARED } from '../../support/process';
+
+export const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
+export const PHANTOM_CT = join(PHANTOM, 'image');
+export const PHANTOM_RTSTRUCT = join(PHANTOM, 'mask', 'DCM_RS_00060.dcm');
+export const STS_001 = join(SHARED, 'data', 'sts', 'STS_001', 'CT');
+
+export interface LogLine {
+  level: string;
+  message: string;
+  timestamp: string;
+  [key: string]: unknown;
+}
+
+export interface IngestNode {
+  node: RunningNode;
+  port: number;
+  dataDir: string;
+  audit: AuditEvent[];
+  logs: LogLine[];
+  /** Ready events with the time (ms) they arrived. */
+  ready: Array<StudyReadyEvent & { at: number }>;
+  stop(): Promise<void>;
+}
+
+export interface NodeSettings {
+  dicom?: Record<string, unknown>;
+  storage?: Record<string, unknown>;
+  study?: Record<string, unknown>;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `cd8-${prefix}-`));
+}
+
+/** Starts the node in this process on a free port with its own data directory (or the one given). */
+export async function startIngestNode(settings: NodeSettings = {}, dataDir = tempDir('ingest')): Promise<IngestNode> {
+  const loaded = validateRaw(
+    {
+      dicom: { port: 0, bind: '127.0.0.1', ...settings.dicom },
+      storage: { dataDir, minFreeDiskMb: 0, ...settings.storage },
+      study: { stableAgeS: 30, ...settings.study },
+      http: { port: 0 },
+      log: { level: 'debug', format: 'json' },
+    },
+    {},
+    null,
+  );
+  if (!loaded.config) throw new Error(`test configuration invalid: ${JSON.stringify(loaded.issues)}`);
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  const audit = memoryAuditLog();
+  const ready: IngestNode['ready'] = [];
+  const node = await startNode(loaded.config, {
+    logger: createLogger(loaded.config.log, sink),
+    audit,
+    onStudyReady: (e) => ready.push({ ...e, at: Date.now() }),
+  });
+  return { node, port: node.dicomPort, dataDir, audit: audit.events, logs, ready, stop: () => node.stop() };
+}
+
+export interface StorescuResult extends RunResult {
+  /** C-STORE responses with status Success. */
+  successes: number;
+  /** Files answered Success, in order. */
+  stored: string[];
+}
+
+/** DCMTK storescu in verbose mode; counts the Success responses per file. */
+export async function storescu(port: number, inputs: string[], options: { aet?: string; aec?: string; args?: string[] } = {}): Promise<StorescuResult> {
+  const r = await run(
+    'storescu',
+    ['-v', '-aet', options.aet ?? 'STORESCU', '-aec', options.aec ?? 'CD8NODE', ...(options.args ?? []), '127.0.0.1', String(port), ...inputs],
+    { timeoutMs: 120000 },
+  );
+  return { ...r, ...parseStorescu(r.stdout + r.stderr) };
+}
+
+/** Reads storescu -v output: which file was sent, and whether its response was Success. */
+export function parseStorescu(output: string): { successes: number; stored: string[] } {
+  const stored: string[] = [];
+  let current: string | undefined;
+  for (const line of output.split('\n')) {
+    const sending = /Sending file: (.+)$/.exec(line);
+    if (sending) current = sending[1].trim();
+    if (/Received Store Response \(Success\)/.test(line) && current) stored.push(current);
+  }
+  return { successes: stored.length, stored };
+}
+
+export function dicomFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? dicomFiles(join(dir, e.name)) : e.name.endsWith('.dcm') ? [join(dir, e.name)] : []));
+}
+
+/** The dataset bytes of a Part 10 file (everything after its meta information). */
+export function datasetOf(file: string): Buffer {
+  const bytes = readFileSync(file);
+  return bytes.subarray(readFileMeta(bytes).datasetOffset);
+}
+
+export function sopInstanceUidOf(file: string): string {
+  return readFileMeta(readFileSync(file)).sopInstanceUid;
+}
+
+/** Copies the phantom (60 CT + RTSTRUCT) into a fresh directory. */
+export function copyPhantom(): { dir: string; ct: string; rtstruct: string } {
+  const dir = tempDir('phantom');
+  const ct = join(dir, 'image');
+  mkdirSync(ct);
+  for (const f of readdirSync(PHANTOM_CT)) copyFileSync(join(PHANTOM_CT, f), join(ct, f));
+  mkdirSync(join(dir, 'mask'));
+  const rtstruct = join(dir, 'mask', 'DCM_RS_00060.dcm');
+  copyFileSync(PHANTOM_RTSTRUCT, rtstruct);
+  return { dir, ct, rtstruct };
+}
+
+/** Polls until `probe` returns a value (not undefined/false). */
+export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const pad16 = (ae: string) => Buffer.from(ae.padEnd(16, ' ').slice(0, 16), 'latin1');
+
+function item(type: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(4);
+  h.writeUInt8(type, 0);
+  h.writeUInt16BE(body.length, 2);
+  return Buffer.concat([h, body]);
+}
+
+/** An A-ASSOCIATE-RQ proposing Verification (PS3.8 §9.3.2), built by hand. */
+export function associateRequest(callingAe: string, calledAe: string): Buffer {
+  const uid = (u: string) => Buffer.from(u, 'latin1');
+  const context = Buffer.concat([Buffer.from([1, 0, 0, 0]), item(0x30, uid('1.2.840.10008.1.1')), item(0x40, uid('1.2.840.10008.1.2'))]);
+  const maxLength = Buffer.alloc(4);
+  maxLength.writeUInt32BE(16384, 0);
+  const body = Buffer.concat([
+    Buffer.from([0x00, 0x01, 0x00, 0x00]),
+    pad16(calledAe),
+    pad16(callingAe),
+    Buffer.alloc(32),
+    item(0x10, uid('1.2.840.10008.3.1.1.1')),
+    item(0x20, context),
+    item(0x50, Buffer.concat([item(0x51, maxLength), item(0x52, uid('1.2.3.4'))])),
+  ]);
+  const header = Buffer.alloc(6);
+  header.writeUInt8(0x01, 0);
+  header.writeUInt32BE(body.length, 2);
+  return Buffer.concat([header, body]);
+}
+
+export interface RawPeer {
+  socket: Socket;
+  /** PDU types received (0x02 accept, 0x03 reject, 0x07 abort, ...). */
+  pduTypes: number[];
+  closed: Promise<number>;
+}
+
+/** A TCP connection to the node; optionally sends an association request, then only listens. */
+export async function rawPeer(port: number, request?: Buffer): Promise<RawPeer> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  const pduTypes: number[] = [];
+  let pending = Buffer.alloc(0);
+  socket.on('data', (d: Buffer) => {
+    pending = Buffer.concat([pending, d]);
+    while (pending.length >= 6 && pending.length >= 6 + pending.readUInt32BE(2)) {
+      pduTypes.push(pending.readUInt8(0));
+      pending = pending.subarray(6 + pending.readUInt32BE(2));
+    }
+  });
+  socket.on('error', () => undefined);
+  const opened = Date.now();
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - opened)));
+  if (request) socket.write(request);
+  return { socket, pduTypes, closed };
+}

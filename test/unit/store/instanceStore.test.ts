@@ -1,0 +1,168 @@
+/**
+ * The store's promise: an instance is either wholly kept (file in place, fsynced, indexed) or
+ * refused with the status to answer and nothing of it left behind.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openIndexDatabase, SqliteDatabase } from '../../../src/store/database';
+import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { IncomingInstance, InstanceStore, StoreRefusal, StoreStatus } from '../../../src/store/instanceStore';
+import { readFileMeta } from '../../../src/dicom/part10';
+import { run, SHARED } from '../../support/process';
+
+const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
+const CT_FILE = join(PHANTOM, 'image', 'DCM_IMG_00000.dcm');
+const RS_FILE = join(PHANTOM, 'mask', 'DCM_RS_00060.dcm');
+
+function source(file: string) {
+  const bytes = readFileSync(file);
+  const meta = readFileMeta(bytes);
+  return { dataset: bytes.subarray(meta.datasetOffset), meta };
+}
+
+interface Fixture {
+  dataDir: string;
+  db: SqliteDatabase;
+  index: SqliteStudyIndex;
+  store: InstanceStore;
+}
+
+async function fixture(options: { minFreeDiskMb?: number } = {}): Promise<Fixture> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cd8-store-'));
+  const db = openIndexDatabase(dataDir);
+  const index = new SqliteStudyIndex(db, dataDir);
+  const store = new InstanceStore({ dataDir, fsync: true, minFreeDiskMb: options.minFreeDiskMb ?? 0, index });
+  await store.open();
+  return { dataDir, db, index, store };
+}
+
+/** Receives a dataset as the listener would: in PDV-sized pieces, then commit. */
+async function receive(store: InstanceStore, incoming: IncomingInstance, dataset: Buffer, pieceBytes = 16372) {
+  const pending = store.begin(incoming);
+  for (let i = 0; i < dataset.length; i += pieceBytes) pending.writable.write(dataset.subarray(i, i + pieceBytes));
+  pending.writable.end();
+  return pending.commit();
+}
+
+const ct = source(CT_FILE);
+const ctIncoming: IncomingInstance = {
+  sopClassUid: ct.meta.sopClassUid,
+  sopInstanceUid: ct.meta.sopInstanceUid,
+  transferSyntaxUid: ct.meta.transferSyntaxUid,
+  callingAeTitle: 'PACS',
+};
+
+describe('InstanceStore', () => {
+  it('keeps the dataset bytes as received behind a fresh meta header, in spool/<study>/<series>/, and indexes it', async () => {
+    const f = await fixture();
+    const stored = await receive(f.store, ctIncoming, ct.dataset);
+    expect(stored).toMatchObject({ outcome: 'stored', studyInstanceUid: '1.3.6.1.4.1.9590.100.1.2.96328687310426543129572151154132284399', bytes: readFileSync(stored.path).length });
+    expect(stored.path).toBe(join(f.dataDir, 'spool', stored.studyInstanceUid, stored.seriesInstanceUid, `${ct.meta.sopInstanceUid}.dcm`));
+    const file = readFileSync(stored.path);
+    const meta = readFileMeta(file);
+    expect(file.subarray(meta.datasetOffset).equals(ct.dataset)).toBe(true);
+    expect(meta.sourceAeTitle).toBe('PACS');
+    expect(await f.index.findInstance(ct.meta.sopInstanceUid)).toMatchObject({ size: file.length, datasetOffset: meta.datasetOffset });
+    expect(readdirSync(f.store.tmpDir)).toEqual([]);
+  });
+
+  it('reads an RTSTRUCT header beyond the bytes kept in memory (its references run to 450 kB)', async () => {
+    const f = await fixture();
+    const rs = source(RS_FILE);
+    const stored = await receive(f.store, { ...ctIncoming, sopClassUid: rs.meta.sopClassUid, sopInstanceUid: rs.meta.sopInstanceUid }, rs.dataset);
+    expect(stored.outcome).toBe('stored');
+    const [instance] = (await f.index.listInstances(stored.studyInstanceUid, 1)).filter((i) => i.modality === 'RTSTRUCT');
+    expect(instance.rtstruct!.imageUids).toHaveLength(60);
+  });
+
+  it('inflates a Deflated Explicit VR dataset (made by dcmconv +td) to read its header, and keeps it deflated', async () => {
+    const f = await fixture();
+    const out = join(mkdtempSync(join(tmpdir(), 'cd8-deflated-')), 'rs.dcm');
+    expect((await run('dcmconv', ['+td', RS_FILE, out])).code).toBe(0);
+    const rs = source(out);
+    expect(rs.meta.transferSyntaxUid).toBe('1.2.840.10008.1.2.1.99');
+    const stored = await receive(f.store, { ...ctIncoming, sopClassUid: rs.meta.sopClassUid, sopInstanceUid: rs.meta.sopInstanceUid, transferSyntaxUid: rs.meta.transferSyntaxUid }, rs.dataset);
+    expect(stored.outcome).toBe('stored');
+    const file = readFileSync(stored.path);
+    expect(file.subarray(readFileMeta(file).datasetOffset).equals(rs.dataset)).toBe(true);
+    const [instance] = await f.index.listInstances(stored.studyInstanceUid, 1);
+    expect(instance).toMatchObject({ modality: 'RTSTRUCT', transferSyntaxUid: '1.2.840.10008.1.2.1.99' });
+    expect(instance.rtstruct!.imageUids).toHaveLength(60);
+    // DCMTK reads the stored deflated file.
+    expect((await run('dcmdump', ['+P', '0008,0018', stored.path])).stdout).toContain(rs.meta.sopInstanceUid);
+  });
+
+  it('stores an identical second copy once (duplicate) and a changed one as a replacement, removing the old file', async () => {
+    const f = await fixture();
+    const first = await receive(f.store, ctIncoming, ct.dataset);
+    const again = await receive(f.store, { ...ctIncoming, callingAeTitle: 'OTHER' }, ct.dataset);
+    expect(again).toMatchObject({ outcome: 'duplicate', path: first.path });
+    const changed = Buffer.from(ct.dataset);
+    changed[changed.length - 1] ^= 0xff; // one pixel differs
+    const replaced = await receive(f.store, ctIncoming, changed);
+    expect(replaced.outcome).toBe('replaced');
+    expect(replaced.path).not.toBe(first.path);
+    expect(existsSync(first.path)).toBe(false);
+    const file = readFileSync(replaced.path);
+    expect(file.subarray(readFileMeta(file).datasetOffset).equals(changed)).toBe(true);
+    expect(f.db.prepare('SELECT COUNT(*) AS n FROM instance_replacements').get()).toEqual({ n: 1 });
+    expect(readdirSync(f.store.tmpDir)).toEqual([]);
+  });
+
+  it('refuses a dataset that is not the instance the request announced (0xA900 / 0xC000), leaving nothing', async () => {
+    const f = await fixture();
+    await expect(receive(f.store, { ...ctIncoming, sopClassUid: '1.2.840.10008.5.1.4.1.1.481.3' }, ct.dataset)).rejects.toMatchObject({
+      status: StoreStatus.DataSetDoesNotMatchSopClass,
+    });
+    await expect(receive(f.store, { ...ctIncoming, sopInstanceUid: '1.2.3.4' }, ct.dataset)).rejects.toMatchObject({
+      status: StoreStatus.CannotUnderstand,
+      message: expect.stringMatching(/SOP Instance UID \(1\.3\.6.*\) is not the one of the C-STORE request \(1\.2\.3\.4\)/),
+    });
+    await expect(receive(f.store, ctIncoming, ct.dataset.subarray(0, 100))).rejects.toMatchObject({ status: StoreStatus.CannotUnderstand });
+    expect(readdirSync(f.store.tmpDir)).toEqual([]);
+    expect(readdirSync(f.store.spoolDir).sort()).toEqual(['.in-use', 'tmp']);
+    expect(await f.index.findInstance(ct.meta.sopInstanceUid)).toBeUndefined();
+  });
+
+  it('refuses with 0xA700 (out of resources) when the disk is below storage.minFreeDiskMb, writing nothing', async () => {
+    const f = await fixture({ minFreeDiskMb: 1e12 });
+    const refusal = await receive(f.store, ctIncoming, ct.dataset).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(StoreRefusal);
+    expect(refusal).toMatchObject({ status: 0xa700, comment: 'out of disk space on the receiving node' });
+    expect((refusal as StoreRefusal).message).toMatch(/below storage\.minFreeDiskMb/);
+    expect(readdirSync(f.store.tmpDir)).toEqual([]);
+  });
+
+  it('answers 0x0110 and removes the file it had placed when the index cannot record it', async () => {
+    const f = await fixture();
+    // SQLite itself refuses the insert, as it would on an I/O error: after the file was renamed into place.
+    f.db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON instances BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    await expect(receive(f.store, ctIncoming, ct.dataset)).rejects.toMatchObject({
+      status: StoreStatus.ProcessingFailure,
+      message: expect.stringMatching(/disk I\/O error/),
+    });
+    expect(f.db.prepare('SELECT COUNT(*) AS n FROM studies').get()).toEqual({ n: 0 }); // the transaction rolled back whole
+    const spoolFiles = readdirSync(f.store.spoolDir, { recursive: true }).map(String).filter((p) => p.endsWith('.dcm') || p.endsWith('.part'));
+    expect(spoolFiles).toEqual([]);
+  });
+
+  it('drops an instance whose association ended before its dataset was complete', async () => {
+    const f = await fixture();
+    const pending = f.store.begin(ctIncoming);
+    pending.writable.write(ct.dataset.subarray(0, 20000));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync(f.store.tmpDir)).toHaveLength(1);
+    await pending.abandon();
+    expect(readdirSync(f.store.tmpDir)).toEqual([]);
+  });
+
+  it('clears tmp/ at start-up and tells whether the previous run stopped cleanly', async () => {
+    const f = await fixture();
+    writeFileSync(join(f.store.tmpDir, 'half.part'), 'partial');
+    expect(await f.store.open()).toEqual({ leftovers: 1, uncleanStop: true }); // no close() before
+    expect(readdirSync(f.store.tmpDir)).toEqual([]);
+    await f.store.close();
+    expect(await f.store.open()).toEqual({ leftovers: 0, uncleanStop: false });
+  });
+});

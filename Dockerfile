@@ -25,9 +25,12 @@ COPY config ./config
 RUN ln -s /app/dist/cli.js /usr/local/bin/cd8-node && chmod +x /app/dist/cli.js
 USER cd8
 VOLUME ["/data"]
-# DICOM listener; the HTTP health endpoint stays on the container's loopback unless http.bind is changed.
+# DICOM listener; the HTTP endpoint (/healthz, /readyz, /metrics) stays on the container's
+# loopback unless http.bind is changed (publish it for Prometheus with CD8_HTTP_PORT and http.bind).
 EXPOSE 11112
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
-  CMD node /app/dist/cli.js echo "${CD8_AE_TITLE:-CD8NODE}@127.0.0.1:${CD8_PORT:-11112}" --timeout 5 || exit 1
+  CMD node -e "require('http').get('http://127.0.0.1:'+(process.env.CD8_HTTP_PORT||8112)+'/readyz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
+# docker stop sends SIGTERM and waits 10 s: the node stops taking associations, hands running jobs
+# back to its queue (they run again at the next start) and flushes its logs.
 ENTRYPOINT ["node", "/app/dist/cli.js"]
 CMD ["serve"]

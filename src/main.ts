@@ -14,17 +14,33 @@ import { reconcileSpool } from './store/reconcile';
 import { StudyAssembler } from './study/assembler';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
+import { SqliteJobQueue, exponentialBackoff } from './jobs/queue';
+import { startWorkers } from './jobs/worker';
+import { ResultStore } from './results/resultStore';
+import { startResultDelivery } from './outbox/delivery';
+import { loadScoringSetup } from './pipeline/setup';
+import { runAnalysis } from './pipeline/runAnalysis';
+import { studyProcessor } from './pipeline/processStudy';
+import { countingAudit } from './ops/countingAudit';
+import { nodeMetrics, Gauge } from './ops/metrics';
+import { startHttpEndpoint } from './ops/http';
+import { startSchedules } from './ops/schedule';
+import { dailySummary, purgeOldStudies, sweepStuckStudies } from './ops/housekeeping';
 
 export interface NodeServices {
   logger: Logger;
   audit: AuditLog;
   /** An extra study-ready listener (embedding, tests); registered before start-up recovery announces anything. */
   onStudyReady?: (event: StudyReadyEvent) => void;
+  /** False: receive and assemble only, queue nothing (tests of the ingest stage alone). Default true. */
+  processStudies?: boolean;
 }
 
 export interface RunningNode {
   /** The DICOM listener's bound port (useful when dicom.port is 0). */
   dicomPort: number;
+  /** The HTTP endpoint's bound port (0 when disabled). */
+  httpPort: number;
   /** Studies, their states and the "ready" event, for the stages after ingest. */
   studies: StudyCatalog;
   /** Stops accepting work, finishes or hands back what runs, and closes resources. */
@@ -37,7 +53,10 @@ interface Stoppable {
 }
 
 export async function startNode(config: Config, services: NodeServices): Promise<RunningNode> {
-  const { logger, audit } = services;
+  const { logger } = services;
+  const metrics = nodeMetrics();
+  // Every audit event also feeds the metrics (instances received, associations rejected ...).
+  const audit = countingAudit(services.audit, metrics);
   const started: Stoppable[] = [];
   const stopAll = async () => {
     for (const part of started.reverse()) {
@@ -50,13 +69,20 @@ export async function startNode(config: Config, services: NodeServices): Promise
   };
 
   try {
+    // A broken signature is a configuration error: refuse to start rather than fail every study.
+    const setup = loadScoringSetup(config);
+    for (const w of setup.warnings) logger.warn(`signature: ${w}`);
+    logger.info(`signature ${setup.signature.id} ${setup.signature.version}`, { file: setup.signaturePath, radiomicsSettings: setup.radiomicsSettingsPath });
+
     const dataDir = resolve(config.storage.dataDir);
     // The instance index has its own connection with synchronous=NORMAL: the spool is its record
     // and reconciliation rebuilds lost rows (store/reconcile.ts). Modules whose rows are the only
-    // record (job queue, outbox) open theirs with openIndexDatabase(dataDir): synchronous=FULL.
+    // record (job queue, results, outbox) share a connection with synchronous=FULL.
     const storeDb = openIndexDatabase(dataDir, { synchronous: 'NORMAL' });
     started.push({ name: 'index database', stop: () => void storeDb.close() });
     const index = new SqliteStudyIndex(storeDb, dataDir);
+    const db = openIndexDatabase(dataDir);
+    started.push({ name: 'job and outbox database', stop: () => void db.close() });
 
     const store = new InstanceStore({ dataDir, fsync: config.storage.fsync, minFreeDiskMb: config.storage.minFreeDiskMb, index });
     const spool = await store.open();
@@ -76,17 +102,67 @@ export async function startNode(config: Config, services: NodeServices): Promise
     }
     if (!config.storage.fsync) logger.warn('storage.fsync is off: an instance answered Success may be lost in a power cut. Use this for benchmarks only.');
 
+    // Results out: the outbox and its sender (survives restarts; re-sends what was not acknowledged).
+    const delivery = startResultDelivery(config, { db, logger, audit });
+    started.push({ name: 'result delivery', stop: () => delivery.stop() });
+    if (config.destinations.dicom.length + config.destinations.hl7.length === 0) {
+      logger.warn('no result destination is configured (destinations.dicom / destinations.hl7, or CD8_SR_DESTINATION / CD8_HL7_DESTINATION): results stay in the data directory and in "cd8-node status".');
+    }
+
+    // The durable queue between "study ready" and "results written".
+    const queue = new SqliteJobQueue(db, { maxAttempts: config.jobs.maxAttempts, backoffMs: exponentialBackoff(30_000, 30 * 60_000) });
+    const handedBack = queue.recoverRunning();
+    if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
+    const results = new ResultStore(db);
+
     const assembler = new StudyAssembler(index, { stableAgeS: config.study.stableAgeS, logger, audit });
     started.push({ name: 'study assembly', stop: () => assembler.stop() });
-    // Until the job queue takes over, a ready study is announced in the log.
-    assembler.onStudyReady((e) =>
-      logger.debug('study ready event', { studyInstanceUid: e.studyInstanceUid, version: e.version, reason: e.readyReason, recovered: e.recovered }),
-    );
+    const workers = startWorkers({
+      queue,
+      concurrency: config.jobs.concurrency,
+      logger,
+      process: studyProcessor({
+        config,
+        catalog: assembler,
+        results,
+        deliver: (analysis) => delivery.enqueue(analysis),
+        analyse: (job) => runAnalysis(job),
+        setup,
+        logger,
+        metrics,
+        maxAttempts: config.jobs.maxAttempts,
+      }),
+    });
+    // Stopped after the listener, before the assembly and the databases. A job still running after
+    // the grace is handed back to the queue and runs again at the next start (docker stop waits 10 s).
+    started.push({ name: 'job workers', stop: () => workers.stop(8_000) });
+    assembler.onStudyReady((e) => {
+      if (services.processStudies === false) return;
+      const job = queue.enqueue(e.studyInstanceUid, e.version);
+      logger.info(`study ready (${e.readyReason === 'references-complete' ? 'every referenced image arrived' : 'stable age reached'}): queued`, {
+        studyInstanceUid: e.studyInstanceUid,
+        version: e.version,
+        job: job.id,
+        recovered: e.recovered,
+      });
+      workers.wake();
+    });
     if (services.onStudyReady) assembler.onStudyReady(services.onStudyReady);
     const recovered = await assembler.start();
     if (recovered.receiving + recovered.announcedAgain > 0) {
       logger.info('study assembly resumed', { receivingStudies: recovered.receiving, readyStudiesAnnouncedAgain: recovered.announcedAgain });
     }
+
+    const schedules = startSchedules(
+      [
+        { name: 'outbox retry', cron: config.schedules.outboxRetry, run: () => delivery.sender.kick() },
+        { name: 'retention', cron: config.schedules.retention, run: () => purgeOldStudies(index, config.retention.spoolDays, logger, audit).then(() => undefined) },
+        { name: 'stuck-study sweep', cron: config.schedules.stuckStudySweep, run: () => sweepStuckStudies(assembler, queue, logger, workers.wake).then(() => undefined) },
+        { name: 'daily summary', cron: config.schedules.dailySummary, run: () => dailySummary(assembler, results, queue, () => delivery.status(), logger).then(() => undefined) },
+      ],
+      logger,
+    );
+    started.push({ name: 'schedules', stop: () => schedules.stop() });
 
     const listener = await startDicomListener(config.dicom, {
       store,
@@ -94,10 +170,56 @@ export async function startNode(config: Config, services: NodeServices): Promise
       audit,
       onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
     });
-    started.push({ name: 'DICOM listener', stop: () => listener.stop() });
+    let listening = true;
+    started.push({
+      name: 'DICOM listener',
+      stop: async () => {
+        listening = false;
+        await listener.stop();
+      },
+    });
 
-    logger.info('node ready', { aeTitle: config.dicom.aeTitle, port: listener.port, dataDir });
-    return { dicomPort: listener.port, studies: assembler, stop: stopAll };
+    metrics.registry.add(
+      new Gauge('cd8_outbox_messages', 'Result messages in the outbox, by state.', () =>
+        Object.entries(delivery.status().counts).map(([state, value]) => ({ labels: { state }, value })),
+      ),
+    );
+    metrics.registry.add(
+      new Gauge('cd8_jobs', 'Processing jobs, by state.', () => Object.entries(queue.counts()).map(([state, value]) => ({ labels: { state }, value }))),
+    );
+    metrics.registry.add(new Gauge('cd8_dicom_associations_active', 'Open DICOM associations.', () => listener.activeAssociations()));
+    let httpPort = 0;
+    if (config.http.port > 0) {
+      const http = await startHttpEndpoint({
+        port: config.http.port,
+        bind: config.http.bind,
+        metrics: () => metrics.registry.render(),
+        checks: [
+          {
+            name: 'database',
+            check: () => {
+              db.prepare('BEGIN IMMEDIATE').run();
+              db.prepare('ROLLBACK').run();
+              return undefined;
+            },
+          },
+          {
+            name: 'disk',
+            check: () => {
+              const free = store.freeDiskMb();
+              return free < config.storage.minFreeDiskMb ? `only ${free} MB free in ${dataDir} (storage.minFreeDiskMb is ${config.storage.minFreeDiskMb}); new instances are refused` : undefined;
+            },
+          },
+          { name: 'dicom listener', check: () => (listening ? undefined : 'the DICOM listener is not accepting associations') },
+        ],
+      });
+      httpPort = http.port;
+      started.push({ name: 'HTTP endpoint', stop: () => http.close() });
+      logger.info(`HTTP endpoint on http://${config.http.bind}:${http.port} (/healthz, /readyz, /metrics)`);
+    }
+
+    logger.info('node ready', { aeTitle: config.dicom.aeTitle, port: listener.port, httpPort, dataDir });
+    return { dicomPort: listener.port, httpPort, studies: assembler, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -80,7 +80,7 @@ export function evaluateSignature(sig: Signature, inputs: LesionInputs): Evaluat
 
   const pending = pendingItems(sig);
   if (pending.length > 0) {
-    return { terms, score: null, status: 'signature-incomplete', reason: `not available: signature incomplete (${pending.join('; ')} pending verification)` };
+    return { terms, score: null, status: 'signature-incomplete', reason: `not available: signature incomplete (${pending.length} value${pending.length === 1 ? '' : 's'} pending verification)` };
   }
   if (problems.length > 0) return { terms, score: null, status: 'failed', reason: problems.join('; ') };
   const score = terms.reduce((sum, t) => sum + (t.contribution as number), 0);

@@ -13,7 +13,7 @@ import { lesionTrackingUid } from '../report/uids';
 import type { AlgorithmInfo, LesionResult, QualityFlag, StudyAnalysis, StudyProblem } from '../results/types';
 import { applyGates, blockingReason, GateSettings } from './gates';
 import { classify, evaluateSignature, resolveThreshold } from './evaluate';
-import { isComplete, Signature } from './signatureSchema';
+import { isComplete, pendingItems, Signature } from './signatureSchema';
 import { patientSummary } from './summary';
 
 export interface ScoringSetup {
@@ -144,8 +144,12 @@ export function scoreStudy(study: ImagingStudy, setup: ScoringSetup, run: Scorin
   }
   const any = lesions.some((l) => l.scoreStatus === 'scored');
   if (lesions.length > 0 && !any) {
-    const why = lesions.every((l) => l.scoreStatus === 'signature-incomplete') ? lesions[0].reason : 'no lesion could be scored (see each lesion)';
-    problems.push({ code: lesions.every((l) => l.scoreStatus === 'signature-incomplete') ? 'signature-incomplete' : 'no-score', message: why ?? 'no lesion could be scored' });
+    const incomplete = pendingItems(setup.signature);
+    problems.push(
+      incomplete.length > 0
+        ? { code: 'signature-incomplete', message: `not available: signature incomplete: ${incomplete.join('; ')} pending verification. Every feature is computed; no score is given until the signature's values are verified.` }
+        : { code: 'no-score', message: 'no lesion could be scored (see each lesion).' },
+    );
   }
   return {
     patient: study.patient,

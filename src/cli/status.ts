@@ -6,6 +6,10 @@ import { DatabaseMissingError, openIndexDatabaseReadOnly } from '../store/databa
 import { SqliteStudyIndex } from '../store/sqliteIndex';
 import { StudyVersionSummary } from '../study/types';
 import { hashedId } from '../ops/logger';
+import { readAnalysis } from '../results/resultStore';
+import { readOutboxStatus, OutboxStatus } from '../outbox/outbox';
+import type { StudyAnalysis } from '../results/types';
+import type { SqliteDatabase } from '../store/database';
 
 function clock(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -43,32 +47,100 @@ function describe(s: StudyVersionSummary): string[] {
   return lines;
 }
 
+const num = (v: number | null) => (v === null ? '–' : v.toPrecision(3));
+
+/** The lesions of an analysed version: site, volume, score and class, or why there is no score. */
+function lesionLines(a: StudyAnalysis): string[] {
+  const lines = a.lesions.map((l) => {
+    const result = l.score !== null ? `CD8 score ${num(l.score)}${l.classification ? ` (${l.classification})` : ''}` : `no score: ${l.reason ?? l.scoreStatus}`;
+    const flags = l.flags.length > 0 ? ` [${l.flags.map((f) => f.code).join(', ')}]` : '';
+    return `  lesion:    ${l.trackingId}, ${l.site}, ${l.volumeMl.toFixed(1)} ml: ${result}${flags}`;
+  });
+  for (const p of a.problems) lines.push(`  problem:   ${p.message}`);
+  return lines;
+}
+
+function outboxLines(o: OutboxStatus | undefined): string[] {
+  if (!o) return ['', 'Outbox: empty (no result produced yet).'];
+  const c = o.counts;
+  const lines = ['', `Outbox: ${c.pending} pending, ${c.sending} sending, ${c.sent} sent, ${c.failed} failed`];
+  for (const r of o.rows.filter((x) => x.state !== 'sent')) {
+    const next = r.state === 'failed' ? 'gave up (cd8-node resend STUDY_UID to try again)' : `next try ${clock(new Date(r.nextAttemptAt))}`;
+    lines.push(`  ${r.state.padEnd(8)} ${r.description} → ${r.destination}, study ${r.studyInstanceUid} v${r.studyVersion}, ${r.attempts} attempt(s)${r.lastError ? `, last error: ${r.lastError}` : ''}; ${next}`);
+  }
+  for (const r of o.rows.filter((x) => x.state === 'sent').slice(0, 5)) {
+    lines.push(`  sent     ${r.description} → ${r.destination}, study ${r.studyInstanceUid} v${r.studyVersion}${r.sentAt ? ` at ${clock(new Date(r.sentAt))}` : ''}`);
+  }
+  return lines;
+}
+
+interface StatusSnapshot {
+  dataDir: string;
+  studies: Array<StudyVersionSummary & { analysis?: Pick<StudyAnalysis, 'status' | 'lesions' | 'summary' | 'problems' | 'signature'> }>;
+  outbox: OutboxStatus | undefined;
+}
+
+async function snapshot(db: SqliteDatabase, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
+  const index = new SqliteStudyIndex(db, dataDir, { readOnly: true });
+  const studies = await index.listStudies({ limit, includeSuperseded: all });
+  return {
+    dataDir,
+    studies: studies.map((s) => {
+      const a = readAnalysis(db, s.studyInstanceUid, s.version);
+      if (!a) return s;
+      // Identity stays out: status output is shared with people who need no patient names.
+      const lesions = a.lesions.map((l) => ({ ...l, features: undefined, outline: undefined }));
+      return { ...s, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } };
+    }),
+    outbox: readOutboxStatus(db),
+  };
+}
+
+function snapshotText(snap: StatusSnapshot): string {
+  const lines: string[] = [];
+  if (snap.studies.length === 0) lines.push(`No studies received yet (data directory ${snap.dataDir}).`);
+  else lines.push(`${snap.studies.length} most recent stud${snap.studies.length === 1 ? 'y' : 'ies'} (data directory ${snap.dataDir}):`);
+  for (const s of snap.studies) {
+    lines.push('', ...describe(s));
+    if (s.analysis) lines.push(...lesionLines(s.analysis as StudyAnalysis));
+  }
+  lines.push(...outboxLines(snap.outbox));
+  return lines.join('\n');
+}
+
 export const statusCommand: Command = {
   words: ['status'],
   summary: 'list recent studies and their state (receiving, ready, processing, done, failed)',
-  help: `Usage: cd8-node status [--config FILE] [--limit N] [--all] [--json]
+  help: `Usage: cd8-node status [--config FILE] [--limit N] [--all] [--json] [--watch [SECONDS]]
 
 Lists the most recently active studies in the node's data directory with their
 state: receiving, ready (and why: RTSTRUCT references complete, or stable age),
 processing, done, or failed with the reason. Missing RTSTRUCT references and
-other assembly notes are shown under each study. Reads the index while the node
-runs; it changes nothing.
+other assembly notes are shown under each study, and for processed studies each
+lesion with its site, volume and CD8 score (or why there is none). Then the
+outbox: results waiting to be sent, their attempts and last error, and the last
+ones sent. Reads the index while the node runs; it changes nothing.
 
 Options:
   --config FILE   configuration of the node (for storage.dataDir; default: $CD8_CONFIG, else the defaults)
   --limit N       how many studies (default 20)
   --all           also list versions superseded by a newer one
-  --json          machine-readable output`,
+  --json          machine-readable output
+  --watch [S]     refresh every S seconds (default 2) until Ctrl-C`,
   async run(args: string[], io: CommandIo) {
-    const { values } = parseCommandArgs(
+    const { values, positionals } = parseCommandArgs(
       args,
-      { config: { type: 'string', short: 'c' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
-      { min: 0, max: 0 },
+      { config: { type: 'string', short: 'c' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' } },
+      { min: 0, max: 1 },
     );
     if (values.help) {
       io.out(statusCommand.help);
       return 0;
     }
+    // `--watch 5`: the seconds come as the one positional argument.
+    const watchSeconds = values.watch ? (positionals[0] === undefined ? 2 : Number(positionals[0])) : undefined;
+    if (!values.watch && positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}".`);
+    if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UsageError(`--watch takes a number of seconds > 0, not "${positionals[0]}".`);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of studies ≥ 1, not "${values.limit}".`);
     const file = values.config ?? io.env.CD8_CONFIG ?? null;
@@ -90,19 +162,20 @@ Options:
       throw e;
     }
     try {
-      const index = new SqliteStudyIndex(db, dataDir, { readOnly: true });
-      const studies = await index.listStudies({ limit, includeSuperseded: values.all === true });
-      if (values.json) {
-        io.out(JSON.stringify({ dataDir, studies }, null, 2));
+      const render = async () => {
+        const snap = await snapshot(db, dataDir, limit, values.all === true);
+        return values.json ? JSON.stringify(snap, null, 2) : snapshotText(snap);
+      };
+      if (watchSeconds === undefined) {
+        io.out(await render());
         return 0;
       }
-      if (studies.length === 0) {
-        io.out(`No studies received yet (data directory ${dataDir}).`);
-        return 0;
+      // Until Ctrl-C: clear the terminal and print the status again.
+      for (;;) {
+        const text = await render();
+        io.out(`\x1b[2J\x1b[H${clock(new Date())}  (every ${watchSeconds} s; Ctrl-C to stop)\n\n${text}`);
+        await new Promise((r) => setTimeout(r, watchSeconds * 1000));
       }
-      io.out(`${studies.length} most recent stud${studies.length === 1 ? 'y' : 'ies'} (data directory ${dataDir}):`);
-      for (const s of studies) io.out(['', ...describe(s)].join('\n'));
-      return 0;
     } catch (e) {
       const message = (e as Error).message;
       if (/no such table/.test(message)) {

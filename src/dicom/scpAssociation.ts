@@ -323,7 +323,9 @@ export class PeerConnection extends Scp {
       status: 'Success',
     });
     const what = stored.outcome === 'stored' ? 'stored' : stored.outcome === 'duplicate' ? 'identical copy already stored' : 'replaced (different content)';
-    logger.info(`C-STORE ${sopClassName(stored.sopClassUid)} from ${this.callingAeTitle}: ${what}`, {
+    // One line per instance is for debugging; the association's summary line and the audit log
+    // carry it at info. A replaced instance (different content) always deserves a line.
+    logger.log(stored.outcome === 'replaced' ? 'info' : 'debug', `C-STORE ${sopClassName(stored.sopClassUid)} from ${this.callingAeTitle}: ${what}`, {
       sopInstanceUid: stored.sopInstanceUid,
       studyInstanceUid: stored.studyInstanceUid,
       seriesInstanceUid: stored.seriesInstanceUid,

@@ -94,16 +94,21 @@ export class Registry {
 /** The node's metrics; gauges are bound to their sources when the node starts. */
 export function nodeMetrics() {
   const registry = new Registry();
+  let lastErrorSeconds = 0;
+  registry.add(new Gauge('cd8_last_error_timestamp_seconds', 'Unix time of the last processing or delivery error (0 = none since start).', () => lastErrorSeconds));
   return {
     registry,
+    /** Records that an error happened now (for the last-error gauge). */
+    noteError: () => {
+      lastErrorSeconds = Math.floor(Date.now() / 1000);
+    },
     instancesReceived: registry.add(new Counter('cd8_instances_received_total', 'DICOM instances stored (answered Success).')),
     instancesRejected: registry.add(new Counter('cd8_instances_rejected_total', 'C-STORE requests answered with an error status.')),
     associationsRejected: registry.add(new Counter('cd8_associations_rejected_total', 'Associations rejected, by reason.')),
-    studiesScored: registry.add(new Counter('cd8_studies_processed_total', 'Study versions processed, by outcome (scored, not-scored, failed).')),
+    studiesProcessed: registry.add(new Counter('cd8_studies_processed_total', 'Study versions processed, by outcome (scored, not-scored, failed).')),
     processingSeconds: registry.add(
       new Histogram('cd8_processing_seconds', 'Time to process one study version (load, masks, features, score, results).', [0.5, 1, 2, 5, 10, 30, 60, 120, 300]),
     ),
-    lastErrorTime: { value: 0 },
   };
 }
 export type NodeMetrics = ReturnType<typeof nodeMetrics>;

@@ -209,10 +209,19 @@ export class Outbox {
 
   /** For `cd8-node status`: counts per state, every unsent row, and the `recentSent` latest sent rows. */
   status(recentSent = 10): OutboxStatus {
-    const counts: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
-    for (const r of this.db.prepare(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`).all() as Array<{ state: OutboxState; n: number }>) counts[r.state] = r.n;
-    const unsent = (this.db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state != 'sent' ORDER BY id`).all() as DbRow[]).map(toRow);
-    const sent = (this.db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT ?`).all(recentSent) as DbRow[]).map(toRow);
-    return { counts, rows: [...unsent, ...sent] };
+    return readOutboxStatus(this.db, recentSent)!;
   }
+}
+
+/**
+ * The outbox as `cd8-node status` shows it, from any connection (read-only included);
+ * undefined when the node has not created the outbox yet.
+ */
+export function readOutboxStatus(db: Database, recentSent = 10): OutboxStatus | undefined {
+  if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'`).get()) return undefined;
+  const counts: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
+  for (const r of db.prepare(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`).all() as Array<{ state: OutboxState; n: number }>) counts[r.state] = r.n;
+  const unsent = (db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state != 'sent' ORDER BY id`).all() as DbRow[]).map(toRow);
+  const sent = (db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT ?`).all(recentSent) as DbRow[]).map(toRow);
+  return { counts, rows: [...unsent, ...sent] };
 }

@@ -15,10 +15,22 @@ export function loadMarginMm(config: Config, setup: ScoringSetup): number {
   return Math.max(config.imaging.marginMm, setup.radiomics.ring.outerMm + 10);
 }
 
+/** Patient and study identity from the first of `files` that can be read (for a study that cannot be imaged). */
+export async function readIdentity(files: readonly string[]): Promise<Pick<StudyAnalysis, 'patient'> & { study: Omit<StudyAnalysis['study'], 'version'> }> {
+  for (const file of files) {
+    try {
+      const { dataset } = await readDicomHeader(file);
+      return { patient: patientIdentity(dataset), study: studyIdentity(dataset) };
+    } catch {
+      // Try the next one: an unreadable file is one of the problems being reported.
+    }
+  }
+  throw new Error(`none of ${files.length} file(s) could be read to identify the patient and study`);
+}
+
 async function identityFrom(ct: string | readonly string[], rtstruct: string) {
   try {
-    const { dataset } = await readDicomHeader(rtstruct);
-    return { patient: patientIdentity(dataset), study: studyIdentity(dataset) };
+    return await readIdentity([rtstruct]);
   } catch {
     const { headers } = await readImageHeaders(ct);
     if (headers.length === 0) throw new Error('neither the RTSTRUCT nor any CT file could be read');

@@ -80,6 +80,8 @@ const SCHEMA: readonly string[] = [
      old_transfer_syntax_uid TEXT NOT NULL,
      new_transfer_syntax_uid TEXT NOT NULL
    );`,
+  // 2: retention deletes the images of processed studies but keeps the study, its versions and results.
+  `ALTER TABLE studies ADD COLUMN purged_at INTEGER;`,
 ];
 
 interface StudyRow {
@@ -426,6 +428,37 @@ export class SqliteStudyIndex implements StudyIndex {
   }
 
   /** A full scan (no index on path): only for spool files whose name does not carry their SOP Instance UID. */
+  /**
+   * Studies whose current version is done (or failed for good) since before `before` and whose
+   * images are still kept: what retention may delete.
+   */
+  async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; doneAt: number }>> {
+    const rows = this.db
+      .prepare(
+        `SELECT s.study_uid, v.updated_at FROM studies s
+         JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version
+         WHERE v.state IN ('done', 'failed') AND v.updated_at < ? AND s.purged_at IS NULL
+           AND EXISTS (SELECT 1 FROM instances i WHERE i.study_uid = s.study_uid)`,
+      )
+      .all(before) as Array<{ study_uid: string; updated_at: number }>;
+    return rows.map((r) => ({ studyInstanceUid: r.study_uid, doneAt: r.updated_at }));
+  }
+
+  /**
+   * Forgets the instances of a study (their rows; the caller deletes the files it gets back) and
+   * records when: the study, its versions and its results stay. An instance sent again later is
+   * stored anew and opens a new version.
+   */
+  async purgeInstances(studyInstanceUid: string, at: number): Promise<string[]> {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare('SELECT sop_instance_uid, path FROM instances WHERE study_uid = ?').all(studyInstanceUid) as Array<{ sop_instance_uid: string; path: string }>;
+      for (const r of rows) this.st.deleteRefs.run(r.sop_instance_uid);
+      this.db.prepare('DELETE FROM instances WHERE study_uid = ?').run(studyInstanceUid);
+      this.db.prepare('UPDATE studies SET purged_at = ? WHERE study_uid = ?').run(at, studyInstanceUid);
+      return rows.map((r) => join(this.dataDir, r.path));
+    })();
+  }
+
   async isIndexedPath(relativePath: string): Promise<boolean> {
     return this.st.pathIndexed.get(relativePath) !== undefined;
   }

@@ -95,7 +95,8 @@ describe('SIGKILL in the middle of a transfer', () => {
       async () => {
         const r = await runCli(['status', '--json'], { CD8_DATA_DIR: dataDir });
         const study = (JSON.parse(r.stdout) as { studies: StudyVersionSummary[] }).studies.find((s) => s.studyInstanceUid === PHANTOM_STUDY);
-        return study?.state === 'ready' ? study : undefined;
+        // The full node goes on to process it: ready, processing or done all mean it was complete.
+        return study && ['ready', 'processing', 'done'].includes(study.state) ? study : undefined;
       },
       10000,
     );
@@ -140,7 +141,8 @@ describe('SIGKILL in the middle of a transfer', () => {
       async () => {
         const r = await runCli(['status', '--json'], { CD8_DATA_DIR: dir });
         const study = (JSON.parse(r.stdout) as { studies: StudyVersionSummary[] }).studies.find((s) => s.studyInstanceUid === PHANTOM_STUDY);
-        return study?.state === 'ready' ? study : undefined;
+        // The full node goes on to process it: ready, processing or done all mean it was complete.
+        return study && ['ready', 'processing', 'done'].includes(study.state) ? study : undefined;
       },
       10000,
     );

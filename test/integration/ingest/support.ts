@@ -76,6 +76,8 @@ export async function startIngestNode(settings: NodeSettings = {}, dataDir = tem
     logger: createLogger(loaded.config.log, sink),
     audit,
     onStudyReady: (e) => ready.push({ ...e, at: Date.now() }),
+    // These tests are about receiving; processing has its own tests (test/integration/node).
+    processStudies: false,
   });
   return { node, port: node.dicomPort, dataDir, audit: audit.events, logs, ready, stop: () => node.stop() };
 }

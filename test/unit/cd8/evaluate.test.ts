@@ -68,7 +68,7 @@ describe('evaluating a linear signature', () => {
     const e = evaluateSignature(shipped, inputs());
     expect(e.score).toBeNull();
     expect(e.status).toBe('signature-incomplete');
-    expect(e.reason).toMatch(/^not available: signature incomplete \(preprocessing settings; term 1/);
+    expect(e.reason).toBe('not available: signature incomplete (10 values pending verification)');
     expect(e.terms.filter((t) => t.contribution !== null)).toEqual([]);
   });
 });

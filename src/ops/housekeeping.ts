@@ -1,0 +1,74 @@
+/**
+ * What the schedules run: retention of spooled images, the sweep for studies that are ready but
+ * were never taken up, and the daily summary line.
+ */
+import { unlink } from 'node:fs/promises';
+import type { Logger } from './logger';
+import type { AuditLog } from './audit';
+import type { JobQueue } from '../jobs/queue';
+import type { StudyCatalog } from '../study/types';
+import type { SqliteStudyIndex } from '../store/sqliteIndex';
+import type { ResultStore } from '../results/resultStore';
+import type { OutboxStatus } from '../outbox/outbox';
+
+const DAY_MS = 86_400_000;
+
+/** Deletes the images of studies processed more than `days` ago; keeps index rows of the study and every result. */
+export async function purgeOldStudies(index: SqliteStudyIndex, days: number, logger: Logger, audit: AuditLog, now = Date.now()): Promise<number> {
+  if (days <= 0) return 0;
+  const candidates = await index.purgeCandidates(now - days * DAY_MS);
+  let files = 0;
+  for (const c of candidates) {
+    const paths = await index.purgeInstances(c.studyInstanceUid, now);
+    for (const p of paths) {
+      try {
+        await unlink(p);
+        files++;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn(`retention could not delete ${p}: ${(e as Error).message}`);
+      }
+    }
+    audit.record({ event: 'retention.deleted', studyInstanceUid: c.studyInstanceUid, count: paths.length });
+  }
+  if (candidates.length > 0) logger.info(`retention: deleted the images of ${candidates.length} stud${candidates.length === 1 ? 'y' : 'ies'} processed more than ${days} days ago (${files} files); results and index kept`);
+  return candidates.length;
+}
+
+/** Ready study versions without a live job (e.g. an event lost in a crash) are queued. */
+export async function sweepStuckStudies(catalog: StudyCatalog, queue: JobQueue, logger: Logger, wake: () => void): Promise<number> {
+  let queued = 0;
+  for (const s of await catalog.listStudies({ states: ['ready'], limit: 1000 })) {
+    const job = queue.latestFor(s.studyInstanceUid);
+    if (job && job.version === s.version) continue;
+    queue.enqueue(s.studyInstanceUid, s.version);
+    queued++;
+  }
+  if (queued > 0) {
+    logger.warn(`stuck-study sweep: queued ${queued} ready stud${queued === 1 ? 'y' : 'ies'} that had no job`);
+    wake();
+  }
+  return queued;
+}
+
+export interface DailyCounts {
+  received: number;
+  analysed: number;
+  scored: number;
+  notScored: number;
+  failedJobs: number;
+  outbox: OutboxStatus['counts'];
+}
+
+export async function dailySummary(catalog: StudyCatalog, results: ResultStore, queue: JobQueue, outbox: () => OutboxStatus, logger: Logger, now = Date.now()): Promise<DailyCounts> {
+  const since = now - DAY_MS;
+  const recent = await catalog.listStudies({ limit: 10_000, includeSuperseded: true });
+  const received = new Set(recent.filter((s) => s.lastReceivedAt.getTime() >= since).map((s) => s.studyInstanceUid)).size;
+  const r = results.counts(since);
+  const failedJobs = queue.list(10_000).filter((j) => j.state === 'failed' && j.updatedAt >= since).length;
+  const counts: DailyCounts = { received, analysed: r.analysed, scored: r.scored, notScored: r.notScored, failedJobs, outbox: outbox().counts };
+  logger.info(
+    `daily summary: last 24 h ${received} stud${received === 1 ? 'y' : 'ies'} received, ${r.analysed} analysed (${r.scored} scored, ${r.notScored} not scored), ${failedJobs} failed; outbox pending ${counts.outbox.pending ?? 0}, failed ${counts.outbox.failed ?? 0}`,
+    { daily: counts },
+  );
+  return counts;
+}

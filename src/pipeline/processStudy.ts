@@ -1,0 +1,76 @@
+/**
+ * One job: a ready study version → its analysis → results queued for delivery → study done.
+ * A study that cannot be scored is still answered (the SR and ORU say why) and shown in status;
+ * only an internal failure leaves it failed (after the queue's retries).
+ */
+import type { Config } from '../config/schema';
+import type { Logger } from '../ops/logger';
+import type { NodeMetrics } from '../ops/metrics';
+import type { Job } from '../jobs/queue';
+import type { StudyCatalog } from '../study/types';
+import type { StudyAnalysis } from '../results/types';
+import { outcomeLine, ResultStore } from '../results/resultStore';
+import { unscorableStudy } from '../cd8/scoreStudy';
+import { chooseInputs } from './studyInputs';
+import { readIdentity } from './analyseFiles';
+import type { AnalysisJob } from './runAnalysis';
+import type { LoadedSetup } from './setup';
+
+export interface StudyProcessorDeps {
+  config: Config;
+  catalog: StudyCatalog;
+  results: ResultStore;
+  /** Queues the SR, summary and ORU of an analysis (the outbox). */
+  deliver: (analysis: StudyAnalysis) => void;
+  /** Runs the analysis of a usable study (in a worker thread in the node). */
+  analyse: (job: AnalysisJob) => Promise<StudyAnalysis>;
+  /** Signature and settings, loaded at start-up (for the answer to an unusable study). */
+  setup: LoadedSetup;
+  logger: Logger;
+  metrics?: NodeMetrics;
+  maxAttempts: number;
+}
+
+export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<void> {
+  return async (job) => {
+    const { studyInstanceUid, version } = job;
+    const meta = { studyInstanceUid, version, job: job.id };
+    if (!(await d.catalog.markProcessing(studyInstanceUid, version))) {
+      d.logger.info('job dropped: the study version is receiving again or a newer version superseded it', meta);
+      return;
+    }
+    const started = process.hrtime.bigint();
+    try {
+      const instances = await d.catalog.listInstances(studyInstanceUid, version);
+      const run = { version, cohortScores: d.results.cohortScores(studyInstanceUid), analysedAt: new Date().toISOString() };
+      const choice = chooseInputs(instances);
+      let analysis: StudyAnalysis;
+      if (choice.ok) {
+        analysis = await d.analyse({ ctFiles: choice.inputs.ctFiles, rtstructFile: choice.inputs.rtstructFile, config: d.config, run });
+        for (const note of choice.inputs.notes) d.logger.warn(note, meta);
+      } else {
+        const identity = await readIdentity(instances.map((i) => i.path));
+        analysis = unscorableStudy(identity, choice.problems, d.setup, run);
+      }
+      d.results.save(analysis);
+      d.deliver(analysis);
+      const outcome = outcomeLine(analysis);
+      await d.catalog.markDone(studyInstanceUid, version, outcome);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      d.metrics?.processingSeconds.observe(seconds);
+      d.metrics?.studiesProcessed.inc({ outcome: analysis.status });
+      d.logger.info(`study processed: ${outcome}`, { ...meta, seconds: Number(seconds.toFixed(2)), lesions: analysis.lesions.length });
+    } catch (e) {
+      const message = (e as Error).message;
+      d.metrics?.studiesProcessed.inc({ outcome: 'failed' });
+      d.metrics?.noteError();
+      const last = job.attempts >= d.maxAttempts;
+      await d.catalog.markFailed(
+        studyInstanceUid,
+        version,
+        last ? `processing failed after ${job.attempts} attempt(s): ${message}` : `attempt ${job.attempts} of ${d.maxAttempts} failed (${message}); it will be retried`,
+      );
+      throw e;
+    }
+  };
+}

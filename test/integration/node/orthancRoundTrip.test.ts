@@ -1,0 +1,117 @@
+/**
+ * The node end to end with a real PACS: Orthanc holds the IBSI CT phantom, is asked to send the
+ * study to the node, and gets the SR back into the same study; the RIS (python3-hl7 MLLP server)
+ * acknowledges the ORU. The score in the SR is the one `cd8-node score` prints for the same files.
+ */
+import { readdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, runCli, SHARED, waitFor } from '../../support/process';
+import { startOrthanc, Orthanc } from '../../support/orthanc';
+import { startHl7Peer, Hl7Peer } from '../../support/hl7Peer';
+import { freePort } from '../../support/process';
+import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
+import { lesionScores, readSr } from '../../../src/report/srRead';
+import type { StudyAnalysis } from '../../../src/results/types';
+
+const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
+const files = [...readdirSync(join(PHANTOM, 'image')).map((f) => join(PHANTOM, 'image', f)), join(PHANTOM, 'mask', 'DCM_RS_00060.dcm')];
+
+// A complete test signature, so that there is a number to compare (the CD8 one is pending).
+const signature = join(mkdtempSync(join(tmpdir(), 'cd8-e2e-')), 'test-signature.json');
+writeFileSync(
+  signature,
+  JSON.stringify({
+    id: 'e2e-test',
+    name: 'End-to-end test signature',
+    version: 'test',
+    citation: 'cd8-node test fixture (not a published signature)',
+    preprocessing: { radiomicsSettings: join(ROOT, 'config', 'radiomics', 'cd8.json'), status: 'verified' },
+    terms: [
+      { feature: 'stat_mean', region: 'tumour', coefficient: 0.01, status: 'verified' },
+      { feature: 'cm_contrast', aggregation: '3D merged', region: 'ring', coefficient: -0.05, status: 'verified' },
+    ],
+    covariates: [{ name: 'kvp_120', kind: 'kvp-indicator', kvp: 120, coefficient: 0.2, status: 'verified' }],
+    intercept: { value: 0.5, status: 'verified' },
+    threshold: { mode: 'absolute', value: 0, provenance: 'test cut-off at 0', status: 'verified' },
+  }),
+);
+
+describe('Orthanc → cd8-node → Orthanc and RIS', () => {
+  let orthanc: Orthanc;
+  let hl7: Hl7Peer;
+  let node: NodeProcess;
+
+  beforeAll(async () => {
+    const nodePort = await freePort();
+    [orthanc, hl7] = await Promise.all([startOrthanc({ aeTitle: 'ORTHANC', modalities: { cd8: ['CD8NODE', '127.0.0.1', nodePort] } }), startHl7Peer()]);
+    node = await startNodeProcess(
+      {
+        CD8_ALLOWED_CALLERS: 'ORTHANC',
+        CD8_SR_DESTINATION: `ORTHANC@127.0.0.1:${orthanc.dicomPort}`,
+        CD8_HL7_DESTINATION: `127.0.0.1:${hl7.port}`,
+        CD8_SIGNATURE: signature,
+        CD8_STABLE_AGE_S: '3',
+      },
+      undefined,
+      { port: nodePort, httpPort: await freePort() },
+    );
+  }, 60000);
+
+  afterAll(async () => {
+    await Promise.all([node?.stop(), orthanc?.stop(), hl7?.stop()]);
+  });
+
+  it('answers a study sent by Orthanc with an SR in the same study and an acknowledged ORU', async () => {
+    for (const f of files) await orthanc.post('/instances', readFileSync(f));
+    const [study] = await orthanc.get<string[]>('/studies');
+    const before = await orthanc.get<string[]>(`/studies/${study}/series`);
+    expect(before).toHaveLength(2);
+
+    await orthanc.post(`/modalities/cd8/store`, JSON.stringify({ Resources: [study], Synchronous: true }), 'application/json');
+
+    const srSeries = await waitFor(
+      'the SR in Orthanc',
+      async () => {
+        const series = await orthanc.get<Array<{ ID: string; MainDicomTags: { Modality: string }; Instances: string[] }>>(`/studies/${study}/series?expand`);
+        return series.find((s) => s.MainDicomTags.Modality === 'SR' && s.Instances.length > 0);
+      },
+      90000,
+      500,
+    );
+    const acked = await waitFor('the ORU acknowledged', () => hl7.received().find((m) => m.ack === 'AA'), 30000);
+    expect(acked.message).toMatch(/^MSH\|\^~\\&\|CD8NODE\|/);
+    expect(acked.message).toMatch(/\rOBR\|1\|.*\|F\|/);
+
+    // The SR is in the same study as the CT, for the same patient.
+    const instanceId = srSeries.Instances[0];
+    const tags = await orthanc.get<Record<string, { Value: unknown }>>(`/instances/${instanceId}/tags?short`);
+    const studyTags = await orthanc.get<{ MainDicomTags: { StudyInstanceUID: string }; PatientMainDicomTags: { PatientID: string } }>(`/studies/${study}`);
+    expect(tags['0020,000d']).toBe(studyTags.MainDicomTags.StudyInstanceUID);
+    expect(tags['0010,0020']).toBe(studyTags.PatientMainDicomTags.PatientID);
+    expect(tags['0008,0016']).toBe('1.2.840.10008.5.1.4.1.1.88.34');
+
+    // The score in the SR is the one `cd8-node score` prints for the same files.
+    const res = await fetch(`http://127.0.0.1:${orthanc.httpPort}/instances/${instanceId}/file`, { headers: { connection: 'close' } });
+    const sr = readSr(Buffer.from(await res.arrayBuffer()));
+    const [fromSr] = lesionScores(sr);
+    const offline = await runCli(['score', '--ct', join(PHANTOM, 'image'), '--rtstruct', join(PHANTOM, 'mask', 'DCM_RS_00060.dcm'), '--signature', signature, '--json'], {}, { timeoutMs: 120000 });
+    const analysis = JSON.parse(offline.stdout) as StudyAnalysis;
+    expect(fromSr.trackingIdentifier).toBe('1 GTV-1');
+    expect(Number.isFinite(analysis.lesions[0].score)).toBe(true);
+    expect(fromSr.score).toBeCloseTo(analysis.lesions[0].score!, 8);
+    // And the ORU carries the same number.
+    expect(acked.message).toContain(String(analysis.lesions[0].score!.toPrecision(6)).slice(0, 5));
+
+    // The admin sees it: status with the lesion and the outbox, metrics counting it.
+    const status = await runCli(['status'], node.env);
+    expect(status.stdout).toMatch(/state: +done .*1 lesion, 1 scored: CD8 score mean/);
+    expect(status.stdout).toMatch(/lesion: +1 GTV-1, unknown, 358\.7 ml: CD8 score -?[\d.]+ \((hot|cold)\)/);
+    expect(status.stdout).toMatch(/Outbox: 0 pending, 0 sending, 2 sent, 0 failed/);
+    const metrics = await (await fetch(`http://127.0.0.1:${node.httpPort}/metrics`, { headers: { connection: 'close' } })).text();
+    expect(metrics).toMatch(/^cd8_instances_received_total 61$/m);
+    expect(metrics).toMatch(/^cd8_studies_processed_total\{outcome="scored"\} 1$/m);
+    expect(metrics).toMatch(/^cd8_outbox_messages\{state="sent"\} 2$/m);
+    expect(await (await fetch(`http://127.0.0.1:${node.httpPort}/readyz`, { headers: { connection: 'close' } })).json()).toMatchObject({ ready: true });
+  }, 180000);
+});

@@ -19,7 +19,6 @@ const SHARED = join(ROOT, '..', 'shared');
 const { readNifti } = require(join(ROOT, 'dist', 'io', 'nifti'));
 const { extractFeatures, extractRegions } = require(join(ROOT, 'dist', 'radiomics', 'extract'));
 const { loadRadiomicsSettings } = require(join(ROOT, 'dist', 'radiomics', 'settings'));
-const { textureEnginePresent } = require(join(ROOT, 'dist', 'radiomics', 'textureApi'));
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
@@ -85,7 +84,7 @@ function report(title, ms, voxels, timings) {
 
 function main() {
   console.log(`Radiomics benchmark — Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs; one is used)`);
-  console.log(`Texture families: ${textureEnginePresent() ? 'included' : 'NOT included (texture engine not present in this build)'}; median of ${REPEATS} runs after a warm-up.`);
+  console.log(`Median of ${REPEATS} runs after a warm-up.`);
   console.log('');
   const { image, mask } = phantom();
   const cd8 = loadRadiomicsSettings(join(ROOT, 'config', 'radiomics', 'cd8.json'));

@@ -9,7 +9,7 @@
  */
 import { Mask, Vec3, Volume, sameGrid } from './volume';
 import { FeatureValue } from './feature';
-import { RadiomicsSettings, TEXTURE_FAMILIES, TextureFamily } from './settings';
+import { RadiomicsSettings } from './settings';
 import { GridSource, IndexBox, ResampledGrid, alignedGrid, boxDims, nonZeroBox } from './preprocess/grid';
 import { resampleRegion } from './preprocess/resample';
 import { roundInPlace } from './math/rounding';
@@ -22,7 +22,7 @@ import { LOCAL_INTENSITY, PEAK_RADIUS_MM, prepareLocalIntensity } from './featur
 import { STATISTICS, prepareStatistics } from './features/statistics';
 import { HISTOGRAM, prepareHistogram } from './features/histogram';
 import { IVH, IvhDiscretisation, prepareIvh } from './features/ivh';
-import { DiscretisedRoi, TEXTURE_NOT_PRESENT, computeTexture, textureEnginePresent } from './textureApi';
+import { computeTextureFeatures, isTextureFamily } from './texture';
 
 export type Region = 'roi' | 'ring';
 
@@ -53,7 +53,7 @@ export interface ExtractionDiagnostics {
   resegmentation: { lower: number | null; upper: number | null };
   discretisation: { method: string; nLevels: number; lowerBound: number | null; binWidth: number | null } | null;
   ring?: RingDiagnostics;
-  texture: 'computed' | 'not requested' | typeof TEXTURE_NOT_PRESENT;
+  texture: 'computed' | 'not requested';
   warnings: string[];
   timingsMs: Record<string, number>;
 }
@@ -202,26 +202,6 @@ function textureDiscretisation(settings: RadiomicsSettings): DiscretisationSetti
   return { method: 'none' };
 }
 
-/** The discretised region cropped to the morphological mask (plus one voxel), for the texture engine. */
-function croppedRoi(prepared: PreparedImage, morphMask: Uint8Array, d: Discretised): DiscretisedRoi {
-  const box = nonZeroBox(morphMask, prepared.dims)!;
-  const [nx, ny, nz] = prepared.dims;
-  const lo = box.lo.map((v) => Math.max(0, v - 1)) as Vec3;
-  const hi = [Math.min(nx - 1, box.hi[0] + 1), Math.min(ny - 1, box.hi[1] + 1), Math.min(nz - 1, box.hi[2] + 1)] as Vec3;
-  const dims = boxDims({ lo, hi });
-  const levels = new Int32Array(dims[0] * dims[1] * dims[2]);
-  const morph = new Uint8Array(levels.length);
-  let j = 0;
-  for (let z = lo[2]; z <= hi[2]; z++)
-    for (let y = lo[1]; y <= hi[1]; y++)
-      for (let x = lo[0]; x <= hi[0]; x++, j++) {
-        const i = x + nx * (y + ny * z);
-        levels[j] = d.levels[i];
-        morph[j] = morphMask[i];
-      }
-  return { dims, spacing: prepared.spacing, levels, nLevels: d.nLevels, morphMask: morph };
-}
-
 /** Features of one region of a prepared image (IBSI steps 3–5). */
 export function extractFromPrepared(prepared: PreparedImage, settings: RadiomicsSettings, region: Region = 'roi'): ExtractionResult {
   const timings: Record<string, number> = { ...prepared.timingsMs };
@@ -248,9 +228,9 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   if (reseg.voxels === 0) warnings.push('no voxel of the region is left after re-segmentation; intensity features are undefined.');
   timings.resegment = now() - t;
 
-  const wantTexture = TEXTURE_FAMILIES.filter((f) => families.has(f)) as TextureFamily[];
+  const wantTexture = settings.features.families.filter(isTextureFamily);
   let discretised: Discretised | null = null;
-  if ((families.has('intensity_histogram') || wantTexture.length > 0) && reseg.voxels > 0) {
+  if (families.has('intensity_histogram') || wantTexture.length > 0) {
     t = now();
     const ds = textureDiscretisation(settings);
     discretised = discretise(image, intensityMask, ds);
@@ -284,26 +264,20 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
     run('intensity_volume_histogram', () => evaluateFamily(IVH, prepareIvh(intensities, ivhDiscretisation(settings), range), exclude));
   }
 
-  let texture: ExtractionDiagnostics['texture'] = 'not requested';
-  if (wantTexture.length > 0) {
-    if (!textureEnginePresent()) {
-      texture = TEXTURE_NOT_PRESENT;
-      warnings.push(`${TEXTURE_NOT_PRESENT}: ${wantTexture.join(', ')} not computed.`);
-    } else if (discretised) {
-      texture = 'computed';
-      const tex = settings.features.texture;
-      const roi = croppedRoi(prepared, morphMask, discretised);
-      run('texture', () =>
-        computeTexture(roi, {
-          families: wantTexture,
-          aggregations: [...tex.aggregations],
-          glcmDistance: tex.glcmDistance,
-          ngtdmDistance: tex.ngtdmDistance,
-          ngldmDistance: tex.ngldmDistance,
-          ngldmCoarseness: tex.ngldmCoarseness,
-        }).filter((f) => !exclude.has(f.tag) && !exclude.has(f.code)),
-      );
-    }
+  if (discretised && wantTexture.length > 0) {
+    const tex = settings.features.texture;
+    // The texture engine crops the region to the morphological mask's bounding box itself.
+    const roi = { dims, spacing, levels: discretised.levels, nLevels: discretised.nLevels, morphMask };
+    run('texture', () =>
+      computeTextureFeatures(roi, {
+        families: wantTexture,
+        aggregations: tex.aggregations,
+        glcmDistance: tex.glcmDistance,
+        ngtdmDistance: tex.ngtdmDistance,
+        ngldmDistance: tex.ngldmDistance,
+        ngldmCoarseness: tex.ngldmCoarseness,
+      }).filter((f) => !exclude.has(f.tag) && !exclude.has(f.code)),
+    );
   }
 
   return {
@@ -319,7 +293,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
         ? { method: settings.discretisation.method, nLevels: discretised.nLevels, lowerBound: Number.isFinite(discretised.lowerBound) ? discretised.lowerBound : null, binWidth: discretised.binWidth }
         : null,
       ...(ring ? { ring } : {}),
-      texture,
+      texture: wantTexture.length > 0 ? 'computed' : 'not requested',
       warnings,
       timingsMs: timings,
     },

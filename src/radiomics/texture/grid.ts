@@ -93,7 +93,8 @@ export function padRoi(roi: DiscretisedRoi, pad: number): PaddedGrid {
   const n0 = nx0 * ny0 * nz0;
   if (roi.levels.length !== n0) throw new TextureInputError(`texture: levels has ${roi.levels.length} voxels but dims ${roi.dims.join('×')} need ${n0}.`);
   if (roi.morphMask.length !== n0) throw new TextureInputError(`texture: morphMask has ${roi.morphMask.length} voxels but dims ${roi.dims.join('×')} need ${n0}.`);
-  if (!Number.isInteger(roi.nLevels) || roi.nLevels < 1) throw new TextureInputError(`texture: nLevels must be a positive integer, got ${roi.nLevels}.`);
+  // nLevels 0 is an empty intensity mask (every level 0): the features come back undefined, with that reason.
+  if (!Number.isInteger(roi.nLevels) || roi.nLevels < 0) throw new TextureInputError(`texture: nLevels must be a non-negative integer, got ${roi.nLevels}.`);
   const src = roi.levels;
   const srcMorph = roi.morphMask;
   const words = srcMorph.byteOffset % 4 === 0 ? new Uint32Array(srcMorph.buffer, srcMorph.byteOffset, srcMorph.length >> 2) : null;

@@ -10,7 +10,8 @@
 import { Mask, Vec3, Volume, sameGrid } from './volume';
 import { FeatureValue } from './feature';
 import { RadiomicsSettings } from './settings';
-import { GridSource, IndexBox, ResampledGrid, alignedGrid, boxDims, nonZeroBox } from './preprocess/grid';
+import { GridSource, ResampledGrid, alignedGrid } from './preprocess/grid';
+import { IndexBox, boxDims, nonZeroBox } from './indexBox';
 import { resampleRegion } from './preprocess/resample';
 import { roundInPlace } from './math/rounding';
 import { peritumoralRing } from './preprocess/ring';

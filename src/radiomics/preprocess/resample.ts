@@ -11,7 +11,8 @@
  * configuration E), with 12 voxels of edge padding before prefiltering.
  */
 import { Vec3 } from '../volume';
-import { IndexBox, ResampledGrid, boxDims } from './grid';
+import { ResampledGrid } from './grid';
+import { IndexBox, boxDims } from '../indexBox';
 
 export type Interpolator = 'nearest' | 'linear' | 'cubic-spline';
 /** `edge`: values beyond the image repeat the boundary voxel; `zero`: nothing outside the image. */

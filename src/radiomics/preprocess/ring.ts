@@ -5,7 +5,7 @@
  * have left the image, which invalidates a ring measurement near the edge of the scan.
  */
 import { Vec3 } from '../volume';
-import { IndexBox, nonZeroBox } from './grid';
+import { IndexBox, cropMask, grownBox, nonZeroBox } from '../indexBox';
 import { squaredDistanceToFeature } from './distance';
 
 export interface RingWidth {
@@ -27,21 +27,6 @@ export interface RingResult {
 // Squared-distance comparisons get a relative slack: a voxel exactly at r must be inside.
 const SLACK = 1e-9;
 
-/** Sub-box [lo, hi] of the grid (clipped), copied out of `data`. */
-function subBox(data: Uint8Array, dims: Vec3, lo: number[], hi: number[]): { box: Uint8Array; lo: Vec3; dims: Vec3 } {
-  const l = lo.map((v) => Math.max(0, v)) as Vec3;
-  const h = hi.map((v, d) => Math.min(dims[d] - 1, v));
-  const bd: Vec3 = [h[0] - l[0] + 1, h[1] - l[1] + 1, h[2] - l[2] + 1];
-  const box = new Uint8Array(bd[0] * bd[1] * bd[2]);
-  for (let z = 0, j = 0; z < bd[2]; z++)
-    for (let y = 0; y < bd[1]; y++) {
-      const src = l[0] + dims[0] * (l[1] + y + dims[1] * (l[2] + z));
-      box.set(data.subarray(src, src + bd[0]), j);
-      j += bd[0];
-    }
-  return { box, lo: l, dims: bd };
-}
-
 /** Writes the box's flags (where `value(i)` is true) into a full-grid mask. */
 function writeBack(out: Uint8Array, dims: Vec3, lo: Vec3, bd: Vec3, value: (j: number) => boolean): void {
   for (let z = 0, j = 0; z < bd[2]; z++)
@@ -57,11 +42,11 @@ export function dilateMm(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: 
   const bbox = nonZeroBox(mask, dims);
   if (!bbox) return out;
   // Only voxels within the radius of the mask's bounding box can be reached.
-  const reach = [0, 1, 2].map((d) => Math.ceil(radiusMm / spacing[d]) + 1);
-  const sub = subBox(mask, dims, bbox.lo.map((v, d) => v - reach[d]), bbox.hi.map((v, d) => v + reach[d]));
-  const d2 = squaredDistanceToFeature(sub.box, sub.dims, spacing, 1);
+  const box = grownBox(bbox, [0, 1, 2].map((d) => Math.ceil(radiusMm / spacing[d]) + 1), dims);
+  const sub = cropMask(mask, dims, box);
+  const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 1);
   const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
-  writeBack(out, dims, sub.lo, sub.dims, (j) => d2[j] <= r2);
+  writeBack(out, dims, box.lo, sub.dims, (j) => d2[j] <= r2);
   return out;
 }
 
@@ -76,10 +61,11 @@ export function erodeMm(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: n
   if (!bbox) return out;
   // The nearest background voxel of a mask voxel always lies within one voxel of the mask's
   // bounding box (beyond it, its projection onto that shell is background and nearer).
-  const sub = subBox(mask, dims, bbox.lo.map((v) => v - 1), bbox.hi.map((v) => v + 1));
-  const d2 = squaredDistanceToFeature(sub.box, sub.dims, spacing, 0);
+  const box = grownBox(bbox, [1, 1, 1], dims);
+  const sub = cropMask(mask, dims, box);
+  const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 0);
   const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
-  writeBack(out, dims, sub.lo, sub.dims, (j) => sub.box[j] === 1 && d2[j] > r2);
+  writeBack(out, dims, box.lo, sub.dims, (j) => sub.data[j] === 1 && d2[j] > r2);
   return out;
 }
 

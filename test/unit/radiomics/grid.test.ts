@@ -1,4 +1,5 @@
-import { alignedGrid, nonZeroBox } from '../../../src/radiomics/preprocess/grid';
+import { alignedGrid } from '../../../src/radiomics/preprocess/grid';
+import { nonZeroBox } from '../../../src/radiomics/indexBox';
 
 describe('IBSI interpolation grid (align grid centres)', () => {
   test('the manual example: 4×4 voxels of 3 mm resampled to 2 mm give a 6×6 grid centred on the original', () => {

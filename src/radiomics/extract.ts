@@ -19,7 +19,7 @@ import { resegment } from './preprocess/resegment';
 import { Discretised, DiscretisationSettings, discretise } from './preprocess/discretise';
 import { evaluateFamily } from './features/family';
 import { MORPHOLOGY, prepareMorphology } from './features/morphology';
-import { LOCAL_INTENSITY, PEAK_RADIUS_MM, prepareLocalIntensity } from './features/localIntensity';
+import { LOCAL_INTENSITY, PEAK_RADIUS_MM, SphereMeans, prepareLocalIntensity } from './features/localIntensity';
 import { STATISTICS, prepareStatistics } from './features/statistics';
 import { HISTOGRAM, prepareHistogram } from './features/histogram';
 import { IVH, IvhDiscretisation, prepareIvh } from './features/ivh';
@@ -76,6 +76,8 @@ export interface PreparedImage {
   workingBox: IndexBox;
   interpolation: string;
   timingsMs: Record<string, number>;
+  /** Work that depends on the image alone, done once for all regions when first needed. */
+  shared?: { sphereMeans?: SphereMeans };
 }
 
 const now = (): number => performance.now();
@@ -142,10 +144,11 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
     interpolate ? [spacing[0], spacing[1], settings.dimensionality === '2D' ? null : spacing[2]] : [null, null, null],
     options.alignTo,
   );
-  // New-grid voxels whose interpolated mask can be non-zero, then the margin.
+  // New-grid voxels whose interpolated mask can be non-zero (maskBox), then the margin.
   const margin = marginFor(settings, regions);
   const lo = [0, 0, 0] as Vec3;
   const hi = [0, 0, 0] as Vec3;
+  const maskBox: IndexBox = { lo: [0, 0, 0], hi: [0, 0, 0] };
   for (let d = 0; d < 3; d++) {
     const support = grid.step[d] === 1 && grid.start[d] === 0 ? 0 : 1;
     const first = Math.ceil((roiBox.lo[d] - support - grid.start[d]) / grid.step[d] - 1e-9);
@@ -156,6 +159,8 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
     const lastInside = Math.floor((image.dims[d] - 0.5 - grid.start[d]) / grid.step[d] + 1e-9);
     lo[d] = Math.max(0, firstInside, first - extra);
     hi[d] = Math.min(grid.dims[d] - 1, lastInside, last + extra);
+    maskBox.lo[d] = Math.max(lo[d], first);
+    maskBox.hi[d] = Math.min(hi[d], last);
   }
   const workingBox: IndexBox = { lo, hi };
   const dims = boxDims(workingBox);
@@ -163,11 +168,19 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
   const values = resampleRegion(image, grid, workingBox, imageMethod, 'edge');
   if (interpolate && interp.roundIntensities) roundInPlace(values);
   const t1 = now();
-  const maskValues = resampleRegion(mask, grid, workingBox, interpolate ? interp.maskMethod : 'nearest', 'zero');
-  // Many voxels land exactly on the threshold; a small tolerance keeps float noise from deciding.
-  const threshold = interp.maskThreshold - 1e-6;
-  const roiMask = new Uint8Array(maskValues.length);
-  for (let i = 0; i < roiMask.length; i++) roiMask[i] = maskValues[i] >= threshold ? 1 : 0;
+  // The mask is interpolated only where it can be non-zero; the rest of the working box is 0.
+  const roiMask = new Uint8Array(values.length);
+  const maskDims = boxDims(maskBox);
+  if (maskDims.every((n) => n > 0)) {
+    const maskValues = resampleRegion(mask, grid, maskBox, interpolate ? interp.maskMethod : 'nearest', 'zero');
+    // Many voxels land exactly on the threshold; a small tolerance keeps float noise from deciding.
+    const threshold = interp.maskThreshold - 1e-6;
+    for (let z = 0, j = 0; z < maskDims[2]; z++)
+      for (let y = 0; y < maskDims[1]; y++) {
+        const row = maskBox.lo[0] - lo[0] + dims[0] * (maskBox.lo[1] - lo[1] + y + dims[1] * (maskBox.lo[2] - lo[2] + z));
+        for (let x = 0; x < maskDims[0]; x++, j++) roiMask[row + x] = maskValues[j] >= threshold ? 1 : 0;
+      }
+  }
   const t2 = now();
   const origin: Vec3 = [0, 1, 2].map((d) => grid.origin[d] + lo[d] * grid.spacing[d]) as Vec3;
   return {
@@ -251,7 +264,13 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
       evaluateFamily(MORPHOLOGY, prepareMorphology({ dims, spacing, image, morphologicalMask: morphMask, intensityMask }), exclude),
     );
   }
-  if (families.has('local_intensity')) run('local_intensity', () => evaluateFamily(LOCAL_INTENSITY, prepareLocalIntensity({ dims, spacing, image, intensityMask }), exclude));
+  if (families.has('local_intensity')) {
+    const shared = (prepared.shared ??= {});
+    run('local_intensity', () => {
+      const sphereMeans = (shared.sphereMeans ??= new SphereMeans(image, dims, spacing));
+      return evaluateFamily(LOCAL_INTENSITY, prepareLocalIntensity({ dims, spacing, image, intensityMask, sphereMeans }), exclude);
+    });
+  }
   if (families.has('intensity_statistics')) run('intensity_statistics', () => evaluateFamily(STATISTICS, prepareStatistics(intensities), exclude));
   if (families.has('intensity_histogram')) {
     run('intensity_histogram', () =>

@@ -4,58 +4,92 @@
  * Gives, for every voxel, the squared distance in mm² from its centre to the nearest centre of
  * a "feature" voxel, so that a spherical structuring element of radius r mm is simply
  * `distance² ≤ r²` whatever the voxel spacing.
+ *
+ * The first pass (along x) sees a binary input, where the lower envelope is simply the nearest
+ * feature voxel of the row: two scans. The passes along y and z build the envelope of parabolas.
  */
 import { Vec3 } from '../volume';
 
-/** Squared distance (mm²) to the nearest voxel where `feature[i]` is true; Infinity if none. */
+/** Squared distance (mm²) to the nearest voxel where `feature[i] === featureValue`; Infinity if none. */
 export function squaredDistanceToFeature(feature: Uint8Array, dims: Vec3, spacing: Vec3, featureValue = 1): Float64Array {
-  const n = feature.length;
-  const d = new Float64Array(n);
-  for (let i = 0; i < n; i++) d[i] = feature[i] === featureValue ? 0 : Infinity;
-  const maxLen = Math.max(dims[0], dims[1], dims[2]);
+  const [nx, ny, nz] = dims;
+  const d = new Float64Array(feature.length);
+  nearestAlongRows(feature, featureValue, nx, ny * nz, spacing[0], d);
+  const maxLen = Math.max(ny, nz);
   const f = new Float64Array(maxLen);
   const out = new Float64Array(maxLen);
   const v = new Int32Array(maxLen);
+  const g = new Float64Array(maxLen);
   const zBound = new Float64Array(maxLen + 1);
-  for (let axis = 0; axis < 3; axis++) {
+  for (const axis of [1, 2]) {
     const len = dims[axis];
     const s = spacing[axis];
-    const stride = axis === 0 ? 1 : axis === 1 ? dims[0] : dims[0] * dims[1];
-    const [a1, a2] = [0, 1, 2].filter((x) => x !== axis);
-    const s1 = a1 === 0 ? 1 : a1 === 1 ? dims[0] : dims[0] * dims[1];
-    const s2 = a2 === 0 ? 1 : a2 === 1 ? dims[0] : dims[0] * dims[1];
-    for (let i2 = 0; i2 < dims[a2]; i2++) {
-      for (let i1 = 0; i1 < dims[a1]; i1++) {
-        const base = i1 * s1 + i2 * s2;
+    const stride = axis === 1 ? nx : nx * ny;
+    // Lines along `axis`: x varies fastest between consecutive lines (they share cache lines).
+    const outer = axis === 1 ? nz : ny;
+    const outerStride = axis === 1 ? nx * ny : nx;
+    for (let o = 0; o < outer; o++) {
+      for (let x = 0; x < nx; x++) {
+        const base = o * outerStride + x;
         let any = false;
-        for (let q = 0; q < len; q++) {
-          const value = d[base + q * stride];
+        for (let q = 0, i = base; q < len; q++, i += stride) {
+          const value = d[i];
           f[q] = value;
           if (value !== Infinity) any = true;
         }
         if (!any) continue; // nothing to propagate along this line
-        distance1d(f, len, s, out, v, zBound);
-        for (let q = 0; q < len; q++) d[base + q * stride] = out[q];
+        distance1d(f, len, s, out, v, g, zBound);
+        for (let q = 0, i = base; q < len; q++, i += stride) d[i] = out[q];
       }
     }
   }
   return d;
 }
 
-/** 1-D squared distance transform of sampled function f (Infinity = no feature). */
-function distance1d(f: Float64Array, n: number, s: number, out: Float64Array, v: Int32Array, z: Float64Array): void {
-  // Lower envelope of the parabolas (x·s - q·s)² + f(q) over the finite f(q) only.
+/** First pass: per row of length n, the squared distance along the row to its nearest feature voxel. */
+function nearestAlongRows(feature: Uint8Array, featureValue: number, n: number, rows: number, s: number, d: Float64Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    let last = -1;
+    for (let q = 0; q < n; q++) {
+      if (feature[base + q] === featureValue) last = q;
+      if (last < 0) d[base + q] = Infinity;
+      else {
+        const dq = (q - last) * s;
+        d[base + q] = dq * dq;
+      }
+    }
+    if (last < 0) continue;
+    // Backwards: a feature voxel ahead may be nearer.
+    let next = -1;
+    for (let q = n - 1; q >= 0; q--) {
+      if (feature[base + q] === featureValue) next = q;
+      if (next < 0) continue;
+      const dq = (q - next) * s;
+      const e = dq * dq;
+      if (e < d[base + q]) d[base + q] = e;
+    }
+  }
+}
+
+/**
+ * 1-D squared distance transform of sampled function f (Infinity = no feature): the lower
+ * envelope of the parabolas (x·s − q·s)² + f(q) over the finite f(q). `g[k]` keeps
+ * f(v[k]) + (v[k]·s)² of the envelope's parabolas.
+ */
+function distance1d(f: Float64Array, n: number, s: number, out: Float64Array, v: Int32Array, g: Float64Array, z: Float64Array): void {
   let k = -1;
   for (let q = 0; q < n; q++) {
     if (f[q] === Infinity) continue;
     const fq = f[q] + q * s * q * s;
     while (k >= 0) {
       const p = v[k];
-      const cross = (fq - (f[p] + p * s * p * s)) / (2 * s * s * (q - p));
+      const cross = (fq - g[k]) / (2 * s * s * (q - p));
       if (cross <= z[k]) k--;
       else {
         k++;
         v[k] = q;
+        g[k] = fq;
         z[k] = cross;
         break;
       }
@@ -63,6 +97,7 @@ function distance1d(f: Float64Array, n: number, s: number, out: Float64Array, v:
     if (k < 0) {
       k = 0;
       v[0] = q;
+      g[0] = fq;
       z[0] = -Infinity;
     }
   }

@@ -11,6 +11,7 @@ import { ngldmFeatures, NGLDM_DESCRIPTORS } from '../../../../src/radiomics/text
 import { accumulateNgldm, emptyNgldm } from '../../../../src/radiomics/texture/ngldm/matrix';
 import { ngtdmFeatures, NGTDM_DESCRIPTORS } from '../../../../src/radiomics/texture/ngtdm/features';
 import { accumulateNgtdm, emptyNgtdm } from '../../../../src/radiomics/texture/ngtdm/matrix';
+import { neighbourhoodStats } from '../../../../src/radiomics/texture/neighbourhood';
 import { gridFrom, rowsOf } from './pictures';
 
 const PICTURE = [
@@ -22,7 +23,7 @@ const PICTURE = [
 describe('NGTDM', () => {
   const grid = gridFrom([PICTURE]);
   const m = emptyNgtdm(grid.nLevels);
-  accumulateNgtdm(m, grid, chebyshevNeighbourhood(1, 2), 0, grid.roi.length);
+  accumulateNgtdm(m, grid, neighbourhoodStats(grid, chebyshevNeighbourhood(1, 2), 0), 0, grid.roi.length);
 
   test('s_i and n_i', () => {
     // Level 1: top-left |1 − 6/3| = 1, middle-left |1 − 11/5| = 1.2, bottom-middle |1 − 11/5| = 1.2,
@@ -50,7 +51,7 @@ describe('NGTDM', () => {
   test('a voxel without neighbours in the ROI is left out; a single grey level has contrast, busyness and strength 0', () => {
     const lonely = gridFrom([[[2, 0, 2, 2]]]);
     const n = emptyNgtdm(lonely.nLevels);
-    accumulateNgtdm(n, lonely, chebyshevNeighbourhood(1, 2), 0, lonely.roi.length);
+    accumulateNgtdm(n, lonely, neighbourhoodStats(lonely, chebyshevNeighbourhood(1, 2), 0), 0, lonely.roi.length);
     expect(Array.from(n.n)).toEqual([0, 2]);
     const f = ngtdmFeatures(n);
     expect([f[1], f[2], f[4]]).toEqual([0, 0, 0]);
@@ -64,7 +65,7 @@ describe('NGLDM (α = 0, distance 1)', () => {
     // Level 3 (centre) 1. Level 4 (bottom-left) 1.
     const grid = gridFrom([PICTURE]);
     const m = emptyNgldm(grid.nLevels, 8);
-    accumulateNgldm(m, grid, chebyshevNeighbourhood(1, 2), 0, 0, grid.roi.length);
+    accumulateNgldm(m, grid, neighbourhoodStats(grid, chebyshevNeighbourhood(1, 2), 0), 0, grid.roi.length);
     expect(rowsOf(m.counts, 9, 4)).toEqual([
       [0, 2, 2, 0],
       [0, 0, 3, 0],
@@ -83,7 +84,7 @@ describe('NGLDM (α = 0, distance 1)', () => {
     // 1 2 4: with α = 1, 1 and 2 depend on each other, 4 on nothing.
     const grid = gridFrom([[[1, 2, 4]]]);
     const m = emptyNgldm(4, 8);
-    accumulateNgldm(m, grid, chebyshevNeighbourhood(1, 2), 1, 0, grid.roi.length);
+    accumulateNgldm(m, grid, neighbourhoodStats(grid, chebyshevNeighbourhood(1, 2), 1), 0, grid.roi.length);
     expect(rowsOf(m.counts, 9, 3)).toEqual([
       [0, 1, 0],
       [0, 1, 0],

@@ -11,7 +11,7 @@ import { Mask, Vec3, Volume, sameGrid } from './volume';
 import { FeatureValue } from './feature';
 import { RadiomicsSettings } from './settings';
 import { GridSource, ResampledGrid, alignedGrid } from './preprocess/grid';
-import { IndexBox, boxDims, nonZeroBox } from './indexBox';
+import { IndexBox, boxDims, boxRows, nonZeroBox } from './indexBox';
 import { resampleRegion } from './preprocess/resample';
 import { roundInPlace } from './math/rounding';
 import { peritumoralRing } from './preprocess/ring';
@@ -196,12 +196,6 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
   };
 }
 
-function count(mask: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) n += mask[i];
-  return n;
-}
-
 function ivhDiscretisation(settings: RadiomicsSettings): IvhDiscretisation {
   const s = settings.ivh;
   if (s.method === 'fixed_bin_size') return { method: 'fixed_bin_size', binWidth: s.binWidth };
@@ -228,17 +222,28 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   if (region === 'ring') {
     const r = peritumoralRing(prepared.roiMask, dims, spacing, settings.ring);
     morphMask = r.ring;
-    let air = 0;
-    for (let i = 0; i < morphMask.length; i++) if (morphMask[i] && image[i] < -500) air++;
-    ring = { innerMm: settings.ring.innerMm, outerMm: settings.ring.outerMm, voxels: r.voxels, clipped: r.clipped, clippedAt: r.clippedAt, airFraction: r.voxels ? air / r.voxels : 0 };
+    ring = { innerMm: settings.ring.innerMm, outerMm: settings.ring.outerMm, voxels: r.voxels, clipped: r.clipped, clippedAt: r.clippedAt, airFraction: 0 };
     if (r.clipped) warnings.push(`the peritumoral ring reaches beyond the image (${r.clippedAt.join(', ')}) and was clipped there.`);
     timings.ring = now() - t;
     t = now();
   }
-  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma);
+  // Per-voxel loops visit the region's bounding box only (in the same order as the whole grid).
+  const regionBox = nonZeroBox(morphMask, dims);
+  const rows = regionBox ? boxRows(regionBox, dims) : new Int32Array(0);
+  let morphVoxels = 0;
+  let air = 0;
+  for (let r = 0; r < rows.length; r += 2) {
+    for (let i = rows[r]; i < rows[r + 1]; i++) {
+      if (!morphMask[i]) continue;
+      morphVoxels++;
+      if (image[i] < -500) air++;
+    }
+  }
+  if (ring) ring.airFraction = ring.voxels ? air / ring.voxels : 0;
+  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma, rows);
   const intensityMask = reseg.intensityMask;
   const intensities = new Float64Array(reseg.voxels);
-  for (let i = 0, k = 0; i < intensityMask.length; i++) if (intensityMask[i]) intensities[k++] = image[i];
+  for (let r = 0, k = 0; r < rows.length; r += 2) for (let i = rows[r]; i < rows[r + 1]; i++) if (intensityMask[i]) intensities[k++] = image[i];
   if (reseg.voxels === 0) warnings.push('no voxel of the region is left after re-segmentation; intensity features are undefined.');
   timings.resegment = now() - t;
 
@@ -247,7 +252,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   if (families.has('intensity_histogram') || wantTexture.length > 0) {
     t = now();
     const ds = textureDiscretisation(settings);
-    discretised = discretise(image, intensityMask, ds);
+    discretised = discretise(image, intensityMask, ds, rows);
     if (ds.method === 'fixed_bin_size' && ds.lowerBound === null) warnings.push('fixed bin size without a lower bound: the ROI minimum was used (IBSI advises the re-segmentation lower bound).');
     timings.discretise = now() - t;
   }
@@ -274,7 +279,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   if (families.has('intensity_statistics')) run('intensity_statistics', () => evaluateFamily(STATISTICS, prepareStatistics(intensities), exclude));
   if (families.has('intensity_histogram')) {
     run('intensity_histogram', () =>
-      evaluateFamily(HISTOGRAM, discretised ? prepareHistogram(discretised.levels, discretised.nLevels) : { unavailable: 'the ROI intensity mask is empty' }, exclude),
+      evaluateFamily(HISTOGRAM, discretised ? prepareHistogram(discretised.levels, discretised.nLevels, rows) : { unavailable: 'the ROI intensity mask is empty' }, exclude),
     );
   }
   if (families.has('intensity_volume_histogram')) {
@@ -307,7 +312,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
       settings: { name: settings.name, status: settings.status },
       grid: { dims: prepared.grid.dims, spacing, origin: prepared.grid.origin, interpolation: prepared.interpolation },
       workingBox: prepared.workingBox,
-      voxels: { morphological: count(morphMask), intensity: reseg.voxels },
+      voxels: { morphological: morphVoxels, intensity: reseg.voxels },
       resegmentation: reseg.applied,
       discretisation: discretised
         ? { method: settings.discretisation.method, nLevels: discretised.nLevels, lowerBound: Number.isFinite(discretised.lowerBound) ? discretised.lowerBound : null, binWidth: discretised.binWidth }

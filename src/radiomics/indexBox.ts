@@ -91,3 +91,24 @@ export function cropMask(mask: Uint8Array, dims: Vec3, box: IndexBox, pad = 0): 
     }
   return { data, dims: out };
 }
+
+/**
+ * Start and end (exclusive) indices of the x-rows of `box` on a grid of `dims`, in raster order:
+ * [start₀, end₀, start₁, end₁, …]. A loop over these visits the box's voxels in ascending index
+ * order, as a loop over the whole grid would, without the voxels around it.
+ */
+export function boxRows(box: IndexBox, dims: Vec3): Int32Array {
+  const [bx, by, bz] = boxDims(box);
+  const rows = new Int32Array(2 * by * bz);
+  for (let z = 0, r = 0; z < bz; z++)
+    for (let y = 0; y < by; y++, r += 2) {
+      rows[r] = box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z));
+      rows[r + 1] = rows[r] + bx;
+    }
+  return rows;
+}
+
+/** The rows of a whole array of `n` voxels: one row. */
+export function allRows(n: number): Int32Array {
+  return Int32Array.of(0, n);
+}

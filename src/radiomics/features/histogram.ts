@@ -3,6 +3,7 @@
  * intensity mask (levels 1..N_g, same discretisation as the texture features).
  */
 import { FamilyDefinition, defineFeature } from './family';
+import { allRows } from '../indexBox';
 import { Distribution, distribution, meanAbsoluteDeviation, robustMeanAbsoluteDeviation } from '../math/stats';
 
 export interface HistogramData extends Distribution {
@@ -13,14 +14,17 @@ export interface HistogramData extends Distribution {
   gradient: Float64Array;
 }
 
-export function prepareHistogram(levels: Int32Array, nLevels: number): HistogramData | { unavailable: string } {
+/** @param rows where levels can be non-zero (indexBox.boxRows); default everywhere. */
+export function prepareHistogram(levels: Int32Array, nLevels: number, rows: Int32Array = allRows(levels.length)): HistogramData | { unavailable: string } {
   const counts = new Float64Array(nLevels + 1);
   let n = 0;
-  for (let i = 0; i < levels.length; i++) {
-    const g = levels[i];
-    if (g > 0) {
-      counts[g]++;
-      n++;
+  for (let r = 0; r < rows.length; r += 2) {
+    for (let i = rows[r]; i < rows[r + 1]; i++) {
+      const g = levels[i];
+      if (g > 0) {
+        counts[g]++;
+        n++;
+      }
     }
   }
   if (n === 0) return { unavailable: 'the ROI intensity mask is empty' };

@@ -12,6 +12,7 @@
  */
 import { Vec3 } from '../volume';
 import { FamilyDefinition, defineFeature } from './family';
+import { IndexBox, boxRows, nonZeroBox } from '../indexBox';
 
 export const PEAK_RADIUS_MM = Math.cbrt(3 / (4 * Math.PI)) * 10;
 
@@ -185,19 +186,19 @@ export class SphereMeans {
     }
   }
 
-  /** Ensures the mean of every voxel of `mask` is known. */
-  private cover(mask: Uint8Array): void {
-    const [nx, ny, nz] = this.dims;
+  /** Ensures the mean of every voxel of `mask` (non-zero only within `box`) is known. */
+  private cover(mask: Uint8Array, box: IndexBox): void {
+    const [nx, ny] = this.dims;
     const known = this.known;
     const acc = new Float64Array(nx);
     this.rowPrefix();
-    for (let z = 0; z < nz; z++) {
-      for (let y = 0; y < ny; y++) {
+    for (let z = box.lo[2]; z <= box.hi[2]; z++) {
+      for (let y = box.lo[1]; y <= box.hi[1]; y++) {
         const rowStart = nx * (y + ny * z);
         // Runs of voxels still to compute, joined across short gaps.
         let from = -1;
         let to = -1;
-        for (let x = 0; x < nx; x++) {
+        for (let x = box.lo[0]; x <= box.hi[0]; x++) {
           const i = rowStart + x;
           if (!mask[i] || known[i]) continue;
           if (from >= 0 && x - to > RUN_GAP) {
@@ -215,23 +216,24 @@ export class SphereMeans {
   /** Local and global intensity peaks of the region `intensityMask`. */
   peaks(intensityMask: Uint8Array): LocalIntensityData | { unavailable: string } {
     const image = this.image;
+    const box = nonZeroBox(intensityMask, this.dims);
+    if (!box) return { unavailable: 'the ROI intensity mask is empty' };
+    const rows = boxRows(box, this.dims);
     let maxValue = -Infinity;
-    let any = false;
-    for (let i = 0; i < intensityMask.length; i++) {
-      if (!intensityMask[i]) continue;
-      any = true;
-      if (image[i] > maxValue) maxValue = image[i];
+    for (let r = 0; r < rows.length; r += 2) {
+      for (let i = rows[r]; i < rows[r + 1]; i++) if (intensityMask[i] && image[i] > maxValue) maxValue = image[i];
     }
-    if (!any) return { unavailable: 'the ROI intensity mask is empty' };
-    this.cover(intensityMask);
+    this.cover(intensityMask, box);
     let global = -Infinity;
     let local = -Infinity;
-    for (let i = 0; i < intensityMask.length; i++) {
-      if (!intensityMask[i]) continue;
-      const m = this.means[i];
-      if (m > global) global = m;
-      // Local peak: around the voxel(s) of maximum intensity; the highest of their means.
-      if (image[i] === maxValue && m > local) local = m;
+    for (let r = 0; r < rows.length; r += 2) {
+      for (let i = rows[r]; i < rows[r + 1]; i++) {
+        if (!intensityMask[i]) continue;
+        const m = this.means[i];
+        if (m > global) global = m;
+        // Local peak: around the voxel(s) of maximum intensity; the highest of their means.
+        if (image[i] === maxValue && m > local) local = m;
+      }
     }
     return { local, global };
   }

@@ -6,6 +6,7 @@
  * once, on first use, so features excluded by the settings cost nothing.
  */
 import { Vec3 } from '../volume';
+import { nonZeroBox } from '../indexBox';
 import { FamilyDefinition, defineFeature } from './family';
 import { Mesh, meshArea, meshFromMask, meshVolume } from '../morphology/mesh';
 import { Hull, convexHull, hullPointsMm, hullVolumeArea, maximumDiameter } from '../morphology/convexHull';
@@ -41,17 +42,19 @@ export class MorphologyData {
     this.volume = meshVolume(this.mesh);
     this.area = meshArea(this.mesh);
     this.voxelVolume = spacing[0] * spacing[1] * spacing[2];
-    const [nx, ny, nz] = dims;
-    // One pass: morphological point set moments and intensity-weighted centre.
+    const [nx, ny] = dims;
+    // One pass over the region's box (the intensity mask lies within the morphological one):
+    // morphological point set moments and intensity-weighted centre.
+    const box = nonZeroBox(morphologicalMask, dims)!;
     let n = 0;
     const s1 = [0, 0, 0];
     const s2 = [0, 0, 0, 0, 0, 0]; // xx yy zz xy xz yz
     let nInt = 0;
     let sumInt = 0;
     const wInt = [0, 0, 0];
-    for (let z = 0, i = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++, i++) {
+    for (let z = box.lo[2]; z <= box.hi[2]; z++)
+      for (let y = box.lo[1]; y <= box.hi[1]; y++)
+        for (let x = box.lo[0], i = x + nx * (y + ny * z); x <= box.hi[0]; x++, i++) {
           const px = x * spacing[0];
           const py = y * spacing[1];
           const pz = z * spacing[2];

@@ -6,7 +6,10 @@
  * `distance² ≤ r²` whatever the voxel spacing.
  *
  * The first pass (along x) sees a binary input, where the lower envelope is simply the nearest
- * feature voxel of the row: two scans. The passes along y and z build the envelope of parabolas.
+ * feature voxel of the row: two scans. The passes along y and z build the envelope of parabolas,
+ * but only over the runs of non-feature voxels (value > 0) and the feature voxels bounding them:
+ * no point beyond a feature voxel can be nearer than it, and feature voxels stay at 0. So the
+ * work follows the voxels outside the features, not the whole box.
  */
 import { Vec3 } from '../volume';
 
@@ -15,35 +18,63 @@ export function squaredDistanceToFeature(feature: Uint8Array, dims: Vec3, spacin
   const [nx, ny, nz] = dims;
   const d = new Float64Array(feature.length);
   nearestAlongRows(feature, featureValue, nx, ny * nz, spacing[0], d);
-  const maxLen = Math.max(ny, nz);
-  const f = new Float64Array(maxLen);
-  const out = new Float64Array(maxLen);
-  const v = new Int32Array(maxLen);
-  const g = new Float64Array(maxLen);
-  const zBound = new Float64Array(maxLen + 1);
-  for (const axis of [1, 2]) {
-    const len = dims[axis];
-    const s = spacing[axis];
-    const stride = axis === 1 ? nx : nx * ny;
-    // Lines along `axis`: x varies fastest between consecutive lines (they share cache lines).
-    const outer = axis === 1 ? nz : ny;
-    const outerStride = axis === 1 ? nx * ny : nx;
-    for (let o = 0; o < outer; o++) {
-      for (let x = 0; x < nx; x++) {
-        const base = o * outerStride + x;
-        let any = false;
-        for (let q = 0, i = base; q < len; q++, i += stride) {
-          const value = d[i];
-          f[q] = value;
-          if (value !== Infinity) any = true;
-        }
-        if (!any) continue; // nothing to propagate along this line
-        distance1d(f, len, s, out, v, g, zBound);
-        for (let q = 0, i = base; q < len; q++, i += stride) d[i] = out[q];
-      }
-    }
+  const lines = new LineWork(Math.max(ny, nz));
+  // Along y: each plane is a block of ny rows of nx.
+  for (let z = 0; z < nz; z++) lines.columns(d.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, spacing[1]);
+  // Along z: the nz rows of one y, gathered into a block (consecutive reads instead of one per plane).
+  const block = new Float64Array(nx * nz);
+  for (let y = 0; y < ny; y++) {
+    for (let z = 0; z < nz; z++) block.set(d.subarray(nx * (y + ny * z), nx * (y + ny * z) + nx), z * nx);
+    if (!lines.columns(block, nx, nz, spacing[2])) continue;
+    for (let z = 0; z < nz; z++) d.set(block.subarray(z * nx, z * nx + nx), nx * (y + ny * z));
   }
   return d;
+}
+
+/** Scratch arrays of the 1-D transforms, sized for the longest line. */
+class LineWork {
+  private readonly f: Float64Array;
+  private readonly out: Float64Array;
+  private readonly v: Int32Array;
+  private readonly g: Float64Array;
+  private readonly z: Float64Array;
+
+  constructor(maxLen: number) {
+    this.f = new Float64Array(maxLen);
+    this.out = new Float64Array(maxLen);
+    this.v = new Int32Array(maxLen);
+    this.g = new Float64Array(maxLen);
+    this.z = new Float64Array(maxLen + 1);
+  }
+
+  /** Transforms, in place, the `width` columns of length `len` of a row-major block; true when anything changed. */
+  columns(block: Float64Array, width: number, len: number, s: number): boolean {
+    const { f, out, v, g, z } = this;
+    let changed = false;
+    for (let x = 0; x < width; x++) {
+      let finite = false;
+      for (let q = 0, i = x; q < len; q++, i += width) {
+        const value = block[i];
+        f[q] = value;
+        if (value !== Infinity) finite = true;
+      }
+      if (!finite) continue; // nothing to propagate along this line
+      for (let q = 0; q < len; ) {
+        if (f[q] === 0) {
+          q++;
+          continue;
+        }
+        // Run [a, b] of non-feature voxels, with the feature voxels around it.
+        const a = q;
+        while (q < len && f[q] !== 0) q++;
+        const b = q - 1;
+        if (!distance1d(f, a > 0 ? a - 1 : a, b < len - 1 ? b + 1 : b, s, out, v, g, z)) continue;
+        for (let r = a, i = x + a * width; r <= b; r++, i += width) block[i] = out[r];
+        changed = true;
+      }
+    }
+    return changed;
+  }
 }
 
 /** First pass: per row of length n, the squared distance along the row to its nearest feature voxel. */
@@ -73,13 +104,15 @@ function nearestAlongRows(feature: Uint8Array, featureValue: number, n: number, 
 }
 
 /**
- * 1-D squared distance transform of sampled function f (Infinity = no feature): the lower
- * envelope of the parabolas (x·s − q·s)² + f(q) over the finite f(q). `g[k]` keeps
- * f(v[k]) + (v[k]·s)² of the envelope's parabolas.
+ * 1-D squared distance transform over f[from .. to] (Infinity = no feature): the lower envelope
+ * of the parabolas (x·s − q·s)² + f(q) over the finite f(q), written to out[from .. to]; false
+ * (and nothing written) when no value is finite. `g[k]` keeps f(v[k]) + (v[k]·s)² of the
+ * envelope's parabolas. Positions are those of the whole line, so a sub-range computes exactly
+ * what the whole line would.
  */
-function distance1d(f: Float64Array, n: number, s: number, out: Float64Array, v: Int32Array, g: Float64Array, z: Float64Array): void {
+function distance1d(f: Float64Array, from: number, to: number, s: number, out: Float64Array, v: Int32Array, g: Float64Array, z: Float64Array): boolean {
   let k = -1;
-  for (let q = 0; q < n; q++) {
+  for (let q = from; q <= to; q++) {
     if (f[q] === Infinity) continue;
     const fq = f[q] + q * s * q * s;
     while (k >= 0) {
@@ -101,16 +134,14 @@ function distance1d(f: Float64Array, n: number, s: number, out: Float64Array, v:
       z[0] = -Infinity;
     }
   }
-  if (k < 0) {
-    for (let q = 0; q < n; q++) out[q] = Infinity;
-    return;
-  }
+  if (k < 0) return false;
   z[k + 1] = Infinity;
   let j = 0;
-  for (let q = 0; q < n; q++) {
+  for (let q = from; q <= to; q++) {
     while (z[j + 1] < q) j++;
     const p = v[j];
     const dq = (q - p) * s;
     out[q] = dq * dq + f[p];
   }
+  return true;
 }

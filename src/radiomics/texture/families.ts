@@ -56,7 +56,7 @@ export class TextureRegion {
     const key = `${dimensions}:${distance}`;
     let stats = this.neighbourhoodCache.get(key);
     if (!stats) {
-      stats = neighbourhoodStats(this.grid, chebyshevNeighbourhood(distance, dimensions), this.settings.ngldmCoarseness);
+      stats = neighbourhoodStats(this.grid, distance, dimensions, this.settings.ngldmCoarseness);
       this.neighbourhoodCache.set(key, stats);
     }
     return stats;

@@ -4,7 +4,6 @@
  * how many have a grey level within the coarseness α of the voxel's own. Both families read it,
  * so a region visits each neighbourhood once.
  */
-import { Step } from './directions';
 import { offsetOf, PaddedGrid } from './grid';
 
 /** Per intensity-mask voxel, in grid.roi order. */
@@ -17,10 +16,18 @@ export interface NeighbourhoodStats {
   similar: Int32Array;
 }
 
-export function neighbourhoodStats(grid: PaddedGrid, neighbourhood: readonly Step[], coarseness: number): NeighbourhoodStats {
+/**
+ * The stats of every intensity-mask voxel for the Chebyshev neighbourhood of `distance` (in the
+ * slice plane for 2 dimensions). The neighbourhood is read row by row (its (dy, dz) rows, each
+ * 2·distance + 1 voxels along x, the centre included and taken off afterwards).
+ */
+export function neighbourhoodStats(grid: PaddedGrid, distance: number, dimensions: 2 | 3, coarseness: number): NeighbourhoodStats {
   const { levels, roi } = grid;
-  const offsets = Int32Array.from(neighbourhood.map(([x, y, z]) => offsetOf(grid, x, y, z)));
-  const nOffsets = offsets.length;
+  const dz = dimensions === 3 ? distance : 0;
+  const rowOffsets: number[] = [];
+  for (let z = -dz; z <= dz; z++) for (let y = -distance; y <= distance; y++) rowOffsets.push(offsetOf(grid, 0, y, z));
+  const rows = Int32Array.from(rowOffsets);
+  const nRows = rows.length;
   const n = roi.length;
   const inRoi = new Int32Array(n);
   const levelSum = new Int32Array(n);
@@ -31,29 +38,43 @@ export function neighbourhoodStats(grid: PaddedGrid, neighbourhood: readonly Ste
     let w = 0;
     let sum = 0;
     let same = 0;
-    if (coarseness === 0) {
-      // The usual α = 0: similar means equal (g > 0, so voxels outside the ROI never are).
-      for (let o = 0; o < nOffsets; o++) {
-        const h = levels[v + offsets[o]];
-        if (h > 0) {
+    for (let r = 0; r < nRows; r++) {
+      const centre = v + rows[r];
+      if (distance === 1) {
+        // The usual distance, without an inner loop.
+        const h0 = levels[centre - 1];
+        const h1 = levels[centre];
+        const h2 = levels[centre + 1];
+        if (h0 > 0) {
           w++;
-          sum += h;
-          if (h === g) same++;
+          sum += h0;
+          if (h0 === g || (coarseness > 0 && Math.abs(h0 - g) <= coarseness)) same++;
         }
-      }
-    } else {
-      for (let o = 0; o < nOffsets; o++) {
-        const h = levels[v + offsets[o]];
-        if (h > 0) {
+        if (h1 > 0) {
           w++;
-          sum += h;
-          if (Math.abs(h - g) <= coarseness) same++;
+          sum += h1;
+          if (h1 === g || (coarseness > 0 && Math.abs(h1 - g) <= coarseness)) same++;
+        }
+        if (h2 > 0) {
+          w++;
+          sum += h2;
+          if (h2 === g || (coarseness > 0 && Math.abs(h2 - g) <= coarseness)) same++;
+        }
+      } else {
+        for (let x = centre - distance; x <= centre + distance; x++) {
+          const h = levels[x];
+          if (h > 0) {
+            w++;
+            sum += h;
+            if (h === g || (coarseness > 0 && Math.abs(h - g) <= coarseness)) same++;
+          }
         }
       }
     }
-    inRoi[k] = w;
-    levelSum[k] = sum;
-    similar[k] = same;
+    // The voxel itself was counted (g > 0, and it is similar to itself).
+    inRoi[k] = w - 1;
+    levelSum[k] = sum - g;
+    similar[k] = same - 1;
   }
   return { inRoi, levelSum, similar };
 }

@@ -220,15 +220,14 @@ export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh 
       const r10 = r00 + px; // (y + 1, z)
       const r01 = r00 + plane; // (y, z + 1)
       const r11 = r01 + px; // (y + 1, z + 1)
+      // The x = 1 corners of one cube are the x = 0 corners of the next: 4 new reads per cube.
+      let config = (padded[r00] << 1) | (padded[r10] << 3) | (padded[r01] << 5) | (padded[r11] << 7);
       for (let cx = 0; cx < px - 1; cx++) {
-        const config =
-          padded[r00 + cx] |
+        config =
+          ((config >> 1) & 0x55) |
           (padded[r00 + cx + 1] << 1) |
-          (padded[r10 + cx] << 2) |
           (padded[r10 + cx + 1] << 3) |
-          (padded[r01 + cx] << 4) |
           (padded[r01 + cx + 1] << 5) |
-          (padded[r11 + cx] << 6) |
           (padded[r11 + cx + 1] << 7);
         if (config === 0 || config === 255) continue;
         const tri = CASES[config];

@@ -5,7 +5,8 @@
  *
  * Only a box around the ROI is interpolated (the whole grid is still laid out as IBSI aligns
  * it, so values are those of interpolating the full image), with enough margin for the local
- * intensity sphere, the ring and the interpolation kernel.
+ * intensity sphere, the ring and the interpolation kernel. Regions of one lesion (extractRegions:
+ * tumour and ring) share that interpolation and the local-intensity sphere means.
  */
 import { Mask, Vec3, Volume, sameGrid } from './volume';
 import { FeatureValue } from './feature';
@@ -14,7 +15,7 @@ import { GridSource, ResampledGrid, alignedGrid } from './preprocess/grid';
 import { IndexBox, boxDims, boxRows, nonZeroBox } from './indexBox';
 import { resampleRegion } from './preprocess/resample';
 import { roundInPlace } from './math/rounding';
-import { peritumoralRing } from './preprocess/ring';
+import { RingResult, peritumoralRing } from './preprocess/ring';
 import { resegment } from './preprocess/resegment';
 import { Discretised, DiscretisationSettings, discretise } from './preprocess/discretise';
 import { evaluateFamily } from './features/family';
@@ -218,12 +219,11 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   const families = new Set(settings.features.families);
   let t = now();
   let morphMask = prepared.roiMask;
-  let ring: RingDiagnostics | undefined;
+  let ringResult: RingResult | undefined;
   if (region === 'ring') {
-    const r = peritumoralRing(prepared.roiMask, dims, spacing, settings.ring);
-    morphMask = r.ring;
-    ring = { innerMm: settings.ring.innerMm, outerMm: settings.ring.outerMm, voxels: r.voxels, clipped: r.clipped, clippedAt: r.clippedAt, airFraction: 0 };
-    if (r.clipped) warnings.push(`the peritumoral ring reaches beyond the image (${r.clippedAt.join(', ')}) and was clipped there.`);
+    ringResult = peritumoralRing(prepared.roiMask, dims, spacing, settings.ring);
+    morphMask = ringResult.ring;
+    if (ringResult.clipped) warnings.push(`the peritumoral ring reaches beyond the image (${ringResult.clippedAt.join(', ')}) and was clipped there.`);
     timings.ring = now() - t;
     t = now();
   }
@@ -239,7 +239,14 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
       if (image[i] < -500) air++;
     }
   }
-  if (ring) ring.airFraction = ring.voxels ? air / ring.voxels : 0;
+  const ring: RingDiagnostics | undefined = ringResult && {
+    innerMm: settings.ring.innerMm,
+    outerMm: settings.ring.outerMm,
+    voxels: ringResult.voxels,
+    clipped: ringResult.clipped,
+    clippedAt: ringResult.clippedAt,
+    airFraction: morphVoxels ? air / morphVoxels : 0,
+  };
   const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma, rows);
   const intensityMask = reseg.intensityMask;
   const intensities = new Float64Array(reseg.voxels);

@@ -10,8 +10,9 @@
  *      textured CT-like image (0.8 × 0.8 × 2.5 mm voxels).
  *
  * Prints time per lesion (median and fastest of BENCH_REPEATS runs after BENCH_WARMUP warm-up
- * runs, which let the JIT settle as in a long-running node), voxels per second (voxels of the
- * regions on the feature grid) and the median cost of each step, tumour and ring together.
+ * runs, which let the JIT settle as in a long-running node; and the median CPU time), voxels
+ * per second (voxels of the regions on the feature grid) and the median cost of each step,
+ * tumour and ring together.
  * Node runs this on one thread. Figures taken while other work shares the machine are noisy:
  * the load average printed first says how busy it was; the fastest run is the least disturbed.
  */
@@ -38,20 +39,26 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 /**
  * Wall time (ms) of `repeats` runs after `WARMUP` warm-up runs: median and fastest, the median
- * of each step's timings (`timingsOf(result)` → { step: ms }), and the last result.
+ * CPU time of the process (less disturbed by other work than wall time; includes the garbage
+ * collector's helper threads), the median of each step's timings (`timingsOf(result)` →
+ * { step: ms }), and the last result.
  */
 function time(fn, timingsOf = () => ({}), repeats = REPEATS) {
   let result;
   for (let i = 0; i < WARMUP; i++) result = fn();
   const times = [];
+  const cpu = [];
   const steps = {};
   for (let i = 0; i < repeats; i++) {
+    const c = process.cpuUsage();
     const t = process.hrtime.bigint();
     result = fn();
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
     for (const [k, v] of Object.entries(timingsOf(result))) (steps[k] ??= []).push(v);
   }
-  return { ms: median(times), fastest: Math.min(...times), steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)])), result };
+  return { ms: median(times), fastest: Math.min(...times), cpuMs: median(cpu), steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)])), result };
 }
 
 function rng(seed) {
@@ -86,7 +93,7 @@ function sphereCase(ml) {
 const fmt = (x, digits = 0) => x.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function report(title, run, voxels) {
-  console.log(`${title}: ${fmt(run.ms)} ms per lesion (median; fastest ${fmt(run.fastest)} ms), ${fmt(voxels)} voxels, ${fmt((voxels / run.ms) * 1000)} voxels/s`);
+  console.log(`${title}: ${fmt(run.ms)} ms per lesion (median; fastest ${fmt(run.fastest)} ms; CPU ${fmt(run.cpuMs)} ms), ${fmt(voxels)} voxels, ${fmt((voxels / run.ms) * 1000)} voxels/s`);
   const parts = Object.entries(run.steps).map(([k, v]) => `${k} ${fmt(v)}`);
   if (parts.length) console.log(`  median cost per step (ms): ${parts.join(', ')}`);
 }
@@ -128,7 +135,7 @@ function main() {
     const r = time(() => extractRegions(s.image, s.mask, cd8, ['roi', 'ring']));
     const voxels = r.result.roi.diagnostics.voxels.morphological + r.result.ring.diagnostics.voxels.morphological;
     rows.push({ ml, ms: r.ms, voxels });
-    console.log(`   ${String(ml).padStart(3)} ml: ${fmt(r.ms).padStart(6)} ms per lesion (fastest ${fmt(r.fastest)}), ${fmt(voxels).padStart(9)} voxels at 1 mm, ${fmt((voxels / r.ms) * 1000).padStart(10)} voxels/s`);
+    console.log(`   ${String(ml).padStart(3)} ml: ${fmt(r.ms).padStart(6)} ms per lesion (fastest ${fmt(r.fastest)}, CPU ${fmt(r.cpuMs)}), ${fmt(voxels).padStart(9)} voxels at 1 mm, ${fmt((voxels / r.ms) * 1000).padStart(10)} voxels/s`);
   }
   const slope = Math.log(rows[2].ms / rows[0].ms) / Math.log(100);
   console.log(`   time grows as volume^${slope.toFixed(2)} between 1 and 100 ml.`);

@@ -12,8 +12,6 @@
  * Usage: npm run build && node scripts/robustness.js [--markdown]
  */
 const { join } = require('node:path');
-const { writeFileSync, mkdtempSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 
 const ROOT = join(__dirname, '..');
 const dist = (p) => require(join(ROOT, 'dist', p));
@@ -30,31 +28,8 @@ const CASES = [
   ['STS_002', join(DATA, 'sts/STS_002/CT/image'), join(DATA, 'sts/STS_002/CT/mask/RS.dcm')],
 ];
 
-/** The same test signature as test/integration/cd8/scoreCli.test.ts: real features of both regions. */
-function testSignatureFile() {
-  const path = join(mkdtempSync(join(tmpdir(), 'cd8-robust-')), 'test-signature.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      id: 'test-complete',
-      name: 'Complete test signature',
-      version: 'test',
-      citation: 'cd8-node robustness script (not a published signature)',
-      preprocessing: { radiomicsSettings: join(ROOT, 'config', 'radiomics', 'cd8.json'), status: 'verified' },
-      terms: [
-        { feature: 'stat_mean', region: 'tumour', coefficient: 0.01, status: 'verified' },
-        { feature: 'cm_contrast', aggregation: '3D merged', region: 'tumour', coefficient: -0.05, status: 'verified' },
-        { feature: 'szm_zsnu_norm', aggregation: '3D', region: 'ring', coefficient: 2, status: 'verified' },
-        { feature: 'morph_sphericity', region: 'tumour', coefficient: 1, status: 'verified' },
-        { feature: 'stat_var', region: 'ring', coefficient: -0.0001, status: 'verified' },
-      ],
-      covariates: [],
-      intercept: { value: 0.5, status: 'verified' },
-      threshold: { mode: 'absolute', value: 0, provenance: 'test cut-off', status: 'verified' },
-    }),
-  );
-  return path;
-}
+/** The complete test signature of the tests (real features of both regions, test coefficients). */
+const TEST_SIGNATURE = join(ROOT, 'test', 'fixtures', 'complete-test-signature.json');
 
 /** One-voxel 6-connected dilation (grow = true) or erosion of a mask. */
 function morph(mask, grow) {
@@ -103,7 +78,7 @@ const q = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sort
 async function main() {
   const markdown = process.argv.includes('--markdown');
   const config = configSchema.defaultValue();
-  const setup = loadScoringSetup(config, testSignatureFile());
+  const setup = loadScoringSetup(config, TEST_SIGNATURE);
   const run = { version: 1, cohortScores: [], analysedAt: new Date().toISOString() };
   const rows = [];
   for (const [name, ct, rtstruct] of CASES) {

@@ -160,7 +160,10 @@ export async function startNode(config: Config, services: NodeServices): Promise
       [
         { name: 'outbox retry', cron: config.schedules.outboxRetry, run: () => delivery.sender.kick() },
         { name: 'retention', cron: config.schedules.retention, run: () => purgeOldStudies(index, config.retention.spoolDays, logger, audit).then(() => undefined) },
-        { name: 'stuck-study sweep', cron: config.schedules.stuckStudySweep, run: () => sweepStuckStudies(assembler, queue, logger, workers.wake).then(() => undefined) },
+        // Only where studies are processed (an ingest-only node queues nothing).
+        ...(services.processStudies === false
+          ? []
+          : [{ name: 'stuck-study sweep', cron: config.schedules.stuckStudySweep, run: () => sweepStuckStudies(assembler, queue, logger, workers.wake).then(() => undefined) }]),
         { name: 'daily summary', cron: config.schedules.dailySummary, run: () => dailySummary(assembler, results, queue, () => delivery.status(), logger).then(() => undefined) },
       ],
       logger,

@@ -9,19 +9,23 @@
  *   3. How the CD8 set's time grows with lesion size: synthetic spheres of 1, 10 and 100 ml in a
  *      textured CT-like image (0.8 × 0.8 × 2.5 mm voxels).
  *
- * Prints time per lesion and voxels per second (voxels of the regions on the feature grid).
- * Node runs this on one thread. Figures taken while other work shares the machine are noisy.
+ * Prints time per lesion (median and fastest of BENCH_REPEATS runs after BENCH_WARMUP warm-up
+ * runs, which let the JIT settle as in a long-running node; and the median CPU time), voxels
+ * per second (voxels of the regions on the feature grid) and the median cost of each step,
+ * tumour and ring together.
+ * Node runs this on one thread. Figures taken while other work shares the machine are noisy:
+ * the load average printed first says how busy it was; the fastest run is the least disturbed.
  */
 const { join } = require('node:path');
-const { cpus } = require('node:os');
+const { cpus, loadavg } = require('node:os');
 const ROOT = join(__dirname, '..', '..');
 const SHARED = join(ROOT, '..', 'shared');
 const { readNifti } = require(join(ROOT, 'dist', 'io', 'nifti'));
 const { extractFeatures, extractRegions } = require(join(ROOT, 'dist', 'radiomics', 'extract'));
 const { loadRadiomicsSettings } = require(join(ROOT, 'dist', 'radiomics', 'settings'));
-const { textureEnginePresent } = require(join(ROOT, 'dist', 'radiomics', 'textureApi'));
 
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 
 function phantom() {
   const dir = join(SHARED, 'data', 'ibsi-ct-phantom', 'nifti');
@@ -31,17 +35,30 @@ function phantom() {
   return { image, mask: { dims: m.dims, spacing: m.spacing, origin: m.origin, data: Uint8Array.from(m.data, (v) => (v > 0.5 ? 1 : 0)) } };
 }
 
-/** Median wall time (ms) of `repeats` runs after one warm-up run; returns the last result too. */
-function time(fn, repeats = REPEATS) {
-  let result = fn();
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * Wall time (ms) of `repeats` runs after `WARMUP` warm-up runs: median and fastest, the median
+ * CPU time of the process (less disturbed by other work than wall time; includes the garbage
+ * collector's helper threads), the median of each step's timings (`timingsOf(result)` →
+ * { step: ms }), and the last result.
+ */
+function time(fn, timingsOf = () => ({}), repeats = REPEATS) {
+  let result;
+  for (let i = 0; i < WARMUP; i++) result = fn();
   const times = [];
+  const cpu = [];
+  const steps = {};
   for (let i = 0; i < repeats; i++) {
+    const c = process.cpuUsage();
     const t = process.hrtime.bigint();
     result = fn();
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
+    for (const [k, v] of Object.entries(timingsOf(result))) (steps[k] ??= []).push(v);
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], result };
+  return { ms: median(times), fastest: Math.min(...times), cpuMs: median(cpu), steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)])), result };
 }
 
 function rng(seed) {
@@ -75,31 +92,40 @@ function sphereCase(ml) {
 
 const fmt = (x, digits = 0) => x.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-function report(title, ms, voxels, timings) {
-  console.log(`${title}: ${fmt(ms)} ms per lesion, ${fmt(voxels)} voxels, ${fmt((voxels / ms) * 1000)} voxels/s`);
-  if (timings) {
-    const parts = Object.entries(timings).map(([k, v]) => `${k} ${fmt(v)}`);
-    console.log(`  breakdown (ms, last run): ${parts.join(', ')}`);
-  }
+function report(title, run, voxels) {
+  console.log(`${title}: ${fmt(run.ms)} ms per lesion (median; fastest ${fmt(run.fastest)} ms; CPU ${fmt(run.cpuMs)} ms), ${fmt(voxels)} voxels, ${fmt((voxels / run.ms) * 1000)} voxels/s`);
+  const parts = Object.entries(run.steps).map(([k, v]) => `${k} ${fmt(v)}`);
+  if (parts.length) console.log(`  median cost per step (ms): ${parts.join(', ')}`);
+}
+
+/** Step timings of one or more regions' diagnostics, summed (interpolation is shared: counted once). */
+function stepsOf(...results) {
+  const out = {};
+  results.forEach((r, n) => {
+    for (const [k, v] of Object.entries(r.diagnostics.timingsMs)) {
+      if (n > 0 && k.startsWith('interpolate')) continue;
+      out[k] = (out[k] ?? 0) + v;
+    }
+  });
+  return out;
 }
 
 function main() {
-  console.log(`Radiomics benchmark — Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs; one is used)`);
-  console.log(`Texture families: ${textureEnginePresent() ? 'included' : 'NOT included (texture engine not present in this build)'}; median of ${REPEATS} runs after a warm-up.`);
+  console.log(`Radiomics benchmark — Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs; one is used), load average ${loadavg()[0].toFixed(1)}`);
+  console.log(`Median and fastest of ${REPEATS} runs after ${WARMUP} warm-up runs.`);
   console.log('');
   const { image, mask } = phantom();
   const cd8 = loadRadiomicsSettings(join(ROOT, 'config', 'radiomics', 'cd8.json'));
   const c = loadRadiomicsSettings(join(ROOT, 'config', 'radiomics', 'ibsi-config-c.json'));
 
-  const run1 = time(() => extractRegions(image, mask, cd8, ['roi', 'ring']));
+  const run1 = time(() => extractRegions(image, mask, cd8, ['roi', 'ring']), (r) => stepsOf(r.roi, r.ring));
   const roi = run1.result.roi.diagnostics;
   const ring = run1.result.ring.diagnostics;
-  const sum = (a, b) => Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, (a[k] ?? 0) + (k.startsWith('interpolate') ? 0 : b[k] ?? 0)]));
-  report(`1. CD8 set, GTV-1 at 1 mm (tumour ${fmt(roi.voxels.morphological)} + ring ${fmt(ring.voxels.morphological)} voxels)`, run1.ms, roi.voxels.morphological + ring.voxels.morphological, sum(roi.timingsMs, ring.timingsMs));
-  console.log(`  features: ${run1.result.roi.features.length} tumour + ${run1.result.ring.features.length} ring; target < 1000 ms per lesion: ${run1.ms < 1000 ? 'met' : 'NOT met'}`);
+  report(`1. CD8 set, GTV-1 at 1 mm (tumour ${fmt(roi.voxels.morphological)} + ring ${fmt(ring.voxels.morphological)} voxels)`, run1, roi.voxels.morphological + ring.voxels.morphological);
+  console.log(`  features: ${run1.result.roi.features.length} tumour + ${run1.result.ring.features.length} ring; target < 1000 ms per lesion: ${run1.ms < 1000 ? 'met' : 'NOT met'} (median)`);
 
-  const run2 = time(() => extractFeatures(image, mask, c));
-  report(`2. Full IBSI set, configuration C (2 mm, ${run2.result.features.length} features)`, run2.ms, run2.result.diagnostics.voxels.morphological, run2.result.diagnostics.timingsMs);
+  const run2 = time(() => extractFeatures(image, mask, c), (r) => stepsOf(r));
+  report(`2. Full IBSI set, configuration C (2 mm, ${run2.result.features.length} features)`, run2, run2.result.diagnostics.voxels.morphological);
 
   console.log('');
   console.log('3. CD8 set (tumour + ring) against lesion size, synthetic spheres:');
@@ -109,7 +135,7 @@ function main() {
     const r = time(() => extractRegions(s.image, s.mask, cd8, ['roi', 'ring']));
     const voxels = r.result.roi.diagnostics.voxels.morphological + r.result.ring.diagnostics.voxels.morphological;
     rows.push({ ml, ms: r.ms, voxels });
-    console.log(`   ${String(ml).padStart(3)} ml: ${fmt(r.ms).padStart(6)} ms per lesion, ${fmt(voxels).padStart(9)} voxels at 1 mm, ${fmt((voxels / r.ms) * 1000).padStart(10)} voxels/s`);
+    console.log(`   ${String(ml).padStart(3)} ml: ${fmt(r.ms).padStart(6)} ms per lesion (fastest ${fmt(r.fastest)}, CPU ${fmt(r.cpuMs)}), ${fmt(voxels).padStart(9)} voxels at 1 mm, ${fmt((voxels / r.ms) * 1000).padStart(10)} voxels/s`);
   }
   const slope = Math.log(rows[2].ms / rows[0].ms) / Math.log(100);
   console.log(`   time grows as volume^${slope.toFixed(2)} between 1 and 100 ml.`);

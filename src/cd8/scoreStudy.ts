@@ -10,7 +10,7 @@ import { sourceEvidence } from '../imaging/study';
 import { gridOrigin } from '../imaging/geometry';
 import { ringOutsideBodyFraction } from '../imaging/body';
 import { lesionTrackingUid } from '../report/uids';
-import type { AlgorithmInfo, LesionResult, QualityFlag, SourceEvidence, StudyAnalysis, StudyProblem } from '../results/types';
+import type { AlgorithmInfo, LesionResult, QualityFlag, SignatureInfo, SourceEvidence, StudyAnalysis, StudyProblem } from '../results/types';
 import { applyGates, blockingReason, GateSettings } from './gates';
 import { classify, evaluateSignature, resolveThreshold } from './evaluate';
 import { isComplete, pendingItems, Signature } from './signatureSchema';
@@ -129,6 +129,11 @@ function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup): 
   return { ...common, score: evaluation.score, scoreStatus: 'scored' };
 }
 
+/** What every result says about the signature it was computed with. */
+function signatureInfo(sig: Signature, threshold: SignatureInfo['threshold']): SignatureInfo {
+  return { name: sig.name, version: sig.version, citation: sig.citation, ...(sig.doi ? { doi: sig.doi } : {}), complete: isComplete(sig), threshold };
+}
+
 /** Scores every lesion of an imaged study and summarises them. */
 export function scoreStudy(study: ImagingStudy, setup: ScoringSetup, run: ScoringRun): StudyAnalysis {
   return studyAnalysis({ ...study, evidence: sourceEvidence(study) }, scoreLesions(study, setup), setup, run);
@@ -174,14 +179,7 @@ export function studyAnalysis(study: StudyFacts, scored: readonly ScoredLesion[]
     patient: study.patient,
     study: { ...study.study, version: run.version },
     evidence: study.evidence,
-    signature: {
-      name: setup.signature.name,
-      version: setup.signature.version,
-      citation: setup.signature.citation,
-      ...(setup.signature.doi ? { doi: setup.signature.doi } : {}),
-      complete: isComplete(setup.signature),
-      threshold,
-    },
+    signature: signatureInfo(setup.signature, threshold),
     algorithm: setup.algorithm,
     lesions,
     summary: patientSummary(lesions),
@@ -202,14 +200,7 @@ export function unscorableStudy(
     patient: identity.patient,
     study: { ...identity.study, version: run.version },
     evidence: null,
-    signature: {
-      name: setup.signature.name,
-      version: setup.signature.version,
-      citation: setup.signature.citation,
-      ...(setup.signature.doi ? { doi: setup.signature.doi } : {}),
-      complete: isComplete(setup.signature),
-      threshold: resolveThreshold(setup.signature, run.cohortScores),
-    },
+    signature: signatureInfo(setup.signature, resolveThreshold(setup.signature, run.cohortScores)),
     algorithm: setup.algorithm,
     lesions: [],
     summary: patientSummary([]),

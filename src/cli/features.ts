@@ -6,7 +6,8 @@ import { featureKey } from '../radiomics/feature';
 import { RadiomicsSettings, RadiomicsSettingsError, loadRadiomicsSettings } from '../radiomics/settings';
 import { ExtractOptions, ExtractionResult, RadiomicsInputError, Region, extractFeatures } from '../radiomics/extract';
 import { DiscretisationError } from '../radiomics/preprocess/discretise';
-import { DicomLoaderMissingError, loadDicomLesion } from './dicomLesion';
+import { ImagingError } from '../dicom/loadSeries';
+import { loadDicomLesion } from './dicomLesion';
 
 export const featuresCommand: Command = {
   words: ['features'],
@@ -77,11 +78,11 @@ Example:
       return 2;
     }
 
-    let input: { image: Volume<Float32Array>; mask: Mask; describe: Record<string, unknown>; options: ExtractOptions; warnings: string[] };
+    let input: { image: Volume<Float32Array>; mask: Mask; describe: Record<string, string>; options: ExtractOptions; warnings: string[] };
     try {
       input = dicom ? await loadDicomLesion(values.ct!, values.rtstruct!, values.roi!) : loadNiftiPair(values.image!, values.mask!);
     } catch (e) {
-      if (e instanceof NiftiError || e instanceof RadiomicsInputError || e instanceof DicomLoaderMissingError || (e as Error).name === 'ImagingError') {
+      if (e instanceof NiftiError || e instanceof RadiomicsInputError || e instanceof ImagingError) {
         io.err(`cd8-node features: ${(e as Error).message}`);
         return 1;
       }
@@ -122,7 +123,7 @@ function loadNiftiPair(imagePath: string, maskPath: string) {
   };
 }
 
-function asJson(result: ExtractionResult, input: Record<string, unknown>, settingsFile: string) {
+function asJson(result: ExtractionResult, input: Record<string, string>, settingsFile: string) {
   const features: Record<string, number | null> = {};
   const undefinedFeatures: Record<string, string> = {};
   for (const f of result.features) {
@@ -133,9 +134,9 @@ function asJson(result: ExtractionResult, input: Record<string, unknown>, settin
   return { input, settingsFile, region: result.diagnostics.region, features, undefined: undefinedFeatures, diagnostics: result.diagnostics };
 }
 
-function printText(io: CommandIo, result: ExtractionResult, input: Record<string, unknown>): void {
+function printText(io: CommandIo, result: ExtractionResult, input: Record<string, string>): void {
   const d = result.diagnostics;
-  io.out(`Input: ${Object.entries(input).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
+  io.out(`Input: ${Object.entries(input).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   io.out(`Settings: ${d.settings.name} (${d.settings.status})${d.settings.status === 'pending' ? ' — values not yet verified' : ''}; region: ${d.region}`);
   io.out(`Grid: ${d.grid.dims.join('×')} voxels of ${d.grid.spacing.map((s) => +s.toFixed(4)).join('×')} mm; interpolation: ${d.grid.interpolation}`);
   io.out(`Voxels: ${d.voxels.morphological} in the region, ${d.voxels.intensity} after re-segmentation`);

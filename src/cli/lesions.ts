@@ -1,6 +1,6 @@
 import { Command, UsageError } from './command';
 import { parseCommandArgs } from './parse';
-import { formatIssues, loadConfig } from '../config/load';
+import { commandConfig } from './commandConfig';
 import { ImagingError, ImagingStudy, loadImagingStudy } from '../dicom/loadSeries';
 import { SITE_LABEL } from '../imaging/site';
 
@@ -48,14 +48,9 @@ Example:
     }
     if (!values.ct) throw new UsageError('--ct DIR is required.');
     if (!values.rtstruct) throw new UsageError('--rtstruct FILE is required.');
-    const file = values.config ?? io.env.CD8_CONFIG ?? null;
-    const loaded = loadConfig(file, io.env);
-    if (!loaded.config) {
-      io.err(formatIssues(loaded.issues));
-      io.err(`cd8-node lesions: the configuration has errors (run "cd8-node config check ${file ?? ''}").`);
-      return 1;
-    }
-    const config = loaded.config;
+    const loaded = commandConfig(values.config, io, 'cd8-node lesions');
+    if (!loaded) return 1;
+    const { config } = loaded;
     let study: ImagingStudy;
     try {
       study = await loadImagingStudy(values.ct, values.rtstruct, {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, UsageError } from './command';
 import { parseCommandArgs } from './parse';
-import { formatIssues, loadConfig } from '../config/load';
+import { commandConfig } from './commandConfig';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
 import { analyseFiles } from '../pipeline/analyseFiles';
 import { buildSr } from '../report/srDocument';
@@ -54,14 +54,9 @@ Example:
     }
     if (!values.ct) throw new UsageError('--ct DIR is required.');
     if (!values.rtstruct) throw new UsageError('--rtstruct FILE is required.');
-    const file = values.config ?? io.env.CD8_CONFIG ?? null;
-    const loaded = loadConfig(file, io.env);
-    if (!loaded.config) {
-      io.err(formatIssues(loaded.issues));
-      io.err(`cd8-node score: the configuration has errors (run "cd8-node config check ${file ?? ''}").`);
-      return 1;
-    }
-    const config = loaded.config;
+    const loaded = commandConfig(values.config, io, 'cd8-node score');
+    if (!loaded) return 1;
+    const { config } = loaded;
     let setup;
     try {
       setup = loadScoringSetup(config, values.signature);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from './command';
 import { parseCommandArgs } from './parse';
-import { formatIssues, loadConfig } from '../config/load';
+import { commandConfig } from './commandConfig';
 import { createLogger, flushLogger } from '../ops/logger';
 import { openAuditLog } from '../ops/audit';
 import { startNode } from '../main';
@@ -26,14 +26,9 @@ Options:
       io.out(serveCommand.help);
       return 0;
     }
-    const file = values.config ?? io.env.CD8_CONFIG ?? null;
-    const loaded = loadConfig(file, io.env);
-    if (!loaded.config) {
-      io.err(formatIssues(loaded.issues));
-      io.err(`cd8-node: not started: the configuration has errors (run "cd8-node config check ${file ?? ''}" after fixing them).`);
-      return 1;
-    }
-    const config = loaded.config;
+    const loaded = commandConfig(values.config, io, 'cd8-node: not started');
+    if (!loaded) return 1;
+    const { config } = loaded;
     const logger = createLogger(config.log);
     for (const w of loaded.issues) logger.warn(`configuration: ${w.path}: ${w.message}`);
     const dataDir = resolve(config.storage.dataDir);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
 import { parseCommandArgs } from './parse';
-import { formatIssues, loadConfig } from '../config/load';
+import { commandConfig } from './commandConfig';
 import { DatabaseMissingError, openIndexDatabaseReadOnly } from '../store/database';
 import { SqliteStudyIndex } from '../store/sqliteIndex';
 import { StudyVersionSummary } from '../study/types';
@@ -143,13 +143,8 @@ Options:
     if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UsageError(`--watch takes a number of seconds > 0, not "${positionals[0]}".`);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of studies ≥ 1, not "${values.limit}".`);
-    const file = values.config ?? io.env.CD8_CONFIG ?? null;
-    const loaded = loadConfig(file, io.env);
-    if (!loaded.config) {
-      io.err(formatIssues(loaded.issues.filter((i) => i.severity === 'error')));
-      io.err('cd8-node status: the configuration has errors; fix them first (cd8-node config check).');
-      return 1;
-    }
+    const loaded = commandConfig(values.config, io, 'cd8-node status');
+    if (!loaded) return 1;
     const dataDir = resolve(loaded.config.storage.dataDir);
     let db;
     try {

@@ -5,24 +5,26 @@
  *
  * Only a box around the ROI is interpolated (the whole grid is still laid out as IBSI aligns
  * it, so values are those of interpolating the full image), with enough margin for the local
- * intensity sphere, the ring and the interpolation kernel.
+ * intensity sphere, the ring and the interpolation kernel. Regions of one lesion (extractRegions:
+ * tumour and ring) share that interpolation and the local-intensity sphere means.
  */
 import { Mask, Vec3, Volume, sameGrid } from './volume';
 import { FeatureValue } from './feature';
-import { RadiomicsSettings, TEXTURE_FAMILIES, TextureFamily } from './settings';
-import { GridSource, IndexBox, ResampledGrid, alignedGrid, boxDims, nonZeroBox } from './preprocess/grid';
+import { RadiomicsSettings } from './settings';
+import { GridSource, ResampledGrid, alignedGrid } from './preprocess/grid';
+import { IndexBox, boxDims, boxRows, nonZeroBox } from './indexBox';
 import { resampleRegion } from './preprocess/resample';
 import { roundInPlace } from './math/rounding';
-import { peritumoralRing } from './preprocess/ring';
+import { RingResult, peritumoralRing } from './preprocess/ring';
 import { resegment } from './preprocess/resegment';
 import { Discretised, DiscretisationSettings, discretise } from './preprocess/discretise';
 import { evaluateFamily } from './features/family';
 import { MORPHOLOGY, prepareMorphology } from './features/morphology';
-import { LOCAL_INTENSITY, PEAK_RADIUS_MM, prepareLocalIntensity } from './features/localIntensity';
+import { LOCAL_INTENSITY, PEAK_RADIUS_MM, SphereMeans, prepareLocalIntensity } from './features/localIntensity';
 import { STATISTICS, prepareStatistics } from './features/statistics';
 import { HISTOGRAM, prepareHistogram } from './features/histogram';
 import { IVH, IvhDiscretisation, prepareIvh } from './features/ivh';
-import { DiscretisedRoi, TEXTURE_NOT_PRESENT, computeTexture, textureEnginePresent } from './textureApi';
+import { computeTextureFeatures, isTextureFamily } from './texture';
 
 export type Region = 'roi' | 'ring';
 
@@ -53,7 +55,7 @@ export interface ExtractionDiagnostics {
   resegmentation: { lower: number | null; upper: number | null };
   discretisation: { method: string; nLevels: number; lowerBound: number | null; binWidth: number | null } | null;
   ring?: RingDiagnostics;
-  texture: 'computed' | 'not requested' | typeof TEXTURE_NOT_PRESENT;
+  texture: 'computed' | 'not requested';
   warnings: string[];
   timingsMs: Record<string, number>;
 }
@@ -75,6 +77,8 @@ export interface PreparedImage {
   workingBox: IndexBox;
   interpolation: string;
   timingsMs: Record<string, number>;
+  /** Work that depends on the image alone, done once for all regions when first needed. */
+  shared?: { sphereMeans?: SphereMeans };
 }
 
 const now = (): number => performance.now();
@@ -141,10 +145,11 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
     interpolate ? [spacing[0], spacing[1], settings.dimensionality === '2D' ? null : spacing[2]] : [null, null, null],
     options.alignTo,
   );
-  // New-grid voxels whose interpolated mask can be non-zero, then the margin.
+  // New-grid voxels whose interpolated mask can be non-zero (maskBox), then the margin.
   const margin = marginFor(settings, regions);
   const lo = [0, 0, 0] as Vec3;
   const hi = [0, 0, 0] as Vec3;
+  const maskBox: IndexBox = { lo: [0, 0, 0], hi: [0, 0, 0] };
   for (let d = 0; d < 3; d++) {
     const support = grid.step[d] === 1 && grid.start[d] === 0 ? 0 : 1;
     const first = Math.ceil((roiBox.lo[d] - support - grid.start[d]) / grid.step[d] - 1e-9);
@@ -155,6 +160,8 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
     const lastInside = Math.floor((image.dims[d] - 0.5 - grid.start[d]) / grid.step[d] + 1e-9);
     lo[d] = Math.max(0, firstInside, first - extra);
     hi[d] = Math.min(grid.dims[d] - 1, lastInside, last + extra);
+    maskBox.lo[d] = Math.max(lo[d], first);
+    maskBox.hi[d] = Math.min(hi[d], last);
   }
   const workingBox: IndexBox = { lo, hi };
   const dims = boxDims(workingBox);
@@ -162,11 +169,19 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
   const values = resampleRegion(image, grid, workingBox, imageMethod, 'edge');
   if (interpolate && interp.roundIntensities) roundInPlace(values);
   const t1 = now();
-  const maskValues = resampleRegion(mask, grid, workingBox, interpolate ? interp.maskMethod : 'nearest', 'zero');
-  // Many voxels land exactly on the threshold; a small tolerance keeps float noise from deciding.
-  const threshold = interp.maskThreshold - 1e-6;
-  const roiMask = new Uint8Array(maskValues.length);
-  for (let i = 0; i < roiMask.length; i++) roiMask[i] = maskValues[i] >= threshold ? 1 : 0;
+  // The mask is interpolated only where it can be non-zero; the rest of the working box is 0.
+  const roiMask = new Uint8Array(values.length);
+  const maskDims = boxDims(maskBox);
+  if (maskDims.every((n) => n > 0)) {
+    const maskValues = resampleRegion(mask, grid, maskBox, interpolate ? interp.maskMethod : 'nearest', 'zero');
+    // Many voxels land exactly on the threshold; a small tolerance keeps float noise from deciding.
+    const threshold = interp.maskThreshold - 1e-6;
+    for (let z = 0, j = 0; z < maskDims[2]; z++)
+      for (let y = 0; y < maskDims[1]; y++) {
+        const row = maskBox.lo[0] - lo[0] + dims[0] * (maskBox.lo[1] - lo[1] + y + dims[1] * (maskBox.lo[2] - lo[2] + z));
+        for (let x = 0; x < maskDims[0]; x++, j++) roiMask[row + x] = maskValues[j] >= threshold ? 1 : 0;
+      }
+  }
   const t2 = now();
   const origin: Vec3 = [0, 1, 2].map((d) => grid.origin[d] + lo[d] * grid.spacing[d]) as Vec3;
   return {
@@ -180,12 +195,6 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
     interpolation: interpolate ? `${interp.method} (${settings.dimensionality === '2D' ? 'in-plane' : '3D'}), mask ${interp.maskMethod} ≥ ${interp.maskThreshold}` : 'none',
     timingsMs: { interpolateImage: t1 - t0, interpolateMask: t2 - t1 },
   };
-}
-
-function count(mask: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) n += mask[i];
-  return n;
 }
 
 function ivhDiscretisation(settings: RadiomicsSettings): IvhDiscretisation {
@@ -202,26 +211,6 @@ function textureDiscretisation(settings: RadiomicsSettings): DiscretisationSetti
   return { method: 'none' };
 }
 
-/** The discretised region cropped to the morphological mask (plus one voxel), for the texture engine. */
-function croppedRoi(prepared: PreparedImage, morphMask: Uint8Array, d: Discretised): DiscretisedRoi {
-  const box = nonZeroBox(morphMask, prepared.dims)!;
-  const [nx, ny, nz] = prepared.dims;
-  const lo = box.lo.map((v) => Math.max(0, v - 1)) as Vec3;
-  const hi = [Math.min(nx - 1, box.hi[0] + 1), Math.min(ny - 1, box.hi[1] + 1), Math.min(nz - 1, box.hi[2] + 1)] as Vec3;
-  const dims = boxDims({ lo, hi });
-  const levels = new Int32Array(dims[0] * dims[1] * dims[2]);
-  const morph = new Uint8Array(levels.length);
-  let j = 0;
-  for (let z = lo[2]; z <= hi[2]; z++)
-    for (let y = lo[1]; y <= hi[1]; y++)
-      for (let x = lo[0]; x <= hi[0]; x++, j++) {
-        const i = x + nx * (y + ny * z);
-        levels[j] = d.levels[i];
-        morph[j] = morphMask[i];
-      }
-  return { dims, spacing: prepared.spacing, levels, nLevels: d.nLevels, morphMask: morph };
-}
-
 /** Features of one region of a prepared image (IBSI steps 3–5). */
 export function extractFromPrepared(prepared: PreparedImage, settings: RadiomicsSettings, region: Region = 'roi'): ExtractionResult {
   const timings: Record<string, number> = { ...prepared.timingsMs };
@@ -230,30 +219,47 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   const families = new Set(settings.features.families);
   let t = now();
   let morphMask = prepared.roiMask;
-  let ring: RingDiagnostics | undefined;
+  let ringResult: RingResult | undefined;
   if (region === 'ring') {
-    const r = peritumoralRing(prepared.roiMask, dims, spacing, settings.ring);
-    morphMask = r.ring;
-    let air = 0;
-    for (let i = 0; i < morphMask.length; i++) if (morphMask[i] && image[i] < -500) air++;
-    ring = { innerMm: settings.ring.innerMm, outerMm: settings.ring.outerMm, voxels: r.voxels, clipped: r.clipped, clippedAt: r.clippedAt, airFraction: r.voxels ? air / r.voxels : 0 };
-    if (r.clipped) warnings.push(`the peritumoral ring reaches beyond the image (${r.clippedAt.join(', ')}) and was clipped there.`);
+    ringResult = peritumoralRing(prepared.roiMask, dims, spacing, settings.ring);
+    morphMask = ringResult.ring;
+    if (ringResult.clipped) warnings.push(`the peritumoral ring reaches beyond the image (${ringResult.clippedAt.join(', ')}) and was clipped there.`);
     timings.ring = now() - t;
     t = now();
   }
-  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma);
+  // Per-voxel loops visit the region's bounding box only (in the same order as the whole grid).
+  const regionBox = nonZeroBox(morphMask, dims);
+  const rows = regionBox ? boxRows(regionBox, dims) : new Int32Array(0);
+  let morphVoxels = 0;
+  let air = 0;
+  for (let r = 0; r < rows.length; r += 2) {
+    for (let i = rows[r]; i < rows[r + 1]; i++) {
+      if (!morphMask[i]) continue;
+      morphVoxels++;
+      if (image[i] < -500) air++;
+    }
+  }
+  const ring: RingDiagnostics | undefined = ringResult && {
+    innerMm: settings.ring.innerMm,
+    outerMm: settings.ring.outerMm,
+    voxels: ringResult.voxels,
+    clipped: ringResult.clipped,
+    clippedAt: ringResult.clippedAt,
+    airFraction: morphVoxels ? air / morphVoxels : 0,
+  };
+  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma, rows);
   const intensityMask = reseg.intensityMask;
   const intensities = new Float64Array(reseg.voxels);
-  for (let i = 0, k = 0; i < intensityMask.length; i++) if (intensityMask[i]) intensities[k++] = image[i];
+  for (let r = 0, k = 0; r < rows.length; r += 2) for (let i = rows[r]; i < rows[r + 1]; i++) if (intensityMask[i]) intensities[k++] = image[i];
   if (reseg.voxels === 0) warnings.push('no voxel of the region is left after re-segmentation; intensity features are undefined.');
   timings.resegment = now() - t;
 
-  const wantTexture = TEXTURE_FAMILIES.filter((f) => families.has(f)) as TextureFamily[];
+  const wantTexture = settings.features.families.filter(isTextureFamily);
   let discretised: Discretised | null = null;
-  if ((families.has('intensity_histogram') || wantTexture.length > 0) && reseg.voxels > 0) {
+  if (families.has('intensity_histogram') || wantTexture.length > 0) {
     t = now();
     const ds = textureDiscretisation(settings);
-    discretised = discretise(image, intensityMask, ds);
+    discretised = discretise(image, intensityMask, ds, rows);
     if (ds.method === 'fixed_bin_size' && ds.lowerBound === null) warnings.push('fixed bin size without a lower bound: the ROI minimum was used (IBSI advises the re-segmentation lower bound).');
     timings.discretise = now() - t;
   }
@@ -270,11 +276,17 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
       evaluateFamily(MORPHOLOGY, prepareMorphology({ dims, spacing, image, morphologicalMask: morphMask, intensityMask }), exclude),
     );
   }
-  if (families.has('local_intensity')) run('local_intensity', () => evaluateFamily(LOCAL_INTENSITY, prepareLocalIntensity({ dims, spacing, image, intensityMask }), exclude));
+  if (families.has('local_intensity')) {
+    const shared = (prepared.shared ??= {});
+    run('local_intensity', () => {
+      const sphereMeans = (shared.sphereMeans ??= new SphereMeans(image, dims, spacing));
+      return evaluateFamily(LOCAL_INTENSITY, prepareLocalIntensity({ dims, spacing, image, intensityMask, sphereMeans }), exclude);
+    });
+  }
   if (families.has('intensity_statistics')) run('intensity_statistics', () => evaluateFamily(STATISTICS, prepareStatistics(intensities), exclude));
   if (families.has('intensity_histogram')) {
     run('intensity_histogram', () =>
-      evaluateFamily(HISTOGRAM, discretised ? prepareHistogram(discretised.levels, discretised.nLevels) : { unavailable: 'the ROI intensity mask is empty' }, exclude),
+      evaluateFamily(HISTOGRAM, discretised ? prepareHistogram(discretised.levels, discretised.nLevels, rows) : { unavailable: 'the ROI intensity mask is empty' }, exclude),
     );
   }
   if (families.has('intensity_volume_histogram')) {
@@ -284,26 +296,20 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
     run('intensity_volume_histogram', () => evaluateFamily(IVH, prepareIvh(intensities, ivhDiscretisation(settings), range), exclude));
   }
 
-  let texture: ExtractionDiagnostics['texture'] = 'not requested';
-  if (wantTexture.length > 0) {
-    if (!textureEnginePresent()) {
-      texture = TEXTURE_NOT_PRESENT;
-      warnings.push(`${TEXTURE_NOT_PRESENT}: ${wantTexture.join(', ')} not computed.`);
-    } else if (discretised) {
-      texture = 'computed';
-      const tex = settings.features.texture;
-      const roi = croppedRoi(prepared, morphMask, discretised);
-      run('texture', () =>
-        computeTexture(roi, {
-          families: wantTexture,
-          aggregations: [...tex.aggregations],
-          glcmDistance: tex.glcmDistance,
-          ngtdmDistance: tex.ngtdmDistance,
-          ngldmDistance: tex.ngldmDistance,
-          ngldmCoarseness: tex.ngldmCoarseness,
-        }).filter((f) => !exclude.has(f.tag) && !exclude.has(f.code)),
-      );
-    }
+  if (discretised && wantTexture.length > 0) {
+    const tex = settings.features.texture;
+    // The texture engine crops the region to the morphological mask's bounding box itself.
+    const roi = { dims, spacing, levels: discretised.levels, nLevels: discretised.nLevels, morphMask };
+    run('texture', () =>
+      computeTextureFeatures(roi, {
+        families: wantTexture,
+        aggregations: tex.aggregations,
+        glcmDistance: tex.glcmDistance,
+        ngtdmDistance: tex.ngtdmDistance,
+        ngldmDistance: tex.ngldmDistance,
+        ngldmCoarseness: tex.ngldmCoarseness,
+      }).filter((f) => !exclude.has(f.tag) && !exclude.has(f.code)),
+    );
   }
 
   return {
@@ -313,13 +319,13 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
       settings: { name: settings.name, status: settings.status },
       grid: { dims: prepared.grid.dims, spacing, origin: prepared.grid.origin, interpolation: prepared.interpolation },
       workingBox: prepared.workingBox,
-      voxels: { morphological: count(morphMask), intensity: reseg.voxels },
+      voxels: { morphological: morphVoxels, intensity: reseg.voxels },
       resegmentation: reseg.applied,
       discretisation: discretised
         ? { method: settings.discretisation.method, nLevels: discretised.nLevels, lowerBound: Number.isFinite(discretised.lowerBound) ? discretised.lowerBound : null, binWidth: discretised.binWidth }
         : null,
       ...(ring ? { ring } : {}),
-      texture,
+      texture: wantTexture.length > 0 ? 'computed' : 'not requested',
       warnings,
       timingsMs: timings,
     },

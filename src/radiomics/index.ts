@@ -13,8 +13,9 @@ export { loadRadiomicsSettings, parseRadiomicsSettings, defaultRadiomicsSettings
 export type { RadiomicsSettings, RingSettings } from './settings';
 export { peritumoralRing, dilateMm, erodeMm } from './preprocess/ring';
 export type { RingWidth, RingResult } from './preprocess/ring';
-export { featureKey, AGGREGATION_CODES } from './feature';
-export type { FeatureValue, FeatureDescriptor, FeatureFamily, Aggregation } from './feature';
+export { featureKey, AGGREGATIONS, AGGREGATION_CODES, FEATURE_FAMILIES } from './feature';
+export type { FeatureValue, FeatureDescriptor, DocumentedDescriptor, FeatureFamily, Aggregation } from './feature';
 export { registeredFeatures, NON_TEXTURE_FEATURES } from './registry';
-export { textureEnginePresent, TEXTURE_NOT_PRESENT } from './textureApi';
+export { TEXTURE_FAMILIES, TEXTURE_AGGREGATIONS } from './texture';
+export type { TextureFamily } from './texture';
 export type { Mask, Vec3, Volume } from './volume';

@@ -1,19 +1,19 @@
 /**
  * The feature registry: every feature the engine can report, with its IBSI code, tag, name,
- * family and a documentation line. Non-texture families are listed here explicitly; texture
- * descriptors come from the texture engine (./texture, via textureApi) and get a generated doc
- * line naming their family and IBSI section.
+ * family and documentation line. Each family documents its own features where it defines them
+ * (features/*.ts for the intensity and morphology families, texture/*\/features.ts for the
+ * texture matrices); this module only lists them together.
  */
-import { FeatureFamily } from './feature';
-import { RegisteredFeature, describe } from './features/family';
+import { DocumentedDescriptor } from './feature';
+import { describe } from './features/family';
 import { MORPHOLOGY } from './features/morphology';
 import { LOCAL_INTENSITY } from './features/localIntensity';
 import { STATISTICS } from './features/statistics';
 import { HISTOGRAM } from './features/histogram';
 import { IVH } from './features/ivh';
-import { textureDescriptors } from './textureApi';
+import { TEXTURE_DESCRIPTORS } from './texture';
 
-export const NON_TEXTURE_FEATURES: readonly RegisteredFeature[] = [
+export const NON_TEXTURE_FEATURES: readonly DocumentedDescriptor[] = [
   ...describe(MORPHOLOGY),
   ...describe(LOCAL_INTENSITY),
   ...describe(STATISTICS),
@@ -21,25 +21,13 @@ export const NON_TEXTURE_FEATURES: readonly RegisteredFeature[] = [
   ...describe(IVH),
 ];
 
-const TEXTURE_SECTION: Partial<Record<FeatureFamily, string>> = {
-  glcm: 'grey level co-occurrence matrix (IBSI 3.6)',
-  glrlm: 'grey level run length matrix (IBSI 3.7)',
-  glszm: 'grey level size zone matrix (IBSI 3.8)',
-  gldzm: 'grey level distance zone matrix (IBSI 3.9)',
-  ngtdm: 'neighbourhood grey tone difference matrix (IBSI 3.10)',
-  ngldm: 'neighbouring grey level dependence matrix (IBSI 3.11)',
-};
+const ALL: readonly DocumentedDescriptor[] = [...NON_TEXTURE_FEATURES, ...TEXTURE_DESCRIPTORS];
 
-/** Every registered feature; texture ones only once the texture engine is in the build. */
-export function registeredFeatures(): RegisteredFeature[] {
-  const texture = textureDescriptors().map((d) => ({
-    ...d,
-    // The texture engine may document its features itself; otherwise name family and section.
-    doc: (d as { doc?: string }).doc ?? `${d.name} of the ${TEXTURE_SECTION[d.family] ?? d.family}, per IBSI aggregation.`,
-  }));
-  return [...NON_TEXTURE_FEATURES, ...texture];
+/** Every registered feature, texture families included. */
+export function registeredFeatures(): DocumentedDescriptor[] {
+  return [...ALL];
 }
 
-export function featureByCode(code: string): RegisteredFeature | undefined {
-  return registeredFeatures().find((f) => f.code === code);
+export function featureByCode(code: string): DocumentedDescriptor | undefined {
+  return ALL.find((f) => f.code === code);
 }

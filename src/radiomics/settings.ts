@@ -9,40 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigIssue, DocRow, Infer, Schema, s } from '../config/schemaKit';
-import { Aggregation, FeatureFamily } from './feature';
+import { AGGREGATIONS, Aggregation, FEATURE_FAMILIES, FeatureFamily } from './feature';
 import { registeredFeatures } from './registry';
-
-export const FAMILIES = [
-  'morphology',
-  'local_intensity',
-  'intensity_statistics',
-  'intensity_histogram',
-  'intensity_volume_histogram',
-  'glcm',
-  'glrlm',
-  'glszm',
-  'gldzm',
-  'ngtdm',
-  'ngldm',
-] as const satisfies readonly FeatureFamily[];
-
-export const TEXTURE_FAMILIES = ['glcm', 'glrlm', 'glszm', 'gldzm', 'ngtdm', 'ngldm'] as const satisfies readonly FeatureFamily[];
-export type TextureFamily = (typeof TEXTURE_FAMILIES)[number];
-
-/** Tag prefixes of the texture families (accepted in features.exclude even before the texture engine is built in). */
-const TEXTURE_TAG_PREFIXES = ['cm_', 'rlm_', 'szm_', 'dzm_', 'ngt_', 'ngl_'];
-
-export const AGGREGATIONS = [
-  '2D averaged',
-  '2D slice-merged',
-  '2.5D direction-merged',
-  '2.5D merged',
-  '3D averaged',
-  '3D merged',
-  '2D',
-  '2.5D',
-  '3D',
-] as const satisfies readonly Aggregation[];
+import { isTextureFamily } from './texture';
 
 /** A number, or null meaning "not set" (e.g. an open end of a re-segmentation range). */
 function nullableNumber(opts: { doc: string; default: number | null; min?: number; max?: number; unit?: string }): Schema<number | null> {
@@ -141,9 +110,9 @@ const texture = s.object(
 
 const features = s.object(
   {
-    families: s.list<(typeof FAMILIES)[number]>(s.enum(FAMILIES, { doc: '', default: 'intensity_statistics' }), {
+    families: s.list<FeatureFamily>(s.enum(FEATURE_FAMILIES, { doc: '', default: 'intensity_statistics' }), {
       doc: 'Feature families to compute.',
-      default: [...FAMILIES],
+      default: [...FEATURE_FAMILIES],
       check: (v) => (v.length === 0 ? 'is empty; name at least one feature family.' : new Set(v).size !== v.length ? 'names a family twice.' : undefined),
     }),
     exclude: s.list(s.string({ doc: '', default: 'morph_moran_i', nonEmpty: true }), {
@@ -188,11 +157,11 @@ export const radiomicsSettingsSchema = s.object(
       return `resegmentation.lower (${v.resegmentation.lower}) is above resegmentation.upper (${v.resegmentation.upper}).`;
     }
     if (v.discretisation.method === 'fixed_bin_size' && v.discretisation.lowerBound === null && v.resegmentation.lower === null) {
-      const uses = v.features.families.some((f) => f === 'intensity_histogram' || (TEXTURE_FAMILIES as readonly string[]).includes(f));
+      const uses = v.features.families.some((f) => f === 'intensity_histogram' || isTextureFamily(f));
       if (uses) return 'fixed_bin_size discretisation needs a lower bound: set resegmentation.lower or discretisation.lowerBound (IBSI recommends the re-segmentation lower bound).';
     }
     const known = new Set(registeredFeatures().flatMap((f) => [f.tag, f.code]));
-    const unknown = v.features.exclude.filter((x) => !known.has(x) && !TEXTURE_TAG_PREFIXES.some((prefix) => x.startsWith(prefix)));
+    const unknown = v.features.exclude.filter((x) => !known.has(x));
     if (unknown.length > 0) return `features.exclude names unknown features: ${unknown.join(', ')}; use IBSI tags (e.g. morph_moran_i) or codes (e.g. N365).`;
     if (v.dimensionality === '2D' && v.features.texture.aggregations.some((a) => a.startsWith('3D'))) {
       return `dimensionality 2D cannot give 3D texture aggregations (${v.features.texture.aggregations.filter((a) => a.startsWith('3D')).join(', ')}); use 2D/2.5D ones or dimensionality 3D.`;

@@ -109,6 +109,8 @@ export function buildSummary(a: StudyAnalysis, kind: 'pdf' | 'secondary-capture'
   }
   const image = renderSecondaryCapture(table);
   const ds: NaturalDataset = {
+    // 8-bit pixels are OB; dcmjs cannot tell from the value and would guess (noisily).
+    _vrMap: { PixelData: 'OB' },
     ...commonModules(a, SECONDARY_CAPTURE, kind, options.seriesNumber, 'OT'),
     PatientOrientation: '',
     // General Series: laterality does not apply to a table; an empty Type 2C value says so.

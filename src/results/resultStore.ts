@@ -90,29 +90,6 @@ export class ResultStore {
     return readAnalysis(this.db, studyInstanceUid, version);
   }
 
-  /** Outcomes of the given study versions, for status listings. */
-  rows(refs: ReadonlyArray<{ studyInstanceUid: string; version: number }>): Map<string, AnalysisRow> {
-    const out = new Map<string, AnalysisRow>();
-    const q = this.db.prepare(`SELECT study_uid, version, status, lesion_count, scored_count, outcome, created_at FROM analyses WHERE study_uid = ? AND version = ?`);
-    for (const ref of refs) {
-      const r = q.get(ref.studyInstanceUid, ref.version) as
-        | { study_uid: string; version: number; status: AnalysisRow['status']; lesion_count: number; scored_count: number; outcome: string; created_at: number }
-        | undefined;
-      if (r) {
-        out.set(`${r.study_uid}|${r.version}`, {
-          studyInstanceUid: r.study_uid,
-          version: r.version,
-          status: r.status,
-          lesionCount: r.lesion_count,
-          scoredCount: r.scored_count,
-          outcome: r.outcome,
-          createdAt: new Date(r.created_at),
-        });
-      }
-    }
-    return out;
-  }
-
   /** The node's cohort: the lesion scores of the latest analysed version of every study except `excludeStudy`. */
   cohortScores(excludeStudy?: string): number[] {
     const rows = this.db

@@ -32,11 +32,7 @@ export function openIndexDatabase(dataDir: string, options: { synchronous?: 'FUL
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
-    db.exec(`CREATE TABLE IF NOT EXISTS schema_versions (
-      module TEXT PRIMARY KEY,
-      version INTEGER NOT NULL,
-      updated_at TEXT NOT NULL
-    )`);
+    ensureSchemaVersions(db);
   } catch (e) {
     db.close();
     throw e;
@@ -58,6 +54,14 @@ export function openIndexDatabaseReadOnly(dataDir: string): SqliteDatabase {
   return db;
 }
 
+function ensureSchemaVersions(db: SqliteDatabase): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_versions (
+    module TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+  )`);
+}
+
 /** The schema version a module last migrated to (0 = none of its tables exist yet). */
 export function schemaVersion(db: SqliteDatabase, module: string): number {
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_versions'").get();
@@ -73,6 +77,7 @@ export function schemaVersion(db: SqliteDatabase, module: string): number {
  */
 export function migrate(db: SqliteDatabase, module: string, steps: readonly string[]): void {
   const current = schemaVersion(db, module);
+  if (current < steps.length) ensureSchemaVersions(db);
   if (current > steps.length) {
     throw new Error(
       `the ${module} tables in the index are at schema version ${current}, newer than this cd8-node understands (${steps.length}); run the newer cd8-node, or restore a backup of the data directory.`,

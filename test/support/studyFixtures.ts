@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as dcmjs from 'dcmjs';
 import type { LesionOutline, LesionResult, PatientSummary, SignatureInfo, StudyAnalysis, SignatureTerm } from '../../src/results/types';
 import { SHARED } from './process';
+import { lesionTrackingUid } from '../../src/report/uids';
 
 export const PHANTOM_DIR = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 export const PHANTOM_CT_DIR = join(PHANTOM_DIR, 'image');
@@ -212,7 +213,7 @@ function lesion(roiNumber: number, roiName: string, rank: number, over: Partial<
     roiNumber,
     roiName,
     trackingId: `${roiNumber} ${roiName}`,
-    trackingUid: `2.25.${BigInt('0x' + Buffer.from(`${String(rtstruct.SOPInstanceUID)}/${roiNumber}`).toString('hex').slice(0, 30)).toString(10)}`,
+    trackingUid: lesionTrackingUid(String(rtstruct.StudyInstanceUID), String(rtstruct.SOPInstanceUID), roiNumber),
     site: 'lung',
     siteSource: "organ ROI 'Lung' (fixture)",
     volumeMl: Math.round(phantomVolumeMl() * 1000) / 1000,

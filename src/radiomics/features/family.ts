@@ -3,14 +3,10 @@
  * the convex hull) is done once per region by `prepare`; each feature is then a cheap pure
  * function of that prepared data. The descriptors double as the feature registry.
  */
-import { FeatureDescriptor, FeatureFamily, FeatureValue } from '../feature';
+import { DocumentedDescriptor, FeatureFamily, FeatureValue } from '../feature';
 
-export interface FeatureDefinition<D> extends FeatureDescriptor {
-  /** One line for the documentation: what the feature measures, and its unit. */
-  doc: string;
+export interface FeatureDefinition<D> extends DocumentedDescriptor {
   compute: (data: D) => number;
-  /** True where IBSI gives no reference value for this feature (e.g. OMBB densities). */
-  noIbsiReference?: boolean;
 }
 
 export interface FamilyDefinition<D> {
@@ -57,12 +53,7 @@ function isUnavailable(data: unknown): data is { unavailable: string } {
   return typeof data === 'object' && data !== null && 'unavailable' in data && typeof (data as { unavailable: unknown }).unavailable === 'string';
 }
 
-/** Descriptor with its documentation line, as listed in the registry. */
-export interface RegisteredFeature extends FeatureDescriptor {
-  doc: string;
-  noIbsiReference?: boolean;
-}
-
-export function describe<D>(def: FamilyDefinition<D>): RegisteredFeature[] {
+/** The family's descriptors with their documentation lines, as listed in the registry. */
+export function describe<D>(def: FamilyDefinition<D>): DocumentedDescriptor[] {
   return def.features.map(({ family, tag, code, name, doc, noIbsiReference }) => ({ family, tag, code, name, doc, ...(noIbsiReference ? { noIbsiReference } : {}) }));
 }

@@ -3,43 +3,37 @@
  * intensity mask (levels 1..N_g, same discretisation as the texture features).
  */
 import { FamilyDefinition, defineFeature } from './family';
-import { moments, percentileSorted } from '../math/stats';
+import { allRows } from '../indexBox';
+import { Distribution, distribution, meanAbsoluteDeviation, robustMeanAbsoluteDeviation } from '../math/stats';
 
-export interface HistogramData {
-  n: number;
+export interface HistogramData extends Distribution {
   nLevels: number;
   /** counts[i] = voxels with grey level i (index 0 unused), non-sparse 1..N_g. */
   counts: Float64Array;
-  sorted: Float64Array;
-  mean: number;
-  variance: number;
-  skewness: number;
-  kurtosis: number;
-  p10: number;
-  p25: number;
-  p75: number;
-  p90: number;
-  median: number;
   /** Histogram gradient H' over levels 1..N_g (index 0 unused). */
   gradient: Float64Array;
 }
 
-export function prepareHistogram(levels: Int32Array, nLevels: number): HistogramData | { unavailable: string } {
+/** @param rows where levels can be non-zero (indexBox.boxRows); default everywhere. */
+export function prepareHistogram(levels: Int32Array, nLevels: number, rows: Int32Array = allRows(levels.length)): HistogramData | { unavailable: string } {
   const counts = new Float64Array(nLevels + 1);
   let n = 0;
-  for (let i = 0; i < levels.length; i++) {
-    const g = levels[i];
-    if (g > 0) {
-      counts[g]++;
-      n++;
+  for (let r = 0; r < rows.length; r += 2) {
+    for (let i = rows[r]; i < rows[r + 1]; i++) {
+      const g = levels[i];
+      if (g > 0) {
+        counts[g]++;
+        n++;
+      }
     }
   }
   if (n === 0) return { unavailable: 'the ROI intensity mask is empty' };
   // Sorted values follow from the counts (a counting sort).
   const sorted = new Float64Array(n);
-  let p = 0;
-  for (let g = 1; g <= nLevels; g++) for (let c = 0; c < counts[g]; c++) sorted[p++] = g;
-  const m = moments(sorted);
+  for (let g = 1, p = 0; g <= nLevels; g++) {
+    sorted.fill(g, p, p + counts[g]);
+    p += counts[g];
+  }
   const gradient = new Float64Array(nLevels + 1);
   if (nLevels === 1) gradient[1] = 0;
   else {
@@ -47,39 +41,7 @@ export function prepareHistogram(levels: Int32Array, nLevels: number): Histogram
     for (let g = 2; g < nLevels; g++) gradient[g] = (counts[g + 1] - counts[g - 1]) / 2;
     gradient[nLevels] = counts[nLevels] - counts[nLevels - 1];
   }
-  return {
-    n,
-    nLevels,
-    counts,
-    sorted,
-    mean: m.mean,
-    variance: m.variance,
-    skewness: m.skewness,
-    kurtosis: m.kurtosis,
-    p10: percentileSorted(sorted, 10),
-    p25: percentileSorted(sorted, 25),
-    p75: percentileSorted(sorted, 75),
-    p90: percentileSorted(sorted, 90),
-    median: percentileSorted(sorted, 50),
-    gradient,
-  };
-}
-
-function mad(values: Float64Array, centre: number, from = 0, to = values.length): number {
-  let s = 0;
-  for (let i = from; i < to; i++) s += Math.abs(values[i] - centre);
-  return s / (to - from);
-}
-
-function robustMad(d: HistogramData): number {
-  const v = d.sorted;
-  let from = 0;
-  while (from < v.length && v[from] < d.p10) from++;
-  let to = v.length;
-  while (to > from && v[to - 1] > d.p90) to--;
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += v[i];
-  return mad(v, sum / (to - from), from, to);
+  return { ...distribution(sorted), nLevels, counts, gradient };
 }
 
 /** Most frequent level; ties go to the level nearest the mean, then to the lower one. */
@@ -135,9 +97,9 @@ export const HISTOGRAM: FamilyDefinition<HistogramData> = {
     f('ih_mode', 'AMMC', 'Intensity histogram mode', 'Most frequent grey level (ties: nearest the mean, then the lower).', mode),
     f('ih_iqr', 'WR0O', 'Discretised intensity interquartile range', '75th minus 25th percentile of the grey levels.', (d) => d.p75 - d.p25),
     f('ih_range', '5Z3W', 'Discretised intensity range', 'Highest minus lowest grey level.', (d) => d.sorted[d.n - 1] - d.sorted[0]),
-    f('ih_mad', 'D2ZX', 'Intensity histogram mean absolute deviation', 'Mean absolute deviation of the grey levels from their mean.', (d) => mad(d.sorted, d.mean)),
-    f('ih_rmad', 'WRZB', 'Intensity histogram robust mean absolute deviation', 'Mean absolute deviation of the grey levels between the 10th and 90th percentile.', robustMad),
-    f('ih_medad', '4RNL', 'Intensity histogram median absolute deviation', 'Mean absolute deviation of the grey levels from their median.', (d) => mad(d.sorted, d.median)),
+    f('ih_mad', 'D2ZX', 'Intensity histogram mean absolute deviation', 'Mean absolute deviation of the grey levels from their mean.', (d) => meanAbsoluteDeviation(d.sorted, d.mean)),
+    f('ih_rmad', 'WRZB', 'Intensity histogram robust mean absolute deviation', 'Mean absolute deviation of the grey levels between the 10th and 90th percentile.', robustMeanAbsoluteDeviation),
+    f('ih_medad', '4RNL', 'Intensity histogram median absolute deviation', 'Mean absolute deviation of the grey levels from their median.', (d) => meanAbsoluteDeviation(d.sorted, d.median)),
     f('ih_cov', 'CWYJ', 'Intensity histogram coefficient of variation', 'Standard deviation over mean of the grey levels.', (d) => Math.sqrt(d.variance) / d.mean),
     f('ih_qcod', 'SLWD', 'Intensity histogram quartile coefficient of dispersion', '(P75 − P25) / (P75 + P25) of the grey levels.', (d) => (d.p75 - d.p25) / (d.p75 + d.p25)),
     f('ih_entropy', 'TLU2', 'Discretised intensity entropy', 'Shannon entropy of the histogram, bits.', entropy),

@@ -6,6 +6,7 @@
  * once, on first use, so features excluded by the settings cost nothing.
  */
 import { Vec3 } from '../volume';
+import { nonZeroBox } from '../indexBox';
 import { FamilyDefinition, defineFeature } from './family';
 import { Mesh, meshArea, meshFromMask, meshVolume } from '../morphology/mesh';
 import { Hull, convexHull, hullPointsMm, hullVolumeArea, maximumDiameter } from '../morphology/convexHull';
@@ -19,6 +20,7 @@ export interface MorphologyInput {
   spacing: Vec3;
   image: ArrayLike<number>;
   morphologicalMask: Uint8Array;
+  /** Within the morphological mask (re-segmentation only removes voxels from it). */
   intensityMask: Uint8Array;
 }
 
@@ -41,41 +43,46 @@ export class MorphologyData {
     this.volume = meshVolume(this.mesh);
     this.area = meshArea(this.mesh);
     this.voxelVolume = spacing[0] * spacing[1] * spacing[2];
-    const [nx, ny, nz] = dims;
-    // One pass: morphological point set moments and intensity-weighted centre.
+    const [nx, ny] = dims;
+    // One pass over the region's box (the intensity mask lies within the morphological one):
+    // morphological point set moments and intensity-weighted centre.
+    const box = nonZeroBox(morphologicalMask, dims)!;
+    const [sx, sy, sz] = spacing;
     let n = 0;
-    const s1 = [0, 0, 0];
-    const s2 = [0, 0, 0, 0, 0, 0]; // xx yy zz xy xz yz
+    let s1x = 0, s1y = 0, s1z = 0;
+    let sxx = 0, syy = 0, szz = 0, sxy = 0, sxz = 0, syz = 0;
     let nInt = 0;
     let sumInt = 0;
-    const wInt = [0, 0, 0];
-    for (let z = 0, i = 0; z < nz; z++)
-      for (let y = 0; y < ny; y++)
-        for (let x = 0; x < nx; x++, i++) {
-          const px = x * spacing[0];
-          const py = y * spacing[1];
-          const pz = z * spacing[2];
-          if (morphologicalMask[i]) {
-            n++;
-            s1[0] += px;
-            s1[1] += py;
-            s1[2] += pz;
-            s2[0] += px * px;
-            s2[1] += py * py;
-            s2[2] += pz * pz;
-            s2[3] += px * py;
-            s2[4] += px * pz;
-            s2[5] += py * pz;
-          }
+    let wx = 0, wy = 0, wz = 0;
+    for (let z = box.lo[2]; z <= box.hi[2]; z++)
+      for (let y = box.lo[1]; y <= box.hi[1]; y++)
+        for (let x = box.lo[0], i = x + nx * (y + ny * z); x <= box.hi[0]; x++, i++) {
+          if (!morphologicalMask[i]) continue;
+          const px = x * sx;
+          const py = y * sy;
+          const pz = z * sz;
+          n++;
+          s1x += px;
+          s1y += py;
+          s1z += pz;
+          sxx += px * px;
+          syy += py * py;
+          szz += pz * pz;
+          sxy += px * py;
+          sxz += px * pz;
+          syz += py * pz;
           if (intensityMask[i]) {
             const v = image[i];
             nInt++;
             sumInt += v;
-            wInt[0] += v * px;
-            wInt[1] += v * py;
-            wInt[2] += v * pz;
+            wx += v * px;
+            wy += v * py;
+            wz += v * pz;
           }
         }
+    const s1 = [s1x, s1y, s1z];
+    const s2 = [sxx, syy, szz, sxy, sxz, syz]; // xx yy zz xy xz yz
+    const wInt = [wx, wy, wz];
     this.voxelCount = n;
     this.intensityVoxels = nInt;
     this.meanIntensity = sumInt / nInt;

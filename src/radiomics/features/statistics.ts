@@ -3,61 +3,18 @@
  * intensity mask, in 3D (DHQ4).
  */
 import { FamilyDefinition, defineFeature } from './family';
-import { moments, percentileSorted, sortedCopy } from '../math/stats';
+import { Distribution, distribution, meanAbsoluteDeviation, robustMeanAbsoluteDeviation, sortedCopy } from '../math/stats';
 
-export interface StatisticsData {
-  n: number;
-  sorted: Float64Array;
-  mean: number;
-  variance: number;
-  skewness: number;
-  kurtosis: number;
-  p10: number;
-  p25: number;
-  p75: number;
-  p90: number;
-  median: number;
+export interface StatisticsData extends Distribution {
   energy: number;
 }
 
 export function prepareStatistics(intensities: ArrayLike<number>): StatisticsData | { unavailable: string } {
   if (intensities.length === 0) return { unavailable: 'the ROI intensity mask is empty' };
   const sorted = sortedCopy(intensities);
-  const m = moments(sorted);
   let energy = 0;
   for (let i = 0; i < sorted.length; i++) energy += sorted[i] * sorted[i];
-  return {
-    n: sorted.length,
-    sorted,
-    mean: m.mean,
-    variance: m.variance,
-    skewness: m.skewness,
-    kurtosis: m.kurtosis,
-    p10: percentileSorted(sorted, 10),
-    p25: percentileSorted(sorted, 25),
-    p75: percentileSorted(sorted, 75),
-    p90: percentileSorted(sorted, 90),
-    median: percentileSorted(sorted, 50),
-    energy,
-  };
-}
-
-function meanAbsoluteDeviation(values: Float64Array, centre: number, from = 0, to = values.length): number {
-  let s = 0;
-  for (let i = from; i < to; i++) s += Math.abs(values[i] - centre);
-  return s / (to - from);
-}
-
-/** Robust MAD: mean absolute deviation of the voxels between the 10th and 90th percentile. */
-function robustMad(d: StatisticsData): number {
-  const v = d.sorted;
-  let from = 0;
-  while (from < v.length && v[from] < d.p10) from++;
-  let to = v.length;
-  while (to > from && v[to - 1] > d.p90) to--;
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += v[i];
-  return meanAbsoluteDeviation(v, sum / (to - from), from, to);
+  return { ...distribution(sorted), energy };
 }
 
 const f = (tag: string, code: string, name: string, doc: string, compute: (d: StatisticsData) => number) =>
@@ -78,7 +35,7 @@ export const STATISTICS: FamilyDefinition<StatisticsData> = {
     f('stat_iqr', 'SALO', 'Intensity interquartile range', '75th minus 25th percentile.', (d) => d.p75 - d.p25),
     f('stat_range', '2OJQ', 'Intensity range', 'Maximum minus minimum intensity.', (d) => d.sorted[d.n - 1] - d.sorted[0]),
     f('stat_mad', '4FUA', 'Intensity-based mean absolute deviation', 'Mean absolute deviation from the mean.', (d) => meanAbsoluteDeviation(d.sorted, d.mean)),
-    f('stat_rmad', '1128', 'Intensity-based robust mean absolute deviation', 'Mean absolute deviation of the voxels between the 10th and 90th percentile, from their own mean.', robustMad),
+    f('stat_rmad', '1128', 'Intensity-based robust mean absolute deviation', 'Mean absolute deviation of the voxels between the 10th and 90th percentile, from their own mean.', robustMeanAbsoluteDeviation),
     f('stat_medad', 'N72L', 'Intensity-based median absolute deviation', 'Mean absolute deviation from the median.', (d) => meanAbsoluteDeviation(d.sorted, d.median)),
     f('stat_cov', '7TET', 'Intensity-based coefficient of variation', 'Standard deviation divided by the mean.', (d) => Math.sqrt(d.variance) / d.mean),
     f('stat_qcod', '9S40', 'Intensity-based quartile coefficient of dispersion', '(P75 − P25) / (P75 + P25).', (d) => (d.p75 - d.p25) / (d.p75 + d.p25)),

@@ -93,10 +93,16 @@ export function fft3d(re: Float64Array, im: Float64Array, dims: [number, number,
     for (let j = 0; j < dims[a2]; j++) {
       for (let i = 0; i < dims[a1]; i++) {
         const base = i * strides[a1] + j * strides[a2];
+        let zero = true;
         for (let t = 0; t < n; t++) {
-          lineRe[t] = re[base + t * stride];
-          lineIm[t] = im[base + t * stride];
+          const r = re[base + t * stride];
+          const m = im[base + t * stride];
+          lineRe[t] = r;
+          lineIm[t] = m;
+          if (r !== 0 || m !== 0) zero = false;
         }
+        // The transform of a zero line is zero (zero padding leaves many of them).
+        if (zero) continue;
         fft1d(lineRe, lineIm, inverse);
         for (let t = 0; t < n; t++) {
           re[base + t * stride] = lineRe[t];

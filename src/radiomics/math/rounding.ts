@@ -5,9 +5,8 @@
  */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
-  // Math.round sends ties towards +infinity; move them to the even neighbour instead.
-  if (Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0) return r - 1;
-  return r;
+  // Math.round sends ties towards +infinity (then r − x is exactly 0.5); move them to the even neighbour.
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 export function roundInPlace(data: Float32Array | Float64Array): void {

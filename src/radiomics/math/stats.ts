@@ -84,3 +84,45 @@ export function moments(values: ArrayLike<number>): Moments {
     kurtosis: m2 === 0 ? 0 : m4 / (m2 * m2) - 3,
   };
 }
+
+/** A sample summarised as the intensity families use it: ascending values, moments, percentiles. */
+export interface Distribution extends Moments {
+  sorted: Float64Array;
+  p10: number;
+  p25: number;
+  median: number;
+  p75: number;
+  p90: number;
+}
+
+/** The summary of ascending `sorted` values (not empty). */
+export function distribution(sorted: Float64Array): Distribution {
+  return {
+    ...moments(sorted),
+    sorted,
+    p10: percentileSorted(sorted, 10),
+    p25: percentileSorted(sorted, 25),
+    median: percentileSorted(sorted, 50),
+    p75: percentileSorted(sorted, 75),
+    p90: percentileSorted(sorted, 90),
+  };
+}
+
+/** Mean of |v − centre| over values[from .. to). */
+export function meanAbsoluteDeviation(values: ArrayLike<number>, centre: number, from = 0, to = values.length): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += Math.abs(values[i] - centre);
+  return s / (to - from);
+}
+
+/** Robust mean absolute deviation: that of the values between the 10th and 90th percentile, from their own mean. */
+export function robustMeanAbsoluteDeviation(d: Distribution): number {
+  const v = d.sorted;
+  let from = 0;
+  while (from < v.length && v[from] < d.p10) from++;
+  let to = v.length;
+  while (to > from && v[to - 1] > d.p90) to--;
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += v[i];
+  return meanAbsoluteDeviation(v, sum / (to - from), from, to);
+}

@@ -18,24 +18,35 @@ export interface Hull {
 
 export class DegenerateHullError extends Error {}
 
-/** Candidates: for every row along each axis, its two extreme points. */
+/** Candidates: for every row along each axis, its two extreme points (the first of equals). */
 function rowExtremes(lattice: Int32Array): Int32Array {
   const n = lattice.length / 3;
   const keep = new Uint8Array(n);
+  const min = [Infinity, Infinity, Infinity];
+  const max = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < lattice.length; i++) {
+    const d = i % 3;
+    if (lattice[i] < min[d]) min[d] = lattice[i];
+    if (lattice[i] > max[d]) max[d] = lattice[i];
+  }
   for (let axis = 0; axis < 3; axis++) {
     const [u, v] = [0, 1, 2].filter((d) => d !== axis);
-    const lowest = new Map<number, number>();
-    const highest = new Map<number, number>();
+    // Rows are keyed by their (u, v) lattice coordinates, densely.
+    const width = max[v] - min[v] + 1;
+    const lowest = new Int32Array((max[u] - min[u] + 1) * width).fill(-1);
+    const highest = new Int32Array(lowest.length).fill(-1);
     for (let i = 0; i < n; i++) {
-      const key = lattice[3 * i + u] * 100003 + lattice[3 * i + v];
+      const key = (lattice[3 * i + u] - min[u]) * width + (lattice[3 * i + v] - min[v]);
       const w = lattice[3 * i + axis];
-      const lo = lowest.get(key);
-      if (lo === undefined || w < lattice[3 * lo + axis]) lowest.set(key, i);
-      const hi = highest.get(key);
-      if (hi === undefined || w > lattice[3 * hi + axis]) highest.set(key, i);
+      const lo = lowest[key];
+      if (lo < 0 || w < lattice[3 * lo + axis]) lowest[key] = i;
+      const hi = highest[key];
+      if (hi < 0 || w > lattice[3 * hi + axis]) highest[key] = i;
     }
-    for (const i of lowest.values()) keep[i] = 1;
-    for (const i of highest.values()) keep[i] = 1;
+    for (let key = 0; key < lowest.length; key++) {
+      if (lowest[key] >= 0) keep[lowest[key]] = 1;
+      if (highest[key] >= 0) keep[highest[key]] = 1;
+    }
   }
   let m = 0;
   for (let i = 0; i < n; i++) m += keep[i];

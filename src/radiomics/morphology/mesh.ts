@@ -14,6 +14,7 @@
  * integers until the final scaling by the voxel size.
  */
 import { Vec3 } from '../volume';
+import { cropMask, nonZeroBox } from '../indexBox';
 
 /** Corner c of a cube sits at offset (c & 1, (c >> 1) & 1, (c >> 2) & 1). */
 const CORNER = Array.from({ length: 8 }, (_, c) => [c & 1, (c >> 1) & 1, (c >> 2) & 1] as const);
@@ -192,35 +193,15 @@ export interface Mesh {
   spacing: Vec3;
 }
 
-/** Marching cubes of `mask` (1 inside) on a grid of `dims`; voxels beyond the grid are empty. */
+/** Marching cubes of `mask` (1 inside, 0 outside) on a grid of `dims`; voxels beyond the grid are empty. */
 export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh {
-  const [nx, ny, nz] = dims;
-  let lo = [nx, ny, nz];
-  let hi = [-1, -1, -1];
-  for (let z = 0, i = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++, i++) {
-        if (!mask[i]) continue;
-        if (x < lo[0]) lo[0] = x;
-        if (x > hi[0]) hi[0] = x;
-        if (y < lo[1]) lo[1] = y;
-        if (y > hi[1]) hi[1] = y;
-        if (z < lo[2]) lo[2] = z;
-        if (z > hi[2]) hi[2] = z;
-      }
-  if (hi[0] < 0) return { lattice: new Int32Array(0), triangles: new Int32Array(0), spacing };
-  // Copy the mask's bounding box with one empty voxel of padding on every side, so that every
-  // cube reads its 8 corners without bounds checks. Padded index p = voxel index − lo + 1.
-  const px = hi[0] - lo[0] + 3;
-  const py = hi[1] - lo[1] + 3;
-  const pz = hi[2] - lo[2] + 3;
-  const padded = new Uint8Array(px * py * pz);
-  for (let z = lo[2]; z <= hi[2]; z++)
-    for (let y = lo[1]; y <= hi[1]; y++) {
-      const src = nx * (y + ny * z);
-      const dst = 1 + px * (y - lo[1] + 1 + py * (z - lo[2] + 1));
-      for (let x = lo[0]; x <= hi[0]; x++) padded[dst + x - lo[0]] = mask[src + x] ? 1 : 0;
-    }
+  const box = nonZeroBox(mask, dims);
+  if (!box) return { lattice: new Int32Array(0), triangles: new Int32Array(0), spacing };
+  // The mask's bounding box with one empty voxel of padding on every side, so that every cube
+  // reads its 8 corners without bounds checks. Padded index p = voxel index − lo + 1.
+  const { data: padded, dims: paddedDims } = cropMask(mask, dims, box, 1);
+  const [px, py, pz] = paddedDims;
+  const { lo } = box;
   // Vertex ids by cube edge, kept only for the two planes of voxels the current cubes touch:
   // x- and y-edges of plane cz (index 0) and cz + 1 (index 1), z-edges between them.
   const plane = px * py;
@@ -239,15 +220,14 @@ export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh 
       const r10 = r00 + px; // (y + 1, z)
       const r01 = r00 + plane; // (y, z + 1)
       const r11 = r01 + px; // (y + 1, z + 1)
+      // The x = 1 corners of one cube are the x = 0 corners of the next: 4 new reads per cube.
+      let config = (padded[r00] << 1) | (padded[r10] << 3) | (padded[r01] << 5) | (padded[r11] << 7);
       for (let cx = 0; cx < px - 1; cx++) {
-        const config =
-          padded[r00 + cx] |
+        config =
+          ((config >> 1) & 0x55) |
           (padded[r00 + cx + 1] << 1) |
-          (padded[r10 + cx] << 2) |
           (padded[r10 + cx + 1] << 3) |
-          (padded[r01 + cx] << 4) |
           (padded[r01 + cx + 1] << 5) |
-          (padded[r11 + cx] << 6) |
           (padded[r11 + cx + 1] << 7);
         if (config === 0 || config === 255) continue;
         const tri = CASES[config];

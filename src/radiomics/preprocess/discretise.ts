@@ -3,6 +3,7 @@
  * 1..N_g: fixed bin size (Q3RU) from a lower bound, fixed bin number (K15C) over the actual
  * minimum and maximum in the ROI, or `none` for images that already hold grey levels.
  */
+import { allRows } from '../indexBox';
 
 export type DiscretisationSettings =
   | { method: 'fixed_bin_size'; binWidth: number; lowerBound: number | null }
@@ -21,26 +22,29 @@ export interface Discretised {
 
 export class DiscretisationError extends Error {}
 
-function roiRange(image: ArrayLike<number>, mask: Uint8Array): { min: number; max: number } {
+function roiRange(image: ArrayLike<number>, mask: Uint8Array, rows: Int32Array): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < mask.length; i++) {
-    if (!mask[i]) continue;
-    const v = image[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
+  for (let r = 0; r < rows.length; r += 2) {
+    for (let i = rows[r]; i < rows[r + 1]; i++) {
+      if (!mask[i]) continue;
+      const v = image[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
   return { min, max };
 }
 
-export function discretise(image: ArrayLike<number>, intensityMask: Uint8Array, settings: DiscretisationSettings): Discretised {
+/** @param rows where the intensity mask can be non-zero (indexBox.boxRows); default everywhere. */
+export function discretise(image: ArrayLike<number>, intensityMask: Uint8Array, settings: DiscretisationSettings, rows: Int32Array = allRows(intensityMask.length)): Discretised {
   const levels = new Int32Array(intensityMask.length);
-  const { min, max } = roiRange(image, intensityMask);
+  const { min, max } = roiRange(image, intensityMask, rows);
   if (min === Infinity) return { levels, nLevels: 0, lowerBound: NaN, binWidth: null };
   if (settings.method === 'fixed_bin_number') {
     const nb = settings.binCount;
     const width = max - min;
-    for (let i = 0; i < levels.length; i++) {
+    for (let r = 0; r < rows.length; r += 2) for (let i = rows[r]; i < rows[r + 1]; i++) {
       if (!intensityMask[i]) continue;
       let g = width > 0 ? Math.floor((nb * (image[i] - min)) / width) + 1 : Math.ceil(nb / 2);
       if (g < 1) g = 1;
@@ -54,7 +58,7 @@ export function discretise(image: ArrayLike<number>, intensityMask: Uint8Array, 
     const lower = settings.lowerBound ?? min;
     const w = settings.binWidth;
     let nLevels = 0;
-    for (let i = 0; i < levels.length; i++) {
+    for (let r = 0; r < rows.length; r += 2) for (let i = rows[r]; i < rows[r + 1]; i++) {
       if (!intensityMask[i]) continue;
       let g = Math.floor((image[i] - lower) / w) + 1;
       if (g < 1) g = 1;
@@ -65,7 +69,7 @@ export function discretise(image: ArrayLike<number>, intensityMask: Uint8Array, 
   }
   // `none`: intensities must already be grey levels 1, 2, ...
   let nLevels = 0;
-  for (let i = 0; i < levels.length; i++) {
+  for (let r = 0; r < rows.length; r += 2) for (let i = rows[r]; i < rows[r + 1]; i++) {
     if (!intensityMask[i]) continue;
     const v = image[i];
     if (!Number.isInteger(v) || v < 1) {

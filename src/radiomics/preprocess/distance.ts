@@ -4,58 +4,125 @@
  * Gives, for every voxel, the squared distance in mm² from its centre to the nearest centre of
  * a "feature" voxel, so that a spherical structuring element of radius r mm is simply
  * `distance² ≤ r²` whatever the voxel spacing.
+ *
+ * The first pass (along x) sees a binary input, where the lower envelope is simply the nearest
+ * feature voxel of the row: two scans. The passes along y and z build the envelope of parabolas,
+ * but only over the runs of non-feature voxels (value > 0) and the feature voxels bounding them:
+ * no point beyond a feature voxel can be nearer than it, and feature voxels stay at 0. So the
+ * work follows the voxels outside the features, not the whole box.
  */
 import { Vec3 } from '../volume';
 
-/** Squared distance (mm²) to the nearest voxel where `feature[i]` is true; Infinity if none. */
+/** Squared distance (mm²) to the nearest voxel where `feature[i] === featureValue`; Infinity if none. */
 export function squaredDistanceToFeature(feature: Uint8Array, dims: Vec3, spacing: Vec3, featureValue = 1): Float64Array {
-  const n = feature.length;
-  const d = new Float64Array(n);
-  for (let i = 0; i < n; i++) d[i] = feature[i] === featureValue ? 0 : Infinity;
-  const maxLen = Math.max(dims[0], dims[1], dims[2]);
-  const f = new Float64Array(maxLen);
-  const out = new Float64Array(maxLen);
-  const v = new Int32Array(maxLen);
-  const zBound = new Float64Array(maxLen + 1);
-  for (let axis = 0; axis < 3; axis++) {
-    const len = dims[axis];
-    const s = spacing[axis];
-    const stride = axis === 0 ? 1 : axis === 1 ? dims[0] : dims[0] * dims[1];
-    const [a1, a2] = [0, 1, 2].filter((x) => x !== axis);
-    const s1 = a1 === 0 ? 1 : a1 === 1 ? dims[0] : dims[0] * dims[1];
-    const s2 = a2 === 0 ? 1 : a2 === 1 ? dims[0] : dims[0] * dims[1];
-    for (let i2 = 0; i2 < dims[a2]; i2++) {
-      for (let i1 = 0; i1 < dims[a1]; i1++) {
-        const base = i1 * s1 + i2 * s2;
-        let any = false;
-        for (let q = 0; q < len; q++) {
-          const value = d[base + q * stride];
-          f[q] = value;
-          if (value !== Infinity) any = true;
-        }
-        if (!any) continue; // nothing to propagate along this line
-        distance1d(f, len, s, out, v, zBound);
-        for (let q = 0; q < len; q++) d[base + q * stride] = out[q];
-      }
-    }
+  const [nx, ny, nz] = dims;
+  const d = new Float64Array(feature.length);
+  nearestAlongRows(feature, featureValue, nx, ny * nz, spacing[0], d);
+  const lines = new LineWork(Math.max(ny, nz));
+  // Along y: each plane is a block of ny rows of nx.
+  for (let z = 0; z < nz; z++) lines.columns(d.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, spacing[1]);
+  // Along z: the nz rows of one y, gathered into a block (consecutive reads instead of one per plane).
+  const block = new Float64Array(nx * nz);
+  for (let y = 0; y < ny; y++) {
+    for (let z = 0; z < nz; z++) block.set(d.subarray(nx * (y + ny * z), nx * (y + ny * z) + nx), z * nx);
+    if (!lines.columns(block, nx, nz, spacing[2])) continue;
+    for (let z = 0; z < nz; z++) d.set(block.subarray(z * nx, z * nx + nx), nx * (y + ny * z));
   }
   return d;
 }
 
-/** 1-D squared distance transform of sampled function f (Infinity = no feature). */
-function distance1d(f: Float64Array, n: number, s: number, out: Float64Array, v: Int32Array, z: Float64Array): void {
-  // Lower envelope of the parabolas (x·s - q·s)² + f(q) over the finite f(q) only.
+/** Scratch arrays of the 1-D transforms, sized for the longest line. */
+class LineWork {
+  private readonly f: Float64Array;
+  private readonly out: Float64Array;
+  private readonly v: Int32Array;
+  private readonly g: Float64Array;
+  private readonly z: Float64Array;
+
+  constructor(maxLen: number) {
+    this.f = new Float64Array(maxLen);
+    this.out = new Float64Array(maxLen);
+    this.v = new Int32Array(maxLen);
+    this.g = new Float64Array(maxLen);
+    this.z = new Float64Array(maxLen + 1);
+  }
+
+  /** Transforms, in place, the `width` columns of length `len` of a row-major block; true when anything changed. */
+  columns(block: Float64Array, width: number, len: number, s: number): boolean {
+    const { f, out, v, g, z } = this;
+    let changed = false;
+    for (let x = 0; x < width; x++) {
+      let finite = false;
+      for (let q = 0, i = x; q < len; q++, i += width) {
+        const value = block[i];
+        f[q] = value;
+        if (value !== Infinity) finite = true;
+      }
+      if (!finite) continue; // nothing to propagate along this line
+      for (let q = 0; q < len; ) {
+        if (f[q] === 0) {
+          q++;
+          continue;
+        }
+        // Run [a, b] of non-feature voxels, with the feature voxels around it.
+        const a = q;
+        while (q < len && f[q] !== 0) q++;
+        const b = q - 1;
+        if (!distance1d(f, a > 0 ? a - 1 : a, b < len - 1 ? b + 1 : b, s, out, v, g, z)) continue;
+        for (let r = a, i = x + a * width; r <= b; r++, i += width) block[i] = out[r];
+        changed = true;
+      }
+    }
+    return changed;
+  }
+}
+
+/** First pass: per row of length n, the squared distance along the row to its nearest feature voxel. */
+function nearestAlongRows(feature: Uint8Array, featureValue: number, n: number, rows: number, s: number, d: Float64Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    let last = -1;
+    for (let q = 0; q < n; q++) {
+      if (feature[base + q] === featureValue) last = q;
+      if (last < 0) d[base + q] = Infinity;
+      else {
+        const dq = (q - last) * s;
+        d[base + q] = dq * dq;
+      }
+    }
+    if (last < 0) continue;
+    // Backwards: a feature voxel ahead may be nearer.
+    let next = -1;
+    for (let q = n - 1; q >= 0; q--) {
+      if (feature[base + q] === featureValue) next = q;
+      if (next < 0) continue;
+      const dq = (q - next) * s;
+      const e = dq * dq;
+      if (e < d[base + q]) d[base + q] = e;
+    }
+  }
+}
+
+/**
+ * 1-D squared distance transform over f[from .. to] (Infinity = no feature): the lower envelope
+ * of the parabolas (x·s − q·s)² + f(q) over the finite f(q), written to out[from .. to]; false
+ * (and nothing written) when no value is finite. `g[k]` keeps f(v[k]) + (v[k]·s)² of the
+ * envelope's parabolas. Positions are those of the whole line, so a sub-range computes exactly
+ * what the whole line would.
+ */
+function distance1d(f: Float64Array, from: number, to: number, s: number, out: Float64Array, v: Int32Array, g: Float64Array, z: Float64Array): boolean {
   let k = -1;
-  for (let q = 0; q < n; q++) {
+  for (let q = from; q <= to; q++) {
     if (f[q] === Infinity) continue;
     const fq = f[q] + q * s * q * s;
     while (k >= 0) {
       const p = v[k];
-      const cross = (fq - (f[p] + p * s * p * s)) / (2 * s * s * (q - p));
+      const cross = (fq - g[k]) / (2 * s * s * (q - p));
       if (cross <= z[k]) k--;
       else {
         k++;
         v[k] = q;
+        g[k] = fq;
         z[k] = cross;
         break;
       }
@@ -63,19 +130,18 @@ function distance1d(f: Float64Array, n: number, s: number, out: Float64Array, v:
     if (k < 0) {
       k = 0;
       v[0] = q;
+      g[0] = fq;
       z[0] = -Infinity;
     }
   }
-  if (k < 0) {
-    for (let q = 0; q < n; q++) out[q] = Infinity;
-    return;
-  }
+  if (k < 0) return false;
   z[k + 1] = Infinity;
   let j = 0;
-  for (let q = 0; q < n; q++) {
+  for (let q = from; q <= to; q++) {
     while (z[j + 1] < q) j++;
     const p = v[j];
     const dq = (q - p) * s;
     out[q] = dq * dq + f[p];
   }
+  return true;
 }

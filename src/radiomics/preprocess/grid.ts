@@ -65,35 +65,3 @@ export function isIdentityGrid(grid: ResampledGrid, source: GridSource): boolean
   }
   return true;
 }
-
-/** Inclusive voxel index box [lo, hi] per axis. */
-export interface IndexBox {
-  lo: Vec3;
-  hi: Vec3;
-}
-
-export function boxDims(box: IndexBox): Vec3 {
-  return [box.hi[0] - box.lo[0] + 1, box.hi[1] - box.lo[1] + 1, box.hi[2] - box.lo[2] + 1];
-}
-
-/** Bounding box of the non-zero voxels, or null when there are none. */
-export function nonZeroBox(data: ArrayLike<number>, dims: Vec3): IndexBox | null {
-  const [nx, ny, nz] = dims;
-  const lo: Vec3 = [nx, ny, nz];
-  const hi: Vec3 = [-1, -1, -1];
-  let i = 0;
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        if (data[i] === 0) continue;
-        if (x < lo[0]) lo[0] = x;
-        if (x > hi[0]) hi[0] = x;
-        if (y < lo[1]) lo[1] = y;
-        if (y > hi[1]) hi[1] = y;
-        if (z < lo[2]) lo[2] = z;
-        if (z > hi[2]) hi[2] = z;
-      }
-    }
-  }
-  return hi[0] < 0 ? null : { lo, hi };
-}

@@ -11,7 +11,8 @@
  * configuration E), with 12 voxels of edge padding before prefiltering.
  */
 import { Vec3 } from '../volume';
-import { IndexBox, ResampledGrid, boxDims } from './grid';
+import { ResampledGrid } from './grid';
+import { IndexBox, boxDims } from '../indexBox';
 
 export type Interpolator = 'nearest' | 'linear' | 'cubic-spline';
 /** `edge`: values beyond the image repeat the boundary voxel; `zero`: nothing outside the image. */
@@ -76,32 +77,53 @@ function axisTaps(method: Interpolator, boundary: Boundary, n: number, start: nu
   return { k, index, weight };
 }
 
-/** One separable pass along `axis`: dims change from `dims` to dims with dims[axis] = outLength. */
+/**
+ * One separable pass along `axis`: dims change from `dims` to dims with dims[axis] = outLength.
+ * Along y and z a whole row (or plane) is a linear combination of input rows (planes), so the
+ * inner loops run over consecutive memory; each sample sums its taps in tap order, as along x.
+ */
 function applyAxis(input: Float64Array, dims: Vec3, axis: number, taps: AxisTaps, offset: number, outLength: number): Float64Array {
-  const out = new Float64Array((input.length / dims[axis]) * outLength);
-  const outDims: Vec3 = [dims[0], dims[1], dims[2]];
-  outDims[axis] = outLength;
-  const inStride = axis === 0 ? 1 : axis === 1 ? dims[0] : dims[0] * dims[1];
-  const outStride = axis === 0 ? 1 : axis === 1 ? outDims[0] : outDims[0] * outDims[1];
   const n = dims[axis];
+  const out = new Float64Array((input.length / n) * outLength);
   const { k, index, weight } = taps;
-  // Resolve tap indices once: relative to the input array, clamped to it (edge repetition).
+  // Tap indices relative to the input array, clamped to it (edge repetition).
   const local = new Int32Array(index.length);
-  for (let t = 0; t < index.length; t++) local[t] = Math.min(n - 1, Math.max(0, index[t] - offset)) * inStride;
-  const [a1, a2] = [0, 1, 2].filter((d) => d !== axis);
-  const inS1 = a1 === 0 ? 1 : a1 === 1 ? dims[0] : dims[0] * dims[1];
-  const inS2 = a2 === 0 ? 1 : a2 === 1 ? dims[0] : dims[0] * dims[1];
-  const outS1 = a1 === 0 ? 1 : a1 === 1 ? outDims[0] : outDims[0] * outDims[1];
-  const outS2 = a2 === 0 ? 1 : a2 === 1 ? outDims[0] : outDims[0] * outDims[1];
-  for (let i2 = 0; i2 < dims[a2]; i2++) {
-    for (let i1 = 0; i1 < dims[a1]; i1++) {
-      const inBase = i1 * inS1 + i2 * inS2;
-      const outBase = i1 * outS1 + i2 * outS2;
+  for (let t = 0; t < index.length; t++) local[t] = Math.min(n - 1, Math.max(0, index[t] - offset));
+  if (axis === 0) {
+    const rows = dims[1] * dims[2];
+    for (let r = 0; r < rows; r++) {
+      const inBase = r * n;
+      const outBase = r * outLength;
       for (let j = 0; j < outLength; j++) {
         let s = 0;
         const o = j * k;
         for (let t = 0; t < k; t++) s += weight[o + t] * input[inBase + local[o + t]];
-        out[outBase + j * outStride] = s;
+        out[outBase + j] = s;
+      }
+    }
+    return out;
+  }
+  // `inner` consecutive values per step along the axis (a row for y, a plane for z), `outer` blocks.
+  const inner = axis === 1 ? dims[0] : dims[0] * dims[1];
+  const outer = axis === 1 ? dims[2] : 1;
+  for (let b = 0; b < outer; b++) {
+    const inBlock = b * n * inner;
+    for (let j = 0; j < outLength; j++) {
+      const o = j * k;
+      const dst = (b * outLength + j) * inner;
+      if (k === 2) {
+        const w0 = weight[o];
+        const w1 = weight[o + 1];
+        const a0 = inBlock + local[o] * inner;
+        const a1 = inBlock + local[o + 1] * inner;
+        for (let t = 0; t < inner; t++) out[dst + t] = w0 * input[a0 + t] + w1 * input[a1 + t];
+      } else {
+        for (let t = 0; t < k; t++) {
+          const w = weight[o + t];
+          const a = inBlock + local[o + t] * inner;
+          if (t === 0) for (let v = 0; v < inner; v++) out[dst + v] = w * input[a + v];
+          else for (let v = 0; v < inner; v++) out[dst + v] += w * input[a + v];
+        }
       }
     }
   }

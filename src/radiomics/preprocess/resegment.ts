@@ -3,6 +3,7 @@
  * whose intensity lies in the allowed range. Range (USB3) and outlier filtering (7ACA,
  * mean ± k·SD of the ROI before re-segmentation) combine as the intersection of their ranges.
  */
+import { allRows } from '../indexBox';
 
 export interface ResegmentationRange {
   /** null = unbounded. */
@@ -17,37 +18,43 @@ export interface ResegmentationResult {
   voxels: number;
 }
 
-/** Mean and population SD of the intensities inside `mask`. */
-export function maskedMeanSd(image: ArrayLike<number>, mask: Uint8Array): { mean: number; sd: number; n: number } {
+/** Mean and population SD of the intensities inside `mask` (non-zero only within `rows`, see indexBox.boxRows). */
+export function maskedMeanSd(image: ArrayLike<number>, mask: Uint8Array, rows: Int32Array = allRows(mask.length)): { mean: number; sd: number; n: number } {
   let n = 0;
   let sum = 0;
-  for (let i = 0; i < mask.length; i++) {
-    if (mask[i]) {
-      n++;
-      sum += image[i];
+  for (let r = 0; r < rows.length; r += 2) {
+    for (let i = rows[r]; i < rows[r + 1]; i++) {
+      if (mask[i]) {
+        n++;
+        sum += image[i];
+      }
     }
   }
   const mean = sum / n;
   let ss = 0;
-  for (let i = 0; i < mask.length; i++) {
-    if (mask[i]) {
-      const d = image[i] - mean;
-      ss += d * d;
+  for (let r = 0; r < rows.length; r += 2) {
+    for (let i = rows[r]; i < rows[r + 1]; i++) {
+      if (mask[i]) {
+        const d = image[i] - mean;
+        ss += d * d;
+      }
     }
   }
   return { mean, sd: Math.sqrt(ss / n), n };
 }
 
+/** @param rows where the morphological mask can be non-zero (indexBox.boxRows); default everywhere. */
 export function resegment(
   image: ArrayLike<number>,
   morphologicalMask: Uint8Array,
   range: ResegmentationRange | null,
   outlierSigma: number | null,
+  rows: Int32Array = allRows(morphologicalMask.length),
 ): ResegmentationResult {
   let lower = range?.lower ?? -Infinity;
   let upper = range?.upper ?? Infinity;
   if (outlierSigma !== null) {
-    const { mean, sd, n } = maskedMeanSd(image, morphologicalMask);
+    const { mean, sd, n } = maskedMeanSd(image, morphologicalMask, rows);
     if (n > 0) {
       lower = Math.max(lower, mean - outlierSigma * sd);
       upper = Math.min(upper, mean + outlierSigma * sd);
@@ -55,12 +62,14 @@ export function resegment(
   }
   const intensityMask = new Uint8Array(morphologicalMask.length);
   let voxels = 0;
-  for (let i = 0; i < morphologicalMask.length; i++) {
-    if (!morphologicalMask[i]) continue;
-    const v = image[i];
-    if (v >= lower && v <= upper) {
-      intensityMask[i] = 1;
-      voxels++;
+  for (let r = 0; r < rows.length; r += 2) {
+    for (let i = rows[r]; i < rows[r + 1]; i++) {
+      if (!morphologicalMask[i]) continue;
+      const v = image[i];
+      if (v >= lower && v <= upper) {
+        intensityMask[i] = 1;
+        voxels++;
+      }
     }
   }
   return {

@@ -5,7 +5,7 @@
  * have left the image, which invalidates a ring measurement near the edge of the scan.
  */
 import { Vec3 } from '../volume';
-import { IndexBox, nonZeroBox } from './grid';
+import { IndexBox, boxDims, cropMask, grownBox, nonZeroBox } from '../indexBox';
 import { squaredDistanceToFeature } from './distance';
 
 export interface RingWidth {
@@ -27,42 +27,54 @@ export interface RingResult {
 // Squared-distance comparisons get a relative slack: a voxel exactly at r must be inside.
 const SLACK = 1e-9;
 
-/** Sub-box [lo, hi] of the grid (clipped), copied out of `data`. */
-function subBox(data: Uint8Array, dims: Vec3, lo: number[], hi: number[]): { box: Uint8Array; lo: Vec3; dims: Vec3 } {
-  const l = lo.map((v) => Math.max(0, v)) as Vec3;
-  const h = hi.map((v, d) => Math.min(dims[d] - 1, v));
-  const bd: Vec3 = [h[0] - l[0] + 1, h[1] - l[1] + 1, h[2] - l[2] + 1];
-  const box = new Uint8Array(bd[0] * bd[1] * bd[2]);
-  for (let z = 0, j = 0; z < bd[2]; z++)
-    for (let y = 0; y < bd[1]; y++) {
-      const src = l[0] + dims[0] * (l[1] + y + dims[1] * (l[2] + z));
-      box.set(data.subarray(src, src + bd[0]), j);
-      j += bd[0];
-    }
-  return { box, lo: l, dims: bd };
+/** Flags on the voxels of a box of the grid (x fastest). */
+interface BoxFlags {
+  box: IndexBox;
+  flags: Uint8Array;
 }
 
-/** Writes the box's flags (where `value(i)` is true) into a full-grid mask. */
-function writeBack(out: Uint8Array, dims: Vec3, lo: Vec3, bd: Vec3, value: (j: number) => boolean): void {
-  for (let z = 0, j = 0; z < bd[2]; z++)
-    for (let y = 0; y < bd[1]; y++) {
-      const dst = lo[0] + dims[0] * (lo[1] + y + dims[1] * (lo[2] + z));
-      for (let x = 0; x < bd[0]; x++, j++) if (value(j)) out[dst + x] = 1;
+/** The mask dilated by a ball of `radiusMm`, on the box it can reach (the mask's box `bbox` grown by the radius). */
+function dilatedInBox(mask: Uint8Array, bbox: IndexBox, dims: Vec3, spacing: Vec3, radiusMm: number): BoxFlags {
+  const box = grownBox(bbox, [0, 1, 2].map((d) => Math.ceil(radiusMm / spacing[d]) + 1), dims);
+  const sub = cropMask(mask, dims, box);
+  const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 1);
+  const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
+  const flags = new Uint8Array(d2.length);
+  for (let j = 0; j < d2.length; j++) flags[j] = d2[j] <= r2 ? 1 : 0;
+  return { box, flags };
+}
+
+/**
+ * The mask eroded by a ball of `radiusMm`. The nearest background voxel of a mask voxel always
+ * lies within one voxel of the mask's bounding box (beyond it, its projection onto that shell is
+ * background and nearer), so the box grown by one voxel suffices.
+ */
+function erodedInBox(mask: Uint8Array, bbox: IndexBox, dims: Vec3, spacing: Vec3, radiusMm: number): BoxFlags {
+  const box = grownBox(bbox, [1, 1, 1], dims);
+  const sub = cropMask(mask, dims, box);
+  const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 0);
+  const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
+  const flags = new Uint8Array(d2.length);
+  for (let j = 0; j < d2.length; j++) flags[j] = sub.data[j] === 1 && d2[j] > r2 ? 1 : 0;
+  return { box, flags };
+}
+
+/** Box flags as a mask of the whole grid. */
+function onGrid(n: number, dims: Vec3, { box, flags }: BoxFlags): Uint8Array {
+  const out = new Uint8Array(n);
+  const [bx, by, bz] = boxDims(box);
+  for (let z = 0; z < bz; z++)
+    for (let y = 0; y < by; y++) {
+      const j = bx * (y + by * z);
+      out.set(flags.subarray(j, j + bx), box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z)));
     }
+  return out;
 }
 
 /** Voxels within `radiusMm` of the mask (the mask dilated by a ball). */
 export function dilateMm(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number): Uint8Array {
-  const out = new Uint8Array(mask.length);
   const bbox = nonZeroBox(mask, dims);
-  if (!bbox) return out;
-  // Only voxels within the radius of the mask's bounding box can be reached.
-  const reach = [0, 1, 2].map((d) => Math.ceil(radiusMm / spacing[d]) + 1);
-  const sub = subBox(mask, dims, bbox.lo.map((v, d) => v - reach[d]), bbox.hi.map((v, d) => v + reach[d]));
-  const d2 = squaredDistanceToFeature(sub.box, sub.dims, spacing, 1);
-  const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
-  writeBack(out, dims, sub.lo, sub.dims, (j) => d2[j] <= r2);
-  return out;
+  return bbox ? onGrid(mask.length, dims, dilatedInBox(mask, bbox, dims, spacing, radiusMm)) : new Uint8Array(mask.length);
 }
 
 /**
@@ -71,16 +83,8 @@ export function dilateMm(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: 
  * border is not eroded along that border.
  */
 export function erodeMm(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number): Uint8Array {
-  const out = new Uint8Array(mask.length);
   const bbox = nonZeroBox(mask, dims);
-  if (!bbox) return out;
-  // The nearest background voxel of a mask voxel always lies within one voxel of the mask's
-  // bounding box (beyond it, its projection onto that shell is background and nearer).
-  const sub = subBox(mask, dims, bbox.lo.map((v) => v - 1), bbox.hi.map((v) => v + 1));
-  const d2 = squaredDistanceToFeature(sub.box, sub.dims, spacing, 0);
-  const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
-  writeBack(out, dims, sub.lo, sub.dims, (j) => sub.box[j] === 1 && d2[j] > r2);
-  return out;
+  return bbox ? onGrid(mask.length, dims, erodedInBox(mask, bbox, dims, spacing, radiusMm)) : new Uint8Array(mask.length);
 }
 
 /**
@@ -88,33 +92,40 @@ export function erodeMm(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: n
  *   defaults to the whole grid, whose edges are then the image edges.
  */
 export function peritumoralRing(mask: Uint8Array, dims: Vec3, spacing: Vec3, width: RingWidth, imageBox?: IndexBox): RingResult {
-  const box: IndexBox = imageBox ?? { lo: [0, 0, 0], hi: [dims[0] - 1, dims[1] - 1, dims[2] - 1] };
-  const dilated = dilateMm(mask, dims, spacing, width.outerMm);
-  const eroded = width.innerMm > 0 ? erodeMm(mask, dims, spacing, width.innerMm) : mask;
+  const image: IndexBox = imageBox ?? { lo: [0, 0, 0], hi: [dims[0] - 1, dims[1] - 1, dims[2] - 1] };
   const ring = new Uint8Array(mask.length);
-  let voxels = 0;
-  const [nx, ny, nz] = dims;
-  const clippedAt = new Set<string>();
+  const bbox = nonZeroBox(mask, dims);
+  if (!bbox) return { ring, voxels: 0, clipped: false, clippedAt: [] };
+  // The ring leaves the image where the nearest voxel outside it, just past the image box, is
+  // within the outer width of the contour's extreme voxels.
   const r = width.outerMm * (1 + SLACK) + SLACK;
-  let i = 0;
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        if (mask[i]) {
-          // The nearest voxel outside the image along an axis is the one just past the box.
-          if ((x - box.lo[0] + 1) * spacing[0] <= r) clippedAt.add('x-');
-          if ((box.hi[0] - x + 1) * spacing[0] <= r) clippedAt.add('x+');
-          if ((y - box.lo[1] + 1) * spacing[1] <= r) clippedAt.add('y-');
-          if ((box.hi[1] - y + 1) * spacing[1] <= r) clippedAt.add('y+');
-          if ((z - box.lo[2] + 1) * spacing[2] <= r) clippedAt.add('z-');
-          if ((box.hi[2] - z + 1) * spacing[2] <= r) clippedAt.add('z+');
-        }
-        if (!dilated[i] || eroded[i]) continue;
-        if (x < box.lo[0] || x > box.hi[0] || y < box.lo[1] || y > box.hi[1] || z < box.lo[2] || z > box.hi[2]) continue;
+  const clippedAt: string[] = [];
+  for (let d = 0; d < 3; d++) {
+    if ((bbox.lo[d] - image.lo[d] + 1) * spacing[d] <= r) clippedAt.push(`${'xyz'[d]}-`);
+    if ((image.hi[d] - bbox.hi[d] + 1) * spacing[d] <= r) clippedAt.push(`${'xyz'[d]}+`);
+  }
+  const dilated = dilatedInBox(mask, bbox, dims, spacing, width.outerMm);
+  const eroded = width.innerMm > 0 ? erodedInBox(mask, bbox, dims, spacing, width.innerMm) : null;
+  const { lo, hi } = dilated.box;
+  const [ex, ey] = eroded ? boxDims(eroded.box) : [0, 0];
+  const e = eroded?.box;
+  let voxels = 0;
+  for (let z = lo[2], j = 0; z <= hi[2]; z++) {
+    for (let y = lo[1]; y <= hi[1]; y++) {
+      for (let x = lo[0]; x <= hi[0]; x++, j++) {
+        if (!dilated.flags[j]) continue;
+        if (x < image.lo[0] || x > image.hi[0] || y < image.lo[1] || y > image.hi[1] || z < image.lo[2] || z > image.hi[2]) continue;
+        const i = x + dims[0] * (y + dims[1] * z);
+        if (e) {
+          // The eroded contour (always inside the eroded box).
+          if (x >= e.lo[0] && x <= e.hi[0] && y >= e.lo[1] && y <= e.hi[1] && z >= e.lo[2] && z <= e.hi[2]) {
+            if (eroded!.flags[x - e.lo[0] + ex * (y - e.lo[1] + ey * (z - e.lo[2]))]) continue;
+          }
+        } else if (mask[i]) continue; // innerMm 0: the contour itself is not part of the ring
         ring[i] = 1;
         voxels++;
       }
     }
   }
-  return { ring, voxels, clipped: clippedAt.size > 0, clippedAt: [...clippedAt].sort() };
+  return { ring, voxels, clipped: clippedAt.length > 0, clippedAt: clippedAt.sort() };
 }

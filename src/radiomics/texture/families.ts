@@ -1,6 +1,7 @@
 /**
  * How each texture family builds its matrices on the padded grid and aggregates them. Zones
- * (GLSZM/GLDZM) are labelled once per dimensionality and shared by both families.
+ * (GLSZM/GLDZM) are labelled once per dimensionality and shared by both families; so are the
+ * neighbourhood counts of NGTDM and NGLDM (per dimensionality and distance).
  */
 import { Aggregation } from '../feature';
 import { AggregationResults } from './aggregate';
@@ -21,6 +22,7 @@ import { ngldmFeatures, NGLDM_DESCRIPTORS } from './ngldm/features';
 import { accumulateNgldm, emptyNgldm } from './ngldm/matrix';
 import { ngtdmFeatures, NGTDM_DESCRIPTORS } from './ngtdm/features';
 import { accumulateNgtdm, addNgtdm, emptyNgtdm, Ngtdm, ngtdmVoxelCount } from './ngtdm/matrix';
+import { neighbourhoodStats, NeighbourhoodStats } from './neighbourhood';
 import { aggregateSlicewise } from './slicewise';
 import { findZones, Zones } from './zones';
 
@@ -34,6 +36,7 @@ export interface FamilySettings {
 /** Per-region state shared by the families: the grid and the zones, each built at most once. */
 export class TextureRegion {
   private readonly zoneCache = new Map<2 | 3, Zones>();
+  private readonly neighbourhoodCache = new Map<string, NeighbourhoodStats>();
 
   /** `distances`: whether zones need their distance to the edge (only the GLDZM does). */
   constructor(readonly grid: PaddedGrid, readonly settings: FamilySettings, private readonly distances: boolean) {}
@@ -46,6 +49,17 @@ export class TextureRegion {
       this.zoneCache.set(dimensions, zones);
     }
     return zones;
+  }
+
+  /** Neighbourhood counts of every ROI voxel within Chebyshev `distance` (in-slice for 2), with the NGLDM coarseness. */
+  neighbourhood(dimensions: 2 | 3, distance: number): NeighbourhoodStats {
+    const key = `${dimensions}:${distance}`;
+    let stats = this.neighbourhoodCache.get(key);
+    if (!stats) {
+      stats = neighbourhoodStats(this.grid, distance, dimensions, this.settings.ngldmCoarseness);
+      this.neighbourhoodCache.set(key, stats);
+    }
+    return stats;
   }
 
   /** Zone indices per padded slice (in-slice zones). */
@@ -122,22 +136,16 @@ function zoneFamily(
 
 function ngtdm(region: TextureRegion, wanted: ReadonlySet<Aggregation>): AggregationResults {
   const { grid, settings } = region;
+  const build = (dimensions: 2 | 3, from: number, to: number): Ngtdm | null => {
+    const m = emptyNgtdm(grid.nLevels);
+    accumulateNgtdm(m, grid, region.neighbourhood(dimensions, settings.ngtdmDistance), from, to);
+    return ngtdmVoxelCount(m) > 0 ? m : null;
+  };
   return aggregateSlicewise<Ngtdm>(
     {
       featureCount: NGTDM_DESCRIPTORS.length,
-      slices: () => {
-        const neighbourhood = chebyshevNeighbourhood(settings.ngtdmDistance, 2);
-        return occupiedSlices(grid).map((z) => {
-          const m = emptyNgtdm(grid.nLevels);
-          accumulateNgtdm(m, grid, neighbourhood, grid.sliceStart[z], grid.sliceStart[z + 1]);
-          return ngtdmVoxelCount(m) > 0 ? m : null;
-        });
-      },
-      volume: () => {
-        const m = emptyNgtdm(grid.nLevels);
-        accumulateNgtdm(m, grid, chebyshevNeighbourhood(settings.ngtdmDistance, 3), 0, grid.roi.length);
-        return ngtdmVoxelCount(m) > 0 ? m : null;
-      },
+      slices: () => occupiedSlices(grid).map((z) => build(2, grid.sliceStart[z], grid.sliceStart[z + 1])),
+      volume: () => build(3, 0, grid.roi.length),
       merge: (list) => {
         const all = emptyNgtdm(grid.nLevels);
         for (const m of list) addNgtdm(all, m);
@@ -152,9 +160,8 @@ function ngtdm(region: TextureRegion, wanted: ReadonlySet<Aggregation>): Aggrega
 function ngldm(region: TextureRegion, wanted: ReadonlySet<Aggregation>): AggregationResults {
   const { grid, settings } = region;
   const build = (dimensions: 2 | 3, from: number, to: number): LevelTable | null => {
-    const neighbourhood = chebyshevNeighbourhood(settings.ngldmDistance, dimensions);
-    const m = emptyNgldm(grid.nLevels, neighbourhood.length);
-    accumulateNgldm(m, grid, neighbourhood, settings.ngldmCoarseness, from, to);
+    const m = emptyNgldm(grid.nLevels, chebyshevNeighbourhood(settings.ngldmDistance, dimensions).length);
+    accumulateNgldm(m, grid, region.neighbourhood(dimensions, settings.ngldmDistance), from, to);
     return m.nVoxels > 0 ? m : null;
   };
   return aggregateSlicewise<LevelTable>(

@@ -5,6 +5,7 @@
  * neighbourhoods, runs and the GLDZM distance to the edge).
  */
 import type { DiscretisedRoi } from './index';
+import { nonZeroBox } from '../indexBox';
 
 export interface PaddedGrid {
   /** Padded box size along x, y, z. */
@@ -31,58 +32,6 @@ export function offsetOf(grid: Pick<PaddedGrid, 'nx' | 'ny'>, dx: number, dy: nu
   return dx + grid.nx * (dy + grid.ny * dz);
 }
 
-interface Box {
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
-  z0: number;
-  z1: number;
-}
-
-/** Whether mask[from .. to) holds a non-zero byte; 4 bytes at a time where the array allows. */
-function anyByte(mask: Uint8Array, words: Uint32Array | null, from: number, to: number): boolean {
-  let i = from;
-  if (words) {
-    for (; i < to && (i & 3) !== 0; i++) if (mask[i] !== 0) return true;
-    const lastWord = (to >> 2) - 1;
-    for (let w = i >> 2; w <= lastWord; w++) if (words[w] !== 0) return true;
-    i = Math.max(i, (lastWord + 1) << 2);
-  }
-  for (; i < to; i++) if (mask[i] !== 0) return true;
-  return false;
-}
-
-function anyLevel(levels: Int32Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (levels[i] !== 0) return true;
-  return false;
-}
-
-/** Bounding box of the voxels where `any` finds something, scanning slabs, then rows, then voxels. */
-function boundingBox(dims: readonly number[], any: (from: number, to: number) => boolean): Box | null {
-  const [nx, ny, nz] = dims;
-  const box: Box = { x0: nx, x1: -1, y0: ny, y1: -1, z0: nz, z1: -1 };
-  for (let z = 0; z < nz; z++) {
-    const slab = nx * ny * z;
-    if (!any(slab, slab + nx * ny)) continue;
-    if (box.z0 > z) box.z0 = z;
-    box.z1 = z;
-    for (let y = 0; y < ny; y++) {
-      const row = slab + nx * y;
-      if (!any(row, row + nx)) continue;
-      if (box.y0 > y) box.y0 = y;
-      if (box.y1 < y) box.y1 = y;
-      let x = 0;
-      while (!any(row + x, row + x + 1)) x++;
-      if (box.x0 > x) box.x0 = x;
-      x = nx - 1;
-      while (!any(row + x, row + x + 1)) x--;
-      if (box.x1 < x) box.x1 = x;
-    }
-  }
-  return box.x1 < 0 ? null : box;
-}
-
 /**
  * Crops and pads the region. The intensity mask must lie inside the morphological mask (as
  * re-segmentation guarantees); the box is found from the morphological mask alone, which is fast
@@ -93,15 +42,16 @@ export function padRoi(roi: DiscretisedRoi, pad: number): PaddedGrid {
   const n0 = nx0 * ny0 * nz0;
   if (roi.levels.length !== n0) throw new TextureInputError(`texture: levels has ${roi.levels.length} voxels but dims ${roi.dims.join('×')} need ${n0}.`);
   if (roi.morphMask.length !== n0) throw new TextureInputError(`texture: morphMask has ${roi.morphMask.length} voxels but dims ${roi.dims.join('×')} need ${n0}.`);
-  if (!Number.isInteger(roi.nLevels) || roi.nLevels < 1) throw new TextureInputError(`texture: nLevels must be a positive integer, got ${roi.nLevels}.`);
+  // nLevels 0 is an empty intensity mask (every level 0): the features come back undefined, with that reason.
+  if (!Number.isInteger(roi.nLevels) || roi.nLevels < 0) throw new TextureInputError(`texture: nLevels must be a non-negative integer, got ${roi.nLevels}.`);
   const src = roi.levels;
   const srcMorph = roi.morphMask;
-  const words = srcMorph.byteOffset % 4 === 0 ? new Uint32Array(srcMorph.buffer, srcMorph.byteOffset, srcMorph.length >> 2) : null;
-  let box = boundingBox(roi.dims, (from, to) => anyByte(srcMorph, words, from, to));
+  let box = nonZeroBox(srcMorph, roi.dims);
   const morphGiven = box !== null;
-  if (!box) box = boundingBox(roi.dims, (from, to) => anyLevel(src, from, to));
+  if (!box) box = nonZeroBox(src, roi.dims);
   // Nothing in either mask: an empty box keeps every later loop trivially empty.
-  const { x0, x1, y0, y1, z0, z1 } = box ?? { x0: 0, x1: -1, y0: 0, y1: -1, z0: 0, z1: -1 };
+  const [x0, y0, z0] = box?.lo ?? [0, 0, 0];
+  const [x1, y1, z1] = box?.hi ?? [-1, -1, -1];
 
   const ng = roi.nLevels;
   const nx = x1 - x0 + 1 + 2 * pad;

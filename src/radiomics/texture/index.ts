@@ -10,7 +10,7 @@
  * reference); the IBSI digital phantom → 6. Distances are in voxels, so `spacing` is not used.
  */
 import { Vec3 } from '../volume';
-import { Aggregation, FeatureDescriptor, FeatureValue } from '../feature';
+import { AGGREGATIONS, Aggregation, DocumentedDescriptor, FeatureFamily, FeatureValue } from '../feature';
 import { AggregatedValues } from './aggregate';
 import { DIRECTIONAL_AGGREGATIONS } from './directional';
 import { FAMILIES, TextureRegion } from './families';
@@ -33,18 +33,25 @@ export interface DiscretisedRoi {
   morphMask: Uint8Array;
 }
 
-export type TextureFamily = 'glcm' | 'glrlm' | 'glszm' | 'gldzm' | 'ngtdm' | 'ngldm';
+export const TEXTURE_FAMILIES = ['glcm', 'glrlm', 'glszm', 'gldzm', 'ngtdm', 'ngldm'] as const satisfies readonly FeatureFamily[];
+export type TextureFamily = (typeof TEXTURE_FAMILIES)[number];
 
-export interface TextureOptions {
-  families: Array<TextureFamily>;
-  aggregations: Aggregation[]; // which IBSI aggregations to compute (per family, only those that apply)
-  glcmDistance?: number; // Chebyshev distance, default 1
-  ngtdmDistance?: number;
-  ngldmDistance?: number;
-  ngldmCoarseness?: number; // defaults 1, 1, 0
+export function isTextureFamily(family: string): family is TextureFamily {
+  return (TEXTURE_FAMILIES as readonly string[]).includes(family);
 }
 
-/** The aggregations each family supports, in IBSI order. */
+export interface TextureOptions {
+  families: readonly TextureFamily[];
+  /** Which IBSI aggregations to compute; each family computes those that apply to it (TEXTURE_AGGREGATIONS). */
+  aggregations: readonly Aggregation[];
+  /** Chebyshev distances in voxels (default 1) and the NGLDM coarseness α (default 0). */
+  glcmDistance?: number;
+  ngtdmDistance?: number;
+  ngldmDistance?: number;
+  ngldmCoarseness?: number;
+}
+
+/** The aggregations each family supports, in IBSI order (IBSI chapter 3): the one table of them. */
 export const TEXTURE_AGGREGATIONS: Readonly<Record<TextureFamily, readonly Aggregation[]>> = {
   glcm: DIRECTIONAL_AGGREGATIONS,
   glrlm: DIRECTIONAL_AGGREGATIONS,
@@ -54,10 +61,8 @@ export const TEXTURE_AGGREGATIONS: Readonly<Record<TextureFamily, readonly Aggre
   ngldm: SLICEWISE_AGGREGATIONS,
 };
 
-export const TEXTURE_FAMILIES: readonly TextureFamily[] = ['glcm', 'glrlm', 'glszm', 'gldzm', 'ngtdm', 'ngldm'];
-
-/** Every texture feature (family, IBSI tag, IBSI code, IBSI name). */
-export const TEXTURE_DESCRIPTORS: FeatureDescriptor[] = TEXTURE_FAMILIES.flatMap((f) => FAMILIES[f].descriptors.map((d) => ({ ...d })));
+/** Every texture feature (family, IBSI tag, IBSI code, IBSI name, documentation line). */
+export const TEXTURE_DESCRIPTORS: readonly DocumentedDescriptor[] = TEXTURE_FAMILIES.flatMap((f) => FAMILIES[f].descriptors);
 
 function positiveInteger(value: number | undefined, fallback: number, name: string, allowZero = false): number {
   if (value === undefined) return fallback;
@@ -79,7 +84,7 @@ export function computeTextureFeatures(roi: DiscretisedRoi, options: TextureOpti
   for (const f of options.families) {
     if (!(f in FAMILIES)) throw new TextureInputError(`texture: unknown family "${f}"; use one of ${TEXTURE_FAMILIES.join(', ')}.`);
   }
-  const known = new Set<Aggregation>([...DIRECTIONAL_AGGREGATIONS, ...SLICEWISE_AGGREGATIONS]);
+  const known = new Set<string>(AGGREGATIONS);
   for (const a of options.aggregations) {
     if (!known.has(a)) throw new TextureInputError(`texture: unknown aggregation "${a}"; use IBSI names: ${[...known].join(', ')}.`);
   }
@@ -100,9 +105,9 @@ export function computeTextureFeatures(roi: DiscretisedRoi, options: TextureOpti
     const results = compute(region, new Set(aggregations));
     for (const aggregation of aggregations) {
       const result = results.get(aggregation)!;
-      descriptors.forEach((d, k) => {
+      descriptors.forEach(({ tag, code, name }, k) => {
         const value = result.values[k];
-        const feature: FeatureValue = { ...d, aggregation, value };
+        const feature: FeatureValue = { family, tag, code, name, aggregation, value };
         if (!Number.isFinite(value)) feature.reason = reasonFor(family, aggregation, result, region.grid.roi.length);
         out.push(feature);
       });

@@ -3,8 +3,11 @@
  * j being a run length, zone size, zone distance or dependence count, plus the voxel count N_v
  * the matrix stands for. Columns are compressed: column c holds value colValues[c] (ascending),
  * so a GLSZM with zones of 1 and 90 000 voxels needs two columns, not 90 000.
- * Their features share one set of formulas (IBSI 3.7–3.9, 3.11), computed here in one place.
+ * Their features share one set of formulas (IBSI 3.7–3.9, 3.11), computed and documented here
+ * in one place.
  */
+import { DocumentedDescriptor, FeatureFamily } from '../feature';
+
 export interface LevelTable {
   nLevels: number;
   /** Value j of each column, ascending, all ≥ 1. */
@@ -200,4 +203,55 @@ export function standardOrder(s: TableStatistics): number[] {
     s.valueVariance,
     s.entropy,
   ];
+}
+
+/** Feature values of a table in standardOrder (then the energy, for `count` 17); all NaN for an empty table. */
+export function tableFeatures(t: LevelTable, count: 16 | 17): Float64Array {
+  const s = tableStatistics(t);
+  if (!s) return new Float64Array(count).fill(NaN);
+  const values = standardOrder(s);
+  if (count === 17) values.push(s.energy);
+  return Float64Array.from(values);
+}
+
+/** How a family names what its table counts, for the documentation lines. */
+export interface TableTerms {
+  /** What is counted, plural: "runs", "zones", "voxels". */
+  items: string;
+  /** What the column j is: "run length", "zone size". */
+  value: string;
+}
+
+/** Documentation lines in standardOrder (then the energy). n_ij: items of grey level i and value j. */
+function tableDocs({ items, value }: TableTerms): string[] {
+  const n = `n_ij = ${items} of grey level i and ${value} j, N_s = all ${items}`;
+  return [
+    `Σ n_ij / j² / N_s (${n}): weight of small ${value}s.`,
+    `Σ n_ij j² / N_s: weight of large ${value}s.`,
+    `Σ n_ij / i² / N_s: weight of low grey levels.`,
+    `Σ n_ij i² / N_s: weight of high grey levels.`,
+    `Σ n_ij / (i² j²) / N_s: small ${value}s of low grey level.`,
+    `Σ n_ij i² / j² / N_s: small ${value}s of high grey level.`,
+    `Σ n_ij j² / i² / N_s: large ${value}s of low grey level.`,
+    `Σ n_ij i² j² / N_s: large ${value}s of high grey level.`,
+    `Σ_i (Σ_j n_ij)² / N_s: how unevenly the ${items} spread over grey levels.`,
+    `Σ_i (Σ_j n_ij)² / N_s²: grey level non-uniformity normalised by N_s.`,
+    `Σ_j (Σ_i n_ij)² / N_s: how unevenly the ${items} spread over ${value}s.`,
+    `Σ_j (Σ_i n_ij)² / N_s²: ${value} non-uniformity normalised by N_s.`,
+    `N_s / N_v: ${items} per voxel of the ROI.`,
+    `Σ (i − µ_i)² p_ij with p_ij = n_ij / N_s: variance of the grey levels of the ${items}.`,
+    `Σ (j − µ_j)² p_ij: variance of the ${value}s.`,
+    `−Σ p_ij log₂ p_ij: entropy of the (grey level, ${value}) distribution, bits.`,
+    `Σ p_ij²: energy of the (grey level, ${value}) distribution.`,
+  ];
+}
+
+/**
+ * The descriptors of a table family, documented by TableTerms: `names` are [tag, code, IBSI
+ * name] in standardOrder (16), or with the energy last (17).
+ */
+export function tableDescriptors(family: FeatureFamily, terms: TableTerms, names: ReadonlyArray<readonly [string, string, string]>): DocumentedDescriptor[] {
+  if (names.length !== 16 && names.length !== 17) throw new Error(`tableDescriptors: ${family} lists ${names.length} features, not 16 or 17`);
+  const docs = tableDocs(terms);
+  return names.map(([tag, code, name], k) => ({ family, tag, code, name, doc: docs[k] }));
 }

@@ -3,8 +3,6 @@
  * With the shipped signature (values pending) no score is ever shown; with a complete test
  * signature every lesion gets a finite score and a class.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli, SHARED } from '../../support/process';
 import type { StudyAnalysis } from '../../../src/results/types';
@@ -17,30 +15,7 @@ const CASES = [
 ];
 
 // A complete linear signature over real IBSI features of both regions (test values, not the CD8 signature).
-const testSignature = join(mkdtempSync(join(tmpdir(), 'cd8-score-')), 'test-signature.json');
-writeFileSync(
-  testSignature,
-  JSON.stringify({
-    id: 'test-complete',
-    name: 'Complete test signature',
-    version: 'test',
-    citation: 'cd8-node test fixture (not a published signature)',
-    preprocessing: { radiomicsSettings: join(ROOT, 'config', 'radiomics', 'cd8.json'), status: 'verified' },
-    terms: [
-      { feature: 'stat_mean', region: 'tumour', coefficient: 0.01, status: 'verified' },
-      { feature: 'cm_contrast', aggregation: '3D merged', region: 'tumour', coefficient: -0.05, status: 'verified' },
-      { feature: 'szm_zsnu_norm', aggregation: '3D', region: 'ring', coefficient: 2, status: 'verified' },
-      { feature: 'morph_sphericity', region: 'tumour', coefficient: 1, status: 'verified' },
-      { feature: 'stat_var', region: 'ring', coefficient: -0.0001, status: 'verified' },
-    ],
-    covariates: [
-      { name: 'site_liver', kind: 'site-indicator', site: 'liver', coefficient: -0.3, status: 'verified' },
-      { name: 'kvp_120', kind: 'kvp-indicator', kvp: 120, coefficient: 0.2, status: 'verified' },
-    ],
-    intercept: { value: 0.5, status: 'verified' },
-    threshold: { mode: 'absolute', value: 0, provenance: 'test cut-off at 0', status: 'verified' },
-  }),
-);
+const testSignature = join(ROOT, 'test', 'fixtures', 'complete-test-signature.json');
 
 describe.each(CASES)('cd8-node score on $name', (c) => {
   it('with the shipped signature: every feature of both regions, the covariates and flags, and no score', async () => {

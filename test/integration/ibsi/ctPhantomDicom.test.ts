@@ -1,20 +1,21 @@
 /**
  * IBSI CT phantom from its DICOM form (CT series + RTSTRUCT, as a hospital sends it), through
  * the imaging stage's loader, for configurations A–E, against the same reference values as the
- * NIfTI form. Runs once the imaging loader (src/dicom/loadSeries) is part of the build; until
- * then every case is skipped with that reason.
+ * NIfTI form. The series is read once for all five configurations.
  */
 import { join } from 'node:path';
 import { extractFeatures } from '../../../src/radiomics/extract';
 import { loadRadiomicsSettings } from '../../../src/radiomics/settings';
-import { dicomLoaderPresent, loadDicomLesion } from '../../../src/cli/dicomLesion';
+import { DicomLesion, loadDicomLesion } from '../../../src/cli/dicomLesion';
 import { ROOT } from '../../support/process';
 import { DATA_DIR, loadReference } from './reference';
 import { defineReferenceCases } from './suite';
 
 const CT = join(DATA_DIR, 'ibsi-ct-phantom', 'dicom', 'image');
 const RTSTRUCT = join(DATA_DIR, 'ibsi-ct-phantom', 'dicom', 'mask', 'DCM_RS_00060.dcm');
-const present = dicomLoaderPresent();
+let lesion: Promise<DicomLesion> | undefined;
+// IBSI's DICOM: the whole series decoded, HU are integers already (rescale of int16).
+const phantomLesion = () => (lesion ??= loadDicomLesion(CT, RTSTRUCT, 'GTV-1', true));
 
 const CONFIGURATIONS: Array<[string, string[]]> = [
   ['A', ['ct_phantom_reference_ab.csv']],
@@ -27,16 +28,10 @@ const CONFIGURATIONS: Array<[string, string[]]> = [
 for (const [configuration, files] of CONFIGURATIONS) {
   const rows = files.flatMap((f) => loadReference(f, configuration));
   describe(`IBSI CT phantom, configuration ${configuration} (DICOM CT + RTSTRUCT)`, () => {
-    if (!present) {
-      test.skip('imaging loader (src/dicom/loadSeries) not present in this branch', () => undefined);
-      return;
-    }
-    let lesion: Awaited<ReturnType<typeof loadDicomLesion>> | undefined;
     defineReferenceCases(`CT phantom configuration ${configuration} (DICOM)`, rows, async () => {
-      // IBSI's DICOM: the whole series decoded, HU are integers already (rescale of int16).
-      lesion ??= await loadDicomLesion(CT, RTSTRUCT, 'GTV-1', true);
+      const { image, mask, options } = await phantomLesion();
       const settings = loadRadiomicsSettings(join(ROOT, 'config', 'radiomics', `ibsi-config-${configuration.toLowerCase()}.json`));
-      return extractFeatures(lesion.image, lesion.mask, settings, 'roi', lesion.options);
+      return extractFeatures(image, mask, settings, 'roi', options);
     });
   });
 }

@@ -21,9 +21,10 @@ describe('cd8-node features', () => {
     expect(out.features.loc_peak_loc).toBeCloseTo(2.6, 6);
     expect(out.diagnostics.voxels).toEqual({ morphological: 74, intensity: 74 });
     expect(out.diagnostics.settings).toEqual({ name: 'ibsi-digital-phantom', status: 'reference' });
-    // Texture keys carry the aggregation, e.g. "cm_contrast[3D merged]", once the texture engine is built in.
-    if (out.diagnostics.texture === 'computed') expect(out.features['cm_contrast[3D merged]']).toBeCloseTo(5.12, 2);
-    else expect(out.diagnostics.warnings.join(' ')).toMatch(/texture engine not present in this branch/);
+    // Texture keys carry the aggregation.
+    expect(out.diagnostics.texture).toBe('computed');
+    expect(out.features['cm_contrast[3D merged]']).toBeCloseTo(5.12, 2);
+    expect(out.features['szm_sze[2D]']).toBeCloseTo(0.363, 3);
   });
 
   test('the ring region of the CT phantom in readable text', async () => {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { SHARED } from '../../support/process';
 import { Aggregation, FeatureValue } from '../../../src/radiomics/feature';
 import { roundSignificant } from '../../../src/radiomics/math/rounding';
+import { TEXTURE_DESCRIPTORS } from '../../../src/radiomics/texture';
+import { DIGITAL_PHANTOM_MANUAL } from './digitalPhantomManual';
 
 export const REFERENCE_DIR = join(SHARED, 'reference', 'ibsi');
 export const DATA_DIR = join(SHARED, 'data');
@@ -24,12 +26,6 @@ export interface ReferenceRow {
   /** null: exact at the digits shown. */
   tolerance: number | null;
   aggregation: Aggregation | null;
-}
-
-const TEXTURE_FAMILIES = new Set(['GLCM', 'GLRLM', 'GLSZM', 'GLDZM', 'NGTDM', 'NGLDM']);
-
-export function isTextureRow(row: ReferenceRow): boolean {
-  return TEXTURE_FAMILIES.has(row.family);
 }
 
 /** Rows of one reference file; files without a configuration column count as configuration "phantom". */
@@ -58,6 +54,19 @@ export function loadReference(file: string, configuration?: string): ReferenceRo
     });
   }
   return rows;
+}
+
+/**
+ * The digital phantom's texture values for the aggregations the reference file leaves out (2D,
+ * 2.5D, 3D averaged), from the IBSI manual's tables (digitalPhantomManual.ts), as reference rows:
+ * given to 3 significant digits, no tolerance.
+ */
+export function digitalPhantomManualRows(): ReferenceRow[] {
+  return DIGITAL_PHANTOM_MANUAL.map((r) => {
+    const d = TEXTURE_DESCRIPTORS.find((x) => x.family === r.family.toLowerCase() && x.name === r.feature);
+    if (!d) throw new Error(`digitalPhantomManual: no ${r.family} feature named "${r.feature}"`);
+    return { configuration: 'phantom', family: r.family, feature: r.feature, code: d.code, reference: Number(r.reference), referenceText: r.reference, tolerance: null, aggregation: r.aggregation };
+  });
 }
 
 function significantDigits(text: string): number {

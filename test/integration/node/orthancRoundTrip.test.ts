@@ -3,8 +3,7 @@
  * study to the node, and gets the SR back into the same study; the RIS (python3-hl7 MLLP server)
  * acknowledges the ORU. The score in the SR is the one `cd8-node score` prints for the same files.
  */
-import { readdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runCli, SHARED, waitFor } from '../../support/process';
 import { startOrthanc, Orthanc } from '../../support/orthanc';
@@ -18,24 +17,7 @@ const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 const files = [...readdirSync(join(PHANTOM, 'image')).map((f) => join(PHANTOM, 'image', f)), join(PHANTOM, 'mask', 'DCM_RS_00060.dcm')];
 
 // A complete test signature, so that there is a number to compare (the CD8 one is pending).
-const signature = join(mkdtempSync(join(tmpdir(), 'cd8-e2e-')), 'test-signature.json');
-writeFileSync(
-  signature,
-  JSON.stringify({
-    id: 'e2e-test',
-    name: 'End-to-end test signature',
-    version: 'test',
-    citation: 'cd8-node test fixture (not a published signature)',
-    preprocessing: { radiomicsSettings: join(ROOT, 'config', 'radiomics', 'cd8.json'), status: 'verified' },
-    terms: [
-      { feature: 'stat_mean', region: 'tumour', coefficient: 0.01, status: 'verified' },
-      { feature: 'cm_contrast', aggregation: '3D merged', region: 'ring', coefficient: -0.05, status: 'verified' },
-    ],
-    covariates: [{ name: 'kvp_120', kind: 'kvp-indicator', kvp: 120, coefficient: 0.2, status: 'verified' }],
-    intercept: { value: 0.5, status: 'verified' },
-    threshold: { mode: 'absolute', value: 0, provenance: 'test cut-off at 0', status: 'verified' },
-  }),
-);
+const signature = join(ROOT, 'test', 'fixtures', 'complete-test-signature.json');
 
 describe('Orthanc → cd8-node → Orthanc and RIS', () => {
   let orthanc: Orthanc;

@@ -123,9 +123,21 @@ describe('extractFeatures', () => {
     expect(() => extractFeatures(image, shifted, settings())).toThrow(/differs from the image grid.*resample the mask/);
   });
 
-  test('texture families report the texture engine’s absence, or compute', () => {
-    const r = extractFeatures(image, mask, settings({ features: { families: ['glcm', 'intensity_statistics'] } }));
-    if (r.diagnostics.texture === 'computed') expect(r.features.some((f) => f.family === 'glcm' && f.aggregation === '3D merged')).toBe(true);
-    else expect(r.diagnostics.warnings.join(' ')).toMatch(/texture engine not present in this branch/);
+  test('texture families compute every requested aggregation that applies to them', () => {
+    const r = extractFeatures(image, mask, settings({ features: { families: ['glcm', 'ngtdm', 'intensity_statistics'], texture: { aggregations: ['3D merged', '3D'] } } }));
+    expect(r.diagnostics.texture).toBe('computed');
+    expect(r.features.filter((f) => f.family === 'glcm').map((f) => f.aggregation)).toEqual(Array(25).fill('3D merged'));
+    expect(r.features.filter((f) => f.family === 'ngtdm').map((f) => f.aggregation)).toEqual(Array(5).fill('3D'));
+    // A constant ball holds one grey level: contrast 0, joint maximum 1.
+    expect(value(r, 'cm_contrast[3D merged]')).toBe(0);
+    expect(value(r, 'cm_joint_max[3D merged]')).toBe(1);
+  });
+
+  test('texture of a region emptied by re-segmentation is undefined, with the reason', () => {
+    const r = extractFeatures(image, mask, settings({ resegmentation: { lower: 100, upper: null }, features: { families: ['glcm', 'intensity_statistics'] } }));
+    expect(r.diagnostics.voxels.intensity).toBe(0);
+    const glcm = r.features.filter((f) => f.family === 'glcm');
+    expect(glcm.length).toBeGreaterThan(0);
+    for (const f of glcm) expect([f.tag, f.value, f.reason]).toEqual([f.tag, NaN, 'the ROI intensity mask is empty']);
   });
 });

@@ -1,7 +1,7 @@
 import { STATISTICS, prepareStatistics } from '../../../src/radiomics/features/statistics';
 import { HISTOGRAM, prepareHistogram } from '../../../src/radiomics/features/histogram';
 import { IVH, prepareIvh } from '../../../src/radiomics/features/ivh';
-import { PEAK_RADIUS_MM, prepareLocalIntensity } from '../../../src/radiomics/features/localIntensity';
+import { PEAK_RADIUS_MM, SphereMeans, prepareLocalIntensity } from '../../../src/radiomics/features/localIntensity';
 import { evaluateFamily } from '../../../src/radiomics/features/family';
 import { Vec3 } from '../../../src/radiomics/volume';
 import { rng } from './helpers';
@@ -70,6 +70,35 @@ describe('intensity-volume histogram', () => {
 });
 
 describe('local intensity peaks', () => {
+  /** Peaks by direct averaging over every voxel within the 1 cm³ sphere. */
+  function bruteForcePeaks(dims: Vec3, spacing: Vec3, image: Float64Array, mask: Uint8Array) {
+    const [nx, ny] = dims;
+    const at = (i: number) => [i % nx, Math.floor(i / nx) % ny, Math.floor(i / (nx * ny))];
+    const reach = [0, 1, 2].map((d) => Math.floor(PEAK_RADIUS_MM / spacing[d]));
+    const r2 = PEAK_RADIUS_MM * PEAK_RADIUS_MM;
+    const sphereMean = (i: number) => {
+      const p = at(i);
+      let s = 0, n = 0;
+      for (let z = Math.max(0, p[2] - reach[2]); z <= Math.min(dims[2] - 1, p[2] + reach[2]); z++)
+        for (let y = Math.max(0, p[1] - reach[1]); y <= Math.min(ny - 1, p[1] + reach[1]); y++)
+          for (let x = Math.max(0, p[0] - reach[0]); x <= Math.min(nx - 1, p[0] + reach[0]); x++) {
+            if (((p[0] - x) * spacing[0]) ** 2 + ((p[1] - y) * spacing[1]) ** 2 + ((p[2] - z) * spacing[2]) ** 2 > r2) continue;
+            s += image[x + nx * (y + ny * z)];
+            n++;
+          }
+      return s / n;
+    };
+    let global = -Infinity, local = -Infinity, max = -Infinity;
+    mask.forEach((m, i) => { if (m) max = Math.max(max, image[i]); });
+    mask.forEach((m, i) => {
+      if (!m) return;
+      const v = sphereMean(i);
+      global = Math.max(global, v);
+      if (image[i] === max) local = Math.max(local, v);
+    });
+    return { global, local };
+  }
+
   test('the fast sphere sums equal a direct average over the 1 cm³ sphere', () => {
     const dims: Vec3 = [18, 17, 9];
     const spacing: Vec3 = [0.9, 1.2, 2.5];
@@ -77,28 +106,29 @@ describe('local intensity peaks', () => {
     const image = Float64Array.from({ length: 18 * 17 * 9 }, () => Math.round(random() * 100));
     const mask = Uint8Array.from({ length: image.length }, () => (random() < 0.3 ? 1 : 0));
     const d = prepareLocalIntensity({ dims, spacing, image, intensityMask: mask });
-    const at = (i: number) => [i % 18, Math.floor(i / 18) % 17, Math.floor(i / 306)];
-    const sphereMean = (i: number) => {
-      const p = at(i);
-      let s = 0, n = 0;
-      for (let j = 0; j < image.length; j++) {
-        const q = at(j);
-        if (Math.hypot((p[0] - q[0]) * spacing[0], (p[1] - q[1]) * spacing[1], (p[2] - q[2]) * spacing[2]) <= PEAK_RADIUS_MM) {
-          s += image[j];
-          n++;
-        }
+    const expected = bruteForcePeaks(dims, spacing, image, mask);
+    expect('global' in d && d.global).toBeCloseTo(expected.global, 10);
+    expect('local' in d && d.local).toBeCloseTo(expected.local, 10);
+  });
+
+  test('regions of one image share the sphere means, whole spheres and cut ones alike, integer or not', () => {
+    // Large enough for spheres that lie wholly inside the image; a second region overlapping the first.
+    const dims: Vec3 = [32, 30, 24];
+    const spacing: Vec3 = [1, 1, 1];
+    const random = rng(21);
+    for (const integers of [true, false]) {
+      const image = Float64Array.from({ length: dims[0] * dims[1] * dims[2] }, () => (integers ? Math.round(random() * 200 - 100) : random() * 200 - 100));
+      const first = Uint8Array.from({ length: image.length }, () => (random() < 0.03 ? 1 : 0));
+      const second = Uint8Array.from(first, (v, i) => (random() < 0.5 ? v : i % 29 === 0 ? 1 : 0));
+      const shared = new SphereMeans(image, dims, spacing);
+      for (const mask of [first, second]) {
+        const alone = prepareLocalIntensity({ dims, spacing, image, intensityMask: mask });
+        const withShared = prepareLocalIntensity({ dims, spacing, image, intensityMask: mask, sphereMeans: shared });
+        expect(withShared).toEqual(alone);
+        const expected = bruteForcePeaks(dims, spacing, image, mask);
+        expect('global' in alone && alone.global).toBeCloseTo(expected.global, 9);
+        expect('local' in alone && alone.local).toBeCloseTo(expected.local, 9);
       }
-      return s / n;
-    };
-    let global = -Infinity, local = -Infinity;
-    const max = Math.max(...image.filter((_, i) => mask[i]));
-    mask.forEach((m, i) => {
-      if (!m) return;
-      const v = sphereMean(i);
-      global = Math.max(global, v);
-      if (image[i] === max) local = Math.max(local, v);
-    });
-    expect('global' in d && d.global).toBeCloseTo(global, 10);
-    expect('local' in d && d.local).toBeCloseTo(local, 10);
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { alignedGrid, nonZeroBox } from '../../../src/radiomics/preprocess/grid';
+import { alignedGrid } from '../../../src/radiomics/preprocess/grid';
+import { boxRows, cropMask, grownBox, nonZeroBox } from '../../../src/radiomics/indexBox';
 
 describe('IBSI interpolation grid (align grid centres)', () => {
   test('the manual example: 4×4 voxels of 3 mm resampled to 2 mm give a 6×6 grid centred on the original', () => {
@@ -31,5 +32,31 @@ describe('IBSI interpolation grid (align grid centres)', () => {
     data[1 + 4 * (2 + 3 * 1)] = 1;
     data[3 + 4 * (0 + 3 * 1)] = 1;
     expect(nonZeroBox(data, [4, 3, 2])).toEqual({ lo: [1, 0, 1], hi: [3, 2, 1] });
+    // Any array type; byte masks at any offset (the word scan handles the unaligned ends).
+    expect(nonZeroBox(Int32Array.from(data), [4, 3, 2])).toEqual({ lo: [1, 0, 1], hi: [3, 2, 1] });
+    const shifted = new Uint8Array(data.length + 1).subarray(1);
+    shifted.set(data);
+    expect(nonZeroBox(shifted, [4, 3, 2])).toEqual({ lo: [1, 0, 1], hi: [3, 2, 1] });
+  });
+
+  test('rows of a box visit its voxels in index order; crops copy them with padding', () => {
+    const dims: [number, number, number] = [5, 4, 3];
+    const data = Uint8Array.from({ length: 60 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+    const box = { lo: [1, 1, 1] as [number, number, number], hi: [3, 2, 2] as [number, number, number] };
+    const rows = boxRows(box, dims);
+    const visited: number[] = [];
+    for (let r = 0; r < rows.length; r += 2) for (let i = rows[r]; i < rows[r + 1]; i++) visited.push(i);
+    const expected: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const [x, y, z] = [i % 5, Math.floor(i / 5) % 4, Math.floor(i / 20)];
+      if (x >= 1 && x <= 3 && y >= 1 && y <= 2 && z >= 1 && z <= 2) expected.push(i);
+    }
+    expect(visited).toEqual(expected);
+    const crop = cropMask(data, dims, box, 1);
+    expect(crop.dims).toEqual([5, 4, 4]);
+    // Voxel (1, 1, 1) of the grid is voxel (1, 1, 1) of the padded crop; the padding is empty.
+    expect(crop.data[1 + 5 * (1 + 4 * 1)]).toBe(data[1 + 5 * (1 + 4 * 1)]);
+    expect(crop.data.reduce((s, v) => s + v, 0)).toBe(expected.reduce((s, i) => s + data[i], 0));
+    expect(grownBox(box, [2, 2, 2], dims)).toEqual({ lo: [0, 0, 0], hi: [4, 3, 2] });
   });
 });

@@ -5,37 +5,37 @@
  * information correlation 2 = 0 when HXY2 < HXY; inverse variance is undefined (NaN) without
  * off-diagonal elements.
  */
-import { FeatureDescriptor } from '../../feature';
+import { DocumentedDescriptor } from '../../feature';
 import { Glcm, glcmTotal } from './matrix';
 
-const d = (tag: string, code: string, name: string): FeatureDescriptor => ({ family: 'glcm', tag, code, name });
+const d = (tag: string, code: string, name: string, doc: string): DocumentedDescriptor => ({ family: 'glcm', tag, code, name, doc });
 
-export const GLCM_DESCRIPTORS: readonly FeatureDescriptor[] = [
-  d('cm_joint_max', 'GYBY', 'Joint maximum'),
-  d('cm_joint_avg', '60VM', 'Joint average'),
-  d('cm_joint_var', 'UR99', 'Joint variance'),
-  d('cm_joint_entr', 'TU9B', 'Joint entropy'),
-  d('cm_diff_avg', 'TF7R', 'Difference average'),
-  d('cm_diff_var', 'D3YU', 'Difference variance'),
-  d('cm_diff_entr', 'NTRS', 'Difference entropy'),
-  d('cm_sum_avg', 'ZGXS', 'Sum average'),
-  d('cm_sum_var', 'OEEB', 'Sum variance'),
-  d('cm_sum_entr', 'P6QZ', 'Sum entropy'),
-  d('cm_energy', '8ZQL', 'Angular second moment'),
-  d('cm_contrast', 'ACUI', 'Contrast'),
-  d('cm_dissimilarity', '8S9J', 'Dissimilarity'),
-  d('cm_inv_diff', 'IB1Z', 'Inverse difference'),
-  d('cm_inv_diff_norm', 'NDRX', 'Normalised inverse difference'),
-  d('cm_inv_diff_mom', 'WF0Z', 'Inverse difference moment'),
-  d('cm_inv_diff_mom_norm', '1QCO', 'Normalised inverse difference moment'),
-  d('cm_inv_var', 'E8JP', 'Inverse variance'),
-  d('cm_corr', 'NI2N', 'Correlation'),
-  d('cm_auto_corr', 'QWB0', 'Autocorrelation'),
-  d('cm_clust_tend', 'DG8W', 'Cluster tendency'),
-  d('cm_clust_shade', '7NFM', 'Cluster shade'),
-  d('cm_clust_prom', 'AE86', 'Cluster prominence'),
-  d('cm_info_corr1', 'R8DG', 'Information correlation 1'),
-  d('cm_info_corr2', 'JN9H', 'Information correlation 2'),
+export const GLCM_DESCRIPTORS: readonly DocumentedDescriptor[] = [
+  d('cm_joint_max', 'GYBY', 'Joint maximum', 'max p_ij (p_ij: probability of grey levels i and j in neighbouring voxels): the most frequent pair.'),
+  d('cm_joint_avg', '60VM', 'Joint average', 'Σ i p_ij: mean grey level µ of the pairs.'),
+  d('cm_joint_var', 'UR99', 'Joint variance', 'Σ (i − µ)² p_ij.'),
+  d('cm_joint_entr', 'TU9B', 'Joint entropy', '−Σ p_ij log₂ p_ij, bits.'),
+  d('cm_diff_avg', 'TF7R', 'Difference average', 'Σ k p_{i−j,k}: mean absolute grey level difference k = |i − j| of neighbours.'),
+  d('cm_diff_var', 'D3YU', 'Difference variance', 'Σ (k − µ_{i−j})² p_{i−j,k}: variance of the grey level differences.'),
+  d('cm_diff_entr', 'NTRS', 'Difference entropy', '−Σ p_{i−j,k} log₂ p_{i−j,k}: entropy of the grey level differences, bits.'),
+  d('cm_sum_avg', 'ZGXS', 'Sum average', 'Σ k p_{i+j,k}: mean grey level sum k = i + j of neighbours.'),
+  d('cm_sum_var', 'OEEB', 'Sum variance', 'Σ (k − µ_{i+j})² p_{i+j,k}: variance of the grey level sums.'),
+  d('cm_sum_entr', 'P6QZ', 'Sum entropy', '−Σ p_{i+j,k} log₂ p_{i+j,k}: entropy of the grey level sums, bits.'),
+  d('cm_energy', '8ZQL', 'Angular second moment', 'Σ p_ij²: uniformity of the pairs.'),
+  d('cm_contrast', 'ACUI', 'Contrast', 'Σ (i − j)² p_ij.'),
+  d('cm_dissimilarity', '8S9J', 'Dissimilarity', 'Σ |i − j| p_ij.'),
+  d('cm_inv_diff', 'IB1Z', 'Inverse difference', 'Σ p_ij / (1 + |i − j|): homogeneity.'),
+  d('cm_inv_diff_norm', 'NDRX', 'Normalised inverse difference', 'Σ p_ij / (1 + |i − j| / N_g).'),
+  d('cm_inv_diff_mom', 'WF0Z', 'Inverse difference moment', 'Σ p_ij / (1 + (i − j)²).'),
+  d('cm_inv_diff_mom_norm', '1QCO', 'Normalised inverse difference moment', 'Σ p_ij / (1 + (i − j)² / N_g²).'),
+  d('cm_inv_var', 'E8JP', 'Inverse variance', 'Σ_{i≠j} p_ij / (i − j)²; undefined when no neighbours differ.'),
+  d('cm_corr', 'NI2N', 'Correlation', '(Σ i j p_ij − µ²) / σ²: linear dependence of neighbouring grey levels (1 for a single grey level).'),
+  d('cm_auto_corr', 'QWB0', 'Autocorrelation', 'Σ i j p_ij.'),
+  d('cm_clust_tend', 'DG8W', 'Cluster tendency', 'Σ (i + j − 2µ)² p_ij.'),
+  d('cm_clust_shade', '7NFM', 'Cluster shade', 'Σ (i + j − 2µ)³ p_ij: skewness of the pair sums.'),
+  d('cm_clust_prom', 'AE86', 'Cluster prominence', 'Σ (i + j − 2µ)⁴ p_ij: tailedness of the pair sums.'),
+  d('cm_info_corr1', 'R8DG', 'Information correlation 1', '(HXY − HXY1) / HX: first information measure of correlation (1 for a single grey level).'),
+  d('cm_info_corr2', 'JN9H', 'Information correlation 2', '√(1 − exp(−2 (HXY2 − HXY))): second information measure of correlation.'),
 ];
 
 /** Feature values in GLCM_DESCRIPTORS order; all NaN for an empty matrix. */

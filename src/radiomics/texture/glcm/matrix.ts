@@ -28,18 +28,21 @@ export function addGlcm(into: Glcm, from: Glcm): void {
 /**
  * Adds the co-occurrences of the voxels grid.roi[from .. to) with their neighbour at index
  * offset `step` (a scaled direction vector); pairs with a voxel outside the ROI do not count.
+ * Pairs are counted one way, then added in both senses (M+ + M+ᵀ) once.
  */
 export function accumulateGlcm(m: Glcm, grid: PaddedGrid, step: number, from: number, to: number): void {
   const { levels, roi } = grid;
-  const counts = m.counts;
   const ng = m.nLevels;
+  const oneWay = new Float64Array(ng * ng);
   for (let k = from; k < to; k++) {
     const v = roi[k];
     const h = levels[v + step];
     if (h === 0) continue;
-    const g = levels[v];
-    counts[(g - 1) * ng + (h - 1)] += 1;
-    counts[(h - 1) * ng + (g - 1)] += 1;
+    oneWay[(levels[v] - 1) * ng + (h - 1)] += 1;
+  }
+  const counts = m.counts;
+  for (let i = 0; i < ng; i++) {
+    for (let j = 0; j < ng; j++) counts[i * ng + j] += oneWay[i * ng + j] + oneWay[j * ng + i];
   }
 }
 

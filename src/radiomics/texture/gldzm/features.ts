@@ -1,30 +1,27 @@
-/** GLDZM features (IBSI 3.9.1–3.9.16) from one distance zone matrix. */
-import { FeatureDescriptor } from '../../feature';
-import { LevelTable, standardOrder, tableStatistics } from '../levelTable';
+/** GLDZM features (IBSI 3.9.1–3.9.16) from one distance zone matrix (zone distance: the zone's distance to the ROI edge). */
+import { DocumentedDescriptor } from '../../feature';
+import { LevelTable, tableDescriptors, tableFeatures } from '../levelTable';
 
-const d = (tag: string, code: string, name: string): FeatureDescriptor => ({ family: 'gldzm', tag, code, name });
-
-export const GLDZM_DESCRIPTORS: readonly FeatureDescriptor[] = [
-  d('dzm_sde', '0GBI', 'Small distance emphasis'),
-  d('dzm_lde', 'MB4I', 'Large distance emphasis'),
-  d('dzm_lgze', 'S1RA', 'Low grey level zone emphasis'),
-  d('dzm_hgze', 'K26C', 'High grey level zone emphasis'),
-  d('dzm_sdlge', 'RUVG', 'Small distance low grey level emphasis'),
-  d('dzm_sdhge', 'DKNJ', 'Small distance high grey level emphasis'),
-  d('dzm_ldlge', 'A7WM', 'Large distance low grey level emphasis'),
-  d('dzm_ldhge', 'KLTH', 'Large distance high grey level emphasis'),
-  d('dzm_glnu', 'VFT7', 'Grey level non-uniformity'),
-  d('dzm_glnu_norm', '7HP3', 'Normalised grey level non-uniformity'),
-  d('dzm_zdnu', 'V294', 'Zone distance non-uniformity'),
-  d('dzm_zdnu_norm', 'IATH', 'Normalised zone distance non-uniformity'),
-  d('dzm_z_perc', 'VIWW', 'Zone percentage'),
-  d('dzm_gl_var', 'QK93', 'Grey level variance'),
-  d('dzm_zd_var', '7WT1', 'Zone distance variance'),
-  d('dzm_zd_entr', 'GBDU', 'Zone distance entropy'),
-];
+export const GLDZM_DESCRIPTORS: readonly DocumentedDescriptor[] = tableDescriptors('gldzm', { items: 'zones', value: 'zone distance' }, [
+  ['dzm_sde', '0GBI', 'Small distance emphasis'],
+  ['dzm_lde', 'MB4I', 'Large distance emphasis'],
+  ['dzm_lgze', 'S1RA', 'Low grey level zone emphasis'],
+  ['dzm_hgze', 'K26C', 'High grey level zone emphasis'],
+  ['dzm_sdlge', 'RUVG', 'Small distance low grey level emphasis'],
+  ['dzm_sdhge', 'DKNJ', 'Small distance high grey level emphasis'],
+  ['dzm_ldlge', 'A7WM', 'Large distance low grey level emphasis'],
+  ['dzm_ldhge', 'KLTH', 'Large distance high grey level emphasis'],
+  ['dzm_glnu', 'VFT7', 'Grey level non-uniformity'],
+  ['dzm_glnu_norm', '7HP3', 'Normalised grey level non-uniformity'],
+  ['dzm_zdnu', 'V294', 'Zone distance non-uniformity'],
+  ['dzm_zdnu_norm', 'IATH', 'Normalised zone distance non-uniformity'],
+  ['dzm_z_perc', 'VIWW', 'Zone percentage'],
+  ['dzm_gl_var', 'QK93', 'Grey level variance'],
+  ['dzm_zd_var', '7WT1', 'Zone distance variance'],
+  ['dzm_zd_entr', 'GBDU', 'Zone distance entropy'],
+]);
 
 /** Feature values in GLDZM_DESCRIPTORS order; all NaN for an empty matrix. */
 export function gldzmFeatures(m: LevelTable): Float64Array {
-  const s = tableStatistics(m);
-  return s ? Float64Array.from(standardOrder(s)) : new Float64Array(GLDZM_DESCRIPTORS.length).fill(NaN);
+  return tableFeatures(m, 16);
 }

@@ -3,17 +3,17 @@
  * neighbourhood; pair sums run over grey levels with p_i > 0. Coarseness is capped at 10⁶;
  * contrast and busyness are 0 for a single grey level, strength 0 when Σ s_i = 0 (IBSI).
  */
-import { FeatureDescriptor } from '../../feature';
+import { DocumentedDescriptor } from '../../feature';
 import { Ngtdm, ngtdmVoxelCount } from './matrix';
 
-const d = (tag: string, code: string, name: string): FeatureDescriptor => ({ family: 'ngtdm', tag, code, name });
+const d = (tag: string, code: string, name: string, doc: string): DocumentedDescriptor => ({ family: 'ngtdm', tag, code, name, doc });
 
-export const NGTDM_DESCRIPTORS: readonly FeatureDescriptor[] = [
-  d('ngt_coarseness', 'QCDE', 'Coarseness'),
-  d('ngt_contrast', '65HE', 'Contrast'),
-  d('ngt_busyness', 'NQ30', 'Busyness'),
-  d('ngt_complexity', 'HDEZ', 'Complexity'),
-  d('ngt_strength', '1X9X', 'Strength'),
+export const NGTDM_DESCRIPTORS: readonly DocumentedDescriptor[] = [
+  d('ngt_coarseness', 'QCDE', 'Coarseness', '1 / Σ p_i s_i (p_i: share of voxels of grey level i, s_i: Σ |i − mean neighbour level| over them), at most 10⁶.'),
+  d('ngt_contrast', '65HE', 'Contrast', 'Σ p_i p_j (i − j)² / (N_g,p (N_g,p − 1)) × Σ s_i / N_v,c: dynamic range times the rate of change.'),
+  d('ngt_busyness', 'NQ30', 'Busyness', 'Σ p_i s_i / Σ |i p_i − j p_j|: rapid changes between a voxel and its neighbours.'),
+  d('ngt_complexity', 'HDEZ', 'Complexity', 'Σ |i − j| (p_i s_i + p_j s_j) / (p_i + p_j) / N_v,c: non-uniformity and rapid changes.'),
+  d('ngt_strength', '1X9X', 'Strength', 'Σ (p_i + p_j) (i − j)² / Σ s_i: large, clearly visible primitives.'),
 ];
 
 const MAX_COARSENESS = 1e6;

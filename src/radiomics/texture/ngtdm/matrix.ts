@@ -4,8 +4,8 @@
  * excluded), and n_i the number of such voxels; voxels without any neighbour in the ROI are left
  * out (IBSI's "valid neighbourhood"). Merging adds s and n.
  */
-import { Step } from '../directions';
-import { offsetOf, PaddedGrid } from '../grid';
+import { PaddedGrid } from '../grid';
+import { NeighbourhoodStats } from '../neighbourhood';
 
 export interface Ngtdm {
   nLevels: number;
@@ -26,24 +26,15 @@ export function addNgtdm(into: Ngtdm, from: Ngtdm): void {
   }
 }
 
-/** Adds the voxels grid.roi[from .. to) with the given neighbourhood. */
-export function accumulateNgtdm(m: Ngtdm, grid: PaddedGrid, neighbourhood: readonly Step[], from: number, to: number): void {
+/** Adds the voxels grid.roi[from .. to), whose neighbourhoods `stats` describes. */
+export function accumulateNgtdm(m: Ngtdm, grid: PaddedGrid, stats: NeighbourhoodStats, from: number, to: number): void {
   const { levels, roi } = grid;
-  const offsets = Int32Array.from(neighbourhood.map(([x, y, z]) => offsetOf(grid, x, y, z)));
+  const { inRoi, levelSum } = stats;
   for (let k = from; k < to; k++) {
-    const v = roi[k];
-    let sum = 0;
-    let w = 0;
-    for (let o = 0; o < offsets.length; o++) {
-      const h = levels[v + offsets[o]];
-      if (h > 0) {
-        sum += h;
-        w++;
-      }
-    }
+    const w = inRoi[k];
     if (w === 0) continue;
-    const g = levels[v];
-    m.s[g - 1] += Math.abs(g - sum / w);
+    const g = levels[roi[k]];
+    m.s[g - 1] += Math.abs(g - levelSum[k] / w);
     m.n[g - 1] += 1;
   }
 }

@@ -11,7 +11,9 @@ import { ngldmFeatures, NGLDM_DESCRIPTORS } from '../../../../src/radiomics/text
 import { accumulateNgldm, emptyNgldm } from '../../../../src/radiomics/texture/ngldm/matrix';
 import { ngtdmFeatures, NGTDM_DESCRIPTORS } from '../../../../src/radiomics/texture/ngtdm/features';
 import { accumulateNgtdm, emptyNgtdm } from '../../../../src/radiomics/texture/ngtdm/matrix';
-import { gridFrom, rowsOf } from './pictures';
+import { neighbourhoodStats } from '../../../../src/radiomics/texture/neighbourhood';
+import { gridFrom, roiFrom, rowsOf } from './pictures';
+import { padRoi } from '../../../../src/radiomics/texture/grid';
 
 const PICTURE = [
   [1, 2, 2],
@@ -22,7 +24,7 @@ const PICTURE = [
 describe('NGTDM', () => {
   const grid = gridFrom([PICTURE]);
   const m = emptyNgtdm(grid.nLevels);
-  accumulateNgtdm(m, grid, chebyshevNeighbourhood(1, 2), 0, grid.roi.length);
+  accumulateNgtdm(m, grid, neighbourhoodStats(grid, 1, 2, 0), 0, grid.roi.length);
 
   test('s_i and n_i', () => {
     // Level 1: top-left |1 − 6/3| = 1, middle-left |1 − 11/5| = 1.2, bottom-middle |1 − 11/5| = 1.2,
@@ -50,7 +52,7 @@ describe('NGTDM', () => {
   test('a voxel without neighbours in the ROI is left out; a single grey level has contrast, busyness and strength 0', () => {
     const lonely = gridFrom([[[2, 0, 2, 2]]]);
     const n = emptyNgtdm(lonely.nLevels);
-    accumulateNgtdm(n, lonely, chebyshevNeighbourhood(1, 2), 0, lonely.roi.length);
+    accumulateNgtdm(n, lonely, neighbourhoodStats(lonely, 1, 2, 0), 0, lonely.roi.length);
     expect(Array.from(n.n)).toEqual([0, 2]);
     const f = ngtdmFeatures(n);
     expect([f[1], f[2], f[4]]).toEqual([0, 0, 0]);
@@ -64,7 +66,7 @@ describe('NGLDM (α = 0, distance 1)', () => {
     // Level 3 (centre) 1. Level 4 (bottom-left) 1.
     const grid = gridFrom([PICTURE]);
     const m = emptyNgldm(grid.nLevels, 8);
-    accumulateNgldm(m, grid, chebyshevNeighbourhood(1, 2), 0, 0, grid.roi.length);
+    accumulateNgldm(m, grid, neighbourhoodStats(grid, 1, 2, 0), 0, grid.roi.length);
     expect(rowsOf(m.counts, 9, 4)).toEqual([
       [0, 2, 2, 0],
       [0, 0, 3, 0],
@@ -83,12 +85,36 @@ describe('NGLDM (α = 0, distance 1)', () => {
     // 1 2 4: with α = 1, 1 and 2 depend on each other, 4 on nothing.
     const grid = gridFrom([[[1, 2, 4]]]);
     const m = emptyNgldm(4, 8);
-    accumulateNgldm(m, grid, chebyshevNeighbourhood(1, 2), 1, 0, grid.roi.length);
+    accumulateNgldm(m, grid, neighbourhoodStats(grid, 1, 2, 1), 0, grid.roi.length);
     expect(rowsOf(m.counts, 9, 3)).toEqual([
       [0, 1, 0],
       [0, 1, 0],
       [0, 0, 0],
       [1, 0, 0],
     ]);
+  });
+});
+
+describe('neighbourhood counts shared by NGTDM and NGLDM', () => {
+  test('equal the definition for every distance, dimensionality and coarseness', () => {
+    // A random 7 × 6 × 5 region with holes; padded for the widest neighbourhood.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+    const slices = Array.from({ length: 5 }, () => Array.from({ length: 6 }, () => Array.from({ length: 7 }, () => (random() < 0.2 ? 0 : 1 + Math.floor(random() * 5)))));
+    const grid = padRoi(roiFrom(slices), 2);
+    for (const distance of [1, 2]) {
+      for (const dimensions of [2, 3] as const) {
+        for (const coarseness of [0, 1, 2]) {
+          const stats = neighbourhoodStats(grid, distance, dimensions, coarseness);
+          const steps = chebyshevNeighbourhood(distance, dimensions).map(([x, y, z]) => x + grid.nx * (y + grid.ny * z));
+          grid.roi.forEach((v, k) => {
+            const g = grid.levels[v];
+            const inside = steps.map((o) => grid.levels[v + o]).filter((h) => h > 0);
+            const expected = [inside.length, inside.reduce((s, h) => s + h, 0), inside.filter((h) => Math.abs(h - g) <= coarseness).length];
+            expect([distance, dimensions, coarseness, stats.inRoi[k], stats.levelSum[k], stats.similar[k]]).toEqual([distance, dimensions, coarseness, ...expected]);
+          });
+        }
+      }
+    }
   });
 });

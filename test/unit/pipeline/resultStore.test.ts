@@ -1,0 +1,27 @@
+import Database from 'better-sqlite3';
+import { outcomeLine, readAnalysis, ResultStore } from '../../../src/results/resultStore';
+import { scoredStudy, signatureIncompleteStudy, nextVersion } from '../../support/studyFixtures';
+
+describe('result store', () => {
+  it('keeps each analysed version and gives the cohort of latest scores, without the study at hand', () => {
+    const db = new Database(':memory:');
+    const store = new ResultStore(db);
+    const a = scoredStudy();
+    store.save(a);
+    const scores = a.lesions.filter((l) => l.score !== null).map((l) => l.score);
+    expect(store.cohortScores().sort()).toEqual([...scores].sort());
+    expect(store.cohortScores(a.study.studyInstanceUid)).toEqual([]);
+    // A new version replaces the old one's scores in the cohort.
+    const v2 = nextVersion(a);
+    v2.lesions = v2.lesions.map((l) => (l.score === null ? l : { ...l, score: l.score + 100 }));
+    store.save(v2);
+    expect(store.cohortScores().sort()).toEqual(scores.map((s) => s! + 100).sort());
+    expect(readAnalysis(db, a.study.studyInstanceUid, 1)).toEqual(a);
+    expect(store.counts(0)).toEqual({ analysed: 2, scored: 2, notScored: 0 });
+  });
+
+  it('says in one line what came out', () => {
+    expect(outcomeLine(scoredStudy())).toMatch(/^\d+ lesions?, \d+ scored: CD8 score mean -?[\d.]+, min -?[\d.]+, max -?[\d.]+, \d+ hot \/ \d+ cold$/);
+    expect(outcomeLine(signatureIncompleteStudy())).toMatch(/^not scored \(1 lesion\): /);
+  });
+});

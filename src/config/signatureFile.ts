@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseSignature, Signature } from '../cd8/signatureSchema';
 import { ConfigIssue } from './schemaKit';
+import { loadRadiomicsSettings, RadiomicsSettingsError } from '../radiomics/settings';
 
 /** The install directory (where config/ ships), from dist/config or src/config. */
 export const INSTALL_DIR = join(__dirname, '..', '..');
@@ -54,6 +55,16 @@ export function loadSignatureFile(file: string): LoadedSignature {
         severity: 'error',
         message: `${radiomicsSettingsPath} does not exist (the path is relative to the signature file).`,
       });
+      return { signature: undefined, path, radiomicsSettingsPath, issues };
+    }
+    // The settings file is part of the signature: check it with the same care.
+    try {
+      loadRadiomicsSettings(radiomicsSettingsPath);
+    } catch (e) {
+      if (!(e instanceof RadiomicsSettingsError)) throw e;
+      for (const i of e.issues.filter((x) => x.severity === 'error')) {
+        issues.push({ path: `${radiomicsSettingsPath}: ${i.path}`, severity: 'error', message: i.message });
+      }
       return { signature: undefined, path, radiomicsSettingsPath, issues };
     }
   }

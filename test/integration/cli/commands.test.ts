@@ -111,3 +111,18 @@ describe('config check of signature files', () => {
     expect(viaEnv.stderr).toMatch(/terms\[2\]\.aggregation/);
   });
 });
+
+describe('config check of the radiomics settings a signature names', () => {
+  it('reports an invalid settings file with its key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cd8-settings-'));
+    const settings = join(dir, 'settings.json');
+    writeFileSync(settings, JSON.stringify({ name: 'broken', interpolation: { method: 'linear', spacingMM: [1, 1, 1] } }));
+    const signature = join(dir, 'signature.json');
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'signatures', 'cd8-sun2018.json'), 'utf8')) as { preprocessing: { radiomicsSettings: string } };
+    shipped.preprocessing.radiomicsSettings = 'settings.json';
+    writeFileSync(signature, JSON.stringify(shipped));
+    const r = await runCli(['config', 'check', '--signature', signature]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/settings\.json: interpolation\.spacingMM: unknown key "spacingMM"\. Did you mean "spacingMm"\?/);
+  });
+});

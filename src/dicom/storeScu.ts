@@ -37,7 +37,7 @@ function describeStatus(status: number): string {
 
 /**
  * A Part 10 file's dataset sent as the bytes it was written with. dcmjs-dimse would decode the
- * file into elements and encode them again, which for an SR's deep content tree costs 0.2–1 s of
+ * file into elements and encode them again, which for an SR's deep content tree costs 0.2–0.5 s of
  * CPU (most of the delivery time); the bytes are the same. Only when the peer accepts another
  * transfer syntax than the file's are the elements decoded, for dcmjs-dimse to transcode them.
  */

@@ -109,9 +109,3 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
     },
   };
 }
-
-/** One analysis in a worker of its own, without a spare (tools and tests). */
-export function runAnalysis(job: AnalysisJob, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<StudyAnalysis> {
-  if (!WORKER_ENTRY) return analyseJob(job);
-  return runIn(startWorker(WORKER_ENTRY), job, timeoutMs);
-}

@@ -195,8 +195,9 @@ if (require.main === module) {
   };
   const outDir = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
   if (!outDir || args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(readFileSync(__filename, 'utf8').split('\n').slice(2, 22).map((l) => l.replace(/^ \*\/? ?/, '')).join('\n') + '\n');
-    process.exit(outDir ? 0 : 2);
+    const lines = readFileSync(__filename, 'utf8').split('\n');
+    process.stdout.write(lines.slice(3, lines.indexOf(' */')).map((l) => l.replace(/^ \* ?/, '')).join('\n') + '\n');
+    process.exit(args.includes('--help') || args.includes('-h') ? 0 : 2);
   }
   const started = Date.now();
   const made = makeLargeStudy(outDir, { slices: opt('--slices', 1000), size: opt('--size', 512), lesions: opt('--lesions', 5) });

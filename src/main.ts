@@ -19,7 +19,7 @@ import { startWorkers } from './jobs/worker';
 import { ResultStore } from './results/resultStore';
 import { startResultDelivery } from './outbox/delivery';
 import { loadScoringSetup } from './pipeline/setup';
-import { runAnalysis } from './pipeline/runAnalysis';
+import { startAnalysisRunner } from './pipeline/runAnalysis';
 import { studyProcessor } from './pipeline/processStudy';
 import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
@@ -117,6 +117,9 @@ export async function startNode(config: Config, services: NodeServices): Promise
 
     const assembler = new StudyAssembler(index, { stableAgeS: config.study.stableAgeS, logger, audit });
     started.push({ name: 'study assembly', stop: () => assembler.stop() });
+    // Each analysis in a worker thread of its own, one kept started ahead of the next job.
+    const analysis = startAnalysisRunner({ spare: services.processStudies !== false });
+    started.push({ name: 'analysis workers', stop: () => analysis.stop() });
     const workers = startWorkers({
       queue,
       concurrency: config.jobs.concurrency,
@@ -126,7 +129,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         catalog: assembler,
         results,
         deliver: (analysis) => delivery.enqueue(analysis),
-        analyse: (job) => runAnalysis(job),
+        analyse: (job) => analysis.run(job),
         setup,
         logger,
         metrics,

@@ -10,7 +10,7 @@ import { sourceEvidence } from '../imaging/study';
 import { gridOrigin } from '../imaging/geometry';
 import { ringOutsideBodyFraction } from '../imaging/body';
 import { lesionTrackingUid } from '../report/uids';
-import type { AlgorithmInfo, LesionResult, QualityFlag, SignatureInfo, StudyAnalysis, StudyProblem } from '../results/types';
+import type { AlgorithmInfo, LesionResult, QualityFlag, SignatureInfo, SourceEvidence, StudyAnalysis, StudyProblem } from '../results/types';
 import { applyGates, blockingReason, GateSettings } from './gates';
 import { classify, evaluateSignature, resolveThreshold } from './evaluate';
 import { isComplete, pendingItems, Signature } from './signatureSchema';
@@ -70,7 +70,10 @@ function lesionFeatures(study: ImagingStudy, lesion: Lesion, settings: Radiomics
   };
 }
 
-function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup): Omit<LesionResult, 'classification'> {
+/** A lesion's result before the study's threshold classifies it. */
+export type ScoredLesion = Omit<LesionResult, 'classification'>;
+
+function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup): ScoredLesion {
   const facts = study.series.facts;
   const base = {
     roiNumber: lesion.roiNumber,
@@ -133,7 +136,23 @@ function signatureInfo(sig: Signature, threshold: SignatureInfo['threshold']): S
 
 /** Scores every lesion of an imaged study and summarises them. */
 export function scoreStudy(study: ImagingStudy, setup: ScoringSetup, run: ScoringRun): StudyAnalysis {
-  const scored = study.lesions.map((l) => scoreLesion(study, l, setup));
+  return studyAnalysis({ ...study, evidence: sourceEvidence(study) }, scoreLesions(study, setup), setup, run);
+}
+
+/** Features, gates and signature of each lesion of `study`, in its order (no threshold yet). */
+export function scoreLesions(study: ImagingStudy, setup: ScoringSetup): ScoredLesion[] {
+  return study.lesions.map((l) => scoreLesion(study, l, setup));
+}
+
+/** What the study's answer needs besides its lesions' results. */
+export type StudyFacts = Pick<ImagingStudy, 'patient' | 'study' | 'excluded'> & { evidence: SourceEvidence };
+
+/**
+ * The study's answer from its scored lesions (all of them, in the study's lesion order): the
+ * threshold and each lesion's class, the patient summary and the study's problems. `scored` may
+ * come from several parts of the study scored one after another (scoreLesions per volume).
+ */
+export function studyAnalysis(study: StudyFacts, scored: readonly ScoredLesion[], setup: ScoringSetup, run: ScoringRun): StudyAnalysis {
   const own = scored.filter((l) => l.score !== null).map((l) => l.score as number);
   // The node's own cohort includes this study's lesions.
   const threshold = resolveThreshold(setup.signature, [...run.cohortScores, ...own]);
@@ -159,7 +178,7 @@ export function scoreStudy(study: ImagingStudy, setup: ScoringSetup, run: Scorin
   return {
     patient: study.patient,
     study: { ...study.study, version: run.version },
-    evidence: sourceEvidence(study),
+    evidence: study.evidence,
     signature: signatureInfo(setup.signature, threshold),
     algorithm: setup.algorithm,
     lesions,

@@ -124,10 +124,19 @@ export async function decodeCtVolume(series: CtSeries & { geometry: PatientGeome
 }
 
 /**
- * Loads the lesions of `rtstructFile` on the CT found in `ct` (a directory, searched
- * recursively, or a list of files). Throws ImagingError when the study cannot be used.
+ * A study checked and planned, before any pixel is decoded: everything of ImagingStudy but the
+ * volumes, plus the series and the lesion plan (masks on their slice ranges) to decode from.
  */
-export async function loadImagingStudy(ct: string | readonly string[], rtstructFile: string, options: LoadOptions): Promise<ImagingStudy> {
+export interface PlannedImagingStudy extends Omit<ImagingStudy, 'volumes' | 'lesions' | 'decodedSlices'> {
+  ctSeries: CtSeries & { geometry: PatientGeometry };
+  plan: LesionPlan;
+}
+
+/**
+ * Reads the headers and the RTSTRUCT of a study, checks the series and plans its lesions, without
+ * decoding pixels. Throws ImagingError when the study cannot be used.
+ */
+export async function planImagingStudy(ct: string | readonly string[], rtstructFile: string, options: Omit<LoadOptions, 'wholeSeries' | 'onSliceDecoded'>): Promise<PlannedImagingStudy> {
   const ss = await readStructureSet(rtstructFile);
   const { headers, skipped } = await readImageHeaders(ct);
   const groups = groupBySeries(headers);
@@ -162,6 +171,50 @@ export async function loadImagingStudy(ct: string | readonly string[], rtstructF
   }
   warnings.push(...plan.warnings);
 
+  return {
+    patient: series.facts.patient,
+    study: series.facts.study,
+    series: { facts: series.facts, slices: series.slices, leftOut: series.leftOut, geometry: series.geometry, chosenBecause: choice.how, transferSyntaxes: syntaxes },
+    structureSet: { sopInstanceUid: ss.sopInstanceUid, sopClassUid: ss.sopClassUid, seriesInstanceUid: ss.seriesInstanceUid, ...(ss.label ? { label: ss.label } : {}), ...(ss.name ? { name: ss.name } : {}), notes: ss.notes },
+    excluded: plan.excluded,
+    warnings,
+    skippedFiles: skipped,
+    ctSeries: series,
+    plan,
+  };
+}
+
+function imagingStudy(planned: PlannedImagingStudy, volumes: CtVolume[], lesions: Lesion[], decodedSlices: number): ImagingStudy {
+  const { ctSeries: _series, plan: _plan, ...facts } = planned;
+  return { ...facts, volumes, lesions, decodedSlices };
+}
+
+/**
+ * The planned study one volume at a time: for each slice range of the plan (ascending), its HU
+ * volume is decoded and an ImagingStudy holding only that volume and the lesions on it is
+ * yielded. A caller that lets go of each part before asking for the next holds one volume in
+ * memory at a time, however many lesions the study has.
+ */
+export async function* imagingStudyParts(planned: PlannedImagingStudy, onSliceDecoded?: (slice: SliceRef) => void): AsyncGenerator<ImagingStudy> {
+  for (const range of planned.plan.ranges) {
+    let decoded = 0;
+    const volume = await decodeCtVolume(planned.ctSeries, range, (s) => {
+      decoded++;
+      onSliceDecoded?.(s);
+    });
+    const lesions = planned.plan.lesions.filter((l) => l.range === range).map((l) => ({ ...l, ct: volume }));
+    yield imagingStudy(planned, [volume], lesions, decoded);
+  }
+}
+
+/**
+ * Loads the lesions of `rtstructFile` on the CT found in `ct` (a directory, searched
+ * recursively, or a list of files), every volume at once. Throws ImagingError when the study
+ * cannot be used.
+ */
+export async function loadImagingStudy(ct: string | readonly string[], rtstructFile: string, options: LoadOptions): Promise<ImagingStudy> {
+  const planned = await planImagingStudy(ct, rtstructFile, options);
+  const { ctSeries: series, plan } = planned;
   let decoded = 0;
   const onDecoded = (s: SliceRef) => {
     decoded++;
@@ -179,17 +232,5 @@ export async function loadImagingStudy(ct: string | readonly string[], rtstructF
     data.set(l.mask.data, l.range.first * nx * ny);
     return { ...l, range: { ...v.range }, mask: { dims: [...v.image.dims], spacing: [...v.image.spacing], origin: [...v.image.origin], data }, ct: v };
   });
-
-  return {
-    patient: series.facts.patient,
-    study: series.facts.study,
-    series: { facts: series.facts, slices: series.slices, leftOut: series.leftOut, geometry: series.geometry, chosenBecause: choice.how, transferSyntaxes: syntaxes },
-    structureSet: { sopInstanceUid: ss.sopInstanceUid, sopClassUid: ss.sopClassUid, seriesInstanceUid: ss.seriesInstanceUid, ...(ss.label ? { label: ss.label } : {}), ...(ss.name ? { name: ss.name } : {}), notes: ss.notes },
-    volumes,
-    lesions,
-    excluded: plan.excluded,
-    warnings,
-    skippedFiles: skipped,
-    decodedSlices: decoded,
-  };
+  return imagingStudy(planned, volumes, lesions, decoded);
 }

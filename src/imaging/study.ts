@@ -55,7 +55,7 @@ export function availableMarginMm(lesion: Lesion): { before: number; after: numb
  * The SR's source evidence: the CT series with the images actually used (the decoded slices of
  * all volumes) and the RTSTRUCT instance.
  */
-export function sourceEvidence(s: ImagingStudy): SourceEvidence {
+export function sourceEvidence(s: Pick<ImagingStudy, 'series' | 'structureSet'> & { volumes: ReadonlyArray<Pick<CtVolume, 'slices'>> }): SourceEvidence {
   const f = s.series.facts;
   const used = new Map<string, { sopClassUid: string; sopInstanceUid: string }>();
   for (const v of s.volumes) for (const sl of v.slices) used.set(sl.sopInstanceUid, { sopClassUid: sl.sopClassUid, sopInstanceUid: sl.sopInstanceUid });

@@ -4,10 +4,12 @@
  * reasons, so that the SR and the ORU can say why there is no score.
  */
 import { Config } from '../config/schema';
-import { ImagingError, loadImagingStudy, readImageHeaders } from '../dicom/loadSeries';
+import { imagingStudyParts, ImagingError, planImagingStudy, readImageHeaders } from '../dicom/loadSeries';
 import { readDicomHeader } from '../dicom/read';
 import { patientIdentity, studyIdentity } from '../imaging/imageHeader';
-import { ScoringRun, ScoringSetup, scoreStudy, unscorableStudy } from '../cd8/scoreStudy';
+import { ScoredLesion, ScoringRun, ScoringSetup, scoreLesions, studyAnalysis, unscorableStudy } from '../cd8/scoreStudy';
+import { sourceEvidence } from '../imaging/study';
+import type { SliceRef } from '../imaging/ctSeries';
 import type { StudyAnalysis, StudyProblem } from '../results/types';
 
 /** Room the radiomics needs beyond the lesion: the ring, the local-intensity sphere (6.2 mm) and interpolation. */
@@ -38,6 +40,12 @@ async function identityFrom(ct: string | readonly string[], rtstruct: string) {
   }
 }
 
+/**
+ * Scores a study volume by volume: the slices around one group of nearby lesions are decoded,
+ * its lesions scored, and the volume let go before the next group is decoded, so a study with
+ * many lesions far apart holds one HU volume at a time (a 1,000-slice CT with five lesions would
+ * otherwise hold five).
+ */
 export async function analyseFiles(
   ct: string | readonly string[],
   rtstruct: string,
@@ -45,9 +53,9 @@ export async function analyseFiles(
   setup: ScoringSetup,
   run: ScoringRun & { seriesInstanceUid?: string },
 ): Promise<StudyAnalysis> {
-  let imaging;
+  let planned;
   try {
-    imaging = await loadImagingStudy(ct, rtstruct, {
+    planned = await planImagingStudy(ct, rtstruct, {
       rules: config.lesions,
       marginMm: loadMarginMm(config, setup),
       sliceSpacingToleranceMm: config.imaging.sliceSpacingToleranceMm,
@@ -58,5 +66,16 @@ export async function analyseFiles(
     const problems: StudyProblem[] = e.problems.map((p) => ({ code: p.code, message: p.message }));
     return unscorableStudy(await identityFrom(ct, rtstruct), problems, setup, run);
   }
-  return scoreStudy(imaging, setup, run);
+  // The parts come range by range; the answer lists the lesions in the study's order.
+  const { lesions, ranges } = planned.plan;
+  const partOrder = ranges.flatMap((r) => lesions.flatMap((l, i) => (l.range === r ? [i] : [])));
+  const scored = new Array<ScoredLesion>(lesions.length);
+  const used: Array<{ slices: SliceRef[] }> = [];
+  let k = 0;
+  for await (const part of imagingStudyParts(planned)) {
+    for (const result of scoreLesions(part, setup)) scored[partOrder[k++]] = result;
+    used.push(...part.volumes.map((v) => ({ slices: v.slices })));
+  }
+  if (k !== lesions.length) throw new Error(`internal error: ${k} of ${lesions.length} lesions were scored`);
+  return studyAnalysis({ ...planned, evidence: sourceEvidence({ ...planned, volumes: used }) }, scored, setup, run);
 }

@@ -59,7 +59,9 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       d.metrics?.processingSeconds.observe(seconds);
       d.metrics?.studiesProcessed.inc({ outcome: analysis.status });
-      d.logger.info(`study processed: ${outcome}`, { ...meta, seconds: Number(seconds.toFixed(2)), lesions: analysis.lesions.length });
+      // The CT images used (decoded): the loader decodes only the slices around the lesions.
+      const ctImagesDecoded = analysis.evidence?.ct.instances.length ?? 0;
+      d.logger.info(`study processed: ${outcome}`, { ...meta, seconds: Number(seconds.toFixed(2)), lesions: analysis.lesions.length, ctImagesDecoded });
     } catch (e) {
       const message = (e as Error).message;
       d.metrics?.studiesProcessed.inc({ outcome: 'failed' });

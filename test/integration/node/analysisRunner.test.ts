@@ -1,0 +1,50 @@
+/**
+ * The analysis runner of the node: each study in a worker thread of its own (the compiled
+ * dist/pipeline/analysisWorker.js), one worker started ahead of the next job. Its answers equal
+ * the analysis run inline; a stuck analysis is stopped.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeSyntheticStudy } from '../../support/syntheticStudy';
+import { configSchema } from '../../../src/config/schema';
+import { analyseJob, AnalysisJob, startAnalysisRunner } from '../../../src/pipeline/runAnalysis';
+
+const dir = mkdtempSync(join(tmpdir(), 'cd8-runner-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const study = (name: string, value: number) =>
+  writeSyntheticStudy(join(dir, name), {
+    dims: [24, 24, 24],
+    background: 40,
+    kvp: 120,
+    lesions: [{ roiNumber: 1, name: 'GTV liver', interpretedType: 'GTV', centre: [12, 12, 12], radiusMm: 5, value }],
+  });
+const jobOf = (s: ReturnType<typeof study>): AnalysisJob => ({
+  ctFiles: readdirSync(s.ctDir).map((f) => join(s.ctDir, f)),
+  rtstructFile: s.rtstruct,
+  config: configSchema.defaultValue(),
+  run: { version: 1, cohortScores: [], analysedAt: '2024-01-02T10:15:00Z' },
+});
+
+describe('the analysis runner', () => {
+  it('answers one study after another from worker threads, as the inline analysis does', async () => {
+    const runner = startAnalysisRunner();
+    try {
+      for (const [name, value] of [['a', 100], ['b', 150]] as const) {
+        const job = jobOf(study(name, value));
+        const fromWorker = await runner.run(job);
+        expect(fromWorker.lesions[0].features!.tumour.stat_mean).toBe(value);
+        expect(fromWorker).toEqual(await analyseJob(job));
+      }
+    } finally {
+      await runner.stop();
+    }
+  }, 120000);
+
+  it('stops an analysis that takes longer than its time limit and reports it', async () => {
+    const runner = startAnalysisRunner({ timeoutMs: 50, spare: false });
+    await expect(runner.run(jobOf(study('c', 100)))).rejects.toThrow(/did not finish within .* and was stopped/);
+    await runner.stop();
+  });
+});

@@ -95,16 +95,12 @@ export function parseConfigText(
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   for (const e of doc.errors) {
-    const pos = e.linePos?.[0];
-    const where = pos ? `${fileName}:${pos.line}` : fileName;
-    const duplicate = /Map keys must be unique/.test(e.message);
-    issues.push({
-      path: where,
-      message: duplicate
-        ? 'the same key appears twice in one section; keep one of them.'
-        : `not valid YAML/JSON: ${e.message.split('\n')[0]}`,
-      severity: 'error',
-    });
+    // linePos is only filled in with prettyErrors; the offset is always there.
+    const where = `${fileName}:${lineCounter.linePos(e.pos[0]).line}`;
+    const duplicate = e.code === 'DUPLICATE_KEY';
+    const message = duplicate ? 'the same key appears twice in one section; keep one of them.' : `not valid YAML/JSON: ${e.message.split('\n')[0]}`;
+    // The parser may report one mistake several times on the same line.
+    if (!issues.some((i) => i.path === where && i.message === message)) issues.push({ path: where, message, severity: 'error' });
   }
   if (issues.length > 0) return { config: undefined, issues, sources: { file: fileName, env: [] } };
   const raw = (doc.toJS() ?? {}) as unknown;

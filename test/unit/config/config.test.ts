@@ -78,6 +78,15 @@ describe('configuration', () => {
     expect(errorsOf('dicom:\n  port: 104\n  port: 105\n')[0].message).toMatch(/same key appears twice/);
   });
 
+  it('names the line of a YAML syntax error and the line of a repeated key, once each', () => {
+    expect(errorsOf('dicom:\n  port: 104\n  port: 105\n')).toEqual([
+      { severity: 'error', path: 'node.yaml:3', message: 'the same key appears twice in one section; keep one of them.' },
+    ]);
+    expect(errorsOf('log:\n  level: info\nkey: : :\n  - x\n')).toEqual([
+      { severity: 'error', path: 'node.yaml:3', message: 'not valid YAML/JSON: Nested mappings are not allowed in compact mappings' },
+    ]);
+  });
+
   it('rejects invalid regular expressions and cron expressions with what to write instead', () => {
     const errors = errorsOf('lesions:\n  includeNames: ["gtv("]\nschedules:\n  retention: "61 * * * *"\n');
     expect(errors[0].message).toMatch(/is not a valid regular expression/);

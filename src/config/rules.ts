@@ -37,9 +37,13 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
       `duplicate AE title "${dicom[again].aeTitle}" (already used by destinations.dicom[${first}] "${dicom[first].name}"); each destination needs its own AE title.`,
     );
   }
-  const names = [...dicom.map((d) => d.name), ...c.destinations.hl7.map((d) => d.name)];
-  for (const [first, again] of duplicates(names, (n) => n)) {
-    error('destinations', `destination name "${names[again]}" is used twice (entries ${first} and ${again}); names must be unique.`);
+  // DICOM and HL7 destinations share one name space: the outbox and status know them by name.
+  const named = [
+    ...dicom.map((d, i) => ({ name: d.name, path: `destinations.dicom[${i}]` })),
+    ...c.destinations.hl7.map((d, i) => ({ name: d.name, path: `destinations.hl7[${i}]` })),
+  ];
+  for (const [first, again] of duplicates(named, (n) => n.name)) {
+    error(`${named[again].path}.name`, `destination name "${named[again].name}" is also the name of ${named[first].path}; give each destination its own name.`);
   }
   dicom.forEach((d, i) => {
     if (d.aeTitle.trim().toUpperCase() === c.dicom.aeTitle.trim().toUpperCase()) {

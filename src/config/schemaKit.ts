@@ -229,8 +229,20 @@ class ListSchema<T> implements Schema<T[]> {
       err(issues, path, `expected a list, found ${describeValue(value)}.`);
       return this.defaultValue();
     }
-    const list = value.map((v, i) => this.item.parse(v, `${path}[${i}]`, issues));
-    const problem = this.opts.check?.(list);
+    // An invalid value is left out rather than replaced by the item default: a wrong entry of
+    // dicom.allowedCallers must not become "*" and draw a warning about accepting anyone. A
+    // section keeps its valid keys, so the rules across entries (duplicates) still see it.
+    const list: T[] = [];
+    let invalid = false;
+    const errorCount = () => issues.filter((x) => x.severity === 'error').length;
+    value.forEach((v, i) => {
+      const before = errorCount();
+      const item = this.item.parse(v, `${path}[${i}]`, issues);
+      const bad = errorCount() > before;
+      invalid ||= bad;
+      if (!bad || this.item instanceof ObjectSchema) list.push(item);
+    });
+    const problem = invalid ? undefined : this.opts.check?.(list);
     if (problem) err(issues, path, problem);
     return list;
   }

@@ -51,6 +51,32 @@ describe('configuration', () => {
     expect(errors[0].message).toMatch(/duplicate AE title "PACS" \(already used by destinations\.dicom\[0\] "pacs"\)/);
   });
 
+  it('rejects a destination name used twice, naming both entries, DICOM and HL7 alike', () => {
+    const text = [
+      'destinations:',
+      '  dicom:',
+      '    - { name: pacs, aeTitle: PACS, host: 10.0.0.5, port: 104 }',
+      '  hl7:',
+      '    - { name: pacs, host: 10.0.0.7, port: 2575 }',
+    ].join('\n');
+    expect(errorsOf(text)).toEqual([
+      {
+        severity: 'error',
+        path: 'node.yaml:5: destinations.hl7[0].name',
+        message: 'destination name "pacs" is also the name of destinations.dicom[0]; give each destination its own name.',
+      },
+    ]);
+  });
+
+  it('leaves an invalid list entry out instead of putting the default in its place', () => {
+    const loaded = parseConfigText('dicom:\n  allowedCallers: [PACS, "NOT A VALID AE TITLE"]\n', 'node.yaml', {});
+    expect(loaded.issues).toEqual([
+      expect.objectContaining({ severity: 'error', path: 'node.yaml:2: dicom.allowedCallers[1]', message: expect.stringContaining('an AE title has at most 16') }),
+    ]);
+    // Before: the bad entry became "*", and a warning said any caller would be accepted.
+    expect(loaded.issues.some((i) => i.message.includes('"*"'))).toBe(false);
+  });
+
   it('rejects the same calling AE title listed twice', () => {
     const errors = errorsOf('dicom:\n  allowedCallers: [PACS, MODALITY, pacs]\n');
     expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('duplicate AE title "pacs"')]);

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command } from './command';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
 import { createLogger, flushLogger } from '../ops/logger';
-import { openAuditLog } from '../ops/audit';
+import { auditFilePath, openAuditLog } from '../ops/audit';
 import { startNode } from '../main';
 import { VERSION } from '../version';
 
@@ -39,7 +39,15 @@ Options:
       await flushLogger(logger);
       return 1;
     }
-    const audit = openAuditLog(join(dataDir, config.log.auditFile));
+    const auditFile = auditFilePath(dataDir, config.log.auditFile);
+    let audit;
+    try {
+      audit = openAuditLog(auditFile);
+    } catch (e) {
+      logger.error(`cannot open the audit log ${auditFile}: ${(e as Error).message}. Set log.auditFile to a file this user can append to.`);
+      await flushLogger(logger);
+      return 1;
+    }
     logger.info(`cd8-node ${VERSION} starting`, {
       configFile: loaded.sources.file ?? '(embedded defaults)',
       envOverrides: loaded.sources.env,

@@ -207,7 +207,7 @@ export const configSchema = s.object(
       {
         level: s.enum(['error', 'warn', 'info', 'debug'] as const, { doc: 'Log level.', default: 'info' }),
         format: s.enum(['auto', 'pretty', 'json'] as const, { doc: 'auto = readable on a terminal, JSON lines otherwise.', default: 'auto' }),
-        auditFile: s.string({ doc: 'Append-only audit log (relative to storage.dataDir).', default: 'audit.log', nonEmpty: true }),
+        auditFile: s.string({ doc: 'Append-only audit log: a file name relative to storage.dataDir, or an absolute path.', default: 'audit.log', nonEmpty: true }),
       },
       'Logging.',
     ),

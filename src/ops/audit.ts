@@ -4,7 +4,7 @@
  * and outcomes only: the type below has no field that could hold pixel data or patient names.
  */
 import { appendFileSync, mkdirSync, openSync, closeSync, fsyncSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export type AuditEventName =
   | 'node.started'
@@ -47,6 +47,11 @@ export interface AuditEvent {
 export interface AuditLog {
   record(event: AuditEvent): void;
   close(): void;
+}
+
+/** Where log.auditFile lives: a relative name is taken from the data directory, an absolute path as given. */
+export function auditFilePath(dataDir: string, auditFile: string): string {
+  return resolve(dataDir, auditFile);
 }
 
 /**

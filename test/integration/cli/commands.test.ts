@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, ROOT, runCli, startDaemon, waitFor } from '../../support/process';
@@ -75,6 +75,29 @@ describe('cd8-node command line', () => {
       expect(lines.at(-1)).toMatchObject({ message: 'cd8-node stopped' });
       const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
       expect(audit.map((a) => a.event)).toEqual(['node.started', 'node.stopped']);
+    });
+
+    it('writes the audit trail where an absolute log.auditFile says, and refuses to start when it cannot', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cd8-audit-'));
+      const dataDir = join(dir, 'data');
+      const auditFile = join(dir, 'elsewhere', 'cd8-audit.log');
+      const config = join(dir, 'node.yaml');
+      writeFileSync(config, `log:\n  auditFile: ${auditFile}\n`);
+      const node = startDaemon(process.execPath, [CLI, 'serve', '--config', config], {
+        cwd: ROOT,
+        env: { ...process.env, CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0' },
+      });
+      await waitFor('the start-up log', () => /node ready/.test(node.output()) || undefined);
+      expect(await node.stop('SIGTERM')).toBe(0);
+      expect(readFileSync(auditFile, 'utf8')).toMatch(/"event":"node.started"/);
+      expect(existsSync(join(dataDir, 'audit.log'))).toBe(false);
+
+      // A directory where the file should be: the admin is told which file and what to do.
+      mkdirSync(join(dir, 'is-a-directory.log'));
+      writeFileSync(join(dir, 'bad.yaml'), `log:\n  auditFile: ${join(dir, 'is-a-directory.log')}\n`);
+      const refused = await runCli(['serve', '--config', join(dir, 'bad.yaml')], { CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/cannot open the audit log .*is-a-directory\.log: .*Set log\.auditFile to a file this user can append to/);
     });
 
     it('does not start on an invalid configuration, and says why', async () => {

@@ -427,17 +427,17 @@ export class SqliteStudyIndex implements StudyIndex {
     });
   }
 
-  /** A full scan (no index on path): only for spool files whose name does not carry their SOP Instance UID. */
   /**
    * Studies whose current version is done (or failed for good) since before `before` and whose
-   * images are still kept: what retention may delete.
+   * images are still kept: what retention may delete. A study purged before and sent again has
+   * instances again, so it is a candidate again (purged_at only records the last purge).
    */
   async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; doneAt: number }>> {
     const rows = this.db
       .prepare(
         `SELECT s.study_uid, v.updated_at FROM studies s
          JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version
-         WHERE v.state IN ('done', 'failed') AND v.updated_at < ? AND s.purged_at IS NULL
+         WHERE v.state IN ('done', 'failed') AND v.updated_at < ?
            AND EXISTS (SELECT 1 FROM instances i WHERE i.study_uid = s.study_uid)`,
       )
       .all(before) as Array<{ study_uid: string; updated_at: number }>;
@@ -459,6 +459,7 @@ export class SqliteStudyIndex implements StudyIndex {
     })();
   }
 
+  /** A full scan (no index on path): only for spool files whose name does not carry their SOP Instance UID. */
   async isIndexedPath(relativePath: string): Promise<boolean> {
     return this.st.pathIndexed.get(relativePath) !== undefined;
   }

@@ -131,4 +131,23 @@ describe('SqliteStudyIndex', () => {
     expect(await index.getStudy(STUDY)).toMatchObject({ state: 'ready', version: 1 });
     expect((await index.getStudy(STUDY))!.lastReceivedAt.getTime()).toBe(7000);
   });
+  it('offers a study to retention again when it was sent again after its images were deleted', async () => {
+    const index = freshIndex();
+    const v1 = { studyInstanceUid: STUDY, version: 1 };
+    await index.recordInstance(ct(1));
+    await index.markReady(v1, 'stable-age', [], [], 2000);
+    await index.transition(v1, ['ready'], 'processing', undefined, 2100, true);
+    await index.transition(v1, ['processing'], 'done', 'not scored', 2200, false);
+    expect(await index.purgeCandidates(3000)).toEqual([{ studyInstanceUid: STUDY, doneAt: 2200 }]);
+    expect(await index.purgeInstances(STUDY, 3000)).toHaveLength(1);
+    expect(await index.purgeCandidates(10_000)).toEqual([]);
+    // The PACS sends the study again (e.g. with a corrected RTSTRUCT): a new version, processed in turn.
+    expect(await index.recordInstance(ct(2, 4000))).toMatchObject({ version: 2, versionChange: 'new-version' });
+    const v2 = { studyInstanceUid: STUDY, version: 2 };
+    await index.markReady(v2, 'stable-age', [], [], 5000);
+    await index.transition(v2, ['ready'], 'processing', undefined, 5100, true);
+    await index.transition(v2, ['processing'], 'done', 'not scored', 5200, false);
+    expect(await index.purgeCandidates(5100)).toEqual([]);
+    expect(await index.purgeCandidates(6000)).toEqual([{ studyInstanceUid: STUDY, doneAt: 5200 }]);
+  });
 });

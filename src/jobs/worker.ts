@@ -37,29 +37,43 @@ export interface Workers {
 
 export function startWorkers(o: WorkerOptions): Workers {
   const running = new Map<number, Promise<void>>();
+  /** Jobs given back to the queue at shutdown: whatever they do afterwards must not touch the queue. */
+  const handedBack = new Set<number>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+
+  const settle = (job: Job, error: Error | undefined): void => {
+    const meta = { job: job.id, studyInstanceUid: job.studyInstanceUid, version: job.version, attempt: job.attempts };
+    if (handedBack.has(job.id)) {
+      o.logger.debug('a job handed back at shutdown ended; the queue runs it again at the next start', { ...meta, error: error?.message });
+      return;
+    }
+    if (!error) {
+      o.queue.complete(job.id);
+      o.logger.info('job done', meta);
+      o.onSettled?.(job, 'done');
+      return;
+    }
+    const permanent = error instanceof BadInputError;
+    const after = o.queue.fail(job.id, error.message, permanent ? 'permanent' : 'transient');
+    const outcome = after.state === 'pending' ? 'retry' : 'failed';
+    if (outcome === 'retry') o.logger.warn(`job failed, will retry at ${new Date(after.notBefore).toISOString()}`, { ...meta, error: error.message });
+    else o.logger.error(permanent ? 'job failed: the study cannot be processed' : 'job failed after its last attempt', { ...meta, error: error.message });
+    o.onSettled?.(after, outcome, error);
+  };
 
   const runOne = (job: Job): Promise<void> =>
     o
       .process(job)
       .then(
-        () => {
-          o.queue.complete(job.id);
-          o.logger.info('job done', { job: job.id, study: job.studyInstanceUid, version: job.version, attempt: job.attempts });
-          o.onSettled?.(job, 'done');
-        },
-        (e: unknown) => {
-          const error = e instanceof Error ? e : new Error(String(e));
-          const permanent = error instanceof BadInputError;
-          const after = o.queue.fail(job.id, error.message, permanent ? 'permanent' : 'transient');
-          const outcome = after.state === 'pending' ? 'retry' : 'failed';
-          const meta = { job: job.id, study: job.studyInstanceUid, version: job.version, attempt: job.attempts, error: error.message };
-          if (outcome === 'retry') o.logger.warn(`job failed, will retry at ${new Date(after.notBefore).toISOString()}`, meta);
-          else o.logger.error(permanent ? 'job failed: the study cannot be processed' : 'job failed after its last attempt', meta);
-          o.onSettled?.(after, outcome, error);
-        },
+        () => settle(job, undefined),
+        (e: unknown) => settle(job, e instanceof Error ? e : new Error(String(e))),
       )
+      .catch((e: unknown) => {
+        // The queue itself failed (e.g. the database is locked): the job stays running and is
+        // handed back at the next start; the process must not die of an unhandled rejection.
+        o.logger.error(`job ${job.id}: cannot record its outcome in the queue: ${(e as Error).message}`, { studyInstanceUid: job.studyInstanceUid, version: job.version });
+      })
       .finally(() => {
         running.delete(job.id);
         schedule(0);
@@ -68,11 +82,15 @@ export function startWorkers(o: WorkerOptions): Workers {
   const fill = () => {
     timer = undefined;
     if (stopped) return;
-    while (running.size < o.concurrency) {
-      const job = o.queue.claim();
-      if (!job) break;
-      o.logger.info('job started', { job: job.id, study: job.studyInstanceUid, version: job.version, attempt: job.attempts });
-      running.set(job.id, runOne(job));
+    try {
+      while (running.size < o.concurrency) {
+        const job = o.queue.claim();
+        if (!job) break;
+        o.logger.info('job started', { job: job.id, studyInstanceUid: job.studyInstanceUid, version: job.version, attempt: job.attempts });
+        running.set(job.id, runOne(job));
+      }
+    } catch (e) {
+      o.logger.error(`cannot take a job from the queue: ${(e as Error).message}; trying again at the next poll`);
     }
     schedule(o.pollMs ?? 1000);
   };
@@ -102,8 +120,9 @@ export function startWorkers(o: WorkerOptions): Workers {
       const outcome = await Promise.race([all.then(() => 'finished' as const), grace]);
       clearTimeout(graceTimer);
       if (outcome === 'timeout') {
-        const handedBack = o.queue.recoverRunning();
-        o.logger.warn(`shutdown: ${handedBack} running job(s) handed back to the queue; they restart at the next start`);
+        for (const id of running.keys()) handedBack.add(id);
+        const count = o.queue.recoverRunning();
+        o.logger.warn(`shutdown: ${count} running job(s) handed back to the queue; they restart at the next start`);
       }
     },
   };

@@ -13,7 +13,7 @@ import { outcomeLine, ResultStore } from '../results/resultStore';
 import { unscorableStudy } from '../cd8/scoreStudy';
 import { chooseInputs } from './studyInputs';
 import { readIdentity } from './analyseFiles';
-import type { AnalysisJob } from './runAnalysis';
+import { AnalysisJob, AnalysisStoppedError } from './runAnalysis';
 import type { LoadedSetup } from './setup';
 
 export interface StudyProcessorDeps {
@@ -63,6 +63,9 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
       const ctImagesDecoded = analysis.evidence?.ct.instances.length ?? 0;
       d.logger.info(`study processed: ${outcome}`, { ...meta, seconds: Number(seconds.toFixed(2)), lesions: analysis.lesions.length, ctImagesDecoded });
     } catch (e) {
+      // Stopped by the node's shutdown: the job was handed back and runs again at the next start,
+      // so the study stays "processing" instead of showing a failure that is none.
+      if (e instanceof AnalysisStoppedError) throw e;
       const message = (e as Error).message;
       d.metrics?.studiesProcessed.inc({ outcome: 'failed' });
       d.metrics?.noteError();

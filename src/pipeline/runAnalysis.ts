@@ -33,10 +33,23 @@ const WORKER_ENTRY = [join(__dirname, 'analysisWorker.js'), join(__dirname, '..'
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 
+/** The runner was stopped while this analysis ran: nothing is wrong with the study. */
+export class AnalysisStoppedError extends Error {
+  constructor() {
+    super('the analysis was stopped because the node is stopping');
+    this.name = 'AnalysisStoppedError';
+  }
+}
+
 export interface AnalysisRunner {
   /** Analyses one study version in a worker of its own. */
   run(job: AnalysisJob): Promise<StudyAnalysis>;
-  /** Ends the idle spare worker (a running analysis is left to the job workers' shutdown). */
+  /**
+   * Ends the idle spare worker and any analysis still running (its promise rejects with
+   * AnalysisStoppedError). The node calls it after the job workers' shutdown grace, which has
+   * handed such jobs back to the queue: a worker left running would keep the process alive for
+   * up to the analysis time limit after "stopped".
+   */
   stop(): Promise<void>;
 }
 
@@ -59,14 +72,23 @@ function startWorker(entry: string): { worker: Worker; exited: Promise<void>; fa
   return { worker, exited, failed: () => failed };
 }
 
-function runIn(started: ReturnType<typeof startWorker>, job: AnalysisJob, timeoutMs: number): Promise<StudyAnalysis> {
+interface RunningAnalysis {
+  worker: Worker;
+  /** Rejects the analysis with AnalysisStoppedError (the caller terminates the worker). */
+  abandon(): void;
+}
+
+function runIn(started: ReturnType<typeof startWorker>, job: AnalysisJob, timeoutMs: number, running: Set<RunningAnalysis>): Promise<StudyAnalysis> {
   const { worker } = started;
   worker.ref();
   return new Promise((resolve, reject) => {
     let settled = false;
+    const entry: RunningAnalysis = { worker, abandon: () => settle(() => reject(new AnalysisStoppedError())) };
+    running.add(entry);
     const settle = (f: () => void) => {
       if (settled) return;
       settled = true;
+      running.delete(entry);
       clearTimeout(timer);
       f();
     };
@@ -85,6 +107,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const keepSpare = (options.spare ?? true) && WORKER_ENTRY !== undefined;
   let spare: ReturnType<typeof startWorker> | undefined;
+  const running = new Set<RunningAnalysis>();
   let stopped = false;
   const refill = () => {
     if (keepSpare && !stopped && !spare) spare = startWorker(WORKER_ENTRY!);
@@ -99,13 +122,15 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
       if (!started || started.failed()) started = startWorker(WORKER_ENTRY);
       // The next spare starts once this worker has exited, so that two studies' memory never overlap.
       void started.exited.then(refill);
-      return runIn(started, job, timeoutMs);
+      return runIn(started, job, timeoutMs, running);
     },
     async stop() {
       stopped = true;
       const idle = spare;
       spare = undefined;
-      if (idle) await idle.worker.terminate();
+      const busy = [...running];
+      for (const r of busy) r.abandon();
+      await Promise.all([idle, ...busy].map((w) => w?.worker.terminate()));
     },
   };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticStudy } from '../../support/syntheticStudy';
 import { configSchema } from '../../../src/config/schema';
-import { analyseJob, AnalysisJob, startAnalysisRunner } from '../../../src/pipeline/runAnalysis';
+import { analyseJob, AnalysisJob, AnalysisStoppedError, startAnalysisRunner } from '../../../src/pipeline/runAnalysis';
 
 const dir = mkdtempSync(join(tmpdir(), 'cd8-runner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,5 +46,21 @@ describe('the analysis runner', () => {
     const runner = startAnalysisRunner({ timeoutMs: 50, spare: false });
     await expect(runner.run(jobOf(study('c', 100)))).rejects.toThrow(/did not finish within .* and was stopped/);
     await runner.stop();
+  });
+
+  it('ends a running analysis when it is stopped (shutdown), so no worker keeps the process alive', async () => {
+    const runner = startAnalysisRunner({ spare: false });
+    const running = runner.run(jobOf(study('d', 100)));
+    const outcome = running.then(
+      () => 'answered',
+      (e: Error) => e,
+    );
+    // Stopped at once: the worker is still loading its modules or computing (either way, no answer yet).
+    const began = Date.now();
+    await runner.stop();
+    expect(Date.now() - began).toBeLessThan(2000);
+    const e = await outcome;
+    expect(e).toBeInstanceOf(AnalysisStoppedError);
+    expect((e as Error).message).toBe('the analysis was stopped because the node is stopping');
   });
 });

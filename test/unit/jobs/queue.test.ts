@@ -119,4 +119,45 @@ describe('workers', () => {
     await workers.stop(20);
     expect(q.get(id)!.state).toBe('pending');
   });
+
+  it('leave a job handed back at shutdown alone when it ends afterwards (it runs again at the next start)', async () => {
+    const q = newQueue(':memory:', 1);
+    const done = q.enqueue('finishes late', 1);
+    const failed = q.enqueue('fails late', 1);
+    const finish: Array<(error?: Error) => void> = [];
+    const workers = startWorkers({
+      queue: q,
+      concurrency: 2,
+      logger: silentLogger(),
+      pollMs: 5,
+      process: () => new Promise<void>((resolve, reject) => finish.push((error) => (error ? reject(error) : resolve()))),
+    });
+    await waitUntil(() => q.counts().running === 2);
+    await workers.stop(20);
+    // Their analyses end after the grace: one with an answer, one stopped (its last attempt).
+    finish[0]();
+    finish[1](new Error('the analysis was stopped because the node is stopping'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(q.get(done.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: null });
+    expect(q.get(failed.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: null });
+  });
+
+  it('survive a queue that cannot record an outcome: logged, not an unhandled rejection', async () => {
+    const db = new Database(':memory:');
+    const q = new SqliteJobQueue(db, { maxAttempts: 3, backoffMs: () => 0 });
+    q.enqueue('1.2.3', 1);
+    const errors: string[] = [];
+    const logger = silentLogger();
+    logger.error = ((message: string) => {
+      errors.push(message);
+      return logger;
+    }) as typeof logger.error;
+    let release: () => void = () => undefined;
+    const workers = startWorkers({ queue: q, concurrency: 1, logger, pollMs: 5, process: () => new Promise<void>((r) => (release = r)) });
+    await waitUntil(() => q.counts().running === 1);
+    db.close();
+    release();
+    await waitUntil(() => errors.some((e) => /cannot record its outcome in the queue: The database connection is not open/.test(e)));
+    await workers.stop(20).catch(() => undefined);
+  });
 });

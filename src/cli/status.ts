@@ -16,7 +16,7 @@ function clock(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-function stateLine(s: StudyVersionSummary): string {
+function stateLine(s: StudyStatus): string {
   switch (s.state) {
     case 'receiving':
       return `receiving (last instance ${clock(s.lastReceivedAt)})`;
@@ -33,14 +33,14 @@ function stateLine(s: StudyVersionSummary): string {
   }
 }
 
-function describe(s: StudyVersionSummary): string[] {
+function describe(s: StudyStatus): string[] {
   const other = s.instanceCount - s.ctImageCount - s.rtstructCount;
   const parts = [`${s.ctImageCount} CT image${s.ctImageCount === 1 ? '' : 's'}`, `${s.rtstructCount} RTSTRUCT`];
   if (other > 0) parts.push(`${other} other`);
   const lines = [
     `${s.studyInstanceUid}  (version ${s.version}${s.superseded ? ', superseded' : ''})`,
     `  state:     ${stateLine(s)}`,
-    `  patient:   ${hashedId(s.patientId)} (hashed Patient ID)${s.studyDate ? `, study date ${s.studyDate}` : ''}${s.accessionNumber ? `, accession ${s.accessionNumber}` : ''}`,
+    `  patient:   ${s.patient} (hashed Patient ID)${s.studyDate ? `, study date ${s.studyDate}` : ''}${s.accessionNumber ? `, accession ${s.accessionNumber}` : ''}`,
     `  received:  ${s.instanceCount} instance${s.instanceCount === 1 ? '' : 's'} in ${s.seriesCount} series (${parts.join(', ')}), ${clock(s.firstReceivedAt)} – ${clock(s.lastReceivedAt)}`,
   ];
   for (const note of s.notes) lines.push(`  note:      ${note}`);
@@ -74,9 +74,12 @@ function outboxLines(o: OutboxStatus | undefined): string[] {
   return lines;
 }
 
+/** A study as status shows it: the Patient ID hashed as in the text output and the logs. */
+type StudyStatus = Omit<StudyVersionSummary, 'patientId'> & { patient: string; analysis?: Pick<StudyAnalysis, 'status' | 'lesions' | 'summary' | 'problems' | 'signature'> };
+
 interface StatusSnapshot {
   dataDir: string;
-  studies: Array<StudyVersionSummary & { analysis?: Pick<StudyAnalysis, 'status' | 'lesions' | 'summary' | 'problems' | 'signature'> }>;
+  studies: StudyStatus[];
   outbox: OutboxStatus | undefined;
 }
 
@@ -85,12 +88,13 @@ async function snapshot(db: SqliteDatabase, dataDir: string, limit: number, all:
   const studies = await index.listStudies({ limit, includeSuperseded: all });
   return {
     dataDir,
-    studies: studies.map((s) => {
+    studies: studies.map(({ patientId, ...s }): StudyStatus => {
+      // Identity stays out: status output is shared with people who need no patient names or IDs.
+      const study = { ...s, patient: hashedId(patientId) };
       const a = readAnalysis(db, s.studyInstanceUid, s.version);
-      if (!a) return s;
-      // Identity stays out: status output is shared with people who need no patient names.
+      if (!a) return study;
       const lesions = a.lesions.map((l) => ({ ...l, features: undefined, outline: undefined }));
-      return { ...s, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } };
+      return { ...study, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } };
     }),
     outbox: readOutboxStatus(db),
   };

@@ -22,8 +22,8 @@ export const configCheckCommand: Command = {
   help: `Usage: cd8-node config check [FILE] [--no-env]
        cd8-node config check --signature FILE
 
-Validates FILE (YAML or JSON; without FILE: the embedded defaults) with the
-CD8_* environment overrides applied, and the signature file it names
+Validates FILE (YAML or JSON; without FILE: $CD8_CONFIG, else the embedded
+defaults) with the CD8_* environment overrides applied, and the signature file it names
 (score.signature), and prints every problem with its place in the file and
 what to do. A signature file (JSON with "terms") given as FILE is checked as
 one. Exit 0 when valid (warnings allowed), 1 on error.
@@ -41,7 +41,8 @@ Examples:
       io.out(configCheckCommand.help);
       return 0;
     }
-    const file = positionals[0] ?? null;
+    // The file `serve` would run with: FILE, else $CD8_CONFIG (unless the environment is ignored).
+    const file = positionals[0] ?? (values['no-env'] ? undefined : io.env.CD8_CONFIG) ?? null;
     const signatureOnly = values.signature ?? (file !== null && isSignatureFile(file) ? file : undefined);
     let issues: ConfigIssue[];
     let name: string;
@@ -76,14 +77,14 @@ export const configShowCommand: Command = {
   help: `Usage: cd8-node config show [FILE] [--json]
 
 Prints the configuration the node would run with: the defaults, overridden by
-FILE, overridden by CD8_* environment variables.`,
+FILE (default: $CD8_CONFIG, else none), overridden by CD8_* environment variables.`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } }, { min: 0, max: 1 });
     if (values.help) {
       io.out(configShowCommand.help);
       return 0;
     }
-    const loaded = loadConfig(positionals[0] ?? null, io.env);
+    const loaded = loadConfig(positionals[0] ?? io.env.CD8_CONFIG ?? null, io.env);
     if (!loaded.config) {
       io.err(formatIssues(loaded.issues));
       return 1;

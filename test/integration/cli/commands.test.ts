@@ -51,6 +51,16 @@ describe('cd8-node command line', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toMatch(/1 error, \d warnings?\. Fix the errors above/);
     });
+
+    it('checks the file serve would use: $CD8_CONFIG when no FILE is given', async () => {
+      const broken = file('from-env.yaml', 'dicom:\n  port: 99999\n');
+      const r = await runCli(['config', 'check'], { CD8_CONFIG: broken });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/from-env\.yaml:2: dicom\.port: 99999 is out of range/);
+      const shown = await runCli(['config', 'show', '--json'], { CD8_CONFIG: file('port.yaml', 'dicom:\n  port: 4242\n') });
+      expect(shown.code).toBe(0);
+      expect((JSON.parse(shown.stdout) as { dicom: { port: number } }).dicom.port).toBe(4242);
+    });
   });
 
   describe('serve', () => {

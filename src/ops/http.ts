@@ -52,7 +52,15 @@ export async function startHttpEndpoint(options: {
       return;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(options.metrics());
+      let text: string;
+      try {
+        text = options.metrics();
+      } catch (e) {
+        // A gauge reads the database; a failure there is a 500 for the scraper, never a crash of the node.
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics unavailable: ${(e as Error).message}\n`);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found: try /healthz, /readyz or /metrics\n');

@@ -74,6 +74,23 @@ describe('HTTP endpoint', () => {
     }
   });
 
+  it('answers 500 when the metrics cannot be read, and keeps serving', async () => {
+    const http = await startHttpEndpoint({
+      port: 0,
+      bind: '127.0.0.1',
+      metrics: () => {
+        throw new Error('database is locked');
+      },
+      checks: [],
+    });
+    try {
+      expect(await fetchText(http.port, '/metrics')).toMatchObject({ status: 500, body: 'metrics unavailable: database is locked\n' });
+      expect(await fetchText(http.port, '/healthz')).toMatchObject({ status: 200 });
+    } finally {
+      await http.close();
+    }
+  });
+
   it('says which port is taken', async () => {
     const first = await startHttpEndpoint({ port: 0, bind: '127.0.0.1', metrics: () => '', checks: [] });
     try {

@@ -117,7 +117,11 @@ export class PeerConnection extends Scp {
     this.phase = 'deciding';
     this.disarm();
     this.callingAeTitle = association.getCallingAeTitle().trim();
-    void this.decide(association);
+    this.decide(association).catch((e: unknown) => {
+      // Never an unhandled rejection (it would end the node): the peer gets an abort instead.
+      this.env.logger.error(`association request from ${this.callingAeTitle}@${this.peer} could not be handled: ${(e as Error).message}`);
+      this.abortNow('internal error while answering the association request');
+    });
   }
 
   private async decide(association: Association): Promise<void> {
@@ -227,10 +231,16 @@ export class PeerConnection extends Scp {
     incoming.pending.writable.end();
     if (this.sock.isPaused()) this.sock.resume();
     this.busy += 1;
-    void this.store(incoming).finally(() => {
-      this.busy -= 1;
-      if (this.phase === 'established') this.timer?.refresh();
-    });
+    this.store(incoming)
+      .catch((e: unknown) => {
+        // What follows the answer (audit line, study assembly) failed; the instance itself was
+        // stored or refused as answered. Logged, never an unhandled rejection that ends the node.
+        this.env.logger.error(`C-STORE ${incoming.command.affectedSopInstanceUid ?? '?'} from ${this.callingAeTitle}@${this.peer}: answered, but recording it failed: ${(e as Error).message}`);
+      })
+      .finally(() => {
+        this.busy -= 1;
+        if (this.phase === 'established') this.timer?.refresh();
+      });
   }
 
   private command(pcId: number, command: CommandSet): void {

@@ -142,12 +142,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
     assembler.onStudyReady((e) => {
       if (services.processStudies === false) return;
       const job = queue.enqueue(e.studyInstanceUid, e.version);
-      logger.info(`study ready (${e.readyReason === 'references-complete' ? 'every referenced image arrived' : 'stable age reached'}): queued`, {
-        studyInstanceUid: e.studyInstanceUid,
-        version: e.version,
-        job: job.id,
-        recovered: e.recovered,
-      });
+      // The assembler has said "study ready" and why; this line says what the node does with it.
+      logger.info('study queued for processing', { studyInstanceUid: e.studyInstanceUid, version: e.version, job: job.id, recovered: e.recovered });
       workers.wake();
     });
     if (services.onStudyReady) assembler.onStudyReady(services.onStudyReady);

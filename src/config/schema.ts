@@ -2,7 +2,7 @@
  * The node's configuration: every key, its type, default and meaning.
  * `config/default.yaml` shows the same defaults with comments; `cd8-node config check`
  * validates against this schema; the README's reference table is generated from it
- * (`npm run config-doc`).
+ * (`npm run docs`).
  */
 import { Infer, s } from './schemaKit';
 import { aeTitleProblem, callerSpecProblem } from './aeTitle';

@@ -107,11 +107,6 @@ export function isDeflated(transferSyntaxUid: string): boolean {
   return transferSyntaxUid === TransferSyntax.DeflatedExplicitVrLittleEndian;
 }
 
-/** A UID: digits and dots, at most 64 characters, no empty component (PS3.5 §9.1). */
-export function isValidUid(value: string): boolean {
-  return value.length > 0 && value.length <= 64 && /^(0|[1-9]\d*)(\.(0|[1-9]\d*))*$/.test(value);
-}
-
 /** cd8-node's implementation class UID (a UUID-derived 2.25 UID, fixed for the product). */
 export const IMPLEMENTATION_CLASS_UID = '2.25.209702930315606532488488135105057547791';
 /** Implementation Version Name: SH, at most 16 characters. */

@@ -43,16 +43,3 @@ export function setSlice(volume: CtVolume, k: number, header: ImageHeader, sampl
   const [nx, ny] = volume.image.dims;
   rescaleSlice(samples, header.pixel, header.rescaleSlope, header.rescaleIntercept, volume.image.data, k * nx * ny);
 }
-
-/**
- * Builds the volume of `range` from the stored samples of each of its slices
- * (`samplesOf(header, index)` is called once per slice, in order).
- */
-export function assembleCtVolume(series: CtSeries & { geometry: PatientGeometry }, range: SliceRange, samplesOf: (header: ImageHeader, index: number) => RawSamples): CtVolume {
-  const volume = emptyCtVolume(series, range);
-  for (let k = 0; k < range.count; k++) {
-    const h = series.headers[range.first + k];
-    setSlice(volume, k, h, samplesOf(h, range.first + k));
-  }
-  return volume;
-}

@@ -27,7 +27,3 @@ const ALL: readonly DocumentedDescriptor[] = [...NON_TEXTURE_FEATURES, ...TEXTUR
 export function registeredFeatures(): DocumentedDescriptor[] {
   return [...ALL];
 }
-
-export function featureByCode(code: string): DocumentedDescriptor | undefined {
-  return ALL.find((f) => f.code === code);
-}

@@ -4,7 +4,7 @@
  * the IOD; this checks what the template rows say.
  */
 import { NaturalDataset, readPart10 } from './part10';
-import { CD8, CodedConcept, DCM, SCT } from './codes';
+import { CD8, CodedConcept, DCM } from './codes';
 import type { RelationshipType, ValueType } from './valueTypes';
 
 export interface Code {
@@ -152,5 +152,3 @@ export function lesionScores(sr: ReadSr): LesionScore[] {
 export function patientSummaryGroup(sr: ReadSr): SrNode | undefined {
   return measurementGroups(sr).find((g) => g.templateId === '1501' && child(g, { name: DCM.trackingIdentifier })?.text === 'Patient summary');
 }
-
-export const SR_CODES = { CD8, DCM, SCT };

@@ -57,11 +57,3 @@ export function alignedGrid(source: GridSource, newSpacing: [number | null, numb
   }
   return { dims, spacing, origin, start, step };
 }
-
-/** True when the grid samples the source exactly at its own voxels (no interpolation needed). */
-export function isIdentityGrid(grid: ResampledGrid, source: GridSource): boolean {
-  for (let d = 0; d < 3; d++) {
-    if (grid.dims[d] !== source.dims[d] || grid.start[d] !== 0 || grid.step[d] !== 1) return false;
-  }
-  return true;
-}

@@ -35,10 +35,3 @@ export function chebyshevNeighbourhood(distance: number, dimensions: 2 | 3): Ste
   }
   return out;
 }
-
-/** Face neighbours: 6-connected in 3D, 4-connected in the slice plane (GLDZM distance to the edge). */
-export function faceNeighbourhood(dimensions: 2 | 3): Step[] {
-  const out: Step[] = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0]];
-  if (dimensions === 3) out.push([0, 0, 1], [0, 0, -1]);
-  return out;
-}

@@ -9,7 +9,7 @@ import type { NodeMetrics } from '../ops/metrics';
 import type { Job } from '../jobs/queue';
 import type { StudyCatalog } from '../study/types';
 import type { StudyAnalysis } from '../results/types';
-import { outcomeLine, ResultStore } from '../results/resultStore';
+import { outcomeLine, ResultStore, signatureKey } from '../results/resultStore';
 import { unscorableStudy } from '../cd8/scoreStudy';
 import { chooseInputs } from './studyInputs';
 import { readIdentity } from './analyseFiles';
@@ -42,7 +42,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
     const started = process.hrtime.bigint();
     try {
       const instances = await d.catalog.listInstances(studyInstanceUid, version);
-      const run = { version, cohortScores: d.results.cohortScores(studyInstanceUid), analysedAt: new Date().toISOString() };
+      const run = { version, cohortScores: d.results.cohortScores(signatureKey(d.setup.signature), studyInstanceUid), analysedAt: new Date().toISOString() };
       const choice = chooseInputs(instances);
       let analysis: StudyAnalysis;
       if (choice.ok) {

@@ -26,7 +26,15 @@ const SCHEMA: readonly string[] = [
      score REAL NOT NULL,
      PRIMARY KEY (study_uid, version, tracking_uid)
    );`,
+  // 2: which signature gave each score, so that a percentile cut-off never mixes two signatures'
+  // scales (scores saved before this step have none and leave the cohort).
+  `ALTER TABLE lesion_scores ADD COLUMN signature TEXT;`,
 ];
+
+/** How the cohort knows a signature: its name and version as every output states them. */
+export function signatureKey(s: Pick<StudyAnalysis['signature'], 'name' | 'version'>): string {
+  return `${s.name} ${s.version}`;
+}
 
 export interface AnalysisRow {
   studyInstanceUid: string;
@@ -80,8 +88,9 @@ export class ResultStore {
         )
         .run(row.studyInstanceUid, row.version, row.status, row.lesionCount, row.scoredCount, row.outcome, JSON.stringify(a), now);
       this.db.prepare(`DELETE FROM lesion_scores WHERE study_uid = ? AND version = ?`).run(row.studyInstanceUid, row.version);
-      const insert = this.db.prepare(`INSERT INTO lesion_scores (study_uid, version, tracking_uid, site, score) VALUES (?, ?, ?, ?, ?)`);
-      for (const l of a.lesions) if (l.score !== null) insert.run(row.studyInstanceUid, row.version, l.trackingUid, l.site, l.score);
+      const insert = this.db.prepare(`INSERT INTO lesion_scores (study_uid, version, tracking_uid, site, score, signature) VALUES (?, ?, ?, ?, ?, ?)`);
+      const signature = signatureKey(a.signature);
+      for (const l of a.lesions) if (l.score !== null) insert.run(row.studyInstanceUid, row.version, l.trackingUid, l.site, l.score, signature);
     })();
     return row;
   }
@@ -90,16 +99,20 @@ export class ResultStore {
     return readAnalysis(this.db, studyInstanceUid, version);
   }
 
-  /** The node's cohort: the lesion scores of the latest analysed version of every study except `excludeStudy`. */
-  cohortScores(excludeStudy?: string): number[] {
+  /**
+   * The node's cohort: the lesion scores of the latest analysed version of every study except
+   * `excludeStudy`, given by the signature `signature` (signatureKey) only: scores of another
+   * signature, or another version of it, are on another scale.
+   */
+  cohortScores(signature: string, excludeStudy?: string): number[] {
     const rows = this.db
       .prepare(
         `SELECT s.score FROM lesion_scores s
          JOIN (SELECT study_uid, MAX(version) AS version FROM analyses GROUP BY study_uid) latest
            ON latest.study_uid = s.study_uid AND latest.version = s.version
-         WHERE s.study_uid <> ?`,
+         WHERE s.study_uid <> ? AND s.signature = ?`,
       )
-      .all(excludeStudy ?? '') as Array<{ score: number }>;
+      .all(excludeStudy ?? '', signature) as Array<{ score: number }>;
     return rows.map((r) => r.score);
   }
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { outcomeLine, readAnalysis, ResultStore } from '../../../src/results/resultStore';
+import { outcomeLine, readAnalysis, ResultStore, signatureKey } from '../../../src/results/resultStore';
 import { scoredStudy, signatureIncompleteStudy, nextVersion } from '../../support/studyFixtures';
 
 describe('result store', () => {
@@ -9,15 +9,28 @@ describe('result store', () => {
     const a = scoredStudy();
     store.save(a);
     const scores = a.lesions.filter((l) => l.score !== null).map((l) => l.score);
-    expect(store.cohortScores().sort()).toEqual([...scores].sort());
-    expect(store.cohortScores(a.study.studyInstanceUid)).toEqual([]);
+    const sig = signatureKey(a.signature);
+    expect(store.cohortScores(sig).sort()).toEqual([...scores].sort());
+    expect(store.cohortScores(sig, a.study.studyInstanceUid)).toEqual([]);
     // A new version replaces the old one's scores in the cohort.
     const v2 = nextVersion(a);
     v2.lesions = v2.lesions.map((l) => (l.score === null ? l : { ...l, score: l.score + 100 }));
     store.save(v2);
-    expect(store.cohortScores().sort()).toEqual(scores.map((s) => s! + 100).sort());
+    expect(store.cohortScores(sig).sort()).toEqual(scores.map((s) => s! + 100).sort());
     expect(readAnalysis(db, a.study.studyInstanceUid, 1)).toEqual(a);
     expect(store.counts(0)).toEqual({ analysed: 2, scored: 2, notScored: 0 });
+  });
+
+  it('keeps the scores of another signature (or another version of it) out of the cohort', () => {
+    const store = new ResultStore(new Database(':memory:'));
+    const a = scoredStudy();
+    store.save(a);
+    const other = { ...scoredStudy(), study: { ...a.study, studyInstanceUid: `${a.study.studyInstanceUid}.2` }, signature: { ...a.signature, version: `${a.signature.version}-corrected` } };
+    store.save(other);
+    const scored = a.lesions.filter((l) => l.score !== null).length;
+    expect(store.cohortScores(signatureKey(a.signature))).toHaveLength(scored);
+    expect(store.cohortScores(signatureKey(other.signature))).toHaveLength(scored);
+    expect(store.cohortScores('another signature 1')).toEqual([]);
   });
 
   it('says in one line what came out', () => {

@@ -4,6 +4,7 @@ import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
 import { analyseFiles } from '../pipeline/analyseFiles';
+import { ImagingError } from '../dicom/loadSeries';
 import { buildSr } from '../report/srDocument';
 import type { LesionResult, ScoreStatistics, SignatureTerm, StudyAnalysis } from '../results/types';
 
@@ -67,12 +68,20 @@ Example:
       }
       throw e;
     }
-    const analysis = await analyseFiles(values.ct, values.rtstruct, config, setup, {
-      version: 1,
-      cohortScores: [],
-      analysedAt: new Date().toISOString(),
-      ...(values.series ? { seriesInstanceUid: values.series } : {}),
-    });
+    let analysis;
+    try {
+      analysis = await analyseFiles(values.ct, values.rtstruct, config, setup, {
+        version: 1,
+        cohortScores: [],
+        analysedAt: new Date().toISOString(),
+        ...(values.series ? { seriesInstanceUid: values.series } : {}),
+      });
+    } catch (e) {
+      // Nothing could be read at all (e.g. a wrong --ct path): there is no study to report on.
+      if (!(e instanceof ImagingError)) throw e;
+      io.err(`cd8-node score: the study cannot be used:\n${e.problems.map((p) => `  - [${p.code}] ${p.message}`).join('\n')}`);
+      return 1;
+    }
     if (values.sr) {
       const sr = buildSr(analysis, {
         seriesNumber: config.report.seriesNumber,

@@ -64,7 +64,10 @@ export async function analyseFiles(
   } catch (e) {
     if (!(e instanceof ImagingError)) throw e;
     const problems: StudyProblem[] = e.problems.map((p) => ({ code: p.code, message: p.message }));
-    return unscorableStudy(await identityFrom(ct, rtstruct), problems, setup, run);
+    // Without a readable file there is no patient or study to answer for: the problems are the answer.
+    const identity = await identityFrom(ct, rtstruct).catch(() => undefined);
+    if (!identity) throw e;
+    return unscorableStudy(identity, problems, setup, run);
   }
   // The parts come range by range; the answer lists the lesions in the study's order.
   const { lesions, ranges } = planned.plan;

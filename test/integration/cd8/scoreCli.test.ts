@@ -58,3 +58,12 @@ describe.each(CASES)('cd8-node score on $name', (c) => {
     expect(a.summary).toMatchObject({ count: 1, min: l.score, max: l.score });
   }, 150000);
 });
+
+describe('cd8-node score on files that cannot be read at all', () => {
+  it('lists the problems and exits 1 (no "unexpected error")', async () => {
+    const r = await runCli(['score', '--ct', join(DATA, 'no-such-ct'), '--rtstruct', join(DATA, 'no-such-rtstruct.dcm')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cd8-node score: the study cannot be used:\n {2}- \[rtstruct-unreadable\] RTSTRUCT: cannot read .*no-such-rtstruct\.dcm/);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+  });
+});

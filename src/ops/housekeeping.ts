@@ -13,22 +13,29 @@ import type { OutboxStatus } from '../outbox/outbox';
 
 const DAY_MS = 86_400_000;
 
-/** Deletes the images of studies processed more than `days` ago; keeps index rows of the study and every result. */
+/**
+ * Deletes the images of studies processed more than `days` ago; keeps the study, its versions
+ * and every result. Files first, then their index rows: a file that cannot be deleted keeps its
+ * row (tried again at the next run), and a crash in between never leaves unindexed files behind.
+ */
 export async function purgeOldStudies(index: SqliteStudyIndex, days: number, logger: Logger, audit: AuditLog, now = Date.now()): Promise<number> {
   if (days <= 0) return 0;
   const candidates = await index.purgeCandidates(now - days * DAY_MS);
   let files = 0;
   for (const c of candidates) {
-    const paths = await index.purgeInstances(c.studyInstanceUid, now);
-    for (const p of paths) {
+    const gone: string[] = [];
+    for (const instance of await index.purgeableInstances(c.studyInstanceUid)) {
       try {
-        await unlink(p);
+        await unlink(instance.path);
         files++;
+        gone.push(instance.sopInstanceUid);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn(`retention could not delete ${p}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') gone.push(instance.sopInstanceUid);
+        else logger.warn(`retention could not delete ${instance.path}: ${(e as Error).message}; it is tried again at the next run`);
       }
     }
-    audit.record({ event: 'retention.deleted', studyInstanceUid: c.studyInstanceUid, count: paths.length });
+    await index.forgetInstances(c.studyInstanceUid, gone, now);
+    audit.record({ event: 'retention.deleted', studyInstanceUid: c.studyInstanceUid, count: gone.length });
   }
   if (candidates.length > 0) logger.info(`retention: deleted the images of ${candidates.length} stud${candidates.length === 1 ? 'y' : 'ies'} processed more than ${days} days ago (${files} files); results and index kept`);
   return candidates.length;

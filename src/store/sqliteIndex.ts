@@ -444,18 +444,27 @@ export class SqliteStudyIndex implements StudyIndex {
     return rows.map((r) => ({ studyInstanceUid: r.study_uid, doneAt: r.updated_at }));
   }
 
+  /** The instances of a study with their files, for retention to delete (absolute paths). */
+  async purgeableInstances(studyInstanceUid: string): Promise<Array<{ sopInstanceUid: string; path: string }>> {
+    const rows = this.db.prepare('SELECT sop_instance_uid, path FROM instances WHERE study_uid = ?').all(studyInstanceUid) as Array<{ sop_instance_uid: string; path: string }>;
+    return rows.map((r) => ({ sopInstanceUid: r.sop_instance_uid, path: join(this.dataDir, r.path) }));
+  }
+
   /**
-   * Forgets the instances of a study (their rows; the caller deletes the files it gets back) and
-   * records when: the study, its versions and its results stay. An instance sent again later is
+   * Forgets instances of a study whose files retention has deleted (their rows only) and records
+   * when: the study, its versions and its results stay. Called after the files are gone, so a
+   * crash in between leaves rows without files (the next run finishes the job), never unindexed
+   * files that reconciliation would take for new arrivals. An instance sent again later is
    * stored anew and opens a new version.
    */
-  async purgeInstances(studyInstanceUid: string, at: number): Promise<string[]> {
-    return this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT sop_instance_uid, path FROM instances WHERE study_uid = ?').all(studyInstanceUid) as Array<{ sop_instance_uid: string; path: string }>;
-      for (const r of rows) this.st.deleteRefs.run(r.sop_instance_uid);
-      this.db.prepare('DELETE FROM instances WHERE study_uid = ?').run(studyInstanceUid);
+  async forgetInstances(studyInstanceUid: string, sopInstanceUids: readonly string[], at: number): Promise<void> {
+    this.db.transaction(() => {
+      const forget = this.db.prepare('DELETE FROM instances WHERE study_uid = ? AND sop_instance_uid = ?');
+      for (const uid of sopInstanceUids) {
+        this.st.deleteRefs.run(uid);
+        forget.run(studyInstanceUid, uid);
+      }
       this.db.prepare('UPDATE studies SET purged_at = ? WHERE study_uid = ?').run(at, studyInstanceUid);
-      return rows.map((r) => join(this.dataDir, r.path));
     })();
   }
 

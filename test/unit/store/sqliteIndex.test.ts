@@ -139,7 +139,9 @@ describe('SqliteStudyIndex', () => {
     await index.transition(v1, ['ready'], 'processing', undefined, 2100, true);
     await index.transition(v1, ['processing'], 'done', 'not scored', 2200, false);
     expect(await index.purgeCandidates(3000)).toEqual([{ studyInstanceUid: STUDY, doneAt: 2200 }]);
-    expect(await index.purgeInstances(STUDY, 3000)).toHaveLength(1);
+    const files = await index.purgeableInstances(STUDY);
+    expect(files).toEqual([{ sopInstanceUid: '1.2.3.1.1', path: expect.stringMatching(/spool\/1\.2\.3\.100\/1\.2\.3\.10\/1\.2\.3\.1\.1\.dcm$/) }]);
+    await index.forgetInstances(STUDY, ['1.2.3.1.1'], 3000);
     expect(await index.purgeCandidates(10_000)).toEqual([]);
     // The PACS sends the study again (e.g. with a corrected RTSTRUCT): a new version, processed in turn.
     expect(await index.recordInstance(ct(2, 4000))).toMatchObject({ version: 2, versionChange: 'new-version' });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The tests talk to real peers, not mocks: DCMTK, dicom3tools (dciodvfy), python3-hl7 (MLLP),
-# Orthanc (a real PACS) and plastimatch (an independent RTSTRUCT rasteriser), all from Debian.
+# Orthanc (a real PACS) and plastimatch (an independent RTSTRUCT rasteriser), all from Debian;
+# the openssl CLI makes the throwaway CA and certificates of the TLS delivery tests.
 # Installs the missing ones when run as root; otherwise prints the one command to run and fails,
 # so the peer tests are never skipped silently.
 set -euo pipefail
@@ -11,6 +12,7 @@ command -v dciodvfy >/dev/null 2>&1 || need+=(dicom3tools)
 /usr/bin/python3 -c 'import hl7.mllp' >/dev/null 2>&1 || need+=(python3-hl7)
 { command -v Orthanc >/dev/null 2>&1 || [ -x /usr/sbin/Orthanc ]; } || need+=(orthanc)
 command -v plastimatch >/dev/null 2>&1 || need+=(plastimatch)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -8,6 +8,7 @@ import { Config, configSchema } from './schema';
 import { ConfigIssue } from './schemaKit';
 import { parseAeAddress, parseHostPort } from './aeTitle';
 import { crossFieldIssues } from './rules';
+import { tlsFileIssues } from './tlsChecks';
 
 export interface LoadedConfig {
   /** Undefined when there were errors. */
@@ -145,6 +146,7 @@ export function validateRaw(raw: unknown, env: NodeJS.ProcessEnv, fileName: stri
     issues.push(fromEnv ? { ...i, path: `env ${fromEnv[1]} (${i.path})` } : i);
   }
   issues.push(...crossFieldIssues(config));
+  issues.push(...tlsFileIssues(config));
   const ok = !issues.some((i) => i.severity === 'error');
   return { config: ok ? config : undefined, issues, sources: { file: fileName, env: usedEnv } };
 }

@@ -15,11 +15,11 @@ const port = (doc: string, def: number, required = false) => s.int({ doc, defaul
 
 const tls = s.object(
   {
-    enabled: s.bool({ doc: 'Use DICOM/HL7 over TLS to this peer.', default: false }),
-    caFile: s.nullableString({ doc: 'PEM file with the CA that signed the peer certificate.', default: null }),
-    certFile: s.nullableString({ doc: 'PEM client certificate, when the peer asks for one.', default: null }),
-    keyFile: s.nullableString({ doc: 'PEM private key of certFile.', default: null }),
-    rejectUnauthorized: s.bool({ doc: 'Refuse peers whose certificate does not verify.', default: true }),
+    enabled: s.bool({ doc: 'Use DICOM/HL7 over TLS to this peer (TLS 1.2 or 1.3).', default: false }),
+    caFile: s.nullableString({ doc: 'PEM file with the CA certificate(s) that issued the peer certificate; none = only public CAs are trusted.', default: null }),
+    certFile: s.nullableString({ doc: 'PEM client certificate, for a peer that requires mutual TLS (with keyFile).', default: null }),
+    keyFile: s.nullableString({ doc: "PEM private key of certFile, unencrypted (readable only by the node's user).", default: null }),
+    rejectUnauthorized: s.bool({ doc: 'Refuse a peer whose certificate does not verify against caFile or whose name does not match host.', default: true }),
   },
   'TLS settings of one destination.',
 );

@@ -21,3 +21,9 @@ export function destroyClientSocket(client: Client): void {
   const socket = socketOf(client);
   if (socket && !socket.destroyed) socket.destroy();
 }
+
+/** Calls `done` once the TLS handshake of a TLS client has completed (call from "connected"). */
+export function onClientTlsHandshake(client: Client, done: () => void): void {
+  const socket = socketOf(client);
+  if (socket && 'encrypted' in socket) socket.once('secureConnect', done);
+}

@@ -6,7 +6,8 @@
 import { Client, Dataset, constants, requests } from 'dcmjs-dimse';
 import type { ConnectionOptions } from 'node:tls';
 import { describeAbort, describeNetworkError, describeReject, RejectInfo } from './associationErrors';
-import { destroyClientSocket, setClientNoDelay } from './clientSocket';
+import { destroyClientSocket, onClientTlsHandshake, setClientNoDelay } from './clientSocket';
+import { ConnectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
 import { quietDicomLibraries } from './quietLibraries';
 import { readPart10 } from '../report/part10';
 import { readFileMeta } from './part10';
@@ -17,7 +18,10 @@ export interface StoreTarget {
   calledAeTitle: string;
   callingAeTitle: string;
   timeoutMs: number;
+  /** Node TLS options (ca/cert/key as PEM, rejectUnauthorized); absent = plain TCP. */
   tls?: ConnectionOptions;
+  /** Where this destination is configured (e.g. `destinations.dicom[0]`), named in TLS advice. */
+  settingsKey?: string;
 }
 
 export type StoreOutcome =
@@ -68,6 +72,15 @@ export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcom
   const who = `${calledAeTitle}@${host}:${port}`;
   const dataset = new StoredDataset(part10);
   const sopClassUid = String(dataset.getElement('SOPClassUID'));
+  const connection: ConnectionContext = {
+    where: who,
+    host,
+    settingsKey: target.settingsKey ?? 'destinations.dicom[]',
+    tls: target.tls !== undefined,
+    caConfigured: target.tls?.ca !== undefined,
+    clientCertificate: target.tls?.cert !== undefined,
+    handshakeDone: false,
+  };
   return new Promise((resolve) => {
     let settled = false;
     const client = new Client();
@@ -80,7 +93,11 @@ export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcom
     };
     const timer = setTimeout(() => {
       destroyClientSocket(client);
-      finish({ ok: false, message: `no answer from ${who} within ${timeoutMs / 1000} s. Check the address, firewall, and that the PACS is running.` });
+      const message =
+        connection.tls && !connection.handshakeDone
+          ? handshakeTimeout(connection, timeoutMs / 1000)
+          : `no answer from ${who} within ${timeoutMs / 1000} s. Check the address, firewall, and that the PACS is running.`;
+      finish({ ok: false, message });
     }, timeoutMs);
 
     const request = new requests.CStoreRequest(dataset);
@@ -92,19 +109,39 @@ export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcom
       finish({ ok: false, status, message: `${who}: ${describeStatus(status)}${comment ? ` ("${comment}")` : ''}.` });
     });
     client.addRequest(request);
-    client.on('connected', () => setClientNoDelay(client));
+    client.on('connected', () => {
+      setClientNoDelay(client);
+      if (connection.tls) onClientTlsHandshake(client, () => (connection.handshakeDone = true));
+    });
+    let associated = false;
     client.on('associationAccepted', (association: { getAcceptedPresentationContextFromRequest(r: unknown): unknown }) => {
+      associated = true;
       if (!association.getAcceptedPresentationContextFromRequest(request)) {
         finish({ ok: false, message: `${who} accepted the association but not SOP class ${sopClassUid} (presentation context refused). Configure the PACS to accept it.` });
       }
     });
     client.on('associationRejected', (r: RejectInfo) => finish({ ok: false, message: `${who}: ${describeReject(r, calledAeTitle, callingAeTitle)}` }));
-    client.on('networkError', (e: Error) => finish({ ok: false, message: describeNetworkError(e, host, port) }));
+    client.on('networkError', (e: Error) => {
+      const tlsMessage = describeTlsFailure(e.message, connection);
+      const message = tlsMessage ?? describeNetworkError(e, host, port);
+      finish({ ok: false, message: tlsMessage || !/ECONNRESET/.test(e.message) ? message : message + plainToTlsHint(connection) });
+    });
     client.on('abort', (a: { source: number; reason: number } | undefined) => finish({ ok: false, message: `${who}: ${describeAbort(a?.source ?? -1, a?.reason ?? -1)}` }));
-    client.on('closed', () => finish({ ok: false, message: `${who} closed the connection before answering the C-STORE.` }));
+    client.on('closed', () =>
+      finish({
+        ok: false,
+        message:
+          describeTlsFailure('closed', connection) ?? `${who} closed the connection before answering the C-STORE.${associated ? '' : plainToTlsHint(connection)}`,
+      }),
+    );
     const securityOptions = target.tls
       ? { ca: target.tls.ca as string | undefined, cert: target.tls.cert as string | undefined, key: target.tls.key as string | undefined, rejectUnauthorized: target.tls.rejectUnauthorized }
       : undefined;
-    client.send(host, port, callingAeTitle, calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs, securityOptions });
+    try {
+      client.send(host, port, callingAeTitle, calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs, securityOptions });
+    } catch (e) {
+      // Node refuses unusable TLS material (a key that does not match its certificate ...) before connecting.
+      finish({ ok: false, message: `cannot connect to ${who}: ${(e as Error).message}${connection.tls ? `; check ${connection.settingsKey}.tls` : ''}.` });
+    }
   });
 }

@@ -3,12 +3,15 @@
  * timeout. AA (or CA) = delivered; AE/AR/CE/CR, a wrong ACK, a timeout or a network error = not
  * delivered, with a sentence saying why (the outbox retries).
  */
-import { connect as netConnect, Socket } from 'node:net';
+import { connect as netConnect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect, ConnectionOptions } from 'node:tls';
+import { ConnectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
 
 const VT = 0x0b;
 const FS = 0x1c;
 const CR = 0x0d;
+/** First byte of a TLS alert record: what a TLS-only peer may answer to plain bytes. */
+const TLS_ALERT = 0x15;
 
 export interface MllpTarget {
   host: string;
@@ -17,6 +20,8 @@ export interface MllpTarget {
   connectTimeoutMs?: number;
   /** Node TLS options (ca/cert/key as PEM, rejectUnauthorized); absent = plain TCP. */
   tls?: ConnectionOptions;
+  /** Where this destination is configured (e.g. `destinations.hl7[0]`), named in TLS advice. */
+  settingsKey?: string;
 }
 
 export type MllpOutcome =
@@ -55,30 +60,52 @@ export function sendMllp(target: MllpTarget, message: string): Promise<MllpOutco
   const started = Date.now();
   const where = `${target.host}:${target.port}`;
   const expectedId = controlIdOf(message);
+  const connection: ConnectionContext = {
+    where,
+    host: target.host,
+    settingsKey: target.settingsKey ?? 'destinations.hl7[]',
+    tls: target.tls !== undefined,
+    caConfigured: target.tls?.ca !== undefined,
+    clientCertificate: target.tls?.cert !== undefined,
+    handshakeDone: false,
+  };
   return new Promise((resolve) => {
     let settled = false;
     let received = Buffer.alloc(0);
-    let socket: Socket;
+    let socket: Socket | undefined;
     const finish = (outcome: { ok: true; ackCode: string; ack: string } | { ok: false; ackCode?: string; ack?: string; message: string }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.removeAllListeners('data');
-      socket.destroy();
+      socket?.removeAllListeners('data');
+      socket?.destroy();
       resolve({ ...outcome, elapsedMs: Date.now() - started } as MllpOutcome);
     };
-    const timer = setTimeout(
-      () => finish({ ok: false, message: `no ACK from ${where} within ${target.ackTimeoutMs / 1000} s (the peer may be down, slow, or not speaking MLLP).` }),
-      target.ackTimeoutMs,
-    );
+    const timer = setTimeout(() => {
+      const message =
+        connection.tls && !connection.handshakeDone
+          ? handshakeTimeout(connection, target.ackTimeoutMs / 1000)
+          : `no ACK from ${where} within ${target.ackTimeoutMs / 1000} s (the peer may be down, slow, or not speaking MLLP).`;
+      finish({ ok: false, message });
+    }, target.ackTimeoutMs);
     const onConnect = () => {
-      socket.setNoDelay(true);
-      socket.write(frame(message));
+      connection.handshakeDone = connection.tls;
+      socket?.setNoDelay(true);
+      socket?.write(frame(message));
     };
-    socket = target.tls
-      ? tlsConnect({ host: target.host, port: target.port, servername: target.host, ...target.tls }, onConnect)
-      : netConnect({ host: target.host, port: target.port }, onConnect);
+    try {
+      // SNI carries host names only (RFC 6066); the certificate is still checked against an IP address.
+      socket = target.tls
+        ? tlsConnect({ host: target.host, port: target.port, ...(isIP(target.host) ? {} : { servername: target.host }), ...target.tls }, onConnect)
+        : netConnect({ host: target.host, port: target.port }, onConnect);
+    } catch (e) {
+      // Node refuses unusable TLS material (a key that does not match its certificate ...) before connecting.
+      return finish({ ok: false, message: `cannot connect to ${where}: ${(e as Error).message}; check ${connection.settingsKey}.tls.` });
+    }
     socket.on('data', (chunk: Buffer) => {
+      if (!connection.tls && received.length === 0 && chunk[0] === TLS_ALERT && chunk[1] === 3) {
+        return finish({ ok: false, message: describeTlsFailure('Unknown PDU type: 21', connection) as string });
+      }
       received = Buffer.concat([received, chunk]);
       const start = received.indexOf(VT);
       const end = received.indexOf(Buffer.from([FS, CR]), start + 1);
@@ -95,15 +122,34 @@ export function sendMllp(target: MllpTarget, message: string): Promise<MllpOutco
       finish({ ok: false, ackCode: parsed.code, ack, message: `${where} answered ${parsed.code}: it ${meaning}${detail ? ': ' + detail : ''}.` });
     });
     socket.on('error', (e: Error & { code?: string }) => {
+      const tlsMessage = describeTlsFailure(e.message, connection);
+      if (tlsMessage) return finish({ ok: false, message: tlsMessage });
       const code = e.code ?? '';
       const message =
         code === 'ECONNREFUSED'
           ? `connection refused by ${where}: nothing listens there. Check the host and port, and that the HL7 receiver is running.`
           : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
             ? `host "${target.host}" cannot be resolved. Check the host name or use an IP address.`
-            : `network error talking to ${where}: ${e.message}`;
+            : code === 'ECONNRESET'
+              ? `${where} closed the connection abruptly (a TLS or protocol mismatch, or the peer crashed).${plainToTlsHint(connection)}`
+              : `network error talking to ${where}: ${e.message}`;
       finish({ ok: false, message });
     });
-    socket.on('close', () => finish({ ok: false, message: `${where} closed the connection before acknowledging the message.` }));
+    socket.on('close', () => {
+      const answered = received.length > 0;
+      // A TLS 1.3 server checks the client certificate after our side of the handshake is done; some
+      // (Python's asyncio) then just close, without an alert that would say why.
+      const certificateHint = !connection.tls || answered
+        ? ''
+        : connection.clientCertificate
+          ? ` It may have refused our client certificate (${connection.settingsKey}.tls.certFile); see the peer's log.`
+          : ` If it requires a client certificate, set ${connection.settingsKey}.tls.certFile and keyFile.`;
+      finish({
+        ok: false,
+        message:
+          describeTlsFailure('closed', connection) ??
+          `${where} closed the connection before acknowledging the message.${answered ? '' : plainToTlsHint(connection)}${certificateHint}`,
+      });
+    });
   });
 }

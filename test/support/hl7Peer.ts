@@ -16,9 +16,23 @@ export interface Hl7Peer extends Daemon {
   received(): ReceivedHl7[];
 }
 
-export async function startHl7Peer(options: { aeFirst?: number; port?: number } = {}): Promise<Hl7Peer> {
+export interface Hl7PeerTls {
+  certFile: string;
+  keyFile: string;
+  /** Demand a client certificate issued by this CA (mutual TLS). */
+  clientCaFile?: string;
+}
+
+export async function startHl7Peer(options: { aeFirst?: number; port?: number; tls?: Hl7PeerTls } = {}): Promise<Hl7Peer> {
   const log = join(mkdtempSync(join(tmpdir(), 'hl7peer-')), 'received.jsonl');
-  const args = [join(__dirname, 'hl7_peer.py'), log, ...(options.aeFirst ? ['--ae-first', String(options.aeFirst)] : []), ...(options.port ? ['--port', String(options.port)] : [])];
+  const { tls } = options;
+  const args = [
+    join(__dirname, 'hl7_peer.py'),
+    log,
+    ...(options.aeFirst ? ['--ae-first', String(options.aeFirst)] : []),
+    ...(options.port ? ['--port', String(options.port)] : []),
+    ...(tls ? ['--tls', tls.certFile, tls.keyFile, ...(tls.clientCaFile ? ['--require-client-cert', tls.clientCaFile] : [])] : []),
+  ];
   const daemon = startDaemon(SYSTEM_PYTHON, args);
   const port = await waitFor('the HL7 peer to listen', () => {
     const m = /LISTENING (\d+)/.exec(daemon.output());

@@ -17,7 +17,9 @@ export interface Orthanc extends Daemon {
   post<T>(path: string, body: Buffer | string, contentType?: string): Promise<T>;
 }
 
-export async function startOrthanc(options: { aeTitle?: string; modalities?: Record<string, [string, string, number]> } = {}): Promise<Orthanc> {
+export async function startOrthanc(
+  options: { aeTitle?: string; modalities?: Record<string, [string, string, number]>; /** More Orthanc settings (e.g. DicomTls*). */ settings?: Record<string, unknown> } = {},
+): Promise<Orthanc> {
   const aeTitle = options.aeTitle ?? 'ORTHANC';
   const dicomPort = await freePort();
   const httpPort = await freePort();
@@ -38,6 +40,7 @@ export async function startOrthanc(options: { aeTitle?: string; modalities?: Rec
     DicomModalities: options.modalities ?? {},
     Plugins: [],
     StableAge: 1,
+    ...options.settings,
   };
   const file = join(dir, 'orthanc.json');
   writeFileSync(file, JSON.stringify(config, null, 2));

@@ -7,7 +7,7 @@ import { Client, Dataset, constants, requests } from 'dcmjs-dimse';
 import type { ConnectionOptions } from 'node:tls';
 import { describeAbort, describeNetworkError, describeReject, RejectInfo } from './associationErrors';
 import { destroyClientSocket, onClientTlsHandshake, setClientNoDelay } from './clientSocket';
-import { ConnectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
+import { connectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
 import { quietDicomLibraries } from './quietLibraries';
 import { readPart10 } from '../report/part10';
 import { readFileMeta } from './part10';
@@ -72,15 +72,7 @@ export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcom
   const who = `${calledAeTitle}@${host}:${port}`;
   const dataset = new StoredDataset(part10);
   const sopClassUid = String(dataset.getElement('SOPClassUID'));
-  const connection: ConnectionContext = {
-    where: who,
-    host,
-    settingsKey: target.settingsKey ?? 'destinations.dicom[]',
-    tls: target.tls !== undefined,
-    caConfigured: target.tls?.ca !== undefined,
-    clientCertificate: target.tls?.cert !== undefined,
-    handshakeDone: false,
-  };
+  const connection = connectionContext(who, host, target.settingsKey ?? 'destinations.dicom[]', target.tls);
   return new Promise((resolve) => {
     let settled = false;
     const client = new Client();

@@ -5,7 +5,7 @@
  */
 import { connect as netConnect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect, ConnectionOptions } from 'node:tls';
-import { ConnectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
+import { connectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
 
 const VT = 0x0b;
 const FS = 0x1c;
@@ -60,15 +60,7 @@ export function sendMllp(target: MllpTarget, message: string): Promise<MllpOutco
   const started = Date.now();
   const where = `${target.host}:${target.port}`;
   const expectedId = controlIdOf(message);
-  const connection: ConnectionContext = {
-    where,
-    host: target.host,
-    settingsKey: target.settingsKey ?? 'destinations.hl7[]',
-    tls: target.tls !== undefined,
-    caConfigured: target.tls?.ca !== undefined,
-    clientCertificate: target.tls?.cert !== undefined,
-    handshakeDone: false,
-  };
+  const connection = connectionContext(where, target.host, target.settingsKey ?? 'destinations.hl7[]', target.tls);
   return new Promise((resolve) => {
     let settled = false;
     let received = Buffer.alloc(0);

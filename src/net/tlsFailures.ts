@@ -4,6 +4,8 @@
  * client; both see errors only as text (dcmjs-dimse re-wraps socket errors and drops their code).
  */
 
+import type { ConnectionOptions } from 'node:tls';
+
 export interface ConnectionContext {
   /** "AET@host:port" or "host:port", for the message. */
   where: string;
@@ -18,6 +20,11 @@ export interface ConnectionContext {
   clientCertificate: boolean;
   /** The TLS handshake had completed when the failure happened. */
   handshakeDone: boolean;
+}
+
+/** The context of a connection about to be made with these TLS options (none: plain TCP). */
+export function connectionContext(where: string, host: string, settingsKey: string, tls: ConnectionOptions | undefined): ConnectionContext {
+  return { where, host, settingsKey, tls: tls !== undefined, caConfigured: tls?.ca !== undefined, clientCertificate: tls?.cert !== undefined, handshakeDone: false };
 }
 
 const UNTRUSTED = /self[- ]signed certificate in certificate chain|self[- ]signed certificate|unable to verify the first certificate|unable to get local issuer certificate|unable to get issuer certificate|unable to verify leaf signature|certificate signature failure/i;

@@ -25,14 +25,9 @@ export interface NewMessage {
   payload: Buffer;
 }
 
-export interface OutboxRow {
+/** A message in the outbox, without its bytes: what it is and how its delivery stands. */
+export interface OutboxRow extends Omit<NewMessage, 'payload'> {
   id: number;
-  studyInstanceUid: string;
-  studyVersion: number;
-  kind: MessageKind;
-  destination: string;
-  messageKey: string;
-  description: string;
   state: OutboxState;
   attempts: number;
   lastError: string | null;

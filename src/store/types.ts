@@ -12,7 +12,7 @@ import {
   StudyState,
   StudyVersionSummary,
 } from '../study/types';
-import { RtStructReferences } from '../dicom/header';
+import type { InstanceHeader } from '../dicom/header';
 
 /** One instance as the index knows it (paths relative to the data directory). */
 export interface IndexedInstance {
@@ -26,17 +26,12 @@ export interface IndexedInstance {
   datasetOffset: number;
 }
 
-export interface InstanceRecord extends IndexedInstance {
-  patientId?: string;
-  modality?: string;
-  frameOfReferenceUid?: string;
-  instanceNumber?: number;
-  seriesNumber?: number;
-  studyDate?: string;
-  accessionNumber?: string;
+/** What the index records of a received instance: where it is, plus the header attributes it groups and reports by. */
+export interface InstanceRecord
+  extends IndexedInstance,
+    Pick<InstanceHeader, 'patientId' | 'modality' | 'frameOfReferenceUid' | 'instanceNumber' | 'seriesNumber' | 'studyDate' | 'accessionNumber' | 'rtstruct'> {
   callingAeTitle: string;
   receivedAt: number;
-  rtstruct?: RtStructReferences;
 }
 
 /** What recording an instance did to its study. */

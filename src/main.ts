@@ -117,8 +117,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
 
     const assembler = new StudyAssembler(index, { stableAgeS: config.study.stableAgeS, logger, audit });
     started.push({ name: 'study assembly', stop: () => assembler.stop() });
-    // Each analysis in a worker thread of its own, one kept started ahead of the next job.
-    const analysis = startAnalysisRunner({ spare: services.processStudies !== false });
+    // Each analysis in a worker thread of its own, one kept started (and warmed up) ahead of the next job.
+    const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config });
     started.push({ name: 'analysis workers', stop: () => analysis.stop() });
     const workers = startWorkers({
       queue,

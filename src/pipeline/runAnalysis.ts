@@ -2,8 +2,9 @@
  * Runs the analysis of one study version in a worker thread (inline when running from sources).
  * Each worker analyses one study and exits, so a study's memory goes back to the system when it is
  * done. The node keeps one worker started ahead of the next job: a new thread needs ~0.25 s to load
- * its modules, which would otherwise add to every study's time to answer (the idle spare costs
- * ~35 MB of memory).
+ * its modules, and its feature code runs ~1.6x slower until V8 has optimised it; both would
+ * otherwise add to every study's time to answer. The spare loads its modules and warms up on a
+ * synthetic lesion (warmUp.ts) while it waits (the idle spare costs ~35 MB of memory).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,12 @@ export interface AnalysisJob {
 }
 
 export type AnalysisReply = { ok: true; analysis: StudyAnalysis } | { ok: false; message: string };
+
+/** Given to each worker when it starts. */
+export interface AnalysisWorkerData {
+  /** The node's configuration: the worker warms up its feature code with the signature's radiomics settings. */
+  warmUpConfig?: Config;
+}
 
 export async function analyseJob(job: AnalysisJob): Promise<StudyAnalysis> {
   const setup = loadScoringSetup(job.config);
@@ -58,11 +65,13 @@ export interface AnalysisRunnerOptions {
   timeoutMs?: number;
   /** Keep a worker started ahead of the next job (default true). */
   spare?: boolean;
+  /** The node's configuration: a worker waiting for its job warms up with its radiomics settings. */
+  warmUpConfig?: Config;
 }
 
 /** A started worker waiting for its job; unref'd, so an idle spare never keeps a process alive. */
-function startWorker(entry: string): { worker: Worker; exited: Promise<void>; failed: () => boolean } {
-  const worker = new Worker(entry);
+function startWorker(entry: string, data: AnalysisWorkerData): { worker: Worker; exited: Promise<void>; failed: () => boolean } {
+  const worker = new Worker(entry, { workerData: data });
   let failed = false;
   // Until a job takes it, a failing spare is only noted: the job that takes it starts a fresh one.
   worker.on('error', () => (failed = true));
@@ -109,8 +118,9 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   let spare: ReturnType<typeof startWorker> | undefined;
   const running = new Set<RunningAnalysis>();
   let stopped = false;
+  const data: AnalysisWorkerData = { warmUpConfig: options.warmUpConfig };
   const refill = () => {
-    if (keepSpare && !stopped && !spare) spare = startWorker(WORKER_ENTRY!);
+    if (keepSpare && !stopped && !spare) spare = startWorker(WORKER_ENTRY!, data);
   };
   refill();
   return {
@@ -119,7 +129,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
       if (!WORKER_ENTRY) return analyseJob(job);
       let started = spare;
       spare = undefined;
-      if (!started || started.failed()) started = startWorker(WORKER_ENTRY);
+      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, data);
       // The next spare starts once this worker has exited, so that two studies' memory never overlap.
       void started.exited.then(refill);
       return runIn(started, job, timeoutMs, running);

@@ -1,6 +1,6 @@
 /**
  * The analysis runner of the node: each study in a worker thread of its own (the compiled
- * dist/pipeline/analysisWorker.js), one worker started ahead of the next job. Its answers equal
+ * dist/pipeline/analysisWorker.js), one worker started (and warmed up) ahead of the next job. Its answers equal
  * the analysis run inline; a stuck analysis is stopped.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -28,11 +28,13 @@ const jobOf = (s: ReturnType<typeof study>): AnalysisJob => ({
 });
 
 describe('the analysis runner', () => {
-  it('answers one study after another from worker threads, as the inline analysis does', async () => {
-    const runner = startAnalysisRunner();
+  it('answers one study after another from worker threads, as the inline analysis does, with or without the warm-up under way', async () => {
+    // The first job reaches the spare while it loads or warms up; the second, a spare that has warmed up.
+    const runner = startAnalysisRunner({ warmUpConfig: configSchema.defaultValue() });
     try {
       for (const [name, value] of [['a', 100], ['b', 150]] as const) {
         const job = jobOf(study(name, value));
+        if (name === 'b') await new Promise((r) => setTimeout(r, 3000));
         const fromWorker = await runner.run(job);
         expect(fromWorker.lesions[0].features!.tumour.stat_mean).toBe(value);
         expect(fromWorker).toEqual(await analyseJob(job));

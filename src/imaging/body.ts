@@ -9,18 +9,23 @@ import type { Mask, Vec3, Volume } from '../radiomics';
 
 export const AIR_HU = -500;
 
-/** Marks, slice by slice, the voxels of outside air (4-connected to the slice border, below AIR_HU). */
+/**
+ * Marks, slice by slice, the voxels of outside air (4-connected to the slice border, below AIR_HU)
+ * in slices firstSlice..lastSlice; the result holds those slices only (index 0 = firstSlice).
+ */
 export function outsideAirMask(ct: Volume<Float32Array>, firstSlice = 0, lastSlice = ct.dims[2] - 1): Uint8Array {
   const [nx, ny] = ct.dims;
   const plane = nx * ny;
-  const out = new Uint8Array(ct.data.length);
+  const out = new Uint8Array(plane * (lastSlice - firstSlice + 1));
   const stack = new Int32Array(plane);
+  const data = ct.data;
   for (let z = firstSlice; z <= lastSlice; z++) {
-    const base = z * plane;
+    const from = z * plane;
+    const to = (z - firstSlice) * plane;
     let top = 0;
     const seed = (p: number) => {
-      if (!out[base + p] && ct.data[base + p] < AIR_HU) {
-        out[base + p] = 1;
+      if (out[to + p] === 0 && data[from + p] < AIR_HU) {
+        out[to + p] = 1;
         stack[top++] = p;
       }
     };
@@ -52,16 +57,25 @@ export function ringOutsideBodyFraction(ct: Volume<Float32Array>, mask: Mask, ri
   const [nx, ny, nz] = mask.dims;
   const lo: Vec3 = [nx, ny, nz];
   const hi: Vec3 = [-1, -1, -1];
+  const data = mask.data;
   for (let z = 0, i = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
+    for (let y = 0; y < ny; y++) {
+      // First and last voxel of the lesion on this row, if any.
+      let first = -1;
+      let last = -1;
       for (let x = 0; x < nx; x++, i++) {
-        if (!mask.data[i]) continue;
-        const p = [x, y, z];
-        for (let d = 0; d < 3; d++) {
-          if (p[d] < lo[d]) lo[d] = p[d];
-          if (p[d] > hi[d]) hi[d] = p[d];
-        }
+        if (data[i] === 0) continue;
+        if (first < 0) first = x;
+        last = x;
       }
+      if (first < 0) continue;
+      if (first < lo[0]) lo[0] = first;
+      if (last > hi[0]) hi[0] = last;
+      if (y < lo[1]) lo[1] = y;
+      if (y > hi[1]) hi[1] = y;
+      if (z < lo[2]) lo[2] = z;
+      if (z > hi[2]) hi[2] = z;
+    }
   if (hi[0] < 0) return 0;
   // Work on the lesion's box grown by the ring width: the ring cannot reach further.
   for (let d = 0; d < 3; d++) {
@@ -71,19 +85,21 @@ export function ringOutsideBodyFraction(ct: Volume<Float32Array>, mask: Mask, ri
   }
   const dims: Vec3 = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
   const crop = new Uint8Array(dims[0] * dims[1] * dims[2]);
-  for (let z = 0, j = 0; z < dims[2]; z++)
-    for (let y = 0; y < dims[1]; y++)
-      for (let x = 0; x < dims[0]; x++, j++) crop[j] = mask.data[lo[0] + x + nx * (lo[1] + y + ny * (lo[2] + z))];
+  for (let z = 0; z < dims[2]; z++)
+    for (let y = 0; y < dims[1]; y++) {
+      const start = lo[0] + nx * (lo[1] + y + ny * (lo[2] + z));
+      crop.set(data.subarray(start, start + dims[0]), dims[0] * (y + dims[1] * z));
+    }
   const ringMask = peritumoralRing(crop, dims, mask.spacing, ring).ring;
   const air = outsideAirMask(ct, lo[2], hi[2]);
   let inRing = 0;
   let outside = 0;
   for (let z = 0, j = 0; z < dims[2]; z++)
     for (let y = 0; y < dims[1]; y++)
-      for (let x = 0; x < dims[0]; x++, j++) {
+      for (let x = 0, k = lo[0] + nx * (lo[1] + y + ny * z); x < dims[0]; x++, j++, k++) {
         if (!ringMask[j]) continue;
         inRing++;
-        if (air[lo[0] + x + nx * (lo[1] + y + ny * (lo[2] + z))]) outside++;
+        if (air[k]) outside++;
       }
   return inRing === 0 ? 0 : outside / inRing;
 }

@@ -13,7 +13,8 @@ export const serveCommand: Command = {
   summary: 'run the node (DICOM listener, processing, result delivery)',
   help: `Usage: cd8-node serve [--config FILE]
 
-Runs the node until SIGINT or SIGTERM. Without --config (and without
+Runs the node until SIGINT or SIGTERM. SIGHUP reopens the audit log (for
+logrotate: move the file, then send SIGHUP). Without --config (and without
 $CD8_CONFIG) it runs on the embedded defaults: AE title CD8NODE, port 11112,
 any calling AE title accepted (a warning says so), data in ./data.
 CD8_* environment variables override single values (see the README).
@@ -65,6 +66,18 @@ Options:
       return 1;
     }
 
+    // Log rotation: logrotate moves audit.log away and sends SIGHUP; the next event starts a new file.
+    const auditLog = audit;
+    const onHangUp = () => {
+      try {
+        auditLog.reopen();
+        logger.info(`SIGHUP received: audit log reopened at ${auditLog.path}`);
+      } catch (e) {
+        logger.error(`SIGHUP received but the audit log ${auditLog.path} cannot be opened again: ${(e as Error).message}; audit lines still go to the file it had open. Check the directory's permissions.`);
+      }
+    };
+    process.on('SIGHUP', onHangUp);
+
     // Keep the process alive until a signal, whatever the node has open (it may have no socket at all).
     const keepAlive = setInterval(() => undefined, 1 << 30);
     const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
@@ -77,6 +90,7 @@ Options:
       process.once('SIGTERM', onSignal);
     });
     clearInterval(keepAlive);
+    process.off('SIGHUP', onHangUp);
     logger.info(`${signal} received: stopping`);
     await node.stop();
     audit.record({ event: 'node.stopped', reason: signal });

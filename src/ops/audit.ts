@@ -54,17 +54,42 @@ export function auditFilePath(dataDir: string, auditFile: string): string {
   return resolve(dataDir, auditFile);
 }
 
+/** The audit trail in a file; `reopen()` lets logrotate move the file away (SIGHUP to `serve`). */
+export interface FileAuditLog extends AuditLog {
+  readonly path: string;
+  /**
+   * Opens the path again (a new file if logrotate moved the old one) and closes the old
+   * descriptor. When the path cannot be opened, the log keeps appending to the file it had and
+   * the error is thrown for the caller to report: no event is lost either way.
+   */
+  reopen(): void;
+}
+
 /**
  * Appends synchronously: an audit line must not be lost in a buffer when the process is killed,
  * and events are few (per association and per instance), so the cost is small.
  */
-export function openAuditLog(path: string): AuditLog {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'a', 0o640);
+export function openAuditLog(path: string): FileAuditLog {
+  const open = () => {
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, 'a', 0o640);
+  };
+  let fd = open();
   return {
+    path,
     record(event: AuditEvent): void {
       const line = JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n';
       appendFileSync(fd, line);
+    },
+    reopen(): void {
+      const next = open();
+      const previous = fd;
+      fd = next;
+      try {
+        fsyncSync(previous);
+      } finally {
+        closeSync(previous);
+      }
     },
     close(): void {
       try {

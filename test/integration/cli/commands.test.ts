@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, ROOT, runCli, startDaemon, waitFor } from '../../support/process';
+import { CLI, freePort, PEER_ENV, ROOT, run, runCli, startDaemon, waitFor } from '../../support/process';
 
 describe('cd8-node command line', () => {
   it('lists its commands, and each has --help', async () => {
@@ -108,6 +108,31 @@ describe('cd8-node command line', () => {
       const refused = await runCli(['serve', '--config', join(dir, 'bad.yaml')], { CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0' });
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/cannot open the audit log .*is-a-directory\.log: .*Set log\.auditFile to a file this user can append to/);
+    });
+
+    it('reopens the audit log on SIGHUP, so logrotate can move it away without losing a line', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cd8-rotate-'));
+      const port = await freePort();
+      const node = startDaemon(process.execPath, [CLI, 'serve'], {
+        cwd: ROOT,
+        env: { ...PEER_ENV, CD8_DATA_DIR: dataDir, CD8_PORT: String(port), CD8_BIND: '127.0.0.1', CD8_HTTP_PORT: '0', CD8_LOG_FORMAT: 'json' },
+      });
+      await waitFor('the start-up log', () => /node ready/.test(node.output()) || undefined);
+      const echo = async (callingAe: string) => expect((await run('echoscu', ['-aet', callingAe, '-aec', 'CD8NODE', '127.0.0.1', String(port)])).code).toBe(0);
+      const events = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; callingAeTitle?: string });
+      await echo('BEFORE');
+      // What logrotate does: move the file, then signal the process.
+      renameSync(join(dataDir, 'audit.log'), join(dataDir, 'audit.log.1'));
+      await echo('BETWEEN'); // still written to the moved file until the signal
+      node.child.kill('SIGHUP');
+      await waitFor('the reopen log line', () => /SIGHUP received: audit log reopened/.test(node.output()) || undefined);
+      await echo('AFTER');
+      expect(await node.stop('SIGTERM')).toBe(0);
+      const old = events(join(dataDir, 'audit.log.1'));
+      const current = events(join(dataDir, 'audit.log'));
+      expect(old.filter((e) => e.event === 'echo.received').map((e) => e.callingAeTitle)).toEqual(['BEFORE', 'BETWEEN']);
+      expect(current.filter((e) => e.event === 'echo.received').map((e) => e.callingAeTitle)).toEqual(['AFTER']);
+      expect(current[current.length - 1].event).toBe('node.stopped');
     });
 
     it('does not start on an invalid configuration, and says why', async () => {

@@ -4,7 +4,7 @@
  * counted, so a lung lesion's peritumoral ring is "inside the body" while a skin lesion's ring that
  * reaches into the room air is not.
  */
-import { peritumoralRing } from '../radiomics';
+import { nonZeroBox, peritumoralRing } from '../radiomics';
 import type { Mask, Vec3, Volume } from '../radiomics';
 
 export const AIR_HU = -500;
@@ -54,29 +54,10 @@ export function outsideAirMask(ct: Volume<Float32Array>, firstSlice = 0, lastSli
  * innerMm, on the CT's own grid) that lies in outside air; 0 when the ring is empty.
  */
 export function ringOutsideBodyFraction(ct: Volume<Float32Array>, mask: Mask, ring: { innerMm: number; outerMm: number }): number {
-  const [nx, ny, nz] = mask.dims;
-  const lo: Vec3 = [nx, ny, nz];
-  const hi: Vec3 = [-1, -1, -1];
-  const data = mask.data;
-  for (let z = 0, i = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++) {
-      // First and last voxel of the lesion on this row, if any.
-      let first = -1;
-      let last = -1;
-      for (let x = 0; x < nx; x++, i++) {
-        if (data[i] === 0) continue;
-        if (first < 0) first = x;
-        last = x;
-      }
-      if (first < 0) continue;
-      if (first < lo[0]) lo[0] = first;
-      if (last > hi[0]) hi[0] = last;
-      if (y < lo[1]) lo[1] = y;
-      if (y > hi[1]) hi[1] = y;
-      if (z < lo[2]) lo[2] = z;
-      if (z > hi[2]) hi[2] = z;
-    }
-  if (hi[0] < 0) return 0;
+  const [nx, ny] = mask.dims;
+  const box = nonZeroBox(mask.data, mask.dims);
+  if (!box) return 0;
+  const { lo, hi } = box;
   // Work on the lesion's box grown by the ring width: the ring cannot reach further.
   for (let d = 0; d < 3; d++) {
     const grow = Math.ceil(ring.outerMm / mask.spacing[d]) + 1;
@@ -88,7 +69,7 @@ export function ringOutsideBodyFraction(ct: Volume<Float32Array>, mask: Mask, ri
   for (let z = 0; z < dims[2]; z++)
     for (let y = 0; y < dims[1]; y++) {
       const start = lo[0] + nx * (lo[1] + y + ny * (lo[2] + z));
-      crop.set(data.subarray(start, start + dims[0]), dims[0] * (y + dims[1] * z));
+      crop.set(mask.data.subarray(start, start + dims[0]), dims[0] * (y + dims[1] * z));
     }
   const ringMask = peritumoralRing(crop, dims, mask.spacing, ring).ring;
   const air = outsideAirMask(ct, lo[2], hi[2]);

@@ -86,15 +86,26 @@ export function convexHull(lattice: Int32Array): Hull {
   const fn: number[] = [];
   const alive: boolean[] = [];
   const outside: number[][] = [];
+  // Each face's plane, n = (v1 − v0) × (v2 − v0) and n·v0: orient(v0, v1, v2, q) = n·q − n·v0 is
+  // then three products instead of a determinant. Integer coordinates keep both forms exact and
+  // equal (|n·q| stays far below 2^53).
+  const plane: number[] = [];
   const newFace = (i: number, j: number, k: number): number => {
     const f = alive.length;
     fv.push(i, j, k);
     fn.push(-1, -1, -1);
     alive.push(true);
     outside.push([]);
+    const ax = p[3 * i], ay = p[3 * i + 1], az = p[3 * i + 2];
+    const bx = p[3 * j] - ax, by = p[3 * j + 1] - ay, bz = p[3 * j + 2] - az;
+    const cx = p[3 * k] - ax, cy = p[3 * k + 1] - ay, cz = p[3 * k + 2] - az;
+    const nx = by * cz - bz * cy;
+    const ny = bz * cx - bx * cz;
+    const nz = bx * cy - by * cx;
+    plane.push(nx, ny, nz, nx * ax + ny * ay + nz * az);
     return f;
   };
-  const above = (f: number, q: number) => orient(p, fv[3 * f], fv[3 * f + 1], fv[3 * f + 2], q);
+  const above = (f: number, q: number) => plane[4 * f] * p[3 * q] + plane[4 * f + 1] * p[3 * q + 1] + plane[4 * f + 2] * p[3 * q + 2] - plane[4 * f + 3];
   // Initial tetrahedron, faces oriented so the fourth vertex is below each.
   const tet = orient(p, a, b, c, d) > 0 ? [[a, c, b], [a, b, d], [b, c, d], [c, a, d]] : [[a, b, c], [a, d, b], [b, d, c], [c, d, a]];
   for (const [i, j, k] of tet) newFace(i, j, k);

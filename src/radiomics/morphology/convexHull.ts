@@ -24,24 +24,36 @@ function rowExtremes(lattice: Int32Array): Int32Array {
   const keep = new Uint8Array(n);
   const min = [Infinity, Infinity, Infinity];
   const max = [-Infinity, -Infinity, -Infinity];
-  for (let i = 0; i < lattice.length; i++) {
-    const d = i % 3;
-    if (lattice[i] < min[d]) min[d] = lattice[i];
-    if (lattice[i] > max[d]) max[d] = lattice[i];
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < 3; d++) {
+      const c = lattice[3 * i + d];
+      if (c < min[d]) min[d] = c;
+      if (c > max[d]) max[d] = c;
+    }
   }
   for (let axis = 0; axis < 3; axis++) {
     const [u, v] = [0, 1, 2].filter((d) => d !== axis);
-    // Rows are keyed by their (u, v) lattice coordinates, densely.
+    // Rows are keyed by their (u, v) lattice coordinates, densely; each keeps its extreme
+    // coordinates beside the point indices (comparing against lattice[3 · index] would be a
+    // scattered read per point).
     const width = max[v] - min[v] + 1;
     const lowest = new Int32Array((max[u] - min[u] + 1) * width).fill(-1);
     const highest = new Int32Array(lowest.length).fill(-1);
+    const lowValue = new Int32Array(lowest.length);
+    const highValue = new Int32Array(lowest.length);
+    const mu = min[u];
+    const mv = min[v];
     for (let i = 0; i < n; i++) {
-      const key = (lattice[3 * i + u] - min[u]) * width + (lattice[3 * i + v] - min[v]);
+      const key = (lattice[3 * i + u] - mu) * width + (lattice[3 * i + v] - mv);
       const w = lattice[3 * i + axis];
-      const lo = lowest[key];
-      if (lo < 0 || w < lattice[3 * lo + axis]) lowest[key] = i;
-      const hi = highest[key];
-      if (hi < 0 || w > lattice[3 * hi + axis]) highest[key] = i;
+      if (lowest[key] < 0 || w < lowValue[key]) {
+        lowest[key] = i;
+        lowValue[key] = w;
+      }
+      if (highest[key] < 0 || w > highValue[key]) {
+        highest[key] = i;
+        highValue[key] = w;
+      }
     }
     for (let key = 0; key < lowest.length; key++) {
       if (lowest[key] >= 0) keep[lowest[key]] = 1;

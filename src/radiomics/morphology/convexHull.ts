@@ -24,24 +24,36 @@ function rowExtremes(lattice: Int32Array): Int32Array {
   const keep = new Uint8Array(n);
   const min = [Infinity, Infinity, Infinity];
   const max = [-Infinity, -Infinity, -Infinity];
-  for (let i = 0; i < lattice.length; i++) {
-    const d = i % 3;
-    if (lattice[i] < min[d]) min[d] = lattice[i];
-    if (lattice[i] > max[d]) max[d] = lattice[i];
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < 3; d++) {
+      const c = lattice[3 * i + d];
+      if (c < min[d]) min[d] = c;
+      if (c > max[d]) max[d] = c;
+    }
   }
   for (let axis = 0; axis < 3; axis++) {
     const [u, v] = [0, 1, 2].filter((d) => d !== axis);
-    // Rows are keyed by their (u, v) lattice coordinates, densely.
+    // Rows are keyed by their (u, v) lattice coordinates, densely; each keeps its extreme
+    // coordinates beside the point indices (comparing against lattice[3 · index] would be a
+    // scattered read per point).
     const width = max[v] - min[v] + 1;
     const lowest = new Int32Array((max[u] - min[u] + 1) * width).fill(-1);
     const highest = new Int32Array(lowest.length).fill(-1);
+    const lowValue = new Int32Array(lowest.length);
+    const highValue = new Int32Array(lowest.length);
+    const mu = min[u];
+    const mv = min[v];
     for (let i = 0; i < n; i++) {
-      const key = (lattice[3 * i + u] - min[u]) * width + (lattice[3 * i + v] - min[v]);
+      const key = (lattice[3 * i + u] - mu) * width + (lattice[3 * i + v] - mv);
       const w = lattice[3 * i + axis];
-      const lo = lowest[key];
-      if (lo < 0 || w < lattice[3 * lo + axis]) lowest[key] = i;
-      const hi = highest[key];
-      if (hi < 0 || w > lattice[3 * hi + axis]) highest[key] = i;
+      if (lowest[key] < 0 || w < lowValue[key]) {
+        lowest[key] = i;
+        lowValue[key] = w;
+      }
+      if (highest[key] < 0 || w > highValue[key]) {
+        highest[key] = i;
+        highValue[key] = w;
+      }
     }
     for (let key = 0; key < lowest.length; key++) {
       if (lowest[key] >= 0) keep[lowest[key]] = 1;
@@ -86,15 +98,26 @@ export function convexHull(lattice: Int32Array): Hull {
   const fn: number[] = [];
   const alive: boolean[] = [];
   const outside: number[][] = [];
+  // Each face's plane, n = (v1 − v0) × (v2 − v0) and n·v0: orient(v0, v1, v2, q) = n·q − n·v0 is
+  // then three products instead of a determinant. Integer coordinates keep both forms exact and
+  // equal (|n·q| stays far below 2^53).
+  const plane: number[] = [];
   const newFace = (i: number, j: number, k: number): number => {
     const f = alive.length;
     fv.push(i, j, k);
     fn.push(-1, -1, -1);
     alive.push(true);
     outside.push([]);
+    const ax = p[3 * i], ay = p[3 * i + 1], az = p[3 * i + 2];
+    const bx = p[3 * j] - ax, by = p[3 * j + 1] - ay, bz = p[3 * j + 2] - az;
+    const cx = p[3 * k] - ax, cy = p[3 * k + 1] - ay, cz = p[3 * k + 2] - az;
+    const nx = by * cz - bz * cy;
+    const ny = bz * cx - bx * cz;
+    const nz = bx * cy - by * cx;
+    plane.push(nx, ny, nz, nx * ax + ny * ay + nz * az);
     return f;
   };
-  const above = (f: number, q: number) => orient(p, fv[3 * f], fv[3 * f + 1], fv[3 * f + 2], q);
+  const above = (f: number, q: number) => plane[4 * f] * p[3 * q] + plane[4 * f + 1] * p[3 * q + 1] + plane[4 * f + 2] * p[3 * q + 2] - plane[4 * f + 3];
   // Initial tetrahedron, faces oriented so the fourth vertex is below each.
   const tet = orient(p, a, b, c, d) > 0 ? [[a, c, b], [a, b, d], [b, c, d], [c, a, d]] : [[a, b, c], [a, d, b], [b, d, c], [c, d, a]];
   for (const [i, j, k] of tet) newFace(i, j, k);

@@ -13,21 +13,22 @@
  */
 import { Vec3 } from '../volume';
 
-/** Squared distance (mm²) to the nearest voxel where `feature[i] === featureValue`; Infinity if none. */
-export function squaredDistanceToFeature(feature: Uint8Array, dims: Vec3, spacing: Vec3, featureValue = 1): Float64Array {
+/**
+ * Squared distance (mm²) to the nearest voxel where `feature[i] === featureValue`; Infinity if none.
+ * With `maxSquared`, only distances up to it are wanted: larger ones may come back as Infinity.
+ * Partial sums only grow from pass to pass, so a partial value above the bound can never give
+ * a final one within it; dropping those leaves fewer parabolas and lines to process, and the
+ * values within the bound are those of the full transform.
+ */
+export function squaredDistanceToFeature(feature: Uint8Array, dims: Vec3, spacing: Vec3, featureValue = 1, maxSquared = Infinity): Float64Array {
   const [nx, ny, nz] = dims;
   const d = new Float64Array(feature.length);
-  nearestAlongRows(feature, featureValue, nx, ny * nz, spacing[0], d);
+  nearestAlongRows(feature, featureValue, nx, ny * nz, spacing[0], d, maxSquared);
   const lines = new LineWork(Math.max(ny, nz));
-  // Along y: each plane is a block of ny rows of nx.
-  for (let z = 0; z < nz; z++) lines.columns(d.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, spacing[1]);
-  // Along z: the nz rows of one y, gathered into a block (consecutive reads instead of one per plane).
-  const block = new Float64Array(nx * nz);
-  for (let y = 0; y < ny; y++) {
-    for (let z = 0; z < nz; z++) block.set(d.subarray(nx * (y + ny * z), nx * (y + ny * z) + nx), z * nx);
-    if (!lines.columns(block, nx, nz, spacing[2])) continue;
-    for (let z = 0; z < nz; z++) d.set(block.subarray(z * nx, z * nx + nx), nx * (y + ny * z));
-  }
+  // Along y: the nx columns of each plane (stride nx); along z: the nx columns of each y (stride nx·ny),
+  // read in place.
+  for (let z = 0; z < nz; z++) lines.columns(d, z * nx * ny, nx, nx, ny, spacing[1], maxSquared);
+  for (let y = 0; y < ny; y++) lines.columns(d, y * nx, nx, nx * ny, nz, spacing[2], Infinity);
   return d;
 }
 
@@ -47,18 +48,23 @@ class LineWork {
     this.z = new Float64Array(maxLen + 1);
   }
 
-  /** Transforms, in place, the `width` columns of length `len` of a row-major block; true when anything changed. */
-  columns(block: Float64Array, width: number, len: number, s: number): boolean {
+  /**
+   * Transforms, in place, the `width` lines of length `len` starting at data[base + x] with
+   * `stride` between their voxels; values above `maxSquared` become Infinity.
+   */
+  columns(data: Float64Array, base: number, width: number, stride: number, len: number, s: number, maxSquared: number): void {
     const { f, out, v, g, z } = this;
-    let changed = false;
     for (let x = 0; x < width; x++) {
       let finite = false;
-      for (let q = 0, i = x; q < len; q++, i += width) {
-        const value = block[i];
+      let unfinished = false;
+      for (let q = 0, i = base + x; q < len; q++, i += stride) {
+        const value = data[i];
         f[q] = value;
         if (value !== Infinity) finite = true;
+        if (value !== 0) unfinished = true;
       }
-      if (!finite) continue; // nothing to propagate along this line
+      // Nothing to propagate along this line, or nothing to change (all feature voxels).
+      if (!finite || !unfinished) continue;
       for (let q = 0; q < len; ) {
         if (f[q] === 0) {
           q++;
@@ -69,16 +75,14 @@ class LineWork {
         while (q < len && f[q] !== 0) q++;
         const b = q - 1;
         if (!distance1d(f, a > 0 ? a - 1 : a, b < len - 1 ? b + 1 : b, s, out, v, g, z)) continue;
-        for (let r = a, i = x + a * width; r <= b; r++, i += width) block[i] = out[r];
-        changed = true;
+        for (let r = a, i = base + x + a * stride; r <= b; r++, i += stride) data[i] = out[r] > maxSquared ? Infinity : out[r];
       }
     }
-    return changed;
   }
 }
 
 /** First pass: per row of length n, the squared distance along the row to its nearest feature voxel. */
-function nearestAlongRows(feature: Uint8Array, featureValue: number, n: number, rows: number, s: number, d: Float64Array): void {
+function nearestAlongRows(feature: Uint8Array, featureValue: number, n: number, rows: number, s: number, d: Float64Array, maxSquared: number): void {
   for (let r = 0; r < rows; r++) {
     const base = r * n;
     let last = -1;
@@ -87,7 +91,7 @@ function nearestAlongRows(feature: Uint8Array, featureValue: number, n: number, 
       if (last < 0) d[base + q] = Infinity;
       else {
         const dq = (q - last) * s;
-        d[base + q] = dq * dq;
+        d[base + q] = dq * dq > maxSquared ? Infinity : dq * dq;
       }
     }
     if (last < 0) continue;
@@ -98,7 +102,7 @@ function nearestAlongRows(feature: Uint8Array, featureValue: number, n: number, 
       if (next < 0) continue;
       const dq = (q - next) * s;
       const e = dq * dq;
-      if (e < d[base + q]) d[base + q] = e;
+      if (e < d[base + q] && e <= maxSquared) d[base + q] = e;
     }
   }
 }

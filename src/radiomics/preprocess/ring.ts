@@ -37,8 +37,9 @@ interface BoxFlags {
 function dilatedInBox(mask: Uint8Array, bbox: IndexBox, dims: Vec3, spacing: Vec3, radiusMm: number): BoxFlags {
   const box = grownBox(bbox, [0, 1, 2].map((d) => Math.ceil(radiusMm / spacing[d]) + 1), dims);
   const sub = cropMask(mask, dims, box);
-  const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 1);
   const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
+  // Only distances up to r matter: the transform may skip the rest.
+  const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 1, r2);
   const flags = new Uint8Array(d2.length);
   for (let j = 0; j < d2.length; j++) flags[j] = d2[j] <= r2 ? 1 : 0;
   return { box, flags };
@@ -52,8 +53,8 @@ function dilatedInBox(mask: Uint8Array, bbox: IndexBox, dims: Vec3, spacing: Vec
 function erodedInBox(mask: Uint8Array, bbox: IndexBox, dims: Vec3, spacing: Vec3, radiusMm: number): BoxFlags {
   const box = grownBox(bbox, [1, 1, 1], dims);
   const sub = cropMask(mask, dims, box);
-  const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 0);
   const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
+  const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 0, r2);
   const flags = new Uint8Array(d2.length);
   for (let j = 0; j < d2.length; j++) flags[j] = sub.data[j] === 1 && d2[j] > r2 ? 1 : 0;
   return { box, flags };

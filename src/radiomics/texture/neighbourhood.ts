@@ -32,6 +32,31 @@ export function neighbourhoodStats(grid: PaddedGrid, distance: number, dimension
   const inRoi = new Int32Array(n);
   const levelSum = new Int32Array(n);
   const similar = new Int32Array(n);
+  if (distance === 1 && coarseness === 0) {
+    // The usual case, without data-dependent branches (neighbour in or out, same level or not):
+    // for levels 0 ≤ h < 2^31 and g ≥ 1, (−h) >>> 31 is 1 when h > 0, ((h ^ g) − 1) >>> 31 is 1 when h = g.
+    for (let k = 0; k < n; k++) {
+      const v = roi[k];
+      const g = levels[v];
+      let w = 0;
+      let sum = 0;
+      let same = 0;
+      for (let r = 0; r < nRows; r++) {
+        const centre = v + rows[r];
+        const h0 = levels[centre - 1];
+        const h1 = levels[centre];
+        const h2 = levels[centre + 1];
+        w += ((-h0 >>> 31) + (-h1 >>> 31) + (-h2 >>> 31));
+        sum += h0 + h1 + h2;
+        same += (((h0 ^ g) - 1) >>> 31) + (((h1 ^ g) - 1) >>> 31) + (((h2 ^ g) - 1) >>> 31);
+      }
+      // The voxel itself was counted (g > 0, and it is similar to itself).
+      inRoi[k] = w - 1;
+      levelSum[k] = sum - g;
+      similar[k] = same - 1;
+    }
+    return { inRoi, levelSum, similar };
+  }
   for (let k = 0; k < n; k++) {
     const v = roi[k];
     const g = levels[v];

@@ -33,16 +33,17 @@ export function addGlcm(into: Glcm, from: Glcm): void {
 export function accumulateGlcm(m: Glcm, grid: PaddedGrid, step: number, from: number, to: number): void {
   const { levels, roi } = grid;
   const ng = m.nLevels;
-  const oneWay = new Float64Array(ng * ng);
+  // Column 0 takes the pairs whose neighbour is outside the ROI (level 0): counting them there
+  // and dropping the column is cheaper than a data-dependent branch per voxel.
+  const width = ng + 1;
+  const oneWay = new Float64Array(ng * width);
   for (let k = from; k < to; k++) {
     const v = roi[k];
-    const h = levels[v + step];
-    if (h === 0) continue;
-    oneWay[(levels[v] - 1) * ng + (h - 1)] += 1;
+    oneWay[(levels[v] - 1) * width + levels[v + step]] += 1;
   }
   const counts = m.counts;
   for (let i = 0; i < ng; i++) {
-    for (let j = 0; j < ng; j++) counts[i * ng + j] += oneWay[i * ng + j] + oneWay[j * ng + i];
+    for (let j = 0; j < ng; j++) counts[i * ng + j] += oneWay[i * width + j + 1] + oneWay[j * width + i + 1];
   }
 }
 

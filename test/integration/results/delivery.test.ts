@@ -115,9 +115,9 @@ test('Orthanc shows the SR in the same study as the CT it received over REST', a
 });
 
 /**
- * The issue asks for a PACS "started 1 minute later". The wait is CD8_TEST_PACS_DOWN_S (default
- * 8 s: several backoff rounds at test speed, within the suite budget); CD8_TEST_PACS_DOWN_S=60
- * runs it with the literal minute.
+ * The sender alone, at test speed: several backoff rounds in CD8_TEST_PACS_DOWN_S (default 8 s).
+ * The whole node with the shipped delivery settings and the literal minute is
+ * test/integration/node/pacsDownDuringProcessing.test.ts.
  */
 test('PACS down while the results are queued, up later: the SR is delivered once, across a sender restart', async () => {
   const downMs = Number(process.env.CD8_TEST_PACS_DOWN_S ?? 8) * 1000;

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Command } from './command';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
@@ -49,6 +49,22 @@ Options:
       await flushLogger(logger);
       return 1;
     }
+    // Log rotation: logrotate moves audit.log away and sends SIGHUP; the next event starts a new
+    // file. Handled from here to the end, start-up and shutdown included: without a handler,
+    // SIGHUP would end the process (and a node that starts slowly after an unclean stop, or waits
+    // for its jobs when stopping, is in those phases for a while).
+    const auditLog = audit;
+    const onHangUp = () => {
+      try {
+        const { warning } = auditLog.reopen();
+        logger.info(`SIGHUP received: audit log reopened at ${auditLog.path}`);
+        if (warning) logger.warn(`${warning}; the new audit file is in use`);
+      } catch (e) {
+        logger.error(`SIGHUP received but the audit log ${auditLog.path} cannot be opened again: ${(e as Error).message}; audit lines still go to the file it had open. Check that the node's user can create files in ${dirname(auditLog.path)}.`);
+      }
+    };
+    process.on('SIGHUP', onHangUp);
+
     logger.info(`cd8-node ${VERSION} starting`, {
       configFile: loaded.sources.file ?? '(embedded defaults)',
       envOverrides: loaded.sources.env,
@@ -63,20 +79,9 @@ Options:
       logger.error(`cd8-node could not start: ${(e as Error).message}`);
       audit.close();
       await flushLogger(logger);
+      process.off('SIGHUP', onHangUp);
       return 1;
     }
-
-    // Log rotation: logrotate moves audit.log away and sends SIGHUP; the next event starts a new file.
-    const auditLog = audit;
-    const onHangUp = () => {
-      try {
-        auditLog.reopen();
-        logger.info(`SIGHUP received: audit log reopened at ${auditLog.path}`);
-      } catch (e) {
-        logger.error(`SIGHUP received but the audit log ${auditLog.path} cannot be opened again: ${(e as Error).message}; audit lines still go to the file it had open. Check the directory's permissions.`);
-      }
-    };
-    process.on('SIGHUP', onHangUp);
 
     // Keep the process alive until a signal, whatever the node has open (it may have no socket at all).
     const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -90,13 +95,13 @@ Options:
       process.once('SIGTERM', onSignal);
     });
     clearInterval(keepAlive);
-    process.off('SIGHUP', onHangUp);
     logger.info(`${signal} received: stopping`);
     await node.stop();
     audit.record({ event: 'node.stopped', reason: signal });
     audit.close();
     logger.info('cd8-node stopped');
     await flushLogger(logger);
+    process.off('SIGHUP', onHangUp);
     return 0;
   },
 };

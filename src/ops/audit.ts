@@ -58,11 +58,13 @@ export function auditFilePath(dataDir: string, auditFile: string): string {
 export interface FileAuditLog extends AuditLog {
   readonly path: string;
   /**
-   * Opens the path again (a new file if logrotate moved the old one) and closes the old
-   * descriptor. When the path cannot be opened, the log keeps appending to the file it had and
-   * the error is thrown for the caller to report: no event is lost either way.
+   * Opens the path again (a new file if logrotate moved the old one), then flushes and closes the
+   * old descriptor. When the path cannot be opened, the log keeps appending to the file it had
+   * and the error is thrown for the caller to report: no event is lost either way. Returns a
+   * warning when the old file could not be flushed or closed (the new one is in use regardless).
+   * Does nothing once the log is closed.
    */
-  reopen(): void;
+  reopen(): { warning?: string };
 }
 
 /**
@@ -75,28 +77,36 @@ export function openAuditLog(path: string): FileAuditLog {
     return openSync(path, 'a', 0o640);
   };
   let fd = open();
+  let closed = false;
+  const flushAndClose = (descriptor: number) => {
+    try {
+      fsyncSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
+  };
   return {
     path,
     record(event: AuditEvent): void {
       const line = JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n';
       appendFileSync(fd, line);
     },
-    reopen(): void {
+    reopen(): { warning?: string } {
+      if (closed) return {};
       const next = open();
       const previous = fd;
       fd = next;
       try {
-        fsyncSync(previous);
-      } finally {
-        closeSync(previous);
+        flushAndClose(previous);
+        return {};
+      } catch (e) {
+        return { warning: `the previous audit file could not be flushed or closed: ${(e as Error).message}` };
       }
     },
     close(): void {
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      if (closed) return;
+      closed = true;
+      flushAndClose(fd);
     },
   };
 }

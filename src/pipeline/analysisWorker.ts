@@ -2,22 +2,40 @@
  * Worker-thread entry: one study analysis off the main thread, so that the DICOM listener keeps
  * answering C-STOREs while features are computed (seconds of CPU per lesion). The worker starts
  * before its job (runAnalysis.ts keeps one ready), loads its modules, warms up its feature code on
- * a synthetic lesion while it waits (warmUp.ts), and runs the one job it gets; then it exits.
+ * a synthetic lesion while it waits (warmUp.ts; spares only), and runs the one job it gets; then
+ * it exits.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { analyseJob, AnalysisJob, AnalysisReply, AnalysisWorkerData } from './runAnalysis';
 import { loadScoringSetup } from './setup';
 import { warmUpExtraction } from './warmUp';
 
-let jobArrived = false;
+const port = parentPort!;
+let jobStarted = false;
 
-parentPort!.once('message', (job: AnalysisJob) => {
-  jobArrived = true;
+function runJob(job: AnalysisJob): void {
+  if (jobStarted) return;
+  jobStarted = true;
+  port.off('message', runJob);
   analyseJob(job).then(
-    (analysis) => parentPort!.postMessage({ ok: true, analysis } satisfies AnalysisReply),
-    (e: unknown) => parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) } satisfies AnalysisReply),
+    (analysis) => port.postMessage({ ok: true, analysis } satisfies AnalysisReply),
+    (e: unknown) => port.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) } satisfies AnalysisReply),
   );
-});
+}
+
+port.on('message', runJob);
+
+/**
+ * Before each warm-up round: has the job come? A message that is already queued is taken from the
+ * port at once (its 'message' event would only fire after the next round), so a job never waits
+ * for a round to start.
+ */
+function jobHasCome(): boolean {
+  if (jobStarted) return true;
+  const queued = receiveMessageOnPort(port);
+  if (queued) runJob(queued.message as AnalysisJob);
+  return jobStarted;
+}
 
 const { warmUpConfig } = (workerData ?? {}) as AnalysisWorkerData;
 if (warmUpConfig) {
@@ -27,5 +45,6 @@ if (warmUpConfig) {
   } catch {
     // An unusable signature is reported by the job itself, with the reason.
   }
-  if (settings) void warmUpExtraction(settings, () => jobArrived);
+  // A warm-up that fails is only a missed optimisation: the job reports real problems.
+  if (settings) warmUpExtraction(settings, jobHasCome).catch(() => undefined);
 }

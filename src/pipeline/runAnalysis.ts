@@ -4,7 +4,8 @@
  * done. The node keeps one worker started ahead of the next job: a new thread needs ~0.25 s to load
  * its modules, and its feature code runs ~1.6x slower until V8 has optimised it; both would
  * otherwise add to every study's time to answer. The spare loads its modules and warms up on a
- * synthetic lesion (warmUp.ts) while it waits (the idle spare costs ~35 MB of memory).
+ * synthetic lesion (warmUp.ts) while it waits (the idle spare costs ~35 MB of memory, ~60 MB
+ * once warmed up).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -118,9 +119,10 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   let spare: ReturnType<typeof startWorker> | undefined;
   const running = new Set<RunningAnalysis>();
   let stopped = false;
-  const data: AnalysisWorkerData = { warmUpConfig: options.warmUpConfig };
+  // Only a spare warms up; a worker started for a job that is waiting goes straight to it.
+  const spareData: AnalysisWorkerData = { warmUpConfig: options.warmUpConfig };
   const refill = () => {
-    if (keepSpare && !stopped && !spare) spare = startWorker(WORKER_ENTRY!, data);
+    if (keepSpare && !stopped && !spare) spare = startWorker(WORKER_ENTRY!, spareData);
   };
   refill();
   return {
@@ -129,7 +131,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
       if (!WORKER_ENTRY) return analyseJob(job);
       let started = spare;
       spare = undefined;
-      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, data);
+      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {});
       // The next spare starts once this worker has exited, so that two studies' memory never overlap.
       void started.exited.then(refill);
       return runIn(started, job, timeoutMs, running);

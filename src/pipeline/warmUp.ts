@@ -6,8 +6,10 @@
  * small synthetic lesion with the node's own settings, while the worker waits for its job,
  * optimise the same functions for the same array types, so the real lesion runs at warm speed.
  *
- * Pure computation apart from yielding to the event loop between rounds: a job that arrives
- * stops the warm-up after the round under way (a round takes a few tens of milliseconds once warm).
+ * Pure computation apart from yielding to the event loop between rounds: `stop()` is asked before
+ * each round, so a job that arrives waits at most for the round under way (the first, cold one
+ * takes ~0.2 s; a warm one a few tens of milliseconds). Only a spare warms up: a worker started
+ * for a job that is already waiting does not.
  */
 import { extractRegions, RadiomicsSettings } from '../radiomics';
 import type { Mask, Vec3, Volume } from '../radiomics';
@@ -53,13 +55,14 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Returns the number of rounds done.
  */
 export async function warmUpExtraction(settings: RadiomicsSettings, stop: () => boolean, rounds = WARM_UP_ROUNDS): Promise<number> {
-  const { image, mask } = syntheticLesion(1, [0.8, 0.8, 2.5], settings.ring.outerMm);
+  let lesion: ReturnType<typeof syntheticLesion> | undefined;
   let done = 0;
   for (; done < rounds; done++) {
     await nextTurn();
     if (stop()) break;
     try {
-      extractRegions(image, mask, settings, ['roi', 'ring'], { alignTo: image });
+      lesion ??= syntheticLesion(1, [0.8, 0.8, 2.5], settings.ring.outerMm);
+      extractRegions(lesion.image, lesion.mask, settings, ['roi', 'ring'], { alignTo: lesion.image });
     } catch {
       break;
     }

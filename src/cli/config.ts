@@ -84,7 +84,7 @@ FILE (default: $CD8_CONFIG, else none), overridden by CD8_* environment variable
       io.out(configShowCommand.help);
       return 0;
     }
-    const loaded = loadConfig(positionals[0] ?? io.env.CD8_CONFIG ?? null, io.env);
+    const loaded = loadConfig(positionals[0] ?? io.env.CD8_CONFIG ?? null, io.env, { tlsFiles: 'skip' });
     if (!loaded.config) {
       io.err(formatIssues(loaded.issues));
       return 1;

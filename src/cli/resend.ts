@@ -33,7 +33,7 @@ Example:
     const studyUid = positionals[0];
     const problem = uidProblem(studyUid);
     if (problem) throw new UsageError(`STUDY_INSTANCE_UID ${problem}.`);
-    const loaded = loadConfig(values.config ?? io.env.CD8_CONFIG ?? null, io.env);
+    const loaded = loadConfig(values.config ?? io.env.CD8_CONFIG ?? null, io.env, { tlsFiles: 'skip' });
     if (!loaded.config) {
       io.err(formatIssues(loaded.issues));
       return 1;

@@ -27,7 +27,8 @@ Options:
       io.out(serveCommand.help);
       return 0;
     }
-    const loaded = commandConfig(values.config, io, 'cd8-node: not started');
+    // TLS file problems do not keep the node from receiving: they are warnings here, and each send re-checks.
+    const loaded = commandConfig(values.config, io, 'cd8-node: not started', { tlsFiles: 'warnings' });
     if (!loaded) return 1;
     const { config } = loaded;
     const logger = createLogger(config.log);

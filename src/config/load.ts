@@ -87,10 +87,23 @@ function pathKeys(path: string): (string | number)[] {
   return keys;
 }
 
+/**
+ * How the TLS files named by destinations are checked: 'errors' (config check: a missing or
+ * unusable file fails the check), 'warnings' (serve: the node starts and receives studies; sends
+ * to that destination fail with the reason and wait in the outbox until the file is fixed) or
+ * 'skip' (status, resend, score, lesions: the files may be readable by the node's user only).
+ */
+export type TlsFileChecks = 'errors' | 'warnings' | 'skip';
+
+export interface LoadOptions {
+  tlsFiles?: TlsFileChecks;
+}
+
 export function parseConfigText(
   text: string,
   fileName: string,
   env: NodeJS.ProcessEnv = {},
+  options: LoadOptions = {},
 ): LoadedConfig {
   const issues: ConfigIssue[] = [];
   const lineCounter = new LineCounter();
@@ -113,13 +126,13 @@ export function parseConfigText(
     if (parent?.range) return `${fileName}:${lineCounter.linePos(parent.range[0]).line}: ${path}`;
     return path;
   };
-  const result = validateRaw(raw, env, fileName);
+  const result = validateRaw(raw, env, fileName, options);
   result.issues = result.issues.map((i) => (i.path.startsWith('env ') ? i : { ...i, path: located(i.path) }));
   return result;
 }
 
 /** Applies environment overrides to a raw (parsed, unvalidated) configuration and validates it. */
-export function validateRaw(raw: unknown, env: NodeJS.ProcessEnv, fileName: string | null): LoadedConfig {
+export function validateRaw(raw: unknown, env: NodeJS.ProcessEnv, fileName: string | null, options: LoadOptions = {}): LoadedConfig {
   const issues: ConfigIssue[] = [];
   const isSection = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
   const tree: Record<string, unknown> = isSection ? structuredClone(raw as Record<string, unknown>) : {};
@@ -146,14 +159,17 @@ export function validateRaw(raw: unknown, env: NodeJS.ProcessEnv, fileName: stri
     issues.push(fromEnv ? { ...i, path: `env ${fromEnv[1]} (${i.path})` } : i);
   }
   issues.push(...crossFieldIssues(config));
-  issues.push(...tlsFileIssues(config));
+  const tlsFiles = options.tlsFiles ?? 'errors';
+  if (tlsFiles !== 'skip') {
+    for (const i of tlsFileIssues(config)) issues.push(tlsFiles === 'warnings' && i.severity === 'error' ? { ...i, severity: 'warning', message: `${i.message} Results for this destination wait in the outbox until this is fixed.` } : i);
+  }
   const ok = !issues.some((i) => i.severity === 'error');
   return { config: ok ? config : undefined, issues, sources: { file: fileName, env: usedEnv } };
 }
 
 /** Loads FILE (or, without one, the embedded defaults) and applies the environment. */
-export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  if (file === null) return validateRaw({}, env, null);
+export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
+  if (file === null) return validateRaw({}, env, null, options);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -166,7 +182,7 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
       sources: { file, env: [] },
     };
   }
-  return parseConfigText(text, file, env);
+  return parseConfigText(text, file, env, options);
 }
 
 export function formatIssues(issues: ConfigIssue[]): string {

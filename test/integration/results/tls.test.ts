@@ -20,7 +20,7 @@ import { dciodvfy, dsrdump } from '../../support/dicomValidate';
 import { parseWithPythonHl7, segmentsNamed } from '../../support/hl7';
 import { startHl7Peer } from '../../support/hl7Peer';
 import { startOrthanc } from '../../support/orthanc';
-import { runCli, waitFor } from '../../support/process';
+import { CLI, PEER_ENV, ROOT, runCli, startDaemon, waitFor } from '../../support/process';
 import { scoredStudy } from '../../support/studyFixtures';
 import { makeTestPki, storescpTlsArgs, TestPki } from '../../support/tls';
 
@@ -284,6 +284,22 @@ describe('config check of TLS files', () => {
     const r = await runCli(['config', 'check', '--no-env', config(name.replace(/\W+/g, '-'), resolved)]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
+  });
+
+  test('the node starts on a config whose TLS file is missing (a warning: results wait in the outbox), and status does not read TLS files', async () => {
+    const path = config('missing-ca-serve', { caFile: '/nonexistent/ca.pem' });
+    const dataDir = tempDataDir();
+    const env = { CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0', CD8_LOG_FORMAT: 'json' };
+    const node = startDaemon(process.execPath, [CLI, 'serve', '--config', path], { cwd: ROOT, env: { ...PEER_ENV, ...env } });
+    try {
+      await waitFor('the node to start', () => /node ready/.test(node.output()) || undefined, 30000);
+      expect(node.output()).toMatch(/"level":"warn","message":"configuration: \S*missing-ca-serve\.yaml:7: destinations\.dicom\[0\]\.tls\.caFile: \/nonexistent\/ca\.pem does not exist; .*Results for this destination wait in the outbox until this is fixed\."/);
+    } finally {
+      expect(await node.stop('SIGTERM')).toBe(0);
+    }
+    const status = await runCli(['status', '--config', path], env);
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
   });
 
   test('an expired client certificate and TLS files with TLS off are warnings', () => {

@@ -22,23 +22,26 @@ export async function purgeOldStudies(index: SqliteStudyIndex, days: number, log
   if (days <= 0) return 0;
   const candidates = await index.purgeCandidates(now - days * DAY_MS);
   let files = 0;
+  let studies = 0;
   for (const c of candidates) {
-    const gone: string[] = [];
+    const gone: Array<{ sopInstanceUid: string; relativePath: string }> = [];
     for (const instance of await index.purgeableInstances(c.studyInstanceUid)) {
       try {
         await unlink(instance.path);
         files++;
-        gone.push(instance.sopInstanceUid);
+        gone.push(instance);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') gone.push(instance.sopInstanceUid);
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') gone.push(instance);
         else logger.warn(`retention could not delete ${instance.path}: ${(e as Error).message}; it is tried again at the next run`);
       }
     }
-    await index.forgetInstances(c.studyInstanceUid, gone, now);
-    audit.record({ event: 'retention.deleted', studyInstanceUid: c.studyInstanceUid, count: gone.length });
+    const forgotten = await index.forgetInstances(c.studyInstanceUid, gone, now);
+    if (forgotten === 0) continue;
+    studies++;
+    audit.record({ event: 'retention.deleted', studyInstanceUid: c.studyInstanceUid, count: forgotten });
   }
-  if (candidates.length > 0) logger.info(`retention: deleted the images of ${candidates.length} stud${candidates.length === 1 ? 'y' : 'ies'} processed more than ${days} days ago (${files} files); results and index kept`);
-  return candidates.length;
+  if (studies > 0) logger.info(`retention: deleted the images of ${studies} stud${studies === 1 ? 'y' : 'ies'} processed more than ${days} days ago (${files} files); results and index kept`);
+  return studies;
 }
 
 /** Ready study versions without a live job (e.g. an event lost in a crash) are queued. */

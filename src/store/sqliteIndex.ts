@@ -150,6 +150,15 @@ function parseJsonList<T>(text: string): T[] {
   }
 }
 
+/** An instance file retention may delete. */
+export interface PurgeableInstance {
+  sopInstanceUid: string;
+  /** As indexed: relative to the data directory. */
+  relativePath: string;
+  /** Absolute. */
+  path: string;
+}
+
 export class SqliteStudyIndex implements StudyIndex {
   private readonly st;
 
@@ -444,27 +453,32 @@ export class SqliteStudyIndex implements StudyIndex {
     return rows.map((r) => ({ studyInstanceUid: r.study_uid, doneAt: r.updated_at }));
   }
 
-  /** The instances of a study with their files, for retention to delete (absolute paths). */
-  async purgeableInstances(studyInstanceUid: string): Promise<Array<{ sopInstanceUid: string; path: string }>> {
+  /** The instances of a study with their files, for retention to delete (relative to the data directory, and absolute). */
+  async purgeableInstances(studyInstanceUid: string): Promise<PurgeableInstance[]> {
     const rows = this.db.prepare('SELECT sop_instance_uid, path FROM instances WHERE study_uid = ?').all(studyInstanceUid) as Array<{ sop_instance_uid: string; path: string }>;
-    return rows.map((r) => ({ sopInstanceUid: r.sop_instance_uid, path: join(this.dataDir, r.path) }));
+    return rows.map((r) => ({ sopInstanceUid: r.sop_instance_uid, relativePath: r.path, path: join(this.dataDir, r.path) }));
   }
 
   /**
    * Forgets instances of a study whose files retention has deleted (their rows only) and records
    * when: the study, its versions and its results stay. Called after the files are gone, so a
    * crash in between leaves rows without files (the next run finishes the job), never unindexed
-   * files that reconciliation would take for new arrivals. An instance sent again later is
-   * stored anew and opens a new version.
+   * files that reconciliation would take for new arrivals. A row is forgotten only if it still
+   * names the file that was deleted: an instance stored again meanwhile (a new file) keeps its
+   * row. An instance sent again later is stored anew and opens a new version.
+   * Returns how many rows were forgotten.
    */
-  async forgetInstances(studyInstanceUid: string, sopInstanceUids: readonly string[], at: number): Promise<void> {
-    this.db.transaction(() => {
-      const forget = this.db.prepare('DELETE FROM instances WHERE study_uid = ? AND sop_instance_uid = ?');
-      for (const uid of sopInstanceUids) {
-        this.st.deleteRefs.run(uid);
-        forget.run(studyInstanceUid, uid);
+  async forgetInstances(studyInstanceUid: string, deleted: ReadonlyArray<{ sopInstanceUid: string; relativePath: string }>, at: number): Promise<number> {
+    return this.db.transaction(() => {
+      const forget = this.db.prepare('DELETE FROM instances WHERE study_uid = ? AND sop_instance_uid = ? AND path = ?');
+      let forgotten = 0;
+      for (const d of deleted) {
+        if (forget.run(studyInstanceUid, d.sopInstanceUid, d.relativePath).changes === 0) continue;
+        this.st.deleteRefs.run(d.sopInstanceUid);
+        forgotten++;
       }
-      this.db.prepare('UPDATE studies SET purged_at = ? WHERE study_uid = ?').run(at, studyInstanceUid);
+      if (forgotten > 0) this.db.prepare('UPDATE studies SET purged_at = ? WHERE study_uid = ?').run(at, studyInstanceUid);
+      return forgotten;
     })();
   }
 

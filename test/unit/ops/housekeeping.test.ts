@@ -57,3 +57,35 @@ it('forgets only the instances whose files are gone, and finishes the rest at th
   // Still a candidate: the instance left is tried again the next night.
   expect(await index.purgeCandidates(2200 + 32 * DAY)).toEqual([{ studyInstanceUid: STUDY, doneAt: 2200 }]);
 });
+
+it('reports nothing deleted when no file of the study could be deleted', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cd8-retention-'));
+  const index = new SqliteStudyIndex(openIndexDatabase(dataDir), dataDir);
+  const relativePath = `spool/${STUDY}/1.2.3.10/1.2.3.1.1.dcm`;
+  // A directory where the file should be: unlink fails, as for a file retention may not delete.
+  mkdirSync(join(dataDir, relativePath), { recursive: true });
+  await index.recordInstance({
+    sopInstanceUid: '1.2.3.1.1',
+    sopClassUid: SopClass.CtImageStorage,
+    studyInstanceUid: STUDY,
+    seriesInstanceUid: '1.2.3.10',
+    transferSyntaxUid: '1.2.840.10008.1.2',
+    relativePath,
+    size: 4,
+    datasetOffset: 0,
+    callingAeTitle: 'PACS',
+    receivedAt: 1000,
+  });
+  const v1 = { studyInstanceUid: STUDY, version: 1 };
+  await index.markReady(v1, 'stable-age', [], [], 2000);
+  await index.transition(v1, ['ready'], 'processing', undefined, 2100, true);
+  await index.transition(v1, ['processing'], 'done', 'not scored', 2200, false);
+  const audit = memoryAuditLog();
+  const infos: string[] = [];
+  const logger = silentLogger();
+  logger.info = ((m: string) => (infos.push(m), logger)) as typeof logger.info;
+  expect(await purgeOldStudies(index, 30, logger, audit, 2200 + 31 * DAY)).toBe(0);
+  expect(audit.events).toEqual([]);
+  expect(infos).toEqual([]);
+  expect((await index.listInstances(STUDY, 1)).map((i) => i.sopInstanceUid)).toEqual(['1.2.3.1.1']);
+});

@@ -140,8 +140,11 @@ describe('SqliteStudyIndex', () => {
     await index.transition(v1, ['processing'], 'done', 'not scored', 2200, false);
     expect(await index.purgeCandidates(3000)).toEqual([{ studyInstanceUid: STUDY, doneAt: 2200 }]);
     const files = await index.purgeableInstances(STUDY);
-    expect(files).toEqual([{ sopInstanceUid: '1.2.3.1.1', path: expect.stringMatching(/spool\/1\.2\.3\.100\/1\.2\.3\.10\/1\.2\.3\.1\.1\.dcm$/) }]);
-    await index.forgetInstances(STUDY, ['1.2.3.1.1'], 3000);
+    expect(files).toEqual([{ sopInstanceUid: '1.2.3.1.1', relativePath: expect.any(String), path: expect.stringMatching(/spool\/1\.2\.3\.100\/1\.2\.3\.10\/1\.2\.3\.1\.1\.dcm$/) }]);
+    // A row that names another file (the instance was stored again meanwhile) is not forgotten.
+    expect(await index.forgetInstances(STUDY, [{ ...files[0], relativePath: 'spool/elsewhere.dcm' }], 3000)).toBe(0);
+    expect(await index.purgeCandidates(10_000)).toHaveLength(1);
+    expect(await index.forgetInstances(STUDY, files, 3000)).toBe(1);
     expect(await index.purgeCandidates(10_000)).toEqual([]);
     // The PACS sends the study again (e.g. with a corrected RTSTRUCT): a new version, processed in turn.
     expect(await index.recordInstance(ct(2, 4000))).toMatchObject({ version: 2, versionChange: 'new-version' });

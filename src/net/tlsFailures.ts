@@ -69,6 +69,14 @@ export function describeTlsFailure(text: string, c: ConnectionContext): string |
     if (CLIENT_CERT_REFUSED.test(text)) {
       return `TLS: ${c.where} refused our client certificate (${reason(text)}); the peer must trust the CA that issued ${tls}.certFile, and the certificate must be valid.`;
     }
+    // A TLS 1.2 server that requires a client certificate and gets none answers "handshake failure"
+    // too: without a certFile, that is the likelier cause, so it is named first.
+    if (!c.clientCertificate && /alert handshake failure/i.test(text)) {
+      return (
+        `TLS: ${c.where} ended the handshake (${reason(text)}): it most likely requires a client certificate (mutual TLS); set ${tls}.certFile and ${tls}.keyFile ` +
+        `to this node's certificate and key, issued by a CA the peer trusts. Otherwise the peer and this node share no TLS version or cipher suite (the node offers TLS 1.2 and 1.3).`
+      );
+    }
     if (NO_COMMON_GROUND.test(text)) {
       return `TLS: ${c.where} and this node share no TLS version or cipher suite (${reason(text)}); the node offers TLS 1.2 and 1.3. Check the peer's TLS profile.`;
     }

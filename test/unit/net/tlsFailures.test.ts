@@ -23,10 +23,19 @@ test('an expired peer certificate: the peer must renew it', () => {
   );
 });
 
-test('no common TLS version or cipher: OpenSSL\'s reason without its error-code prefix', () => {
-  const text =
-    'PACS -> Connection error: 80DC1A2F0D7F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 40\n';
-  expect(describeTlsFailure(text, context())).toBe(
+const HANDSHAKE_FAILURE =
+  'PACS -> Connection error: 80DC1A2F0D7F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 40\n';
+
+test('"handshake failure" without a client certificate: a TLS 1.2 peer that requires one says just that, so it is named first', () => {
+  expect(describeTlsFailure(HANDSHAKE_FAILURE, context())).toBe(
+    'TLS: PACS@pacs.example.org:2762 ended the handshake (sslv3 alert handshake failure): it most likely requires a client certificate (mutual TLS); set destinations.dicom[0].tls.certFile and destinations.dicom[0].tls.keyFile ' +
+      "to this node's certificate and key, issued by a CA the peer trusts. Otherwise the peer and this node share no TLS version or cipher suite (the node offers TLS 1.2 and 1.3).",
+  );
+});
+
+test('no common TLS version or cipher (with a client certificate offered): OpenSSL\'s reason without its error-code prefix', () => {
+  const text = HANDSHAKE_FAILURE;
+  expect(describeTlsFailure(text, context({ clientCertificate: true }))).toBe(
     "TLS: PACS@pacs.example.org:2762 and this node share no TLS version or cipher suite (sslv3 alert handshake failure); the node offers TLS 1.2 and 1.3. Check the peer's TLS profile.",
   );
 });

@@ -15,17 +15,23 @@ import { SopClass } from '../../../src/dicom/uids';
 const STUDY = '1.2.3.100';
 const DAY = 86_400_000;
 
-it('forgets only the instances whose files are gone, and finishes the rest at the next run', async () => {
+type SpoolFile = 'file' | 'undeletable' | 'gone';
+
+/**
+ * A study processed at t = 2200 ms whose instances 1.2.3.1.<n> have spool files of the given
+ * kinds: a file, a directory in its place (unlink fails, as for a file retention may not delete),
+ * or nothing (already gone: ENOENT).
+ */
+async function processedStudy(files: SpoolFile[]): Promise<{ index: SqliteStudyIndex; seriesDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-retention-'));
   const index = new SqliteStudyIndex(openIndexDatabase(dataDir), dataDir);
   const seriesDir = join(dataDir, 'spool', STUDY, '1.2.3.10');
   mkdirSync(seriesDir, { recursive: true });
-  for (const n of [1, 2, 3]) {
+  for (const [i, kind] of files.entries()) {
+    const n = i + 1;
     const relativePath = `spool/${STUDY}/1.2.3.10/1.2.3.1.${n}.dcm`;
-    // Instance 2's "file" is a directory: unlink fails (EISDIR/EPERM), as for a file retention may not delete.
-    if (n === 2) mkdirSync(join(dataDir, relativePath));
-    else if (n === 1) writeFileSync(join(dataDir, relativePath), 'DICM');
-    // Instance 3's file is already gone (ENOENT): its row goes.
+    if (kind === 'undeletable') mkdirSync(join(dataDir, relativePath));
+    else if (kind === 'file') writeFileSync(join(dataDir, relativePath), 'DICM');
     await index.recordInstance({
       sopInstanceUid: `1.2.3.1.${n}`,
       sopClassUid: SopClass.CtImageStorage,
@@ -43,15 +49,26 @@ it('forgets only the instances whose files are gone, and finishes the rest at th
   await index.markReady(v1, 'stable-age', [], [], 2000);
   await index.transition(v1, ['ready'], 'processing', undefined, 2100, true);
   await index.transition(v1, ['processing'], 'done', 'not scored', 2200, false);
+  return { index, seriesDir };
+}
 
-  const audit = memoryAuditLog();
-  const warnings: string[] = [];
+/** A silent logger that keeps its warn and info lines. */
+function recordingLogger() {
+  const lines = { warn: [] as string[], info: [] as string[] };
   const logger = silentLogger();
-  logger.warn = ((m: string) => (warnings.push(m), logger)) as typeof logger.warn;
+  logger.warn = ((m: string) => (lines.warn.push(m), logger)) as typeof logger.warn;
+  logger.info = ((m: string) => (lines.info.push(m), logger)) as typeof logger.info;
+  return { logger, lines };
+}
+
+it('forgets only the instances whose files are gone, and finishes the rest at the next run', async () => {
+  const { index, seriesDir } = await processedStudy(['file', 'undeletable', 'gone']);
+  const audit = memoryAuditLog();
+  const { logger, lines } = recordingLogger();
   expect(await purgeOldStudies(index, 30, logger, audit, 2200 + 31 * DAY)).toBe(1);
   expect(existsSync(join(seriesDir, '1.2.3.1.1.dcm'))).toBe(false);
   expect((await index.listInstances(STUDY, 1)).map((i) => i.sopInstanceUid)).toEqual(['1.2.3.1.2']);
-  expect(warnings).toEqual([expect.stringMatching(/^retention could not delete .*1\.2\.3\.1\.2\.dcm: .*; it is tried again at the next run$/)]);
+  expect(lines.warn).toEqual([expect.stringMatching(/^retention could not delete .*1\.2\.3\.1\.2\.dcm: .*; it is tried again at the next run$/)]);
   expect(audit.events).toEqual([expect.objectContaining({ event: 'retention.deleted', studyInstanceUid: STUDY, count: 2 })]);
   expect(await index.getStudy(STUDY)).toMatchObject({ state: 'done', reason: 'not scored' });
   // Still a candidate: the instance left is tried again the next night.
@@ -59,33 +76,11 @@ it('forgets only the instances whose files are gone, and finishes the rest at th
 });
 
 it('reports nothing deleted when no file of the study could be deleted', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cd8-retention-'));
-  const index = new SqliteStudyIndex(openIndexDatabase(dataDir), dataDir);
-  const relativePath = `spool/${STUDY}/1.2.3.10/1.2.3.1.1.dcm`;
-  // A directory where the file should be: unlink fails, as for a file retention may not delete.
-  mkdirSync(join(dataDir, relativePath), { recursive: true });
-  await index.recordInstance({
-    sopInstanceUid: '1.2.3.1.1',
-    sopClassUid: SopClass.CtImageStorage,
-    studyInstanceUid: STUDY,
-    seriesInstanceUid: '1.2.3.10',
-    transferSyntaxUid: '1.2.840.10008.1.2',
-    relativePath,
-    size: 4,
-    datasetOffset: 0,
-    callingAeTitle: 'PACS',
-    receivedAt: 1000,
-  });
-  const v1 = { studyInstanceUid: STUDY, version: 1 };
-  await index.markReady(v1, 'stable-age', [], [], 2000);
-  await index.transition(v1, ['ready'], 'processing', undefined, 2100, true);
-  await index.transition(v1, ['processing'], 'done', 'not scored', 2200, false);
+  const { index } = await processedStudy(['undeletable']);
   const audit = memoryAuditLog();
-  const infos: string[] = [];
-  const logger = silentLogger();
-  logger.info = ((m: string) => (infos.push(m), logger)) as typeof logger.info;
+  const { logger, lines } = recordingLogger();
   expect(await purgeOldStudies(index, 30, logger, audit, 2200 + 31 * DAY)).toBe(0);
   expect(audit.events).toEqual([]);
-  expect(infos).toEqual([]);
+  expect(lines.info).toEqual([]);
   expect((await index.listInstances(STUDY, 1)).map((i) => i.sopInstanceUid)).toEqual(['1.2.3.1.1']);
 });

@@ -1,4 +1,5 @@
-import { Command, UsageError } from './command';
+import { Command } from './command';
+import { requiredStudyFiles, unusableStudyMessage } from './studyFiles';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
 import { ImagingError, ImagingStudy, loadImagingStudy } from '../dicom/loadSeries';
@@ -46,14 +47,13 @@ Example:
       io.out(lesionsCommand.help);
       return 0;
     }
-    if (!values.ct) throw new UsageError('--ct DIR is required.');
-    if (!values.rtstruct) throw new UsageError('--rtstruct FILE is required.');
+    const files = requiredStudyFiles(values);
     const loaded = commandConfig(values.config, io, 'cd8-node lesions');
     if (!loaded) return 1;
     const { config } = loaded;
     let study: ImagingStudy;
     try {
-      study = await loadImagingStudy(values.ct, values.rtstruct, {
+      study = await loadImagingStudy(files.ct, files.rtstruct, {
         rules: config.lesions,
         marginMm: config.imaging.marginMm,
         sliceSpacingToleranceMm: config.imaging.sliceSpacingToleranceMm,
@@ -62,7 +62,7 @@ Example:
       });
     } catch (e) {
       if (!(e instanceof ImagingError)) throw e;
-      io.err(`cd8-node lesions: the study cannot be used:\n${e.problems.map((p) => `  - [${p.code}] ${p.message}`).join('\n')}`);
+      io.err(unusableStudyMessage('cd8-node lesions', e));
       return 1;
     }
     io.out(values.json ? JSON.stringify(studyJson(study), null, 2) : studyText(study));

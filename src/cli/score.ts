@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { Command, UsageError } from './command';
+import { Command } from './command';
+import { requiredStudyFiles, unusableStudyMessage } from './studyFiles';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
@@ -53,8 +54,7 @@ Example:
       io.out(scoreCommand.help);
       return 0;
     }
-    if (!values.ct) throw new UsageError('--ct DIR is required.');
-    if (!values.rtstruct) throw new UsageError('--rtstruct FILE is required.');
+    const files = requiredStudyFiles(values);
     const loaded = commandConfig(values.config, io, 'cd8-node score');
     if (!loaded) return 1;
     const { config } = loaded;
@@ -70,7 +70,7 @@ Example:
     }
     let analysis;
     try {
-      analysis = await analyseFiles(values.ct, values.rtstruct, config, setup, {
+      analysis = await analyseFiles(files.ct, files.rtstruct, config, setup, {
         version: 1,
         cohortScores: [],
         analysedAt: new Date().toISOString(),
@@ -79,7 +79,7 @@ Example:
     } catch (e) {
       // Nothing could be read at all (e.g. a wrong --ct path): there is no study to report on.
       if (!(e instanceof ImagingError)) throw e;
-      io.err(`cd8-node score: the study cannot be used:\n${e.problems.map((p) => `  - [${p.code}] ${p.message}`).join('\n')}`);
+      io.err(unusableStudyMessage('cd8-node score', e));
       return 1;
     }
     if (values.sr) {

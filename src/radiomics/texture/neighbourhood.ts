@@ -57,6 +57,7 @@ export function neighbourhoodStats(grid: PaddedGrid, distance: number, dimension
     }
     return { inRoi, levelSum, similar };
   }
+  // Other distances, or a coarseness (rare: one IBSI test setting).
   for (let k = 0; k < n; k++) {
     const v = roi[k];
     const g = levels[v];
@@ -65,34 +66,12 @@ export function neighbourhoodStats(grid: PaddedGrid, distance: number, dimension
     let same = 0;
     for (let r = 0; r < nRows; r++) {
       const centre = v + rows[r];
-      if (distance === 1) {
-        // The usual distance, without an inner loop.
-        const h0 = levels[centre - 1];
-        const h1 = levels[centre];
-        const h2 = levels[centre + 1];
-        if (h0 > 0) {
+      for (let x = centre - distance; x <= centre + distance; x++) {
+        const h = levels[x];
+        if (h > 0) {
           w++;
-          sum += h0;
-          if (h0 === g || (coarseness > 0 && Math.abs(h0 - g) <= coarseness)) same++;
-        }
-        if (h1 > 0) {
-          w++;
-          sum += h1;
-          if (h1 === g || (coarseness > 0 && Math.abs(h1 - g) <= coarseness)) same++;
-        }
-        if (h2 > 0) {
-          w++;
-          sum += h2;
-          if (h2 === g || (coarseness > 0 && Math.abs(h2 - g) <= coarseness)) same++;
-        }
-      } else {
-        for (let x = centre - distance; x <= centre + distance; x++) {
-          const h = levels[x];
-          if (h > 0) {
-            w++;
-            sum += h;
-            if (h === g || (coarseness > 0 && Math.abs(h - g) <= coarseness)) same++;
-          }
+          sum += h;
+          if (h === g || (coarseness > 0 && Math.abs(h - g) <= coarseness)) same++;
         }
       }
     }

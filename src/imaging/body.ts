@@ -4,8 +4,8 @@
  * counted, so a lung lesion's peritumoral ring is "inside the body" while a skin lesion's ring that
  * reaches into the room air is not.
  */
-import { nonZeroBox, peritumoralRing } from '../radiomics';
-import type { Mask, Vec3, Volume } from '../radiomics';
+import { cropMask, grownBox, nonZeroBox, peritumoralRing } from '../radiomics';
+import type { Mask, Volume } from '../radiomics';
 
 export const AIR_HU = -500;
 
@@ -55,22 +55,12 @@ export function outsideAirMask(ct: Volume<Float32Array>, firstSlice = 0, lastSli
  */
 export function ringOutsideBodyFraction(ct: Volume<Float32Array>, mask: Mask, ring: { innerMm: number; outerMm: number }): number {
   const [nx, ny] = mask.dims;
-  const box = nonZeroBox(mask.data, mask.dims);
-  if (!box) return 0;
-  const { lo, hi } = box;
+  const lesionBox = nonZeroBox(mask.data, mask.dims);
+  if (!lesionBox) return 0;
   // Work on the lesion's box grown by the ring width: the ring cannot reach further.
-  for (let d = 0; d < 3; d++) {
-    const grow = Math.ceil(ring.outerMm / mask.spacing[d]) + 1;
-    lo[d] = Math.max(0, lo[d] - grow);
-    hi[d] = Math.min(mask.dims[d] - 1, hi[d] + grow);
-  }
-  const dims: Vec3 = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
-  const crop = new Uint8Array(dims[0] * dims[1] * dims[2]);
-  for (let z = 0; z < dims[2]; z++)
-    for (let y = 0; y < dims[1]; y++) {
-      const start = lo[0] + nx * (lo[1] + y + ny * (lo[2] + z));
-      crop.set(mask.data.subarray(start, start + dims[0]), dims[0] * (y + dims[1] * z));
-    }
+  const box = grownBox(lesionBox, mask.spacing.map((s) => Math.ceil(ring.outerMm / s) + 1), mask.dims);
+  const { lo, hi } = box;
+  const { data: crop, dims } = cropMask(mask.data, mask.dims, box);
   const ringMask = peritumoralRing(crop, dims, mask.spacing, ring).ring;
   const air = outsideAirMask(ct, lo[2], hi[2]);
   let inRing = 0;

@@ -12,7 +12,7 @@ export type { Region, ExtractOptions, ExtractionResult, ExtractionDiagnostics, R
 export { loadRadiomicsSettings, parseRadiomicsSettings, defaultRadiomicsSettings, RadiomicsSettingsError, radiomicsSettingsSchema } from './settings';
 export type { RadiomicsSettings, RingSettings } from './settings';
 export { peritumoralRing, dilateMm, erodeMm } from './preprocess/ring';
-export { nonZeroBox } from './indexBox';
+export { cropMask, grownBox, nonZeroBox } from './indexBox';
 export type { IndexBox } from './indexBox';
 export type { RingWidth, RingResult } from './preprocess/ring';
 export { featureKey, AGGREGATIONS, AGGREGATION_CODES, FEATURE_FAMILIES } from './feature';

@@ -7,7 +7,8 @@
 import { open, readFile } from 'node:fs/promises';
 import * as dcmjs from 'dcmjs';
 import { Context, log as codecsLog, NativeCodecs } from 'dcmjs-codecs';
-import { NaturalDataset } from '../imaging/attributes';
+import type { NaturalDataset } from './part10';
+import { TransferSyntax } from './uids';
 import { PixelLayout } from '../imaging/imageHeader';
 import { RawSamples, samplesFromBytes } from '../imaging/pixels';
 import { quietDicomLibraries } from './quietLibraries';
@@ -101,26 +102,26 @@ export async function readDicomFile(path: string): Promise<ParsedFile> {
 
 // --- Pixel data -----------------------------------------------------------------------------
 
-const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
-const BIG_ENDIAN = '1.2.840.10008.1.2.2';
+const NATIVE = new Set<string>([TransferSyntax.ImplicitVrLittleEndian, TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.DeflatedExplicitVrLittleEndian, TransferSyntax.ExplicitVrBigEndian]);
+const BIG_ENDIAN = TransferSyntax.ExplicitVrBigEndian;
 
 type Decoder = (ctx: Context) => Context;
 const DECODERS: Record<string, { name: string; decode: Decoder; lossy: boolean }> = {
-  '1.2.840.10008.1.2.5': { name: 'RLE Lossless', decode: (c) => NativeCodecs.decodeRle(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.50': { name: 'JPEG Baseline', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
-  '1.2.840.10008.1.2.4.51': { name: 'JPEG Extended', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
-  '1.2.840.10008.1.2.4.57': { name: 'JPEG Lossless (Process 14)', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
-  '1.2.840.10008.1.2.4.70': { name: 'JPEG Lossless SV1', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
-  '1.2.840.10008.1.2.4.80': { name: 'JPEG-LS Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.81': { name: 'JPEG-LS Near-Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: true },
-  '1.2.840.10008.1.2.4.90': { name: 'JPEG 2000 Lossless', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: true },
-  '1.2.840.10008.1.2.4.201': { name: 'HTJ2K Lossless', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.202': { name: 'HTJ2K Lossless RPCL', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.203': { name: 'HTJ2K', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: true },
-  '1.2.840.10008.1.2.4.110': { name: 'JPEG XL Lossless', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.111': { name: 'JPEG XL JPEG Recompression', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.112': { name: 'JPEG XL', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: true },
+  [TransferSyntax.RleLossless]: { name: 'RLE Lossless', decode: (c) => NativeCodecs.decodeRle(c, {}), lossy: false },
+  [TransferSyntax.JpegBaseline]: { name: 'JPEG Baseline', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
+  [TransferSyntax.JpegExtended]: { name: 'JPEG Extended', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
+  [TransferSyntax.JpegLossless]: { name: 'JPEG Lossless (Process 14)', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
+  [TransferSyntax.JpegLosslessSv1]: { name: 'JPEG Lossless SV1', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
+  [TransferSyntax.JpegLsLossless]: { name: 'JPEG-LS Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: false },
+  [TransferSyntax.JpegLsNearLossless]: { name: 'JPEG-LS Near-Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: true },
+  [TransferSyntax.Jpeg2000Lossless]: { name: 'JPEG 2000 Lossless', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: false },
+  [TransferSyntax.Jpeg2000]: { name: 'JPEG 2000', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: true },
+  [TransferSyntax.HtJpeg2000Lossless]: { name: 'HTJ2K Lossless', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
+  [TransferSyntax.HtJpeg2000RpclLossless]: { name: 'HTJ2K Lossless RPCL', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
+  [TransferSyntax.HtJpeg2000]: { name: 'HTJ2K', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: true },
+  [TransferSyntax.JpegXlLossless]: { name: 'JPEG XL Lossless', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
+  [TransferSyntax.JpegXlJpegRecompression]: { name: 'JPEG XL JPEG Recompression', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
+  [TransferSyntax.JpegXl]: { name: 'JPEG XL', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: true },
 };
 
 /** Whether images in this transfer syntax can be decoded here. */
@@ -161,7 +162,7 @@ function concat(parts: ArrayBuffer[]): Uint8Array {
  */
 export async function readPixelSamples(path: string, layout: PixelLayout): Promise<RawSamples> {
   const parsed = parse(toArrayBuffer(await readAll(path)), path, false);
-  const syntax = String((parsed.meta['00020010']?.Value ?? [])[0] ?? '1.2.840.10008.1.2');
+  const syntax = String((parsed.meta['00020010']?.Value ?? [])[0] ?? TransferSyntax.ImplicitVrLittleEndian);
   const element = parsed.dict[PIXEL_DATA];
   const value = (element?.Value ?? []).filter((v): v is ArrayBuffer => v instanceof ArrayBuffer);
   if (value.length === 0) throw new DicomReadError(`${path} has no Pixel Data.`);

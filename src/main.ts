@@ -25,7 +25,7 @@ import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
 import { startHttpEndpoint } from './ops/http';
 import { startSchedules } from './ops/schedule';
-import { dailySummary, purgeOldStudies, sweepStuckStudies } from './ops/housekeeping';
+import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/housekeeping';
 
 export interface NodeServices {
   logger: Logger;

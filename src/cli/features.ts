@@ -6,7 +6,7 @@ import { featureKey } from '../radiomics/feature';
 import { RadiomicsSettings, RadiomicsSettingsError, loadRadiomicsSettings } from '../radiomics/settings';
 import { ExtractOptions, ExtractionResult, RadiomicsInputError, Region, extractFeatures } from '../radiomics/extract';
 import { DiscretisationError } from '../radiomics/preprocess/discretise';
-import { ImagingError } from '../dicom/loadSeries';
+import { ImagingError } from '../imaging/load';
 import { loadDicomLesion } from './dicomLesion';
 
 export const featuresCommand: Command = {

@@ -2,7 +2,7 @@ import { Command } from './command';
 import { requiredStudyFiles, unusableStudyMessage } from './studyFiles';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
-import { ImagingError, ImagingStudy, loadImagingStudy } from '../dicom/loadSeries';
+import { ImagingError, ImagingStudy, loadImagingStudy } from '../imaging/load';
 import { SITE_LABEL } from '../imaging/site';
 
 export const lesionsCommand: Command = {

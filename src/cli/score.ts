@@ -5,7 +5,7 @@ import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
 import { analyseFiles } from '../pipeline/analyseFiles';
-import { ImagingError } from '../dicom/loadSeries';
+import { ImagingError } from '../imaging/load';
 import { buildSr } from '../report/srDocument';
 import type { LesionResult, ScoreStatistics, SignatureTerm, StudyAnalysis } from '../results/types';
 

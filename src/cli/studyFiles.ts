@@ -1,6 +1,6 @@
 /** What the offline commands on a CT directory and an RTSTRUCT file (lesions, score) share. */
 import { UsageError } from './command';
-import type { ImagingError } from '../dicom/loadSeries';
+import type { ImagingError } from '../imaging/load';
 
 /** The --ct and --rtstruct options, both required. */
 export function requiredStudyFiles(values: { ct?: string; rtstruct?: string }): { ct: string; rtstruct: string } {

@@ -27,7 +27,7 @@ import { isDeflated, isExplicitVr, sopClassName } from '../dicom/uids';
 import type { IncomingInstance, InstanceReceiver, PendingInstance, ReceivedInstance, Refusal, RefusalReason } from '../dicom/receive';
 import { errorText } from '../ops/errorText';
 import { DiscardSink, SpoolFile } from './spool';
-import { IndexedInstance, RecordResult, StudyIndex } from './types';
+import { IndexedInstance, InstanceIndex, RecordResult } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
 
@@ -56,7 +56,7 @@ export interface InstanceStoreOptions {
   dataDir: string;
   fsync: boolean;
   minFreeDiskMb: number;
-  index: StudyIndex;
+  index: InstanceIndex;
   now?: () => number;
 }
 

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { migrate, SqliteDatabase } from './database';
-import { IndexedInstance, InstanceRecord, RecordResult, StudyIndex, VersionRef } from './types';
+import { IndexedInstance, InstanceIndex, InstanceRecord, RecordResult } from './types';
+import type { StudyIndex, VersionRef } from '../study/studyIndex';
 import { ReadinessFacts, RtStructFacts, SeriesFacts } from '../study/readiness';
 import {
   ListStudiesOptions,
@@ -159,7 +160,7 @@ export interface PurgeableInstance {
   path: string;
 }
 
-export class SqliteStudyIndex implements StudyIndex {
+export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
   private readonly st;
 
   /** Creates or migrates the store tables; `dataDir` turns stored relative paths into absolute ones. */

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '../ops/logger';
 import { AuditLog } from '../ops/audit';
-import { StudyIndex, VersionRef } from '../store/types';
+import { StudyIndex, VersionRef } from './studyIndex';
 import { decideReadiness } from './readiness';
 import { ListStudiesOptions, StudyCatalog, StudyInstance, StudyReadyEvent, StudyVersionSummary } from './types';
 

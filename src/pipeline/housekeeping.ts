@@ -3,8 +3,8 @@
  * were never taken up, and the daily summary line.
  */
 import { unlink } from 'node:fs/promises';
-import type { Logger } from './logger';
-import type { AuditLog } from './audit';
+import type { Logger } from '../ops/logger';
+import type { AuditLog } from '../ops/audit';
 import type { JobQueue } from '../jobs/queue';
 import type { StudyCatalog } from '../study/types';
 import type { SqliteStudyIndex } from '../store/sqliteIndex';

@@ -1,6 +1,8 @@
 /**
  * The instance and study index in SQLite (tables of module "store" in the shared index.sqlite).
- * Every write is one transaction; with synchronous=FULL it is on disk when the call returns.
+ * Every write is one transaction. The node opens it with synchronous=NORMAL (main.ts): a commit
+ * survives a process crash, and what a power cut may lose is rebuilt from the spool at start-up
+ * (reconcile.ts).
  */
 import { join } from 'node:path';
 import { migrate, SqliteDatabase } from './database';

@@ -8,6 +8,7 @@ import { ExtractOptions, ExtractionResult, RadiomicsInputError, Region, extractF
 import { DiscretisationError } from '../radiomics/preprocess/discretise';
 import { ImagingError } from '../imaging/load';
 import { loadDicomLesion } from './dicomLesion';
+import { errorText } from '../ops/errorText';
 
 export const featuresCommand: Command = {
   words: ['features'],
@@ -83,7 +84,7 @@ Example:
       input = dicom ? await loadDicomLesion(values.ct!, values.rtstruct!, values.roi!) : loadNiftiPair(values.image!, values.mask!);
     } catch (e) {
       if (e instanceof NiftiError || e instanceof RadiomicsInputError || e instanceof ImagingError) {
-        io.err(`cd8-node features: ${(e as Error).message}`);
+        io.err(`cd8-node features: ${errorText(e)}`);
         return 1;
       }
       throw e;

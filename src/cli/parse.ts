@@ -1,5 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { UsageError } from './command';
+import { errorText } from '../ops/errorText';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -19,7 +20,7 @@ export function parseCommandArgs<O extends Options>(
   try {
     parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(errorText(e));
   }
   if (!parsed.values.help) {
     const n = parsed.positionals.length;

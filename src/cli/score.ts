@@ -8,6 +8,7 @@ import { analyseFiles } from '../pipeline/analyseFiles';
 import { ImagingError } from '../imaging/load';
 import { buildSr } from '../report/srDocument';
 import type { LesionResult, ScoreStatistics, SignatureTerm, StudyAnalysis } from '../results/types';
+import { significant } from '../ops/format';
 
 export const scoreCommand: Command = {
   words: ['score'],
@@ -95,7 +96,7 @@ Example:
   },
 };
 
-const fmt = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? '–' : Number.isInteger(v) ? String(v) : v.toPrecision(digits));
+const fmt = (v: number | null | undefined, digits = 4): string => significant(v, digits, { integers: true });
 
 function termLine(t: SignatureTerm): string {
   const where = t.region ? ` (${t.region})` : '';

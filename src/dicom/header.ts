@@ -37,10 +37,14 @@ export interface InstanceHeader {
 }
 
 /** The bytes end before the attributes we need: give more of the dataset. */
-export class TruncatedDatasetError extends Error {}
+export class TruncatedDatasetError extends Error {
+  override readonly name = 'TruncatedDatasetError';
+}
 
 /** The dataset cannot be walked (a length runs past the end, an item tag is missing ...). */
-export class MalformedDatasetError extends Error {}
+export class MalformedDatasetError extends Error {
+  override readonly name = 'MalformedDatasetError';
+}
 
 
 const enum Tag {

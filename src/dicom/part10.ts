@@ -71,7 +71,11 @@ export interface ParsedFileMeta {
   datasetOffset: number;
 }
 
-export class NotPart10Error extends Error {}
+export class NotPart10Error extends Error {
+
+  override readonly name = 'NotPart10Error';
+
+}
 
 /**
  * Reads the meta information of a Part 10 file from its first bytes (a few hundred are enough).

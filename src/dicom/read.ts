@@ -12,8 +12,13 @@ import { TransferSyntax } from './uids';
 import { PixelLayout } from '../imaging/imageHeader';
 import { RawSamples, samplesFromBytes } from '../imaging/pixels';
 import { quietDicomLibraries } from './quietLibraries';
+import { errorText } from '../ops/errorText';
 
-export class DicomReadError extends Error {}
+export class DicomReadError extends Error {
+
+  override readonly name = 'DicomReadError';
+
+}
 
 export interface ParsedFile {
   /** File meta information (group 0002), naturalised. */
@@ -45,7 +50,7 @@ function parse(buffer: ArrayBuffer, path: string, untilPixelData: boolean): dcmj
   try {
     return dcmjs.data.DicomMessage.readFile(buffer, untilPixelData ? { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: false } : { ignoreErrors: false });
   } catch (e) {
-    throw new DicomReadError(`${path} is not a readable DICOM Part 10 file: ${(e as Error).message}`);
+    throw new DicomReadError(`${path} is not a readable DICOM Part 10 file: ${errorText(e)}`);
   }
 }
 
@@ -58,7 +63,7 @@ async function readAll(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
-    throw new DicomReadError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new DicomReadError(`cannot read ${path}: ${errorText(e)}`);
   }
 }
 
@@ -80,7 +85,7 @@ export async function readDicomHeader(path: string): Promise<ParsedFile> {
       await fh.close();
     }
   } catch (e) {
-    throw new DicomReadError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new DicomReadError(`cannot read ${path}: ${errorText(e)}`);
   }
   if (head.length < 132 || head.toString('latin1', 128, 132) !== 'DICM') throw new DicomReadError(`${path} is not a DICOM Part 10 file (no "DICM" at byte 128).`);
   if (size > head.length) {
@@ -192,7 +197,7 @@ export async function readPixelSamples(path: string, layout: PixelLayout): Promi
     try {
       decoded = codec.decode(ctx).getDecodedBuffer();
     } catch (e) {
-      throw new DicomReadError(`${path}: ${codec.name} decoding failed: ${(e as Error).message ?? String(e)}`);
+      throw new DicomReadError(`${path}: ${codec.name} decoding failed: ${errorText(e) ?? String(e)}`);
     }
     if (!decoded) throw new DicomReadError(`${path}: ${codec.name} decoding returned no pixels.`);
     bytes = decoded.slice();

@@ -145,7 +145,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     this.callingAeTitle = association.getCallingAeTitle().trim();
     this.decide(association).catch((e: unknown) => {
       // Never an unhandled rejection (it would end the node): the peer gets an abort instead.
-      this.env.logger.error(`association request from ${this.callingAeTitle}@${this.peer} could not be handled: ${(e as Error).message}`);
+      this.env.logger.error(`association request from ${this.callingAeTitle}@${this.peer} could not be handled: ${errorText(e)}`);
       this.abortNow('internal error while answering the association request');
     });
   }
@@ -226,8 +226,8 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     try {
       for (const pdv of pdu.getPdvs()) this.pdv(pdv);
     } catch (e) {
-      this.env.logger.warn(`protocol error from ${this.callingAeTitle}@${this.peer}: ${(e as Error).message}`);
-      this.abortNow(`protocol error: ${(e as Error).message}`);
+      this.env.logger.warn(`protocol error from ${this.callingAeTitle}@${this.peer}: ${errorText(e)}`);
+      this.abortNow(`protocol error: ${errorText(e)}`);
     }
   }
 
@@ -261,7 +261,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
       .catch((e: unknown) => {
         // What follows the answer (audit line, study assembly) failed; the instance itself was
         // stored or refused as answered. Logged, never an unhandled rejection that ends the node.
-        this.env.logger.error(`C-STORE ${incoming.command.affectedSopInstanceUid ?? '?'} from ${this.callingAeTitle}@${this.peer}: answered, but recording it failed: ${(e as Error).message}`);
+        this.env.logger.error(`C-STORE ${incoming.command.affectedSopInstanceUid ?? '?'} from ${this.callingAeTitle}@${this.peer}: answered, but recording it failed: ${errorText(e)}`);
       })
       .finally(() => {
         this.busy -= 1;

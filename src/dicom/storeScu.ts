@@ -11,6 +11,7 @@ import { connectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint
 import { quietDicomLibraries } from './quietLibraries';
 import { readFileMeta, readPart10 } from './part10';
 import { DimseStatus, describeStoreFailure, statusHex } from './status';
+import { errorText } from '../ops/errorText';
 
 export interface StoreTarget {
   host: string;
@@ -122,7 +123,7 @@ export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcom
       client.send(host, port, callingAeTitle, calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs, securityOptions });
     } catch (e) {
       // Node refuses unusable TLS material (a key that does not match its certificate ...) before connecting.
-      finish({ ok: false, message: `cannot connect to ${who}: ${(e as Error).message}${connection.tls ? `; check ${connection.settingsKey}.tls` : ''}.` });
+      finish({ ok: false, message: `cannot connect to ${who}: ${errorText(e)}${connection.tls ? `; check ${connection.settingsKey}.tls` : ''}.` });
     }
   });
 }

@@ -12,6 +12,7 @@
 import { ImageHeader } from './imageHeader';
 import { angleDeg, cross, dot, norm, normalise, PatientGeometry, scale, sub, Vec3 } from './geometry';
 import type { PatientIdentity, StudyIdentity } from '../results/types';
+import { fixed } from '../ops/format';
 
 export interface SeriesIssue {
   /** error: the series cannot be used as it is; warning: used, but someone should know. */
@@ -70,8 +71,7 @@ export interface SeriesCheckOptions {
 export const usable = (s: CtSeries): s is CtSeries & { geometry: PatientGeometry } =>
   s.geometry !== null && !s.issues.some((i) => i.severity === 'error');
 
-const fmt = (x: number, digits = 2) => Number(x.toFixed(digits)).toString();
-const fmtVec = (v: readonly number[], digits = 2) => `(${v.map((x) => fmt(x, digits)).join(', ')})`;
+const fmtVec = (v: readonly number[], digits = 2) => `(${v.map((x) => fixed(x, digits)).join(', ')})`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function orientationKey(iop: readonly number[]): string {
@@ -185,7 +185,7 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   const colDir = normalise(columnDirection);
   const skew = angleDeg(rowDir, colDir);
   if (Math.abs(skew - 90) > 0.01) {
-    error('non-orthogonal', `Image Orientation (Patient) of series ${seriesUid} is non-orthogonal: its row and column directions are ${fmt(skew, 3)}° apart instead of 90°.`);
+    error('non-orthogonal', `Image Orientation (Patient) of series ${seriesUid} is non-orthogonal: its row and column directions are ${fixed(skew, 3)}° apart instead of 90°.`);
     return empty();
   }
   const normal = normalise(cross(rowDir, colDir));
@@ -204,7 +204,7 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   const dupTol = Math.max(tol, 1e-3);
   const duplicates = gaps.map((g, i) => ({ g, i })).filter(({ g }) => g <= dupTol);
   if (duplicates.length > 0) {
-    const list = duplicates.slice(0, 5).map(({ i }) => `${withZ[i].h.source} and ${withZ[i + 1].h.source} at ${fmt(withZ[i].z)} mm`);
+    const list = duplicates.slice(0, 5).map(({ i }) => `${withZ[i].h.source} and ${withZ[i + 1].h.source} at ${fixed(withZ[i].z)} mm`);
     error('duplicate-positions', `series ${seriesUid} has ${plural(duplicates.length, 'pair')} of images at the same position along the slice normal (${list.join('; ')}${duplicates.length > 5 ? '; ...' : ''}); it probably mixes two acquisitions or reconstructions. Send one reconstruction per series.`);
     return empty();
   }
@@ -216,12 +216,12 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   gaps.forEach((g, i) => {
     if (Math.abs(g - step) <= tol) return;
     const n = Math.round(g / step);
-    const at = `between ${withZ[i].h.source} (${fmt(withZ[i].z)} mm) and ${withZ[i + 1].h.source} (${fmt(withZ[i + 1].z)} mm)`;
-    if (n >= 2 && Math.abs(g - n * step) <= tol * n) missingGaps.push(`${plural(n - 1, 'slice')} missing ${at}: gap ${fmt(g, 3)} mm`);
-    else uneven.push(`gap ${fmt(g, 3)} mm ${at}`);
+    const at = `between ${withZ[i].h.source} (${fixed(withZ[i].z)} mm) and ${withZ[i + 1].h.source} (${fixed(withZ[i + 1].z)} mm)`;
+    if (n >= 2 && Math.abs(g - n * step) <= tol * n) missingGaps.push(`${plural(n - 1, 'slice')} missing ${at}: gap ${fixed(g, 3)} mm`);
+    else uneven.push(`gap ${fixed(g, 3)} mm ${at}`);
   });
-  if (missingGaps.length > 0) error('missing-slices', `series ${seriesUid} has missing slices (spacing ${fmt(step, 3)} mm): ${missingGaps.join('; ')}. Re-send the complete series.`);
-  if (uneven.length > 0) error('non-uniform-spacing', `series ${seriesUid} has non-uniform slice spacing: the median gap is ${fmt(step, 3)} mm, but ${uneven.join('; ')} (tolerance ${tol} mm, imaging.sliceSpacingToleranceMm).`);
+  if (missingGaps.length > 0) error('missing-slices', `series ${seriesUid} has missing slices (spacing ${fixed(step, 3)} mm): ${missingGaps.join('; ')}. Re-send the complete series.`);
+  if (uneven.length > 0) error('non-uniform-spacing', `series ${seriesUid} has non-uniform slice spacing: the median gap is ${fixed(step, 3)} mm, but ${uneven.join('; ')} (tolerance ${tol} mm, imaging.sliceSpacingToleranceMm).`);
 
   // Gantry tilt / non-orthogonal stacking: the positions must step along the normal.
   const p0 = headers[0].imagePositionPatient!;
@@ -238,7 +238,7 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   if (worstLateral > 0.05 * minPixel) {
     const tilt = angleDeg(total, normal);
     const declared = headers[0].gantryDetectorTilt;
-    error('gantry-tilt', `series ${seriesUid} is tilted or sheared: its slice positions step ${fmt(tilt, 2)}° away from the slice normal (up to ${fmt(worstLateral, 2)} mm sideways over ${fmt(Math.abs(along), 1)} mm${declared ? `; Gantry/Detector Tilt ${declared}°` : ''}). The node needs slices stacked along their normal: reconstruct without tilt or resample the series first.`);
+    error('gantry-tilt', `series ${seriesUid} is tilted or sheared: its slice positions step ${fixed(tilt, 2)}° away from the slice normal (up to ${fixed(worstLateral, 2)} mm sideways over ${fixed(Math.abs(along), 1)} mm${declared ? `; Gantry/Detector Tilt ${declared}°` : ''}). The node needs slices stacked along their normal: reconstruct without tilt or resample the series first.`);
   } else if (headers[0].gantryDetectorTilt && Math.abs(headers[0].gantryDetectorTilt) > 0.01) {
     warning('gantry-tilt-corrected', `series ${seriesUid} declares Gantry/Detector Tilt ${headers[0].gantryDetectorTilt}° but its slices are stacked along their normal (tilt already corrected); used as is.`);
   }
@@ -249,7 +249,7 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   const thick = new Set(headers.map((h) => h.sliceThickness ?? NaN).filter((x) => !Number.isNaN(x)));
   if (thick.size > 1) warning('mixed-slice-thickness', `series ${seriesUid} mixes Slice Thickness values (${[...thick].join(', ')} mm).`);
   if (first.sliceThickness !== undefined && Math.abs(first.sliceThickness - step) > Math.max(tol, 0.01 * step) && first.sliceThickness < step - tol) {
-    warning('gaps-between-slices', `slices of series ${seriesUid} are ${first.sliceThickness} mm thick but ${fmt(step, 3)} mm apart: tissue between slices is not imaged.`);
+    warning('gaps-between-slices', `slices of series ${seriesUid} are ${first.sliceThickness} mm thick but ${fixed(step, 3)} mm apart: tissue between slices is not imaged.`);
   }
 
   const slices: SliceRef[] = headers.map((h, index) => ({

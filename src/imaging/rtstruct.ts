@@ -56,7 +56,11 @@ export interface StructureSet {
   notes: string[];
 }
 
-export class RtstructError extends Error {}
+export class RtstructError extends Error {
+
+  override readonly name = 'RtstructError';
+
+}
 
 export function parseStructureSet(ds: NaturalDataset, source = 'RTSTRUCT'): StructureSet {
   const sopClassUid = str(ds, 'SOPClassUID') ?? '';

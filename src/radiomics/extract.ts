@@ -27,7 +27,11 @@ export type Region = 'roi' | 'ring';
 
 type AnyVolume = Volume<Float32Array | Float64Array | Uint8Array | Int16Array | Int32Array>;
 
-export class RadiomicsInputError extends Error {}
+export class RadiomicsInputError extends Error {
+
+  override readonly name = 'RadiomicsInputError';
+
+}
 
 export interface RingDiagnostics {
   innerMm: number;

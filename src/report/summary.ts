@@ -11,6 +11,7 @@ import { NaturalDataset, writePart10 } from '../dicom/part10';
 import { SopClass } from '../dicom/uids';
 import { writeTablePdf } from './summaryPdf';
 import { renderSecondaryCapture } from './summarySc';
+import { significant } from '../ops/format';
 
 
 export interface BuiltSummary {
@@ -29,7 +30,7 @@ export interface SummaryTable {
   footer: string[];
 }
 
-const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(Number(v.toPrecision(digits))));
+const fmt = (v: number | null | undefined, digits = 4) => significant(v, digits, { missing: '-', trim: true });
 
 export function summaryTable(a: StudyAnalysis): SummaryTable {
   const s = a.summary;

@@ -22,7 +22,11 @@ export function indexDatabasePath(dataDir: string): string {
   return join(dataDir, INDEX_FILE_NAME);
 }
 
-export class DatabaseMissingError extends Error {}
+export class DatabaseMissingError extends Error {
+
+  override readonly name = 'DatabaseMissingError';
+
+}
 
 /** Opens (creating when needed) the index database of a data directory for the running node. */
 export function openIndexDatabase(dataDir: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): SqliteDatabase {

@@ -1,7 +1,5 @@
 import { Command } from './command';
-import { requiredStudyFiles, unusableStudyMessage } from './studyFiles';
-import { parseCommandArgs } from './parse';
-import { commandConfig } from './commandConfig';
+import { parseOfflineCommand, studyCommandInputs, unusableStudyMessage } from './studyFiles';
 import { ImagingError, ImagingStudy, loadImagingStudy } from '../imaging/load';
 import { SITE_LABEL } from '../imaging/site';
 import { fixed } from '../ops/format';
@@ -32,26 +30,18 @@ Options:
 Example:
   cd8-node lesions --ct study/CT --rtstruct study/RS.dcm`,
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        ct: { type: 'string' },
-        rtstruct: { type: 'string' },
-        json: { type: 'boolean' },
-        config: { type: 'string', short: 'c' },
-        series: { type: 'string' },
-        'whole-series': { type: 'boolean' },
-      },
-      { min: 0, max: 0 },
-    );
-    if (values.help) {
-      io.out(lesionsCommand.help);
-      return 0;
-    }
-    const files = requiredStudyFiles(values);
-    const loaded = commandConfig(values.config, io, 'cd8-node lesions');
-    if (!loaded) return 1;
-    const { config } = loaded;
+    const values = parseOfflineCommand(lesionsCommand, args, io, {
+      ct: { type: 'string' },
+      rtstruct: { type: 'string' },
+      json: { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
+      series: { type: 'string' },
+      'whole-series': { type: 'boolean' },
+    });
+    if (typeof values === 'number') return values;
+    const inputs = studyCommandInputs(values, io, 'cd8-node lesions');
+    if (typeof inputs === 'number') return inputs;
+    const { files, config } = inputs;
     let study: ImagingStudy;
     try {
       study = await loadImagingStudy(files.ct, files.rtstruct, {

@@ -2,7 +2,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import { UsageError } from './command';
 import { errorText } from '../ops/errorText';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** util.parseArgs, with its errors turned into UsageError so the user sees the help. */
 export type ParsedValues<O extends Options> = {

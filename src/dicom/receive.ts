@@ -4,7 +4,7 @@
  * A refusal comes back as an error with a reason in storage terms; the listener answers it with
  * the DIMSE status of that reason (status.ts). The store implements this; dicom/ never imports store/.
  */
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 
 export interface IncomingInstance {
   sopClassUid: string;
@@ -55,6 +55,33 @@ export type RefusalReason =
 export interface Refusal extends Error {
   readonly reason: RefusalReason;
   readonly comment: string;
+}
+
+/** Big enough that a whole CT slice is buffered without the sender ever being told to wait. */
+export const RECEIVE_HIGH_WATER_MARK = 8 * 1024 * 1024;
+
+/** Where the data of a refused C-STORE goes: read off the association, and dropped. */
+export class DiscardSink extends Writable {
+  constructor() {
+    super({ highWaterMark: RECEIVE_HIGH_WATER_MARK });
+  }
+  override _write(_chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    callback();
+  }
+}
+
+/** A C-STORE refused before its data arrived: its data goes to a DiscardSink, and commit() throws the refusal. */
+export function refusedBeforeData(refusal: Error): PendingInstance<never> {
+  const sink = new DiscardSink();
+  return {
+    writable: sink,
+    commit: async () => {
+      throw refusal;
+    },
+    abandon: async () => {
+      sink.destroy();
+    },
+  };
 }
 
 export function isRefusal(e: unknown): e is Refusal {

@@ -5,7 +5,6 @@
  * reject; idle once established). Every outcome goes to the audit trail and the operational log.
  */
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { association as dimseAssociation, constants, Scp } from 'dcmjs-dimse';
 import { AuditLog } from '../ops/audit';
 import { hashedId, Logger } from '../ops/logger';
@@ -13,7 +12,7 @@ import { AssociationPolicy, normaliseAddress } from './scpPolicy';
 import { negotiateContexts } from './scpNegotiation';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
 import { sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
-import { InstanceReceiver, isRefusal, PendingInstance, ReceivedInstance } from './receive';
+import { InstanceReceiver, isRefusal, PendingInstance, ReceivedInstance, refusedBeforeData } from './receive';
 import { DimseStatus, statusHex, storeStatusFor } from './status';
 import { errorText } from '../ops/errorText';
 
@@ -48,19 +47,6 @@ class ListenerRefusal extends Error {
   }
 }
 
-/** Refused before its data arrived: the data is still read off the association, and dropped. */
-function refusedHere<T extends ReceivedInstance>(refusal: ListenerRefusal): PendingInstance<T> {
-  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  return {
-    writable: sink,
-    commit: async () => {
-      throw refusal;
-    },
-    abandon: async () => {
-      sink.destroy();
-    },
-  };
-}
 
 const { PresentationContextResult, AbortSource, AbortReason } = constants;
 
@@ -284,7 +270,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     if (command.commandField !== CommandField.CStoreRq) {
       if (command.commandField & 0x8000) return; // a response to nothing we asked: ignore
       this.env.logger.warn(`${this.callingAeTitle}@${this.peer} requested DIMSE operation 0x${command.commandField.toString(16)}, which this node does not offer`);
-      if (expectsData) this.incoming = { pcId, command, pending: refusedHere(new ListenerRefusal(DimseStatus.UnrecognizedOperation, 'operation not supported', 'unsupported operation')) };
+      if (expectsData) this.incoming = { pcId, command, pending: refusedBeforeData(new ListenerRefusal(DimseStatus.UnrecognizedOperation, 'operation not supported', 'unsupported operation')) };
       else this.respond(pcId, command, DimseStatus.UnrecognizedOperation, 'operation not supported');
       return;
     }
@@ -296,7 +282,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     }
     let pending: PendingInstance<T>;
     if (sopClassUid !== context.abstractSyntaxUid || !STORAGE_CLASSES.has(sopClassUid)) {
-      pending = refusedHere(
+      pending = refusedBeforeData(
         new ListenerRefusal(
           DimseStatus.SopClassNotSupported,
           'SOP class not accepted on this presentation context',
@@ -304,7 +290,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
         ),
       );
     } else if (!sopInstanceUid) {
-      pending = refusedHere(new ListenerRefusal(DimseStatus.CannotUnderstand, 'no Affected SOP Instance UID', 'C-STORE request without an Affected SOP Instance UID (0000,1000).'));
+      pending = refusedBeforeData(new ListenerRefusal(DimseStatus.CannotUnderstand, 'no Affected SOP Instance UID', 'C-STORE request without an Affected SOP Instance UID (0000,1000).'));
     } else {
       pending = this.env.store.begin({ sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntaxUid, callingAeTitle: this.callingAeTitle });
     }

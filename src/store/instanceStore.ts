@@ -24,9 +24,10 @@ import { promisify } from 'node:util';
 import { buildFileMeta } from '../dicom/part10';
 import { InstanceHeader, MalformedDatasetError, readInstanceHeader, TruncatedDatasetError } from '../dicom/header';
 import { isDeflated, isExplicitVr, sopClassName } from '../dicom/uids';
+import { refusedBeforeData } from '../dicom/receive';
 import type { IncomingInstance, InstanceReceiver, PendingInstance, ReceivedInstance, Refusal, RefusalReason } from '../dicom/receive';
 import { errorText } from '../ops/errorText';
-import { DiscardSink, SpoolFile } from './spool';
+import { SpoolFile } from './spool';
 import { IndexedInstance, InstanceIndex, RecordResult } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -62,16 +63,7 @@ export interface InstanceStoreOptions {
 
 /** A C-STORE refused before its data arrived: the data is read off the association and dropped. */
 export function refusedStore(refusal: StoreRefusal): PendingStore {
-  const sink = new DiscardSink();
-  return {
-    writable: sink,
-    commit: async () => {
-      throw refusal;
-    },
-    abandon: async () => {
-      sink.destroy();
-    },
-  };
+  return refusedBeforeData(refusal);
 }
 
 /** A UID as a path component: UIDs are digits and dots; anything else is hashed. */

@@ -9,10 +9,19 @@ import { Config } from '../config/schema';
 import { Logger } from '../ops/logger';
 import { AuditLog } from '../ops/audit';
 import { InstanceStore, StoredInstance } from '../store/instanceStore';
-import { AssociationPolicy } from './scpPolicy';
+import { AssociationPolicy, normaliseAddress } from './scpPolicy';
 import { PeerConnection, RECEIVE_MAX_PDU } from './scpAssociation';
 import { quietDicomLibraries } from './quietLibraries';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids';
+
+/** Connections a host may hold beyond its association limit (being rejected, closing). */
+const PER_HOST_SPARE_CONNECTIONS = 4;
+
+function count(connections: Iterable<PeerConnection>, address: string): number {
+  let n = 0;
+  for (const c of connections) if (c.address === address) n += 1;
+  return n;
+}
 
 export interface DicomListener {
   /** The port actually bound (dicom.port 0 = any free port). */
@@ -43,7 +52,20 @@ export async function startDicomListener(settings: Config['dicom'], services: Li
     logger.warn(`dicom.allowedCallers: cannot resolve host "${host}" (${e.message}); callers listed with it are refused until it resolves.`),
   );
 
+  const perHostConnections = Math.min(settings.maxAssociationsPerHost, settings.maxAssociations) + PER_HOST_SPARE_CONNECTIONS;
+  const lastRefusalLog = new Map<string, number>();
   const server: NetServer = createServer({ noDelay: true }, (socket: Socket) => {
+    // One host cannot hold every connection slot with connections that never associate.
+    const address = normaliseAddress(socket.remoteAddress ?? '?');
+    if (count(connections, address) >= perHostConnections) {
+      socket.destroy();
+      const now = Date.now();
+      if (now - (lastRefusalLog.get(address) ?? 0) > 10_000) {
+        lastRefusalLog.set(address, now);
+        logger.warn(`connection from ${address} refused: it already holds ${perHostConnections} connections (dicom.maxAssociationsPerHost + ${PER_HOST_SPARE_CONNECTIONS}); further refusals from it are logged at most every 10 s.`);
+      }
+      return;
+    }
     const connection = new PeerConnection(socket, {
       policy,
       store: services.store,
@@ -51,7 +73,9 @@ export async function startDicomListener(settings: Config['dicom'], services: Li
       audit,
       artimMs: settings.artimTimeoutS * 1000,
       idleMs: settings.idleTimeoutS * 1000,
+      pduMs: settings.pduTimeoutS * 1000,
       activeAssociations: () => established.size,
+      activeFromHost: (address) => count(established, address),
       associationStarted: (c) => established.add(c),
       associationEnded: (c) => established.delete(c),
       onStored: services.onStored,

@@ -98,7 +98,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         removedOlderCopies: r.removed.length,
         seconds: Number(((Date.now() - began) / 1000).toFixed(1)),
       });
-      for (const q of r.quarantined) logger.warn(`moved ${q} to ${dataDir}/quarantine: not a whole DICOM instance (it was never acknowledged); inspect and delete it`);
+      for (const q of r.quarantined) logger.warn(`moved ${q} to ${dataDir}/quarantine: not a whole DICOM instance (${r.reasons[q] ?? 'unreadable'}); inspect and delete it`);
     }
     if (!config.storage.fsync) logger.warn('storage.fsync is off: an instance answered Success may be lost in a power cut. Use this for benchmarks only.');
 

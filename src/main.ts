@@ -39,6 +39,8 @@ export interface NodeServices {
 export interface RunningNode {
   /** The DICOM listener's bound port (useful when dicom.port is 0). */
   dicomPort: number;
+  /** The DICOM TLS port, when dicom.tls.enabled. */
+  dicomTlsPort?: number;
   /** The HTTP endpoint's bound port (0 when disabled). */
   httpPort: number;
   /** Studies, their states and the "ready" event, for the stages after ingest. */
@@ -221,7 +223,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
     }
 
     logger.info('node ready', { aeTitle: config.dicom.aeTitle, port: listener.port, httpPort, dataDir });
-    return { dicomPort: listener.port, httpPort, studies: assembler, stop: stopAll };
+    return { dicomPort: listener.port, dicomTlsPort: listener.tlsPort, httpPort, studies: assembler, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

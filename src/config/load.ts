@@ -8,7 +8,7 @@ import { Config, configSchema } from './schema';
 import { ConfigIssue } from './schemaKit';
 import { parseAeAddress, parseHostPort } from './aeTitle';
 import { crossFieldIssues } from './rules';
-import { tlsFileIssues } from './tlsChecks';
+import { listenerTlsIssues, tlsFileIssues } from './tlsChecks';
 
 export interface LoadedConfig {
   /** Undefined when there were errors. */
@@ -162,6 +162,7 @@ export function validateRaw(raw: unknown, env: NodeJS.ProcessEnv, fileName: stri
   const tlsFiles = options.tlsFiles ?? 'errors';
   if (tlsFiles !== 'skip') {
     for (const i of tlsFileIssues(config)) issues.push(tlsFiles === 'warnings' && i.severity === 'error' ? { ...i, severity: 'warning', message: `${i.message} Results for this destination wait in the outbox until this is fixed.` } : i);
+    issues.push(...listenerTlsIssues(config));
   }
   const ok = !issues.some((i) => i.severity === 'error');
   return { config: ok ? config : undefined, issues, sources: { file: fileName, env: usedEnv } };

@@ -4,6 +4,7 @@
  * dicom.bind, keeps the set of connections, and stops gracefully.
  */
 import { createServer, Server as NetServer, Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Implementation } from 'dcmjs-dimse';
 import { Config } from '../config/schema';
 import { Logger } from '../ops/logger';
@@ -11,6 +12,7 @@ import { AuditLog } from '../ops/audit';
 import { InstanceStore, StoredInstance } from '../store/instanceStore';
 import { AssociationPolicy, normaliseAddress } from './scpPolicy';
 import { PeerConnection, RECEIVE_MAX_PDU } from './scpAssociation';
+import { clientCertificateRefusal, describeHandshakeFailure, listenerTlsOptions, TlsPeer, tlsPeer } from './scpTls';
 import { quietDicomLibraries } from './quietLibraries';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids';
 
@@ -24,8 +26,10 @@ function count(connections: Iterable<PeerConnection>, address: string): number {
 }
 
 export interface DicomListener {
-  /** The port actually bound (dicom.port 0 = any free port). */
+  /** The port actually bound (dicom.port 0 = any free port); the TLS port when dicom.tls.plain is false. */
   port: number;
+  /** The TLS port actually bound, when dicom.tls.enabled. */
+  tlsPort?: number;
   address: string;
   activeAssociations(): number;
   /** Stops accepting, lets each association finish its current instance (up to graceMs), then closes. */
@@ -37,6 +41,29 @@ export interface ListenerServices {
   logger: Logger;
   audit: AuditLog;
   onStored(instance: StoredInstance): void;
+}
+
+async function listen(server: NetServer, port: number, bind: string, key: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      const hint =
+        e.code === 'EADDRINUSE'
+          ? `port ${port} is already in use on ${bind}; stop the other program or set ${key}${key === 'dicom.port' ? ' (CD8_PORT)' : ''}.`
+          : e.code === 'EACCES'
+            ? `not allowed to listen on port ${port}; ports below 1024 need privileges: use a higher ${key}.`
+            : e.code === 'EADDRNOTAVAIL'
+              ? `${bind} is not an address of this machine; fix dicom.bind (CD8_BIND).`
+              : e.message;
+      reject(new Error(`the DICOM listener cannot start: ${hint}`));
+    };
+    server.once('error', onError);
+    server.listen({ port, host: bind }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  return typeof bound === 'object' && bound ? bound.port : port;
 }
 
 export async function startDicomListener(settings: Config['dicom'], services: ListenerServices): Promise<DicomListener> {
@@ -54,18 +81,30 @@ export async function startDicomListener(settings: Config['dicom'], services: Li
 
   const perHostConnections = Math.min(settings.maxAssociationsPerHost, settings.maxAssociations) + PER_HOST_SPARE_CONNECTIONS;
   const lastRefusalLog = new Map<string, number>();
-  const server: NetServer = createServer({ noDelay: true }, (socket: Socket) => {
-    // One host cannot hold every connection slot with connections that never associate.
+  /** Open TCP connections by address (TLS ones from before their handshake). */
+  const open = new Map<string, number>();
+  /** One host cannot hold every connection slot with connections that never associate. */
+  const admit = (socket: Socket): boolean => {
     const address = normaliseAddress(socket.remoteAddress ?? '?');
-    if (count(connections, address) >= perHostConnections) {
+    const held = open.get(address) ?? 0;
+    if (held >= perHostConnections) {
       socket.destroy();
       const now = Date.now();
       if (now - (lastRefusalLog.get(address) ?? 0) > 10_000) {
         lastRefusalLog.set(address, now);
         logger.warn(`connection from ${address} refused: it already holds ${perHostConnections} connections (dicom.maxAssociationsPerHost + ${PER_HOST_SPARE_CONNECTIONS}); further refusals from it are logged at most every 10 s.`);
       }
-      return;
+      return false;
     }
+    open.set(address, held + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+    return true;
+  };
+  const serve = (socket: Socket, tls: TlsPeer | undefined) => {
     const connection = new PeerConnection(socket, {
       policy,
       store: services.store,
@@ -74,6 +113,7 @@ export async function startDicomListener(settings: Config['dicom'], services: Li
       artimMs: settings.artimTimeoutS * 1000,
       idleMs: settings.idleTimeoutS * 1000,
       pduMs: settings.pduTimeoutS * 1000,
+      tls,
       activeAssociations: () => established.size,
       activeFromHost: (address) => count(established, address),
       associationStarted: (c) => established.add(c),
@@ -82,45 +122,62 @@ export async function startDicomListener(settings: Config['dicom'], services: Li
     });
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));
-  });
+  };
+
+  const servers: NetServer[] = [];
+  let port = settings.port;
+  if (!settings.tls.enabled || settings.tls.plain) {
+    const server = createServer({ noDelay: true }, (socket: Socket) => {
+      if (admit(socket)) serve(socket, undefined);
+    });
+    port = await listen(server, settings.port, settings.bind, 'dicom.port');
+    servers.push(server);
+  }
   // Connections beyond this are closed at once by Node; below it, a peer over dicom.maxAssociations
   // still gets a proper "local limit exceeded" rejection.
-  server.maxConnections = settings.maxAssociations * 2 + 4;
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => {
-      const hint =
-        e.code === 'EADDRINUSE'
-          ? `port ${settings.port} is already in use on ${settings.bind}; stop the other program or set dicom.port (CD8_PORT).`
-          : e.code === 'EACCES'
-            ? `not allowed to listen on port ${settings.port}; ports below 1024 need privileges: use a higher dicom.port.`
-            : e.code === 'EADDRNOTAVAIL'
-              ? `${settings.bind} is not an address of this machine; fix dicom.bind (CD8_BIND).`
-              : e.message;
-      reject(new Error(`the DICOM listener cannot start: ${hint}`));
-    };
-    server.once('error', onError);
-    server.listen({ port: settings.port, host: settings.bind }, () => {
-      server.off('error', onError);
-      resolve();
+  const maxConnections = settings.maxAssociations * 2 + 4;
+  let tlsPort: number | undefined;
+  if (settings.tls.enabled) {
+    // A TLS handshake must finish within the ARTIM timeout, like the association request after it.
+    const server = createTlsServer({ ...listenerTlsOptions(settings.tls), handshakeTimeout: settings.artimTimeoutS * 1000 }, (socket: TLSSocket) => {
+      const refusal = clientCertificateRefusal(socket, settings.tls);
+      if (refusal === undefined) return serve(socket, tlsPeer(socket));
+      const where = `${normaliseAddress(socket.remoteAddress ?? '?')}:${socket.remotePort ?? '?'}`;
+      logger.warn(`DICOM TLS connection from ${where} refused: ${refusal}`);
+      audit.record({ event: 'association.rejected', peer: where, reason: `TLS client certificate refused: ${refusal.slice(0, 200)}` });
+      socket.destroy();
     });
-  });
-  server.on('error', (e) => logger.error(`DICOM listener error: ${e.message}`));
-  const bound = server.address();
-  const port = typeof bound === 'object' && bound ? bound.port : settings.port;
-  logger.info(`DICOM listener ready: ${settings.aeTitle} on ${settings.bind}:${port}`, {
+    server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      admit(socket);
+    });
+    server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
+      const where = socket.remoteAddress ? `${normaliseAddress(socket.remoteAddress)}:${socket.remotePort ?? '?'}` : 'a caller';
+      logger.warn(`DICOM TLS connection from ${where} refused: ${describeHandshakeFailure(e)}`);
+      audit.record({ event: 'association.rejected', peer: where, reason: `TLS handshake failed: ${e.message.slice(0, 200)}` });
+    });
+    tlsPort = await listen(server, settings.tls.port, settings.bind, 'dicom.tls.port');
+    servers.push(server);
+    if (!settings.tls.plain) port = tlsPort;
+  }
+  for (const server of servers) server.maxConnections = maxConnections;
+  for (const server of servers) server.on('error', (e) => logger.error(`DICOM listener error: ${e.message}`));
+  logger.info(`DICOM listener ready: ${settings.aeTitle} on ${settings.bind}:${port}${tlsPort === undefined ? '' : settings.tls.plain ? `, TLS on port ${tlsPort}` : ' (TLS only)'}`, {
     aeTitle: settings.aeTitle,
     bind: settings.bind,
     port,
+    tlsPort,
     maxAssociations: settings.maxAssociations,
+    maxAssociationsPerHost: settings.maxAssociationsPerHost,
   });
 
   return {
     port,
+    tlsPort,
     address: settings.bind,
     activeAssociations: () => established.size,
     async stop(graceMs = 5000) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const c of connections) c.shutdown();
       const deadline = Date.now() + graceMs;
       while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

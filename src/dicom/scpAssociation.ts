@@ -13,6 +13,7 @@ import { ContextAnswer, negotiateContexts } from './scpNegotiation';
 import { InstanceStore, PendingStore, StoredInstance, StoreRefusal, StoreStatus, refusedStore } from '../store/instanceStore';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
 import { SopClass, sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
+import { TlsPeer } from './scpTls';
 import { Pdu, PduAbortReason, PduError, PduReader, PduType, Pdv, readPdvs } from './pduReader';
 
 type Association = dimseAssociation.Association;
@@ -64,6 +65,8 @@ export interface AssociationEnvironment {
   idleMs: number;
   /** A PDU must be complete this long after its first byte. */
   pduMs: number;
+  /** The connection came over TLS: what its certificate says. */
+  tls?: TlsPeer;
   /** Associations currently established (for the limit). */
   activeAssociations(): number;
   /** Associations currently established from one address (for the per-host limit). */
@@ -165,6 +168,7 @@ export class PeerConnection extends Scp {
       remoteAddress: this.sock.remoteAddress ?? '',
       activeAssociations: this.env.activeAssociations(),
       activeFromHost: this.env.activeFromHost(this.address),
+      tls: this.env.tls,
     });
     if (this.phase !== 'deciding') return; // the peer went away meanwhile
     const proposed = association.getPresentationContexts().map(({ id, context }) => ({

@@ -8,7 +8,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { parseCallerSpec } from '../config/aeTitle';
+import { parseCallerSpec, parsePinnedSubject } from '../config/aeTitle';
+import type { TlsPeer } from './scpTls';
 
 export const RejectResult = { Permanent: 1, Transient: 2 } as const;
 export const RejectSource = { ServiceUser: 1, ServiceProviderAcse: 2, ServiceProviderPresentation: 3 } as const;
@@ -28,6 +29,8 @@ export interface AssociationRequestFacts {
   activeAssociations: number;
   /** Associations already established from the same address. */
   activeFromHost: number;
+  /** Set when the association came over TLS. */
+  tls?: TlsPeer;
 }
 
 export type AssociationDecision =
@@ -41,6 +44,8 @@ export interface PolicySettings {
   maxAssociations: number;
   /** Associations from one address (at most maxAssociations). */
   maxAssociationsPerHost: number;
+  /** "AET: CN=...,O=..." entries: the client certificate subject each of these callers must present. */
+  tls?: { pinnedSubjects: readonly string[] };
 }
 
 export type HostResolver = (host: string) => Promise<string[]>;
@@ -62,6 +67,7 @@ export class AssociationPolicy {
   private readonly anyCaller: boolean;
   private readonly callers: Array<{ aeTitle: string; host?: string }>;
   private readonly resolved = new Map<string, { addresses: string[]; at: number }>();
+  private readonly pins = new Map<string, string[]>();
 
   constructor(
     private readonly settings: PolicySettings,
@@ -70,6 +76,10 @@ export class AssociationPolicy {
   ) {
     this.anyCaller = settings.allowedCallers.includes('*');
     this.callers = settings.allowedCallers.filter((c) => c !== '*').map(parseCallerSpec);
+    for (const spec of settings.tls?.pinnedSubjects ?? []) {
+      const pin = parsePinnedSubject(spec);
+      this.pins.set(pin.aeTitle, pin.attributes);
+    }
   }
 
   async decide(facts: AssociationRequestFacts): Promise<AssociationDecision> {
@@ -104,6 +114,20 @@ export class AssociationPolicy {
         label: 'calling-AE-title-not-recognized',
         why,
       };
+    }
+    const pin = this.pins.get(calling);
+    if (pin) {
+      const subject = facts.tls?.authorized ? facts.tls.subject : undefined;
+      const why = !facts.tls
+        ? `calling AE title "${calling}" is pinned to a client certificate (dicom.tls.pinnedSubjects) but called over plain TCP; it must call over TLS on dicom.tls.port.`
+        : subject === undefined
+          ? `calling AE title "${calling}" is pinned to a client certificate (dicom.tls.pinnedSubjects) but presented no verified one.`
+          : pin.every((a) => subject.includes(a))
+            ? undefined
+            : `calling AE title "${calling}" presented a client certificate for "${subject.join(', ')}", not the pinned "${pin.join(', ')}" (dicom.tls.pinnedSubjects); fix the pin or the caller's certificate.`;
+      if (why) {
+        return { accept: false, result: RejectResult.Permanent, source: RejectSource.ServiceUser, reason: RejectReason.CallingAeNotRecognized, label: 'calling-AE-title-not-recognized', why };
+      }
     }
     const limit = this.checkLimit(facts.activeAssociations, facts.activeFromHost, address);
     return limit.accept && self ? { accept: true, verificationOnly: true } : limit;

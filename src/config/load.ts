@@ -36,6 +36,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'CD8_BIND', path: ['dicom', 'bind'], doc: 'DICOM bind address', parse: (t) => t },
   { name: 'CD8_ALLOWED_CALLERS', path: ['dicom', 'allowedCallers'], doc: 'comma list of AET or AET@host; * = any', parse: asList },
   { name: 'CD8_MAX_ASSOCIATIONS', path: ['dicom', 'maxAssociations'], doc: 'simultaneous associations', parse: asNumber },
+  { name: 'CD8_MAX_ASSOCIATIONS_PER_HOST', path: ['dicom', 'maxAssociationsPerHost'], doc: 'simultaneous associations from one address', parse: asNumber },
   { name: 'CD8_DATA_DIR', path: ['storage', 'dataDir'], doc: 'data directory', parse: (t) => t },
   { name: 'CD8_FSYNC', path: ['storage', 'fsync'], doc: 'fsync received instances (true/false)', parse: asBool },
   { name: 'CD8_STABLE_AGE_S', path: ['study', 'stableAgeS'], doc: 'stable age in seconds', parse: asNumber },

@@ -16,15 +16,18 @@
  * Pure apart from the byte source: bytes in, plain data out.
  */
 
-/** Random access to a dataset of known length (a Buffer, or a file read on demand). */
+/** Random access to a dataset of known length (a Buffer, or a file read on demand); callers check bounds against `length`. */
 export interface DatasetBytes {
   readonly length: number;
-  /** Bytes [start, end); the caller has checked end <= length. */
+  /** Bytes [start, end). */
   slice(start: number, end: number): Buffer;
+  /** Little-endian integers at `pos` (without allocating: the walker reads thousands). */
+  u16(pos: number): number;
+  u32(pos: number): number;
 }
 
 function bufferBytes(buf: Buffer): DatasetBytes {
-  return { length: buf.length, slice: (start, end) => buf.subarray(start, end) };
+  return { length: buf.length, slice: (start, end) => buf.subarray(start, end), u16: (pos) => buf.readUInt16LE(pos), u32: (pos) => buf.readUInt32LE(pos) };
 }
 
 export interface RtStructReferences {
@@ -151,16 +154,15 @@ class Walker {
   ) {}
 
   private u16(pos: number): number {
-    return this.buf.slice(pos, pos + 2).readUInt16LE(0);
+    return this.buf.u16(pos);
   }
 
   private u32(pos: number): number {
-    return this.buf.slice(pos, pos + 4).readUInt32LE(0);
+    return this.buf.u32(pos);
   }
 
   private tagAt(pos: number): number {
-    const b = this.buf.slice(pos, pos + 4);
-    return ((b.readUInt16LE(0) << 16) | b.readUInt16LE(2)) >>> 0;
+    return ((this.buf.u16(pos) << 16) | this.buf.u16(pos + 2)) >>> 0;
   }
 
   run(explicitVr: boolean): InstanceHeader {
@@ -240,7 +242,7 @@ class Walker {
       let length: number;
       let valuePos: number;
       if (explicitVr) {
-        vr = this.buf.slice(pos + 4, pos + 6).toString('latin1');
+        vr = String.fromCharCode(this.buf.u16(pos + 4) & 0xff, this.buf.u16(pos + 4) >> 8);
         if (LONG_VRS.has(vr)) {
           this.need(pos, 12, `the header of ${hexTag(tag)}`);
           length = this.u32(pos + 8);

@@ -28,8 +28,24 @@ export class DatasetFile implements DatasetBytes {
 
   slice(start: number, end: number): Buffer {
     if (end <= this.prefix.length) return this.prefix.subarray(start, end);
-    if (start < this.windowStart || end > this.windowStart + this.window.length) this.load(start, end);
+    this.cover(start, end);
     return this.window.subarray(start - this.windowStart, end - this.windowStart);
+  }
+
+  u16(pos: number): number {
+    if (pos + 2 <= this.prefix.length) return this.prefix.readUInt16LE(pos);
+    this.cover(pos, pos + 2);
+    return this.window.readUInt16LE(pos - this.windowStart);
+  }
+
+  u32(pos: number): number {
+    if (pos + 4 <= this.prefix.length) return this.prefix.readUInt32LE(pos);
+    this.cover(pos, pos + 4);
+    return this.window.readUInt32LE(pos - this.windowStart);
+  }
+
+  private cover(start: number, end: number): void {
+    if (start < this.windowStart || end > this.windowStart + this.window.length) this.load(start, end);
   }
 
   private load(start: number, end: number): void {

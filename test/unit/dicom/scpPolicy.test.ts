@@ -4,9 +4,10 @@
  */
 import { AssociationPolicy, RejectReason, RejectResult, RejectSource } from '../../../src/dicom/scpPolicy';
 import { negotiateContexts } from '../../../src/dicom/scpNegotiation';
+import type { TlsPeer } from '../../../src/dicom/scpTls';
 import { SopClass, TransferSyntax } from '../../../src/dicom/uids';
 
-const facts = (over: Partial<{ calledAeTitle: string; callingAeTitle: string; remoteAddress: string; activeAssociations: number; activeFromHost: number }> = {}) => ({
+const facts = (over: Partial<{ calledAeTitle: string; callingAeTitle: string; remoteAddress: string; activeAssociations: number; activeFromHost: number; tls: TlsPeer }> = {}) => ({
   calledAeTitle: 'CD8NODE',
   callingAeTitle: 'PACS',
   remoteAddress: '10.0.0.5',
@@ -70,6 +71,19 @@ describe('AssociationPolicy', () => {
     expect(d.accept === false && d.why).toMatch(/2 associations from 10\.0\.0\.5 .*dicom\.maxAssociationsPerHost \(2\)/);
     const capped = new AssociationPolicy({ aeTitle: 'CD8NODE', allowedCallers: ['*'], maxAssociations: 1, maxAssociationsPerHost: 8 });
     expect(capped.checkLimit(0, 1, '10.0.0.5')).toMatchObject({ accept: false });
+  });
+
+  it('pins a calling AE title to its TLS client certificate subject (dicom.tls.pinnedSubjects)', async () => {
+    const pinned = new AssociationPolicy({ aeTitle: 'CD8NODE', allowedCallers: ['PACS'], maxAssociations: 2, maxAssociationsPerHost: 2, tls: { pinnedSubjects: ['PACS: CN=pacs.example.org, O=Hospital'] } });
+    const good = { authorized: true, subject: ['C=FR', 'O=Hospital', 'CN=pacs.example.org'] };
+    expect(await pinned.decide(facts({ tls: good }))).toEqual({ accept: true });
+    const why = async (f: ReturnType<typeof facts>) => {
+      const d = await pinned.decide(f);
+      return d.accept ? 'accepted' : d.why;
+    };
+    expect(await why(facts())).toMatch(/pinned to a client certificate .* called over plain TCP/);
+    expect(await why(facts({ tls: { authorized: false, subject: good.subject } }))).toMatch(/presented no verified one/);
+    expect(await why(facts({ tls: { authorized: true, subject: ['CN=pacs.example.org', 'O=Elsewhere'] } }))).toMatch(/not the pinned "CN=pacs\.example\.org, O=Hospital"/);
   });
 
   it('accepts any calling AE title with "*"; the node\'s own title then is an ordinary caller', async () => {

@@ -262,7 +262,8 @@ export class PeerConnection extends Scp {
 
   /** A PDU must complete within dicom.pduTimeoutS of its first byte, however slowly it trickles. */
   private watchPdu(): void {
-    if (!this.reader.inProgress) {
+    // Not while we stopped reading (the disk is behind): then the wait is ours, not the peer's.
+    if (!this.reader.inProgress || this.sock.isPaused()) {
       if (this.pduTimer) clearTimeout(this.pduTimer);
       this.pduTimer = undefined;
       return;
@@ -318,7 +319,10 @@ export class PeerConnection extends Scp {
     if (!incoming.pending.writable.write(value) && !this.sock.isPaused()) {
       // The disk is behind the network: stop reading until the spool file has caught up.
       this.sock.pause();
-      incoming.pending.writable.once('drain', () => this.sock.resume());
+      incoming.pending.writable.once('drain', () => {
+        this.sock.resume();
+        this.watchPdu();
+      });
     }
     if (!pdv.last) return;
     this.incoming = undefined;

@@ -168,8 +168,10 @@ export interface ServerTlsSettings {
 export function serverTlsProblems(tls: ServerTlsSettings, now = new Date()): TlsProblem[] {
   if (!tls.enabled) return tlsProblems({ ...tls, rejectUnauthorized: true }, now, 'server');
   const problems: TlsProblem[] = [];
-  if (tls.certFile === null) problems.push({ key: 'certFile', severity: 'error', message: 'is required with enabled: true; give the PEM server certificate the node presents.' });
-  if (tls.keyFile === null) problems.push({ key: 'keyFile', severity: 'error', message: 'is required with enabled: true; give the PEM private key of certFile.' });
+  // One of the pair without the other is reported by tlsProblems below.
+  if (tls.certFile === null && tls.keyFile === null) {
+    problems.push({ key: 'certFile', severity: 'error', message: 'is required with enabled: true; give the PEM server certificate the node presents (and its keyFile).' });
+  }
   if (tls.requireClientCertificate && tls.caFile === null) {
     problems.push({ key: 'caFile', severity: 'error', message: 'is required with requireClientCertificate: true; give the PEM CA certificate(s) that issue the callers\' client certificates.' });
   }
@@ -180,6 +182,5 @@ export function serverTlsProblems(tls: ServerTlsSettings, now = new Date()): Tls
       message: 'requireClientCertificate is false: callers are not authenticated by certificate, only by AE title (and address); set it to true with caFile for mutual TLS.',
     });
   }
-  const both = tls.certFile !== null && tls.keyFile !== null;
-  return [...problems, ...tlsProblems({ ...tls, certFile: both ? tls.certFile : null, keyFile: both ? tls.keyFile : null, rejectUnauthorized: true }, now, 'server')];
+  return [...problems, ...tlsProblems({ ...tls, rejectUnauthorized: true }, now, 'server')];
 }

@@ -9,12 +9,11 @@ import { Implementation } from 'dcmjs-dimse';
 import { Config } from '../config/schema';
 import { Logger } from '../ops/logger';
 import { AuditLog } from '../ops/audit';
-import { InstanceStore, StoredInstance } from '../store/instanceStore';
+import type { InstanceReceiver, ReceivedInstance } from './receive';
 import { AssociationPolicy, normaliseAddress } from './scpPolicy';
 import { PeerConnection, RECEIVE_MAX_PDU } from './scpAssociation';
 import { clientCertificateRefusal, describeHandshakeFailure, listenerTlsOptions, TlsPeer, tlsPeer } from './scpTls';
 import { quietDicomLibraries } from './quietLibraries';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids';
 
 /** Connections a host may hold beyond its association limit (being rejected, closing). */
 const PER_HOST_SPARE_CONNECTIONS = 4;
@@ -36,11 +35,11 @@ export interface DicomListener {
   stop(graceMs?: number): Promise<void>;
 }
 
-export interface ListenerServices {
-  store: InstanceStore;
+export interface ListenerServices<T extends ReceivedInstance = ReceivedInstance> {
+  store: InstanceReceiver<T>;
   logger: Logger;
   audit: AuditLog;
-  onStored(instance: StoredInstance): void;
+  onStored(instance: T): void;
 }
 
 async function listen(server: NetServer, port: number, bind: string, key: string): Promise<number> {
@@ -66,15 +65,13 @@ async function listen(server: NetServer, port: number, bind: string, key: string
   return typeof bound === 'object' && bound ? bound.port : port;
 }
 
-export async function startDicomListener(settings: Config['dicom'], services: ListenerServices): Promise<DicomListener> {
+export async function startDicomListener<T extends ReceivedInstance>(settings: Config['dicom'], services: ListenerServices<T>): Promise<DicomListener> {
   quietDicomLibraries();
-  Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
-  Implementation.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
   Implementation.setMaxPduLength(RECEIVE_MAX_PDU);
 
   const { logger, audit } = services;
-  const connections = new Set<PeerConnection>();
-  const established = new Set<PeerConnection>();
+  const connections = new Set<PeerConnection<T>>();
+  const established = new Set<PeerConnection<T>>();
   const policy = new AssociationPolicy(settings, undefined, (host, e) =>
     logger.warn(`dicom.allowedCallers: cannot resolve host "${host}" (${e.message}); callers listed with it are refused until it resolves.`),
   );

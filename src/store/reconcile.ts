@@ -14,7 +14,7 @@ import { InstanceHeader, readInstanceHeader } from '../dicom/header';
 import { isDeflated, isExplicitVr } from '../dicom/uids';
 import { sopFromSpoolName } from './instanceStore';
 import { DatasetFile } from './datasetFile';
-import { StudyIndex } from './types';
+import { InstanceIndex } from './types';
 
 export interface ReconcileReport {
   /** Spool files looked at. */
@@ -77,7 +77,7 @@ async function inspect(path: string, size: number): Promise<Candidate> {
   };
 }
 
-export async function reconcileSpool(options: { dataDir: string; spoolDir: string; tmpDir: string; index: StudyIndex }): Promise<ReconcileReport> {
+export async function reconcileSpool(options: { dataDir: string; spoolDir: string; tmpDir: string; index: InstanceIndex }): Promise<ReconcileReport> {
   const { dataDir, spoolDir, tmpDir, index } = options;
   const report: ReconcileReport = { checked: 0, reindexed: [], quarantined: [], reasons: {}, removed: [] };
   const rel = (p: string) => relative(dataDir, p).split(sep).join('/');

@@ -135,6 +135,11 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     sock.on('data', (chunk: Buffer) => this.received(chunk));
     sock.on('close', () => this.closed());
     this.on('networkError', (e: Error) => {
+      // dcmjs-dimse reports both socket errors ("-> Connection error: ...") and PDUs it could not read.
+      if (!/-> Connection (error|timeout)/.test(e.message)) {
+        this.protocolError(`a PDU could not be read (${e.message})`, PduAbortReason.InvalidPduParameter);
+        return;
+      }
       if (this.phase !== 'closed') this.env.logger.debug(`connection from ${this.peer}: ${e.message.replace(/^.*?-> /, '')}`);
       sock.destroy();
     });

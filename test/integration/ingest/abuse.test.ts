@@ -67,6 +67,15 @@ describe('abuse suite against the listener', () => {
       await peer.closed;
     });
 
+    it('an A-ASSOCIATE-RQ whose body is garbage: answered (A-ABORT or A-ASSOCIATE-RJ) and closed', async () => {
+      const peer = await RawAssociation.open(n.port);
+      const body = randomBytes(300);
+      peer.write(Buffer.concat([pduHeader(0x01, body.length), body]));
+      const answer = await peer.pdu(0, 5000);
+      expect([0x03, 0x07]).toContain(answer?.readUInt8(0));
+      await peer.closed;
+    });
+
     it('an unknown PDU type (0x09) after association: A-ABORT unrecognized PDU', async () => {
       const a = await RawAssociation.associate(n.port, 'ABUSER', [VERIFICATION]);
       a.write(Buffer.concat([pduHeader(0x09, 4), Buffer.alloc(4)]));

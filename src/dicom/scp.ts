@@ -15,6 +15,9 @@ import { PeerConnection, RECEIVE_MAX_PDU } from './scpAssociation';
 import { clientCertificateRefusal, describeHandshakeFailure, listenerTlsOptions, TlsPeer, tlsPeer } from './scpTls';
 import { quietDicomLibraries } from './quietLibraries';
 
+/** Repeatable refusals are logged at most this often per peer and kind. */
+const REFUSAL_LOG_EVERY_MS = 10_000;
+
 /** Connections a host may hold beyond its association limit (being rejected, closing). */
 const PER_HOST_SPARE_CONNECTIONS = 4;
 
@@ -77,7 +80,18 @@ export async function startDicomListener<T extends ReceivedInstance>(settings: C
   );
 
   const perHostConnections = Math.min(settings.maxAssociationsPerHost, settings.maxAssociations) + PER_HOST_SPARE_CONNECTIONS;
+  /**
+   * Refusals a peer can repeat at will (connections over its share, failed TLS handshakes) are
+   * logged and audited at most once per 10 s per peer and kind, so that they cannot flood the disk.
+   */
   const lastRefusalLog = new Map<string, number>();
+  const mayLog = (key: string): boolean => {
+    const now = Date.now();
+    if (now - (lastRefusalLog.get(key) ?? 0) <= REFUSAL_LOG_EVERY_MS) return false;
+    if (lastRefusalLog.size >= 1024) for (const [k, at] of lastRefusalLog) if (now - at > REFUSAL_LOG_EVERY_MS) lastRefusalLog.delete(k);
+    lastRefusalLog.set(key, now);
+    return true;
+  };
   /** Open TCP connections by address (TLS ones from before their handshake). */
   const open = new Map<string, number>();
   /** One host cannot hold every connection slot with connections that never associate. */
@@ -86,9 +100,7 @@ export async function startDicomListener<T extends ReceivedInstance>(settings: C
     const held = open.get(address) ?? 0;
     if (held >= perHostConnections) {
       socket.destroy();
-      const now = Date.now();
-      if (now - (lastRefusalLog.get(address) ?? 0) > 10_000) {
-        lastRefusalLog.set(address, now);
+      if (mayLog(`cap ${address}`)) {
         logger.warn(`connection from ${address} refused: it already holds ${perHostConnections} connections (dicom.maxAssociationsPerHost + ${PER_HOST_SPARE_CONNECTIONS}); further refusals from it are logged at most every 10 s.`);
       }
       return false;
@@ -140,8 +152,10 @@ export async function startDicomListener<T extends ReceivedInstance>(settings: C
       const refusal = clientCertificateRefusal(socket, settings.tls);
       if (refusal === undefined) return serve(socket, tlsPeer(socket));
       const where = `${normaliseAddress(socket.remoteAddress ?? '?')}:${socket.remotePort ?? '?'}`;
-      logger.warn(`DICOM TLS connection from ${where} refused: ${refusal}`);
-      audit.record({ event: 'association.rejected', peer: where, reason: `TLS client certificate refused: ${refusal.slice(0, 200)}` });
+      if (mayLog(`tls ${normaliseAddress(socket.remoteAddress ?? '?')} ${refusal.slice(0, 40)}`)) {
+        logger.warn(`DICOM TLS connection from ${where} refused: ${refusal}`);
+        audit.record({ event: 'association.rejected', peer: where, reason: `TLS client certificate refused: ${refusal.slice(0, 200)}` });
+      }
       socket.destroy();
     });
     server.on('connection', (socket: Socket) => {
@@ -150,7 +164,9 @@ export async function startDicomListener<T extends ReceivedInstance>(settings: C
     });
     server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
       const where = socket.remoteAddress ? `${normaliseAddress(socket.remoteAddress)}:${socket.remotePort ?? '?'}` : 'a caller';
-      logger.warn(`DICOM TLS connection from ${where} refused: ${describeHandshakeFailure(e)}`);
+      const why = describeHandshakeFailure(e);
+      if (!mayLog(`tls ${socket.remoteAddress ? normaliseAddress(socket.remoteAddress) : '?'} ${why.slice(0, 40)}`)) return;
+      logger.warn(`DICOM TLS connection from ${where} refused: ${why}`);
       audit.record({ event: 'association.rejected', peer: where, reason: `TLS handshake failed: ${e.message.slice(0, 200)}` });
     });
     tlsPort = await listen(server, settings.tls.port, settings.bind, 'dicom.tls.port');

@@ -206,7 +206,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
             source: RejectSource.ServiceUser,
             reason: RejectReason.CallingAeNotRecognized,
             label: 'calling-AE-title-not-recognized',
-            why: `our own AE title "${this.callingAeTitle}" from this machine may only verify (C-ECHO, the health check); it is not in dicom.allowedCallers, so nothing else is accepted from it.`,
+            why: `our own AE title "${this.callingAeTitle}" from this machine may only verify (C-ECHO, a self-check); it is not in dicom.allowedCallers, so nothing else is accepted from it.`,
           };
         }
       }

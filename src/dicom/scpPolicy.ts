@@ -2,8 +2,8 @@
  * Who may open an association with us: the called AE title must be ours, the calling AE title
  * (and, for "AET@host" entries, the peer's address) must be in dicom.allowedCallers, no more than
  * dicom.maxAssociations may be open at once, nor dicom.maxAssociationsPerHost from one address.
- * Our own AE title from this machine (the health check) is let in unlisted for Verification only:
- * its association accepts no storage context. Each refusal carries the A-ASSOCIATE-RJ
+ * Our own AE title from this machine (`cd8-node echo` there calls with it: a self-check) is let
+ * in unlisted for Verification only: its association accepts no storage context. Each refusal carries the A-ASSOCIATE-RJ
  * result/source/reason the standard prescribes (PS3.8 §9.3.4) and a sentence for the admin.
  */
 import { lookup } from 'node:dns/promises';
@@ -98,7 +98,7 @@ export class AssociationPolicy {
     }
     const address = normaliseAddress(facts.remoteAddress);
     const listed = this.anyCaller || (await this.callerAllowed(calling, address));
-    // The node itself from this machine (its Docker health check echoes itself) may verify, nothing more.
+    // The node's own title from this machine (`cd8-node echo` run there) may verify, nothing more.
     const self = !listed && calling === this.settings.aeTitle.trim() && isLoopback(address);
     if (!listed && !self) {
       const sameTitle = this.callers.filter((c) => c.aeTitle === calling);

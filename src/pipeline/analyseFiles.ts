@@ -11,6 +11,7 @@ import { ScoredLesion, ScoringRun, ScoringSetup, scoreLesions, studyAnalysis, un
 import { sourceEvidence } from '../imaging/study';
 import type { SliceRef } from '../imaging/ctSeries';
 import type { StudyAnalysis, StudyProblem } from '../results/types';
+import { KeySlice, keySliceOf } from '../imaging/keySlice';
 
 /** Room the radiomics needs beyond the lesion: the ring, the local-intensity sphere (6.2 mm) and interpolation. */
 export function loadMarginMm(config: Config, setup: ScoringSetup): number {
@@ -53,6 +54,23 @@ export async function analyseFiles(
   setup: ScoringSetup,
   run: ScoringRun & { seriesInstanceUid?: string },
 ): Promise<StudyAnalysis> {
+  return (await analyseStudyFiles(ct, rtstruct, config, setup, run)).analysis;
+}
+
+/** The analysis and each lesion's key slice (cut while its CT volume is decoded), for the pictures. */
+export interface AnalysedFiles {
+  analysis: StudyAnalysis;
+  /** keySlices[i] belongs to analysis.lesions[i]; undefined where it could not be cut. */
+  keySlices: Array<KeySlice | undefined>;
+}
+
+export async function analyseStudyFiles(
+  ct: string | readonly string[],
+  rtstruct: string,
+  config: Config,
+  setup: ScoringSetup,
+  run: ScoringRun & { seriesInstanceUid?: string },
+): Promise<AnalysedFiles> {
   let planned;
   try {
     planned = await planImagingStudy(ct, rtstruct, {
@@ -67,18 +85,29 @@ export async function analyseFiles(
     // Without a readable file there is no patient or study to answer for: the problems are the answer.
     const identity = await identityFrom(ct, rtstruct).catch(() => undefined);
     if (!identity) throw e;
-    return unscorableStudy(identity, problems, setup, run);
+    return { analysis: unscorableStudy(identity, problems, setup, run), keySlices: [] };
   }
   // The parts come range by range; the answer lists the lesions in the study's order.
   const { lesions, ranges } = planned.plan;
   const partOrder = ranges.flatMap((r) => lesions.flatMap((l, i) => (l.range === r ? [i] : [])));
   const scored = new Array<ScoredLesion>(lesions.length);
+  const keySlices = new Array<KeySlice | undefined>(lesions.length);
   const used: Array<{ slices: SliceRef[] }> = [];
   let k = 0;
   for await (const part of imagingStudyParts(planned)) {
-    for (const result of scoreLesions(part, setup)) scored[partOrder[k++]] = result;
+    const results = scoreLesions(part, setup);
+    results.forEach((result, i) => {
+      const at = partOrder[k++];
+      scored[at] = result;
+      // A lesion without a picture still has its result: the picture is an extra.
+      try {
+        keySlices[at] = keySliceOf(part.lesions[i], setup.radiomics.ring.outerMm);
+      } catch {
+        keySlices[at] = undefined;
+      }
+    });
     used.push(...part.volumes.map((v) => ({ slices: v.slices })));
   }
   if (k !== lesions.length) throw new Error(`internal error: ${k} of ${lesions.length} lesions were scored`);
-  return studyAnalysis({ ...planned, evidence: sourceEvidence({ ...planned, volumes: used }) }, scored, setup, run);
+  return { analysis: studyAnalysis({ ...planned, evidence: sourceEvidence({ ...planned, volumes: used }) }, scored, setup, run), keySlices };
 }

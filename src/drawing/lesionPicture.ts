@@ -127,6 +127,16 @@ function greyImage(ctx: SKRSContext2D, s: DrawableSlice, w: CtWindow) {
   return image;
 }
 
+/**
+ * Where the slice lands in a picture of `sizePx`: scaled to fill the square with square
+ * millimetres, centred. Slice pixel corner (x, y) is at (ox + x·Δx·pxPerMm, oy + y·Δy·pxPerMm).
+ */
+export function imagePlacement(s: Pick<DrawableSlice, 'width' | 'height' | 'pixelSpacingMm'>, sizePx: number): { pxPerMm: number; ox: number; oy: number } {
+  const [sx, sy] = s.pixelSpacingMm;
+  const pxPerMm = sizePx / Math.max(s.width * sx, s.height * sy);
+  return { pxPerMm, ox: (sizePx - s.width * sx * pxPerMm) / 2, oy: (sizePx - s.height * sy * pxPerMm) / 2 };
+}
+
 export function drawLesionPicture(s: DrawableSlice, cls: PictureClass, text: LesionPictureText, o: LesionPictureOptions): Picture {
   const size = o.sizePx;
   const u = size / 512; // layout unit: sizes below are for a 512 px picture
@@ -143,13 +153,10 @@ export function drawLesionPicture(s: DrawableSlice, cls: PictureClass, text: Les
   ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, size, height);
 
-  // The slice, scaled to fill the square with square millimetres.
   const [sx, sy] = s.pixelSpacingMm;
-  const pxPerMm = size / Math.max(s.width * sx, s.height * sy);
+  const { pxPerMm, ox, oy } = imagePlacement(s, size);
   const dw = s.width * sx * pxPerMm;
   const dh = s.height * sy * pxPerMm;
-  const ox = (size - dw) / 2;
-  const oy = (size - dh) / 2;
   const slice = createCanvas(s.width, s.height);
   slice.getContext('2d').putImageData(greyImage(slice.getContext('2d'), s, o.window), 0, 0);
   ctx.imageSmoothingEnabled = true;

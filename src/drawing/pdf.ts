@@ -6,11 +6,15 @@
  */
 import PDFDocument from 'pdfkit';
 import { footerOf, layoutSummaryPage, PAGE, SummaryPageModel } from './summaryPage';
-import { pdfPainter } from './painter';
+import { pdfPainter, wrapText } from './painter';
 
 export interface PdfLesionPage {
   title: string;
+  /** The caption as text (it is burned into the PNG too): searchable and copyable. */
+  lines: string[];
   png: Buffer;
+  width: number;
+  height: number;
 }
 
 export interface PdfMeta {
@@ -40,8 +44,19 @@ export function writeResultPdf(summary: SummaryPageModel, lesions: readonly PdfL
     doc.addPage();
     const { width, height, margin } = PAGE;
     p.text(lesion.title, margin, margin, { size: 13, bold: true });
-    // The key image (with its burned-in caption), as large as the page allows.
-    doc.image(lesion.png, margin, margin + 22, { fit: [width - 2 * margin, height - 2 * margin - 22 - 34], align: 'center' });
+    // The key image (with its burned-in caption) on the left, as tall as the page allows; the caption as text on the right.
+    const h = height - 2 * margin - 22 - 34;
+    const w = (h * lesion.width) / lesion.height;
+    doc.image(lesion.png, margin, margin + 22, { width: w, height: h });
+    const x = margin + w + 20;
+    let y = margin + 22;
+    for (const line of lesion.lines) {
+      for (const part of wrapText(p, line, { size: 10 }, width - margin - x)) {
+        p.text(part, x, y, { size: 10 });
+        y += 13;
+      }
+      y += 4;
+    }
     footerOf(p, summary.caveat, summary.footer);
   }
   doc.end();

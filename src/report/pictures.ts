@@ -4,7 +4,7 @@
  * made here from the analysis; the drawing is drawing/'s. Runs in the analysis worker, where the
  * key slices were cut while the CT was in memory.
  */
-import { drawLesionPicture, CtWindow } from '../drawing/lesionPicture';
+import { drawLesionPicture, CtWindow, LesionPictureText } from '../drawing/lesionPicture';
 import { CLASS_WORDS, PictureClass } from '../drawing/palette';
 import type { Picture } from '../drawing/painter';
 import { drawSummaryPage, SummaryPageModel } from '../drawing/summaryPage';
@@ -23,6 +23,8 @@ export interface PictureSettings {
 }
 
 export interface LesionPicture extends Picture {
+  /** The caption drawn under the image (badge, title, lines), for the PDF's text. */
+  caption: LesionPictureText;
   /** Index of the lesion in analysis.lesions. */
   lesionIndex: number;
   trackingUid: string;
@@ -68,7 +70,7 @@ function scoreLine(l: LesionResult, a: StudyAnalysis): string {
   return `CD8 score ${num(l.score)} ${l.score >= t.value ? '≥' : '<'} cut-off ${num(t.value)} (${t.provenance}): ${l.classification}`;
 }
 
-export function lesionCaption(l: LesionResult, a: StudyAnalysis, key: KeySlice, window: CtWindow, ringOuterMm: number) {
+export function lesionCaption(l: LesionResult, a: StudyAnalysis, key: Pick<KeySlice, 'sliceIndex'>, window: CtWindow, ringOuterMm: number): LesionPictureText {
   return {
     badge: badge(l),
     title: `Lesion ${l.trackingId}`,
@@ -146,15 +148,16 @@ export async function renderStudyPictures(a: StudyAnalysis, keySlices: ReadonlyA
     const key = keySlices[i];
     if (!key) return;
     const window = windowFor(l, o);
-    const picture = drawLesionPicture(key, pictureClass(l), lesionCaption(l, a, key, window, o.ringOuterMm), { window, sizePx: o.sizePx });
-    lesions.push({ ...picture, lesionIndex: i, trackingUid: l.trackingUid, source: key.image });
+    const caption = lesionCaption(l, a, key, window, o.ringOuterMm);
+    const picture = drawLesionPicture(key, pictureClass(l), caption, { window, sizePx: o.sizePx });
+    lesions.push({ ...picture, caption, lesionIndex: i, trackingUid: l.trackingUid, source: key.image });
   });
   const model = summaryPageModel(a);
   const summary = drawSummaryPage(model);
   if (!pdf) return { lesions, summary };
   const bytes = await writeResultPdf(
     model,
-    lesions.map((l) => ({ title: `Lesion ${a.lesions[l.lesionIndex].trackingId}`, png: l.png })),
+    lesions.map((l) => ({ title: l.caption.title, lines: [`Class: ${l.caption.badge}`, ...l.caption.lines], png: l.png, width: l.width, height: l.height })),
     { title: 'CD8 radiomic score', createdAt: new Date(a.analysedAt), producer: `${a.algorithm.name} ${a.algorithm.version}` },
   );
   return { lesions, summary, pdf: bytes };

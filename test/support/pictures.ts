@@ -47,9 +47,9 @@ export function probes(key: KeySlice, sizePx: number): { contour: [number, numbe
   const { pxPerMm, ox, oy } = imagePlacement(key, sizePx);
   const [sx, sy] = key.pixelSpacingMm;
   const toPicture = (x: number, y: number): [number, number] => [ox + x * sx * pxPerMm, oy + y * sy * pxPerMm];
-  const rows = [...Array(key.height).keys()].filter((y) => key.lesion.subarray(y * key.width, (y + 1) * key.width).some((v) => v));
+  const rows = [...Array(key.height).keys()].filter((y) => key.lesion.subarray(y * key.width, (y + 1) * key.width).some((v) => v !== 0));
   const mid = rows[Math.floor(rows.length / 2)];
-  const left = key.lesion.subarray(mid * key.width, (mid + 1) * key.width).findIndex((v) => v);
+  const left = key.lesion.subarray(mid * key.width, (mid + 1) * key.width).findIndex((v) => v !== 0);
   const contour = toPicture(left, mid + 0.5);
   const clear = (x: number, y: number, r: number) => {
     for (let dy = -r; dy <= r; dy++)

@@ -36,7 +36,7 @@ describe('the analysis runner', () => {
         const job = jobOf(study(name, value));
         if (name === 'b') await new Promise((r) => setTimeout(r, 3000));
         const fromWorker = await runner.run(job);
-        expect(fromWorker.lesions[0].features!.tumour.stat_mean).toBe(value);
+        expect(fromWorker.analysis.lesions[0].features!.tumour.stat_mean).toBe(value);
         expect(fromWorker).toEqual(await analyseJob(job));
       }
     } finally {

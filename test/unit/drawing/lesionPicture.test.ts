@@ -1,7 +1,7 @@
 /** A lesion's key image, drawn from arrays: the contour in the class colour exactly on the mask's edge, grey CT elsewhere. */
 import { directionLetter, drawLesionPicture, imagePlacement, maskOutlines, scaleBarMm, DrawableSlice } from '../../../src/drawing/lesionPicture';
 import { CLASS_COLOURS, PictureClass } from '../../../src/drawing/palette';
-import { canvasFont } from '../../../src/drawing/fonts';
+import { fontRuns } from '../../../src/drawing/fonts';
 
 /** A 100 × 80 slice (0.8 mm pixels): a smooth HU gradient with a disc of radius 15 px at (50, 40). */
 function disc(): DrawableSlice {
@@ -64,6 +64,12 @@ test('orientation letters and scale bar', () => {
   expect(scaleBarMm(60)).toBe(50);
 });
 
-test('the canvas font falls back per character to Noto Sans JP for kana and kanji', () => {
-  expect(canvasFont(12)).toMatch(/DejaVu Sans.*Noto Sans JP/);
+test('PDF text runs: kana and kanji in Noto Sans JP, everything else (Latin, Greek, Cyrillic) in DejaVu Sans', () => {
+  expect(fontRuns('Yamada, Tarou = 山田 太郎 = やまだ')).toEqual([
+    { font: 'latin', text: 'Yamada, Tarou = ' },
+    { font: 'cjk', text: '山田 太郎 ' },
+    { font: 'latin', text: '= ' },
+    { font: 'cjk', text: 'やまだ' },
+  ]);
+  expect(fontRuns('Παπαδόπουλος Иван')).toEqual([{ font: 'latin', text: 'Παπαδόπουλος Иван' }]);
 });

@@ -170,7 +170,7 @@ export function drawLesionPicture(s: DrawableSlice, cls: PictureClass, text: Les
   for (const loop of maskOutlines(s.lesion, s.width, s.height)) p.line([...loop, loop[0]].map(toCanvas), colour, 2.5 * u);
 
   // Orientation letters at the middle of each edge; a scale bar bottom right.
-  const letter = { size: 16 * u, bold: true, colour: TEXT };
+  const letter = { size: 16 * u, bold: true, colour: TEXT, halo: true };
   const neg = (v: Vec3): Vec3 => [-v[0], -v[1], -v[2]];
   const left = directionLetter(neg(s.rowDirection));
   const right = directionLetter(s.rowDirection);
@@ -183,9 +183,10 @@ export function drawLesionPicture(s: DrawableSlice, cls: PictureClass, text: Les
   const barMm = scaleBarMm((size * 0.2) / pxPerMm);
   const barPx = barMm * pxPerMm;
   const barY = size - margin - 4 * u;
+  p.rect(size - margin - barPx - 1, barY - 1, barPx + 2, 3 * u + 2, '#000000');
   p.rect(size - margin - barPx, barY, barPx, 3 * u, TEXT);
   const barLabel = `${barMm} mm`;
-  const small = { size: 12 * u, colour: TEXT };
+  const small = { size: 12 * u, colour: TEXT, halo: true };
   p.text(barLabel, size - margin - barPx / 2 - p.width(barLabel, small) / 2, barY - 16 * u, small);
 
   // The class in words, in its colour, top left.

@@ -11,6 +11,8 @@ export interface TextStyle {
   size: number;
   bold?: boolean;
   colour?: string;
+  /** A dark outline, so that light text stays legible over bright image content (canvas only). */
+  halo?: boolean;
 }
 
 export interface Painter {
@@ -29,6 +31,13 @@ export function canvasPainter(ctx: SKRSContext2D, scale: number): Painter {
   return {
     text(text, x, y, style) {
       ctx.font = font(style);
+      if (style.halo) {
+        ctx.strokeStyle = 'rgba(0, 0, 0, 0.85)';
+        ctx.lineWidth = Math.max(2, style.size / 5);
+        ctx.lineJoin = 'round';
+        ctx.setLineDash([]);
+        ctx.strokeText(text, x, y);
+      }
       ctx.fillStyle = style.colour ?? '#000000';
       ctx.fillText(text, x, y);
     },

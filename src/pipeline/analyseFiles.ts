@@ -90,11 +90,13 @@ export async function analyseStudyFiles(
     results.forEach((result, i) => {
       const at = partOrder[k++];
       scored[at] = result;
-      // A lesion without a picture still has its result: the picture is an extra.
-      try {
-        keySlices[at] = keySliceOf(part.lesions[i], setup.radiomics.ring.outerMm);
-      } catch {
-        keySlices[at] = undefined;
+      // A lesion without a picture still has its result: the picture is an extra (and bounded).
+      if (at < config.report.pictures.maxLesions) {
+        try {
+          keySlices[at] = keySliceOf(part.lesions[i], setup.radiomics.ring.outerMm);
+        } catch {
+          keySlices[at] = undefined;
+        }
       }
     });
     used.push(...part.volumes.map((v) => ({ slices: v.slices })));

@@ -16,6 +16,8 @@ import { notAvailableReason, RESEARCH_CAVEAT } from './srContent';
 export interface PictureSettings {
   /** Width of a lesion picture (and side of its image square), pixels. */
   sizePx: number;
+  /** Key images at most (the first lesions); the summary page lists every lesion. */
+  maxLesions: number;
   softTissueWindow: CtWindow;
   lungWindow: CtWindow;
   /** Width of the peritumoral ring outside the contour, mm (the signature's radiomics settings). */
@@ -146,7 +148,7 @@ export async function renderStudyPictures(a: StudyAnalysis, keySlices: ReadonlyA
   const lesions: LesionPicture[] = [];
   a.lesions.forEach((l, i) => {
     const key = keySlices[i];
-    if (!key) return;
+    if (!key || i >= o.maxLesions) return;
     const window = windowFor(l, o);
     const caption = lesionCaption(l, a, key, window, o.ringOuterMm);
     const picture = drawLesionPicture(key, pictureClass(l), caption, { window, sizePx: o.sizePx });

@@ -1,5 +1,6 @@
 /** What the pictures say, in words: names as the DICOM gives them, the score and cut-off or the reason, the class. */
-import { displayName, lesionCaption, pictureClass, summaryPageModel } from '../../../src/report/pictures';
+import { displayName, lesionCaption, pictureClass, renderStudyPictures, summaryPageModel } from '../../../src/report/pictures';
+import type { KeySlice } from '../../../src/imaging/keySlice';
 import { noLesionStudy, scoredStudy, signatureIncompleteStudy } from '../../support/studyFixtures';
 
 const window = { width: 400, level: 40 };
@@ -45,4 +46,25 @@ test('the summary page: a row per lesion, the chart of scored lesions with the c
   expect(none.chart.points).toEqual([]);
   expect(none.chartNote).toMatch(/^No lesion is scored: /);
   expect(none.notes.join(' ')).toMatch(/Problem: /);
+});
+
+test('key images are bounded per study (report.pictures.maxLesions): the first lesions get one, the summary page lists all', async () => {
+  const a = scoredStudy();
+  const slice = (): KeySlice => ({
+    width: 8,
+    height: 8,
+    hu: new Float32Array(64),
+    lesion: Uint8Array.from({ length: 64 }, (_, i) => (i === 27 || i === 28 ? 1 : 0)),
+    ringOuter: new Uint8Array(64).fill(1),
+    pixelSpacingMm: [1, 1],
+    rowDirection: [1, 0, 0],
+    columnDirection: [0, 1, 0],
+    image: { sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid: '1.2.3' },
+    offset: [0, 0],
+    sliceIndex: 0,
+  });
+  const p = await renderStudyPictures(a, [slice(), slice(), slice()], { sizePx: 256, maxLesions: 2, softTissueWindow: window, lungWindow: window, ringOuterMm: 5 }, false);
+  expect(p.lesions.map((l) => l.lesionIndex)).toEqual([0, 1]);
+  expect(p.pdf).toBeUndefined();
+  expect(summaryPageModel(a).rows).toHaveLength(3);
 });

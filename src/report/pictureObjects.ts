@@ -48,7 +48,9 @@ function commonModules(a: StudyAnalysis, sopClassUid: string, sopInstanceUid: st
     StudyDate: a.study.studyDate ?? '',
     StudyTime: a.study.studyTime ?? '',
     ReferringPhysicianName: a.study.referringPhysicianName ?? '',
-    StudyID: a.study.studyId ?? '',
+    // Study ID is SH (16 characters at most); a longer one in the source (STS_001's has 17) would
+    // make every picture invalid. It is no matching key (the Study Instance UID is): left empty then.
+    StudyID: a.study.studyId && a.study.studyId.length <= 16 ? a.study.studyId : '',
     AccessionNumber: a.study.accessionNumber ?? '',
     Modality: modality,
     SeriesInstanceUID: seriesUid,

@@ -18,6 +18,7 @@ import { defaultConfig, dicomDestination, resultSettings, runSender, tempDataDir
 import { ROOT, SHARED, waitFor } from '../../support/process';
 import { PHANTOM_CT_DIR, PHANTOM_RTSTRUCT } from '../../support/studyFixtures';
 import { close, isGrey, probes, renderWithDcmtk } from '../../support/pictures';
+import { dciodvfy, tempFile } from '../../support/dicomValidate';
 
 jest.setTimeout(600000);
 
@@ -58,6 +59,7 @@ test.each(STUDIES)('$name: the Secondary Capture series and the PDF arrive in th
     planned = enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'both' }), pictures);
     // SR, one Secondary Capture per lesion and the summary page, the PDF.
     expect(planned.messages).toHaveLength(1 + analysis.lesions.length + 1 + 1);
+    for (const o of planned.pictures) expect((await dciodvfy(tempFile('picture.dcm', o.bytes))).errors).toEqual([]);
     node.sender.kick();
     await waitFor('everything sent to Orthanc', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 60000);
   } finally {

@@ -3,6 +3,7 @@
  * DICOM destination, one ORU per HL7 destination (MSH-5/6 differ per destination). The pipeline
  * calls `enqueueStudyResults`; the sender does the rest.
  */
+import { errorText } from '../ops/errorText';
 import type { Config } from '../config/schema';
 import type { StudyAnalysis } from '../results/types';
 import { buildSr, BuiltSr } from '../report/srDocument';
@@ -34,7 +35,7 @@ export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettin
   try {
     objects = buildPictureObjects(analysis, pictures, settings.report.summary, { seriesNumber: settings.report.seriesNumber + 1 });
   } catch (e) {
-    picturesError = `the pictures could not be made into DICOM objects: ${(e as Error).message}`;
+    picturesError = `the pictures could not be made into DICOM objects: ${errorText(e)}`;
   }
   const study = { studyInstanceUid: analysis.study.studyInstanceUid, studyVersion: analysis.study.version };
   const messages: NewMessage[] = [];

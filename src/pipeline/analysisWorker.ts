@@ -6,6 +6,7 @@
  * it exits.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { errorText } from '../ops/errorText';
 import { analyseJob, AnalysisJob, AnalysisReply, AnalysisWorkerData } from './runAnalysis';
 import { loadScoringSetup } from './setup';
 import { warmUpExtraction } from './warmUp';
@@ -25,7 +26,7 @@ function runJob(job: AnalysisJob): void {
       const transfer = p ? [...p.lesions.map((l) => l.rgb.buffer), p.summary.rgb.buffer] : [];
       port.postMessage({ ok: true, ...outcome } satisfies AnalysisReply, transfer.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
     },
-    (e: unknown) => port.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) } satisfies AnalysisReply),
+    (e: unknown) => port.postMessage({ ok: false, message: errorText(e) } satisfies AnalysisReply),
   );
 }
 

@@ -17,6 +17,7 @@ import { AnalysisJob, AnalysisOutcome, AnalysisStoppedError } from './runAnalysi
 import type { StudyPictures } from '../report/pictures';
 import { savePictures } from '../results/pictureFiles';
 import type { LoadedSetup } from './setup';
+import { errorText } from '../ops/errorText';
 
 export interface StudyProcessorDeps {
   config: Config;
@@ -63,7 +64,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
         try {
           savePictures(d.config.storage.dataDir, studyInstanceUid, version, pictures);
         } catch (e) {
-          d.logger.warn(`the pictures could not be saved for the web page: ${(e as Error).message}`, meta);
+          d.logger.warn(`the pictures could not be saved for the web page: ${errorText(e)}`, meta);
         }
       }
       d.deliver(analysis, pictures);
@@ -79,7 +80,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
       // Stopped by the node's shutdown: the job was handed back and runs again at the next start,
       // so the study stays "processing" instead of showing a failure that is none.
       if (e instanceof AnalysisStoppedError) throw e;
-      const message = (e as Error).message;
+      const message = errorText(e);
       d.metrics?.studiesProcessed.inc({ outcome: 'failed' });
       d.metrics?.noteError();
       const last = job.attempts >= d.maxAttempts;

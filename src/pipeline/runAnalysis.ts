@@ -7,6 +7,7 @@
  * synthetic lesion (warmUp.ts) while it waits (the idle spare costs ~35 MB of memory, ~60 MB
  * once warmed up).
  */
+import { errorText } from '../ops/errorText';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -48,7 +49,7 @@ export async function analyseJob(job: AnalysisJob): Promise<AnalysisOutcome> {
     const drawn = await renderStudyPictures(analysis, keySlices, { ...pictures, ringOuterMm: setup.radiomics.ring.outerMm }, summary === 'pdf' || summary === 'both');
     return { analysis, pictures: drawn };
   } catch (e) {
-    return { analysis, picturesError: `the pictures could not be drawn: ${(e as Error).message}` };
+    return { analysis, picturesError: `the pictures could not be drawn: ${errorText(e)}` };
   }
 }
 
@@ -59,6 +60,7 @@ const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 
 /** The runner was stopped while this analysis ran: nothing is wrong with the study. */
 export class AnalysisStoppedError extends Error {
+  override readonly name = 'AnalysisStoppedError';
   constructor() {
     super('the analysis was stopped because the node is stopping');
     this.name = 'AnalysisStoppedError';

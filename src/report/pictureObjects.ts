@@ -8,11 +8,9 @@ import type { StudyAnalysis } from '../results/types';
 import type { Picture } from '../drawing/painter';
 import { dicomDateTime, characterSetFor } from './srDocument';
 import { summaryInstanceUid, summarySeriesUid } from './uids';
-import { NaturalDataset, writePart10 } from './part10';
+import { NaturalDataset, writePart10 } from '../dicom/part10';
+import { SopClass } from '../dicom/uids';
 import type { StudyPictures } from './pictures';
-
-export const ENCAPSULATED_PDF = '1.2.840.10008.5.1.4.1.1.104.1';
-export const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 
 export type SummaryKind = 'none' | 'secondary-capture' | 'pdf' | 'both';
 
@@ -87,7 +85,7 @@ function secondaryCapture(
     {
       // 8-bit pixels are OB; dcmjs cannot tell from the value and would guess (noisily).
       _vrMap: { PixelData: 'OB' },
-      ...commonModules(a, SECONDARY_CAPTURE, uid, summarySeriesUid(a.study.studyInstanceUid, 'secondary-capture'), options.seriesNumber, 'CD8 radiomics pictures', 'OT'),
+      ...commonModules(a, SopClass.SecondaryCaptureImageStorage, uid, summarySeriesUid(a.study.studyInstanceUid, 'secondary-capture'), options.seriesNumber, 'CD8 radiomics pictures', 'OT'),
       ConversionType: 'WSD',
       // General Series: laterality does not apply to a result picture; an empty Type 2C value says so.
       Laterality: '',
@@ -126,11 +124,11 @@ export function buildSecondaryCaptures(a: StudyAnalysis, pictures: StudyPictures
     const lesion = a.lesions[p.lesionIndex];
     const uid = summaryInstanceUid(studyUid, a.study.version, `secondary-capture:lesion:${p.trackingUid}`);
     const ds = secondaryCapture(a, p, uid, i + 1, options, p.source, `Key image of lesion ${lesion.trackingId}.`);
-    out.push({ kind: 'secondary-capture', bytes: writePart10(ds), sopClassUid: SECONDARY_CAPTURE, sopInstanceUid: uid, description: `Secondary Capture: lesion ${lesion.trackingId}` });
+    out.push({ kind: 'secondary-capture', bytes: writePart10(ds), sopClassUid: SopClass.SecondaryCaptureImageStorage, sopInstanceUid: uid, description: `Secondary Capture: lesion ${lesion.trackingId}` });
   });
   const uid = summaryInstanceUid(studyUid, a.study.version, 'secondary-capture');
   const ds = secondaryCapture(a, pictures.summary, uid, pictures.lesions.length + 1, options, null, 'Summary of the CD8 radiomic score of the study.');
-  out.push({ kind: 'secondary-capture', bytes: writePart10(ds), sopClassUid: SECONDARY_CAPTURE, sopInstanceUid: uid, description: 'Secondary Capture: summary page' });
+  out.push({ kind: 'secondary-capture', bytes: writePart10(ds), sopClassUid: SopClass.SecondaryCaptureImageStorage, sopInstanceUid: uid, description: 'Secondary Capture: summary page' });
   return out;
 }
 
@@ -142,7 +140,7 @@ export function buildEncapsulatedPdf(a: StudyAnalysis, pdf: Buffer, pictures: St
   const sources = pictures.lesions.map((p) => p.source);
   const ds = withCharset(
     {
-      ...commonModules(a, ENCAPSULATED_PDF, uid, summarySeriesUid(a.study.studyInstanceUid, 'pdf'), options.seriesNumber + 1, 'CD8 radiomics report (PDF)', 'DOC'),
+      ...commonModules(a, SopClass.EncapsulatedPdfStorage, uid, summarySeriesUid(a.study.studyInstanceUid, 'pdf'), options.seriesNumber + 1, 'CD8 radiomics report (PDF)', 'DOC'),
       ConversionType: 'SYN',
       InstanceNumber: a.study.version,
       BurnedInAnnotation: 'YES',
@@ -156,7 +154,7 @@ export function buildEncapsulatedPdf(a: StudyAnalysis, pdf: Buffer, pictures: St
     },
     a,
   );
-  return { kind: 'pdf', bytes: writePart10(ds), sopClassUid: ENCAPSULATED_PDF, sopInstanceUid: uid, description: 'Encapsulated PDF report' };
+  return { kind: 'pdf', bytes: writePart10(ds), sopClassUid: SopClass.EncapsulatedPdfStorage, sopInstanceUid: uid, description: 'Encapsulated PDF report' };
 }
 
 /** What report.summary asks for, from the pictures drawn in the analysis worker. */

@@ -12,6 +12,7 @@ import { writeResultPdf } from '../drawing/pdf';
 import type { KeySlice } from '../imaging/keySlice';
 import type { InstanceRef, LesionResult, StudyAnalysis } from '../results/types';
 import { notAvailableReason, RESEARCH_CAVEAT } from './srContent';
+import { significant } from '../ops/format';
 
 export interface PictureSettings {
   /** Width of a lesion picture (and side of its image square), pixels. */
@@ -41,7 +42,7 @@ export interface StudyPictures {
   pdf?: Buffer;
 }
 
-const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : String(Number(v.toPrecision(digits))));
+const num = (v: number | null | undefined, digits = 4) => significant(v, digits, { trim: true });
 const site = (s: string) => s.replace(/_/g, ' ');
 
 export function pictureClass(l: LesionResult): PictureClass {

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { analyseStudyFiles } from '../../../src/pipeline/analyseFiles';
 import { loadScoringSetup } from '../../../src/pipeline/setup';
 import { renderStudyPictures, displayName, PictureSettings, StudyPictures } from '../../../src/report/pictures';
-import { buildPictureObjects, ENCAPSULATED_PDF, SECONDARY_CAPTURE } from '../../../src/report/pictureObjects';
-import { readPart10 } from '../../../src/report/part10';
+import { buildPictureObjects } from '../../../src/report/pictureObjects';
+import { SopClass } from '../../../src/dicom/uids';
+import { readPart10 } from '../../../src/dicom/part10';
 import { CLASS_COLOURS } from '../../../src/drawing/palette';
 import type { KeySlice } from '../../../src/imaging/keySlice';
 import type { StudyAnalysis } from '../../../src/results/types';
@@ -47,7 +48,7 @@ test('each Secondary Capture passes dciodvfy; dcm2pnm shows the contour in the l
   const objects = buildPictureObjects(analysis, pictures, 'secondary-capture', { seriesNumber: 9902 });
   expect(objects.map((o) => o.description)).toEqual(['Secondary Capture: lesion 1 GTV-1', 'Secondary Capture: summary page']);
   for (const o of objects) {
-    expect(o.sopClassUid).toBe(SECONDARY_CAPTURE);
+    expect(o.sopClassUid).toBe(SopClass.SecondaryCaptureImageStorage);
     const v = await dciodvfy(tempFile('sc.dcm', o.bytes));
     expect(v.iod).toBe('SCImage');
     expect(v.errors).toEqual([]);
@@ -71,7 +72,7 @@ test('each Secondary Capture passes dciodvfy; dcm2pnm shows the contour in the l
 
 test('the Encapsulated PDF passes dciodvfy; poppler finds the text, embedded fonts and renders every page', async () => {
   const [pdfObject] = buildPictureObjects(analysis, pictures, 'pdf', { seriesNumber: 9902 });
-  expect(pdfObject.sopClassUid).toBe(ENCAPSULATED_PDF);
+  expect(pdfObject.sopClassUid).toBe(SopClass.EncapsulatedPdfStorage);
   const v = await dciodvfy(tempFile('pdf.dcm', pdfObject.bytes));
   expect(v.iod).toBe('EncapsulatedPDF');
   expect(v.errors).toEqual([]);

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { buildPictureObjects } from '../../../src/report/pictureObjects';
 import { renderStudyPictures, StudyPictures } from '../../../src/report/pictures';
-import { readPart10 } from '../../../src/report/part10';
+import { readPart10 } from '../../../src/dicom/part10';
 import { Outbox } from '../../../src/outbox/outbox';
 import { enqueueStudyResults } from '../../../src/outbox/plan';
 import { defaultConfig, dicomDestination, resultSettings } from '../../support/delivery';

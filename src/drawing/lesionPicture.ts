@@ -197,7 +197,8 @@ export function drawLesionPicture(s: DrawableSlice, cls: PictureClass, text: Les
 
   // Caption under the image.
   let y = size + margin;
-  p.text(text.title, margin, y, { size: 15 * u, bold: true, colour: TEXT });
+  const titleStyle = { size: 15 * u, bold: true, colour: TEXT };
+  p.text(wrapText(p, text.title, titleStyle, size - 2 * margin)[0], margin, y, titleStyle);
   y += lineHeight * 1.4;
   for (const line of captionLines) {
     p.text(line, margin, y, { size: captionSize, colour: MUTED });

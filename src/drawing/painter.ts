@@ -115,11 +115,31 @@ export function pdfPainter(doc: PDFKit.PDFDocument): Painter {
   };
 }
 
-/** Greedy word wrap to `maxWidth` (long words are cut). */
+/** Text longer than this is shortened with "…" before it is laid out (names and ROI names come from the sender). */
+export const MAX_TEXT = 600;
+
+/** A word wider than `maxWidth` cut into pieces that fit (character by character). */
+function pieces(p: Painter, word: string, style: TextStyle, maxWidth: number): string[] {
+  if (p.width(word, style) <= maxWidth) return [word];
+  const out: string[] = [];
+  let piece = '';
+  for (const ch of word) {
+    if (piece && p.width(piece + ch, style) > maxWidth) {
+      out.push(piece);
+      piece = '';
+    }
+    piece += ch;
+  }
+  if (piece) out.push(piece);
+  return out;
+}
+
+/** Greedy word wrap to `maxWidth`; words wider than a line are cut, text beyond MAX_TEXT characters dropped. */
 export function wrapText(p: Painter, text: string, style: TextStyle, maxWidth: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  const bounded = [...text].length > MAX_TEXT ? `${[...text].slice(0, MAX_TEXT - 1).join('')}…` : text;
+  for (const word of bounded.split(/\s+/).filter(Boolean).flatMap((w) => pieces(p, w, style, maxWidth))) {
     const candidate = line ? `${line} ${word}` : word;
     if (p.width(candidate, style) <= maxWidth || !line) line = candidate;
     else {

@@ -91,7 +91,9 @@ function chart(p: Painter, m: SummaryPageModel, x: number, y: number, w: number,
     const cx = left + band * (i + 0.5);
     p.text(site, cx - p.width(site, label) / 2, bottom + 4, label);
     const points = m.chart.points.filter((q) => q.site === site);
-    points.forEach((q, j) => p.dot(cx + (j - (points.length - 1) / 2) * 9, yOf(q.score), 4, CLASS_COLOURS[q.cls].css, INK));
+    // Side by side within the site's band (overlapping when there are many).
+    const step = points.length > 1 ? Math.min(9, (band * 0.8) / (points.length - 1)) : 0;
+    points.forEach((q, j) => p.dot(cx + (j - (points.length - 1) / 2) * step, yOf(q.score), 4, CLASS_COLOURS[q.cls].css, INK));
   });
   if (m.chart.cutOff !== null) {
     const cy = yOf(m.chart.cutOff);
@@ -121,8 +123,11 @@ export function layoutSummaryPage(p: Painter, m: SummaryPageModel): void {
   const half = inner / 2;
   m.identity.forEach(([label, value], i) => {
     const x = margin + (i % 2) * half;
+    const style = { size: 10, bold: i === 0, colour: INK };
     p.text(`${label}:`, x, y, { size: 10, colour: GREY });
-    p.text(value, x + 78, y, { size: 10, bold: i === 0, colour: INK });
+    // One line each: a value too long for its half of the page is cut with "…".
+    const [first, ...rest] = wrapText(p, value, style, half - 84);
+    p.text(rest.length ? `${first.slice(0, -1)}…` : first, x + 78, y, style);
     if (i % 2 === 1 || i === m.identity.length - 1) y += 15;
   });
   y += 2;
@@ -152,7 +157,11 @@ export function layoutSummaryPage(p: Painter, m: SummaryPageModel): void {
   );
   const classColumn = m.header.findIndex((h) => /class/i.test(h));
   for (const row of m.rows) {
-    const lines = row.cells.map((c, i) => wrapText(p, c, cell, (tableWidth * m.columns[i]) / total - 6));
+    // At most three lines a cell, the third cut with "…" if more would follow.
+    const lines = row.cells.map((c, i) => {
+      const all = wrapText(p, c, cell, (tableWidth * m.columns[i]) / total - 6);
+      return all.length > 3 ? [...all.slice(0, 2), `${all[2].slice(0, -1)}…`] : all;
+    });
     const rowLines = Math.max(...lines.map((l) => l.length));
     if (y + rowLines * 11 > height - margin - 60) {
       p.text(`… ${m.rows.length - m.rows.indexOf(row)} more lesion(s): see the SR`, margin, y, cell);

@@ -73,3 +73,13 @@ test('PDF text runs: kana and kanji in Noto Sans JP, everything else (Latin, Gre
   ]);
   expect(fontRuns('Παπαδόπουλος Иван')).toEqual([{ font: 'latin', text: 'Παπαδόπουλος Иван' }]);
 });
+
+test('text from the sender is bounded: a 5,000-character ROI name and caption stay inside the picture and take bounded time', () => {
+  const long = 'GTV_' + 'x'.repeat(5000);
+  const started = Date.now();
+  const picture = drawLesionPicture(disc(), 'hot', { badge: 'HOT', title: `Lesion 1 ${long}`, lines: [`ROI ${long} ${long}`] }, { window: { width: 400, level: 40 }, sizePx: 512 });
+  expect(picture.width).toBe(512);
+  // The caption of a 600-character line wraps to some tens of lines, not thousands.
+  expect(picture.height).toBeLessThan(512 + 40 * 17 + 100);
+  expect(Date.now() - started).toBeLessThan(20000);
+});

@@ -1,6 +1,7 @@
 /** What the pictures say, in words: names as the DICOM gives them, the score and cut-off or the reason, the class. */
 import { displayName, lesionCaption, pictureClass, renderStudyPictures, summaryPageModel } from '../../../src/report/pictures';
 import type { KeySlice } from '../../../src/imaging/keySlice';
+import { drawSummaryPage } from '../../../src/drawing/summaryPage';
 import { noLesionStudy, scoredStudy, signatureIncompleteStudy } from '../../support/studyFixtures';
 
 const window = { width: 400, level: 40 };
@@ -67,4 +68,17 @@ test('key images are bounded per study (report.pictures.maxLesions): the first l
   expect(p.lesions.map((l) => l.lesionIndex)).toEqual([0, 1]);
   expect(p.pdf).toBeUndefined();
   expect(summaryPageModel(a).rows).toHaveLength(3);
+});
+
+test('a summary page with a 5,000-character name and 300 lesions is still one page, drawn in bounded time', () => {
+  const base = scoredStudy();
+  const a = {
+    ...base,
+    patient: { ...base.patient, patientName: `${'Ω'.repeat(5000)}^Zoë` },
+    lesions: Array.from({ length: 300 }, (_, i) => ({ ...base.lesions[i % 3], trackingId: `${i + 1} ${'GTV'.repeat(200)}` })),
+  };
+  const started = Date.now();
+  const page = drawSummaryPage(summaryPageModel(a));
+  expect([page.width, page.height]).toEqual([1264, 892]);
+  expect(Date.now() - started).toBeLessThan(30000);
 });

@@ -131,7 +131,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         config,
         catalog: assembler,
         results,
-        deliver: (analysis) => delivery.enqueue(analysis),
+        deliver: (analysis, pictures) => delivery.enqueue(analysis, pictures),
         analyse: (job) => analysis.run(job),
         setup,
         logger,

@@ -180,10 +180,36 @@ export const configSchema = s.object(
       {
         seriesNumber: s.int({ doc: 'Series Number of the SR series we create.', default: 9901, min: 1, max: 2147483647 }),
         seriesDescription: s.string({ doc: 'Series Description of the SR series.', default: 'CD8 radiomics', nonEmpty: true }),
-        summary: s.enum(['none', 'pdf', 'secondary-capture'] as const, {
-          doc: 'Also send a summary object for viewers that do not render SR.',
-          default: 'none',
+        summary: s.enum(['none', 'secondary-capture', 'pdf', 'both'] as const, {
+          doc: 'Pictures sent beside the SR: an RGB Secondary Capture series (each lesion\'s key image and the summary page), an Encapsulated PDF of the same, both, or none.',
+          default: 'secondary-capture',
         }),
+        pictures: s.object(
+          {
+            sizePx: s.int({ doc: 'Width of a lesion\'s key image, pixels.', default: 512, min: 256, max: 2048, unit: 'px' }),
+            maxLesions: s.int({
+              doc: 'Key images per study at most (the first lesions in RTSTRUCT order); the summary page still lists every lesion. Bounds the memory and the objects one RTSTRUCT can cause.',
+              default: 50,
+              min: 0,
+              max: 1000,
+            }),
+            softTissueWindow: s.object(
+              {
+                width: s.int({ doc: 'Window width, HU.', default: 400, min: 1, max: 10000, unit: 'HU' }),
+                level: s.int({ doc: 'Window level (centre), HU.', default: 40, min: -2000, max: 4000, unit: 'HU' }),
+              },
+              'Grey window of the key images of lesions outside the lung.',
+            ),
+            lungWindow: s.object(
+              {
+                width: s.int({ doc: 'Window width, HU.', default: 1500, min: 1, max: 10000, unit: 'HU' }),
+                level: s.int({ doc: 'Window level (centre), HU.', default: -600, min: -2000, max: 4000, unit: 'HU' }),
+              },
+              'Grey window of the key images of lung lesions.',
+            ),
+          },
+          'The key images and summary page (Secondary Capture, PDF, PNG for the web page).',
+        ),
         institutionName: s.string({ doc: 'Institution Name written in the SR (empty = copy from the CT).', default: '' }),
       },
       'The DICOM Structured Report.',

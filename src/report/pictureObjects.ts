@@ -6,7 +6,7 @@
  */
 import type { StudyAnalysis } from '../results/types';
 import type { Picture } from '../drawing/painter';
-import { dicomDateTime, characterSetFor } from './srDocument';
+import { dicomDateTime, characterSetFor, conformingStudyId } from './srDocument';
 import { summaryInstanceUid, summarySeriesUid } from './uids';
 import { NaturalDataset, writePart10 } from '../dicom/part10';
 import { SopClass } from '../dicom/uids';
@@ -48,7 +48,7 @@ function commonModules(a: StudyAnalysis, sopClassUid: string, sopInstanceUid: st
     ReferringPhysicianName: a.study.referringPhysicianName ?? '',
     // Study ID is SH (16 characters at most); a longer one in the source (STS_001's has 17) would
     // make every picture invalid. It is no matching key (the Study Instance UID is): left empty then.
-    StudyID: a.study.studyId && a.study.studyId.length <= 16 ? a.study.studyId : '',
+    StudyID: conformingStudyId(a.study.studyId),
     AccessionNumber: a.study.accessionNumber ?? '',
     Modality: modality,
     SeriesInstanceUID: seriesUid,

@@ -75,7 +75,7 @@ Options:
 
     let node;
     try {
-      node = await startNode(config, { logger, audit });
+      node = await startNode(config, { logger, audit, configSource: { file: loaded.file, env: io.env }, auditFile });
     } catch (e) {
       logger.error(`cd8-node could not start: ${(e as Error).message}`);
       audit.close();

@@ -1,0 +1,405 @@
+/**
+ * The web console on the node's HTTP port: pages for the overview, a study, the outbox, the
+ * configuration and the audit trail, and the few admin actions (resend, retry now, C-ECHO, MLLP
+ * test), each a POST with the session's CSRF token. Reads what `cd8-node status`, `resend`,
+ * `echo` and `config check` compute (ops/studyStatus, outbox/resend, dicom/echo, config/verdict).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { connect as netConnect } from 'node:net';
+import type { Config } from '../config/schema';
+import type { StudyCatalog, StudyVersionSummary } from '../study/types';
+import type { SqliteDatabase } from '../store/database';
+import type { AuditLog } from '../ops/audit';
+import type { Logger } from '../ops/logger';
+import { hashedId } from '../ops/logger';
+import { HttpRoutes, ReadinessCheck, runReadinessChecks } from '../ops/http';
+import { studyStatuses } from '../ops/studyStatus';
+import { searchAuditTrail } from '../ops/auditSearch';
+import { Outbox, outboxCountsSince, readOutboxStatus } from '../outbox/outbox';
+import { resendStudy } from '../outbox/resend';
+import { readAnalysis } from '../results/resultStore';
+import { cEcho } from '../dicom/echo';
+import { checkConfiguration, configValueRows } from '../config/verdict';
+import { uidProblem } from '../report/valueTypes';
+import { ConsoleAuth, Principal, Role, SESSION_COOKIE, isLoopback } from './auth';
+import { CONSOLE_CSS, CONSOLE_JS } from './assets';
+import { page, PageChrome } from './html';
+import { featureRows, featuresCsv, featuresJson } from './features';
+import { auditBody, configurationBody, errorBody, loginBody, outboxBody, overviewBody, overviewFragment, OverviewData, studyBody } from './pages';
+import { LesionPictureRequest, plainLesionPicture } from './lesionPicture';
+
+export interface ConsoleDeps {
+  config: Config;
+  /** The configuration file the node runs with (null: defaults) and its environment, for the configuration page. */
+  configSource: { file: string | null; env: NodeJS.ProcessEnv };
+  catalog: StudyCatalog;
+  db: SqliteDatabase;
+  outbox: Outbox;
+  /** Makes the sender look at the outbox now (after a resend or retry). */
+  kickSender: () => void;
+  checks: ReadinessCheck[];
+  jobCounts: () => Record<string, number>;
+  auditFile: string;
+  audit: AuditLog;
+  logger: Logger;
+  signature: { name: string; version: string; file: string; pending: string[] };
+}
+
+/** The key-slice picture of a lesion: swap this one line for the report's PNG when it lands. */
+const lesionPicture: (request: LesionPictureRequest) => Promise<Buffer | undefined> = plainLesionPicture;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** Bounds on what a request may ask for. */
+const MAX_QUERY_VALUE = 128;
+const MAX_FORM_BYTES = 16 * 1024;
+const OUTBOX_ROWS_SHOWN = 200;
+const PICTURE_CACHE = 64;
+
+class BadRequest extends Error {}
+class NotFound extends Error {}
+
+function studyUidParam(v: string): string {
+  const problem = uidProblem(v);
+  if (problem) throw new BadRequest(`"${v.slice(0, 70)}" is not a Study Instance UID: it ${problem}.`);
+  return v;
+}
+
+function intParam(v: string, what: string, max: number): number {
+  if (!/^\d{1,9}$/.test(v) || Number(v) > max) throw new BadRequest(`${what} must be a whole number from 0 to ${max}, not "${v.slice(0, 20)}".`);
+  return Number(v);
+}
+
+function queryValue(q: Record<string, unknown>, key: string): string | undefined {
+  const v = q[key];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || v.length > MAX_QUERY_VALUE) throw new BadRequest(`the "${key}" parameter must be one value of at most ${MAX_QUERY_VALUE} characters.`);
+  return v;
+}
+
+const startOfToday = () => {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+};
+
+export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAuth } {
+  const auth = new ConsoleAuth(deps.config.http.auth);
+  const flashes = new Map<string, PageChrome['flash']>();
+  const pictures = new Map<string, Buffer>();
+
+  const chrome = (request: FastifyRequest, title: string, section: PageChrome['section']): PageChrome => {
+    const p = request.principal;
+    const flash = p?.sessionId ? flashes.get(p.sessionId) : undefined;
+    if (p?.sessionId) flashes.delete(p.sessionId);
+    return { title, section, principal: p, openMode: auth.open, flash };
+  };
+  const sendPage = (reply: FastifyReply, c: PageChrome, body: Parameters<typeof page>[1], status = 200) =>
+    reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(page(c, body));
+  const errorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string) =>
+    sendPage(reply, chrome(request, status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 400 ? 'Bad request' : 'Error', 'error'), errorBody(status, message), status);
+
+  /** After an action: the message waits for the next page of this session, then back to where the admin was. */
+  const done = (request: FastifyRequest, reply: FastifyReply, flash: NonNullable<PageChrome['flash']>, to: string) => {
+    const id = request.principal?.sessionId;
+    if (id) {
+      if (flashes.size > 1000) flashes.clear();
+      flashes.set(id, flash);
+    }
+    return reply.redirect(to, 303);
+  };
+
+  async function overviewData(): Promise<OverviewData> {
+    const since = startOfToday();
+    const recent = await deps.catalog.listStudies({ limit: 500 });
+    const today = recent.filter((s) => s.firstReceivedAt.getTime() >= since);
+    const results = outboxCountsSince(deps.db, since);
+    return {
+      health: await runReadinessChecks(deps.checks),
+      jobs: deps.jobCounts(),
+      today: {
+        received: today.length,
+        processed: today.filter((s) => s.state === 'done').length,
+        failed: today.filter((s) => s.state === 'failed').length,
+        sent: results.sent,
+        waiting: results.pending + results.sending,
+        resultsFailed: results.failed,
+      },
+      outbox: readOutboxStatus(deps.db, 0)?.counts ?? { pending: 0, sending: 0, sent: 0, failed: 0 },
+      studies: await studyStatuses(deps.catalog, deps.db, { limit: 15 }),
+      at: new Date(),
+    };
+  }
+
+  async function versionsOf(uid: string): Promise<StudyVersionSummary[]> {
+    const current = await deps.catalog.getStudy(uid);
+    if (!current) throw new NotFound(`No study ${uid} on this node. It may not have arrived yet, or retention removed it.`);
+    const versions = [current];
+    for (let v = current.version - 1; v >= 1; v--) {
+      const s = await deps.catalog.getStudy(uid, v);
+      if (s) versions.push(s);
+    }
+    return versions;
+  }
+
+  function analysisOf(uid: string, version: number) {
+    const a = readAnalysis(deps.db, uid, version);
+    if (!a) throw new NotFound(`Study ${uid} has no analysis for version ${version}.`);
+    return a;
+  }
+
+  const requireAdmin = (request: FastifyRequest, body: Record<string, unknown>): string | undefined => {
+    const p = request.principal;
+    if (!p || p.role !== 'admin') return 'This action needs the admin role.';
+    if (!auth.csrfMatches(p, body._csrf)) return 'The form is out of date or did not come from this console (CSRF token missing or wrong); reload the page and try again.';
+    return undefined;
+  };
+
+  const action = (name: string, run: (request: FastifyRequest, body: Record<string, unknown>) => Promise<{ flash: NonNullable<PageChrome['flash']>; to: string; studyInstanceUid?: string; destination?: string }>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const refused = requireAdmin(request, body);
+      if (refused) {
+        deps.audit.record({ event: 'console.denied', peer: request.ip, action: name, role: request.principal?.role, reason: refused });
+        return errorPage(request, reply, 403, refused);
+      }
+      const outcome = await run(request, body);
+      deps.audit.record({ event: 'console.action', peer: request.ip, action: name, role: 'admin', studyInstanceUid: outcome.studyInstanceUid, destination: outcome.destination, status: outcome.flash.kind, reason: outcome.flash.text.slice(0, 300) });
+      deps.logger.info(`console: ${name} by admin`, { peer: request.ip, outcome: outcome.flash.text });
+      return done(request, reply, outcome.flash, outcome.to);
+    };
+
+  return {
+    name: 'console',
+    auth,
+    async register(app: FastifyInstance) {
+      await app.register(fastifyCookie);
+      await app.register(fastifyFormbody, { bodyLimit: MAX_FORM_BYTES });
+
+      app.addHook('onRequest', async (request, reply) => {
+        if (request.url.startsWith('/assets/')) return;
+        if (auth.open && !isLoopback(request.ip)) {
+          return errorPage(request, reply, 403, 'No credential is configured (http.auth), so the console answers on this machine only. Configure http.auth to use it from elsewhere.');
+        }
+        request.principal = auth.identify({ ip: request.ip, headers: request.headers, cookies: request.cookies });
+        const path = request.url.split('?')[0];
+        if (!request.principal && path !== '/login') {
+          if (request.method === 'GET' && !path.startsWith('/fragments/')) return reply.redirect(`/login`, 303);
+          return errorPage(request, reply, 401, 'Log in first.');
+        }
+      });
+
+      app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+        if (error instanceof NotFound) return errorPage(request, reply, 404, error.message);
+        if (error instanceof BadRequest) return errorPage(request, reply, 400, error.message);
+        const status = error.statusCode ?? 500;
+        if (status >= 400 && status < 500) return errorPage(request, reply, status, `The request could not be read: ${error.message}`);
+        deps.logger.error('console: a page failed', { url: request.url.slice(0, 200), error: error.message });
+        return errorPage(request, reply, 500, 'This page failed; the node keeps running. The log has the details.');
+      });
+
+      app.get('/assets/console.css', (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'max-age=3600').send(CONSOLE_CSS));
+      app.get('/assets/console.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'max-age=3600').send(CONSOLE_JS));
+
+      app.get('/', async (request, reply) => sendPage(reply, chrome(request, 'Overview', 'overview'), overviewBody(await overviewData())));
+      app.get('/fragments/overview', async (_request, reply) => reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(overviewFragment(await overviewData()).text));
+
+      app.get<{ Params: { uid: string } }>('/studies/:uid', async (request, reply) => {
+        const uid = studyUidParam(request.params.uid);
+        const versions = await versionsOf(uid);
+        const current = versions[0];
+        const instances = await deps.catalog.listInstances(uid, current.version);
+        const series = new Map<string, { seriesInstanceUid: string; modality: string; seriesNumber?: number; instances: number }>();
+        for (const i of instances) {
+          const s = series.get(i.seriesInstanceUid) ?? { seriesInstanceUid: i.seriesInstanceUid, modality: i.modality ?? '?', seriesNumber: i.seriesNumber, instances: 0 };
+          s.instances++;
+          series.set(i.seriesInstanceUid, s);
+        }
+        const withAnalyses = versions.map((summary) => ({ summary, analysis: readAnalysis(deps.db, uid, summary.version) }));
+        const principal = request.principal!;
+        return sendPage(
+          reply,
+          chrome(request, `Study ${uid}`, 'studies'),
+          studyBody({
+            uid,
+            versions: withAnalyses,
+            series: [...series.values()],
+            outbox: deps.outbox.forStudy(uid),
+            features: (withAnalyses[0].analysis?.lesions ?? []).map((l) => featureRows(l)),
+            principal,
+            patientHash: hashedId(current.patientId),
+          }),
+        );
+      });
+
+      app.get<{ Params: { uid: string; version: string; lesion: string } }>('/studies/:uid/versions/:version/lesions/:lesion/picture.png', async (request, reply) => {
+        const uid = studyUidParam(request.params.uid);
+        const version = intParam(request.params.version, 'the version', 1e6);
+        const index = intParam(request.params.lesion, 'the lesion number', 10_000);
+        const key = `${uid}/${version}/${index}`;
+        let png = pictures.get(key);
+        if (!png) {
+          const a = analysisOf(uid, version);
+          const lesion = a.lesions[index];
+          if (!lesion?.outline) throw new NotFound(`Lesion ${index} of study ${uid} version ${version} has no outline to draw.`);
+          png = await lesionPicture({ catalog: deps.catalog, studyInstanceUid: uid, version, lesion });
+          if (!png) throw new NotFound(`The key slice of ${lesion.trackingId} is no longer in the spool (retention removes images after processing).`);
+          if (pictures.size >= PICTURE_CACHE) pictures.delete(pictures.keys().next().value as string);
+          pictures.set(key, png);
+        }
+        return reply.type('image/png').header('Cache-Control', 'private, max-age=300').send(png);
+      });
+
+      app.get<{ Params: { uid: string; version: string; format: string } }>('/studies/:uid/versions/:version/features.:format', async (request, reply) => {
+        const uid = studyUidParam(request.params.uid);
+        const version = intParam(request.params.version, 'the version', 1e6);
+        const format = request.params.format;
+        if (format !== 'csv' && format !== 'json') throw new BadRequest(`features come as .csv or .json, not .${format.slice(0, 10)}.`);
+        const a = analysisOf(uid, version);
+        const name = `features-${uid}-v${version}.${format}`;
+        reply.header('Content-Disposition', `attachment; filename="${name}"`);
+        if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(featuresCsv(a.lesions));
+        return reply.type('application/json; charset=utf-8').send(JSON.stringify(featuresJson(uid, version, a.lesions), null, 1));
+      });
+
+      app.post<{ Params: { uid: string } }>(
+        '/studies/:uid/resend',
+        action('resend', async (request, body) => {
+          const uid = studyUidParam((request.params as { uid: string }).uid);
+          const outcome = resendStudy(deps.outbox, uid, body.includeSent === '1');
+          if (outcome.ok) deps.kickSender();
+          return { studyInstanceUid: uid, to: `/studies/${encodeURIComponent(uid)}`, flash: outcome.ok ? { kind: 'ok', text: `Resend: ${outcome.lines.join('; ')}` } : { kind: 'error', text: outcome.message } };
+        }),
+      );
+
+      app.get('/outbox', async (request, reply) => sendPage(reply, chrome(request, 'Outbox', 'outbox'), outboxBody(readOutboxStatus(deps.db, OUTBOX_ROWS_SHOWN), request.principal!, OUTBOX_ROWS_SHOWN)));
+      app.post<{ Params: { id: string } }>(
+        '/outbox/:id/retry',
+        action('retry', async (request) => {
+          const id = intParam((request.params as { id: string }).id, 'the outbox row', 2 ** 31);
+          const row = deps.outbox.retryNow(id);
+          if (row) deps.kickSender();
+          const text = row ? `Row ${id} (${row.description} → ${row.destination}) is tried again now.` : `Row ${id} is not failed or waiting (already sent, being sent, or gone); nothing to retry.`;
+          return { studyInstanceUid: row?.studyInstanceUid, destination: row?.destination, to: '/outbox', flash: { kind: row ? 'ok' : 'error', text } };
+        }),
+      );
+
+      app.get('/configuration', async (request, reply) => {
+        const { file, env } = deps.configSource;
+        const c = deps.config;
+        return sendPage(
+          reply,
+          chrome(request, 'Configuration', 'configuration'),
+          configurationBody({
+            verdict: checkConfiguration(file, env),
+            rows: configValueRows(c, file, env),
+            allowedCallers: c.dicom.allowedCallers,
+            dicom: c.destinations.dicom.map((d) => ({ name: d.name, aeTitle: d.aeTitle, host: d.host, port: d.port, tls: d.tls.enabled })),
+            hl7: c.destinations.hl7.map((d) => ({ name: d.name, host: d.host, port: d.port, tls: d.tls.enabled })),
+            signature: deps.signature,
+            principal: request.principal!,
+          }),
+        );
+      });
+      app.post<{ Params: { i: string } }>(
+        '/configuration/dicom/:i/echo',
+        action('echo', async (request) => {
+          const i = intParam((request.params as { i: string }).i, 'the destination', 1000);
+          const d = deps.config.destinations.dicom[i];
+          if (!d) throw new NotFound(`There is no DICOM destination number ${i}.`);
+          const who = `${d.aeTitle}@${d.host}:${d.port}`;
+          if (d.tls.enabled) return { destination: d.name, to: '/configuration', flash: { kind: 'error', text: `C-ECHO ${who}: the console's echo speaks plain DICOM only; this destination uses TLS (its sends show in the outbox).` } };
+          const outcome = await cEcho({ host: d.host, port: d.port, calledAeTitle: d.aeTitle, callingAeTitle: d.callingAeTitle ?? deps.config.dicom.aeTitle, timeoutMs: 10_000 });
+          return {
+            destination: d.name,
+            to: '/configuration',
+            flash: outcome.ok ? { kind: 'ok', text: `C-ECHO ${who}: Success (${outcome.elapsedMs} ms)` } : { kind: 'error', text: `C-ECHO ${who} failed: ${outcome.message}` },
+          };
+        }),
+      );
+      app.post<{ Params: { i: string } }>(
+        '/configuration/hl7/:i/test',
+        action('mllp-test', async (request) => {
+          const i = intParam((request.params as { i: string }).i, 'the destination', 1000);
+          const d = deps.config.destinations.hl7[i];
+          if (!d) throw new NotFound(`There is no HL7 destination number ${i}.`);
+          const outcome = await tcpReachable(d.host, d.port, 10_000);
+          const who = `${d.name} (${d.host}:${d.port})`;
+          return {
+            destination: d.name,
+            to: '/configuration',
+            flash: outcome.ok
+              ? { kind: 'ok', text: `MLLP ${who}: the listener accepts connections (${outcome.elapsedMs} ms); no message was sent.` }
+              : { kind: 'error', text: `MLLP ${who}: cannot connect: ${outcome.message}` },
+          };
+        }),
+      );
+
+      app.get('/audit', async (request, reply) => {
+        const q = request.query as Record<string, unknown>;
+        const filter = { date: queryValue(q, 'date'), aeTitle: queryValue(q, 'ae'), study: queryValue(q, 'study') };
+        if (filter.date && !/^\d{4}-\d{2}-\d{2}$/.test(filter.date)) throw new BadRequest(`the date must be YYYY-MM-DD, not "${filter.date}".`);
+        if (filter.study && !/^[0-9.]+$/.test(filter.study)) throw new BadRequest('a Study Instance UID (or its beginning) has digits and dots only.');
+        const result = await searchAuditTrail(deps.auditFile, filter);
+        const notes = [
+          ...(result.truncated ? ['Only the last 16 MB of the audit file are searched; older events are in the file (and rotated files) for grep.'] : []),
+          ...(result.more ? ['More events match: narrow the search.'] : []),
+        ];
+        return sendPage(reply, chrome(request, 'Audit trail', 'audit'), auditBody(filter, result.events, notes));
+      });
+
+      app.get('/login', async (request, reply) => sendPage(reply, chrome(request, 'Log in', 'login'), loginBody(auth.loginRoles)));
+      app.post('/login', async (request, reply) => {
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        const role = body.role;
+        const password = body.password;
+        if ((role !== 'viewer' && role !== 'admin') || typeof password !== 'string') throw new BadRequest('the login form needs a role (viewer or admin) and a password.');
+        const outcome = auth.login(role as Role, password, request.ip);
+        if (!outcome.ok) {
+          deps.audit.record({ event: 'console.login-failed', peer: request.ip, role, reason: outcome.reason });
+          deps.logger.warn('console: failed login', { peer: request.ip, role, reason: outcome.reason });
+          if (outcome.reason === 'rate-limited') {
+            reply.header('Retry-After', String(outcome.retryAfterS));
+            return sendPage(reply, chrome(request, 'Log in', 'login'), loginBody(auth.loginRoles, `Too many failed logins from ${request.ip}: try again in ${Math.ceil((outcome.retryAfterS ?? 60) / 60)} minute(s).`), 429);
+          }
+          return sendPage(reply, chrome(request, 'Log in', 'login'), loginBody(auth.loginRoles, 'Wrong role or password.'), 401);
+        }
+        deps.audit.record({ event: 'console.login', peer: request.ip, role });
+        reply.setCookie(SESSION_COOKIE, outcome.sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: true });
+        return reply.redirect('/', 303);
+      });
+      app.post('/logout', async (request, reply) => {
+        const p = request.principal;
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        if (p?.sessionId && auth.csrfMatches(p, body._csrf)) {
+          auth.logout(p.sessionId);
+          deps.audit.record({ event: 'console.logout', peer: request.ip, role: p.role });
+        }
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.redirect('/login', 303);
+      });
+    },
+  };
+}
+
+/** Opens and closes a TCP connection: the MLLP listener is there (no message is sent to a RIS as a test). */
+function tcpReachable(host: string, port: number, timeoutMs: number): Promise<{ ok: true; elapsedMs: number } | { ok: false; message: string }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    const finish = (r: { ok: true; elapsedMs: number } | { ok: false; message: string }) => {
+      socket.destroy();
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ ok: false, message: `no answer within ${timeoutMs / 1000} s` }), timeoutMs);
+    socket.once('connect', () => finish({ ok: true, elapsedMs: Date.now() - started }));
+    socket.once('error', (e: NodeJS.ErrnoException) => finish({ ok: false, message: e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens on that port)' : e.message }));
+  });
+}

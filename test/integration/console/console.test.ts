@@ -238,3 +238,23 @@ async function readOutboxIds(page: Page, base: string): Promise<number[]> {
   await page.goto(`${base}/outbox`);
   return (await page.locator('table.outbox tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.id.replace('outbox-', ''))))).filter((n) => n > 0);
 }
+
+describe('web console without credentials', () => {
+  let node: NodeProcess | undefined;
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('is read-only on loopback and says so on every page', async () => {
+    node = await startNodeProcess();
+    const base = `http://127.0.0.1:${node.httpPort}`;
+    for (const path of ['/', '/outbox', '/configuration', '/audit']) {
+      const r = await fetch(`${base}${path}`, { headers: { connection: 'close' } });
+      expect({ path, status: r.status }).toEqual({ path, status: 200 });
+      expect(await r.text()).toMatch(/Read-only console: no credential is configured \(http\.auth\)/);
+    }
+    const retry = await fetch(`${base}/outbox/1/retry`, { method: 'POST', headers: { connection: 'close', 'content-type': 'application/x-www-form-urlencoded' }, body: '_csrf=x', redirect: 'manual' });
+    expect(retry.status).toBe(403);
+    expect(node.logs().some((l) => /the console is read-only, loopback only/.test(l.message))).toBe(true);
+  }, 60_000);
+});

@@ -219,6 +219,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       ];
       const webConsole = consoleRoutes({
         config,
+        dataDir,
         configSource: services.configSource ?? { file: null, env: {} },
         catalog: assembler,
         db,

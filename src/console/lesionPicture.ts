@@ -10,9 +10,13 @@ import { rescaleSlice } from '../imaging/pixels';
 import { drawSliceWithContour } from './slicePicture';
 
 export interface LesionPictureRequest {
+  /** The node's data directory (where the report's saved pictures live, once they do). */
+  dataDir: string;
   catalog: Pick<StudyCatalog, 'listInstances'>;
   studyInstanceUid: string;
   version: number;
+  /** Index of the lesion in the stored analysis. */
+  lesionIndex: number;
   lesion: Pick<LesionResult, 'outline'>;
 }
 

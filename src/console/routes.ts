@@ -32,6 +32,8 @@ import { LesionPictureRequest, plainLesionPicture } from './lesionPicture';
 
 export interface ConsoleDeps {
   config: Config;
+  /** storage.dataDir, resolved. */
+  dataDir: string;
   /** The configuration file the node runs with (null: defaults) and its environment, for the configuration page. */
   configSource: { file: string | null; env: NodeJS.ProcessEnv };
   catalog: StudyCatalog;
@@ -61,6 +63,7 @@ const MAX_QUERY_VALUE = 128;
 const MAX_FORM_BYTES = 16 * 1024;
 const OUTBOX_ROWS_SHOWN = 200;
 const PICTURE_CACHE = 64;
+const OVERVIEW_CACHE_MS = 1000;
 
 class BadRequest extends Error {}
 class NotFound extends Error {}
@@ -115,7 +118,20 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
     return reply.redirect(to, 303);
   };
 
-  async function overviewData(): Promise<OverviewData> {
+  // Every open overview asks every 2 s: one computation per second serves them all, however many
+  // there are (the page holds no identity, so it is the same for every role).
+  let overviewCache: { at: number; data: Promise<OverviewData> } | undefined;
+  function overviewData(): Promise<OverviewData> {
+    const now = Date.now();
+    if (!overviewCache || now - overviewCache.at >= OVERVIEW_CACHE_MS) {
+      const data = computeOverview();
+      overviewCache = { at: now, data };
+      data.catch(() => (overviewCache = undefined));
+    }
+    return overviewCache.data;
+  }
+
+  async function computeOverview(): Promise<OverviewData> {
     const since = startOfToday();
     const recent = await deps.catalog.listStudies({ limit: 500 });
     const today = recent.filter((s) => s.firstReceivedAt.getTime() >= since);
@@ -195,6 +211,14 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
         }
       });
 
+      // The console's pages load nothing from elsewhere and are never framed.
+      app.addHook('onSend', async (_request, reply) => {
+        reply.header('Content-Security-Policy', "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        reply.header('X-Content-Type-Options', 'nosniff');
+        reply.header('Referrer-Policy', 'no-referrer');
+        reply.header('X-Frame-Options', 'DENY');
+      });
+
       app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
         if (error instanceof NotFound) return errorPage(request, reply, 404, error.message);
         if (error instanceof BadRequest) return errorPage(request, reply, 400, error.message);
@@ -248,7 +272,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
           const a = analysisOf(uid, version);
           const lesion = a.lesions[index];
           if (!lesion?.outline) throw new NotFound(`Lesion ${index} of study ${uid} version ${version} has no outline to draw.`);
-          png = await lesionPicture({ catalog: deps.catalog, studyInstanceUid: uid, version, lesion });
+          png = await lesionPicture({ dataDir: deps.dataDir, catalog: deps.catalog, studyInstanceUid: uid, version, lesionIndex: index, lesion });
           if (!png) throw new NotFound(`The key slice of ${lesion.trackingId} is no longer in the spool (retention removes images after processing).`);
           if (pictures.size >= PICTURE_CACHE) pictures.delete(pictures.keys().next().value as string);
           pictures.set(key, png);

@@ -154,6 +154,8 @@ describe('web console in Chromium', () => {
     await Promise.all([page.waitForURL(`${base}/outbox`), sr.getByRole('button', { name: 'Retry now' }).click()]);
     await expect(page.locator('.flash.ok').innerText()).resolves.toMatch(/tried again now/);
     await waitFor('the STS_001 SR to be sent', async () => ((await rowState(page, stsUid, /SR/)) === 'sent' ? true : undefined), 60_000, 1000);
+    await page.goto(`${base}/`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'overview-two-studies.png') });
 
     // C-ECHO and the MLLP test from the configuration page.
     await page.goto(`${base}/configuration`);

@@ -58,7 +58,8 @@ function lesionSummary(lesions: Pick<LesionResult, 'score' | 'classification'>[]
 }
 
 export function overviewBody(d: OverviewData): Html {
-  return html`<div id="overview" data-live="/fragments/overview" data-interval="2" aria-live="polite">${overviewFragment(d)}</div>`;
+  return html`<form method="get" action="/studies" class="find"><label>Open a study by its UID <input name="uid" maxlength="64" size="50" class="uid" required></label> <button type="submit">Open</button></form>
+<div id="overview" data-live="/fragments/overview" data-interval="2" aria-live="polite">${overviewFragment(d)}</div>`;
 }
 
 // --- Study ----------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ function outboxTable(rows: OutboxRow[], p: Principal, withStudy: boolean): Html 
   if (rows.length === 0) return html`<p>No message.</p>`;
   return html`<table class="outbox"><thead><tr><th>#</th>${withStudy ? html`<th>Study</th>` : ''}<th>Message</th><th>Destination</th><th>State</th><th class="num">Attempts</th><th>Last error</th><th>Next try / sent</th><th>Action</th></tr></thead><tbody>
 ${rows.map(
-  (r) => html`<tr id="outbox-${r.id}" data-state="${r.state}"><td>${r.id}</td>${withStudy ? html`<td>${studyLink(r.studyInstanceUid)}</td>` : ''}<td>${r.description} v${r.studyVersion}</td><td>${r.destination}</td><td>${stateBadge(r.state)}</td><td class="num">${r.attempts}</td><td>${r.lastError ?? ''}</td><td>${r.state === 'sent' ? when(r.sentAt) : r.state === 'failed' ? 'gave up' : when(r.nextAttemptAt)}</td><td>${
+  (r) => html`<tr id="outbox-${r.id}" data-state="${r.state}"><td>${withStudy ? r.id : html`<a href="/outbox#outbox-${r.id}">${r.id}</a>`}</td>${withStudy ? html`<td>${studyLink(r.studyInstanceUid)}</td>` : ''}<td>${r.description} v${r.studyVersion}</td><td>${r.destination}</td><td>${stateBadge(r.state)}</td><td class="num">${r.attempts}</td><td>${r.lastError ?? ''}</td><td>${r.state === 'sent' ? when(r.sentAt) : r.state === 'failed' ? 'gave up' : when(r.nextAttemptAt)}</td><td>${
     isAdmin(p) && (r.state === 'failed' || (r.state === 'pending' && r.lastError)) ? html`<form method="post" action="/outbox/${r.id}/retry" class="inline">${csrfField(p)}<button type="submit">Retry now</button></form>` : ''
   }</td></tr>`,
 )}</tbody></table>`;

@@ -234,6 +234,10 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
       app.get('/', async (request, reply) => sendPage(reply, chrome(request, 'Overview', 'overview'), overviewBody(await overviewData())));
       app.get('/fragments/overview', async (_request, reply) => reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(overviewFragment(await overviewData()).text));
 
+      app.get('/studies', async (request, reply) => {
+        const uid = studyUidParam(queryValue(request.query as Record<string, unknown>, 'uid')?.trim() ?? '');
+        return reply.redirect(`/studies/${encodeURIComponent(uid)}`, 303);
+      });
       app.get<{ Params: { uid: string } }>('/studies/:uid', async (request, reply) => {
         const uid = studyUidParam(request.params.uid);
         const versions = await versionsOf(uid);

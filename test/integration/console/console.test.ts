@@ -181,6 +181,10 @@ describe('web console in Chromium', () => {
       const text = await page.locator('body').innerText();
       for (const id of IDENTITIES) expect({ path, shows: text.includes(id) ? id : null }).toEqual({ path, shows: null });
       expect(await page.locator('main form[method="post"]').count()).toBe(0);
+      if (path === `/studies/${phantomUid}`) {
+        await page.locator('section.lesion img').first().scrollIntoViewIfNeeded();
+        await page.screenshot({ path: join(SCREENSHOTS, 'study-viewer.png') });
+      }
     }
     // Even with the session's own CSRF token (from the logout form), no action is allowed.
     const csrf = await page.locator('input[name="_csrf"]').first().getAttribute('value');
@@ -198,6 +202,13 @@ describe('web console in Chromium', () => {
     expect(resend.status()).toBe(403);
     expect(await resend.text()).toMatch(/CSRF/);
 
+    // From the overview's "open a study" field, with the keyboard only: the skip link comes first.
+    await page.goto(`${base}/`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Skip to content');
+    await page.fill('input[name="uid"]', '1.2.826.0.1.3680043.2.1125.999.1');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/studies/1.2.826.0.1.3680043.2.1125.999.1`);
     const unknown = await page.goto(`${base}/studies/1.2.826.0.1.3680043.2.1125.999.1`);
     expect(unknown!.status()).toBe(404);
     expect(await page.locator('main').innerText()).toMatch(/No study 1\.2\.826\.0\.1\.3680043\.2\.1125\.999\.1 on this node/);
@@ -259,4 +270,19 @@ describe('web console without credentials', () => {
     expect(retry.status).toBe(403);
     expect(node.logs().some((l) => /the console is read-only, loopback only/.test(l.message))).toBe(true);
   }, 60_000);
+});
+
+describe('cd8-node console hash-password', () => {
+  it('prints a scrypt hash the node accepts for the password on stdin, or a token with its SHA-256', async () => {
+    const { verifyPassword: verify, verifyToken } = await import('../../../src/config/passwordHash');
+    const hash = await run(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'console', 'hash-password'], { input: 'a long passphrase\n' });
+    expect(hash.code).toBe(0);
+    expect(verify('a long passphrase', hash.stdout.trim())).toBe(true);
+    const short = await run(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'console', 'hash-password'], { input: 'short\n' });
+    expect([short.code, short.stderr]).toEqual([2, expect.stringMatching(/at least 12 characters/)]);
+    const token = await run(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'console', 'hash-password', '--token']);
+    const m = /token: +(\S+)\ntokenSha256: ([0-9a-f]{64})/.exec(token.stdout);
+    expect(m).not.toBeNull();
+    expect(verifyToken(m![1], m![2])).toBe(true);
+  });
 });

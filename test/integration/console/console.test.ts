@@ -216,6 +216,7 @@ describe('web console in Chromium', () => {
     expect(malformed!.status()).toBe(400);
     expect(await page.locator('main').innerText()).toMatch(/is not a Study Instance UID/);
     expect((await page.goto(`${base}/audit?date=yesterday`))!.status()).toBe(400);
+    expect((await page.goto(`${base}/audit?ae=${'A'.repeat(200)}`))!.status()).toBe(400);
     expect((await page.goto(`${base}/studies/${phantomUid}/versions/x/features.csv`))!.status()).toBe(400);
     const badJson = await page.request.post(`${base}/login`, { headers: { 'content-type': 'application/json' }, data: '{"role": ', maxRedirects: 0 });
     expect(badJson.status()).toBe(400);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConsoleAuth, AuthSettings, LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_MS, MAX_SECRET_LENGTH, MAX_SESSIONS, SESSION_COOKIE } from '../../../src/console/auth';
+import { ConsoleAuth, AuthSettings, LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_MS, MAX_SECRET_LENGTH, MAX_SESSIONS, MAX_TRACKED_ADDRESSES, SESSION_COOKIE } from '../../../src/console/auth';
 import { hashPassword, passwordHashProblem, verifyPassword, verifyToken } from '../../../src/config/passwordHash';
 
 const cheap = { n: 2 ** 10, r: 8, p: 1 };
@@ -77,6 +77,14 @@ describe('console sessions and roles', () => {
     expect(auth.login('admin', 'admin-secret', '10.0.0.9')).toMatchObject({ ok: true });
     // An overlong password is wrong without being hashed.
     expect(auth.login('admin', 'x'.repeat(MAX_SECRET_LENGTH + 1), '10.0.0.11')).toMatchObject({ reason: 'wrong' });
+  });
+
+  it('tracks failed logins of at most MAX_TRACKED_ADDRESSES addresses, forgetting the oldest', () => {
+    const auth = new ConsoleAuth(settings({ admin: { passwordHash: hashPassword('a', { n: 2, r: 1, p: 1 }), tokenSha256: null } }), () => 0);
+    for (let i = 0; i < LOGIN_FAILURES_ALLOWED; i++) auth.login('admin', 'wrong', '10.9.9.9');
+    expect(auth.retryAfterS('10.9.9.9')).toBeGreaterThan(0);
+    for (let i = 0; i < MAX_TRACKED_ADDRESSES; i++) auth.login('admin', 'wrong', `fd00::${i.toString(16)}`);
+    expect(auth.retryAfterS('10.9.9.9')).toBe(0);
   });
 
   it('keeps at most MAX_SESSIONS sessions, dropping the least recently used', () => {

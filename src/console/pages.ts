@@ -68,6 +68,8 @@ export interface StudyPageData {
   uid: string;
   /** Every version, newest first, with its analysis when it has one. */
   versions: Array<{ summary: StudyVersionSummary; analysis?: StudyAnalysis }>;
+  /** The version the page details (the current one unless ?version= asks for another). */
+  shown: { summary: StudyVersionSummary; analysis?: StudyAnalysis };
   series: Array<{ seriesInstanceUid: string; modality: string; seriesNumber?: number; instances: number }>;
   outbox: OutboxRow[];
   /** Feature rows of each lesion of the current analysis, by lesion index. */
@@ -78,14 +80,14 @@ export interface StudyPageData {
 }
 
 export function studyBody(d: StudyPageData): Html {
-  const current = d.versions[0];
-  const s = current.summary;
-  const a = current.analysis;
+  const s = d.shown.summary;
+  const a = d.shown.analysis;
   const identity = isAdmin(d.principal) && a ? html`${a.patient.patientName || '(no name)'} · Patient ID ${a.patient.patientId}` : html`${d.patientHash} <span class="muted">(hashed Patient ID)</span>`;
   return html`<dl class="facts">
 <dt>Study Instance UID</dt><dd class="uid">${d.uid}</dd>
 <dt>Patient</dt><dd>${identity}</dd>
 ${s.studyDate ? html`<dt>Study date</dt><dd>${s.studyDate}</dd>` : ''}
+<dt>Version</dt><dd>${s.version}${s.superseded ? html` (superseded: <a href="/studies/${encodeURIComponent(d.uid)}">see the current version</a>)` : ''}</dd>
 <dt>State</dt><dd>${stateBadge(s.state)} ${stateLine(s)}</dd>
 <dt>Received</dt><dd>${s.instanceCount} instance(s) in ${s.seriesCount} series (${s.ctImageCount} CT, ${s.rtstructCount} RTSTRUCT), ${clock(s.firstReceivedAt)} – ${clock(s.lastReceivedAt)}</dd>
 <dt>Readiness</dt><dd>${s.readyReason === 'references-complete' ? 'every image its RTSTRUCT references has arrived' : s.readyReason === 'stable-age' ? 'nothing new arrived for the stable age' : 'not ready yet'}</dd>
@@ -98,7 +100,7 @@ ${d.series.map((x) => html`<tr><td class="uid">${x.seriesInstanceUid}</td><td>${
 <h2>Processing history</h2>
 <table><thead><tr><th>Version</th><th>State</th><th>Instances</th><th>Outcome</th></tr></thead><tbody>
 ${d.versions.map(
-  (v) => html`<tr><td>${v.summary.version}${v.summary.superseded ? ' (superseded)' : ''}</td><td>${stateBadge(v.summary.state)} ${clock(v.summary.updatedAt)}</td><td>${v.summary.instanceCount}</td><td>${v.analysis ? (v.analysis.status === 'scored' ? lesionSummary(v.analysis.lesions) : `not scored: ${v.analysis.problems.map((p) => p.message).join(' ') || 'no lesion could be scored'}`) : '–'}</td></tr>`,
+  (v) => html`<tr${new Html(v.summary.version === s.version ? ' aria-current="true"' : '')}><td><a href="/studies/${encodeURIComponent(d.uid)}?version=${v.summary.version}">${v.summary.version}</a>${v.summary.superseded ? ' (superseded)' : ''}</td><td>${stateBadge(v.summary.state)} ${clock(v.summary.updatedAt)}</td><td>${v.summary.instanceCount}</td><td>${v.analysis ? (v.analysis.status === 'scored' ? lesionSummary(v.analysis.lesions) : `not scored: ${v.analysis.problems.map((p) => p.message).join(' ') || 'no lesion could be scored'}`) : '–'}</td></tr>`,
 )}</tbody></table>
 ${a ? analysisSection(d, a, s.version) : html`<p>No analysis for version ${s.version} yet.</p>`}
 <h2>Results in the outbox</h2>

@@ -241,8 +241,10 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
       app.get<{ Params: { uid: string } }>('/studies/:uid', async (request, reply) => {
         const uid = studyUidParam(request.params.uid);
         const versions = await versionsOf(uid);
-        const current = versions[0];
-        const instances = await deps.catalog.listInstances(uid, current.version);
+        const asked = queryValue(request.query as Record<string, unknown>, 'version');
+        const shown = asked === undefined ? versions[0] : versions.find((v) => v.version === intParam(asked, 'the version', 1e6));
+        if (!shown) throw new NotFound(`Study ${uid} has no version ${asked}; it has ${versions.map((v) => v.version).join(', ')}.`);
+        const instances = await deps.catalog.listInstances(uid, shown.version);
         const series = new Map<string, { seriesInstanceUid: string; modality: string; seriesNumber?: number; instances: number }>();
         for (const i of instances) {
           const s = series.get(i.seriesInstanceUid) ?? { seriesInstanceUid: i.seriesInstanceUid, modality: i.modality ?? '?', seriesNumber: i.seriesNumber, instances: 0 };
@@ -250,6 +252,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
           series.set(i.seriesInstanceUid, s);
         }
         const withAnalyses = versions.map((summary) => ({ summary, analysis: readAnalysis(deps.db, uid, summary.version) }));
+        const shownAnalysis = withAnalyses.find((v) => v.summary.version === shown.version)!;
         const principal = request.principal!;
         return sendPage(
           reply,
@@ -257,11 +260,12 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
           studyBody({
             uid,
             versions: withAnalyses,
+            shown: shownAnalysis,
             series: [...series.values()],
             outbox: deps.outbox.forStudy(uid),
-            features: (withAnalyses[0].analysis?.lesions ?? []).map((l) => featureRows(l)),
+            features: (shownAnalysis.analysis?.lesions ?? []).map((l) => featureRows(l)),
             principal,
-            patientHash: hashedId(current.patientId),
+            patientHash: hashedId(shown.patientId),
           }),
         );
       });

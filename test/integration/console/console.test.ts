@@ -215,6 +215,10 @@ describe('web console in Chromium', () => {
     const malformed = await page.goto(`${base}/studies/not-a-uid`);
     expect(malformed!.status()).toBe(400);
     expect(await page.locator('main').innerText()).toMatch(/is not a Study Instance UID/);
+    expect((await page.goto(`${base}/studies/${phantomUid}?version=1`))!.status()).toBe(200);
+    expect((await page.goto(`${base}/studies/${phantomUid}?version=7`))!.status()).toBe(404);
+    expect(await page.locator('main').innerText()).toMatch(/has no version 7; it has 1/);
+    expect((await page.goto(`${base}/studies/${phantomUid}?version=one`))!.status()).toBe(400);
     expect((await page.goto(`${base}/audit?date=yesterday`))!.status()).toBe(400);
     expect((await page.goto(`${base}/audit?ae=${'A'.repeat(200)}`))!.status()).toBe(400);
     expect((await page.goto(`${base}/studies/${phantomUid}/versions/x/features.csv`))!.status()).toBe(400);

@@ -58,8 +58,17 @@ export const CONSOLE_JS = `
       busy = true;
       fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
         .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
-        .then(function (t) { el.innerHTML = t; el.setAttribute('data-refreshed', new Date().toISOString()); })
-        .catch(function () { el.setAttribute('data-refresh-error', new Date().toISOString()); })
+        .then(function (t) {
+          el.innerHTML = t;
+          el.setAttribute('data-refreshed', new Date().toISOString());
+          var note = document.getElementById('live-status');
+          if (note) note.textContent = '';
+        })
+        .catch(function (e) {
+          el.setAttribute('data-refresh-error', new Date().toISOString());
+          var note = document.getElementById('live-status');
+          if (note) note.textContent = String(e.message) === '401' ? 'Your session has ended: reload the page to log in again.' : 'The node did not answer the last refresh; retrying.';
+        })
         .then(function () { busy = false; });
     }, every);
   });

@@ -59,7 +59,8 @@ function lesionSummary(lesions: Pick<LesionResult, 'score' | 'classification'>[]
 
 export function overviewBody(d: OverviewData): Html {
   return html`<form method="get" action="/studies" class="find"><label>Open a study by its UID <input name="uid" maxlength="64" size="50" class="uid" required></label> <button type="submit">Open</button></form>
-<div id="overview" data-live="/fragments/overview" data-interval="2" aria-live="polite">${overviewFragment(d)}</div>`;
+<p id="live-status" class="warn" role="status"></p>
+<div id="overview" data-live="/fragments/overview" data-interval="2">${overviewFragment(d)}</div>`;
 }
 
 // --- Study ----------------------------------------------------------------------------------

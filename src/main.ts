@@ -227,6 +227,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         kickSender: () => delivery.sender.kick(),
         checks,
         jobCounts: () => queue.counts(),
+        analysedSince: (since) => results.counts(since).analysed,
         auditFile: services.auditFile ?? auditFilePath(dataDir, config.log.auditFile),
         audit,
         logger,

@@ -41,7 +41,7 @@ ${Object.entries(d.health.checks).map(([name, v]) => html`<tr><th scope="row">${
 </tbody></table>
 <h2>Today</h2>
 <div class="cards" id="today">
-${card('studies received', d.today.received)}${card('studies processed', d.today.processed, 'ok')}${card('studies failed', d.today.failed, d.today.failed > 0 ? 'bad' : '')}
+${card('studies received', d.today.received)}${card('study versions analysed', d.today.processed, 'ok')}${card('studies failed', d.today.failed, d.today.failed > 0 ? 'bad' : '')}
 ${card('results sent', d.today.sent, 'ok')}${card('results waiting', d.today.waiting, d.today.waiting > 0 ? 'warn' : '')}${card('results failed', d.today.resultsFailed, d.today.resultsFailed > 0 ? 'bad' : '')}
 </div>
 <h2>Last studies</h2>

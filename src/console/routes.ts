@@ -43,6 +43,8 @@ export interface ConsoleDeps {
   kickSender: () => void;
   checks: ReadinessCheck[];
   jobCounts: () => Record<string, number>;
+  /** Study versions analysed since the given time (epoch ms). */
+  analysedSince: (sinceMs: number) => number;
   auditFile: string;
   audit: AuditLog;
   logger: Logger;
@@ -64,6 +66,7 @@ const MAX_FORM_BYTES = 16 * 1024;
 const OUTBOX_ROWS_SHOWN = 200;
 const PICTURE_CACHE = 64;
 const OVERVIEW_CACHE_MS = 1000;
+const MAX_VERSIONS_SHOWN = 50;
 
 class BadRequest extends Error {}
 class NotFound extends Error {}
@@ -134,20 +137,19 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
   async function computeOverview(): Promise<OverviewData> {
     const since = startOfToday();
     const recent = await deps.catalog.listStudies({ limit: 500 });
-    const today = recent.filter((s) => s.firstReceivedAt.getTime() >= since);
     const results = outboxCountsSince(deps.db, since);
     return {
       health: await runReadinessChecks(deps.checks),
       jobs: deps.jobCounts(),
       today: {
-        received: today.length,
-        processed: today.filter((s) => s.state === 'done').length,
-        failed: today.filter((s) => s.state === 'failed').length,
+        received: recent.filter((s) => s.firstReceivedAt.getTime() >= since).length,
+        processed: deps.analysedSince(since),
+        failed: recent.filter((s) => s.state === 'failed' && s.updatedAt.getTime() >= since).length,
         sent: results.sent,
         waiting: results.pending + results.sending,
         resultsFailed: results.failed,
       },
-      outbox: readOutboxStatus(deps.db, 0)?.counts ?? { pending: 0, sending: 0, sent: 0, failed: 0 },
+      outbox: outboxCountsSince(deps.db, 0),
       studies: await studyStatuses(deps.catalog, deps.db, { limit: 15 }),
       at: new Date(),
     };
@@ -157,7 +159,8 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
     const current = await deps.catalog.getStudy(uid);
     if (!current) throw new NotFound(`No study ${uid} on this node. It may not have arrived yet, or retention removed it.`);
     const versions = [current];
-    for (let v = current.version - 1; v >= 1; v--) {
+    // The history shows the latest MAX_VERSIONS_SHOWN versions (a study sent again and again has many).
+    for (let v = current.version - 1; v >= Math.max(1, current.version - MAX_VERSIONS_SHOWN + 1); v--) {
       const s = await deps.catalog.getStudy(uid, v);
       if (s) versions.push(s);
     }

@@ -102,7 +102,7 @@ describe('web console in Chromium', () => {
     const row = page.locator(`#studies tr[data-study="${phantomUid}"]`);
     await row.locator('.state-done').waitFor({ timeout: 90_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
-    await expect(page.locator('#today').innerText()).resolves.toMatch(/1\s+studies processed/);
+    await expect(page.locator('#today').innerText()).resolves.toMatch(/1\s+study versions analysed/);
     await page.screenshot({ path: join(SCREENSHOTS, 'overview.png') });
 
     await Promise.all([page.waitForURL(`${base}/studies/${phantomUid}`), row.locator('a').first().click()]);

@@ -2,7 +2,7 @@
  * The console's pages as HTML, from data the routes gathered: no I/O here. Patient identities
  * appear only where `showIdentity` is set (admin); elsewhere the Patient ID is hashed as in the logs.
  */
-import type { StudyVersionSummary } from '../study/types';
+import type { StudyInstance, StudyVersionSummary } from '../study/types';
 import type { LesionResult, StudyAnalysis } from '../results/types';
 import type { OutboxRow, OutboxState, OutboxStatus } from '../outbox/outbox';
 import type { ReadinessResult } from '../ops/http';
@@ -72,6 +72,8 @@ export interface StudyPageData {
   /** The version the page details (the current one unless ?version= asks for another). */
   shown: { summary: StudyVersionSummary; analysis?: StudyAnalysis };
   series: Array<{ seriesInstanceUid: string; modality: string; seriesNumber?: number; instances: number }>;
+  /** The instances of the shown version (at most MAX_INSTANCES_SHOWN of them), and how many there are. */
+  instances: { rows: StudyInstance[]; total: number };
   outbox: OutboxRow[];
   /** Feature rows of each lesion of the current analysis, by lesion index. */
   features: FeatureRow[][];
@@ -98,6 +100,10 @@ ${s.notes.length > 0 ? html`<h2>Notes</h2><ul>${s.notes.map((n) => html`<li>${n}
 <table><thead><tr><th>Series Instance UID</th><th>Modality</th><th class="num">Series number</th><th class="num">Instances</th></tr></thead><tbody>
 ${d.series.map((x) => html`<tr><td class="uid">${x.seriesInstanceUid}</td><td>${x.modality}</td><td class="num">${x.seriesNumber ?? '–'}</td><td class="num">${x.instances}</td></tr>`)}
 </tbody></table>
+<details><summary>Instances (${d.instances.total}${d.instances.rows.length < d.instances.total ? `, first ${d.instances.rows.length} shown` : ''})</summary>
+<div class="scroll"><table><thead><tr><th>SOP Instance UID</th><th>Modality</th><th class="num">Instance</th><th>Transfer syntax</th><th>From</th><th>Received</th></tr></thead><tbody>
+${d.instances.rows.map((i) => html`<tr><td class="uid">${i.sopInstanceUid}</td><td>${i.modality ?? ''}</td><td class="num">${i.instanceNumber ?? '–'}</td><td class="uid">${i.transferSyntaxUid}</td><td>${i.callingAeTitle}</td><td>${clock(i.receivedAt)}</td></tr>`)}
+</tbody></table></div></details>
 <h2>Processing history</h2>
 <table><thead><tr><th>Version</th><th>State</th><th>Instances</th><th>Outcome</th></tr></thead><tbody>
 ${d.versions.map(

@@ -67,6 +67,7 @@ const OUTBOX_ROWS_SHOWN = 200;
 const PICTURE_CACHE = 64;
 const OVERVIEW_CACHE_MS = 1000;
 const MAX_VERSIONS_SHOWN = 50;
+const MAX_INSTANCES_SHOWN = 2000;
 
 class BadRequest extends Error {}
 class NotFound extends Error {}
@@ -265,6 +266,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
             versions: withAnalyses,
             shown: shownAnalysis,
             series: [...series.values()],
+            instances: { rows: instances.slice(0, MAX_INSTANCES_SHOWN), total: instances.length },
             outbox: deps.outbox.forStudy(uid),
             features: (shownAnalysis.analysis?.lesions ?? []).map((l) => featureRows(l)),
             principal,

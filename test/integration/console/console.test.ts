@@ -164,11 +164,13 @@ describe('web console in Chromium', () => {
     await expect(page.locator('.flash').innerText()).resolves.toMatch(/C-ECHO PACS@127\.0\.0\.1:\d+: Success/);
     await Promise.all([page.waitForURL(`${base}/configuration`), page.getByRole('button', { name: 'MLLP test' }).click()]);
     await expect(page.locator('.flash').innerText()).resolves.toMatch(/accepts connections/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'configuration.png') });
     expect(await page.locator('main').innerText()).not.toMatch(/scrypt\$/);
 
     // Every action is in the audit trail, searchable by study.
     await page.goto(`${base}/audit?study=${stsUid}`);
     expect(await page.locator('#audit').innerText()).toMatch(/console\.action \(retry\) \[admin\]/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit.png') });
     await page.close();
   }, 300_000);
 

@@ -3,6 +3,7 @@
  * (only `Html` values pass through as markup), and the page layout every page shares.
  */
 import type { Principal } from './auth';
+import { significant } from '../ops/format';
 
 export class Html {
   constructor(readonly text: string) {}
@@ -70,8 +71,5 @@ ${chrome.flash ? html`<p class="flash ${chrome.flash.kind}" role="status">${chro
 <main id="main" tabindex="-1"><h1>${chrome.title}</h1>${body}</main></body></html>`}`;
 }
 
-/** A value for a table cell: numbers with 4 significant digits, missing as an en dash. */
-export function num(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(digits - 1) : String(+v.toPrecision(digits));
-}
+/** A value for a table cell: `digits` significant digits, trailing zeros dropped, missing as an en dash. */
+export const num = (v: number | null | undefined, digits = 4): string => significant(v, digits, { trim: true });

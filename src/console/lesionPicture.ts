@@ -8,6 +8,7 @@ import { initialiseCodecs, readDicomHeader, readPixelSamples } from '../dicom/re
 import { imageHeader } from '../imaging/imageHeader';
 import { rescaleSlice } from '../imaging/pixels';
 import { drawSliceWithContour } from './slicePicture';
+import { errorText } from '../ops/errorText';
 
 export interface LesionPictureRequest {
   /** The node's data directory (where the report's saved pictures live, once they do). */
@@ -31,7 +32,7 @@ export async function plainLesionPicture(r: LesionPictureRequest): Promise<Buffe
     const { meta, dataset } = await readDicomHeader(instance.path);
     header = imageHeader(meta, dataset, instance.path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test((e as Error).message)) return undefined;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test(errorText(e))) return undefined;
     throw e;
   }
   const samples = await readPixelSamples(instance.path, header.pixel);

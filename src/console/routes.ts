@@ -69,8 +69,12 @@ const OVERVIEW_CACHE_MS = 1000;
 const MAX_VERSIONS_SHOWN = 50;
 const MAX_INSTANCES_SHOWN = 2000;
 
-class BadRequest extends Error {}
-class NotFound extends Error {}
+class BadRequest extends Error {
+  override readonly name = 'BadRequest';
+}
+class NotFound extends Error {
+  override readonly name = 'NotFound';
+}
 
 function studyUidParam(v: string): string {
   const problem = uidProblem(v);

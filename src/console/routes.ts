@@ -20,7 +20,7 @@ import { searchAuditTrail } from '../ops/auditSearch';
 import { Outbox, outboxCountsSince, readOutboxStatus } from '../outbox/outbox';
 import { resendStudy } from '../outbox/resend';
 import { readAnalysis } from '../results/resultStore';
-import { cEcho } from '../dicom/echo';
+import { cEcho, echoOutcomeLine } from '../dicom/echo';
 import { checkConfiguration, configValueRows } from '../config/verdict';
 import { uidProblem } from '../report/valueTypes';
 import { ConsoleAuth, Principal, Role, SESSION_COOKIE, isLoopback } from './auth';
@@ -85,6 +85,14 @@ function studyUidParam(v: string): string {
 function intParam(v: string, what: string, max: number): number {
   if (!/^\d{1,9}$/.test(v) || Number(v) > max) throw new BadRequest(`${what} must be a whole number from 0 to ${max}, not "${v.slice(0, 20)}".`);
   return Number(v);
+}
+
+/** The destination at a list index given in the URL. */
+function destinationAt<T>(list: readonly T[], param: string, kind: string): T {
+  const i = intParam(param, 'the destination', 1000);
+  const d = list[i];
+  if (d === undefined) throw new NotFound(`There is no ${kind} destination number ${i}.`);
+  return d;
 }
 
 function queryValue(q: Record<string, unknown>, key: string): string | undefined {
@@ -351,25 +359,21 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
       app.post<{ Params: { i: string } }>(
         '/configuration/dicom/:i/echo',
         action('echo', async (request) => {
-          const i = intParam((request.params as { i: string }).i, 'the destination', 1000);
-          const d = deps.config.destinations.dicom[i];
-          if (!d) throw new NotFound(`There is no DICOM destination number ${i}.`);
+          const d = destinationAt(deps.config.destinations.dicom, (request.params as { i: string }).i, 'DICOM');
           const who = `${d.aeTitle}@${d.host}:${d.port}`;
           if (d.tls.enabled) return { destination: d.name, to: '/configuration', flash: { kind: 'error', text: `C-ECHO ${who}: the console's echo speaks plain DICOM only; this destination uses TLS (its sends show in the outbox).` } };
           const outcome = await cEcho({ host: d.host, port: d.port, calledAeTitle: d.aeTitle, callingAeTitle: d.callingAeTitle ?? deps.config.dicom.aeTitle, timeoutMs: 10_000 });
           return {
             destination: d.name,
             to: '/configuration',
-            flash: outcome.ok ? { kind: 'ok', text: `C-ECHO ${who}: Success (${outcome.elapsedMs} ms)` } : { kind: 'error', text: `C-ECHO ${who} failed: ${outcome.message}` },
+            flash: { kind: outcome.ok ? 'ok' : 'error', text: echoOutcomeLine(who, outcome) },
           };
         }),
       );
       app.post<{ Params: { i: string } }>(
         '/configuration/hl7/:i/test',
         action('mllp-test', async (request) => {
-          const i = intParam((request.params as { i: string }).i, 'the destination', 1000);
-          const d = deps.config.destinations.hl7[i];
-          if (!d) throw new NotFound(`There is no HL7 destination number ${i}.`);
+          const d = destinationAt(deps.config.destinations.hl7, (request.params as { i: string }).i, 'HL7');
           const outcome = await tcpReachable(d.host, d.port, 10_000);
           const who = `${d.name} (${d.host}:${d.port})`;
           return {

@@ -232,6 +232,10 @@ export function loginBody(roles: Role[], message?: string): Html {
 <p><button type="submit">Log in</button></p></form>`;
 }
 
+export function plainHttpWarning(): Html {
+  return html`<p class="warn" role="alert">The password was right, but this page came over plain HTTP from another machine: your browser will not keep the console's session cookie (it is Secure), so you would be asked to log in again at once. Reach the console through an HTTPS reverse proxy (or on the node's machine itself).</p><p><a href="/">Continue</a></p>`;
+}
+
 export function errorBody(status: number, message: string): Html {
   return html`<p class="bad" id="error-status">${status}</p><p>${message}</p><p><a href="/">Back to the overview</a></p>`;
 }

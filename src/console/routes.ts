@@ -27,7 +27,7 @@ import { ConsoleAuth, Principal, Role, SESSION_COOKIE, isLoopback } from './auth
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
 import { page, PageChrome } from './html';
 import { featureRows, featuresCsv, featuresJson } from './features';
-import { auditBody, configurationBody, errorBody, loginBody, outboxBody, overviewBody, overviewFragment, OverviewData, studyBody } from './pages';
+import { auditBody, configurationBody, errorBody, loginBody, plainHttpWarning, outboxBody, overviewBody, overviewFragment, OverviewData, studyBody } from './pages';
 import { LesionPictureRequest, plainLesionPicture } from './lesionPicture';
 
 export interface ConsoleDeps {
@@ -417,6 +417,11 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
         }
         deps.audit.record({ event: 'console.login', peer: request.ip, role });
         reply.setCookie(SESSION_COOKIE, outcome.sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: true });
+        // A browser keeps a Secure cookie over plain HTTP from this machine only: elsewhere the login
+        // would seem to do nothing. Say why instead (a TLS proxy in front sets X-Forwarded-Proto).
+        if (!isLoopback(request.ip) && request.protocol !== 'https' && request.headers['x-forwarded-proto'] !== 'https') {
+          return sendPage(reply, chrome(request, 'Log in', 'login'), plainHttpWarning(), 200);
+        }
         return reply.redirect('/', 303);
       });
       app.post('/logout', async (request, reply) => {

@@ -37,8 +37,9 @@ form.inline { display:inline; margin:0; }
 button { font:inherit; padding:.2rem .6rem; border:1px solid #8c959f; border-radius:4px; background:#f6f8fa; cursor:pointer; }
 button:hover { background:#eaeef2; }
 input, select { font:inherit; padding:.2rem .4rem; border:1px solid #8c959f; border-radius:4px; }
-.lesion { display:grid; grid-template-columns: 300px 1fr; gap:1rem; border:1px solid var(--line); border-radius:6px; padding:.75rem; margin:.75rem 0; }
-.lesion img { width:300px; height:300px; object-fit:contain; background:#000; border-radius:4px; }
+.lesion { display:grid; grid-template-columns: 400px 1fr; gap:1rem; border:1px solid var(--line); border-radius:6px; padding:.75rem; margin:.75rem 0; }
+.lesion > * { min-width:0; }
+.lesion img { width:400px; height:auto; max-height:520px; object-fit:contain; background:#000; border-radius:4px; display:block; }
 dl.facts { display:grid; grid-template-columns: max-content 1fr; gap:.15rem .75rem; margin:0; }
 dl.facts dt { color:var(--muted); }
 .scroll { max-height: 420px; overflow:auto; border:1px solid var(--line); }

@@ -71,6 +71,8 @@ export interface StudyPageData {
   versions: Array<{ summary: StudyVersionSummary; analysis?: StudyAnalysis }>;
   /** The version the page details (the current one unless ?version= asks for another). */
   shown: { summary: StudyVersionSummary; analysis?: StudyAnalysis };
+  /** Which of the report's summary page (PNG) and PDF exist for the shown version. */
+  reports: { summary: boolean; pdf: boolean };
   series: Array<{ seriesInstanceUid: string; modality: string; seriesNumber?: number; instances: number }>;
   /** The instances of the shown version (at most MAX_INSTANCES_SHOWN of them), and how many there are. */
   instances: { rows: StudyInstance[]; total: number };
@@ -118,7 +120,7 @@ ${isAdmin(d.principal) && d.outbox.length > 0 ? html`<form method="post" action=
 function analysisSection(d: StudyPageData, a: StudyAnalysis, version: number): Html {
   const base = `/studies/${encodeURIComponent(d.uid)}/versions/${version}`;
   return html`<h2>Lesions (version ${version}, ${a.signature.name} ${a.signature.version}${a.signature.complete ? '' : ', signature incomplete'})</h2>
-<p>Download every feature: <a href="${base}/features.csv" download>CSV</a> · <a href="${base}/features.json" download>JSON</a>. Cut-off: ${a.signature.threshold.value === null ? 'none' : num(a.signature.threshold.value)} (${a.signature.threshold.provenance}).</p>
+<p>Download every feature: <a href="${base}/features.csv" download>CSV</a> · <a href="${base}/features.json" download>JSON</a>.${d.reports.summary ? html` <a href="${base}/report.png">Summary page</a>.` : ''}${d.reports.pdf ? html` <a href="${base}/report.pdf">PDF report</a>.` : ''} Cut-off: ${a.signature.threshold.value === null ? 'none' : num(a.signature.threshold.value)} (${a.signature.threshold.provenance}).</p>
 ${a.problems.length > 0 ? html`<ul>${a.problems.map((p) => html`<li class="bad">${p.message}</li>`)}</ul>` : ''}
 ${a.lesions.map((l, i) => lesionSection(l, i, base, d.features[i] ?? []))}`;
 }
@@ -126,7 +128,7 @@ ${a.lesions.map((l, i) => lesionSection(l, i, base, d.features[i] ?? []))}`;
 function lesionSection(l: LesionResult, i: number, base: string, features: FeatureRow[]): Html {
   const tableId = `features-${i}`;
   return html`<section class="lesion" aria-labelledby="lesion-${i}">
-<div>${l.outline ? html`<img src="${base}/lesions/${i}/picture.png" alt="Key slice of ${l.trackingId} with its contour" width="300" height="300">` : html`<p class="muted">No outline recorded for this lesion.</p>`}</div>
+<div>${l.outline ? html`<a href="${base}/lesions/${i}/picture.png" title="Open the picture at full size"><img src="${base}/lesions/${i}/picture.png" alt="Key slice of ${l.trackingId} with its contour"></a>` : html`<p class="muted">No outline recorded for this lesion.</p>`}</div>
 <div><h3 id="lesion-${i}">${l.trackingId}</h3>
 <dl class="facts">
 <dt>Site</dt><dd>${l.site} <span class="muted">(${l.siteSource})</span></dd>

@@ -29,6 +29,7 @@ import { page, PageChrome } from './html';
 import { featureRows, featuresCsv, featuresJson } from './features';
 import { auditBody, configurationBody, errorBody, loginBody, plainHttpWarning, outboxBody, overviewBody, overviewFragment, OverviewData, studyBody } from './pages';
 import { LesionPictureRequest, plainLesionPicture } from './lesionPicture';
+import { readLesionPicture, readReportPdf, readSummaryPicture } from '../results/pictureFiles';
 
 export interface ConsoleDeps {
   config: Config;
@@ -51,8 +52,12 @@ export interface ConsoleDeps {
   signature: { name: string; version: string; file: string; pending: string[] };
 }
 
-/** The key-slice picture of a lesion: swap this one line for the report's PNG when it lands. */
-const lesionPicture: (request: LesionPictureRequest) => Promise<Buffer | undefined> = plainLesionPicture;
+/**
+ * The key-slice picture of a lesion: the report's PNG (the key image sent in the Secondary
+ * Capture), else, for a version analysed before the node saved pictures, a plain rendering.
+ */
+const lesionPicture = async (r: LesionPictureRequest): Promise<Buffer | undefined> =>
+  readLesionPicture(r.dataDir, r.studyInstanceUid, r.version, r.lesionIndex) ?? plainLesionPicture(r);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -277,6 +282,11 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
             uid,
             versions: withAnalyses,
             shown: shownAnalysis,
+            // Only admins may open them (they show the patient's identity).
+            reports:
+              principal.role === 'admin'
+                ? { summary: readSummaryPicture(deps.dataDir, uid, shown.version) !== undefined, pdf: readReportPdf(deps.dataDir, uid, shown.version) !== undefined }
+                : { summary: false, pdf: false },
             series: [...series.values()],
             instances: { rows: instances.slice(0, MAX_INSTANCES_SHOWN), total: instances.length },
             outbox: deps.outbox.forStudy(uid),
@@ -303,6 +313,19 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
           pictures.set(key, png);
         }
         return reply.type('image/png').header('Cache-Control', 'private, max-age=300').send(png);
+      });
+
+      app.get<{ Params: { uid: string; version: string; file: string } }>('/studies/:uid/versions/:version/report.:file', async (request, reply) => {
+        const uid = studyUidParam(request.params.uid);
+        const version = intParam(request.params.version, 'the version', 1e6);
+        const file = request.params.file;
+        if (file !== 'png' && file !== 'pdf') throw new BadRequest(`the report comes as .png (summary page) or .pdf, not .${file.slice(0, 10)}.`);
+        // The summary page and the PDF carry the patient's name and ID, as the PACS shows them.
+        if (request.principal?.role !== 'admin') return errorPage(request, reply, 403, 'The summary page and the PDF report show the patient\'s identity: they need the admin role.');
+        const bytes = file === 'png' ? readSummaryPicture(deps.dataDir, uid, version) : readReportPdf(deps.dataDir, uid, version);
+        if (!bytes) throw new NotFound(`Study ${uid} version ${version} has no ${file === 'png' ? 'summary page' : 'PDF report'} (report.summary decides what is made; retention removes them with the study).`);
+        if (file === 'pdf') reply.header('Content-Disposition', `inline; filename="report-${uid}-v${version}.pdf"`);
+        return reply.type(file === 'png' ? 'image/png' : 'application/pdf').header('Cache-Control', 'private, max-age=300').send(bytes);
       });
 
       app.get<{ Params: { uid: string; version: string; format: string } }>('/studies/:uid/versions/:version/features.:format', async (request, reply) => {

@@ -113,6 +113,11 @@ describe('web console in Chromium', () => {
       return i.complete ? i.naturalWidth : 0;
     })) > 0 ? true : undefined), 30_000);
     await page.screenshot({ path: join(SCREENSHOTS, 'study.png') });
+    // The picture is the report's key image of the lesion, as saved beside the results.
+    const served = await page.request.get(`${base}/studies/${phantomUid}/versions/1/lesions/0/picture.png`);
+    expect(Buffer.from(await served.body()).equals(readFileSync(join(node.dataDir, 'pictures', phantomUid, '1', 'lesion-0.png')))).toBe(true);
+    const summary = await page.request.get(`${base}/studies/${phantomUid}/versions/1/report.png`);
+    expect([summary.status(), summary.headers()['content-type']]).toEqual([200, 'image/png']);
     // The admin sees who the study belongs to.
     expect(await page.locator('main').innerText()).toContain('PAT1');
 
@@ -191,6 +196,8 @@ describe('web console in Chromium', () => {
     // Even with the session's own CSRF token (from the logout form), no action is allowed.
     const csrf = await page.locator('input[name="_csrf"]').first().getAttribute('value');
     const failedRow = (await readOutboxIds(page, base))[0];
+    // The report's summary page and PDF show the patient's identity.
+    expect((await page.request.get(`${base}/studies/${phantomUid}/versions/1/report.png`)).status()).toBe(403);
     for (const action of [`/studies/${stsUid}/resend`, `/outbox/${failedRow}/retry`, '/configuration/dicom/0/echo', '/configuration/hl7/0/test']) {
       const r = await page.request.post(`${base}${action}`, { form: { _csrf: csrf! }, maxRedirects: 0 });
       expect({ action, status: r.status() }).toEqual({ action, status: 403 });

@@ -2,14 +2,13 @@ import { resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
-import { DatabaseMissingError, openIndexDatabaseReadOnly } from '../store/database';
-import { SqliteStudyIndex } from '../store/sqliteIndex';
+import { DatabaseMissingError } from '../db/sqlite';
+import { openStorage, Storage, StorageUnavailableError } from '../db/storage';
 import { StudyVersionSummary } from '../study/types';
 import { hashedId } from '../ops/logger';
-import { readAnalysis } from '../results/resultStore';
-import { readOutboxStatus, OutboxStatus } from '../outbox/outbox';
+import { OutboxStatus } from '../outbox/outbox';
+import { isAlive, NodeInfo } from '../ops/cluster';
 import type { StudyAnalysis } from '../results/types';
-import type { SqliteDatabase } from '../store/database';
 
 function clock(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -77,27 +76,48 @@ function outboxLines(o: OutboxStatus | undefined): string[] {
 /** A study as status shows it: the Patient ID hashed as in the text output and the logs. */
 type StudyStatus = Omit<StudyVersionSummary, 'patientId'> & { patient: string; analysis?: Pick<StudyAnalysis, 'status' | 'lesions' | 'summary' | 'problems' | 'signature'> };
 
+/** A node sharing the database, as status shows it. */
+type NodeStatus = NodeInfo & { alive: boolean; runningJobs: number };
+
 interface StatusSnapshot {
   dataDir: string;
+  database: string;
+  /** Nodes that ever wrote a heartbeat to this database (one for an embedded SQLite node). */
+  nodes: NodeStatus[];
   studies: StudyStatus[];
   outbox: OutboxStatus | undefined;
 }
 
-async function snapshot(db: SqliteDatabase, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
-  const index = new SqliteStudyIndex(db, dataDir, { readOnly: true });
-  const studies = await index.listStudies({ limit, includeSuperseded: all });
-  return {
-    dataDir,
-    studies: studies.map(({ patientId, ...s }): StudyStatus => {
-      // Identity stays out: status output is shared with people who need no patient names or IDs.
-      const study = { ...s, patient: hashedId(patientId) };
-      const a = readAnalysis(db, s.studyInstanceUid, s.version);
-      if (!a) return study;
-      const lesions = a.lesions.map((l) => ({ ...l, features: undefined, outline: undefined }));
-      return { ...study, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } };
-    }),
-    outbox: readOutboxStatus(db),
-  };
+async function snapshot(storage: Storage, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
+  const studies = await storage.index.listStudies({ limit, includeSuperseded: all });
+  const out: StudyStatus[] = [];
+  for (const { patientId, ...s } of studies) {
+    // Identity stays out: status output is shared with people who need no patient names or IDs.
+    const study = { ...s, patient: hashedId(patientId) };
+    const a = await storage.results.get(s.studyInstanceUid, s.version);
+    if (!a) {
+      out.push(study);
+      continue;
+    }
+    const lesions = a.lesions.map((l) => ({ ...l, features: undefined, outline: undefined }));
+    out.push({ ...study, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } });
+  }
+  const outbox = await storage.outbox.status();
+  const now = Date.now();
+  const running = await storage.jobs.runningPerNode().catch(() => ({}) as Record<string, number>);
+  const nodes = (await storage.cluster.nodes()).map((n) => ({ ...n, alive: isAlive(n, now), runningJobs: running[n.nodeId] ?? 0 }));
+  return { dataDir, database: storage.location, nodes, studies: out, outbox: outbox.rows.length > 0 || outbox.counts.sent > 0 ? outbox : undefined };
+}
+
+function nodeLines(snap: StatusSnapshot): string[] {
+  if (snap.nodes.length === 0) return [];
+  const alive = snap.nodes.filter((n) => n.alive).length;
+  const lines = ['', `Nodes (database ${snap.database}): ${alive} of ${snap.nodes.length} alive`];
+  for (const n of snap.nodes) {
+    const state = n.alive ? `alive, last heartbeat ${clock(new Date(n.lastSeenAt))}` : n.stoppedAt !== null ? `stopped ${clock(new Date(n.stoppedAt))}` : `silent since ${clock(new Date(n.lastSeenAt))}`;
+    lines.push(`  ${n.nodeId.padEnd(24)} ${state}; ${n.runningJobs} job${n.runningJobs === 1 ? '' : 's'} running; host ${n.host}, DICOM port ${n.dicomPort ?? '–'}`);
+  }
+  return lines;
 }
 
 function snapshotText(snap: StatusSnapshot): string {
@@ -108,6 +128,7 @@ function snapshotText(snap: StatusSnapshot): string {
     lines.push('', ...describe(s));
     if (s.analysis) lines.push(...lesionLines(s.analysis as StudyAnalysis));
   }
+  lines.push(...nodeLines(snap));
   lines.push(...outboxLines(snap.outbox));
   return lines.join('\n');
 }
@@ -150,19 +171,23 @@ Options:
     const loaded = commandConfig(values.config, io, 'cd8-node status');
     if (!loaded) return 1;
     const dataDir = resolve(loaded.config.storage.dataDir);
-    let db;
+    let storage: Storage;
     try {
-      db = openIndexDatabaseReadOnly(dataDir);
+      storage = await openStorage({ url: loaded.config.database.url, dataDir, readOnly: true });
     } catch (e) {
-      if (e instanceof DatabaseMissingError) {
+      if (e instanceof DatabaseMissingError || e instanceof StorageUnavailableError) {
         io.err(`cd8-node status: ${e.message}`);
+        return 1;
+      }
+      if (/no such table/.test((e as Error).message)) {
+        io.err(`cd8-node status: the index in ${dataDir} has no study tables yet; the node has not finished its first start there.`);
         return 1;
       }
       throw e;
     }
     try {
       const render = async () => {
-        const snap = await snapshot(db, dataDir, limit, values.all === true);
+        const snap = await snapshot(storage, dataDir, limit, values.all === true);
         return values.json ? JSON.stringify(snap, null, 2) : snapshotText(snap);
       };
       if (watchSeconds === undefined) {
@@ -183,7 +208,7 @@ Options:
       }
       throw e;
     } finally {
-      db.close();
+      await storage.close();
     }
   },
 };

@@ -20,7 +20,7 @@ export async function startHttpEndpoint(options: {
   port: number;
   bind: string;
   checks: ReadinessCheck[];
-  metrics: () => string;
+  metrics: () => string | Promise<string>;
 }): Promise<HttpEndpoint> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -52,15 +52,13 @@ export async function startHttpEndpoint(options: {
       return;
     }
     if (path === '/metrics') {
-      let text: string;
-      try {
-        text = options.metrics();
-      } catch (e) {
-        // A gauge reads the database; a failure there is a 500 for the scraper, never a crash of the node.
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics unavailable: ${(e as Error).message}\n`);
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+      // A gauge reads the database; a failure there is a 500 for the scraper, never a crash of the node.
+      void Promise.resolve()
+        .then(() => options.metrics())
+        .then(
+          (text) => res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+          (e: unknown) => res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics unavailable: ${(e as Error).message}\n`),
+        );
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found: try /healthz, /readyz or /metrics\n');

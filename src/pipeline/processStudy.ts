@@ -9,7 +9,8 @@ import type { NodeMetrics } from '../ops/metrics';
 import type { Job } from '../jobs/queue';
 import type { StudyCatalog } from '../study/types';
 import type { StudyAnalysis } from '../results/types';
-import { outcomeLine, ResultStore, signatureKey } from '../results/resultStore';
+import { outcomeLine, signatureKey } from '../results/resultStore';
+import type { ResultStore } from '../results/resultStore';
 import { unscorableStudy } from '../cd8/scoreStudy';
 import { chooseInputs } from './studyInputs';
 import { readIdentity } from './analyseFiles';
@@ -21,7 +22,7 @@ export interface StudyProcessorDeps {
   catalog: StudyCatalog;
   results: ResultStore;
   /** Queues the SR, summary and ORU of an analysis (the outbox). */
-  deliver: (analysis: StudyAnalysis) => void;
+  deliver: (analysis: StudyAnalysis) => Promise<unknown>;
   /** Runs the analysis of a usable study (in a worker thread in the node). */
   analyse: (job: AnalysisJob) => Promise<StudyAnalysis>;
   /** Signature and settings, loaded at start-up (for the answer to an unusable study). */
@@ -42,7 +43,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
     const started = process.hrtime.bigint();
     try {
       const instances = await d.catalog.listInstances(studyInstanceUid, version);
-      const run = { version, cohortScores: d.results.cohortScores(signatureKey(d.setup.signature), studyInstanceUid), analysedAt: new Date().toISOString() };
+      const run = { version, cohortScores: await d.results.cohortScores(signatureKey(d.setup.signature), studyInstanceUid), analysedAt: new Date().toISOString() };
       const choice = chooseInputs(instances);
       let analysis: StudyAnalysis;
       if (choice.ok) {
@@ -52,8 +53,8 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
         const identity = await readIdentity(instances.map((i) => i.path));
         analysis = unscorableStudy(identity, choice.problems, d.setup, run);
       }
-      d.results.save(analysis);
-      d.deliver(analysis);
+      await d.results.save(analysis);
+      await d.deliver(analysis);
       const outcome = outcomeLine(analysis);
       await d.catalog.markDone(studyInstanceUid, version, outcome);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

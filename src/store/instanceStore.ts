@@ -82,6 +82,11 @@ export interface PendingStore {
 
 export interface InstanceStoreOptions {
   dataDir: string;
+  /**
+   * Nodes sharing one spool (a cluster) each keep their unfinished files and their clean-stop
+   * marker apart, under this name: a node starting must not remove another's files in flight.
+   */
+  nodeTag?: string;
   fsync: boolean;
   minFreeDiskMb: number;
   index: StudyIndex;
@@ -137,8 +142,9 @@ export class InstanceStore {
 
   constructor(private readonly options: InstanceStoreOptions) {
     this.spoolDir = join(options.dataDir, 'spool');
-    this.tmpDir = join(this.spoolDir, 'tmp');
-    this.markerPath = join(this.spoolDir, '.in-use');
+    const tag = options.nodeTag === undefined ? undefined : options.nodeTag.replace(/[^A-Za-z0-9._-]/g, '_');
+    this.tmpDir = tag === undefined ? join(this.spoolDir, 'tmp') : join(this.spoolDir, 'tmp', tag);
+    this.markerPath = join(this.spoolDir, tag === undefined ? '.in-use' : `.in-use.${tag}`);
     this.now = options.now ?? Date.now;
   }
 

@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openIndexDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { sqliteIndex } from '../../support/storage';
+import type { StudyIndex } from '../../../src/store/types';
 import { purgeOldStudies } from '../../../src/ops/housekeeping';
 import { memoryAuditLog } from '../../../src/ops/audit';
 import { silentLogger } from '../../../src/ops/logger';
@@ -22,9 +22,9 @@ type SpoolFile = 'file' | 'undeletable' | 'gone';
  * kinds: a file, a directory in its place (unlink fails, as for a file retention may not delete),
  * or nothing (already gone: ENOENT).
  */
-async function processedStudy(files: SpoolFile[]): Promise<{ index: SqliteStudyIndex; seriesDir: string }> {
+async function processedStudy(files: SpoolFile[]): Promise<{ index: StudyIndex; seriesDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-retention-'));
-  const index = new SqliteStudyIndex(openIndexDatabase(dataDir), dataDir);
+  const { index } = sqliteIndex(dataDir);
   const seriesDir = join(dataDir, 'spool', STUDY, '1.2.3.10');
   mkdirSync(seriesDir, { recursive: true });
   for (const [i, kind] of files.entries()) {

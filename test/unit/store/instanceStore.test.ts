@@ -5,8 +5,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openIndexDatabase, SqliteDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { sqliteIndex } from '../../support/storage';
+import type { SqliteDb } from '../../../src/db/sqlite';
+import type { SqliteStudyIndex } from '../../../src/db/sqlite/studyIndex';
 import { IncomingInstance, InstanceStore, StoreRefusal, StoreStatus } from '../../../src/store/instanceStore';
 import { readFileMeta } from '../../../src/dicom/part10';
 import { run, SHARED } from '../../support/process';
@@ -23,15 +24,14 @@ function source(file: string) {
 
 interface Fixture {
   dataDir: string;
-  db: SqliteDatabase;
+  db: SqliteDb;
   index: SqliteStudyIndex;
   store: InstanceStore;
 }
 
 async function fixture(options: { minFreeDiskMb?: number } = {}): Promise<Fixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-store-'));
-  const db = openIndexDatabase(dataDir);
-  const index = new SqliteStudyIndex(db, dataDir);
+  const { db, index } = sqliteIndex(dataDir);
   const store = new InstanceStore({ dataDir, fsync: true, minFreeDiskMb: options.minFreeDiskMb ?? 0, index });
   await store.open();
   return { dataDir, db, index, store };

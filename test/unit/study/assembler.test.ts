@@ -6,8 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openIndexDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { sqliteIndex } from '../../support/storage';
 import { InstanceRecord } from '../../../src/store/types';
 import { StudyAssembler } from '../../../src/study/assembler';
 import { StudyReadyEvent } from '../../../src/study/types';
@@ -39,8 +38,7 @@ function instance(study: string, kind: 'ct' | 'rt', images: string[] = []): Inst
 
 function setup(stableAgeS = 1) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-assembler-'));
-  const db = openIndexDatabase(dataDir);
-  const index = new SqliteStudyIndex(db, dataDir);
+  const { db, index } = sqliteIndex(dataDir);
   const audit = memoryAuditLog();
   const assembler = new StudyAssembler(index, { stableAgeS, logger: silentLogger(), audit, evaluationDelayMs: 10 });
   const events: Array<StudyReadyEvent & { at: number }> = [];

@@ -24,6 +24,7 @@ import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
 import { startHttpEndpoint } from './ops/http';
 import { startSchedules } from './ops/schedule';
+import { watchDatabase } from './ops/databaseWatch';
 import { defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
 import { dailySummary, purgeOldStudies, sweepStuckStudies } from './ops/housekeeping';
 
@@ -115,7 +116,13 @@ export async function startNode(config: Config, services: NodeServices): Promise
     const handedBack = await queue.recoverRunning(nodeId);
     if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
 
-    const assembler = new StudyAssembler(index, { stableAgeS: config.study.stableAgeS, logger, audit });
+    const assembler = new StudyAssembler(index, {
+      stableAgeS: config.study.stableAgeS,
+      logger,
+      audit,
+      // With a shared database any node may have received a study: each judges those due.
+      sweepEveryMs: shared ? Math.min(5_000, config.study.stableAgeS * 1000) : 0,
+    });
     started.push({ name: 'study assembly', stop: () => assembler.stop() });
     // Each analysis in a worker thread of its own, one kept started (and warmed up) ahead of the next job.
     const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config });
@@ -175,11 +182,14 @@ export async function startNode(config: Config, services: NodeServices): Promise
     );
     started.push({ name: 'schedules', stop: () => schedules.stop() });
 
+    const database = watchDatabase(() => storage.check(), logger);
+    started.push({ name: 'database watch', stop: () => database.stop() });
     const listener = await startDicomListener(config.dicom, {
       store,
       logger,
       audit,
       onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
+      unavailable: () => database.problem(),
     });
     let listening = true;
     started.push({
@@ -223,7 +233,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         checks: [
           {
             name: 'database',
-            check: () => storage.check(),
+            check: () => database.checkNow(),
           },
           {
             name: 'disk',

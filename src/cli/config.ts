@@ -6,6 +6,8 @@ import { formatIssues, loadConfig } from '../config/load';
 import { defaultConfigYaml } from '../config/document';
 import { loadSignatureFile, looksLikeSignature } from '../config/signatureFile';
 import { ConfigIssue } from '../config/schemaKit';
+import { resolve } from 'node:path';
+import { checkDatabase } from '../db/storage';
 
 /** A JSON file with "terms" and "intercept" is a signature file, anything else a node configuration. */
 function isSignatureFile(file: string): boolean {
@@ -57,6 +59,11 @@ Examples:
       // The signature is part of what the node runs on: a broken one must not pass the check.
       if (loaded.config) issues.push(...loadSignatureFile(loaded.config.score.signature).issues);
       if (loaded.sources.env.length > 0) envNote = ` (with ${loaded.sources.env.join(', ')} from the environment)`;
+      // The database the node would use: reachable, login accepted, privileges, schema not newer than this code.
+      if (loaded.config) {
+        const db = await checkDatabase(loaded.config.database.url, resolve(loaded.config.storage.dataDir));
+        issues.push(...db.problems.map((message): ConfigIssue => ({ path: 'database.url', message, severity: 'error' })));
+      }
     }
     const errors = issues.filter((i) => i.severity === 'error');
     const warnings = issues.filter((i) => i.severity === 'warning');

@@ -169,21 +169,24 @@ export async function checkDatabase(url: string, dataDir: string): Promise<{ pro
   if (!isPostgresUrl(url)) return { problems: [`database.url must be empty (embedded SQLite) or a postgres:// URL, not "${redactUrl(url)}".`], schema: [] };
   const pool = openPostgres(url, { max: 1, connectTimeoutMs: 5_000 });
   try {
-    const schema = await postgresSchemaState(pool);
-    const problems = schema.filter((s) => s.current > s.known).map((s) => tooNewText(`PostgreSQL at ${redactUrl(url)}`, s));
     const privileges = await pool.query<{ create_schema: boolean; tables: string[] }>(
       `SELECT has_schema_privilege(current_schema(), 'CREATE') AS create_schema,
          COALESCE(ARRAY(SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = to_regnamespace(current_schema())::oid AND c.relkind = 'r'
            AND c.relname IN ('schema_versions', 'studies', 'study_versions', 'instances', 'rtstruct_refs', 'instance_replacements', 'analyses', 'lesion_scores', 'jobs', 'outbox', 'nodes', 'schedule_runs')
-           AND NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT') AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))), '{}') AS tables`,
+           AND NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT') AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))
+           ORDER BY c.relname), '{}') AS tables`,
     );
     const p = privileges.rows[0];
-    const pending = schema.some((s) => s.current < s.known);
-    if (pending && !p.create_schema) {
-      problems.push(`PostgreSQL at ${redactUrl(url)}: the user may not create tables in the schema (${schema.filter((s) => s.current < s.known).map((s) => s.module).join(', ')} need migrating); grant CREATE on the schema, or let its owner run "cd8-node db migrate".`);
-    }
+    const problems: string[] = [];
     if (p.tables.length > 0) {
       problems.push(`PostgreSQL at ${redactUrl(url)}: the user lacks SELECT, INSERT, UPDATE or DELETE on ${p.tables.join(', ')}; grant them (GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA … TO …).`);
+    }
+    // Without the right to read schema_versions the versions cannot be told.
+    const schema = p.tables.includes('schema_versions') ? [] : await postgresSchemaState(pool);
+    problems.push(...schema.filter((s) => s.current > s.known).map((s) => tooNewText(`PostgreSQL at ${redactUrl(url)}`, s)));
+    const pending = schema.filter((s) => s.current < s.known);
+    if (pending.length > 0 && !p.create_schema) {
+      problems.push(`PostgreSQL at ${redactUrl(url)}: the user may not create tables in the schema (${pending.map((s) => s.module).join(', ')} need migrating); grant CREATE on the schema, or let its owner run "cd8-node db migrate".`);
     }
     return { problems, schema };
   } catch (e) {

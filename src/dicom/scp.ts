@@ -28,6 +28,8 @@ export interface ListenerServices {
   logger: Logger;
   audit: AuditLog;
   onStored(instance: StoredInstance): void;
+  /** Why new associations are refused now (transient: e.g. the database is unreachable); undefined when they are taken. */
+  unavailable?(): string | undefined;
 }
 
 export async function startDicomListener(settings: Config['dicom'], services: ListenerServices): Promise<DicomListener> {
@@ -55,6 +57,7 @@ export async function startDicomListener(settings: Config['dicom'], services: Li
       associationStarted: (c) => established.add(c),
       associationEnded: (c) => established.delete(c),
       onStored: services.onStored,
+      unavailable: services.unavailable,
     });
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));

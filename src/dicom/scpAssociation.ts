@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { association as dimseAssociation, constants, Scp } from 'dcmjs-dimse';
 import { AuditLog } from '../ops/audit';
 import { hashedId, Logger } from '../ops/logger';
-import { AssociationPolicy, normaliseAddress } from './scpPolicy';
+import { AssociationPolicy, normaliseAddress, temporarilyUnavailable } from './scpPolicy';
 import { negotiateContexts } from './scpNegotiation';
 import { InstanceStore, PendingStore, StoredInstance, StoreRefusal, StoreStatus, refusedStore } from '../store/instanceStore';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
@@ -54,6 +54,8 @@ export interface AssociationEnvironment {
   associationEnded(connection: PeerConnection): void;
   /** Called after Success was answered. */
   onStored(instance: StoredInstance): void;
+  /** Why the node cannot take associations now (e.g. its database is unreachable); undefined when it can. */
+  unavailable?(): string | undefined;
 }
 
 type Phase = 'awaiting-request' | 'deciding' | 'established' | 'closing' | 'closed';
@@ -136,6 +138,8 @@ export class PeerConnection extends Scp {
     if (this.phase !== 'deciding') return; // the peer went away meanwhile
     // Count again now, in the same turn as the accept: another request may have been accepted while this one awaited.
     if (decision.accept) decision = this.env.policy.checkLimit(this.env.activeAssociations());
+    const unavailable = decision.accept ? this.env.unavailable?.() : undefined;
+    if (unavailable !== undefined) decision = temporarilyUnavailable(unavailable);
     if (!decision.accept) {
       this.sendAssociationReject(decision.result, decision.source, decision.reason);
       this.ended = 'rejected';

@@ -26,6 +26,7 @@ import { buildFileMeta } from '../dicom/part10';
 import { InstanceHeader, MalformedDatasetError, readInstanceHeader, TruncatedDatasetError } from '../dicom/header';
 import { isDeflated, isExplicitVr, sopClassName } from '../dicom/uids';
 import { DiscardSink, SpoolFile } from './spool';
+import { isConnectionError } from '../db/postgres';
 import { IndexedInstance, RecordResult, StudyIndex } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -287,6 +288,8 @@ export class InstanceStore {
       await spool.discard();
       if (placed) await unlink(placed).catch(() => undefined);
       if (e instanceof StoreRefusal) throw e;
+      // The index is out of reach (a shared database down): the sender should try again later.
+      if (isConnectionError(e)) throw new StoreRefusal(StoreStatus.OutOfResources, 'index database unreachable, retry later', `storing ${incoming.sopInstanceUid} failed: the index database is unreachable (${errorText(e)}); the instance was not kept.`);
       throw new StoreRefusal(StoreStatus.ProcessingFailure, 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
     }
   }

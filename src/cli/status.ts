@@ -82,7 +82,7 @@ type NodeStatus = NodeInfo & { alive: boolean; runningJobs: number };
 interface StatusSnapshot {
   dataDir: string;
   database: string;
-  /** Nodes that ever wrote a heartbeat to this database (one for an embedded SQLite node). */
+  /** Nodes that ever wrote a heartbeat to a shared database (none listed for an embedded SQLite node). */
   nodes: NodeStatus[];
   studies: StudyStatus[];
   outbox: OutboxStatus | undefined;
@@ -105,7 +105,8 @@ async function snapshot(storage: Storage, dataDir: string, limit: number, all: b
   const outbox = await storage.outbox.status();
   const now = Date.now();
   const running = await storage.jobs.runningPerNode().catch(() => ({}) as Record<string, number>);
-  const nodes = (await storage.cluster.nodes()).map((n) => ({ ...n, alive: isAlive(n, now), runningJobs: running[n.nodeId] ?? 0 }));
+  // The cluster only where there can be one: a node on its own SQLite file is the only one.
+  const nodes = storage.engine === 'postgres' ? (await storage.cluster.nodes()).map((n) => ({ ...n, alive: isAlive(n, now), runningJobs: running[n.nodeId] ?? 0 })) : [];
   return { dataDir, database: storage.location, nodes, studies: out, outbox: outbox.rows.length > 0 || outbox.counts.sent > 0 ? outbox : undefined };
 }
 

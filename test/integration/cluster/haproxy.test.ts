@@ -176,4 +176,9 @@ test('PostgreSQL down: /readyz fails, associations are refused as transient, not
   const status = await run(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'status', '--json'], { env: { ...nodes.a.env } });
   const snap = JSON.parse(status.stdout) as { nodes: Array<{ nodeId: string; alive: boolean; runningJobs: number }> };
   expect(snap.nodes.filter((n) => n.alive).map((n) => n.nodeId).sort()).toEqual(['node-a', 'node-b']);
+  const text = await run(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'status'], { env: { ...nodes.a.env } });
+  expect(text.stdout).toMatch(/Nodes \(database postgres:\/\/postgres@127\.0\.0\.1:\d+\/cd8_cluster\): 2 of 2 alive\n {2}node-a +alive, last heartbeat [\d-]+ [\d:]+; 0 jobs running; host /);
+  const metrics = await (await fetch(`http://127.0.0.1:${nodes.b.httpPort}/metrics`, { headers: { connection: 'close' } })).text();
+  expect(metrics).toMatch(/^cd8_cluster_nodes_alive 2$/m);
+  expect(metrics).toMatch(/^cd8_jobs\{state="done"\} 1[5-9]$/m);
 }, 240_000);

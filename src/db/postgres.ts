@@ -44,11 +44,11 @@ export function openPostgres(url: string, options: { applicationName?: string; m
   return pool;
 }
 
-/** Runs `fn` in one transaction on one client; rolls back on error. */
-export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>): Promise<T> {
+/** Runs `fn` in one transaction on one client (`begin` may set its isolation); rolls back on error. */
+export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     try {
       const result = await fn(client);
       await client.query('COMMIT');

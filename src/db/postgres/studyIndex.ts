@@ -160,20 +160,7 @@ export class PgStudyIndex implements StudyIndex {
 
   async readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined> {
     // One snapshot of the study, whatever other nodes add meanwhile.
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
-        const found = await this.readinessFactsIn(client, studyInstanceUid);
-        await client.query('COMMIT');
-        return found;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, (c) => this.readinessFactsIn(c, studyInstanceUid), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
   private async readinessFactsIn(c: Queryable, studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined> {

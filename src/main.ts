@@ -182,7 +182,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
     );
     started.push({ name: 'schedules', stop: () => schedules.stop() });
 
-    const database = watchDatabase(() => storage.check(), logger);
+    const database = watchDatabase(() => storage.check(), logger, { everyMs: shared ? 2_000 : 0 });
     started.push({ name: 'database watch', stop: () => database.stop() });
     const listener = await startDicomListener(config.dicom, {
       store,

@@ -23,7 +23,7 @@ export const toNodeInfo = (r: NodeRow): NodeInfo => ({
   stoppedAt: r.stopped_at,
 });
 
-/** Placeholders $1..$8 (PostgreSQL) or ?1..?8 (SQLite): node_id, host, pid, dicom_port, http_port, started_at, now. */
+/** Parameters in this order (`p` gives $n for PostgreSQL, ? for SQLite): node_id, host, pid, dicom_port, http_port, started_at, now. */
 export const heartbeatSql = (p: (n: number) => string) =>
   `INSERT INTO nodes (node_id, host, pid, dicom_port, http_port, started_at, last_seen_at, stopped_at)
    VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, NULL)

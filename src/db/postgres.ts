@@ -32,6 +32,8 @@ export function openPostgres(url: string, options: { applicationName?: string; m
     application_name: options.applicationName ?? 'cd8-node',
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    // A server that stops answering (a network partition) fails a query instead of hanging it.
+    query_timeout: 60_000,
     // A node whose server went away notices within seconds instead of a TCP timeout.
     keepAlive: true,
     types: {

@@ -91,6 +91,7 @@ export function startWorkers(o: WorkerOptions): Workers {
       });
 
   let filling = false;
+  let claimFailing = false;
   let fillAgain = false;
   const fill = async () => {
     timer = undefined;
@@ -108,8 +109,11 @@ export function startWorkers(o: WorkerOptions): Workers {
         o.logger.info('job started', { job: job.id, studyInstanceUid: job.studyInstanceUid, version: job.version, attempt: job.attempts });
         running.set(job.id, runOne(job));
       }
+      claimFailing = false;
     } catch (e) {
-      o.logger.error(`cannot take a job from the queue: ${(e as Error).message}; trying again at the next poll`);
+      // Once per outage (a shared database down fails every poll).
+      if (!claimFailing) o.logger.error(`cannot take a job from the queue: ${(e as Error).message}; trying again at each poll`);
+      claimFailing = true;
     } finally {
       filling = false;
     }

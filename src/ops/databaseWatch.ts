@@ -14,6 +14,7 @@ export interface DatabaseWatch {
   stop(): void;
 }
 
+/** `everyMs` 0: no periodic check, only checkNow() (an embedded database needs no watching between /readyz calls). */
 export function watchDatabase(check: () => Promise<string | undefined>, logger: Logger, options: { everyMs?: number; timeoutMs?: number } = {}): DatabaseWatch {
   const everyMs = options.everyMs ?? 2_000;
   const timeoutMs = options.timeoutMs ?? 3_000;
@@ -51,7 +52,7 @@ export function watchDatabase(check: () => Promise<string | undefined>, logger: 
     return inFlight;
   };
 
-  const timer = setInterval(() => void checkNow(), everyMs);
-  timer.unref();
+  const timer = everyMs > 0 ? setInterval(() => void checkNow(), everyMs) : undefined;
+  timer?.unref();
   return { problem: () => problem, checkNow, stop: () => clearInterval(timer) };
 }

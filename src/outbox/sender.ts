@@ -105,6 +105,7 @@ export function startSender(deps: SenderDeps): Sender {
 
   // One look at the outbox at a time (the outbox is asynchronous); a kick meanwhile looks again.
   let ticking = false;
+  let readFailing = false;
   let tickAgain = false;
   let current: Promise<void> = Promise.resolve();
 
@@ -143,8 +144,11 @@ export function startSender(deps: SenderDeps): Sender {
         idleWaiters = [];
         waiters.forEach((w) => w());
       }
+      readFailing = false;
     } catch (e) {
-      logger?.error(`outbox: cannot read the outbox: ${(e as Error).message}`);
+      // Once per outage (a shared database down fails every tick).
+      if (!readFailing) logger?.error(`outbox: cannot read the outbox: ${(e as Error).message}; trying again every ${settings.pollIntervalMs / 1000} s`);
+      readFailing = true;
     } finally {
       ticking = false;
     }

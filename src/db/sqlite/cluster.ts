@@ -3,7 +3,8 @@ import type { ClusterRegistry, NodeInfo } from '../../ops/cluster';
 import { claimRunSql, heartbeatSql, NodeRow, toNodeInfo } from '../clusterRows';
 import { hasTable, SqliteDb, statementCache } from '../sqlite';
 
-const p = (n: number) => `?${n}`;
+// Each parameter appears once, in order.
+const p = () => '?';
 
 export class SqliteClusterRegistry implements ClusterRegistry {
   private readonly q;

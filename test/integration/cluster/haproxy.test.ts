@@ -66,7 +66,8 @@ test('10 phantom copies and STS_001/STS_002 through HAProxy from several storesc
   expect(stored.b).toBeGreaterThan(0);
   expect(stored.a + stored.b).toBe(files);
 
-  await waitFor('12 SRs at the PACS', () => (srFiles().length >= 12 ? true : undefined), 240_000, 500);
+  // 12 analyses on two shared cores: minutes when the machine is busy with other work.
+  await waitFor('12 SRs at the PACS', () => (srFiles().length >= 12 ? true : undefined), 480_000, 500);
   await waitFor('12 ORUs at the RIS', () => (ris.received().length >= 12 ? true : undefined), 60_000, 500);
   await new Promise((r) => setTimeout(r, 3000)); // give a duplicate every chance to show up
   expect(srFiles()).toHaveLength(12);
@@ -77,7 +78,7 @@ test('10 phantom copies and STS_001/STS_002 through HAProxy from several storesc
   const perNode = await query<{ node: string; n: string }>(url, `SELECT node, COUNT(*) AS n FROM jobs GROUP BY node ORDER BY node`);
   expect(perNode.map((r) => r.node).sort()).toEqual(['node-a', 'node-b']); // both processed
   expect(await count(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent'`)).toBe(24);
-}, 420_000);
+}, 660_000);
 
 test('the CT through node A and the RTSTRUCT through node B: one analysis, one SR', async () => {
   const [copy] = await studyCopies(PHANTOM, 1);
@@ -92,6 +93,19 @@ test('the CT through node A and the RTSTRUCT through node B: one analysis, one S
   const study = await query<{ study_uid: string }>(url, `SELECT study_uid FROM instances i GROUP BY study_uid HAVING COUNT(*) = 61 AND COUNT(DISTINCT calling_ae) = 1 ORDER BY MAX(received_at) DESC LIMIT 1`);
   expect(await count(`SELECT COUNT(*) AS n FROM analyses WHERE study_uid = $1`, [study[0].study_uid])).toBe(1);
   expect(await count(`SELECT COUNT(*) AS n FROM study_versions WHERE study_uid = $1`, [study[0].study_uid])).toBe(1);
+}, 240_000);
+
+test('the same study sent to both nodes at the same moment: every instance stored once, one analysis, one SR', async () => {
+  const [copy] = await studyCopies(PHANTOM, 1);
+  const before = { instances: await count(`SELECT COUNT(*) AS n FROM instances`), sr: srFiles().length };
+  const [viaA, viaB] = await Promise.all([storescu(nodes.a.port, copy), storescu(nodes.b.port, copy)]);
+  expect([viaA.code, viaB.code]).toEqual([0, 0]);
+  expect(await count(`SELECT COUNT(*) AS n FROM instances`)).toBe(before.instances + 61);
+  await waitFor('its SR', () => (srFiles().length > before.sr ? true : undefined), 120_000, 250);
+  await new Promise((r) => setTimeout(r, 4000));
+  expect(srFiles().length - before.sr).toBe(1);
+  const rows = await query<{ path: string }>(url, `SELECT path FROM instances ORDER BY received_at DESC LIMIT 61`);
+  expect(rows.filter((r) => !existsSync(join(dataDir, r.path)))).toEqual([]);
 }, 240_000);
 
 test('kill -9 of the node running a job: the other node finishes it after the lease, still one SR and one ORU', async () => {
@@ -114,7 +128,7 @@ test('kill -9 of the node running a job: the other node finishes it after the le
   expect(job).toEqual({ node: `node-${other}`, attempts: 2, state: 'done' });
   // Every instance that got Success is in the index, with its file.
   const rows = await query<{ path: string }>(url, `SELECT path FROM instances`);
-  expect(rows).toHaveLength(10 * 61 + 60 + 49 + 61 + 61);
+  expect(rows).toHaveLength(10 * 61 + 60 + 49 + 61 + 61 + 61);
   expect(rows.filter((r) => !existsSync(join(dataDir, r.path)))).toEqual([]);
   // The killed node comes back under its name.
   nodes[runner] = await startClusterNode({ name: `node-${runner}`, url, dataDir, env: env(), ports: { port: victim.port, httpPort: victim.httpPort } });
@@ -180,5 +194,6 @@ test('PostgreSQL down: /readyz fails, associations are refused as transient, not
   expect(text.stdout).toMatch(/Nodes \(database postgres:\/\/postgres@127\.0\.0\.1:\d+\/cd8_cluster\): 2 of 2 alive\n {2}node-a +alive, last heartbeat [\d-]+ [\d:]+; 0 jobs running; host /);
   const metrics = await (await fetch(`http://127.0.0.1:${nodes.b.httpPort}/metrics`, { headers: { connection: 'close' } })).text();
   expect(metrics).toMatch(/^cd8_cluster_nodes_alive 2$/m);
-  expect(metrics).toMatch(/^cd8_jobs\{state="done"\} 1[5-9]$/m);
+  expect(metrics).toMatch(/^cd8_jobs\{state="done"\} [1-9]\d*$/m);
+  expect(metrics).toMatch(/^# TYPE cd8_jobs_running gauge$/m);
 }, 240_000);

@@ -14,7 +14,7 @@ import { reconcileSpool } from './store/reconcile';
 import { StudyAssembler } from './study/assembler';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
-import { exponentialBackoff } from './jobs/queue';
+import { JOB_RETRY_BACKOFF } from './jobs/queue';
 import { startWorkers } from './jobs/worker';
 import { startResultDelivery } from './outbox/delivery';
 import { loadScoringSetup } from './pipeline/setup';
@@ -26,7 +26,8 @@ import { startHttpEndpoint } from './ops/http';
 import { startSchedules } from './ops/schedule';
 import { watchDatabase } from './ops/databaseWatch';
 import { defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
-import { dailySummary, purgeOldStudies, sweepStuckStudies } from './ops/housekeeping';
+import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/housekeeping';
+import { errorText } from './ops/errorText';
 
 export interface NodeServices {
   logger: Logger;
@@ -64,7 +65,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       try {
         await part.stop();
       } catch (e) {
-        logger.error(`stopping ${part.name} failed`, { error: (e as Error).message });
+        logger.error(`stopping ${part.name} failed`, { error: errorText(e) });
       }
     }
   };
@@ -79,7 +80,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
     const storage = await openStorage({
       url: config.database.url,
       dataDir,
-      queue: { maxAttempts: config.jobs.maxAttempts, backoffMs: exponentialBackoff(30_000, 30 * 60_000) },
+      queue: { maxAttempts: config.jobs.maxAttempts, backoffMs: JOB_RETRY_BACKOFF },
     });
     started.push({ name: 'database', stop: () => storage.close() });
     const shared = storage.engine === 'postgres';
@@ -157,7 +158,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
           workers.wake();
         },
         // The study stays ready: the stuck-study sweep queues it once the database answers again.
-        (err: unknown) => logger.error(`cannot queue study ${e.studyInstanceUid} v${e.version}: ${(err as Error).message}; the stuck-study sweep queues it later`),
+        (err: unknown) => logger.error(`cannot queue study ${e.studyInstanceUid} v${e.version}: ${errorText(err)}; the stuck-study sweep queues it later`),
       );
     });
     if (services.onStudyReady) assembler.onStudyReady(services.onStudyReady);

@@ -8,6 +8,7 @@ import { checkDatabase, engineOf, openStorage, StorageUnavailableError } from '.
 import { openSqliteReadOnly, indexDatabasePath } from '../db/sqlite';
 import { explainPostgresError, isPostgresUrl, openPostgres, redactUrl } from '../db/postgres';
 import { copySqliteToPostgres, CopyRefusedError } from '../db/copy';
+import { errorText } from '../ops/errorText';
 
 export const dbMigrateCommand: Command = {
   words: ['db', 'migrate'],
@@ -98,7 +99,7 @@ Options:
     try {
       source = openSqliteReadOnly(dataDir);
     } catch (e) {
-      io.err(`cd8-node db copy: ${(e as Error).message}`);
+      io.err(`cd8-node db copy: ${errorText(e)}`);
       return 1;
     }
     const target = openPostgres(values.to, { max: 2 });

@@ -9,6 +9,7 @@ import { hashedId } from '../ops/logger';
 import { OutboxStatus } from '../outbox/outbox';
 import { isAlive, NodeInfo } from '../ops/cluster';
 import type { StudyAnalysis } from '../results/types';
+import { errorText } from '../ops/errorText';
 
 function clock(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -180,7 +181,7 @@ Options:
         io.err(`cd8-node status: ${e.message}`);
         return 1;
       }
-      if (/no such table/.test((e as Error).message)) {
+      if (/no such table/.test(errorText(e))) {
         io.err(`cd8-node status: the index in ${dataDir} has no study tables yet; the node has not finished its first start there.`);
         return 1;
       }
@@ -202,7 +203,7 @@ Options:
         await new Promise((r) => setTimeout(r, watchSeconds * 1000));
       }
     } catch (e) {
-      const message = (e as Error).message;
+      const message = errorText(e);
       if (/no such table/.test(message)) {
         io.err(`cd8-node status: the index in ${dataDir} has no study tables yet; the node has not finished its first start there.`);
         return 1;

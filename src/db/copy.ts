@@ -26,7 +26,9 @@ const TABLES: ReadonlyArray<{ name: string; identity: boolean }> = [
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters for the widest table. */
 const BATCH = 500;
 
-export class CopyRefusedError extends Error {}
+export class CopyRefusedError extends Error {
+  override readonly name = 'CopyRefusedError';
+}
 
 export interface CopyReport {
   /** Rows copied per table. */

@@ -9,7 +9,9 @@ import type { SqliteDb } from './sqlite';
 import { hasTable } from './sqlite';
 import { ModuleSchema, SCHEMA } from './schema';
 
-export class SchemaTooNewError extends Error {}
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
+}
 
 const VERSIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_versions (
     module TEXT PRIMARY KEY,

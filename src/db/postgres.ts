@@ -4,6 +4,7 @@
  * ids) come back as numbers, which they fit in (< 2^53).
  */
 import { Pool, PoolClient, types } from 'pg';
+import { errorText } from '../ops/errorText';
 
 const INT8_OID = 20;
 const asNumber = (v: string) => Number(v);
@@ -67,7 +68,7 @@ export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => P
 /** Errors that mean "the server cannot be reached now" (try again later), not "the request is wrong". */
 export function isConnectionError(e: unknown): boolean {
   const code = (e as { code?: string }).code ?? '';
-  const message = (e as Error).message ?? '';
+  const message = errorText(e);
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code) ||
     /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
@@ -77,7 +78,7 @@ export function isConnectionError(e: unknown): boolean {
 /** What an admin should read when the database cannot be used: what is wrong and what to do. */
 export function explainPostgresError(e: unknown, url: string): string {
   const code = (e as { code?: string }).code ?? '';
-  const message = (e as Error).message ?? String(e);
+  const message = errorText(e);
   const where = redactUrl(url);
   switch (code) {
     case 'ECONNREFUSED':

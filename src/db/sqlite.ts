@@ -21,7 +21,9 @@ export function indexDatabasePath(dataDir: string): string {
   return join(dataDir, INDEX_FILE_NAME);
 }
 
-export class DatabaseMissingError extends Error {}
+export class DatabaseMissingError extends Error {
+  override readonly name = 'DatabaseMissingError';
+}
 
 /** Opens (creating when needed) the database of a data directory for the running node. Tables are created by migrateSqlite (db/migrate.ts). */
 export function openSqlite(dataDir: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): SqliteDb {

@@ -3,7 +3,8 @@
  * index, studies and readiness, jobs, results, outbox, cluster), each behind its interface.
  * `database.url` empty = embedded SQLite in the data directory; postgres://… = shared server.
  */
-import type { StudyIndex } from '../store/types';
+import type { InstanceIndex, RetentionIndex } from '../store/types';
+import type { StudyIndex } from '../study/studyIndex';
 import type { JobQueue, QueueOptions } from '../jobs/queue';
 import type { ResultStore } from '../results/resultStore';
 import type { Outbox } from '../outbox/outbox';
@@ -28,7 +29,8 @@ export interface Storage {
   engine: Engine;
   /** Where the data is, for logs and status (a URL without its password, or the SQLite file). */
   location: string;
-  index: StudyIndex;
+  /** The instance index, the studies and their readiness, and what retention needs of both. */
+  index: InstanceIndex & StudyIndex & RetentionIndex;
   jobs: JobQueue;
   results: ResultStore;
   outbox: Outbox;
@@ -50,7 +52,9 @@ export interface StorageOptions {
 }
 
 /** The database cannot be used: unreachable, refused, or a schema this code cannot run on. The message says what to do. */
-export class StorageUnavailableError extends Error {}
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+}
 
 const DEFAULT_QUEUE: QueueOptions = { maxAttempts: 3, backoffMs: () => 30_000 };
 

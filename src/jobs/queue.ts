@@ -12,6 +12,7 @@
  * node died) is claimed again by any node. Implementations: db/sqlite/jobs.ts (one node) and
  * db/postgres/jobs.ts (several nodes: claims with FOR UPDATE SKIP LOCKED).
  */
+import { backoffMs } from '../ops/backoff';
 
 export type JobState = 'pending' | 'running' | 'done' | 'failed';
 
@@ -101,5 +102,8 @@ export const emptyJobCounts = (): Record<JobState, number> => ({ pending: 0, run
 
 /** Exponential backoff: base, 2·base, 4·base … capped. */
 export function exponentialBackoff(baseMs: number, maxMs: number): (attempt: number) => number {
-  return (attempt) => Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return (attempt) => backoffMs(attempt, baseMs, maxMs);
 }
+
+/** How long a job that failed transiently waits before its next attempt: 30 s, doubling, at most 30 min. */
+export const JOB_RETRY_BACKOFF = exponentialBackoff(30_000, 30 * 60_000);

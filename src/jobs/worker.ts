@@ -5,9 +5,11 @@
  */
 import type { Logger } from '../ops/logger';
 import type { Job, JobQueue } from './queue';
+import { errorText } from '../ops/errorText';
 
 /** The input cannot be processed, whatever we retry: report it, do not retry. */
 export class BadInputError extends Error {
+  override readonly name = 'BadInputError';
   constructor(
     message: string,
     readonly code = 'bad-input',
@@ -83,7 +85,7 @@ export function startWorkers(o: WorkerOptions): Workers {
       .catch((e: unknown) => {
         // The queue itself failed (e.g. the database is locked): the job stays running and is
         // handed back at the next start; the process must not die of an unhandled rejection.
-        o.logger.error(`job ${job.id}: cannot record its outcome in the queue: ${(e as Error).message}`, { studyInstanceUid: job.studyInstanceUid, version: job.version });
+        o.logger.error(`job ${job.id}: cannot record its outcome in the queue: ${errorText(e)}`, { studyInstanceUid: job.studyInstanceUid, version: job.version });
       })
       .finally(() => {
         running.delete(job.id);
@@ -112,7 +114,7 @@ export function startWorkers(o: WorkerOptions): Workers {
       claimFailing = false;
     } catch (e) {
       // Once per outage (a shared database down fails every poll).
-      if (!claimFailing) o.logger.error(`cannot take a job from the queue: ${(e as Error).message}; trying again at each poll`);
+      if (!claimFailing) o.logger.error(`cannot take a job from the queue: ${errorText(e)}; trying again at each poll`);
       claimFailing = true;
     } finally {
       filling = false;
@@ -146,7 +148,7 @@ export function startWorkers(o: WorkerOptions): Workers {
           o.logger.warn(`job ${id}: its lease ran out and another node took it over; this node's result of it is dropped`);
         }
       },
-      (e: unknown) => o.logger.warn(`cannot renew the leases of the running jobs: ${(e as Error).message}`),
+      (e: unknown) => o.logger.warn(`cannot renew the leases of the running jobs: ${errorText(e)}`),
     );
   }, Math.max(10, Math.floor(leaseMs / 3)));
   renewal.unref();

@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from './logger';
+import { errorText } from './errorText';
 
 export interface NodeInfo {
   nodeId: string;
@@ -65,7 +66,7 @@ export function startHeartbeat(registry: ClusterRegistry, node: Omit<NodeInfo, '
       if (failing) logger.info('cluster heartbeat written again');
       failing = false;
     } catch (e) {
-      if (!failing) logger.warn(`cannot write the cluster heartbeat: ${(e as Error).message}`);
+      if (!failing) logger.warn(`cannot write the cluster heartbeat: ${errorText(e)}`);
       failing = true;
     }
   };

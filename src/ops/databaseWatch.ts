@@ -5,6 +5,7 @@
  * sends the work elsewhere; both resume by themselves when a check passes again.
  */
 import type { Logger } from './logger';
+import { errorText } from './errorText';
 
 export interface DatabaseWatch {
   /** What is wrong since the last check, or undefined. */
@@ -32,7 +33,7 @@ export function watchDatabase(check: () => Promise<string | undefined>, logger: 
         },
         (e: unknown) => {
           clearTimeout(timer);
-          resolve((e as Error).message);
+          resolve(errorText(e));
         },
       );
     });

@@ -10,6 +10,8 @@ import type { Logger } from '../ops/logger';
 import type { AuditLog } from '../ops/audit';
 import { Outbox, OutboxMessage } from './outbox';
 import { Transport } from './transports';
+import { backoffMs as exponentialBackoffMs } from '../ops/backoff';
+import { errorText } from '../ops/errorText';
 
 export interface DeliverySettings {
   maxAttempts: number;
@@ -33,8 +35,7 @@ export function deliverySettingsFromConfig(config: Pick<Config, 'delivery' | 'hl
 
 /** Wait before the next try after `failures` failed tries (1 = the first failure). */
 export function backoffMs(failures: number, s: Pick<DeliverySettings, 'initialBackoffMs' | 'maxBackoffMs'>): number {
-  const exp = Math.min(failures - 1, 40);
-  return Math.min(s.initialBackoffMs * 2 ** exp, s.maxBackoffMs);
+  return exponentialBackoffMs(failures, s.initialBackoffMs, s.maxBackoffMs);
 }
 
 export interface Sender {
@@ -70,7 +71,7 @@ export function startSender(deps: SenderDeps): Sender {
     (recovered) => {
       if (recovered > 0) logger?.warn(`outbox: ${recovered} message(s) were being sent when a node stopped; they will be sent again (same UID / control ID, so peers see the same message).`);
     },
-    (e: unknown) => logger?.error(`outbox: cannot read the outbox: ${(e as Error).message}`),
+    (e: unknown) => logger?.error(`outbox: cannot read the outbox: ${errorText(e)}`),
   );
 
   const describe = (m: OutboxMessage) => `${m.description} of study ${m.studyInstanceUid} v${m.studyVersion} to ${m.destination}`;
@@ -128,7 +129,7 @@ export function startSender(deps: SenderDeps): Sender {
         busy.add(destination);
         const p = deliverOne(m)
           .catch((e: unknown) => {
-            logger?.error(`outbox: unexpected error sending ${describe(m)}: ${(e as Error).message}`);
+            logger?.error(`outbox: unexpected error sending ${describe(m)}: ${errorText(e)}`);
           })
           .finally(() => {
             busy.delete(destination);
@@ -147,7 +148,7 @@ export function startSender(deps: SenderDeps): Sender {
       readFailing = false;
     } catch (e) {
       // Once per outage (a shared database down fails every tick).
-      if (!readFailing) logger?.error(`outbox: cannot read the outbox: ${(e as Error).message}; trying again every ${settings.pollIntervalMs / 1000} s`);
+      if (!readFailing) logger?.error(`outbox: cannot read the outbox: ${errorText(e)}; trying again every ${settings.pollIntervalMs / 1000} s`);
       readFailing = true;
     } finally {
       ticking = false;

@@ -3,6 +3,7 @@
  * the node's own cohort for a percentile cut-off, and what `cd8-node status` shows.
  */
 import type { StudyAnalysis } from './types';
+import { significant } from '../ops/format';
 
 /** How the cohort knows a signature: its name and version as every output states them. */
 export function signatureKey(s: Pick<StudyAnalysis['signature'], 'name' | 'version'>): string {
@@ -20,7 +21,7 @@ export interface AnalysisRow {
   createdAt: Date;
 }
 
-const fmt = (v: number | null) => (v === null ? '–' : v.toPrecision(3));
+const fmt = (v: number | null) => significant(v, 3);
 
 /** The one-line outcome of an analysis, as `cd8-node status` and the study index show it. */
 export function outcomeLine(a: StudyAnalysis): string {

@@ -8,9 +8,10 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '../ops/logger';
 import { AuditLog } from '../ops/audit';
-import { StudyIndex, VersionRef } from '../store/types';
+import { StudyIndex, VersionRef } from './studyIndex';
 import { decideReadiness } from './readiness';
 import { ListStudiesOptions, StudyCatalog, StudyInstance, StudyReadyEvent, StudyVersionSummary } from './types';
+import { errorText } from '../ops/errorText';
 
 export interface AssemblerOptions {
   stableAgeS: number;
@@ -100,7 +101,7 @@ export class StudyAssembler implements StudyCatalog {
       for (const r of due) await this.evaluate(r.studyInstanceUid);
       return due.length;
     } catch (e) {
-      this.options.logger.warn(`cannot look for studies due to be judged: ${(e as Error).message}`);
+      this.options.logger.warn(`cannot look for studies due to be judged: ${errorText(e)}`);
       return 0;
     }
   }
@@ -118,7 +119,7 @@ export class StudyAssembler implements StudyCatalog {
       try {
         listener(event);
       } catch (e) {
-        this.options.logger.error(`a study-ready listener failed: ${(e as Error).message}`, { studyInstanceUid: event.studyInstanceUid, version: event.version });
+        this.options.logger.error(`a study-ready listener failed: ${errorText(e)}`, { studyInstanceUid: event.studyInstanceUid, version: event.version });
       }
     };
     this.events.on('ready', safe);
@@ -212,7 +213,7 @@ export class StudyAssembler implements StudyCatalog {
         recovered: false,
       });
     } catch (e) {
-      this.options.logger.error(`judging whether study ${studyInstanceUid} is complete failed: ${(e as Error).message}; trying again in ${RETRY_AFTER_ERROR_MS / 1000} s`);
+      this.options.logger.error(`judging whether study ${studyInstanceUid} is complete failed: ${errorText(e)}; trying again in ${RETRY_AFTER_ERROR_MS / 1000} s`);
       this.setQuietTimer(studyInstanceUid, RETRY_AFTER_ERROR_MS);
     }
   }

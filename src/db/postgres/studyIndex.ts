@@ -5,7 +5,8 @@
  * instance stored by two nodes at once ends as one row.
  */
 import { join } from 'node:path';
-import { IndexedInstance, InstanceRecord, PurgeableInstance, RecordResult, StudyIndex, VersionRef } from '../../store/types';
+import { IndexedInstance, InstanceIndex, InstanceRecord, PurgeableInstance, RecordResult, RetentionIndex } from '../../store/types';
+import type { StudyIndex, VersionRef } from '../../study/studyIndex';
 import { ReadinessFacts, RtStructFacts, SeriesFacts } from '../../study/readiness';
 import { ListStudiesOptions, MissingReferences, ReadyReason, STUDY_STATES, StudyInstance, StudyState, StudyVersionSummary } from '../../study/types';
 import { SopClass } from '../../dicom/uids';
@@ -34,7 +35,7 @@ const COUNTS_SQL = `SELECT COUNT(*)::int AS instances, COUNT(DISTINCT series_uid
     SUM(CASE WHEN sop_class_uid = ${RTSTRUCT_CLASS_SQL} THEN 1 ELSE 0 END)::int AS rt
   FROM instances WHERE study_uid = $1 AND version <= $2`;
 
-export class PgStudyIndex implements StudyIndex {
+export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
   constructor(
     private readonly pool: PgPool,
     private readonly dataDir: string,

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { SqliteDb } from '../sqlite';
-import { IndexedInstance, InstanceRecord, PurgeableInstance, RecordResult, StudyIndex, VersionRef } from '../../store/types';
+import { IndexedInstance, InstanceIndex, InstanceRecord, PurgeableInstance, RecordResult, RetentionIndex } from '../../store/types';
+import type { StudyIndex, VersionRef } from '../../study/studyIndex';
 import { ReadinessFacts, RtStructFacts, SeriesFacts } from '../../study/readiness';
 import { ListStudiesOptions, MissingReferences, ReadyReason, STUDY_STATES, StudyInstance, StudyState, StudyVersionSummary } from '../../study/types';
 import { CT_CLASSES_SQL, RTSTRUCT_CLASS_SQL } from '../schema';
@@ -25,7 +26,7 @@ import {
   VersionRow,
 } from '../indexRows';
 
-export class SqliteStudyIndex implements StudyIndex {
+export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
   private readonly st;
 
   /** On a migrated database (db/migrate.ts); `dataDir` turns stored relative paths into absolute ones. */

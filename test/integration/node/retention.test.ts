@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { sqliteIndex } from '../../support/storage';
-import { purgeOldStudies } from '../../../src/ops/housekeeping';
+import { purgeOldStudies } from '../../../src/pipeline/housekeeping';
 import { memoryAuditLog } from '../../../src/ops/audit';
 import { silentLogger } from '../../../src/ops/logger';
 import { IngestNode, PHANTOM, startIngestNode, storescu } from '../ingest/support';

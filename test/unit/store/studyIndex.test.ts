@@ -2,7 +2,8 @@
  * The instance and study index: one row per SOP Instance UID, studies with versions and states,
  * RTSTRUCT references and which of them are missing.
  */
-import { InstanceRecord, StudyIndex } from '../../../src/store/types';
+import { InstanceRecord } from '../../../src/store/types';
+import type { Storage } from '../../../src/db/storage';
 import { SopClass } from '../../../src/dicom/uids';
 import { openStorage } from '../../../src/db/storage';
 import { ENGINES, EngineName, testStorages } from '../../support/storage';
@@ -46,7 +47,7 @@ function rtstruct(images: string[], frame = FRAME, at = 5000): InstanceRecord {
 }
 
 describe.each(ENGINES)('study index on %s', (engine: EngineName) => {
-  const freshIndex = async (): Promise<StudyIndex> => (await storages.open(engine)).index;
+  const freshIndex = async (): Promise<Storage['index']> => (await storages.open(engine)).index;
 
   it('files instances under their study (version 1, receiving) and lists them in series/instance order', async () => {
     const index = await freshIndex();

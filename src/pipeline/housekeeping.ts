@@ -3,13 +3,14 @@
  * were never taken up, and the daily summary line.
  */
 import { unlink } from 'node:fs/promises';
-import type { Logger } from './logger';
-import type { AuditLog } from './audit';
+import type { Logger } from '../ops/logger';
+import type { AuditLog } from '../ops/audit';
 import type { JobQueue } from '../jobs/queue';
 import type { StudyCatalog } from '../study/types';
-import type { StudyIndex } from '../store/types';
+import type { RetentionIndex } from '../store/types';
 import type { ResultStore } from '../results/resultStore';
 import type { OutboxStatus } from '../outbox/outbox';
+import { errorText } from '../ops/errorText';
 
 const DAY_MS = 86_400_000;
 
@@ -18,7 +19,7 @@ const DAY_MS = 86_400_000;
  * and every result. Files first, then their index rows: a file that cannot be deleted keeps its
  * row (tried again at the next run), and a crash in between never leaves unindexed files behind.
  */
-export async function purgeOldStudies(index: StudyIndex, days: number, logger: Logger, audit: AuditLog, now = Date.now()): Promise<number> {
+export async function purgeOldStudies(index: RetentionIndex, days: number, logger: Logger, audit: AuditLog, now = Date.now()): Promise<number> {
   if (days <= 0) return 0;
   const candidates = await index.purgeCandidates(now - days * DAY_MS);
   let files = 0;
@@ -32,7 +33,7 @@ export async function purgeOldStudies(index: StudyIndex, days: number, logger: L
         gone.push(instance);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') gone.push(instance);
-        else logger.warn(`retention could not delete ${instance.path}: ${(e as Error).message}; it is tried again at the next run`);
+        else logger.warn(`retention could not delete ${instance.path}: ${errorText(e)}; it is tried again at the next run`);
       }
     }
     const forgotten = await index.forgetInstances(c.studyInstanceUid, gone, now);

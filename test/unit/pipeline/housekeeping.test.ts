@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteIndex } from '../../support/storage';
-import type { StudyIndex } from '../../../src/store/types';
-import { purgeOldStudies } from '../../../src/ops/housekeeping';
+import type { SqliteStudyIndex } from '../../../src/db/sqlite/studyIndex';
+import { purgeOldStudies } from '../../../src/pipeline/housekeeping';
 import { memoryAuditLog } from '../../../src/ops/audit';
 import { silentLogger } from '../../../src/ops/logger';
 import { SopClass } from '../../../src/dicom/uids';
@@ -22,7 +22,7 @@ type SpoolFile = 'file' | 'undeletable' | 'gone';
  * kinds: a file, a directory in its place (unlink fails, as for a file retention may not delete),
  * or nothing (already gone: ENOENT).
  */
-async function processedStudy(files: SpoolFile[]): Promise<{ index: StudyIndex; seriesDir: string }> {
+async function processedStudy(files: SpoolFile[]): Promise<{ index: SqliteStudyIndex; seriesDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-retention-'));
   const { index } = sqliteIndex(dataDir);
   const seriesDir = join(dataDir, 'spool', STUDY, '1.2.3.10');

@@ -80,7 +80,8 @@ export async function startHaproxy(backends: Backend[]): Promise<TestHaproxy> {
       await waitFor(
         `HAProxy to see ${JSON.stringify(expected)}`,
         async () => {
-          const now = await states();
+          // The stats socket may appear a moment after the frontend port.
+          const now = await states().catch(() => ({}) as Record<string, string>);
           return Object.entries(expected).every(([name, state]) => (now[name] ?? '').startsWith(state)) || undefined;
         },
         timeoutMs,

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema';
 import type { Logger } from '../ops/logger';
 import type { AuditLog } from '../ops/audit';
 import type { StudyAnalysis } from '../results/types';
+import type { StudyPictures } from '../report/pictures';
 import type { Outbox, OutboxStatus } from './outbox';
 import { enqueueStudyResults, PlannedResults } from './plan';
 import { deliverySettingsFromConfig, Sender, startSender } from './sender';
@@ -19,7 +20,7 @@ export interface ResultDelivery {
   outbox: Outbox;
   sender: Sender;
   /** Builds the SR/summary/ORU of this study version and queues them; idempotent per version. */
-  enqueue(analysis: StudyAnalysis): Promise<PlannedResults & { newRowIds: number[] }>;
+  enqueue(analysis: StudyAnalysis, pictures?: StudyPictures): Promise<PlannedResults & { newRowIds: number[] }>;
   status(): Promise<OutboxStatus>;
   stop(): Promise<void>;
 }
@@ -42,8 +43,9 @@ export function startResultDelivery(config: Config, deps: { outbox: Outbox; node
   return {
     outbox,
     sender,
-    async enqueue(analysis) {
-      const planned = await enqueueStudyResults(outbox, analysis, config);
+    async enqueue(analysis, pictures) {
+      const planned = await enqueueStudyResults(outbox, analysis, config, pictures);
+      if (planned.picturesError) deps.logger?.warn(`${planned.picturesError}; the SR and ORU are queued without them`, { studyInstanceUid: analysis.study.studyInstanceUid, version: analysis.study.version });
       for (const m of planned.messages) {
         deps.audit?.record({ event: 'result.queued', studyInstanceUid: m.studyInstanceUid, destination: m.destination, sopInstanceUid: m.kind === 'dicom' ? m.messageKey : undefined });
       }

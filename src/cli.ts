@@ -9,6 +9,8 @@ import { lesionsCommand } from './cli/lesions';
 import { featuresCommand } from './cli/features';
 import { scoreCommand } from './cli/score';
 import { resendCommand } from './cli/resend';
+import { consoleHashPasswordCommand } from './cli/consoleCredentials';
+import { dbCopyCommand, dbMigrateCommand } from './cli/db';
 import { VERSION } from './version';
 
 // One command per line: each capability registers itself here.
@@ -23,6 +25,9 @@ export const COMMANDS: Command[] = [
   featuresCommand,
   scoreCommand,
   resendCommand,
+  consoleHashPasswordCommand,
+  dbMigrateCommand,
+  dbCopyCommand,
 ];
 
 function topHelp(): string {

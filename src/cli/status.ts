@@ -2,37 +2,12 @@ import { resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
-import { DatabaseMissingError, openIndexDatabaseReadOnly } from '../store/database';
-import { SqliteStudyIndex } from '../store/sqliteIndex';
-import { StudyVersionSummary } from '../study/types';
-import { hashedId } from '../ops/logger';
-import { readAnalysis } from '../results/resultStore';
-import { readOutboxStatus, OutboxStatus } from '../outbox/outbox';
+import { DatabaseMissingError } from '../db/sqlite';
+import { openStorage, Storage, StorageUnavailableError } from '../db/storage';
+import { clock, clusterNodes, nodeStateLine, NodeStatus, stateLine, studyStatuses, StudyStatus } from '../ops/studyStatus';
+import { OutboxStatus } from '../outbox/outbox';
 import type { StudyAnalysis } from '../results/types';
-import type { SqliteDatabase } from '../store/database';
 import { errorText } from '../ops/errorText';
-
-function clock(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-function stateLine(s: StudyStatus): string {
-  switch (s.state) {
-    case 'receiving':
-      return `receiving (last instance ${clock(s.lastReceivedAt)})`;
-    case 'ready': {
-      const why = s.readyReason === 'references-complete' ? 'every image its RTSTRUCT references has arrived' : 'nothing new arrived for the stable age';
-      return `ready since ${s.readyAt ? clock(s.readyAt) : '?'} (${why})`;
-    }
-    case 'processing':
-      return `processing since ${clock(s.updatedAt)}`;
-    case 'done':
-      return `done ${clock(s.updatedAt)}${s.reason ? `: ${s.reason}` : ''}`;
-    case 'failed':
-      return `failed ${clock(s.updatedAt)}: ${s.reason ?? 'no reason recorded'}`;
-  }
-}
 
 function describe(s: StudyStatus): string[] {
   const other = s.instanceCount - s.ctImageCount - s.rtstructCount;
@@ -75,30 +50,30 @@ function outboxLines(o: OutboxStatus | undefined): string[] {
   return lines;
 }
 
-/** A study as status shows it: the Patient ID hashed as in the text output and the logs. */
-type StudyStatus = Omit<StudyVersionSummary, 'patientId'> & { patient: string; analysis?: Pick<StudyAnalysis, 'status' | 'lesions' | 'summary' | 'problems' | 'signature'> };
-
 interface StatusSnapshot {
   dataDir: string;
+  database: string;
+  /** Nodes that ever wrote a heartbeat to a shared database (none listed for an embedded SQLite node). */
+  nodes: NodeStatus[];
   studies: StudyStatus[];
   outbox: OutboxStatus | undefined;
 }
 
-async function snapshot(db: SqliteDatabase, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
-  const index = new SqliteStudyIndex(db, dataDir, { readOnly: true });
-  const studies = await index.listStudies({ limit, includeSuperseded: all });
-  return {
-    dataDir,
-    studies: studies.map(({ patientId, ...s }): StudyStatus => {
-      // Identity stays out: status output is shared with people who need no patient names or IDs.
-      const study = { ...s, patient: hashedId(patientId) };
-      const a = readAnalysis(db, s.studyInstanceUid, s.version);
-      if (!a) return study;
-      const lesions = a.lesions.map((l) => ({ ...l, features: undefined, outline: undefined }));
-      return { ...study, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } };
-    }),
-    outbox: readOutboxStatus(db),
-  };
+async function snapshot(storage: Storage, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
+  const studies = await studyStatuses(storage.index, storage.results, { limit, includeSuperseded: all });
+  const outbox = await storage.outbox.status();
+  const nodes = await clusterNodes(storage);
+  return { dataDir, database: storage.location, nodes, studies, outbox: outbox.rows.length > 0 || outbox.counts.sent > 0 ? outbox : undefined };
+}
+
+function nodeLines(snap: StatusSnapshot): string[] {
+  if (snap.nodes.length === 0) return [];
+  const alive = snap.nodes.filter((n) => n.alive).length;
+  const lines = ['', `Nodes (database ${snap.database}): ${alive} of ${snap.nodes.length} alive`];
+  for (const n of snap.nodes) {
+    lines.push(`  ${n.nodeId.padEnd(24)} ${nodeStateLine(n)}; ${n.runningJobs} job${n.runningJobs === 1 ? '' : 's'} running; host ${n.host}, DICOM port ${n.dicomPort ?? '–'}`);
+  }
+  return lines;
 }
 
 function snapshotText(snap: StatusSnapshot): string {
@@ -109,6 +84,7 @@ function snapshotText(snap: StatusSnapshot): string {
     lines.push('', ...describe(s));
     if (s.analysis) lines.push(...lesionLines(s.analysis as StudyAnalysis));
   }
+  lines.push(...nodeLines(snap));
   lines.push(...outboxLines(snap.outbox));
   return lines.join('\n');
 }
@@ -151,19 +127,23 @@ Options:
     const loaded = commandConfig(values.config, io, 'cd8-node status');
     if (!loaded) return 1;
     const dataDir = resolve(loaded.config.storage.dataDir);
-    let db;
+    let storage: Storage;
     try {
-      db = openIndexDatabaseReadOnly(dataDir);
+      storage = await openStorage({ url: loaded.config.database.url, dataDir, readOnly: true });
     } catch (e) {
-      if (e instanceof DatabaseMissingError) {
+      if (e instanceof DatabaseMissingError || e instanceof StorageUnavailableError) {
         io.err(`cd8-node status: ${e.message}`);
+        return 1;
+      }
+      if (/no such table/.test(errorText(e))) {
+        io.err(`cd8-node status: the index in ${dataDir} has no study tables yet; the node has not finished its first start there.`);
         return 1;
       }
       throw e;
     }
     try {
       const render = async () => {
-        const snap = await snapshot(db, dataDir, limit, values.all === true);
+        const snap = await snapshot(storage, dataDir, limit, values.all === true);
         return values.json ? JSON.stringify(snap, null, 2) : snapshotText(snap);
       };
       if (watchSeconds === undefined) {
@@ -184,7 +164,7 @@ Options:
       }
       throw e;
     } finally {
-      db.close();
+      await storage.close();
     }
   },
 };

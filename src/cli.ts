@@ -10,6 +10,7 @@ import { featuresCommand } from './cli/features';
 import { scoreCommand } from './cli/score';
 import { resendCommand } from './cli/resend';
 import { signatureCheckCommand } from './cli/signatureCheck';
+import { exportFeaturesCommand } from './cli/exportFeatures';
 import { VERSION } from './version';
 
 // One command per line: each capability registers itself here.
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   featuresCommand,
   scoreCommand,
   resendCommand,
+  exportFeaturesCommand,
   signatureCheckCommand,
 ];
 

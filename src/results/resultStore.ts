@@ -130,3 +130,20 @@ export function readAnalysis(db: SqliteDatabase, studyInstanceUid: string, versi
   const r = db.prepare(`SELECT analysis FROM analyses WHERE study_uid = ? AND version = ?`).get(studyInstanceUid, version) as { analysis: string } | undefined;
   return r ? (JSON.parse(r.analysis) as StudyAnalysis) : undefined;
 }
+
+/**
+ * The latest analysed version of every study, analysed at or after `sinceMs`, oldest first (for
+ * the research export); none when the node has no result table yet.
+ */
+export function latestAnalyses(db: SqliteDatabase, sinceMs = 0): StudyAnalysis[] {
+  if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analyses'`).get()) return [];
+  const rows = db
+    .prepare(
+      `SELECT a.analysis FROM analyses a
+       JOIN (SELECT study_uid, MAX(version) AS version FROM analyses GROUP BY study_uid) latest
+         ON latest.study_uid = a.study_uid AND latest.version = a.version
+       WHERE a.created_at >= ? ORDER BY a.created_at, a.study_uid`,
+    )
+    .all(sinceMs) as Array<{ analysis: string }>;
+  return rows.map((r) => JSON.parse(r.analysis) as StudyAnalysis);
+}

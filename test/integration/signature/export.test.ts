@@ -1,0 +1,100 @@
+/**
+ * The research export: `cd8-node export features` from the node's result store, and
+ * `cd8-node features --batch` over a folder of studies; both write the same lesion table.
+ */
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, SHARED } from '../../support/process';
+import { nextVersion, scoredStudy } from '../../support/studyFixtures';
+import { openIndexDatabase } from '../../../src/store/database';
+import { ResultStore } from '../../../src/results/resultStore';
+import { parseCsv } from '../../../src/signature/csv';
+import { readLesionTable } from '../../../src/signature/lesionTable';
+import type { StudyAnalysis } from '../../../src/results/types';
+
+function withFeatures(a: StudyAnalysis, studyUid: string, patientId: string, site: 'liver' | 'lung', shift: number): StudyAnalysis {
+  return {
+    ...a,
+    patient: { ...a.patient, patientId },
+    study: { ...a.study, studyInstanceUid: studyUid },
+    lesions: a.lesions.map((l, i) => ({
+      ...l,
+      trackingUid: `${studyUid}.${l.roiNumber}`,
+      site,
+      features: { tumour: { stat_mean: 40 + shift + i, 'cm_contrast[3D merged]': 2.5 + i, ih_skew: i === 1 ? NaN : 0.1 }, ring: { stat_mean: -20 + shift } },
+    })),
+  };
+}
+
+describe('cd8-node export features', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cd8-export-'));
+  beforeAll(() => {
+    const db = openIndexDatabase(dataDir);
+    const store = new ResultStore(db);
+    const a = withFeatures(scoredStudy(), '1.2.3.1', 'PAT-ONE', 'lung', 0);
+    store.save(a);
+    // A newer version of the same study replaces the old one in the export.
+    store.save(nextVersion(withFeatures(scoredStudy(), '1.2.3.1', 'PAT-ONE', 'lung', 100)));
+    store.save(withFeatures(scoredStudy(), '1.2.3.2', 'PAT-TWO', 'liver', 7));
+    db.close();
+  });
+
+  it('one row per lesion of the latest version of each study, identity columns then tumour and ring features by IBSI key', async () => {
+    const r = await runCli(['export', 'features'], { CD8_DATA_DIR: dataDir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/6 lesions exported\./);
+    const t = parseCsv(r.stdout, 'export');
+    expect(t.header).toEqual(['lesion_id', 'study_uid', 'patient', 'tracking_id', 'site', 'volume_ml', 'kvp', 'flags', 'analysed_at', 'tumour:cm_contrast[3D merged]', 'tumour:ih_skew', 'tumour:stat_mean', 'ring:stat_mean']);
+    const rows = readLesionTable(t, 'export');
+    expect(rows.map((x) => x.lesionId)).toEqual(['1.2.3.1.1', '1.2.3.1.2', '1.2.3.1.3', '1.2.3.2.1', '1.2.3.2.2', '1.2.3.2.3']);
+    expect(rows[0]).toMatchObject({ studyUid: '1.2.3.1', trackingId: '1 GTV-1', site: 'lung', flags: ['missing-kvp'], features: { 'tumour:stat_mean': 140, 'ring:stat_mean': 80 } });
+    expect(Number.isNaN(rows[1].features['tumour:ih_skew'])).toBe(true);
+    // The patient is a hash, never the ID.
+    expect(r.stdout).not.toMatch(/PAT-ONE|PAT-TWO/);
+    expect(rows[0].patient).toMatch(/^[0-9a-f]{12}$/);
+    expect(rows[0].patient).not.toBe(rows[3].patient);
+  });
+
+  it('--site and --since select lesions; bad values are refused with the accepted ones', async () => {
+    const liver = await runCli(['export', 'features', '--site', 'liver'], { CD8_DATA_DIR: dataDir });
+    expect(readLesionTable(parseCsv(liver.stdout, 'x'), 'x').map((x) => x.site)).toEqual(['liver', 'liver', 'liver']);
+    const future = await runCli(['export', 'features', '--since', '2999-01-01'], { CD8_DATA_DIR: dataDir });
+    expect(future.stderr).toMatch(/0 lesions exported/);
+    const today = await runCli(['export', 'features', '--since', new Date(Date.now() - 3600e3).toISOString()], { CD8_DATA_DIR: dataDir });
+    expect(today.stderr).toMatch(/6 lesions exported/);
+    const badDate = await runCli(['export', 'features', '--since', 'last week'], { CD8_DATA_DIR: dataDir });
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toMatch(/--since takes a date \(YYYY-MM-DD or ISO 8601\), not "last week"\./);
+    const badSite = await runCli(['export', 'features', '--site', 'kidney'], { CD8_DATA_DIR: dataDir });
+    expect(badSite.code).toBe(2);
+    expect(badSite.stderr).toMatch(/--site must be one of liver, lung, lymph_node, head_and_neck, other, unknown, not "kidney"\./);
+  });
+
+  it('says so when the node has no data directory yet', async () => {
+    const r = await runCli(['export', 'features'], { CD8_DATA_DIR: join(dataDir, 'nowhere') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cd8-node export features: /);
+  });
+});
+
+describe('cd8-node features --batch', () => {
+  it('analyses every study folder offline into the lesion table; folders without an RTSTRUCT are reported, no progress bar off a terminal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cd8-batch-'));
+    symlinkSync(join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom'), join(dir, 'phantom'));
+    mkdirSync(join(dir, 'empty'));
+    const r = await runCli(['features', '--batch', dir], {}, { timeoutMs: 150000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/empty: no RTSTRUCT below .*empty; skipped\./);
+    expect(r.stderr).toMatch(/1 lesion from 2 studies in /);
+    expect(r.stderr).not.toMatch(/\r\[/);
+    const rows = readLesionTable(parseCsv(r.stdout, 'batch'), 'batch');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ trackingId: '1 GTV-1', kvp: null, flags: expect.arrayContaining(['missing-kvp']) });
+    expect(rows[0].features['tumour:stat_mean']).toBeGreaterThan(-200);
+    expect(Object.keys(rows[0].features).filter((k) => k.startsWith('ring:')).length).toBeGreaterThan(100);
+    const mixed = await runCli(['features', '--batch', dir, '--roi', 'GTV-1']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/--batch takes no --roi: the signature's settings and the lesion rules apply\./);
+  }, 180000);
+});

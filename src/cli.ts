@@ -11,6 +11,7 @@ import { scoreCommand } from './cli/score';
 import { resendCommand } from './cli/resend';
 import { signatureCheckCommand } from './cli/signatureCheck';
 import { exportFeaturesCommand } from './cli/exportFeatures';
+import { signatureFitCommand } from './cli/signatureFit';
 import { VERSION } from './version';
 
 // One command per line: each capability registers itself here.
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   resendCommand,
   exportFeaturesCommand,
   signatureCheckCommand,
+  signatureFitCommand,
 ];
 
 function topHelp(): string {

@@ -17,7 +17,7 @@ export const SITES: readonly LesionSite[] = ['liver', 'lung', 'lymph_node', 'hea
 const AGGREGATIONS = Object.keys(AGGREGATION_CODES) as Aggregation[];
 
 const status = s.enum(['verified', 'pending'] as const, {
-  doc: '"verified" = read in the publication; "pending" = not yet verified (the signature is then incomplete).',
+  doc: '"verified" = read in the publication, or fitted by `cd8-node signature fit` (see provenance); "pending" = not yet verified (the signature is then incomplete).',
   default: 'pending',
 });
 const note = s.string({ doc: 'Where the value comes from, or what is missing.', default: '' });
@@ -66,6 +66,28 @@ export const signatureSchema = s.object(
     version: s.string({ doc: 'Version of this file.', default: '1', required: true, nonEmpty: true }),
     citation: s.string({ doc: 'Publication the signature comes from.', default: '', required: true, nonEmpty: true }),
     doi: s.nullable(s.string({ doc: 'DOI of the publication.', default: '' })),
+    origin: s.enum(['published', 'site-fitted'] as const, {
+      doc: 'published = values read in a publication; site-fitted = fitted on a site\'s own cohort by `cd8-node signature fit` (provenance says how).',
+      default: 'published',
+    }),
+    provenance: s.nullable(
+      s.object(
+        {
+          method: s.string({ doc: 'How the values were obtained.', default: '', nonEmpty: true }),
+          fittedAt: s.string({ doc: 'ISO 8601 time of the fit.', default: '', nonEmpty: true }),
+          dataHash: s.string({ doc: 'SHA-256 of the features and target files the fit read.', default: '', nonEmpty: true }),
+          settings: s.string({ doc: 'The fit settings (alpha, folds, seed, λ rule, path).', default: '' }),
+          lambda: s.number({ doc: 'The chosen λ.', default: 0, min: 0 }),
+          lambdaRule: s.enum(['lambda.min', 'lambda.1se'] as const, { doc: 'How λ was chosen by cross-validation.', default: 'lambda.1se' }),
+          cvMse: s.number({ doc: 'Cross-validated mean squared error at the chosen λ.', default: 0, min: 0 }),
+          cvR2: s.number({ doc: 'Cross-validated R² at the chosen λ.', default: 0 }),
+          lesions: s.int({ doc: 'Lesions the fit used.', default: 0, min: 0 }),
+          patients: s.int({ doc: 'Patients they belong to.', default: 0, min: 0 }),
+          note: s.string({ doc: 'Anything else a reader needs.', default: '' }),
+        },
+        'Where a fitted signature comes from.',
+      ),
+    ),
     preprocessing: s.object(
       {
         radiomicsSettings: s.string({

@@ -1,5 +1,5 @@
 /** `cd8-node features --batch DIR`: a folder of studies analysed offline into the research table. */
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CommandIo } from './command';
 import { commandConfig } from './commandConfig';
@@ -26,13 +26,23 @@ async function isRtstruct(path: string): Promise<boolean> {
   }
 }
 
-async function filesBelow(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+/** Files below `dir`, linked folders followed (once each: a link loop ends). */
+async function filesBelow(dir: string, seen = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  const out: string[] = [];
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, e.name);
+    const kind = e.isSymbolicLink() ? await stat(path).catch(() => undefined) : e;
+    if (kind?.isDirectory()) out.push(...(await filesBelow(path, seen)));
+    else if (kind?.isFile()) out.push(path);
+  }
+  return out;
 }
 
 /** Studies of a batch folder: each sub-folder with an RTSTRUCT below it. */
-export async function batchStudies(dir: string): Promise<Array<{ name: string; dir: string; rtstructs: string[] }>> {
+export async function batchStudies(dir: string): Promise<Array<{ name: string; dir: string; rtstructs: string[]; images: string[] }>> {
   const subdirs: string[] = [];
   // A linked study folder counts as one.
   for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory() || (e.isSymbolicLink() && (await stat(join(dir, e.name))).isDirectory())) subdirs.push(e.name);
@@ -41,8 +51,9 @@ export async function batchStudies(dir: string): Promise<Array<{ name: string; d
   for (const name of subdirs) {
     const files = await filesBelow(join(dir, name));
     const rtstructs = [];
-    for (const f of files) if (await isRtstruct(f)) rtstructs.push(f);
-    studies.push({ name, dir: join(dir, name), rtstructs });
+    const images = [];
+    for (const f of files) (await isRtstruct(f)) ? rtstructs.push(f) : images.push(f);
+    studies.push({ name, dir: join(dir, name), rtstructs, images });
   }
   return studies;
 }
@@ -86,7 +97,7 @@ export async function featuresBatch(dir: string, values: { config?: string; sign
     }
     if (s.rtstructs.length > 1) problems.push(`${s.name}: ${s.rtstructs.length} RTSTRUCTs; ${basename(s.rtstructs[0])} used, the others left out.`);
     try {
-      const analysis = await analyseFiles(s.dir, s.rtstructs[0], loaded.config, setup, { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
+      const analysis = await analyseFiles(s.images, s.rtstructs[0], loaded.config, setup, { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
       const before = rows.length;
       rows.push(...lesionRows([analysis], hashedId));
       if (rows.length === before) problems.push(`${s.name}: no lesion with features (${analysis.problems.map((p) => p.message).join(' ') || analysis.lesions.map((l) => l.reason).join(' ')}).`);

@@ -12,6 +12,7 @@ import { resendCommand } from './cli/resend';
 import { signatureCheckCommand } from './cli/signatureCheck';
 import { exportFeaturesCommand } from './cli/exportFeatures';
 import { signatureFitCommand } from './cli/signatureFit';
+import { signatureValidateCommand } from './cli/signatureValidate';
 import { VERSION } from './version';
 
 // One command per line: each capability registers itself here.
@@ -29,6 +30,7 @@ export const COMMANDS: Command[] = [
   exportFeaturesCommand,
   signatureCheckCommand,
   signatureFitCommand,
+  signatureValidateCommand,
 ];
 
 function topHelp(): string {

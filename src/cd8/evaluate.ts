@@ -67,6 +67,9 @@ export function evaluateSignature(sig: Signature, inputs: LesionInputs): Evaluat
       kind: 'feature',
       name: label,
       ...(resolved && resolved.name.via !== 'IBSI tag' ? { writtenAs: t.feature as string } : {}),
+      ...(resolved && (resolved.scale !== 1 || resolved.offset !== 0)
+        ? { transform: `${resolved.scale !== 1 ? `${Number(resolved.scale.toPrecision(6))} * ` : ''}${resolved.tag}${resolved.offset !== 0 ? ` + ${resolved.offset}` : ''}` }
+        : {}),
       aggregation: resolved?.aggregation ?? t.aggregation ?? undefined,
       region: t.region ?? undefined,
       value,

@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
 import { Command, UsageError } from './command';
 import { parseCommandArgs } from './parse';
-import { commandConfig } from './commandConfig';
-import { DatabaseMissingError, openIndexDatabaseReadOnly } from '../store/database';
+import { commandIndex } from './commandIndex';
 import { latestAnalyses } from '../results/resultStore';
 import { hashedId } from '../ops/logger';
 import { SITES } from '../cd8/signatureSchema';
@@ -38,19 +36,9 @@ Options:
       if (!Number.isFinite(sinceMs)) throw new UsageError(`--since takes a date (YYYY-MM-DD or ISO 8601), not "${values.since}".`);
     }
     if (values.site !== undefined && !(SITES as readonly string[]).includes(values.site)) throw new UsageError(`--site must be one of ${SITES.join(', ')}, not "${values.site}".`);
-    const loaded = commandConfig(values.config, io, 'cd8-node export features');
-    if (!loaded) return 1;
-    const dataDir = resolve(loaded.config.storage.dataDir);
-    let db;
-    try {
-      db = openIndexDatabaseReadOnly(dataDir);
-    } catch (e) {
-      if (e instanceof DatabaseMissingError) {
-        io.err(`cd8-node export features: ${e.message}`);
-        return 1;
-      }
-      throw e;
-    }
+    const index = commandIndex(values.config, io, 'cd8-node export features');
+    if (!index) return 1;
+    const { db } = index;
     try {
       const rows = lesionRows(latestAnalyses(db, sinceMs), hashedId).filter((r) => values.site === undefined || r.site === values.site);
       io.out(lesionCsv(rows).trimEnd());

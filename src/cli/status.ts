@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
 import { parseCommandArgs } from './parse';
-import { commandConfig } from './commandConfig';
-import { DatabaseMissingError, openIndexDatabaseReadOnly } from '../store/database';
+import { commandIndex } from './commandIndex';
 import { SqliteStudyIndex } from '../store/sqliteIndex';
 import { StudyVersionSummary } from '../study/types';
 import { hashedId } from '../ops/logger';
@@ -147,19 +145,9 @@ Options:
     if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UsageError(`--watch takes a number of seconds > 0, not "${positionals[0]}".`);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of studies ≥ 1, not "${values.limit}".`);
-    const loaded = commandConfig(values.config, io, 'cd8-node status');
-    if (!loaded) return 1;
-    const dataDir = resolve(loaded.config.storage.dataDir);
-    let db;
-    try {
-      db = openIndexDatabaseReadOnly(dataDir);
-    } catch (e) {
-      if (e instanceof DatabaseMissingError) {
-        io.err(`cd8-node status: ${e.message}`);
-        return 1;
-      }
-      throw e;
-    }
+    const index = commandIndex(values.config, io, 'cd8-node status');
+    if (!index) return 1;
+    const { db, dataDir } = index;
     try {
       const render = async () => {
         const snap = await snapshot(db, dataDir, limit, values.all === true);

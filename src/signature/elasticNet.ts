@@ -55,6 +55,27 @@ const DEVMAX = 0.999;
 const MNLAM = 5;
 const BIG = 9.9e35;
 
+/**
+ * Centred and scaled by sqrt(1/n) then to unit length: mean, the scale (the 1/n SD) and the values
+ * (so that Σ values² = 1 and Σ values_i·values'_i is the 1/n-weighted correlation).
+ */
+function standardise(c: Float64Array): { mean: number; scale: number; values: Float64Array } {
+  const n = c.length;
+  const w = 1 / n;
+  const v = Math.sqrt(w);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += w * c[i];
+  const t = new Float64Array(n);
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    t[i] = v * (c[i] - mean);
+    ss += t[i] * t[i];
+  }
+  const scale = Math.sqrt(ss);
+  if (scale > 0) for (let i = 0; i < n; i++) t[i] /= scale;
+  return { mean, scale, values: t };
+}
+
 /** x as columns (each of length n). */
 export function elasticNetPath(x: readonly Float64Array[], y: Float64Array, opts: ElasticNetOptions): ElasticNetPath {
   const n = y.length;
@@ -70,46 +91,20 @@ export function elasticNetPath(x: readonly Float64Array[], y: Float64Array, opts
   const flmin = user ? 1 : (opts.lambdaMinRatio ?? (n < p ? 0.01 : 1e-4));
   if (!user && !(flmin > 0 && flmin < 1)) throw new ElasticNetError('lambda.min.ratio must be between 0 and 1.');
 
-  // Standardise (weights 1/n): columns scaled by sqrt(w) as glmnet's `standard` does.
-  const w = 1 / n;
-  const v = Math.sqrt(w);
-  let ym = 0;
-  for (let i = 0; i < n; i++) ym += w * y[i];
-  const ys0 = new Float64Array(n);
-  let ss = 0;
-  for (let i = 0; i < n; i++) {
-    ys0[i] = v * (y[i] - ym);
-    ss += ys0[i] * ys0[i];
-  }
-  const ys = Math.sqrt(ss);
+  // Standardise with weights 1/n, as glmnet's `standard` does.
+  const sy = standardise(y);
+  const ym = sy.mean;
+  const ys = sy.scale;
+  const ss = ys * ys;
   if (!(ys > 0)) throw new ElasticNetError('the target is constant.');
-  for (let i = 0; i < n; i++) ys0[i] /= ys;
-  const xm = new Float64Array(p);
-  const xs = new Float64Array(p).fill(1);
-  const xt: Float64Array[] = [];
+  const ys0 = sy.values;
   // A column constant in these observations (a fold or resample can make one) stays out with a
   // zero coefficient, as glmnet's ju flag does.
   const ju = x.map((c) => c.some((v) => v !== c[0]));
-  for (let j = 0; j < p; j++) {
-    const c = x[j];
-    if (!ju[j]) {
-      xt.push(new Float64Array(n));
-      continue;
-    }
-    let m = 0;
-    for (let i = 0; i < n; i++) m += w * c[i];
-    const t = new Float64Array(n);
-    let vv = 0;
-    for (let i = 0; i < n; i++) {
-      t[i] = v * (c[i] - m);
-      vv += t[i] * t[i];
-    }
-    const s = Math.sqrt(vv);
-    for (let i = 0; i < n; i++) t[i] /= s;
-    xm[j] = m;
-    xs[j] = s;
-    xt.push(t);
-  }
+  const sx = x.map((c, j) => (ju[j] ? standardise(c) : { mean: 0, scale: 1, values: new Float64Array(n) }));
+  const xm = sx.map((t) => t.mean);
+  const xs = sx.map((t) => t.scale);
+  const xt = sx.map((t) => t.values);
   const dot = (a: Float64Array, b: Float64Array) => {
     let s = 0;
     for (let i = 0; i < n; i++) s += a[i] * b[i];
@@ -130,7 +125,7 @@ export function elasticNetPath(x: readonly Float64Array[], y: Float64Array, opts
   let alm0 = 0;
   let passes = 0;
   let iz = false;
-  const out: ElasticNetPath = { lambda: [], a0: [], beta: [], devRatio: [], nulldev: ss, passes: 0 };
+  const out: ElasticNetPath = { lambda: [], a0: [], beta: [], devRatio: [], nulldev: ss * n, passes: 0 };
 
   const update = (k: number, ab: number, dem: number): number => {
     if (!ju[k]) return 0;

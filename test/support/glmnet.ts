@@ -37,3 +37,31 @@ cat('columns', paste(colnames(x), collapse = '\\t'), '\\n')
   const nums = (key: string) => line(key).split(' ').map(Number);
   return { lambda: nums('lambda'), lambdaMin: nums('lambda.min')[0], lambda1se: nums('lambda.1se')[0], coef: nums('coef'), columns: line('columns').split('\t') };
 }
+
+/** What `signature fit --json` reports that is compared with glmnet. */
+export interface FitReport {
+  lambda: number;
+  lambdaMin: number;
+  lambda1se: number;
+  intercept: number;
+  pathLength: number;
+  selected: Array<{ candidate: { column: string }; coefficient: number; selectionFrequency: number }>;
+}
+
+const relClose = (a: number, b: number) => Math.abs(a - b) <= 1e-3 * Math.max(Math.abs(a), Math.abs(b));
+
+/** Same path length, lambda.min, lambda.1se and chosen λ, same selected columns, coefficients and intercept within 1e-3 relative. */
+export function expectSameAsGlmnet(report: FitReport, R: GlmnetResult, rule: 'lambda.min' | 'lambda.1se'): void {
+  expect(report.pathLength).toBe(R.lambda.length);
+  expect([report.lambdaMin, report.lambda1se]).toEqual([expect.any(Number), expect.any(Number)]);
+  if (!relClose(report.lambdaMin, R.lambdaMin)) throw new Error(`lambda.min: node ${report.lambdaMin}, glmnet ${R.lambdaMin}`);
+  if (!relClose(report.lambda1se, R.lambda1se)) throw new Error(`lambda.1se: node ${report.lambda1se}, glmnet ${R.lambda1se}`);
+  expect(relClose(report.lambda, rule === 'lambda.min' ? R.lambdaMin : R.lambda1se)).toBe(true);
+  if (!relClose(report.intercept, R.coef[0])) throw new Error(`intercept: node ${report.intercept}, glmnet ${R.coef[0]}`);
+  const rSelected = R.columns.flatMap((c, j) => (R.coef[j + 1] !== 0 ? [[c, R.coef[j + 1]] as const] : []));
+  expect(report.selected.map((t) => t.candidate.column).sort()).toEqual(rSelected.map(([c]) => c).sort());
+  for (const [c, b] of rSelected) {
+    const mine = report.selected.find((t) => t.candidate.column === c)!.coefficient;
+    if (!relClose(mine, b)) throw new Error(`${c}: node ${mine}, glmnet ${b}`);
+  }
+}

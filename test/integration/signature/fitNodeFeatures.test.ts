@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, runCli, SHARED, waitFor } from '../../support/process';
-import { glmnetCv } from '../../support/glmnet';
+import { expectSameAsGlmnet, FitReport, glmnetCv } from '../../support/glmnet';
 import { contoursOf, readNatural, writeRtstructWith } from '../../support/rtstructVariant';
 import { DicomPeer, startStorescp } from '../../support/dcmtk';
 import { Hl7Peer, startHl7Peer } from '../../support/hl7Peer';
@@ -58,7 +58,7 @@ const lesionsFile = join(dir, 'lesions.csv');
 const targetFile = join(dir, 'cd8.csv');
 
 describe('signature fit on features exported by the node', () => {
-  let report: { lambda: number; lambdaMin: number; lambda1se: number; intercept: number; pathLength: number; selected: Array<{ candidate: { column: string }; coefficient: number }> };
+  let report: FitReport;
 
   beforeAll(async () => {
     mkdirSync(batch);
@@ -90,17 +90,7 @@ describe('signature fit on features exported by the node', () => {
 
   it('matches R glmnet with the same folds: λ path, lambda.min, selected terms and coefficients (1e-3 relative)', async () => {
     const R = await glmnetCv(design, 0.5, 'lambda.min', dir);
-    const rel = (a: number, b: number) => Math.abs(a - b) <= 1e-3 * Math.max(Math.abs(a), Math.abs(b));
-    expect(report.pathLength).toBe(R.lambda.length);
-    expect(rel(report.lambdaMin, R.lambdaMin)).toBe(true);
-    expect(rel(report.lambda, R.lambdaMin)).toBe(true);
-    expect(rel(report.intercept, R.coef[0])).toBe(true);
-    const rSelected = R.columns.flatMap((c, j) => (R.coef[j + 1] !== 0 ? [[c, R.coef[j + 1]] as const] : []));
-    expect(report.selected.map((t) => t.candidate.column).sort()).toEqual(rSelected.map(([c]) => c).sort());
-    for (const [c, b] of rSelected) {
-      const mine = report.selected.find((t) => t.candidate.column === c)!.coefficient;
-      if (!rel(mine, b)) throw new Error(`${c}: node ${mine}, glmnet ${b}`);
-    }
+    expectSameAsGlmnet(report, R, 'lambda.min');
     expect(report.selected.some((t) => t.candidate.column.startsWith('tumour:') || t.candidate.column.startsWith('ring:'))).toBe(true);
   }, 200000);
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../support/process';
-import { glmnetCv } from '../../support/glmnet';
+import { expectSameAsGlmnet, FitReport, glmnetCv } from '../../support/glmnet';
 import { seededRandom } from '../../../src/signature/elasticNet';
 import { csvLine, parseCsv } from '../../../src/signature/csv';
 import { IDENTITY_COLUMNS } from '../../../src/signature/lesionTable';
@@ -56,7 +56,7 @@ describe.each([
 ] as const)('signature fit (%s, --lambda %s, alpha %s) matches R glmnet on a known sparse model', (rule, flag, alpha) => {
   const out = join(dir, `sig-${flag}.json`);
   const design = join(dir, `design-${flag}.csv`);
-  let report: { lambda: number; lambdaMin: number; lambda1se: number; intercept: number; selected: Array<{ candidate: { column: string }; coefficient: number; selectionFrequency: number }>; cvR2: number; cvAuc: { value: number; low: number; high: number }; pathLength: number; leftOutWithoutTarget: number };
+  let report: FitReport & { cvR2: number; cvAuc: { value: number; low: number; high: number }; leftOutWithoutTarget: number };
 
   beforeAll(async () => {
     const r = await runCli(['signature', 'fit', '--features', featuresFile, '--target', targetFile, '--out', out, '--alpha', String(alpha), '--folds', '10', '--seed', '7', '--lambda', flag, '--bootstrap', '20', '--design', design, '--json'], {}, { timeoutMs: 240000 });
@@ -68,17 +68,7 @@ describe.each([
     const R = await glmnetCv(design, alpha, rule, dir);
     const d = parseCsv(readFileSync(design, 'utf8'), 'design');
     expect(R.columns).toEqual(d.header.slice(3));
-    expect(report.pathLength).toBe(R.lambda.length);
-    expect(relClose(report.lambdaMin, R.lambdaMin)).toBe(true);
-    expect(relClose(report.lambda1se, R.lambda1se)).toBe(true);
-    expect(relClose(report.lambda, rule === 'lambda.min' ? R.lambdaMin : R.lambda1se)).toBe(true);
-    expect(relClose(report.intercept, R.coef[0])).toBe(true);
-    const rSelected = R.columns.flatMap((c, j) => (R.coef[j + 1] !== 0 ? [[c, R.coef[j + 1]] as const] : []));
-    expect(report.selected.map((t) => t.candidate.column).sort()).toEqual(rSelected.map(([c]) => c).sort());
-    for (const [c, b] of rSelected) {
-      const mine = report.selected.find((t) => t.candidate.column === c)!.coefficient;
-      if (!relClose(mine, b)) throw new Error(`${c}: node ${mine}, glmnet ${b}`);
-    }
+    expectSameAsGlmnet(report, R, rule);
   }, 200000);
 
   it('recovers the true terms with their signs, and left out the lesions without a target', () => {

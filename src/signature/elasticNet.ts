@@ -2,9 +2,11 @@
  * Elastic-net linear regression as R's glmnet computes it (family "gaussian"), so that a site's
  * fit can be checked against glmnet itself. Pure numerics: arrays in, numbers out.
  *
- * Minimises, over the intercept β0 and β,
- *   1/(2n) Σ (y_i − β0 − x_iᵀβ)² + λ [ (1 − α)/2 ‖β‖² + α ‖β‖₁ ]
- * with glmnet's conventions (glmnet 4.1 R code and its Fortran elnet, "covariance" updates):
+ * Minimises, over the intercept β0 and the coefficients b of the standardised inputs x̃,
+ *   1/(2n) Σ (ỹ_i − x̃_iᵀb)² + λ̃ [ (1 − α)/2 ‖b‖² + α ‖b‖₁ ],   ỹ = (y − ȳ)/σ_y, λ̃ = λ/σ_y
+ * — glmnet standardises y too, so on y's own scale the ridge part acts as λ(1 − α)/σ_y (for the
+ * lasso it makes no difference) — with glmnet's conventions (glmnet 4.1 R code and its Fortran
+ * elnet, "covariance" updates):
  *  - x standardised with mean and SD of weight 1/n (standardize = TRUE), y centred and scaled to
  *    unit 1/n variance; coefficients and λ are reported on the original scale; intercept
  *    β0 = ȳ − Σ β_j x̄_j;

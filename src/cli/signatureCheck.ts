@@ -5,11 +5,16 @@ import { loadSignatureFile } from '../config/signatureFile';
 import { loadRadiomicsSettings } from '../radiomics';
 import { covariateLines, evaluateOnPhantom, evaluationLines, PHANTOM, pendingLines, termResolutionLines } from '../signature/check';
 import { formatNumber } from '../signature/format';
+import { commandConfig } from './commandConfig';
+import { requiredStudyFiles, unusableStudyMessage } from './studyFiles';
+import { analyseFiles } from '../pipeline/analyseFiles';
+import { loadScoringSetup } from '../pipeline/setup';
+import { ImagingError } from '../dicom/loadSeries';
 
 export const signatureCheckCommand: Command = {
   words: ['signature', 'check'],
   summary: 'explain a signature file: how each term resolves, what is pending, its value on a phantom',
-  help: `Usage: cd8-node signature check FILE
+  help: `Usage: cd8-node signature check FILE [--ct DIR --rtstruct FILE] [--config FILE]
 
 Reads the signature FILE and prints:
   - how each term's feature name was resolved (as written → IBSI tag, code and
@@ -21,7 +26,9 @@ Reads the signature FILE and prints:
   - what is still pending;
   - every term evaluated on a built-in phantom (a ${PHANTOM.volumeMl} ml CT-like lesion
     of ~60 HU, liver, ${PHANTOM.kvp} kV) with the signature's own radiomics settings:
-    an absurd value or score points at a wrong name, region or coefficient.
+    an absurd value or score points at a wrong name, region or coefficient;
+    with --ct and --rtstruct, on every lesion of that study instead (e.g. the
+    IBSI CT phantom), as the node would compute it.
 
 Unknown or ambiguous names, and LIFEx names with no IBSI equivalent, are
 errors that give the term's position (terms[N].feature).
@@ -30,7 +37,7 @@ Exit 0 when the file is valid (pending values allowed), 1 on errors.
 Example:
   cd8-node signature check my-signature.json`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, {}, { min: 1, max: 1 });
+    const { values, positionals } = parseCommandArgs(args, { ct: { type: 'string' }, rtstruct: { type: 'string' }, config: { type: 'string', short: 'c' } }, { min: 1, max: 1 });
     if (values.help) {
       io.out(signatureCheckCommand.help);
       return 0;
@@ -58,8 +65,27 @@ Example:
     io.out('Pending:');
     io.out(pendingLines(sig).join('\n'));
     io.out('');
-    io.out(`On the phantom (${PHANTOM.volumeMl} ml synthetic CT lesion, site ${PHANTOM.site}, ${PHANTOM.kvp} kV): value × coefficient = contribution`);
-    io.out(evaluationLines(evaluateOnPhantom(sig, loadRadiomicsSettings(loaded.radiomicsSettingsPath!))).join('\n'));
+    if (values.ct !== undefined || values.rtstruct !== undefined) {
+      const files = requiredStudyFiles(values);
+      const config = commandConfig(values.config, io, 'cd8-node signature check');
+      if (!config) return 1;
+      let analysis;
+      try {
+        analysis = await analyseFiles(files.ct, files.rtstruct, config.config, loadScoringSetup(config.config, positionals[0]), { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
+      } catch (e) {
+        if (!(e instanceof ImagingError)) throw e;
+        io.err(unusableStudyMessage('cd8-node signature check', e));
+        return 1;
+      }
+      for (const l of analysis.lesions) {
+        io.out(`On lesion ${l.trackingId} of ${files.rtstruct} (${l.site}, ${l.volumeMl.toFixed(2)} ml): value × coefficient = contribution`);
+        io.out(evaluationLines({ terms: l.terms, score: l.score, status: l.scoreStatus === 'scored' ? 'scored' : 'failed', reason: l.reason }).join('\n'));
+      }
+      if (analysis.lesions.length === 0) io.out(`No lesion in ${files.rtstruct}: ${analysis.problems.map((p) => p.message).join(' ')}`);
+    } else {
+      io.out(`On the phantom (${PHANTOM.volumeMl} ml synthetic CT lesion, site ${PHANTOM.site}, ${PHANTOM.kvp} kV): value × coefficient = contribution`);
+      io.out(evaluationLines(evaluateOnPhantom(sig, loadRadiomicsSettings(loaded.radiomicsSettingsPath!))).join('\n'));
+    }
     const warnings = loaded.issues.filter((i) => i.severity === 'warning');
     if (warnings.length > 0) {
       io.out('');

@@ -43,6 +43,19 @@ describe('cd8-node signature check', () => {
     expect(r.stdout).toMatch(/lifex\.json: valid\./);
   }, 90000);
 
+  it('evaluates it on every lesion of a real study instead (the IBSI CT phantom)', async () => {
+    const file = writeSignature('lifex-ct.json', [term('GLCM_Entropy_log10'), term('CONVENTIONAL_HUmean', 'tumour', 0.01)]);
+    const phantom = join(ROOT, '..', 'shared', 'data', 'ibsi-ct-phantom', 'dicom');
+    const r = await runCli(['signature', 'check', file, '--ct', join(phantom, 'image'), '--rtstruct', join(phantom, 'mask', 'DCM_RS_00060.dcm')], {}, { timeoutMs: 120000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/On lesion 1 GTV-1 of .*DCM_RS_00060\.dcm \(\w+, [\d.]+ ml\): value × coefficient = contribution/);
+    // The phantom's GTV-1 is lung tumour tissue: a mean of a few tens of HU below zero.
+    const mean = Number(/CONVENTIONAL_HUmean \(tumour\)\s+(-?[\d.]+) ×/.exec(r.stdout)![1]);
+    expect(mean).toBeGreaterThan(-100);
+    expect(mean).toBeLessThan(0);
+    expect(r.stdout).toMatch(/\n {2}score -?[\d.]+\n/);
+  }, 150000);
+
   it('the shipped signature: every value pending, no score on the phantom', async () => {
     const r = await runCli(['signature', 'check', join(ROOT, 'config', 'signatures', 'cd8-sun2018.json')], {}, { timeoutMs: 60000 });
     expect(r.code).toBe(0);

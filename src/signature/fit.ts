@@ -116,7 +116,8 @@ export function fitSignature(input: FitInput, opts: FitOptions): FitResult {
   const excluded = matcher(opts.exclude);
   const columns = [...new Set(used.flatMap((l) => Object.keys(l.features)))].filter((c) => !excluded(c));
   const features = columns.map(parseFeatureColumn).filter((c): c is Candidate => c !== undefined);
-  const sites = [...new Set(used.map((l) => l.site))].sort();
+  // No indicator for "unknown": the node scores an unknown site as no site at all.
+  const sites = [...new Set(used.map((l) => l.site))].filter((s) => s !== 'unknown').sort();
   const covariates: Candidate[] = [...sites.map((site): Candidate => ({ kind: 'site', column: `site:${site}`, site })), { kind: 'kvp' as const, column: 'kvp' }].filter((c) => !excluded(c.column));
   const value = (c: Candidate, l: LesionRow): number =>
     c.kind === 'feature' ? (l.features[c.column] ?? NaN) : c.kind === 'site' ? (l.site === c.site ? 1 : 0) : (l.kvp ?? opts.defaultKvp);

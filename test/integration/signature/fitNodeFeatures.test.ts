@@ -111,8 +111,27 @@ describe('signature fit on features exported by the node', () => {
       const sts = STUDIES[1];
       const sent = await run('storescu', ['-aec', 'CD8NODE', '127.0.0.1', String(node.port), '+sd', '+r', sts.ct, sts.rtstruct], { timeoutMs: 120000 });
       expect(sent.code).toBe(0);
-      const srFile = await waitFor('the SR at storescp', () => readdirSync(pacs.dir).find((f) => f.startsWith('SR')), 180000);
-      const [fromSr] = lesionScores(readSr(readFileSync(join(pacs.dir, srFile))));
+      // Read once storescp has written it whole: the same size twice, and readable.
+      let lastSize = -1;
+      const sr = await waitFor(
+        'the SR at storescp, written whole',
+        () => {
+          const f = readdirSync(pacs.dir).find((x) => x.startsWith('SR'));
+          if (!f) return undefined;
+          const bytes = readFileSync(join(pacs.dir, f));
+          const stable = bytes.length === lastSize;
+          lastSize = bytes.length;
+          try {
+            return stable ? readSr(bytes) : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        180000,
+        300,
+      );
+      const [fromSr] = lesionScores(sr);
+      if (!fromSr) throw new Error(`no lesion in the SR; node log: ${node.logs().map((l) => l.message).join(' | ')}`);
       expect(fromSr.score).not.toBeNull();
       expect(fromSr.phenotype?.meaning).toMatch(/^(CD8-inflamed \(hot\)|Immune desert \(cold\))$/);
       const oru = await waitFor('the ORU acknowledged', () => hl7.received().find((m) => m.ack === 'AA'), 60000);

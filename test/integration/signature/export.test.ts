@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, SHARED } from '../../support/process';
+import { CLI, run, runCli, SHARED } from '../../support/process';
 import { nextVersion, scoredStudy } from '../../support/studyFixtures';
 import { openIndexDatabase } from '../../../src/store/database';
 import { ResultStore } from '../../../src/results/resultStore';
@@ -93,6 +93,10 @@ describe('cd8-node features --batch', () => {
     expect(rows[0]).toMatchObject({ trackingId: '1 GTV-1', kvp: null, flags: expect.arrayContaining(['missing-kvp']) });
     expect(rows[0].features['tumour:stat_mean']).toBeGreaterThan(-200);
     expect(Object.keys(rows[0].features).filter((k) => k.startsWith('ring:')).length).toBeGreaterThan(100);
+    // On a terminal (script(1) gives it one) the same run draws a progress bar on standard error.
+    const tty = await run('script', ['-qec', `${process.execPath} ${CLI} features --batch ${join(dir, 'empty')}/.. > /dev/null`, '/dev/null'], { timeoutMs: 150000 });
+    expect(tty.stdout).toMatch(/\r\[ {30}\] 0\/2 empty/);
+    expect(tty.stdout).toMatch(/\r\[#{30}\] 2\/2 done/);
     const mixed = await runCli(['features', '--batch', dir, '--roi', 'GTV-1']);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/--batch takes no --roi: the signature's settings and the lesion rules apply\./);

@@ -14,7 +14,7 @@ import { reconcileSpool } from './store/reconcile';
 import { StudyAssembler } from './study/assembler';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
-import { SqliteJobQueue, exponentialBackoff } from './jobs/queue';
+import { JOB_RETRY_BACKOFF, SqliteJobQueue } from './jobs/queue';
 import { startWorkers } from './jobs/worker';
 import { ResultStore } from './results/resultStore';
 import { startResultDelivery } from './outbox/delivery';
@@ -25,7 +25,8 @@ import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
 import { startHttpEndpoint } from './ops/http';
 import { startSchedules } from './ops/schedule';
-import { dailySummary, purgeOldStudies, sweepStuckStudies } from './ops/housekeeping';
+import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/housekeeping';
+import { errorText } from './ops/errorText';
 
 export interface NodeServices {
   logger: Logger;
@@ -63,7 +64,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       try {
         await part.stop();
       } catch (e) {
-        logger.error(`stopping ${part.name} failed`, { error: (e as Error).message });
+        logger.error(`stopping ${part.name} failed`, { error: errorText(e) });
       }
     }
   };
@@ -110,7 +111,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
     }
 
     // The durable queue between "study ready" and "results written".
-    const queue = new SqliteJobQueue(db, { maxAttempts: config.jobs.maxAttempts, backoffMs: exponentialBackoff(30_000, 30 * 60_000) });
+    const queue = new SqliteJobQueue(db, { maxAttempts: config.jobs.maxAttempts, backoffMs: JOB_RETRY_BACKOFF });
     const handedBack = queue.recoverRunning();
     if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
     const results = new ResultStore(db);

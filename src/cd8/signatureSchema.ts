@@ -12,6 +12,7 @@ import { ConfigIssue, Infer, s } from '../config/schemaKit';
 import { AGGREGATION_CODES, Aggregation } from '../radiomics/feature';
 import type { LesionSite } from '../results/types';
 import { NameResolution, resolveFeatureName } from '../signature/featureNames';
+import { isTextureFamily } from '../radiomics/texture';
 
 export const SITES: readonly LesionSite[] = ['liver', 'lung', 'lymph_node', 'head_and_neck', 'other', 'unknown'];
 const AGGREGATIONS = Object.keys(AGGREGATION_CODES) as Aggregation[];
@@ -168,8 +169,6 @@ export interface ResolvedTerm {
   name: Extract<NameResolution, { ok: true }>;
 }
 
-const TEXTURE_TAG = /^(cm|rlm|szm|dzm|ngt|ngl)_/;
-
 /** Why a term's feature cannot be resolved, and which of its keys to fix. */
 export interface TermProblem {
   field: 'feature' | 'aggregation';
@@ -184,7 +183,7 @@ export function resolveTerm(t: Pick<SignatureTermSpec, 'feature' | 'aggregation'
   if (t.feature === null) return null;
   const r = resolveFeatureName(t.feature);
   if (!r.ok) return { field: 'feature', message: r.message };
-  const texture = TEXTURE_TAG.test(r.tag);
+  const texture = isTextureFamily(r.family);
   const shown = r.tag === t.feature ? `"${t.feature}"` : `"${t.feature}" (${r.tag})`;
   if (r.aggregation && t.aggregation !== null && t.aggregation !== r.aggregation) {
     return { field: 'aggregation', message: `${shown} is computed by LIFEx as IBSI "${r.aggregation}", but the term says "${t.aggregation}"; remove the aggregation or write "${r.aggregation}".` };

@@ -1,5 +1,5 @@
 import { Command, UsageError } from './command';
-import { parseCommandArgs } from './parse';
+import { parseOfflineCommand } from './studyFiles';
 import { commandIndex } from './commandIndex';
 import { latestAnalyses } from '../results/resultStore';
 import { hashedId } from '../ops/logger';
@@ -25,11 +25,8 @@ Options:
   --site S        only lesions of site S (${SITES.join(', ')})
   --config FILE   configuration of the node (for storage.dataDir)`,
   async run(args, io) {
-    const { values } = parseCommandArgs(args, { since: { type: 'string' }, site: { type: 'string' }, config: { type: 'string', short: 'c' } }, { min: 0, max: 0 });
-    if (values.help) {
-      io.out(exportFeaturesCommand.help);
-      return 0;
-    }
+    const values = parseOfflineCommand(exportFeaturesCommand, args, io, { since: { type: 'string' }, site: { type: 'string' }, config: { type: 'string', short: 'c' } });
+    if (typeof values === 'number') return values;
     let sinceMs = 0;
     if (values.since !== undefined) {
       sinceMs = /^\d{4}-\d{2}-\d{2}$/.test(values.since) ? Date.parse(`${values.since}T00:00:00Z`) : Date.parse(values.since);

@@ -1,14 +1,15 @@
 import { Command, CommandIo, UsageError } from './command';
-import { parseCommandArgs } from './parse';
+import { parseOfflineCommand } from './studyFiles';
 import { NiftiError, readNifti } from '../io/nifti';
 import { Mask, Vec3, Volume, sameGrid } from '../radiomics/volume';
 import { featureKey } from '../radiomics/feature';
 import { RadiomicsSettings, RadiomicsSettingsError, loadRadiomicsSettings } from '../radiomics/settings';
 import { ExtractOptions, ExtractionResult, RadiomicsInputError, Region, extractFeatures } from '../radiomics/extract';
 import { DiscretisationError } from '../radiomics/preprocess/discretise';
-import { ImagingError } from '../dicom/loadSeries';
+import { ImagingError } from '../imaging/load';
 import { loadDicomLesion } from './dicomLesion';
 import { featuresBatch } from './featuresBatch';
+import { errorText } from '../ops/errorText';
 
 export const featuresCommand: Command = {
   words: ['features'],
@@ -54,27 +55,20 @@ Example:
   cd8-node features --ct study/CT --rtstruct study/RS.dcm --roi GTV-1 \\
       --settings config/radiomics/cd8.json --region ring --json`,
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        ct: { type: 'string' },
-        rtstruct: { type: 'string' },
-        roi: { type: 'string' },
-        image: { type: 'string' },
-        mask: { type: 'string' },
-        settings: { type: 'string' },
-        region: { type: 'string' },
-        json: { type: 'boolean' },
-        batch: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        signature: { type: 'string' },
-      },
-      { min: 0, max: 0 },
-    );
-    if (values.help) {
-      io.out(featuresCommand.help);
-      return 0;
-    }
+    const values = parseOfflineCommand(featuresCommand, args, io, {
+      ct: { type: 'string' },
+      rtstruct: { type: 'string' },
+      roi: { type: 'string' },
+      image: { type: 'string' },
+      mask: { type: 'string' },
+      settings: { type: 'string' },
+      region: { type: 'string' },
+      json: { type: 'boolean' },
+      batch: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      signature: { type: 'string' },
+    });
+    if (typeof values === 'number') return values;
     if (values.batch !== undefined) {
       const others = (['ct', 'rtstruct', 'roi', 'image', 'mask', 'settings', 'region', 'json'] as const).filter((k) => values[k] !== undefined);
       if (others.length > 0) throw new UsageError(`--batch takes no ${others.map((k) => `--${k}`).join(', ')}: the signature's settings and the lesion rules apply.`);
@@ -104,7 +98,7 @@ Example:
       input = dicom ? await loadDicomLesion(values.ct!, values.rtstruct!, values.roi!) : loadNiftiPair(values.image!, values.mask!);
     } catch (e) {
       if (e instanceof NiftiError || e instanceof RadiomicsInputError || e instanceof ImagingError) {
-        io.err(`cd8-node features: ${(e as Error).message}`);
+        io.err(`cd8-node features: ${errorText(e)}`);
         return 1;
       }
       throw e;

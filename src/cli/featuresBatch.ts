@@ -5,7 +5,8 @@ import { CommandIo } from './command';
 import { commandConfig } from './commandConfig';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
 import { analyseFiles } from '../pipeline/analyseFiles';
-import { ImagingError } from '../dicom/loadSeries';
+import { ImagingError } from '../imaging/load';
+import { errorText } from '../ops/errorText';
 import { hashedId } from '../ops/logger';
 import { lesionCsv, lesionRows, LesionRow } from '../signature/lesionTable';
 
@@ -81,7 +82,7 @@ export async function featuresBatch(dir: string, values: { config?: string; sign
   try {
     studies = await batchStudies(dir);
   } catch (e) {
-    io.err(`cd8-node features --batch: cannot read ${dir}: ${(e as Error).message}`);
+    io.err(`cd8-node features --batch: cannot read ${dir}: ${errorText(e)}`);
     return 1;
   }
   // A bar only on a terminal: a log file or a pipe gets the summary lines alone.

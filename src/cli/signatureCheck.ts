@@ -5,11 +5,10 @@ import { loadSignatureFile } from '../config/signatureFile';
 import { loadRadiomicsSettings } from '../radiomics';
 import { covariateLines, evaluateOnPhantom, evaluationLines, PHANTOM, pendingLines, termResolutionLines } from '../signature/check';
 import { formatNumber } from '../signature/format';
-import { commandConfig } from './commandConfig';
-import { requiredStudyFiles, unusableStudyMessage } from './studyFiles';
+import { studyCommandInputs, unusableStudyMessage } from './studyFiles';
 import { analyseFiles } from '../pipeline/analyseFiles';
 import { loadScoringSetup } from '../pipeline/setup';
-import { ImagingError } from '../dicom/loadSeries';
+import { ImagingError } from '../imaging/load';
 
 export const signatureCheckCommand: Command = {
   words: ['signature', 'check'],
@@ -66,12 +65,12 @@ Example:
     io.out(pendingLines(sig).join('\n'));
     io.out('');
     if (values.ct !== undefined || values.rtstruct !== undefined) {
-      const files = requiredStudyFiles(values);
-      const config = commandConfig(values.config, io, 'cd8-node signature check');
-      if (!config) return 1;
+      const inputs = studyCommandInputs(values, io, 'cd8-node signature check');
+      if (typeof inputs === 'number') return inputs;
+      const { files, config } = inputs;
       let analysis;
       try {
-        analysis = await analyseFiles(files.ct, files.rtstruct, config.config, loadScoringSetup(config.config, positionals[0]), { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
+        analysis = await analyseFiles(files.ct, files.rtstruct, config, loadScoringSetup(config, positionals[0]), { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
       } catch (e) {
         if (!(e instanceof ImagingError)) throw e;
         io.err(unusableStudyMessage('cd8-node signature check', e));

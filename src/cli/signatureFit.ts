@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { errorText } from '../ops/errorText';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
-import { parseCommandArgs } from './parse';
+import { parseOfflineCommand } from './studyFiles';
 import { commandConfig } from './commandConfig';
 import { loadSignatureFile } from '../config/signatureFile';
 import { parseSignature } from '../cd8/signatureSchema';
@@ -18,7 +19,7 @@ export function readInputs(featuresFile: string, targetFile: string): { lesions:
     try {
       return readFileSync(file);
     } catch (e) {
-      throw new CsvError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
+      throw new CsvError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorText(e)}.`);
     }
   };
   const f = read(featuresFile);
@@ -86,29 +87,22 @@ Options:
 Refuses, saying why: fewer patients than folds, constant columns, missing
 values, lesion IDs of the target that are not in the features file.`,
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        features: { type: 'string' },
-        target: { type: 'string' },
-        out: { type: 'string' },
-        alpha: { type: 'string' },
-        folds: { type: 'string' },
-        seed: { type: 'string' },
-        lambda: { type: 'string' },
-        bootstrap: { type: 'string' },
-        exclude: { type: 'string' },
-        'radiomics-settings': { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        design: { type: 'string' },
-      },
-      { min: 0, max: 0 },
-    );
-    if (values.help) {
-      io.out(signatureFitCommand.help);
-      return 0;
-    }
+    const values = parseOfflineCommand(signatureFitCommand, args, io, {
+      features: { type: 'string' },
+      target: { type: 'string' },
+      out: { type: 'string' },
+      alpha: { type: 'string' },
+      folds: { type: 'string' },
+      seed: { type: 'string' },
+      lambda: { type: 'string' },
+      bootstrap: { type: 'string' },
+      exclude: { type: 'string' },
+      'radiomics-settings': { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+      design: { type: 'string' },
+    });
+    if (typeof values === 'number') return values;
     if (!values.features) throw new UsageError('--features FILE is required (the CSV of "cd8-node export features").');
     if (!values.target) throw new UsageError('--target FILE is required (lesion_id, then one numeric column).');
     if (!values.out) throw new UsageError('--out FILE is required (the signature file to write).');
@@ -177,7 +171,7 @@ async function runFit(featuresFile: string, targetFile: string, out: string, set
     return 0;
   } catch (e) {
     if (INPUT_ERRORS.some((k) => e instanceof k)) {
-      io.err(`cd8-node signature fit: ${(e as Error).message}`);
+      io.err(`cd8-node signature fit: ${errorText(e)}`);
       return 1;
     }
     throw e;

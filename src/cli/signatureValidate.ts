@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import { errorText } from '../ops/errorText';
 import { Command, UsageError } from './command';
-import { parseCommandArgs } from './parse';
+import { parseOfflineCommand } from './studyFiles';
 import { commandConfig } from './commandConfig';
 import { formatIssues } from '../config/load';
 import { loadSignatureFile } from '../config/signatureFile';
@@ -38,15 +39,16 @@ Options:
   --groups N     calibration groups (default 5)
   --json         print the result as JSON`,
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      { signature: { type: 'string' }, features: { type: 'string' }, target: { type: 'string' }, plot: { type: 'string' }, groups: { type: 'string' }, config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
-      { min: 0, max: 0 },
-    );
-    if (values.help) {
-      io.out(signatureValidateCommand.help);
-      return 0;
-    }
+    const values = parseOfflineCommand(signatureValidateCommand, args, io, {
+      signature: { type: 'string' },
+      features: { type: 'string' },
+      target: { type: 'string' },
+      plot: { type: 'string' },
+      groups: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+    });
+    if (typeof values === 'number') return values;
     if (!values.signature) throw new UsageError('--signature FILE is required.');
     if (!values.features) throw new UsageError('--features FILE is required (the CSV of "cd8-node export features").');
     if (!values.target) throw new UsageError('--target FILE is required (lesion_id, then one numeric column).');
@@ -85,7 +87,7 @@ Options:
       return 0;
     } catch (e) {
       if (e instanceof ValidateError || INPUT_ERRORS.some((k) => e instanceof k)) {
-        io.err(`cd8-node signature validate: ${(e as Error).message}`);
+        io.err(`cd8-node signature validate: ${errorText(e)}`);
         return 1;
       }
       throw e;

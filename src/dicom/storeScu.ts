@@ -3,14 +3,15 @@
  * Success and warning statuses mean delivered; everything else (reject, abort, refused
  * presentation context, failure status, timeout, network error) is not.
  */
-import { Client, Dataset, constants, requests } from 'dcmjs-dimse';
+import { Client, Dataset, requests } from 'dcmjs-dimse';
 import type { ConnectionOptions } from 'node:tls';
 import { describeAbort, describeNetworkError, describeReject, RejectInfo } from './associationErrors';
 import { destroyClientSocket, onClientTlsHandshake, setClientNoDelay } from './clientSocket';
 import { connectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
 import { quietDicomLibraries } from './quietLibraries';
-import { readPart10 } from '../report/part10';
-import { readFileMeta } from './part10';
+import { readFileMeta, readPart10 } from './part10';
+import { DimseStatus, describeStoreFailure, statusHex } from './status';
+import { errorText } from '../ops/errorText';
 
 export interface StoreTarget {
   host: string;
@@ -27,17 +28,6 @@ export interface StoreTarget {
 export type StoreOutcome =
   | { ok: true; status: number; elapsedMs: number; warning?: string }
   | { ok: false; status?: number; elapsedMs: number; message: string };
-
-const hex = (n: number) => `0x${n.toString(16).padStart(4, '0').toUpperCase()}`;
-
-function describeStatus(status: number): string {
-  if (status >= 0xa700 && status <= 0xa7ff) return `the peer is out of resources (${hex(status)}); try again later`;
-  if (status >= 0xa900 && status <= 0xa9ff) return `the peer says the data set does not match the SOP class (${hex(status)})`;
-  if (status >= 0xc000 && status <= 0xcfff) return `the peer cannot understand the object (${hex(status)})`;
-  if (status === 0x0122) return 'the peer does not support this SOP class (0x0122)';
-  if (status === 0x0124) return 'the peer refuses the store: not authorised (0x0124)';
-  return `the peer answered with failure status ${hex(status)}`;
-}
 
 /**
  * A Part 10 file's dataset sent as the bytes it was written with. dcmjs-dimse would decode the
@@ -95,10 +85,10 @@ export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcom
     const request = new requests.CStoreRequest(dataset);
     request.on('response', (response: { getStatus(): number; getErrorComment?(): string | undefined }) => {
       const status = response.getStatus();
-      if (status === constants.Status.Success) return finish({ ok: true, status });
-      if ((status & 0xf000) === 0xb000) return finish({ ok: true, status, warning: `${who} stored it with warning status ${hex(status)}` });
+      if (status === DimseStatus.Success) return finish({ ok: true, status });
+      if ((status & 0xf000) === 0xb000) return finish({ ok: true, status, warning: `${who} stored it with warning status ${statusHex(status)}` });
       const comment = response.getErrorComment?.();
-      finish({ ok: false, status, message: `${who}: ${describeStatus(status)}${comment ? ` ("${comment}")` : ''}.` });
+      finish({ ok: false, status, message: `${who}: ${describeStoreFailure(status)}${comment ? ` ("${comment}")` : ''}.` });
     });
     client.addRequest(request);
     client.on('connected', () => {
@@ -133,7 +123,7 @@ export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcom
       client.send(host, port, callingAeTitle, calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs, securityOptions });
     } catch (e) {
       // Node refuses unusable TLS material (a key that does not match its certificate ...) before connecting.
-      finish({ ok: false, message: `cannot connect to ${who}: ${(e as Error).message}${connection.tls ? `; check ${connection.settingsKey}.tls` : ''}.` });
+      finish({ ok: false, message: `cannot connect to ${who}: ${errorText(e)}${connection.tls ? `; check ${connection.settingsKey}.tls` : ''}.` });
     }
   });
 }

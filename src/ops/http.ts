@@ -4,6 +4,7 @@
  */
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorText } from './errorText';
 
 export interface ReadinessCheck {
   name: string;
@@ -38,7 +39,7 @@ export async function startHttpEndpoint(options: {
           try {
             return { name: c.name, problem: await c.check() };
           } catch (e) {
-            return { name: c.name, problem: (e as Error).message };
+            return { name: c.name, problem: errorText(e) };
           }
         }),
       ).then((results) => {
@@ -57,7 +58,7 @@ export async function startHttpEndpoint(options: {
         text = options.metrics();
       } catch (e) {
         // A gauge reads the database; a failure there is a 500 for the scraper, never a crash of the node.
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics unavailable: ${(e as Error).message}\n`);
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics unavailable: ${errorText(e)}\n`);
         return;
       }
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);

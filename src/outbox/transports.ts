@@ -4,6 +4,7 @@ import { cStore } from '../dicom/storeScu';
 import { sendMllp } from '../hl7/mllp';
 import { loadTlsOptions } from '../net/tlsFiles';
 import type { OutboxMessage } from './outbox';
+import { errorText } from '../ops/errorText';
 
 export type DeliveryOutcome = { ok: true; detail?: string } | { ok: false; error: string };
 
@@ -51,7 +52,7 @@ export function configuredTransport(settings: TransportSettings): Transport {
         );
         return outcome.ok ? { ok: true, detail: `ACK ${outcome.ackCode}` } : { ok: false, error: outcome.message };
       } catch (e) {
-        return { ok: false, error: (e as Error).message };
+        return { ok: false, error: errorText(e) };
       }
     },
   };

@@ -10,7 +10,7 @@
  * mm³) carries that function so the signature's coefficient applies unchanged. A LIFEx name with no
  * IBSI equivalent is an error that says why.
  */
-import type { Aggregation } from '../radiomics/feature';
+import type { Aggregation, FeatureFamily } from '../radiomics/feature';
 import { registeredFeatures } from '../radiomics/registry';
 
 /** Pages of LIFEx's own documentation (lifexsoft.org, and its Texture User Guide v6, 2019-12-26). */
@@ -137,6 +137,7 @@ export type NameResolution =
       tag: string;
       code: string;
       ibsiName: string;
+      family: FeatureFamily;
       /** Aggregation the name implies (LIFEx texture names), if any. */
       aggregation?: Aggregation;
       /** The value the name denotes = scale × IBSI value + offset. */
@@ -158,10 +159,10 @@ export function resolveFeatureName(written: string): NameResolution {
   const name = written.trim();
   const identity = { scale: 1, offset: 0 };
   const byTag = BY_TAG.get(name);
-  if (byTag) return { ok: true, via: 'IBSI tag', tag: byTag.tag, code: byTag.code, ibsiName: byTag.name, ...identity };
+  if (byTag) return { ok: true, via: 'IBSI tag', tag: byTag.tag, code: byTag.code, ibsiName: byTag.name, family: byTag.family, ...identity };
   const byCode = BY_CODE.get(name.toUpperCase());
   if (byCode) {
-    return { ok: true, via: 'IBSI code', tag: byCode.tag, code: byCode.code, ibsiName: byCode.name, ...identity };
+    return { ok: true, via: 'IBSI code', tag: byCode.tag, code: byCode.code, ibsiName: byCode.name, family: byCode.family, ...identity };
   }
   const key = lifexKey(name);
   const lifex = LIFEX_FEATURES[key];
@@ -175,6 +176,7 @@ export function resolveFeatureName(written: string): NameResolution {
       tag: d.tag,
       code: d.code,
       ibsiName: d.name,
+      family: d.family,
       ...(lifex.aggregation ? { aggregation: lifex.aggregation } : {}),
       scale: lifex.scale ?? 1,
       offset: lifex.offset ?? 0,
@@ -185,7 +187,7 @@ export function resolveFeatureName(written: string): NameResolution {
   const shortened = AMBIGUOUS_LIFEX[key];
   if (shortened) return { ok: false, kind: 'ambiguous', message: `"${name}" is ambiguous: LIFEx prints ${shortened.join(' and ')} (different log bases); write the one the publication used.` };
   const byName = BY_NAME.get(name.toLowerCase()) ?? [];
-  if (byName.length === 1) return { ok: true, via: 'IBSI name', tag: byName[0].tag, code: byName[0].code, ibsiName: byName[0].name, ...identity };
+  if (byName.length === 1) return { ok: true, via: 'IBSI name', tag: byName[0].tag, code: byName[0].code, ibsiName: byName[0].name, family: byName[0].family, ...identity };
   if (byName.length > 1) {
     return { ok: false, kind: 'ambiguous', message: `"${name}" is ambiguous: IBSI has ${byName.length} features of that name (${byName.map((d) => `${d.tag} ${d.code}`).join(', ')}); name it by IBSI tag or code.` };
   }

@@ -1,6 +1,6 @@
-/** Numbers in the signature toolkit's text output: integers as they are, others to 4 significant digits, "–" for none. */
+/** Numbers in the signature toolkit's text: the project's formatter (ops/format), 4 significant digits, trailing zeros dropped, integers as they are. */
+import { significant } from '../ops/format';
+
 export function formatNumber(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined) return '–';
-  if (!Number.isFinite(v)) return String(v);
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(digits)));
+  return significant(v, digits, { trim: true, integers: true });
 }

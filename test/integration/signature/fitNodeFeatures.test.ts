@@ -19,7 +19,7 @@ import { seededRandom } from '../../../src/signature/elasticNet';
 import { csvLine, parseCsv } from '../../../src/signature/csv';
 import { readLesionTable } from '../../../src/signature/lesionTable';
 import { lesionScores, readSr } from '../../../src/report/srRead';
-import type { NaturalDataset } from '../../../src/imaging/attributes';
+import type { NaturalDataset } from '../../../src/dicom/part10';
 import type { StudyAnalysis } from '../../../src/results/types';
 
 const DATA = join(SHARED, 'data');

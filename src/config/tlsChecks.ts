@@ -1,5 +1,11 @@
+/** The TLS files the listener (dicom.tls) names, as tlsFileIssues checks those of the destinations; always errors (the node cannot listen without them). */
+export function listenerTlsIssues(c: Config, now = new Date()): ConfigIssue[] {
+  if (!c.dicom?.tls) return [];
+  return serverTlsProblems(c.dicom.tls, now).map((p) => ({ path: `dicom.tls.${p.key}`, message: p.message, severity: p.severity }));
+}
+
 /** The TLS files the destinations name: present, readable, PEM, key matching its certificate, not expired. */
-import { tlsProblems } from '../net/tlsFiles';
+import { serverTlsProblems, tlsProblems } from '../net/tlsFiles';
 import { Config } from './schema';
 import { ConfigIssue } from './schemaKit';
 

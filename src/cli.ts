@@ -13,6 +13,7 @@ import { signatureCheckCommand } from './cli/signatureCheck';
 import { exportFeaturesCommand } from './cli/exportFeatures';
 import { signatureFitCommand } from './cli/signatureFit';
 import { signatureValidateCommand } from './cli/signatureValidate';
+import { consoleHashPasswordCommand } from './cli/consoleCredentials';
 import { VERSION } from './version';
 
 // One command per line: each capability registers itself here.
@@ -31,6 +32,7 @@ export const COMMANDS: Command[] = [
   signatureCheckCommand,
   signatureFitCommand,
   signatureValidateCommand,
+  consoleHashPasswordCommand,
 ];
 
 function topHelp(): string {

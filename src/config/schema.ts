@@ -7,6 +7,7 @@
 import { Infer, s } from './schemaKit';
 import { aeTitleProblem, callerSpecProblem, pinnedSubjectProblem } from './aeTitle';
 import { cronProblem, regexProblem } from './checks';
+import { passwordHashProblem } from './passwordHash';
 
 const aeTitle = (doc: string, def: string, required = false) =>
   s.string({ doc, default: def, required, check: aeTitleProblem });
@@ -68,6 +69,23 @@ const hl7Destination = s.object(
   },
   'One HL7 v2 MLLP destination for the ORU^R01.',
 );
+
+const consoleRole = (who: string) =>
+  s.object(
+    {
+      passwordHash: s.nullableString({
+        doc: `scrypt hash of the ${who.split(' ')[0]} password for the login form ("cd8-node console hash-password" makes one).`,
+        default: null,
+        check: (v) => (v === null ? undefined : passwordHashProblem(v)),
+      }),
+      tokenSha256: s.nullableString({
+        doc: `SHA-256 (hex) of a bearer token for scripts ("Authorization: Bearer TOKEN").`,
+        default: null,
+        check: (v) => (v === null || /^[0-9a-f]{64}$/i.test(v) ? undefined : 'must be 64 hexadecimal digits (e.g. from "printf %s TOKEN | sha256sum").'),
+      }),
+    },
+    `Credentials of the console role ${who}.`,
+  );
 
 const gateAction = (doc: string, def: 'block' | 'flag' | 'off') => s.enum(['block', 'flag', 'off'] as const, { doc, default: def });
 
@@ -255,10 +273,19 @@ export const configSchema = s.object(
     ),
     http: s.object(
       {
-        port: s.int({ doc: 'Port of /healthz, /readyz and /metrics (0 = disabled).', default: 8112, min: 0, max: 65535 }),
+        port: s.int({ doc: 'Port of /healthz, /readyz, /metrics and the web console (0 = disabled).', default: 8112, min: 0, max: 65535 }),
         bind: s.string({ doc: 'Address of the HTTP endpoint.', default: '127.0.0.1', nonEmpty: true }),
+        auth: s.object(
+          {
+            viewer: consoleRole('viewer (reads the console pages; patient identities hashed)'),
+            admin: consoleRole('admin (also resend, retry, C-ECHO/MLLP tests; sees patient identities)'),
+            protectProbes: s.bool({ doc: '/healthz, /readyz and /metrics also need a viewer or admin token (Authorization: Bearer).', default: false }),
+            sessionMinutes: s.int({ doc: 'A console session ends after this long without a request.', default: 30, min: 1, max: 1440, unit: 'min' }),
+          },
+          'Who may use the web console. With no credential at all the console is read-only and answers on loopback only.',
+        ),
       },
-      'Health and metrics endpoint.',
+      'Health and metrics endpoint and the web console.',
     ),
     log: s.object(
       {

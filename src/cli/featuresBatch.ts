@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { CommandIo } from './command';
 import { commandConfig } from './commandConfig';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
-import { analyseFiles } from '../pipeline/analyseFiles';
+import { analyseStudyFiles } from '../pipeline/analyseFiles';
 import { ImagingError } from '../imaging/load';
 import { errorText } from '../ops/errorText';
 import { hashedId } from '../ops/logger';
@@ -98,7 +98,7 @@ export async function featuresBatch(dir: string, values: { config?: string; sign
     }
     if (s.rtstructs.length > 1) problems.push(`${s.name}: ${s.rtstructs.length} RTSTRUCTs; ${basename(s.rtstructs[0])} used, the others left out.`);
     try {
-      const analysis = await analyseFiles(s.images, s.rtstructs[0], loaded.config, setup, { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
+      const { analysis } = await analyseStudyFiles(s.images, s.rtstructs[0], loaded.config, setup, { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
       const before = rows.length;
       rows.push(...lesionRows([analysis], hashedId));
       if (rows.length === before) problems.push(`${s.name}: no lesion with features (${analysis.problems.map((p) => p.message).join(' ') || analysis.lesions.map((l) => l.reason).join(' ')}).`);

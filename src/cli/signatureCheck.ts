@@ -6,7 +6,7 @@ import { loadRadiomicsSettings } from '../radiomics';
 import { covariateLines, evaluateOnPhantom, evaluationLines, PHANTOM, pendingLines, termResolutionLines } from '../signature/check';
 import { formatNumber } from '../signature/format';
 import { studyCommandInputs, unusableStudyMessage } from './studyFiles';
-import { analyseFiles } from '../pipeline/analyseFiles';
+import { analyseStudyFiles } from '../pipeline/analyseFiles';
 import { loadScoringSetup } from '../pipeline/setup';
 import { ImagingError } from '../imaging/load';
 
@@ -70,7 +70,7 @@ Example:
       const { files, config } = inputs;
       let analysis;
       try {
-        analysis = await analyseFiles(files.ct, files.rtstruct, config, loadScoringSetup(config, positionals[0]), { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
+        ({ analysis } = await analyseStudyFiles(files.ct, files.rtstruct, config, loadScoringSetup(config, positionals[0]), { version: 1, cohortScores: [], analysedAt: new Date().toISOString() }));
       } catch (e) {
         if (!(e instanceof ImagingError)) throw e;
         io.err(unusableStudyMessage('cd8-node signature check', e));

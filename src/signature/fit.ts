@@ -105,6 +105,11 @@ export function fitSignature(input: FitInput, opts: FitOptions): FitResult {
   const used = lesions.filter((l) => target.get(l.lesionId) !== undefined && target.get(l.lesionId) !== null);
   const leftOutWithoutTarget = lesions.length - used.length;
   const patients = new Set(used.map((l) => l.patient)).size;
+  if (patients < 3) {
+    throw new FitError(
+      `${patients} patient${patients === 1 ? '' : 's'} (${used.length} lesion${used.length === 1 ? '' : 's'} with a target): the cross-validation needs at least 3 patients (lesions of a patient stay in one fold), and a signature worth using many more. Check the export's patient column, or add patients.`,
+    );
+  }
   if (patients < opts.folds) {
     throw new FitError(
       `${patients} patient${patients === 1 ? '' : 's'} (${used.length} lesion${used.length === 1 ? '' : 's'} with a target) ${patients === 1 ? 'is' : 'are'} fewer than the ${opts.folds} folds of the cross-validation (lesions of a patient stay in one fold); give --folds ${Math.max(3, patients)} or fewer (at least 3), or more patients.`,

@@ -5,6 +5,9 @@ export class TargetError extends Error {}
 
 /** Lesion ID → value (null when the cell is empty: that lesion has no ground truth and is left out). */
 export function readTargetTable(t: CsvTable, what: string): { name: string; values: Map<string, number | null> } {
+  if (t.header.length === 1) {
+    throw new TargetError(`${what}: has no ground-truth column (only ${t.header[0]}); give two columns: the lesion_id of the export, then the ground truth (e.g. lesion_id,cd8b).`);
+  }
   if (t.header.length !== 2) {
     throw new TargetError(`${what}: needs exactly two columns (the lesion_id of the export, then the ground truth), found ${t.header.length}: ${t.header.join(', ')}.`);
   }

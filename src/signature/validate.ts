@@ -85,6 +85,13 @@ export function validateSignature(
     const why = notScored.length > 0 ? ` (${notScored.length} could not be scored, e.g. ${notScored[0].lesionId}: ${notScored[0].reason})` : '';
     throw new ValidateError(`${points.length} lesion${points.length === 1 ? '' : 's'} with a target could be scored${why}; validation needs at least ${MIN_GROUP}.`);
   }
+  // A constant target or score has no rank order: no correlation, no median split, nothing to report.
+  if (points.every((p) => p.target === points[0].target)) {
+    throw new ValidateError(`the target is the same (${points[0].target}) for all ${points.length} scored lesions of ${opts.targetFile}: there is nothing to correlate the scores with. Check that its second column holds the ground truth.`);
+  }
+  if (points.every((p) => p.score === points[0].score)) {
+    throw new ValidateError(`every one of the ${points.length} lesions has the same score (${points[0].score}): the signature does not tell them apart. Check its terms with "cd8-node signature check".`);
+  }
   const perSite: Validation['perSite'] = {};
   for (const site of [...new Set(points.map((p) => p.site))].sort()) {
     const group = points.filter((p) => p.site === site);

@@ -140,6 +140,25 @@ describe('signature fit refuses bad inputs, each with its message', () => {
     expect(r.stderr).toMatch(/^cd8-node signature fit: 3 lesion IDs of .*wrong-ids\.csv are not in .*lesions\.csv: GTV-0, GTV-1, GTV-2\. The target's first column must hold the lesion_id of the export/);
   }, 150000);
 
+  it('fewer than 3 patients, whatever the folds', async () => {
+    // Every lesion of the export under two patients.
+    const two = write('two-patients.csv', featuresCsv(lesions.map((l, i) => ({ ...l, patient: `p${i % 2}` }))));
+    const r = await fit(two, targetFile, ['--folds', '3']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("cd8-node signature fit: 2 patients (145 lesions with a target): the cross-validation needs at least 3 patients (lesions of a patient stay in one fold), and a signature worth using many more. Check the export's patient column, or add patients.\n");
+  }, 150000);
+
+  it('a target file without its ground-truth column, and a constant target', async () => {
+    const one = write('ids-only.csv', [csvLine(['lesion_id']), ...lesions.map((l) => csvLine([l.id]))].join('\n'));
+    const r = await fit(featuresFile, one);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cd8-node signature fit: .*ids-only\.csv: has no ground-truth column \(only lesion_id\); give two columns: the lesion_id of the export, then the ground truth \(e\.g\. lesion_id,cd8b\)\.\n$/);
+    const flat = write('flat.csv', [csvLine(['lesion_id', 'cd8b']), ...lesions.map((l) => csvLine([l.id, 5]))].join('\n'));
+    const c = await fit(featuresFile, flat);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toBe('cd8-node signature fit: the target is the same for every lesion (5); there is nothing to fit.\n');
+  }, 150000);
+
   it('a target that is not a number, a target file with extra columns, a features file that is not an export', async () => {
     const t = write('nan.csv', `lesion_id,cd8b\n${lesions[0].id},high\n`);
     const r = await fit(featuresFile, t);

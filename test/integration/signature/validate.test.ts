@@ -91,4 +91,23 @@ cat(sprintf('%.15g', cor(s, t, method = 'spearman')), sprintf('%.15g', suppressW
     expect(w.code).toBe(1);
     expect(w.stderr).toMatch(/1 lesion ID of .*wrong\.csv is not in .*lesions\.csv: GTV-1\. The target's first column must hold the lesion_id of the export\./);
   }, 60000);
+
+  it('refuses a target without its ground-truth column, a constant target, and too few lesions', async () => {
+    const validate = (t: string) => runCli(['signature', 'validate', '--signature', signature, '--features', features, '--target', t]);
+    const one = join(dir, 'ids-only.csv');
+    writeFileSync(one, ['lesion_id', ...rows.map((r) => r.id)].join('\n'));
+    const o = await validate(one);
+    expect(o.code).toBe(1);
+    expect(o.stderr).toMatch(/^cd8-node signature validate: .*ids-only\.csv: has no ground-truth column \(only lesion_id\); give two columns: the lesion_id of the export, then the ground truth/);
+    const flat = join(dir, 'flat.csv');
+    writeFileSync(flat, ['lesion_id,cd8', ...rows.map((r) => `${r.id},7`)].join('\n'));
+    const f = await validate(flat);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/^cd8-node signature validate: the target is the same \(7\) for all 60 scored lesions of .*flat\.csv: there is nothing to correlate the scores with\./);
+    const few = join(dir, 'few.csv');
+    writeFileSync(few, ['lesion_id,cd8', ...rows.slice(0, 3).map((r, i) => `${r.id},${i}`)].join('\n'));
+    const w = await validate(few);
+    expect(w.code).toBe(1);
+    expect(w.stderr).toBe('cd8-node signature validate: 3 lesions with a target could be scored; validation needs at least 4.\n');
+  }, 60000);
 });

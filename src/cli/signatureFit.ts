@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { errorText } from '../ops/errorText';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
 import { parseOfflineCommand } from './studyFiles';
 import { commandConfig } from './commandConfig';
@@ -43,7 +43,7 @@ function fitReport(fit: FitResult, opts: FitOptions, targetName: string, out: st
     ...fit.selected.map((t) => `  ${t.candidate.column.padEnd(44)} ${formatNumber(t.coefficient, 6).padStart(14)}  ${Number.isNaN(t.selectionFrequency) ? '–' : `${Math.round(t.selectionFrequency * 100)} %`}`),
     `  ${'intercept'.padEnd(44)} ${formatNumber(fit.intercept, 6).padStart(14)}`,
     '',
-    `Signature written to ${out} (origin site-fitted; check it with "cd8-node signature check ${out}").`,
+    `Signature written to ${out} (origin site-fitted; check it with "cd8-node signature check ${out}"), its radiomics settings beside it in ${out.replace(/\.json$/i, '')}.radiomics.json: keep the two files together.`,
   ];
   return lines.join('\n');
 }
@@ -70,7 +70,9 @@ Inputs:
   --target FILE     CSV: lesion_id (as in the export), then one numeric column
                     (e.g. CD8B expression); an empty cell leaves that lesion out
 Options:
-  --out FILE        the signature file to write
+  --out FILE        the signature file to write; the radiomics settings are
+                    copied beside it (FILE without .json + ".radiomics.json"):
+                    keep the two files together
   --alpha A         elastic-net mixing, 0 (ridge) … 1 (lasso); default 0.5
   --folds K         cross-validation folds (≥ 3; lesions of a patient stay together); default 10
   --seed N          seed of the fold assignment and bootstrap; default 1
@@ -145,12 +147,15 @@ async function runFit(featuresFile: string, targetFile: string, out: string, set
     if (!fit.selected.some((t) => t.candidate.kind === 'feature')) {
       throw new FitError(`no radiomic feature is selected at ${opts.rule} (λ ${formatNumber(fit.lambda)}): a signature needs at least one. The ground truth may not be predictable from these features; try --lambda min or more lesions.`);
     }
+    // The settings the features were computed with travel beside the signature, frozen: the pair
+    // can be copied anywhere, and a later edit of the node's settings cannot change the fitted terms.
+    const settingsCopy = join(dirname(resolve(out)), `${basename(out).replace(/\.json$/i, '')}.radiomics.json`);
     const fittedAt = new Date().toISOString();
     const settings = `alpha ${opts.alpha}; ${opts.folds} folds by patient, seed ${opts.seed}; ${opts.rule}; nlambda 100, lambda.min.ratio ${fit.lesionIds.length < fit.candidates.length ? 0.01 : 0.0001}, thresh 1e-7, standardised inputs; bootstrap ${opts.bootstrap}${opts.exclude.length > 0 ? `; excluded ${opts.exclude.join(', ')}` : ''}; kVp ${opts.defaultKvp} where missing`;
     const sig = fittedSignature(fit, opts, {
       id: basename(out).replace(/\.json$/i, ''),
       name: `Site-fitted signature (${inputs.targetName})`,
-      radiomicsSettings: relative(dirname(resolve(out)), settingsPath) || settingsPath,
+      radiomicsSettings: basename(settingsCopy),
       fittedAt,
       dataHash: `sha256:${inputs.hash}`,
       settings,
@@ -160,6 +165,7 @@ async function runFit(featuresFile: string, targetFile: string, out: string, set
     const check = parseSignature(JSON.parse(JSON.stringify(sig)));
     const errors = check.issues.filter((i) => i.severity === 'error');
     if (errors.length > 0) throw new Error(`the fitted signature does not validate: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    if (resolve(settingsPath) !== settingsCopy) copyFileSync(settingsPath, settingsCopy);
     writeFileSync(out, JSON.stringify(sig, null, 2) + '\n');
     if (output.design) {
       const rows = fit.lesionIds.map((id, i) => csvLine([id, fit.foldid[i], fit.y[i], ...fit.x.map((col) => col[i])]));

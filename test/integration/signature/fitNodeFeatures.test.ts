@@ -3,10 +3,11 @@
  * patients STS_001 / STS_002, each lesion also drawn smaller and larger (contour variants, each
  * with its own peritumoral ring), analysed by `features --batch`; a synthetic ground truth;
  * `signature fit` compared with R glmnet on the same folds; then the fitted signature dropped into
- * the node (score.signature) scores a study end to end — SR with score and hot/cold class, ORU —
- * and `cd8-node score` gives the same numbers offline.
+ * the node (score.signature) scores a study end to end — SR with score and hot/cold class, ORU, the
+ * lesion's key image (Secondary Capture) — and `cd8-node score` gives the same numbers and the same
+ * picture offline.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, runCli, SHARED, waitFor } from '../../support/process';
@@ -19,7 +20,9 @@ import { seededRandom } from '../../../src/signature/elasticNet';
 import { csvLine, parseCsv } from '../../../src/signature/csv';
 import { readLesionTable } from '../../../src/signature/lesionTable';
 import { lesionScores, readSr } from '../../../src/report/srRead';
-import type { NaturalDataset } from '../../../src/dicom/part10';
+import { readPart10, type NaturalDataset } from '../../../src/dicom/part10';
+import { SopClass } from '../../../src/dicom/uids';
+import { decodePng, pdfText, renderWithDcmtk } from '../../support/pictures';
 import type { StudyAnalysis } from '../../../src/results/types';
 
 const DATA = join(SHARED, 'data');
@@ -103,11 +106,16 @@ describe('signature fit on features exported by the node', () => {
     });
 
     it('scores a study end to end (SR with score and hot/cold class, ORU), and cd8-node score gives the same numbers offline', async () => {
-      const check = await runCli(['signature', 'check', signature], {}, { timeoutMs: 60000 });
+      // The signature and its settings copied elsewhere together, as a site installs them.
+      const installed = join(dir, 'installed');
+      mkdirSync(installed);
+      copyFileSync(signature, join(installed, 'site-signature.json'));
+      copyFileSync(join(dir, 'site-signature.radiomics.json'), join(installed, 'site-signature.radiomics.json'));
+      const check = await runCli(['signature', 'check', join(installed, 'site-signature.json')], {}, { timeoutMs: 60000 });
       expect(check.code).toBe(0);
       expect(check.stdout).toMatch(/\n {2}score -?[\d.e+-]+\n/);
       [pacs, hl7] = await Promise.all([startStorescp('PACS'), startHl7Peer()]);
-      node = await startNodeProcess({ CD8_SR_DESTINATION: `PACS@127.0.0.1:${pacs.port}`, CD8_HL7_DESTINATION: `127.0.0.1:${hl7.port}`, CD8_SIGNATURE: signature, CD8_STABLE_AGE_S: '3' });
+      node = await startNodeProcess({ CD8_SR_DESTINATION: `PACS@127.0.0.1:${pacs.port}`, CD8_HL7_DESTINATION: `127.0.0.1:${hl7.port}`, CD8_SIGNATURE: join(installed, 'site-signature.json'), CD8_STABLE_AGE_S: '3' });
       const sts = STUDIES[1];
       const sent = await run('storescu', ['-aec', 'CD8NODE', '127.0.0.1', String(node.port), '+sd', '+r', sts.ct, sts.rtstruct], { timeoutMs: 120000 });
       expect(sent.code).toBe(0);
@@ -137,13 +145,39 @@ describe('signature fit on features exported by the node', () => {
       const oru = await waitFor('the ORU acknowledged', () => hl7.received().find((m) => m.ack === 'AA'), 60000);
       expect(oru.message).toMatch(/Site-fitted signature/);
 
-      const offline = await runCli(['score', '--ct', sts.ct, '--rtstruct', sts.rtstruct, '--signature', signature, '--json'], {}, { timeoutMs: 150000 });
+      const pictures = join(dir, 'pictures');
+      const offline = await runCli(['score', '--ct', sts.ct, '--rtstruct', sts.rtstruct, '--signature', signature, '--json', '--pictures', pictures], {}, { timeoutMs: 150000 });
       expect(offline.code).toBe(0);
       const [lesion] = (JSON.parse(offline.stdout) as StudyAnalysis).lesions;
       expect(lesion.scoreStatus).toBe('scored');
       expect(Math.abs(lesion.score! - fromSr.score!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(lesion.score!)));
       expect(fromSr.phenotype?.meaning).toBe(lesion.classification === 'hot' ? 'CD8-inflamed (hot)' : 'Immune desert (cold)');
       expect(oru.message).toContain(`|${String(Number(lesion.score!.toPrecision(12)))}|`);
+
+      // The pictures: the node's key image of the lesion (Secondary Capture at the PACS, rendered
+      // by DCMTK) is the picture cd8-node score draws offline, pixel for pixel; the PDF states the score and class.
+      const keyImage = await waitFor(
+        "the lesion's key image at storescp",
+        () =>
+          readdirSync(pacs.dir).flatMap((f) => {
+            try {
+              const ds = readPart10(readFileSync(join(pacs.dir, f))).dataset;
+              return ds.SOPClassUID === SopClass.SecondaryCaptureImageStorage && ds.SourceImageSequence ? [readFileSync(join(pacs.dir, f))] : [];
+            } catch {
+              return []; // still being written
+            }
+          })[0],
+        120000,
+        500,
+      );
+      const [atPacs, drawn] = await Promise.all([renderWithDcmtk(keyImage), decodePng(readFileSync(join(pictures, 'lesion-1.png')))]);
+      expect([atPacs.width, atPacs.height]).toEqual([drawn.width, drawn.height]);
+      let differing = 0;
+      for (let y = 0; y < drawn.height; y++) for (let x = 0; x < drawn.width; x++) if (atPacs.at(x, y).some((v, i) => v !== drawn.at(x, y)[i])) differing++;
+      expect(differing).toBe(0);
+      const pdf = (await pdfText(readFileSync(join(pictures, 'report.pdf')))).replace(/\s+/g, ' ');
+      expect(pdf).toMatch(new RegExp(`CD8 score -?[\\d.]+ [≥<] cut-off -?[\\d.]+ \\(.*\\): ${lesion.classification}`));
+      expect(pdf).toContain(`Class: ${lesion.classification === 'hot' ? 'HOT' : 'COLD'}`);
     }, 400000);
   });
 });

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../support/process';
+import { ROOT, runCli } from '../../support/process';
 import { expectSameAsGlmnet, FitReport, glmnetCv } from '../../support/glmnet';
 import { seededRandom } from '../../../src/signature/elasticNet';
 import { csvLine, parseCsv } from '../../../src/signature/csv';
@@ -96,6 +96,9 @@ describe.each([
     expect(sig.terms.find((t: { feature: string }) => t.feature === 'szm_sze')).toMatchObject({ aggregation: '3D', region: 'tumour', status: 'verified' });
     expect(sig.covariates.find((c: { name: string }) => c.name === 'site_liver')).toMatchObject({ kind: 'site-indicator', site: 'liver' });
     expect(sig.threshold).toMatchObject({ mode: 'absolute', status: 'verified' });
+    // The radiomics settings travel beside it, a frozen copy of the configured signature's.
+    expect(sig.preprocessing.radiomicsSettings).toBe(`sig-${flag}.radiomics.json`);
+    expect(readFileSync(join(dir, `sig-${flag}.radiomics.json`), 'utf8')).toBe(readFileSync(join(ROOT, 'config', 'radiomics', 'cd8.json'), 'utf8'));
   });
 });
 

@@ -14,7 +14,9 @@ export const exportFeaturesCommand: Command = {
 Writes to standard output one CSV row per lesion the node has analysed (the
 latest version of each study): lesion_id (the lesion's tracking UID), study_uid,
 patient (a hash of the patient ID, never the ID itself), tracking_id, site,
-volume_ml, kvp, flags (quality flag codes, ";"-separated), analysed_at, then
+volume_ml, kvp, flags (quality flag codes, ";"-separated), analysed_at,
+signature (name and version the lesion was analysed under: its radiomics
+settings made the features), then
 every feature of the tumour and of its peritumoral ring by IBSI key, e.g.
 "tumour:stat_mean", "ring:cm_contrast[3D merged]" (empty = undefined for that
 lesion). This is the --features input of "cd8-node signature fit" and

@@ -12,6 +12,7 @@ import { LesionRow, LesionTableError, readLesionTable } from '../signature/lesio
 import { readTargetTable, TargetError } from '../signature/targetTable';
 import { FitError, FitOptions, FitResult, fitSignature, fittedSignature } from '../signature/fit';
 import { formatNumber } from '../signature/format';
+import { signatureKey } from '../results/resultStore';
 
 /** Reads the two input files of fit and validate; a message says what is wrong with them. */
 export function readInputs(featuresFile: string, targetFile: string): { lesions: LesionRow[]; target: Map<string, number | null>; targetName: string; hash: string } {
@@ -127,23 +128,35 @@ values, lesion IDs of the target that are not in the features file.`,
       exclude: values.exclude ? values.exclude.split(',').map((x) => x.trim()).filter(Boolean) : [],
       defaultKvp: loaded.config.score.defaultKvp,
     };
-    let settingsPath = values['radiomics-settings'];
-    if (!settingsPath) {
+    let settings: FitSettings = { path: values['radiomics-settings'] ?? '' };
+    if (!settings.path) {
       const sig = loadSignatureFile(loaded.config.score.signature);
-      if (!sig.radiomicsSettingsPath) {
+      if (!sig.signature || !sig.radiomicsSettingsPath) {
         io.err(`cd8-node signature fit: the configured signature gives no usable radiomics settings; name them with --radiomics-settings FILE.`);
         return 1;
       }
-      settingsPath = sig.radiomicsSettingsPath;
+      settings = { path: sig.radiomicsSettingsPath, ofSignature: signatureKey(sig.signature) };
     }
-    return runFit(values.features, values.target, values.out, resolve(settingsPath), opts, { json: values.json === true, design: values.design }, io);
+    return runFit(values.features, values.target, values.out, { ...settings, path: resolve(settings.path) }, opts, { json: values.json === true, design: values.design }, io);
   },
 };
 
-async function runFit(featuresFile: string, targetFile: string, out: string, settingsPath: string, opts: FitOptions, output: { json: boolean; design?: string }, io: CommandIo): Promise<number> {
+/** The radiomics settings the fitted signature will name; `ofSignature` when they are the configured signature's. */
+interface FitSettings {
+  path: string;
+  ofSignature?: string;
+}
+
+async function runFit(featuresFile: string, targetFile: string, out: string, radiomics: FitSettings, opts: FitOptions, output: { json: boolean; design?: string }, io: CommandIo): Promise<number> {
+  const settingsPath = radiomics.path;
   try {
     const inputs = readInputs(featuresFile, targetFile);
     const fit = fitSignature({ lesions: inputs.lesions, target: inputs.target, featuresFile, targetFile }, opts);
+    if (radiomics.ofSignature !== undefined && radiomics.ofSignature !== fit.featuresSignature) {
+      throw new FitError(
+        `the features were computed under the signature "${fit.featuresSignature}" (its radiomics settings), but the configured signature is "${radiomics.ofSignature}": the fitted signature would name settings that did not make its features. Give --radiomics-settings FILE with the settings of "${fit.featuresSignature}", or fit with the configuration that analysed these lesions (--config).`,
+      );
+    }
     if (!fit.selected.some((t) => t.candidate.kind === 'feature')) {
       throw new FitError(`no radiomic feature is selected at ${opts.rule} (λ ${formatNumber(fit.lambda)}): a signature needs at least one. The ground truth may not be predictable from these features; try --lambda min or more lesions.`);
     }

@@ -55,6 +55,8 @@ export interface FitResult {
   patients: number;
   /** Lesions of the features file without a target, left out. */
   leftOutWithoutTarget: number;
+  /** The signature (name and version) the features were computed under: one for every lesion. */
+  featuresSignature: string;
   candidates: Candidate[];
   /** Covariate candidates left out because constant in these lesions (e.g. a single site). */
   constantCovariates: string[];
@@ -104,6 +106,14 @@ export function fitSignature(input: FitInput, opts: FitOptions): FitResult {
   }
   const used = lesions.filter((l) => target.get(l.lesionId) !== undefined && target.get(l.lesionId) !== null);
   const leftOutWithoutTarget = lesions.length - used.length;
+  // Features are only comparable when one set of radiomics settings made them all.
+  const signatures = new Map<string, number>();
+  for (const l of used) signatures.set(l.signature, (signatures.get(l.signature) ?? 0) + 1);
+  if (signatures.size > 1) {
+    throw new FitError(
+      `the lesions with a target were analysed under ${signatures.size} signatures (${[...signatures].sort((a, b) => b[1] - a[1]).map(([s, n]) => `"${s}": ${n}`).join(', ')}), whose radiomics settings may differ, so their features may not be comparable. Fit on the lesions of one signature (its rows of the signature column), or analyse them all again with one (cd8-node features --batch DIR --signature FILE).`,
+    );
+  }
   const patients = new Set(used.map((l) => l.patient)).size;
   if (patients < 3) {
     throw new FitError(
@@ -192,6 +202,7 @@ export function fitSignature(input: FitInput, opts: FitOptions): FitResult {
     lesionIds: used.map((l) => l.lesionId),
     patients,
     leftOutWithoutTarget,
+    featuresSignature: [...signatures.keys()][0],
     candidates,
     constantCovariates,
     foldid,

@@ -6,10 +6,11 @@
  * a hash, the lesion ID is the lesion's tracking UID (derived from study, frame and ROI).
  */
 import type { LesionSite, StudyAnalysis } from '../results/types';
+import { signatureKey } from '../results/resultStore';
 import { csvLine, CsvTable } from './csv';
 
 export const ID_COLUMN = 'lesion_id';
-export const IDENTITY_COLUMNS = [ID_COLUMN, 'study_uid', 'patient', 'tracking_id', 'site', 'volume_ml', 'kvp', 'flags', 'analysed_at'] as const;
+export const IDENTITY_COLUMNS = [ID_COLUMN, 'study_uid', 'patient', 'tracking_id', 'site', 'volume_ml', 'kvp', 'flags', 'analysed_at', 'signature'] as const;
 
 export type Region = 'tumour' | 'ring';
 export const featureColumn = (region: Region, key: string): string => `${region}:${key}`;
@@ -25,6 +26,11 @@ export interface LesionRow {
   /** Quality flag codes. */
   flags: string[];
   analysedAt: string;
+  /**
+   * The signature (name and version) the lesion was analysed under: its radiomics settings made
+   * the features, so features of different signatures may not be comparable.
+   */
+  signature: string;
   /** Column name (region:key) → value; NaN for a feature undefined in this lesion. */
   features: Record<string, number>;
 }
@@ -47,6 +53,7 @@ export function lesionRows(analyses: readonly StudyAnalysis[], hashPatient: (id:
         kvp: a.evidence?.ct.kvp ?? null,
         flags: l.flags.map((f) => f.code),
         analysedAt: a.analysedAt,
+        signature: signatureKey(a.signature),
         features,
       });
     }
@@ -60,7 +67,7 @@ export function lesionCsv(rows: readonly LesionRow[]): string {
   const lines = [csvLine([...IDENTITY_COLUMNS, ...columns])];
   for (const r of rows) {
     lines.push(
-      csvLine([r.lesionId, r.studyUid, r.patient, r.trackingId, r.site, r.volumeMl, r.kvp, r.flags.join(';'), r.analysedAt, ...columns.map((c) => (c in r.features && Number.isFinite(r.features[c]) ? r.features[c] : ''))]),
+      csvLine([r.lesionId, r.studyUid, r.patient, r.trackingId, r.site, r.volumeMl, r.kvp, r.flags.join(';'), r.analysedAt, r.signature, ...columns.map((c) => (c in r.features && Number.isFinite(r.features[c]) ? r.features[c] : ''))]),
     );
   }
   return lines.join('\n') + '\n';
@@ -94,6 +101,7 @@ export function readLesionTable(t: CsvTable, what: string): LesionRow[] {
       kvp: kvp === '' ? null : Number(kvp),
       flags: r[at('flags')] ? r[at('flags')].split(';') : [],
       analysedAt: r[at('analysed_at')],
+      signature: r[at('signature')],
       features,
     };
   });

@@ -45,10 +45,12 @@ describe('cd8-node export features', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/6 lesions exported\./);
     const t = parseCsv(r.stdout, 'export');
-    expect(t.header).toEqual(['lesion_id', 'study_uid', 'patient', 'tracking_id', 'site', 'volume_ml', 'kvp', 'flags', 'analysed_at', 'tumour:cm_contrast[3D merged]', 'tumour:ih_skew', 'tumour:stat_mean', 'ring:stat_mean']);
+    expect(t.header).toEqual(['lesion_id', 'study_uid', 'patient', 'tracking_id', 'site', 'volume_ml', 'kvp', 'flags', 'analysed_at', 'signature', 'tumour:cm_contrast[3D merged]', 'tumour:ih_skew', 'tumour:stat_mean', 'ring:stat_mean']);
     const rows = readLesionTable(t, 'export');
     expect(rows.map((x) => x.lesionId)).toEqual(['1.2.3.1.1', '1.2.3.1.2', '1.2.3.1.3', '1.2.3.2.1', '1.2.3.2.2', '1.2.3.2.3']);
     expect(rows[0]).toMatchObject({ studyUid: '1.2.3.1', trackingId: '1 GTV-1', site: 'lung', flags: ['missing-kvp'], features: { 'tumour:stat_mean': 140, 'ring:stat_mean': 80 } });
+    const { name, version } = scoredStudy().signature;
+    expect(rows.every((x) => x.signature === `${name} ${version}`)).toBe(true);
     expect(Number.isNaN(rows[1].features['tumour:ih_skew'])).toBe(true);
     // The patient is a hash, never the ID.
     expect(r.stdout).not.toMatch(/PAT-ONE|PAT-TWO/);
@@ -90,7 +92,7 @@ describe('cd8-node features --batch', () => {
     expect(r.stderr).not.toMatch(/\r\[/);
     const rows = readLesionTable(parseCsv(r.stdout, 'batch'), 'batch');
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ trackingId: '1 GTV-1', kvp: null, flags: expect.arrayContaining(['missing-kvp']) });
+    expect(rows[0]).toMatchObject({ trackingId: '1 GTV-1', kvp: null, flags: expect.arrayContaining(['missing-kvp']), signature: 'CD8 radiomic score 2018-structure-only' });
     expect(rows[0].features['tumour:stat_mean']).toBeGreaterThan(-200);
     expect(Object.keys(rows[0].features).filter((k) => k.startsWith('ring:')).length).toBeGreaterThan(100);
     // On a terminal (script(1) gives it one) the same run draws a progress bar on standard error.

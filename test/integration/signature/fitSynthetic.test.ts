@@ -26,12 +26,14 @@ const FEATURES = [
   'ring:cm_joint_entr[3D averaged]', 'ring:rlm_sre[3D averaged]', 'ring:szm_sze[3D]', 'ring:ngt_busyness[3D]', 'ring:ngl_lde[3D]', 'ring:dzm_sde[3D]', 'ring:stat_median',
 ];
 const SITES = ['liver', 'lung', 'lymph_node'] as const;
+// The configured (shipped) signature, whose radiomics settings made these features.
+const SHIPPED = 'CD8 radiomic score 2018-structure-only';
 const N = 150;
 const lesions = Array.from({ length: N }, (_, i) => {
   const f = Object.fromEntries(FEATURES.map((c, j) => [c, 10 * (j + 1) + (j + 1) * gauss()]));
   const site = SITES[i % 3];
   const kvp = [100, 120, 140][Math.floor(rnd() * 3)];
-  return { id: `1.2.826.0.1.3680043.2.1125.${i + 1}`, patient: `p${String(i).padStart(3, '0')}`, site, kvp, f };
+  return { id: `1.2.826.0.1.3680043.2.1125.${i + 1}`, patient: `p${String(i).padStart(3, '0')}`, site, kvp, signature: SHIPPED, f };
 });
 // Ground truth: 3 features and the liver indicator, plus noise.
 const truth = (l: (typeof lesions)[number]) =>
@@ -39,7 +41,7 @@ const truth = (l: (typeof lesions)[number]) =>
 const TRUE_TERMS = ['tumour:stat_mean', 'ring:cm_contrast[3D merged]', 'tumour:szm_sze[3D]', 'site:liver'];
 
 function featuresCsv(rows: typeof lesions, columns = FEATURES, cell = (l: (typeof lesions)[number], c: string) => l.f[c] as number | string): string {
-  return [csvLine([...IDENTITY_COLUMNS, ...columns]), ...rows.map((l) => csvLine([l.id, `1.2.3.${l.patient}`, l.patient, '1 GTV', l.site, 12.5, l.kvp, '', '2026-12-01T00:00:00Z', ...columns.map((c) => cell(l, c))]))].join('\n') + '\n';
+  return [csvLine([...IDENTITY_COLUMNS, ...columns]), ...rows.map((l) => csvLine([l.id, `1.2.3.${l.patient}`, l.patient, '1 GTV', l.site, 12.5, l.kvp, '', '2026-12-01T00:00:00Z', l.signature, ...columns.map((c) => cell(l, c))]))].join('\n') + '\n';
 }
 const featuresFile = join(dir, 'lesions.csv');
 const targetFile = join(dir, 'cd8.csv');
@@ -162,6 +164,25 @@ describe('signature fit refuses bad inputs, each with its message', () => {
     expect(c.stderr).toBe('cd8-node signature fit: the target is the same for every lesion (5); there is nothing to fit.\n');
   }, 150000);
 
+  it('features of several signatures, or of another signature than the configured one', async () => {
+    const mixed = write('mixed.csv', featuresCsv(lesions.map((l, i) => (i < 40 ? { ...l, signature: 'Site signature 1' } : l))));
+    const r = await fit(mixed, targetFile);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `cd8-node signature fit: the lesions with a target were analysed under 2 signatures ("${SHIPPED}": 110, "Site signature 1": 35), whose radiomics settings may differ, so their features may not be comparable. Fit on the lesions of one signature (its rows of the signature column), or analyse them all again with one (cd8-node features --batch DIR --signature FILE).\n`,
+    );
+    const other = write('other-signature.csv', featuresCsv(lesions.map((l) => ({ ...l, signature: 'Site signature 1' }))));
+    const o = await fit(other, targetFile);
+    expect(o.code).toBe(1);
+    expect(o.stderr).toMatch(/^cd8-node signature fit: the features were computed under the signature "Site signature 1" \(its radiomics settings\), but the configured signature is "CD8 radiomic score 2018-structure-only": .* Give --radiomics-settings FILE with the settings of "Site signature 1"/);
+    // Naming the settings is the way out; they are copied beside the signature.
+    const lifex = join(ROOT, 'config', 'radiomics', 'lifex-ct.json');
+    const ok = await fit(other, targetFile, ['--radiomics-settings', lifex, '--folds', '5']);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(dir, 'never.radiomics.json'), 'utf8')).toBe(readFileSync(lifex, 'utf8'));
+  }, 150000);
+
   it('a target that is not a number, a target file with extra columns, a features file that is not an export', async () => {
     const t = write('nan.csv', `lesion_id,cd8b\n${lesions[0].id},high\n`);
     const r = await fit(featuresFile, t);
@@ -169,7 +190,7 @@ describe('signature fit refuses bad inputs, each with its message', () => {
     const t3 = write('three.csv', `lesion_id,cd8b,ihc\n${lesions[0].id},1,2\n`);
     expect((await fit(featuresFile, t3)).stderr).toMatch(/three\.csv: needs exactly two columns \(the lesion_id of the export, then the ground truth\), found 3: lesion_id, cd8b, ihc\./);
     const other = write('other.csv', 'id,x\n1,2\n');
-    expect((await fit(other, targetFile)).stderr).toMatch(/other\.csv: columns lesion_id, study_uid, patient, tracking_id, site, volume_ml, kvp, flags, analysed_at are missing; give the CSV written by "cd8-node export features"/);
+    expect((await fit(other, targetFile)).stderr).toMatch(/other\.csv: columns lesion_id, study_uid, patient, tracking_id, site, volume_ml, kvp, flags, analysed_at, signature are missing; give the CSV written by "cd8-node export features"/);
     const usage = await runCli(['signature', 'fit', '--features', featuresFile, '--target', targetFile, '--out', join(dir, 'x.json'), '--folds', '2']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--folds must be a whole number ≥ 3, not "2"\./);

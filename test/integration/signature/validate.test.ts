@@ -32,7 +32,7 @@ const features = join(dir, 'lesions.csv');
 const targetFile = join(dir, 'cd8.csv');
 writeFileSync(
   features,
-  [csvLine([...IDENTITY_COLUMNS, 'tumour:cm_contrast[3D merged]', 'tumour:stat_mean', 'ring:stat_var']), ...rows.map((r) => csvLine([r.id, '1.2.3', 'abc', '1 GTV', r.site, 5, r.kvp, '', '2026-12-01T00:00:00Z', r.contrast, r.mean, r.variance]))].join('\n'),
+  [csvLine([...IDENTITY_COLUMNS, 'tumour:cm_contrast[3D merged]', 'tumour:stat_mean', 'ring:stat_var']), ...rows.map((r) => csvLine([r.id, '1.2.3', 'abc', '1 GTV', r.site, 5, r.kvp, '', '2026-12-01T00:00:00Z', 'Test linear signature test-1', r.contrast, r.mean, r.variance]))].join('\n'),
 );
 writeFileSync(targetFile, [csvLine(['lesion_id', 'cd8_ihc']), ...rows.map((r, i) => csvLine([r.id, i === N - 1 ? '' : target[i]]))].join('\n'));
 const signature = join(dir, 'sig.json');

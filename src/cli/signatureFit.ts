@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errorText } from '../ops/errorText';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
 import { parseOfflineCommand } from './studyFiles';
@@ -32,6 +32,18 @@ export function readInputs(featuresFile: string, targetFile: string): { lesions:
 }
 
 export const INPUT_ERRORS = [CsvError, LesionTableError, TargetError, FitError];
+
+/** Why an output file named by `option` cannot be written, checked before a long computation; undefined when it can. */
+export function outputProblem(option: string, file: string): string | undefined {
+  const folder = dirname(resolve(file));
+  if (!existsSync(folder)) return `${option} ${file}: the folder ${folder} does not exist; create it or name another file.`;
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    return `${option} ${file}: the folder ${folder} is not writable by this user; name another file.`;
+  }
+  return undefined;
+}
 
 function fitReport(fit: FitResult, opts: FitOptions, targetName: string, out: string): string {
   const lines = [
@@ -117,6 +129,11 @@ values, lesion IDs of the target that are not in the features file.`,
     };
     const rule = values.lambda === undefined || values.lambda === '1se' ? 'lambda.1se' : values.lambda === 'min' ? 'lambda.min' : undefined;
     if (!rule) throw new UsageError(`--lambda must be 1se or min, not "${values.lambda}".`);
+    const unwritable = [['--out', values.out] as const, ['--design', values.design] as const].flatMap(([o, f]) => (f === undefined ? [] : [outputProblem(o, f)])).find((p) => p !== undefined);
+    if (unwritable) {
+      io.err(`cd8-node signature fit: ${unwritable}`);
+      return 1;
+    }
     const loaded = commandConfig(values.config, io, 'cd8-node signature fit');
     if (!loaded) return 1;
     const opts: FitOptions = {

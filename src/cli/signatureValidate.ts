@@ -5,7 +5,7 @@ import { parseOfflineCommand } from './studyFiles';
 import { commandConfig } from './commandConfig';
 import { formatIssues } from '../config/load';
 import { loadSignatureFile } from '../config/signatureFile';
-import { INPUT_ERRORS, readInputs } from './signatureFit';
+import { INPUT_ERRORS, outputProblem, readInputs } from './signatureFit';
 import { Agreement, validateSignature, ValidateError } from '../signature/validate';
 import { validationPlot } from '../signature/plot';
 import { formatNumber } from '../signature/format';
@@ -54,6 +54,11 @@ Options:
     if (!values.target) throw new UsageError('--target FILE is required (lesion_id, then one numeric column).');
     const groups = values.groups === undefined ? 5 : Number(values.groups);
     if (!Number.isInteger(groups) || groups < 2 || groups > 20) throw new UsageError(`--groups must be a whole number from 2 to 20, not "${values.groups}".`);
+    const unwritable = values.plot === undefined ? undefined : outputProblem('--plot', values.plot);
+    if (unwritable) {
+      io.err(`cd8-node signature validate: ${unwritable}`);
+      return 1;
+    }
     const loaded = commandConfig(values.config, io, 'cd8-node signature validate');
     if (!loaded) return 1;
     const sig = loadSignatureFile(values.signature);

@@ -191,6 +191,9 @@ describe('signature fit refuses bad inputs, each with its message', () => {
     expect((await fit(featuresFile, t3)).stderr).toMatch(/three\.csv: needs exactly two columns \(the lesion_id of the export, then the ground truth\), found 3: lesion_id, cd8b, ihc\./);
     const other = write('other.csv', 'id,x\n1,2\n');
     expect((await fit(other, targetFile)).stderr).toMatch(/other\.csv: columns lesion_id, study_uid, patient, tracking_id, site, volume_ml, kvp, flags, analysed_at, signature are missing; give the CSV written by "cd8-node export features"/);
+    const nowhere = await runCli(['signature', 'fit', '--features', featuresFile, '--target', targetFile, '--out', join(dir, 'no-such-folder', 'x.json')]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/^cd8-node signature fit: --out .*x\.json: the folder .*no-such-folder does not exist; create it or name another file\.\n$/);
     const usage = await runCli(['signature', 'fit', '--features', featuresFile, '--target', targetFile, '--out', join(dir, 'x.json'), '--folds', '2']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--folds must be a whole number ≥ 3, not "2"\./);

@@ -92,7 +92,7 @@ cat(sprintf('%.15g', cor(s, t, method = 'spearman')), sprintf('%.15g', suppressW
     expect(w.stderr).toMatch(/1 lesion ID of .*wrong\.csv is not in .*lesions\.csv: GTV-1\. The target's first column must hold the lesion_id of the export\./);
   }, 60000);
 
-  it('refuses a target without its ground-truth column, a constant target, and too few lesions', async () => {
+  it('refuses a target without its ground-truth column, a plot in a folder that does not exist, a constant target, and too few lesions', async () => {
     const validate = (t: string) => runCli(['signature', 'validate', '--signature', signature, '--features', features, '--target', t]);
     const one = join(dir, 'ids-only.csv');
     writeFileSync(one, ['lesion_id', ...rows.map((r) => r.id)].join('\n'));
@@ -104,6 +104,9 @@ cat(sprintf('%.15g', cor(s, t, method = 'spearman')), sprintf('%.15g', suppressW
     const f = await validate(flat);
     expect(f.code).toBe(1);
     expect(f.stderr).toMatch(/^cd8-node signature validate: the target is the same \(7\) for all 60 scored lesions of .*flat\.csv: there is nothing to correlate the scores with\./);
+    const plotNowhere = await runCli(['signature', 'validate', '--signature', signature, '--features', features, '--target', targetFile, '--plot', join(dir, 'missing-folder', 'p.png')]);
+    expect(plotNowhere.code).toBe(1);
+    expect(plotNowhere.stderr).toMatch(/^cd8-node signature validate: --plot .*p\.png: the folder .*missing-folder does not exist/);
     const few = join(dir, 'few.csv');
     writeFileSync(few, ['lesion_id,cd8', ...rows.slice(0, 3).map((r, i) => `${r.id},${i}`)].join('\n'));
     const w = await validate(few);

@@ -11,7 +11,7 @@ import { CsvError, csvLine, parseCsv } from '../signature/csv';
 import { LesionRow, LesionTableError, readLesionTable } from '../signature/lesionTable';
 import { readTargetTable, TargetError } from '../signature/targetTable';
 import { FitError, FitOptions, FitResult, fitSignature, fittedSignature } from '../signature/fit';
-import { formatNumber } from '../signature/format';
+import { formatEstimate, formatNumber } from '../signature/format';
 import { signatureKey } from '../results/resultStore';
 
 /** Reads the two input files of fit and validate; a message says what is wrong with them. */
@@ -50,7 +50,7 @@ function fitReport(fit: FitResult, opts: FitOptions, targetName: string, out: st
     `Fit of ${targetName} on ${fit.lesionIds.length} lesions of ${fit.patients} patients (${fit.leftOutWithoutTarget} lesion${fit.leftOutWithoutTarget === 1 ? '' : 's'} of the features file without a target left out).`,
     `Candidates: ${fit.candidates.length} (tumour and ring features, site indicators, kVp)${fit.constantCovariates.length > 0 ? `; constant here, left out: ${fit.constantCovariates.join(', ')}` : ''}.`,
     `Elastic net: alpha ${opts.alpha}, ${opts.folds}-fold cross-validation by patient (seed ${opts.seed}), ${fit.pathLength} λ values; lambda.min ${formatNumber(fit.lambdaMin)}, lambda.1se ${formatNumber(fit.lambda1se)}; chosen ${opts.rule} = ${formatNumber(fit.lambda)}.`,
-    `Cross-validated MSE ${formatNumber(fit.cvMse)}, R² ${formatNumber(fit.cvR2)}; AUC for ${targetName} ≥ its median (${formatNumber(fit.targetMedian)}) ${formatNumber(fit.cvAuc.value, 3)} (95 % CI ${formatNumber(fit.cvAuc.low, 3)}–${formatNumber(fit.cvAuc.high, 3)}, out-of-fold scores).`,
+    `Cross-validated MSE ${formatNumber(fit.cvMse)}, R² ${formatNumber(fit.cvR2)}; AUC for ${targetName} ≥ its median (${formatNumber(fit.targetMedian)}) ${formatEstimate(fit.cvAuc)}, from out-of-fold scores.`,
     '',
     `Selected terms (${fit.selected.length}): coefficient, bootstrap selection frequency (${opts.bootstrap} resamples of patients)`,
     ...fit.selected.map((t) => `  ${t.candidate.column.padEnd(44)} ${formatNumber(t.coefficient, 6).padStart(14)}  ${Number.isNaN(t.selectionFrequency) ? '–' : `${Math.round(t.selectionFrequency * 100)} %`}`),

@@ -8,13 +8,12 @@ import { loadSignatureFile } from '../config/signatureFile';
 import { INPUT_ERRORS, outputProblem, readInputs } from './signatureFit';
 import { Agreement, validateSignature, ValidateError } from '../signature/validate';
 import { validationPlot } from '../signature/plot';
-import { formatNumber } from '../signature/format';
+import { formatEstimate, formatNumber } from '../signature/format';
 
-const ci = (e: { value: number; low: number; high: number }) => `${formatNumber(e.value, 3)} (95 % CI ${formatNumber(e.low, 3)} to ${formatNumber(e.high, 3)})`;
 
 function agreementLines(label: string, a: Agreement): string[] {
   return [
-    `${label}: ${a.n} lesions; Spearman ρ ${ci(a.spearman)}; AUC ${ci(a.auc)} for target ≥ ${formatNumber(a.targetMedian)} (median)`,
+    `${label}: ${a.n} lesions; Spearman ρ ${formatEstimate(a.spearman)}; AUC ${formatEstimate(a.auc)} for target ≥ ${formatNumber(a.targetMedian)} (median)`,
     `  calibration (lesions in ${a.calibration.length} groups by score): group, n, score range, mean score, mean target`,
     ...a.calibration.map((r) => `    ${r.group}  ${String(r.n).padStart(4)}  ${formatNumber(r.scoreLow).padStart(10)} … ${formatNumber(r.scoreHigh).padEnd(10)}  ${formatNumber(r.meanScore).padStart(10)}  ${formatNumber(r.meanTarget).padStart(10)}`),
   ];

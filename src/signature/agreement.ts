@@ -68,6 +68,8 @@ export function auc(scores: readonly number[], positive: readonly boolean[]): Es
   const a = v10.reduce((s, x) => s + x, 0) / m;
   const variance = (v: number[]) => (v.length < 2 ? 0 : v.reduce((s, x) => s + (x - a) ** 2, 0) / (v.length - 1));
   const se = Math.sqrt(variance(v10) / m + variance(v01) / k);
+  // Complete separation (or too few of a class) leaves DeLong's variance at 0: no interval, rather than one of no width.
+  if (!(se > 0)) return { value: a, low: NaN, high: NaN, n };
   return { value: a, low: Math.max(0, a - Z95 * se), high: Math.min(1, a + Z95 * se), n };
 }
 

@@ -7,7 +7,7 @@ import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { dirname, join } from 'node:path';
 import type { LesionSite } from '../results/types';
 import type { Validation } from './validate';
-import { formatNumber } from './format';
+import { formatEstimate, formatNumber } from './format';
 
 const FONT = 'DejaVu Sans';
 const BOLD = 'DejaVu Sans Bold';
@@ -126,7 +126,7 @@ export function validationPlot(v: Validation, labels: { signature: string; targe
   ctx.fillText(`Score against ${labels.target}: ${o.n} lesions`, m.left, 30);
   ctx.font = `14px "${FONT}"`;
   ctx.fillText(
-    `Spearman ρ ${formatNumber(o.spearman.value, 3)} (95 % CI ${formatNumber(o.spearman.low, 3)} to ${formatNumber(o.spearman.high, 3)});  AUC ${formatNumber(o.auc.value, 3)} (${formatNumber(o.auc.low, 3)}–${formatNumber(o.auc.high, 3)}) for ${labels.target} ≥ median`,
+    `Spearman ρ ${formatEstimate(o.spearman)};  AUC ${formatEstimate(o.auc)} for ${labels.target} ≥ median`,
     m.left,
     55,
   );

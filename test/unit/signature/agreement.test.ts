@@ -1,5 +1,6 @@
 /** Agreement statistics against hand-computed values. */
 import { auc, calibrationTable, medianSplit, ranks, spearman } from '../../../src/signature/agreement';
+import { formatEstimate } from '../../../src/signature/format';
 
 test('AUC and its DeLong CI on a worked example (3 positives, 4 negatives)', () => {
   // V10 = [1, 1, 0.75], V01 = [2/3, 1, 1, 1]; AUC 11/12; var = S10/3 + S01/4 = 0.0208333/3 + 0.0277778/4.
@@ -31,4 +32,13 @@ test('calibration groups by score and the median split', () => {
     [2, 5, 6, 55],
   ]);
   expect(medianSplit([1, 2, 3, 4])).toEqual({ cut: 2.5, positive: [false, false, true, true] });
+});
+
+test('no confidence interval where its variance is zero (complete separation, a perfect rank order), and the text says so', () => {
+  const separated = auc([5, 6, 7, 1, 2, 3], [true, true, true, false, false, false]);
+  expect(separated.value).toBe(1);
+  expect([separated.low, separated.high].every(Number.isNaN)).toBe(true);
+  expect(formatEstimate(separated)).toBe('1 (95 % CI not estimable: too few lesions or perfect agreement)');
+  expect(formatEstimate(spearman([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]))).toBe('1 (95 % CI not estimable: too few lesions or perfect agreement)');
+  expect(formatEstimate({ value: 0.7412, low: 0.5711, high: 0.8634, n: 100 })).toBe('0.741 (95 % CI 0.571 to 0.863)');
 });

@@ -78,7 +78,7 @@ export class LesionTableError extends Error {}
 /** Reads the table back; feature cells that are empty become NaN (undefined feature). */
 export function readLesionTable(t: CsvTable, what: string): LesionRow[] {
   const missing = IDENTITY_COLUMNS.filter((c) => !t.header.includes(c));
-  if (missing.length > 0) throw new LesionTableError(`${what}: columns ${missing.join(', ')} are missing; give the CSV written by "cd8-node export features" or "cd8-node features --batch".`);
+  if (missing.length > 0) throw new LesionTableError(`${what}: ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing; give the CSV written by "cd8-node export features" or "cd8-node features --batch".`);
   const at = (c: string) => t.header.indexOf(c);
   const featureCols = t.header.map((h, i) => [h, i] as const).filter(([h]) => /^(tumour|ring):/.test(h));
   const seen = new Map<string, number>();

@@ -3,23 +3,11 @@
  * truth, coloured by site, with the hot/cold cut-off and the target's median split, and the
  * agreement figures in the title.
  */
-import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
-import { dirname, join } from 'node:path';
+import { createCanvas } from '@napi-rs/canvas';
 import type { LesionSite } from '../results/types';
 import type { Validation } from './validate';
 import { formatEstimate, formatNumber } from './format';
-
-const FONT = 'DejaVu Sans';
-const BOLD = 'DejaVu Sans Bold';
-let fontsReady = false;
-function ensureFonts(): void {
-  if (fontsReady) return;
-  // The font ships with the npm package, so `npm ci` is enough to draw text.
-  const dir = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-  GlobalFonts.registerFromPath(join(dir, 'DejaVuSans.ttf'), FONT);
-  GlobalFonts.registerFromPath(join(dir, 'DejaVuSans-Bold.ttf'), BOLD);
-  fontsReady = true;
-}
+import { canvasFont } from '../drawing/fonts';
 
 const SITE_COLOURS: Record<LesionSite, string> = {
   liver: '#c0392b',
@@ -41,7 +29,6 @@ function ticks(lo: number, hi: number, count = 6): number[] {
 }
 
 export function validationPlot(v: Validation, labels: { signature: string; target: string }, width = 900, height = 650): Buffer {
-  ensureFonts();
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
@@ -61,7 +48,7 @@ export function validationPlot(v: Validation, labels: { signature: string; targe
   const py = (y: number) => m.top + H - ((y - y0) / (y1 - y0)) * H;
 
   // Grid and axes.
-  ctx.font = `13px "${FONT}"`;
+  ctx.font = canvasFont(13);
   ctx.strokeStyle = '#e5e7e9';
   ctx.fillStyle = '#333333';
   ctx.lineWidth = 1;
@@ -113,7 +100,7 @@ export function validationPlot(v: Validation, labels: { signature: string; targe
   // Labels, title and legend.
   ctx.fillStyle = '#111111';
   ctx.textAlign = 'center';
-  ctx.font = `14px "${FONT}"`;
+  ctx.font = canvasFont(14);
   ctx.fillText(`score (${labels.signature})`, m.left + W / 2, height - 22);
   ctx.save();
   ctx.translate(24, m.top + H / 2);
@@ -122,17 +109,22 @@ export function validationPlot(v: Validation, labels: { signature: string; targe
   ctx.restore();
   const o = v.overall;
   ctx.textAlign = 'left';
-  ctx.font = `16px "${BOLD}"`;
+  ctx.font = canvasFont(16, true);
   ctx.fillText(`Score against ${labels.target}: ${o.n} lesions`, m.left, 30);
-  ctx.font = `14px "${FONT}"`;
-  ctx.fillText(
-    `Spearman ρ ${formatEstimate(o.spearman)};  AUC ${formatEstimate(o.auc)} for ${labels.target} ≥ median`,
-    m.left,
-    55,
-  );
+  ctx.font = canvasFont(14);
+  // One line when it fits beside the legend, else Spearman and AUC on a line each.
+  const spearmanText = `Spearman ρ ${formatEstimate(o.spearman)}`;
+  const aucText = `AUC ${formatEstimate(o.auc)} for ${labels.target} ≥ median`;
+  const oneLine = `${spearmanText};  ${aucText}`;
+  if (ctx.measureText(oneLine).width <= width - m.left - 20) ctx.fillText(oneLine, m.left, 55);
+  else {
+    ctx.font = canvasFont(13);
+    ctx.fillText(spearmanText, m.left, 50);
+    ctx.fillText(aucText, m.left, 67);
+  }
   let ly = m.top + 10;
   const lx = m.left + W + 20;
-  ctx.font = `13px "${FONT}"`;
+  ctx.font = canvasFont(13);
   for (const site of [...new Set(v.points.map((p) => p.site))].sort()) {
     ctx.fillStyle = SITE_COLOURS[site];
     ctx.beginPath();

@@ -105,7 +105,7 @@ describe('signature fit on features exported by the node', () => {
       await Promise.all([node?.stop(), pacs?.stop(), hl7?.stop()]);
     });
 
-    it('scores a study end to end (SR with score and hot/cold class, ORU), and cd8-node score gives the same numbers offline', async () => {
+    it('scores a study end to end (SR with score and hot/cold class, ORU, key image; the export of its features), and cd8-node score gives the same numbers and picture offline', async () => {
       // The signature and its settings copied elsewhere together, as a site installs them.
       const installed = join(dir, 'installed');
       mkdirSync(installed);
@@ -153,6 +153,20 @@ describe('signature fit on features exported by the node', () => {
       expect(Math.abs(lesion.score! - fromSr.score!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(lesion.score!)));
       expect(fromSr.phenotype?.meaning).toBe(lesion.classification === 'hot' ? 'CD8-inflamed (hot)' : 'Immune desert (cold)');
       expect(oru.message).toContain(`|${String(Number(lesion.score!.toPrecision(12)))}|`);
+
+      // The research export from the running node's results: the lesion's row holds the features the node computed, under the fitted signature.
+      const exported = await runCli(['export', 'features'], { CD8_DATA_DIR: node.dataDir, CD8_SIGNATURE: join(installed, 'site-signature.json') });
+      expect(exported.code).toBe(0);
+      const [row] = readLesionTable(parseCsv(exported.stdout, 'export'), 'export');
+      expect(row).toMatchObject({ lesionId: lesion.trackingUid, trackingId: lesion.trackingId, signature: 'Site-fitted signature (cd8b) ' + JSON.parse(readFileSync(signature, 'utf8')).version });
+      expect(row.patient).toMatch(/^[0-9a-f]{12}$/);
+      for (const region of ['tumour', 'ring'] as const) {
+        for (const [k, v] of Object.entries(lesion.features![region])) {
+          const cell = row.features[`${region}:${k}`];
+          if (Number.isFinite(v)) expect(Math.abs(cell - v)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)));
+          else expect(Number.isNaN(cell)).toBe(true);
+        }
+      }
 
       // The pictures: the node's key image of the lesion (Secondary Capture at the PACS, rendered
       // by DCMTK) is the picture cd8-node score draws offline, pixel for pixel; the PDF states the score and class.

@@ -77,7 +77,8 @@ Options:
       const sites = [...new Set(v.points.map((p) => p.site))].sort();
       const lines = [
         `Signature ${sig.signature.name} ${sig.signature.version} (${sig.signature.origin}) on ${values.features}; target ${inputs.targetName} from ${values.target}`,
-        `${v.points.length} lesions scored; ${v.leftOutWithoutTarget} without a target left out; ${v.notScored.length} could not be scored${v.notScored.length > 0 ? ` (e.g. ${v.notScored[0].lesionId}: ${v.notScored[0].reason})` : ''}.`,
+        `${v.points.length} lesions of ${v.patients} patient${v.patients === 1 ? '' : 's'} scored; ${v.leftOutWithoutTarget} without a target left out; ${v.notScored.length} could not be scored${v.notScored.length > 0 ? ` (e.g. ${v.notScored[0].lesionId}: ${v.notScored[0].reason})` : ''}.`,
+        ...(v.patients < v.points.length ? [`Lesions of one patient are not independent: the confidence intervals below, which assume they are, are too narrow.`] : []),
         ...(v.threshold !== null ? [`Hot/cold at score ≥ ${formatNumber(v.threshold)}: ${v.points.filter((p) => p.classification === 'hot').length} hot, ${v.points.filter((p) => p.classification === 'cold').length} cold.`] : []),
         '',
         ...agreementLines('All lesions', v.overall),

@@ -34,6 +34,8 @@ export interface Validation {
   /** Lesions with a target that could not be scored, and why. */
   notScored: Array<{ lesionId: string; reason: string }>;
   leftOutWithoutTarget: number;
+  /** Patients of the scored lesions (the CIs treat lesions as independent: with fewer patients than lesions they are too narrow). */
+  patients: number;
   overall: Agreement;
   perSite: Partial<Record<LesionSite, Agreement>>;
   threshold: number | null;
@@ -65,6 +67,7 @@ export function validateSignature(
   const threshold = sig.threshold.mode === 'absolute' ? sig.threshold.value : null;
   const points: ScoredPoint[] = [];
   const notScored: Validation['notScored'] = [];
+  const patients = new Set<string>();
   let leftOut = 0;
   for (const l of lesions) {
     const t = target.get(l.lesionId);
@@ -79,7 +82,10 @@ export function validateSignature(
     }
     const e = evaluateSignature(sig, { features, site: l.site, kvp: l.kvp, defaultKvp: opts.defaultKvp });
     if (e.score === null) notScored.push({ lesionId: l.lesionId, reason: e.reason ?? e.status });
-    else points.push({ lesionId: l.lesionId, site: l.site, score: e.score, target: t, classification: classify(e.score, threshold) });
+    else {
+      points.push({ lesionId: l.lesionId, site: l.site, score: e.score, target: t, classification: classify(e.score, threshold) });
+      patients.add(l.patient);
+    }
   }
   if (points.length < MIN_GROUP) {
     const why = notScored.length > 0 ? ` (${notScored.length} could not be scored, e.g. ${notScored[0].lesionId}: ${notScored[0].reason})` : '';
@@ -97,5 +103,5 @@ export function validateSignature(
     const group = points.filter((p) => p.site === site);
     if (group.length >= MIN_GROUP) perSite[site] = agreement(group, Math.min(opts.groups, Math.floor(group.length / 2)));
   }
-  return { points, notScored, leftOutWithoutTarget: leftOut, overall: agreement(points, opts.groups), perSite, threshold };
+  return { points, notScored, leftOutWithoutTarget: leftOut, patients: patients.size, overall: agreement(points, opts.groups), perSite, threshold };
 }

@@ -76,6 +76,9 @@ cat(sprintf('%.15g', cor(s, t, method = 'spearman')), sprintf('%.15g', suppressW
     const text = await runCli(['signature', 'validate', '--signature', signature, '--features', features, '--target', targetFile], {}, { timeoutMs: 60000 });
     expect(text.stdout).toMatch(/^All lesions: 59 lesions; Spearman ρ 0\.\d+ \(95 % CI 0\.\d+ to 0\.\d+\); AUC 0\.\d+ \(95 % CI/m);
     expect(text.stdout).toMatch(/Hot\/cold at score ≥ 2: \d+ hot, \d+ cold\./);
+    // Every lesion of this cohort comes from one (hashed) patient: the CIs are said to be too narrow.
+    expect(v.patients).toBe(1);
+    expect(text.stdout).toMatch(/^59 lesions of 1 patient scored; 1 without a target left out; 0 could not be scored\.\nLesions of one patient are not independent: the confidence intervals below, which assume they are, are too narrow\.$/m);
     expect(text.stdout).toMatch(/Site other: 3 lesions, too few for a correlation or an AUC \(needs 4\)\./);
     expect(text.stdout).toMatch(/^Site liver: 19 lesions; Spearman/m);
   }, 90000);

@@ -14,6 +14,7 @@ import { exportFeaturesCommand } from './cli/exportFeatures';
 import { signatureFitCommand } from './cli/signatureFit';
 import { signatureValidateCommand } from './cli/signatureValidate';
 import { consoleHashPasswordCommand } from './cli/consoleCredentials';
+import { dbCopyCommand, dbMigrateCommand } from './cli/db';
 import { VERSION } from './version';
 
 // One command per line: each capability registers itself here.
@@ -33,6 +34,8 @@ export const COMMANDS: Command[] = [
   signatureFitCommand,
   signatureValidateCommand,
   consoleHashPasswordCommand,
+  dbMigrateCommand,
+  dbCopyCommand,
 ];
 
 function topHelp(): string {

@@ -1,10 +1,9 @@
 import { Command, UsageError } from './command';
 import { parseOfflineCommand } from './studyFiles';
-import { commandIndex } from './commandIndex';
-import { latestAnalyses } from '../results/resultStore';
+import { commandStorage } from './commandStorage';
 import { hashedId } from '../ops/logger';
 import { SITES } from '../cd8/signatureSchema';
-import { lesionCsv, lesionRows } from '../signature/lesionTable';
+import { lesionCsv, LesionRow, lesionRows } from '../signature/lesionTable';
 
 export const exportFeaturesCommand: Command = {
   words: ['export', 'features'],
@@ -20,12 +19,14 @@ settings made the features), then
 every feature of the tumour and of its peritumoral ring by IBSI key, e.g.
 "tumour:stat_mean", "ring:cm_contrast[3D merged]" (empty = undefined for that
 lesion). This is the --features input of "cd8-node signature fit" and
-"signature validate". Reads the node's index while it runs; changes nothing.
+"signature validate". Reads the node's database (the SQLite index in
+storage.dataDir, or PostgreSQL when database.url names it) while the node
+runs; changes nothing.
 
 Options:
   --since DATE    only studies analysed on or after DATE (YYYY-MM-DD, UTC, or ISO 8601)
   --site S        only lesions of site S (${SITES.join(', ')})
-  --config FILE   configuration of the node (for storage.dataDir)`,
+  --config FILE   configuration of the node (for storage.dataDir and database.url)`,
   async run(args, io) {
     const values = parseOfflineCommand(exportFeaturesCommand, args, io, { since: { type: 'string' }, site: { type: 'string' }, config: { type: 'string', short: 'c' } });
     if (typeof values === 'number') return values;
@@ -35,16 +36,18 @@ Options:
       if (!Number.isFinite(sinceMs)) throw new UsageError(`--since takes a date (YYYY-MM-DD or ISO 8601), not "${values.since}".`);
     }
     if (values.site !== undefined && !(SITES as readonly string[]).includes(values.site)) throw new UsageError(`--site must be one of ${SITES.join(', ')}, not "${values.site}".`);
-    const index = commandIndex(values.config, io, 'cd8-node export features');
-    if (!index) return 1;
-    const { db } = index;
+    const opened = await commandStorage(values.config, io, 'cd8-node export features');
+    if (!opened) return 1;
+    const { storage } = opened;
     try {
-      const rows = lesionRows(latestAnalyses(db, sinceMs), hashedId).filter((r) => values.site === undefined || r.site === values.site);
+      // Rows (features only) are kept, each analysis's JSON dropped as soon as it is read.
+      const rows: LesionRow[] = [];
+      for await (const a of storage.results.latest(sinceMs)) rows.push(...lesionRows([a], hashedId).filter((r) => values.site === undefined || r.site === values.site));
       io.out(lesionCsv(rows).trimEnd());
-      io.err(`cd8-node export features: ${rows.length} lesion${rows.length === 1 ? '' : 's'} exported.`);
+      io.err(`cd8-node export features: ${rows.length} lesion${rows.length === 1 ? '' : 's'} exported from ${storage.location}.`);
       return 0;
     } finally {
-      db.close();
+      await storage.close();
     }
   },
 };

@@ -1,7 +1,7 @@
 /**
  * The study side of the index, as the assembler needs it: versions by state, readiness facts,
- * state transitions and what each version holds. The SQLite index (store/sqliteIndex.ts)
- * implements it beside the store's InstanceIndex; each method is one atomic step.
+ * state transitions and what each version holds. db/sqlite/studyIndex.ts and
+ * db/postgres/studyIndex.ts implement it beside the store's InstanceIndex; each method is one atomic step.
  */
 import type { ReadinessFacts } from './readiness';
 import type { ListStudiesOptions, MissingReferences, ReadyReason, StudyInstance, StudyState, StudyVersionSummary } from './types';

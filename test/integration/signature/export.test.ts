@@ -1,14 +1,16 @@
 /**
- * The research export: `cd8-node export features` from the node's result store, and
- * `cd8-node features --batch` over a folder of studies; both write the same lesion table.
+ * The research export: `cd8-node export features` from the node's results, in the embedded SQLite
+ * index and in a PostgreSQL database (a real server), and `cd8-node features --batch` over a
+ * folder of studies; both write the same lesion table.
  */
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, run, runCli, SHARED } from '../../support/process';
+import { CLI, freePort, run, runCli, SHARED } from '../../support/process';
 import { nextVersion, scoredStudy } from '../../support/studyFixtures';
-import { openIndexDatabase } from '../../../src/store/database';
-import { ResultStore } from '../../../src/results/resultStore';
+import { openStorage } from '../../../src/db/storage';
+import { LATEST_PAGE } from '../../../src/results/resultStore';
+import { startPostgres, TestPostgres } from '../../support/postgres';
 import { parseCsv } from '../../../src/signature/csv';
 import { readLesionTable } from '../../../src/signature/lesionTable';
 import type { StudyAnalysis } from '../../../src/results/types';
@@ -27,23 +29,40 @@ function withFeatures(a: StudyAnalysis, studyUid: string, patientId: string, sit
   };
 }
 
-describe('cd8-node export features', () => {
+/** A node's database with `analyses` saved: SQLite in a new data directory, or a new PostgreSQL database. */
+async function databaseWith(engine: 'sqlite' | 'postgres', analyses: StudyAnalysis[]): Promise<NodeJS.ProcessEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-export-'));
-  beforeAll(() => {
-    const db = openIndexDatabase(dataDir);
-    const store = new ResultStore(db);
-    const a = withFeatures(scoredStudy(), '1.2.3.1', 'PAT-ONE', 'lung', 0);
-    store.save(a);
-    // A newer version of the same study replaces the old one in the export.
-    store.save(nextVersion(withFeatures(scoredStudy(), '1.2.3.1', 'PAT-ONE', 'lung', 100)));
-    store.save(withFeatures(scoredStudy(), '1.2.3.2', 'PAT-TWO', 'liver', 7));
-    db.close();
-  });
+  const url = engine === 'postgres' ? await pg!.createDatabase() : '';
+  const storage = await openStorage({ url, dataDir });
+  try {
+    for (const a of analyses) await storage.results.save(a);
+  } finally {
+    await storage.close();
+  }
+  return { CD8_DATA_DIR: dataDir, CD8_DATABASE_URL: url };
+}
+
+let pg: TestPostgres | undefined;
+afterAll(async () => {
+  await pg?.stop();
+});
+
+describe.each(['sqlite', 'postgres'] as const)('cd8-node export features (%s)', (engine) => {
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    if (engine === 'postgres') pg = await startPostgres();
+    env = await databaseWith(engine, [
+      withFeatures(scoredStudy(), '1.2.3.1', 'PAT-ONE', 'lung', 0),
+      // A newer version of the same study replaces the old one in the export.
+      nextVersion(withFeatures(scoredStudy(), '1.2.3.1', 'PAT-ONE', 'lung', 100)),
+      withFeatures(scoredStudy(), '1.2.3.2', 'PAT-TWO', 'liver', 7),
+    ]);
+  }, 120000);
 
   it('one row per lesion of the latest version of each study, identity columns then tumour and ring features by IBSI key', async () => {
-    const r = await runCli(['export', 'features'], { CD8_DATA_DIR: dataDir });
+    const r = await runCli(['export', 'features'], env);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/6 lesions exported\./);
+    expect(r.stderr).toMatch(engine === 'sqlite' ? /6 lesions exported from .*index\.sqlite\./ : /6 lesions exported from postgres:\/\/postgres@127\.0\.0\.1:\d+\/cd8_test_\w+\./);
     const t = parseCsv(r.stdout, 'export');
     expect(t.header).toEqual(['lesion_id', 'study_uid', 'patient', 'tracking_id', 'site', 'volume_ml', 'kvp', 'flags', 'analysed_at', 'signature', 'tumour:cm_contrast[3D merged]', 'tumour:ih_skew', 'tumour:stat_mean', 'ring:stat_mean']);
     const rows = readLesionTable(t, 'export');
@@ -59,25 +78,35 @@ describe('cd8-node export features', () => {
   });
 
   it('--site and --since select lesions; bad values are refused with the accepted ones', async () => {
-    const liver = await runCli(['export', 'features', '--site', 'liver'], { CD8_DATA_DIR: dataDir });
+    const liver = await runCli(['export', 'features', '--site', 'liver'], env);
     expect(readLesionTable(parseCsv(liver.stdout, 'x'), 'x').map((x) => x.site)).toEqual(['liver', 'liver', 'liver']);
-    const future = await runCli(['export', 'features', '--since', '2999-01-01'], { CD8_DATA_DIR: dataDir });
+    const future = await runCli(['export', 'features', '--since', '2999-01-01'], env);
     expect(future.stderr).toMatch(/0 lesions exported/);
-    const today = await runCli(['export', 'features', '--since', new Date(Date.now() - 3600e3).toISOString()], { CD8_DATA_DIR: dataDir });
+    const today = await runCli(['export', 'features', '--since', new Date(Date.now() - 3600e3).toISOString()], env);
     expect(today.stderr).toMatch(/6 lesions exported/);
-    const badDate = await runCli(['export', 'features', '--since', 'last week'], { CD8_DATA_DIR: dataDir });
+    const badDate = await runCli(['export', 'features', '--since', 'last week'], env);
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toMatch(/--since takes a date \(YYYY-MM-DD or ISO 8601\), not "last week"\./);
-    const badSite = await runCli(['export', 'features', '--site', 'kidney'], { CD8_DATA_DIR: dataDir });
+    const badSite = await runCli(['export', 'features', '--site', 'kidney'], env);
     expect(badSite.code).toBe(2);
     expect(badSite.stderr).toMatch(/--site must be one of liver, lung, lymph_node, head_and_neck, other, unknown, not "kidney"\./);
   });
 
-  it('says so when the node has no data directory yet', async () => {
-    const r = await runCli(['export', 'features'], { CD8_DATA_DIR: join(dataDir, 'nowhere') });
+  it('reads every study when they fill several pages', async () => {
+    const many = Array.from({ length: LATEST_PAGE + 7 }, (_, i) => withFeatures(scoredStudy(), `1.2.4.${i + 1}`, `PAT-${i}`, 'liver', i));
+    const r = await runCli(['export', 'features'], await databaseWith(engine, many));
+    expect(r.code).toBe(0);
+    const rows = readLesionTable(parseCsv(r.stdout, 'export'), 'export');
+    expect(rows).toHaveLength(3 * (LATEST_PAGE + 7));
+    expect(new Set(rows.map((x) => x.studyUid)).size).toBe(LATEST_PAGE + 7);
+  }, 120000);
+
+  it(engine === 'sqlite' ? 'says so when the node has no data directory yet' : 'says so when the database cannot be reached', async () => {
+    const r = await runCli(['export', 'features'], engine === 'sqlite' ? { ...env, CD8_DATA_DIR: join(String(env.CD8_DATA_DIR), 'nowhere') } : { ...env, CD8_DATABASE_URL: `postgres://cd8@127.0.0.1:${await freePort()}/cd8` });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^cd8-node export features: /);
-  });
+    expect(r.stderr).toMatch(engine === 'sqlite' ? /^cd8-node export features: .*nowhere/ : /^cd8-node export features: .*127\.0\.0\.1/);
+    expect(r.stdout).toBe('');
+  }, 60000);
 });
 
 describe('cd8-node features --batch', () => {

@@ -69,7 +69,7 @@ function nodeLines(snap: StatusSnapshot): string[] {
   const alive = snap.nodes.filter((n) => n.alive).length;
   const lines = ['', `Nodes (database ${snap.database}): ${alive} of ${snap.nodes.length} alive`];
   for (const n of snap.nodes) {
-    lines.push(`  ${n.nodeId.padEnd(24)} ${nodeStateLine(n)}; ${n.runningJobs} job${n.runningJobs === 1 ? '' : 's'} running; host ${n.host}, DICOM port ${n.dicomPort ?? '–'}`);
+    lines.push(`  ${n.nodeId.padEnd(24)} ${nodeStateLine(n)}; ${n.runningJobs} job${n.runningJobs === 1 ? '' : 's'} running; host ${n.host}, DICOM port ${n.dicomPort ?? '–'}, HTTP port ${n.httpPort ?? '–'}`);
   }
   return lines;
 }

@@ -153,7 +153,8 @@ export async function planImagingStudy(ct: string | readonly string[], rtstructF
   for (const i of series.issues) if (i.severity === 'error') problems.push({ code: i.code, message: i.message });
   const ctPatient = series.facts.patient.patientId;
   if (ctPatient && ss.patient.patientId && ctPatient !== ss.patient.patientId) {
-    problems.push({ code: 'patient-mismatch', message: `the RTSTRUCT belongs to patient ID "${ss.patient.patientId}", the CT series to "${ctPatient}"; contours of one patient are never applied to another.` });
+    // The text reaches the console's viewers and the log: it says that the IDs differ, never what they are.
+    problems.push({ code: 'patient-mismatch', message: 'the RTSTRUCT and the CT series have different Patient IDs; contours of one patient are never applied to another (compare the two objects in the PACS).' });
   }
   if (problems.length > 0 || !usable(series)) throw new ImagingError(problems.length > 0 ? problems : [{ code: 'unusable-series', message: `series ${choice.seriesInstanceUid} cannot be used.` }]);
 

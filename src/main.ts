@@ -30,6 +30,7 @@ import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/hou
 import { errorText } from './ops/errorText';
 import { auditFilePath } from './ops/audit';
 import { consoleRoutes } from './console/routes';
+import { idHasher, loadIdHashKey } from './ops/idHash';
 import { pendingItems } from './cd8/signatureSchema';
 
 export interface NodeServices {
@@ -92,6 +93,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
       queue: { maxAttempts: config.jobs.maxAttempts, backoffMs: JOB_RETRY_BACKOFF },
     });
     started.push({ name: 'database', stop: () => storage.close() });
+    // Loaded once: every hashed Patient ID (log, console) uses the installation's key.
+    const hashId = idHasher(loadIdHashKey(dataDir));
     const shared = storage.engine === 'postgres';
     const { index, jobs: queue, results } = storage;
     const nodeId = config.database.nodeId || defaultNodeId(config.dicom.port);
@@ -198,6 +201,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       store,
       logger,
       audit,
+      hashId,
       onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
       unavailable: () => database.problem(),
     });
@@ -252,6 +256,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         auditFile: services.auditFile ?? auditFilePath(dataDir, config.log.auditFile),
         audit,
         logger,
+        hashId,
         signature: { name: setup.signature.name, version: setup.signature.version, file: setup.signaturePath, pending: pendingItems(setup.signature) },
       });
       // Each module that serves HTTP adds its routes here (one line each).

@@ -1,7 +1,6 @@
 import { Command, UsageError } from './command';
 import { parseOfflineCommand } from './studyFiles';
-import { commandStorage } from './commandStorage';
-import { hashedId } from '../ops/logger';
+import { commandIdHasher, commandStorage } from './commandStorage';
 import { SITES } from '../cd8/signatureSchema';
 import { lesionCsv, LesionRow, lesionRows } from '../signature/lesionTable';
 
@@ -38,11 +37,13 @@ Options:
     if (values.site !== undefined && !(SITES as readonly string[]).includes(values.site)) throw new UsageError(`--site must be one of ${SITES.join(', ')}, not "${values.site}".`);
     const opened = await commandStorage(values.config, io, 'cd8-node export features');
     if (!opened) return 1;
-    const { storage } = opened;
+    const { storage, dataDir } = opened;
     try {
+      const hashId = commandIdHasher(dataDir, io, 'cd8-node export features');
+      if (!hashId) return 1;
       // Rows (features only) are kept, each analysis's JSON dropped as soon as it is read.
       const rows: LesionRow[] = [];
-      for await (const a of storage.results.latest(sinceMs)) rows.push(...lesionRows([a], hashedId).filter((r) => values.site === undefined || r.site === values.site));
+      for await (const a of storage.results.latest(sinceMs)) rows.push(...lesionRows([a], hashId).filter((r) => values.site === undefined || r.site === values.site));
       io.out(lesionCsv(rows).trimEnd());
       io.err(`cd8-node export features: ${rows.length} lesion${rows.length === 1 ? '' : 's'} exported from ${storage.location}.`);
       return 0;

@@ -1,13 +1,16 @@
 /** `cd8-node features --batch DIR`: a folder of studies analysed offline into the research table. */
 import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { CommandIo } from './command';
 import { commandConfig } from './commandConfig';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
 import { analyseStudyFiles } from '../pipeline/analyseFiles';
 import { ImagingError } from '../imaging/load';
 import { errorText } from '../ops/errorText';
-import { hashedId } from '../ops/logger';
+import { commandIdHasher } from './commandStorage';
+import { IdHasher, idHasher } from '../ops/idHash';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { lesionCsv, lesionRows, LesionRow } from '../signature/lesionTable';
 
 /** RT Structure Set Storage: found in the file meta of the first bytes, without parsing the file. */
@@ -78,6 +81,16 @@ export async function featuresBatch(dir: string, values: { config?: string; sign
     }
     throw e;
   }
+  // The patient column hashes as the node's exports do (the key of the configured data directory);
+  // without a data directory (a research machine), with a key of this run only.
+  const dataDir = resolve(loaded.config.storage.dataDir);
+  let hashId: IdHasher | undefined;
+  if (existsSync(dataDir)) hashId = commandIdHasher(dataDir, io, 'cd8-node features --batch');
+  else {
+    hashId = idHasher(randomBytes(32));
+    io.err(`cd8-node features --batch: no data directory ${dataDir}, so the patient hashes of this table hold for this table only; set storage.dataDir (CD8_DATA_DIR) to the node's to match its exports.`);
+  }
+  if (!hashId) return 1;
   let studies;
   try {
     studies = await batchStudies(dir);
@@ -100,7 +113,7 @@ export async function featuresBatch(dir: string, values: { config?: string; sign
     try {
       const { analysis } = await analyseStudyFiles(s.images, s.rtstructs[0], loaded.config, setup, { version: 1, cohortScores: [], analysedAt: new Date().toISOString() });
       const before = rows.length;
-      rows.push(...lesionRows([analysis], hashedId));
+      rows.push(...lesionRows([analysis], hashId));
       if (rows.length === before) problems.push(`${s.name}: no lesion with features (${analysis.problems.map((p) => p.message).join(' ') || analysis.lesions.map((l) => l.reason).join(' ')}).`);
     } catch (e) {
       if (!(e instanceof ImagingError)) throw e;

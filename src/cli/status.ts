@@ -1,6 +1,7 @@
 import { Command, CommandIo, UsageError } from './command';
 import { parseCommandArgs } from './parse';
-import { commandStorage } from './commandStorage';
+import { commandIdHasher, commandStorage } from './commandStorage';
+import type { IdHasher } from '../ops/idHash';
 import type { Storage } from '../db/storage';
 import { clock, clusterNodes, nodeStateLine, NodeStatus, stateLine, studyStatuses, StudyStatus } from '../ops/studyStatus';
 import { OutboxStatus } from '../outbox/outbox';
@@ -57,8 +58,8 @@ interface StatusSnapshot {
   outbox: OutboxStatus | undefined;
 }
 
-async function snapshot(storage: Storage, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
-  const studies = await studyStatuses(storage.index, storage.results, { limit, includeSuperseded: all });
+async function snapshot(storage: Storage, dataDir: string, limit: number, all: boolean, hashId: IdHasher): Promise<StatusSnapshot> {
+  const studies = await studyStatuses(storage.index, storage.results, { limit, includeSuperseded: all }, hashId);
   const outbox = await storage.outbox.status();
   const nodes = await clusterNodes(storage);
   return { dataDir, database: storage.location, nodes, studies, outbox: outbox.rows.length > 0 || outbox.counts.sent > 0 ? outbox : undefined };
@@ -126,8 +127,10 @@ Options:
     if (!opened) return 1;
     const { storage, dataDir } = opened;
     try {
+      const hashId = commandIdHasher(dataDir, io, 'cd8-node status');
+      if (!hashId) return 1;
       const render = async () => {
-        const snap = await snapshot(storage, dataDir, limit, values.all === true);
+        const snap = await snapshot(storage, dataDir, limit, values.all === true, hashId);
         return values.json ? JSON.stringify(snap, null, 2) : snapshotText(snap);
       };
       if (watchSeconds === undefined) {

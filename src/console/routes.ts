@@ -13,7 +13,7 @@ import type { StudyCatalog, StudyVersionSummary } from '../study/types';
 import type { Storage } from '../db/storage';
 import type { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
-import { hashedId } from '../ops/logger';
+import type { IdHasher } from '../ops/idHash';
 import { HttpRoutes, ReadinessCheck, runReadinessChecks } from '../ops/http';
 import { clusterNodes, studyStatuses } from '../ops/studyStatus';
 import { searchAuditTrail } from '../ops/auditSearch';
@@ -44,6 +44,8 @@ export interface ConsoleDeps {
   auditFile: string;
   audit: AuditLog;
   logger: Logger;
+  /** Hashes Patient IDs as the logs do (ops/idHash, the installation's key). */
+  hashId: IdHasher;
   signature: { name: string; version: string; file: string; pending: string[] };
 }
 
@@ -165,7 +167,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
         resultsFailed: results.failed,
       },
       outbox: await storage.outbox.countsSince(0),
-      studies: await studyStatuses(deps.catalog, storage.results, { limit: 15 }),
+      studies: await studyStatuses(deps.catalog, storage.results, { limit: 15 }, deps.hashId),
       at: new Date(),
     };
   }
@@ -290,7 +292,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
             outbox: await deps.storage.outbox.forStudy(uid),
             features: (shownAnalysis.analysis?.lesions ?? []).map((l) => featureRows(l)),
             principal,
-            patientHash: hashedId(shown.patientId),
+            patientHash: deps.hashId(shown.patientId),
           }),
         );
       });

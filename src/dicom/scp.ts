@@ -8,6 +8,7 @@ import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Implementation } from 'dcmjs-dimse';
 import { Config } from '../config/schema';
 import { Logger } from '../ops/logger';
+import type { IdHasher } from '../ops/idHash';
 import { AuditLog } from '../ops/audit';
 import type { InstanceReceiver, ReceivedInstance } from './receive';
 import { AssociationPolicy, normaliseAddress } from './scpPolicy';
@@ -42,6 +43,8 @@ export interface ListenerServices<T extends ReceivedInstance = ReceivedInstance>
   store: InstanceReceiver<T>;
   logger: Logger;
   audit: AuditLog;
+  /** Hashes the Patient ID for the log (ops/idHash). */
+  hashId: IdHasher;
   onStored(instance: T): void;
   /** Why new associations are refused now (transient: e.g. the database is unreachable); undefined when they are taken. */
   unavailable?(): string | undefined;
@@ -121,6 +124,7 @@ export async function startDicomListener<T extends ReceivedInstance>(settings: C
       store: services.store,
       logger,
       audit,
+      hashId: services.hashId,
       artimMs: settings.artimTimeoutS * 1000,
       idleMs: settings.idleTimeoutS * 1000,
       pduMs: settings.pduTimeoutS * 1000,

@@ -7,7 +7,8 @@
 import type { Socket } from 'node:net';
 import { association as dimseAssociation, constants, Scp } from 'dcmjs-dimse';
 import { AuditLog } from '../ops/audit';
-import { hashedId, Logger } from '../ops/logger';
+import type { Logger } from '../ops/logger';
+import type { IdHasher } from '../ops/idHash';
 import { AssociationPolicy, normaliseAddress, RejectReason, RejectResult, RejectSource, temporarilyUnavailable } from './scpPolicy';
 import { ContextAnswer, negotiateContexts } from './scpNegotiation';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
@@ -73,6 +74,8 @@ export interface AssociationEnvironment<T extends ReceivedInstance = ReceivedIns
   store: InstanceReceiver<T>;
   logger: Logger;
   audit: AuditLog;
+  /** Hashes the Patient ID for the log (ops/idHash). */
+  hashId: IdHasher;
   artimMs: number;
   idleMs: number;
   /** A PDU must be complete this long after its first byte. */
@@ -471,7 +474,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
       sopInstanceUid: stored.sopInstanceUid,
       studyInstanceUid: stored.studyInstanceUid,
       seriesInstanceUid: stored.seriesInstanceUid,
-      patient: hashedId(stored.patientId),
+      patient: this.env.hashId(stored.patientId),
       transferSyntax: transferSyntaxName(stored.transferSyntaxUid),
       bytes: stored.bytes,
       ...(stored.record && stored.record.versionChange !== 'same' ? { studyVersion: stored.record.version, versionChange: stored.record.versionChange } : {}),

@@ -1,9 +1,8 @@
 /**
  * Operational logging: readable lines on a terminal, JSON lines otherwise (for journald, Docker, Loki).
- * Rule for every caller: no patient names or birth dates at info level; use UIDs or `hashedId()`.
+ * Rule for every caller: no patient names or birth dates at info level; use UIDs or a hashed ID (ops/idHash).
  */
 import winston from 'winston';
-import { createHash } from 'node:crypto';
 
 export type Logger = winston.Logger;
 
@@ -47,12 +46,6 @@ export function createLogger(settings: LogSettings, stream: NodeJS.WritableStrea
 /** A logger that discards everything: for pure code paths exercised from tests and CLI tools. */
 export function silentLogger(): Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
-}
-
-/** Stable short hash of an identifier (e.g. Patient ID) so logs can correlate without exposing it. */
-export function hashedId(value: string | undefined | null): string {
-  if (!value) return '-';
-  return createHash('sha256').update(value).digest('hex').slice(0, 12);
 }
 
 /** Waits until every transport has written what it was given (used at shutdown). */

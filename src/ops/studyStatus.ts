@@ -7,7 +7,7 @@ import type { ListStudiesOptions, StudyCatalog, StudyVersionSummary } from '../s
 import type { StudyAnalysis } from '../results/types';
 import type { ResultStore } from '../results/resultStore';
 import type { Storage } from '../db/storage';
-import { hashedId } from './logger';
+import type { IdHasher } from './idHash';
 import { isAlive, NodeInfo } from './cluster';
 
 /** Local time as "YYYY-MM-DD HH:MM:SS". */
@@ -43,12 +43,12 @@ export function stateLine(s: Pick<StudyVersionSummary, 'state' | 'lastReceivedAt
 }
 
 /** The most recently active studies with their analyses (lesion features and outlines left out). */
-export async function studyStatuses(catalog: Pick<StudyCatalog, 'listStudies'>, results: Pick<ResultStore, 'get'>, options: ListStudiesOptions): Promise<StudyStatus[]> {
+export async function studyStatuses(catalog: Pick<StudyCatalog, 'listStudies'>, results: Pick<ResultStore, 'get'>, options: ListStudiesOptions, hashId: IdHasher): Promise<StudyStatus[]> {
   const studies = await catalog.listStudies(options);
   const out: StudyStatus[] = [];
   for (const { patientId, ...s } of studies) {
     // Identity stays out: status output is shared with people who need no patient names or IDs.
-    const study = { ...s, patient: hashedId(patientId) };
+    const study = { ...s, patient: hashId(patientId) };
     const a = await results.get(s.studyInstanceUid, s.version);
     if (!a) {
       out.push(study);

@@ -17,6 +17,7 @@ const { openStorage } = require(join(DIST, 'db', 'storage'));
 const { loadConfig } = require(join(DIST, 'config', 'load'));
 const { memoryAuditLog } = require(join(DIST, 'ops', 'audit'));
 const { silentLogger } = require(join(DIST, 'ops', 'logger'));
+const { idHasher } = require(join(DIST, 'ops', 'idHash'));
 
 async function main() {
   const input = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
@@ -47,6 +48,7 @@ async function main() {
     auditFile: '/nonexistent/audit.log',
     audit,
     logger: silentLogger(),
+    hashId: idHasher(Buffer.alloc(32, 7)),
     signature: { name: 'test', version: '1', file: 'test.json', pending: [] },
   });
   const app = await buildHttpApp({ checks: [], metrics: () => '', routes: [routes] });

@@ -11,7 +11,7 @@ import { run, runCli } from '../../support/process';
 import { DicomPeer, startStorescp } from '../../support/dcmtk';
 import { readFileMeta } from '../../../src/dicom/part10';
 import { StudyVersionSummary } from '../../../src/study/types';
-import { hashedId } from '../../../src/ops/logger';
+import { hashedId, loadIdHashKey } from '../../../src/ops/idHash';
 
 const PHANTOM_STUDY = '1.3.6.1.4.1.9590.100.1.2.96328687310426543129572151154132284399';
 const IMPLICIT_VR_LE = '1.2.840.10008.1.2';
@@ -88,7 +88,7 @@ describe('storescu sends the IBSI CT phantom to the node', () => {
     const listed = (JSON.parse(json.stdout) as { studies: StudyVersionSummary[] }).studies;
     expect(listed).toEqual([expect.objectContaining({ studyInstanceUid: PHANTOM_STUDY, version: 1, state: 'ready', instanceCount: 61 })]);
     // The Patient ID is hashed in JSON as in the text output; never given in clear.
-    expect(listed[0]).toMatchObject({ patient: hashedId(study!.patientId) });
+    expect(listed[0]).toMatchObject({ patient: hashedId(study!.patientId, loadIdHashKey(n.dataDir)) });
     expect(json.stdout).not.toMatch(/"patientId"/);
   });
 

@@ -14,6 +14,7 @@ import { startPostgres, TestPostgres } from '../../support/postgres';
 import { parseCsv } from '../../../src/signature/csv';
 import { readLesionTable } from '../../../src/signature/lesionTable';
 import type { StudyAnalysis } from '../../../src/results/types';
+import { hashedId, loadIdHashKey } from '../../../src/ops/idHash';
 
 function withFeatures(a: StudyAnalysis, studyUid: string, patientId: string, site: 'liver' | 'lung', shift: number): StudyAnalysis {
   return {
@@ -75,6 +76,8 @@ describe.each(['sqlite', 'postgres'] as const)('cd8-node export features (%s)', 
     expect(r.stdout).not.toMatch(/PAT-ONE|PAT-TWO/);
     expect(rows[0].patient).toMatch(/^[0-9a-f]{12}$/);
     expect(rows[0].patient).not.toBe(rows[3].patient);
+    // Keyed by the installation's secret in the data directory (as the node's logs and console are).
+    expect(rows[0].patient).toBe(hashedId('PAT-ONE', loadIdHashKey(String(env.CD8_DATA_DIR))));
   });
 
   it('--site and --since select lesions; bad values are refused with the accepted ones', async () => {
@@ -114,8 +117,9 @@ describe('cd8-node features --batch', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cd8-batch-'));
     symlinkSync(join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom'), join(dir, 'phantom'));
     mkdirSync(join(dir, 'empty'));
-    const r = await runCli(['features', '--batch', dir], {}, { timeoutMs: 150000 });
+    const r = await runCli(['features', '--batch', dir], { CD8_DATA_DIR: join(dir, 'no-node-here') }, { timeoutMs: 150000 });
     expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/no data directory .*no-node-here, so the patient hashes of this table hold for this table only/);
     expect(r.stderr).toMatch(/empty: no RTSTRUCT below .*empty; skipped\./);
     expect(r.stderr).toMatch(/1 lesion from 2 studies in /);
     expect(r.stderr).not.toMatch(/\r\[/);

@@ -2,7 +2,7 @@
  * Password hashes of the console roles (http.auth.*.passwordHash): scrypt from node:crypto,
  * written as "scrypt$N$r$p$salt$hash" (salt and hash in base64), compared in constant time.
  */
-import { randomBytes, scryptSync, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual, createHash } from 'node:crypto';
 
 const FORMAT = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
 /** Bounds on the cost a configuration may ask for: a hash from elsewhere must not stall the node at each login. */
@@ -42,11 +42,16 @@ export function hashPassword(password: string, cost = { n: 2 ** 15, r: 8, p: 1 }
   return `scrypt$${cost.n}$${cost.r}$${cost.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-/** True when `password` matches; the comparison takes the same time wherever the first difference is. */
-export function verifyPassword(password: string, stored: string): boolean {
+/**
+ * True when `password` matches; the comparison takes the same time wherever the first difference
+ * is. The hashing runs on libuv's thread pool: a login never stalls the DICOM listener's thread.
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parsed = parse(stored);
   if (typeof parsed === 'string') return false;
-  const candidate = scryptSync(password, parsed.salt, parsed.hash.length, { N: parsed.n, r: parsed.r, p: parsed.p, maxmem: MAX_MEMORY + 1024 * 1024 });
+  const candidate = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(password, parsed.salt, parsed.hash.length, { N: parsed.n, r: parsed.r, p: parsed.p, maxmem: MAX_MEMORY + 1024 * 1024 }, (e, key) => (e ? reject(e) : resolve(key))),
+  );
   return timingSafeEqual(candidate, parsed.hash);
 }
 

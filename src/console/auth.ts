@@ -1,8 +1,9 @@
 /**
  * Who is using the console: a bearer token, a session cookie after a login, or (with no
  * credential configured at all) anyone on loopback, read-only. Sessions live in memory (a restart
- * logs everybody out) with a CSRF token each; failed logins are counted per address and refused
- * for a while after too many.
+ * logs everybody out) with a CSRF token each; failed logins are counted per address (an IPv6
+ * address by its /64, which one client holds whole) and refused for a while after too many.
+ * Passwords are checked off the main thread, at most MAX_VERIFYING at a time.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema';
@@ -41,6 +42,8 @@ export const LOGIN_FAILURES_ALLOWED = 5;
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 /** A session ends after this long whatever its activity. */
 const SESSION_MAX_AGE_MS = 12 * 3600_000;
+/** Password checks (scrypt, ~100 ms of a core each) running at once; further logins get "busy". */
+export const MAX_VERIFYING = 2;
 /** Longest password or token looked at (a longer one is wrong, and would cost hashing time). */
 export const MAX_SECRET_LENGTH = 1024;
 
@@ -48,6 +51,48 @@ export const SESSION_COOKIE = 'cd8_session';
 
 export function isLoopback(ip: string): boolean {
   return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+}
+
+/** Expands an IPv6 address to its 8 groups (undefined when it is not one). */
+function ipv6Groups(ip: string): number[] | undefined {
+  const bare = ip.split('%')[0];
+  if (!bare.includes(':')) return undefined;
+  const halves = bare.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (g.includes('.')) {
+        const b = g.split('.').map(Number);
+        if (b.length !== 4 || b.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return undefined;
+        out.push((b[0] << 8) | b[1], (b[2] << 8) | b[3]);
+      } else if (/^[0-9a-f]{1,4}$/i.test(g)) out.push(parseInt(g, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  return [...head, ...new Array<number>(missing).fill(0), ...tail];
+}
+
+/**
+ * What failed logins are counted by: an IPv4 address (also when IPv4-mapped), or the /64 of an
+ * IPv6 address (a client gets a whole /64 and could otherwise try from 2^64 addresses).
+ */
+export function rateLimitKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1];
+  const g = ipv6Groups(ip);
+  if (!g) return ip;
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`;
 }
 
 const sameText = (a: string, b: string) => {
@@ -58,11 +103,12 @@ const sameText = (a: string, b: string) => {
 
 export type LoginOutcome =
   | { ok: true; role: Role; sessionId: string; csrf: string }
-  | { ok: false; reason: 'wrong' | 'rate-limited' | 'no-credential'; retryAfterS?: number };
+  | { ok: false; reason: 'wrong' | 'rate-limited' | 'no-credential' | 'busy'; retryAfterS?: number };
 
 export class ConsoleAuth {
   private readonly sessions = new Map<string, Session>();
   private readonly failures = new Map<string, Failures>();
+  private verifying = 0;
 
   constructor(
     private readonly settings: AuthSettings,
@@ -107,26 +153,40 @@ export class ConsoleAuth {
 
   /** Seconds until `ip` may try again, or 0. */
   retryAfterS(ip: string): number {
-    const f = this.failures.get(ip);
+    const key = rateLimitKey(ip);
+    const f = this.failures.get(key);
     if (!f) return 0;
     const left = f.firstAt + LOGIN_WINDOW_MS - this.now();
     if (left <= 0) {
-      this.failures.delete(ip);
+      this.failures.delete(key);
       return 0;
     }
     return f.count >= LOGIN_FAILURES_ALLOWED ? Math.ceil(left / 1000) : 0;
   }
 
-  login(role: Role, password: string, ip: string): LoginOutcome {
+  async login(role: Role, password: string, ip: string): Promise<LoginOutcome> {
     const wait = this.retryAfterS(ip);
     if (wait > 0) return { ok: false, reason: 'rate-limited', retryAfterS: wait };
     const stored = this.settings[role].passwordHash;
     if (stored === null) return { ok: false, reason: 'no-credential' };
-    if (password.length > MAX_SECRET_LENGTH || !verifyPassword(password, stored)) {
+    if (password.length > MAX_SECRET_LENGTH) {
       this.countFailure(ip);
       return { ok: false, reason: 'wrong' };
     }
-    this.failures.delete(ip);
+    // A flood of logins queues no hashing: beyond MAX_VERIFYING at once, "busy" (not a failure).
+    if (this.verifying >= MAX_VERIFYING) return { ok: false, reason: 'busy', retryAfterS: 1 };
+    this.verifying++;
+    let right: boolean;
+    try {
+      right = await verifyPassword(password, stored);
+    } finally {
+      this.verifying--;
+    }
+    if (!right) {
+      this.countFailure(ip);
+      return { ok: false, reason: 'wrong' };
+    }
+    this.failures.delete(rateLimitKey(ip));
     const sessionId = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
     if (this.sessions.size >= MAX_SESSIONS) this.dropOldestSession();
@@ -143,14 +203,16 @@ export class ConsoleAuth {
     return p.csrf !== undefined && typeof token === 'string' && sameText(token, p.csrf);
   }
 
-  private countFailure(ip: string): void {
+  /** Counts a failure of `ip` (also used for wrong bearer tokens). */
+  countFailure(ip: string): void {
+    const key = rateLimitKey(ip);
     const now = this.now();
-    const f = this.failures.get(ip);
+    const f = this.failures.get(key);
     if (f && now - f.firstAt < LOGIN_WINDOW_MS) f.count++;
     else {
       if (this.failures.size >= MAX_TRACKED_ADDRESSES) this.failures.delete(this.failures.keys().next().value as string);
-      this.failures.delete(ip);
-      this.failures.set(ip, { count: 1, firstAt: now });
+      this.failures.delete(key);
+      this.failures.set(key, { count: 1, firstAt: now });
     }
   }
 

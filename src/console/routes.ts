@@ -428,13 +428,17 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
         const role = body.role;
         const password = body.password;
         if ((role !== 'viewer' && role !== 'admin') || typeof password !== 'string') throw new BadRequest('the login form needs a role (viewer or admin) and a password.');
-        const outcome = auth.login(role as Role, password, request.ip);
+        const outcome = await auth.login(role as Role, password, request.ip);
         if (!outcome.ok) {
           deps.audit.record({ event: 'console.login-failed', peer: request.ip, role, reason: outcome.reason });
           deps.logger.warn('console: failed login', { peer: request.ip, role, reason: outcome.reason });
           if (outcome.reason === 'rate-limited') {
             reply.header('Retry-After', String(outcome.retryAfterS));
             return sendPage(reply, chrome(request, 'Log in', 'login'), loginBody(auth.loginRoles, `Too many failed logins from ${request.ip}: try again in ${Math.ceil((outcome.retryAfterS ?? 60) / 60)} minute(s).`), 429);
+          }
+          if (outcome.reason === 'busy') {
+            reply.header('Retry-After', String(outcome.retryAfterS));
+            return sendPage(reply, chrome(request, 'Log in', 'login'), loginBody(auth.loginRoles, 'Other logins are being checked right now; the password was not checked. Try again in a moment.'), 429);
           }
           return sendPage(reply, chrome(request, 'Log in', 'login'), loginBody(auth.loginRoles, 'Wrong role or password.'), 401);
         }

@@ -279,7 +279,7 @@ describe('cd8-node console hash-password', () => {
     const { verifyPassword: verify, verifyToken } = await import('../../../src/config/passwordHash');
     const hash = await run(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'console', 'hash-password'], { input: 'a long passphrase\n' });
     expect(hash.code).toBe(0);
-    expect(verify('a long passphrase', hash.stdout.trim())).toBe(true);
+    expect(await verify('a long passphrase', hash.stdout.trim())).toBe(true);
     const short = await run(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'console', 'hash-password'], { input: 'short\n' });
     expect([short.code, short.stderr]).toEqual([2, expect.stringMatching(/at least 12 characters/)]);
     const token = await run(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'console', 'hash-password', '--token']);

@@ -264,6 +264,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       const http = await startHttpEndpoint({
         port: config.http.port,
         bind: config.http.bind,
+        trustProxy: config.http.trustProxy,
         routes: httpRoutes,
         metrics: async () => {
           await readClusterState();

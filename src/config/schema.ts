@@ -6,7 +6,7 @@
  */
 import { Infer, s } from './schemaKit';
 import { aeTitleProblem, callerSpecProblem, pinnedSubjectProblem } from './aeTitle';
-import { cronProblem, regexProblem } from './checks';
+import { cronProblem, proxyAddressProblem, regexProblem } from './checks';
 import { passwordHashProblem } from './passwordHash';
 
 const aeTitle = (doc: string, def: string, required = false) =>
@@ -293,6 +293,10 @@ export const configSchema = s.object(
       {
         port: s.int({ doc: 'Port of /healthz, /readyz, /metrics and the web console (0 = disabled).', default: 8112, min: 0, max: 65535 }),
         bind: s.string({ doc: 'Address of the HTTP endpoint.', default: '127.0.0.1', nonEmpty: true }),
+        trustProxy: s.list(s.string({ doc: '', default: '127.0.0.1', check: proxyAddressProblem }), {
+          doc: 'Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For/-Proto is believed: the console then sees, rate-limits and audits the client behind them. Empty = none; a request that carries X-Forwarded-For or Forwarded then never gets the no-credential loopback access.',
+          default: [],
+        }),
         auth: s.object(
           {
             viewer: consoleRole('viewer (reads the console pages; patient identities hashed)'),

@@ -113,6 +113,8 @@ export class ConsoleAuth {
   constructor(
     private readonly settings: AuthSettings,
     private readonly now: () => number = Date.now,
+    /** http.trustProxy is set: the request's address is the client's, as the proxy said. */
+    private readonly trustsProxy = false,
   ) {}
 
   /** No password and no token configured: the console is read-only, on loopback only. */
@@ -147,8 +149,18 @@ export class ConsoleAuth {
       }
       if (s) this.sessions.delete(id);
     }
-    if (this.open && isLoopback(request.ip)) return { role: 'viewer', via: 'open-loopback' };
+    if (this.open && this.onThisMachine(request)) return { role: 'viewer', via: 'open-loopback' };
     return undefined;
+  }
+
+  /**
+   * The request comes from this machine. Behind a proxy on this host every request arrives from
+   * loopback: unless the proxy is trusted (and the address is then the client's), a request that
+   * says it was forwarded is taken as coming from elsewhere.
+   */
+  onThisMachine(request: { ip: string; headers: Record<string, string | string[] | undefined> }): boolean {
+    if (!isLoopback(request.ip)) return false;
+    return this.trustsProxy || (request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined);
   }
 
   /** Seconds until `ip` may try again, or 0. */

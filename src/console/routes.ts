@@ -111,7 +111,7 @@ const startOfToday = () => {
 };
 
 export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAuth } {
-  const auth = new ConsoleAuth(deps.config.http.auth);
+  const auth = new ConsoleAuth(deps.config.http.auth, Date.now, deps.config.http.trustProxy.length > 0);
   const flashes = new Map<string, PageChrome['flash']>();
   const pictures = new Map<string, Buffer>();
 
@@ -220,8 +220,9 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
 
       app.addHook('onRequest', async (request, reply) => {
         if (request.url.startsWith('/assets/')) return;
-        if (auth.open && !isLoopback(request.ip)) {
-          return errorPage(request, reply, 403, 'No credential is configured (http.auth), so the console answers on this machine only. Configure http.auth to use it from elsewhere.');
+        if (auth.open && !auth.onThisMachine(request)) {
+          const why = isLoopback(request.ip) ? ' This request came through a proxy (X-Forwarded-For or Forwarded) that http.trustProxy does not name, so it may come from anywhere.' : '';
+          return errorPage(request, reply, 403, `No credential is configured (http.auth), so the console answers on this machine only.${why} Configure http.auth to use it from elsewhere.`);
         }
         request.principal = auth.identify({ ip: request.ip, headers: request.headers, cookies: request.cookies });
         const path = request.url.split('?')[0];

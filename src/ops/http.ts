@@ -36,6 +36,8 @@ export interface HttpAppOptions {
   guardProbes?: (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
   /** Largest request body in bytes (fastify's default is 1 MiB). */
   bodyLimit?: number;
+  /** Reverse proxies whose X-Forwarded-* headers are believed (http.trustProxy); none by default. */
+  trustProxy?: readonly string[];
 }
 
 export interface ReadinessResult {
@@ -65,7 +67,8 @@ const TEXT = 'text/plain; charset=utf-8';
 
 /** The fastify application of the HTTP port, not yet listening (tests may `inject` into it). */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
+  const trustProxy = options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false;
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024, return503OnClosing: true, trustProxy });
   const guard = options.guardProbes;
   const probe = (handler: (request: FastifyRequest, reply: FastifyReply) => unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (guard && !(await guard(request, reply))) return reply;

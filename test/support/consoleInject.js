@@ -3,7 +3,7 @@
  * Builds the console's fastify app from dist/ (as the node does) and answers the requests given as
  * JSON on stdin with fastify's inject, which can set the remote address. Runs outside jest: the
  * cookie plugin loads its parser with a dynamic import(), which jest's module system refuses.
- * Input: { auth: {...http.auth overrides}, requests: [{ method, url, headers, payload, remoteAddress }] }
+ * Input: { auth: {...http.auth overrides}, trustProxy: [...], requests: [{ method, url, headers, payload, remoteAddress }] }
  * (a header value "$cookie" is replaced by the session cookie set by an earlier response).
  * Output: [{ statusCode, headers, body }] and the audit events, as JSON on stdout.
  */
@@ -23,6 +23,7 @@ async function main() {
   const input = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
   const config = loadConfig(null, {}).config;
   config.http.auth = { ...config.http.auth, ...input.auth };
+  config.http.trustProxy = input.trustProxy || [];
   // An empty embedded storage in a temporary data directory, as a node without studies has.
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-console-inject-'));
   const storage = await openStorage({ url: '', dataDir });
@@ -51,7 +52,7 @@ async function main() {
     hashId: idHasher(Buffer.alloc(32, 7)),
     signature: { name: 'test', version: '1', file: 'test.json', pending: [] },
   });
-  const app = await buildHttpApp({ checks: [], metrics: () => '', routes: [routes] });
+  const app = await buildHttpApp({ checks: [], metrics: () => '', routes: [routes], trustProxy: config.http.trustProxy });
   const out = [];
   let cookie = '';
   for (const r of input.requests) {

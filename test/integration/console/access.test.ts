@@ -6,14 +6,15 @@
 import { join } from 'node:path';
 import { run } from '../../support/process';
 import { hashPassword } from '../../../src/config/passwordHash';
+import { LOGIN_FAILURES_ALLOWED } from '../../../src/console/auth';
 
 interface Injected {
   responses: Array<{ statusCode: number; headers: Record<string, string>; body: string }>;
-  audit: Array<{ event: string }>;
+  audit: Array<{ event: string; peer?: string; reason?: string }>;
 }
 
-async function inject(auth: Record<string, unknown>, requests: Array<Record<string, unknown>>): Promise<Injected> {
-  const r = await run(process.execPath, [join(__dirname, '..', '..', 'support', 'consoleInject.js')], { input: JSON.stringify({ auth, requests }) });
+async function inject(auth: Record<string, unknown>, requests: Array<Record<string, unknown>>, trustProxy: string[] = []): Promise<Injected> {
+  const r = await run(process.execPath, [join(__dirname, '..', '..', 'support', 'consoleInject.js')], { input: JSON.stringify({ auth, requests, trustProxy }) });
   if (r.code !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as Injected;
 }
@@ -50,5 +51,36 @@ describe('console access from another machine', () => {
     expect(overview.headers['content-security-policy']).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
     expect(overview.headers['x-frame-options']).toBe('DENY');
     expect(audit.filter((e) => e.event === 'console.login')).toHaveLength(2);
+  }, 30_000);
+
+  it('behind a reverse proxy on this machine, without http.trustProxy: a forwarded request never gets the no-credential access', async () => {
+    const { responses } = await inject({}, [
+      { url: '/', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': FAR } },
+      { url: '/', remoteAddress: '127.0.0.1', headers: { forwarded: `for=${FAR};proto=https` } },
+      { url: '/', remoteAddress: '127.0.0.1' },
+    ]);
+    expect(responses.map((r) => r.statusCode)).toEqual([403, 403, 200]);
+    expect(responses[0].body).toMatch(/came through a proxy \(X-Forwarded-For or Forwarded\) that http\.trustProxy does not name/);
+  }, 30_000);
+
+  it('with http.trustProxy naming the proxy: the client behind it is who is checked, rate-limited and audited', async () => {
+    const open = await inject(
+      {},
+      [
+        { url: '/', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': FAR } },
+        { url: '/', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '127.0.0.1' } },
+        // A client that is not the trusted proxy cannot claim to be loopback.
+        { url: '/', remoteAddress: FAR, headers: { 'x-forwarded-for': '127.0.0.1' } },
+      ],
+      ['127.0.0.1'],
+    );
+    expect(open.responses.map((r) => r.statusCode)).toEqual([403, 200, 403]);
+
+    const admin = { passwordHash: hashPassword('admin-password', { n: 2 ** 10, r: 8, p: 1 }), tokenSha256: null };
+    const wrong = (client: string) => ({ method: 'POST', url: '/login', headers: { ...FORM, 'x-forwarded-for': client }, payload: 'role=admin&password=wrong', remoteAddress: '127.0.0.1' });
+    const { responses, audit } = await inject({ admin }, [...Array.from({ length: LOGIN_FAILURES_ALLOWED + 1 }, () => wrong(FAR)), wrong('10.7.7.7')], ['127.0.0.1']);
+    // The sixth try of one client is refused; another client behind the same proxy is not.
+    expect(responses.map((r) => r.statusCode)).toEqual([...Array<number>(LOGIN_FAILURES_ALLOWED).fill(401), 429, 401]);
+    expect(audit.filter((e) => e.event === 'console.login-failed').map((e) => e.peer)).toEqual([...Array<string>(LOGIN_FAILURES_ALLOWED + 1).fill(FAR), '10.7.7.7']);
   }, 30_000);
 });

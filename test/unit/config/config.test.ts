@@ -178,6 +178,16 @@ describe('configuration', () => {
   });
 });
 
+describe('http.trustProxy', () => {
+  it('takes proxy addresses and CIDR ranges, and names an entry that is neither', () => {
+    expect(validateRaw({ http: { trustProxy: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/64'] } }, {}, null).config?.http.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/64']);
+    expect(loadConfig(null, {}).config?.http.trustProxy).toEqual([]);
+    const bad = validateRaw({ http: { trustProxy: ['proxy.example.org', '10.0.0.0/33'] } }, {}, null);
+    expect(bad.config).toBeUndefined();
+    expect(bad.issues.filter((i) => i.severity === 'error').map((i) => i.message)).toEqual([expect.stringMatching(/"proxy\.example\.org" is not an IP address or CIDR range/), expect.stringMatching(/"10\.0\.0\.0\/33" is not/)]);
+  });
+});
+
 describe('README configuration reference', () => {
   it('is the table generated from the schema (run `npm run docs` after changing the schema)', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

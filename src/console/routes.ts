@@ -24,6 +24,7 @@ import { uidProblem } from '../report/valueTypes';
 import { ConsoleAuth, Principal, Role, SESSION_COOKIE, isLoopback } from './auth';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
 import { page, PageChrome } from './html';
+import { sharedFor } from './sharedFor';
 import { featureRows, featuresCsv, featuresJson } from './features';
 import { auditBody, configurationBody, errorBody, loginBody, plainHttpWarning, outboxBody, overviewBody, overviewFragment, OverviewData, studyBody } from './pages';
 import { LesionPictureRequest, plainLesionPicture } from './lesionPicture';
@@ -68,6 +69,8 @@ const MAX_FORM_BYTES = 16 * 1024;
 const OUTBOX_ROWS_SHOWN = 200;
 const PICTURE_CACHE = 64;
 const OVERVIEW_CACHE_MS = 1000;
+/** The configuration check opens a database connection and re-reads files: once per 30 s at most. */
+const VERDICT_CACHE_MS = 30_000;
 const MAX_VERSIONS_SHOWN = 50;
 const MAX_INSTANCES_SHOWN = 2000;
 
@@ -124,7 +127,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
   const sendPage = (reply: FastifyReply, c: PageChrome, body: Parameters<typeof page>[1], status = 200) =>
     reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(page(c, body));
   const errorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string) =>
-    sendPage(reply, chrome(request, status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 400 ? 'Bad request' : 'Error', 'error'), errorBody(status, message), status);
+    sendPage(reply, chrome(request, status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 400 ? 'Bad request' : status === 429 ? 'Busy' : 'Error', 'error'), errorBody(status, message), status);
 
   /** After an action: the message waits for the next page of this session, then back to where the admin was. */
   const done = (request: FastifyRequest, reply: FastifyReply, flash: NonNullable<PageChrome['flash']>, to: string) => {
@@ -138,16 +141,10 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
 
   // Every open overview asks every 2 s: one computation per second serves them all, however many
   // there are (the page holds no identity, so it is the same for every role).
-  let overviewCache: { at: number; data: Promise<OverviewData> } | undefined;
-  function overviewData(): Promise<OverviewData> {
-    const now = Date.now();
-    if (!overviewCache || now - overviewCache.at >= OVERVIEW_CACHE_MS) {
-      const data = computeOverview();
-      overviewCache = { at: now, data };
-      data.catch(() => (overviewCache = undefined));
-    }
-    return overviewCache.data;
-  }
+  const overviewData = sharedFor(OVERVIEW_CACHE_MS, computeOverview);
+  const verdict = sharedFor(VERDICT_CACHE_MS, () => checkConfiguration(deps.configSource.file, deps.configSource.env));
+  // One audit search at a time (each reads up to 16 MB): others are told to wait, not queued.
+  let auditSearching = false;
 
   async function computeOverview(): Promise<OverviewData> {
     const since = startOfToday();
@@ -370,7 +367,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
           reply,
           chrome(request, 'Configuration', 'configuration'),
           configurationBody({
-            verdict: await checkConfiguration(file, env),
+            verdict: await verdict(),
             rows: configValueRows(c, file, env),
             allowedCallers: c.dicom.allowedCallers,
             dicom: c.destinations.dicom.map((d) => ({ name: d.name, aeTitle: d.aeTitle, host: d.host, port: d.port, tls: d.tls.enabled })),
@@ -415,7 +412,17 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
         const filter = { date: queryValue(q, 'date'), aeTitle: queryValue(q, 'ae'), study: queryValue(q, 'study') };
         if (filter.date && !/^\d{4}-\d{2}-\d{2}$/.test(filter.date)) throw new BadRequest(`the date must be YYYY-MM-DD, not "${filter.date}".`);
         if (filter.study && !/^[0-9.]+$/.test(filter.study)) throw new BadRequest('a Study Instance UID (or its beginning) has digits and dots only.');
-        const result = await searchAuditTrail(deps.auditFile, filter);
+        if (auditSearching) {
+          reply.header('Retry-After', '2');
+          return errorPage(request, reply, 429, 'Another audit search is running; try again in a moment.');
+        }
+        auditSearching = true;
+        let result;
+        try {
+          result = await searchAuditTrail(deps.auditFile, filter);
+        } finally {
+          auditSearching = false;
+        }
         const notes = [
           ...(result.truncated ? ['Only the last 16 MB of the audit file are searched; older events are in the file (and rotated files) for grep.'] : []),
           ...(result.more ? ['More events match: narrow the search.'] : []),

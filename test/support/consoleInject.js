@@ -3,7 +3,7 @@
  * Builds the console's fastify app from dist/ (as the node does) and answers the requests given as
  * JSON on stdin with fastify's inject, which can set the remote address. Runs outside jest: the
  * cookie plugin loads its parser with a dynamic import(), which jest's module system refuses.
- * Input: { auth: {...http.auth overrides}, trustProxy: [...], requests: [{ method, url, headers, payload, remoteAddress }] }
+ * Input: { auth: {...http.auth overrides}, trustProxy: [...], auditFile, parallel (send all at once), requests: [{ method, url, headers, payload, remoteAddress }] }
  * (a header value "$cookie" is replaced by the session cookie set by an earlier response).
  * Output: [{ statusCode, headers, body }] and the audit events, as JSON on stdout.
  */
@@ -46,7 +46,7 @@ async function main() {
     storage,
     kickSender: () => undefined,
     checks: [],
-    auditFile: '/nonexistent/audit.log',
+    auditFile: input.auditFile || '/nonexistent/audit.log',
     audit,
     logger: silentLogger(),
     hashId: idHasher(Buffer.alloc(32, 7)),
@@ -55,11 +55,18 @@ async function main() {
   const app = await buildHttpApp({ checks: [], metrics: () => '', routes: [routes], trustProxy: config.http.trustProxy });
   const out = [];
   let cookie = '';
-  for (const r of input.requests) {
+  const send = (r) => {
     const headers = Object.fromEntries(Object.entries(r.headers || {}).map(([k, v]) => [k, v === '$cookie' ? cookie : v]));
-    const res = await app.inject({ method: r.method || 'GET', url: r.url, headers, payload: r.payload, remoteAddress: r.remoteAddress });
-    if (res.headers['set-cookie']) cookie = String(res.headers['set-cookie']).split(';')[0];
-    out.push({ statusCode: res.statusCode, headers: res.headers, body: res.body });
+    return app.inject({ method: r.method || 'GET', url: r.url, headers, payload: r.payload, remoteAddress: r.remoteAddress });
+  };
+  const shown = (res) => ({ statusCode: res.statusCode, headers: res.headers, body: res.body });
+  if (input.parallel) out.push(...(await Promise.all(input.requests.map(send))).map(shown));
+  else {
+    for (const r of input.requests) {
+      const res = await send(r);
+      if (res.headers['set-cookie']) cookie = String(res.headers['set-cookie']).split(';')[0];
+      out.push(shown(res));
+    }
   }
   await app.close();
   await storage.close();

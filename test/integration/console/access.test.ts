@@ -3,6 +3,8 @@
  * address; it runs in a child process (test/support/consoleInject.js) because the cookie plugin
  * loads its parser with a dynamic import(), which jest refuses.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../support/process';
 import { hashPassword } from '../../../src/config/passwordHash';
@@ -13,8 +15,8 @@ interface Injected {
   audit: Array<{ event: string; peer?: string; reason?: string }>;
 }
 
-async function inject(auth: Record<string, unknown>, requests: Array<Record<string, unknown>>, trustProxy: string[] = []): Promise<Injected> {
-  const r = await run(process.execPath, [join(__dirname, '..', '..', 'support', 'consoleInject.js')], { input: JSON.stringify({ auth, requests, trustProxy }) });
+async function inject(auth: Record<string, unknown>, requests: Array<Record<string, unknown>>, options: { trustProxy?: string[]; auditFile?: string; parallel?: boolean } = {}): Promise<Injected> {
+  const r = await run(process.execPath, [join(__dirname, '..', '..', 'support', 'consoleInject.js')], { input: JSON.stringify({ auth, requests, ...options }) });
   if (r.code !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as Injected;
 }
@@ -72,15 +74,27 @@ describe('console access from another machine', () => {
         // A client that is not the trusted proxy cannot claim to be loopback.
         { url: '/', remoteAddress: FAR, headers: { 'x-forwarded-for': '127.0.0.1' } },
       ],
-      ['127.0.0.1'],
+      { trustProxy: ['127.0.0.1'] },
     );
     expect(open.responses.map((r) => r.statusCode)).toEqual([403, 200, 403]);
 
     const admin = { passwordHash: hashPassword('admin-password', { n: 2 ** 10, r: 8, p: 1 }), tokenSha256: null };
     const wrong = (client: string) => ({ method: 'POST', url: '/login', headers: { ...FORM, 'x-forwarded-for': client }, payload: 'role=admin&password=wrong', remoteAddress: '127.0.0.1' });
-    const { responses, audit } = await inject({ admin }, [...Array.from({ length: LOGIN_FAILURES_ALLOWED + 1 }, () => wrong(FAR)), wrong('10.7.7.7')], ['127.0.0.1']);
+    const { responses, audit } = await inject({ admin }, [...Array.from({ length: LOGIN_FAILURES_ALLOWED + 1 }, () => wrong(FAR)), wrong('10.7.7.7')], { trustProxy: ['127.0.0.1'] });
     // The sixth try of one client is refused; another client behind the same proxy is not.
     expect(responses.map((r) => r.statusCode)).toEqual([...Array<number>(LOGIN_FAILURES_ALLOWED).fill(401), 429, 401]);
     expect(audit.filter((e) => e.event === 'console.login-failed').map((e) => e.peer)).toEqual([...Array<string>(LOGIN_FAILURES_ALLOWED + 1).fill(FAR), '10.7.7.7']);
+  }, 30_000);
+
+  it('runs one audit search at a time: a second one at once is told to wait (429)', async () => {
+    const auditFile = join(mkdtempSync(join(tmpdir(), 'cd8-audit-busy-')), 'audit.log');
+    const line = JSON.stringify({ time: '2026-12-07T09:00:00.000Z', event: 'instance.stored', callingAeTitle: 'MODALITY', studyInstanceUid: '1.2.3.9' });
+    writeFileSync(auditFile, (line + '\n').repeat(100_000));
+    const search = { url: '/audit?ae=PACS', remoteAddress: '127.0.0.1' };
+    const { responses } = await inject({}, [search, search], { auditFile, parallel: true });
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 429]);
+    const busy = responses.find((r) => r.statusCode === 429)!;
+    expect(busy.body).toMatch(/Another audit search is running; try again in a moment\./);
+    expect(busy.headers['retry-after']).toBe('2');
   }, 30_000);
 });

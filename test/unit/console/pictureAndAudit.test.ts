@@ -63,6 +63,20 @@ describe('audit trail search', () => {
     expect(r.events.length).toBeLessThan(100);
     expect((await searchAuditTrail(big, { limit: 1_000_000 })).events).toHaveLength(AUDIT_SEARCH_MAX_RESULTS);
   });
+
+  it('parses only lines that contain what is searched for', async () => {
+    const many = join(dir, 'many.log');
+    const other = JSON.stringify({ time: '2026-12-06T09:00:00.000Z', event: 'instance.stored', callingAeTitle: 'MODALITY', studyInstanceUid: '1.2.3.9' });
+    writeFileSync(many, (other + '\n').repeat(20_000) + lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      expect((await searchAuditTrail(many, { aeTitle: 'pacs_a', date: '2026-12-07' })).events.map((e) => e.studyInstanceUid)).toEqual(['1.2.3.4']);
+      expect((await searchAuditTrail(many, { study: '1.2.3.5' })).events).toHaveLength(1);
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(3);
+    } finally {
+      parse.mockRestore();
+    }
+  });
 });
 
 describe('features CSV', () => {

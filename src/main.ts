@@ -274,7 +274,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         guardProbes: config.http.auth.protectProbes
           ? (request, reply) => {
               const p = webConsole.auth.identify({ ip: request.ip, headers: request.headers });
-              if (p && p.via === 'token') return true;
+              if (p && 'via' in p && p.via === 'token') return true;
               void reply.code(401).header('WWW-Authenticate', 'Bearer').type('text/plain; charset=utf-8').send('http.auth.protectProbes is on: send Authorization: Bearer <viewer or admin token>\n');
               return false;
             }

@@ -101,6 +101,12 @@ const sameText = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/** A bearer token that opened nothing: wrong (counted like a failed login), or from an address refused for now. */
+export interface TokenRefusal {
+  refused: 'wrong-token' | 'rate-limited';
+  retryAfterS?: number;
+}
+
 export type LoginOutcome =
   | { ok: true; role: Role; sessionId: string; csrf: string }
   | { ok: false; reason: 'wrong' | 'rate-limited' | 'no-credential' | 'busy'; retryAfterS?: number };
@@ -127,17 +133,20 @@ export class ConsoleAuth {
     return ROLES.filter((r) => this.settings[r].passwordHash !== null);
   }
 
-  identify(request: { ip: string; headers: Record<string, string | string[] | undefined>; cookies?: Record<string, string | undefined> }): Principal | undefined {
+  identify(request: { ip: string; headers: Record<string, string | string[] | undefined>; cookies?: Record<string, string | undefined> }): Principal | TokenRefusal | undefined {
     const header = request.headers.authorization;
     if (typeof header === 'string' && /^Bearer /i.test(header)) {
+      // Guessing tokens is guessing passwords: the same counter and the same refusal.
+      const wait = this.retryAfterS(request.ip);
+      if (wait > 0) return { refused: 'rate-limited', retryAfterS: wait };
       const token = header.slice(7).trim();
-      if (token.length > MAX_SECRET_LENGTH) return undefined;
       // Admin first: a token configured for both roles gets the larger one.
       for (const role of ['admin', 'viewer'] as const) {
         const stored = this.settings[role].tokenSha256;
-        if (stored !== null && verifyToken(token, stored)) return { role, via: 'token' };
+        if (token.length <= MAX_SECRET_LENGTH && stored !== null && verifyToken(token, stored)) return { role, via: 'token' };
       }
-      return undefined;
+      this.countFailure(request.ip);
+      return { refused: 'wrong-token' };
     }
     const id = request.cookies?.[SESSION_COOKIE];
     if (id) {

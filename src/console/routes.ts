@@ -221,7 +221,18 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
           const why = isLoopback(request.ip) ? ' This request came through a proxy (X-Forwarded-For or Forwarded) that http.trustProxy does not name, so it may come from anywhere.' : '';
           return errorPage(request, reply, 403, `No credential is configured (http.auth), so the console answers on this machine only.${why} Configure http.auth to use it from elsewhere.`);
         }
-        request.principal = auth.identify({ ip: request.ip, headers: request.headers, cookies: request.cookies });
+        const who = auth.identify({ ip: request.ip, headers: request.headers, cookies: request.cookies });
+        if (who && 'refused' in who) {
+          deps.audit.record({ event: 'console.login-failed', peer: request.ip, action: 'bearer-token', reason: who.refused });
+          deps.logger.warn('console: bearer token refused', { peer: request.ip, reason: who.refused });
+          if (who.refused === 'rate-limited') {
+            reply.header('Retry-After', String(who.retryAfterS));
+            return errorPage(request, reply, 429, `Too many failed logins or tokens from ${request.ip}: try again in ${Math.ceil((who.retryAfterS ?? 60) / 60)} minute(s).`);
+          }
+          reply.header('WWW-Authenticate', 'Bearer');
+          return errorPage(request, reply, 401, 'The bearer token is not a viewer or admin token of this node (http.auth.<role>.tokenSha256).');
+        }
+        request.principal = who;
         const path = request.url.split('?')[0];
         if (!request.principal && path !== '/login') {
           if (request.method === 'GET' && !path.startsWith('/fragments/')) return reply.redirect(`/login`, 303);

@@ -3,6 +3,7 @@
  * address; it runs in a child process (test/support/consoleInject.js) because the cookie plugin
  * loads its parser with a dynamic import(), which jest refuses.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,5 +97,19 @@ describe('console access from another machine', () => {
     const busy = responses.find((r) => r.statusCode === 429)!;
     expect(busy.body).toMatch(/Another audit search is running; try again in a moment\./);
     expect(busy.headers['retry-after']).toBe('2');
+  }, 30_000);
+
+  it('a wrong bearer token is audited and counted like a failed login', async () => {
+    const viewer = { passwordHash: null, tokenSha256: createHash('sha256').update('viewer-token').digest('hex') };
+    const guess = { url: '/', headers: { authorization: 'Bearer guess' }, remoteAddress: FAR };
+    const { responses, audit } = await inject({ viewer }, [...Array.from({ length: LOGIN_FAILURES_ALLOWED + 1 }, () => guess), { url: '/', headers: { authorization: 'Bearer viewer-token' }, remoteAddress: FAR }, { url: '/', headers: { authorization: 'Bearer viewer-token' }, remoteAddress: '10.1.2.4' }]);
+    expect(responses.map((r) => r.statusCode)).toEqual([...Array<number>(LOGIN_FAILURES_ALLOWED).fill(401), 429, 429, 200]);
+    expect(responses[0].body).toMatch(/The bearer token is not a viewer or admin token of this node/);
+    expect(responses[0].headers['www-authenticate']).toBe('Bearer');
+    expect(audit.filter((e) => e.event === 'console.login-failed').map((e) => `${e.peer} ${e.reason}`)).toEqual([
+      ...Array<string>(LOGIN_FAILURES_ALLOWED).fill(`${FAR} wrong-token`),
+      `${FAR} rate-limited`,
+      `${FAR} rate-limited`,
+    ]);
   }, 30_000);
 });

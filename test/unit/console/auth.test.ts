@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConsoleAuth, AuthSettings, LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_MS, MAX_SECRET_LENGTH, MAX_SESSIONS, MAX_TRACKED_ADDRESSES, MAX_VERIFYING, rateLimitKey, SESSION_COOKIE } from '../../../src/console/auth';
+import { ConsoleAuth, AuthSettings, Principal, LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_MS, MAX_SECRET_LENGTH, MAX_SESSIONS, MAX_TRACKED_ADDRESSES, MAX_VERIFYING, rateLimitKey, SESSION_COOKIE } from '../../../src/console/auth';
 import { hashPassword, passwordHashProblem, verifyPassword, verifyToken } from '../../../src/config/passwordHash';
 
 const cheap = { n: 2 ** 10, r: 8, p: 1 };
@@ -46,7 +46,7 @@ describe('console sessions and roles', () => {
     const viewer = await auth.login('viewer', 'viewer-secret', '10.0.0.5');
     if (!admin.ok || !viewer.ok) throw new Error('login failed');
     expect(admin.csrf).not.toBe(viewer.csrf);
-    const p = auth.identify(request('10.0.0.5', { session: admin.sessionId }))!;
+    const p = auth.identify(request('10.0.0.5', { session: admin.sessionId })) as Principal;
     expect(p).toMatchObject({ role: 'admin', via: 'session' });
     expect(auth.csrfMatches(p, admin.csrf)).toBe(true);
     expect(auth.csrfMatches(p, viewer.csrf)).toBe(false);
@@ -61,9 +61,21 @@ describe('console sessions and roles', () => {
     const auth = new ConsoleAuth(settings());
     expect(auth.identify(request('10.0.0.5', { authorization: 'Bearer admin-token' }))).toEqual({ role: 'admin', via: 'token' });
     expect(auth.identify(request('10.0.0.5', { authorization: 'Bearer viewer-token' }))).toEqual({ role: 'viewer', via: 'token' });
-    expect(auth.identify(request('10.0.0.5', { authorization: 'Bearer nope' }))).toBeUndefined();
-    expect(auth.identify(request('10.0.0.5', { authorization: `Bearer ${'a'.repeat(MAX_SECRET_LENGTH + 1)}` }))).toBeUndefined();
+    expect(auth.identify(request('10.0.0.5', { authorization: 'Bearer nope' }))).toEqual({ refused: 'wrong-token' });
+    expect(auth.identify(request('10.0.0.5', { authorization: `Bearer ${'a'.repeat(MAX_SECRET_LENGTH + 1)}` }))).toEqual({ refused: 'wrong-token' });
     expect(auth.csrfMatches({ role: 'admin', via: 'token' }, 'anything')).toBe(false);
+  });
+
+  it('counts wrong bearer tokens like failed logins: after too many, the address is refused, a right token and password included', async () => {
+    let now = 0;
+    const auth = new ConsoleAuth(settings(), () => now);
+    for (let i = 2; i < LOGIN_FAILURES_ALLOWED; i++) expect(auth.identify(request('10.0.0.7', { authorization: `Bearer guess-${i}` }))).toEqual({ refused: 'wrong-token' });
+    expect(await auth.login('admin', 'wrong', '10.0.0.7')).toMatchObject({ reason: 'wrong' });
+    expect(await auth.login('admin', 'wrong', '10.0.0.7')).toMatchObject({ reason: 'wrong' });
+    expect(auth.identify(request('10.0.0.7', { authorization: 'Bearer admin-token' }))).toEqual({ refused: 'rate-limited', retryAfterS: LOGIN_WINDOW_MS / 1000 });
+    expect(await auth.login('admin', 'admin-secret', '10.0.0.7')).toMatchObject({ reason: 'rate-limited' });
+    now += LOGIN_WINDOW_MS;
+    expect(auth.identify(request('10.0.0.7', { authorization: 'Bearer admin-token' }))).toEqual({ role: 'admin', via: 'token' });
   });
 
   it('refuses logins from an address after too many failures until the window ends, the right password included', async () => {

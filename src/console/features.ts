@@ -4,6 +4,7 @@
  */
 import type { LesionResult } from '../results/types';
 import { registeredFeatures } from '../radiomics/registry';
+import { csvField } from '../signature/csv';
 import { AGGREGATION_CODES, Aggregation, DocumentedDescriptor } from '../radiomics/feature';
 
 export interface FeatureRow {
@@ -47,19 +48,11 @@ export function featureRows(lesion: Pick<LesionResult, 'features'>): FeatureRow[
 
 const CSV_COLUMNS = ['lesion', 'roi_number', 'roi_name', 'region', 'family', 'ibsi_name', 'ibsi_tag', 'ibsi_code', 'aggregation', 'aggregation_code', 'value'] as const;
 
-function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  // A leading = + - @ would be a formula in a spreadsheet: quote it with a leading apostrophe.
-  const safe = /^[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 export function featuresCsv(lesions: LesionResult[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const l of lesions) {
     for (const r of featureRows(l)) {
-      lines.push([l.trackingId, l.roiNumber, l.roiName, r.region, r.family, r.ibsiName, r.tag, r.ibsiCode, r.aggregation, r.aggregationCode, r.value].map(csvCell).join(','));
+      lines.push([l.trackingId, l.roiNumber, l.roiName, r.region, r.family, r.ibsiName, r.tag, r.ibsiCode, r.aggregation, r.aggregationCode, r.value].map(csvField).join(','));
     }
   }
   return lines.join('\r\n') + '\r\n';

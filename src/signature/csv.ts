@@ -2,9 +2,14 @@
 
 export class CsvError extends Error {}
 
+/**
+ * One field. Text that a spreadsheet would run as a formula (leading = + - @, or a tab or carriage
+ * return before one: an ROI or signature name comes from elsewhere) gets a leading apostrophe;
+ * numbers, negative ones included, are written as they are.
+ */
 export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

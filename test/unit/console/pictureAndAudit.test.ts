@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadImage, createCanvas } from '@napi-rs/canvas';
 import { cropAround, drawSliceWithContour } from '../../../src/console/slicePicture';
+import { csvLine } from '../../../src/signature/csv';
 import { searchAuditTrail, AUDIT_SEARCH_MAX_RESULTS } from '../../../src/ops/auditSearch';
 import { featuresCsv } from '../../../src/console/features';
 import type { LesionResult } from '../../../src/results/types';
@@ -86,5 +87,10 @@ describe('features CSV', () => {
     expect(csv[1]).toBe('"1 =HYPERLINK(""x"")",1,"\'=HYPERLINK(""x"")",tumour,intensity_statistics,Mean intensity,stat_mean,Q4LE,,,40');
     expect(csv[2]).toBe('"1 =HYPERLINK(""x"")",1,"\'=HYPERLINK(""x"")",tumour,glcm,Contrast,cm_contrast,ACUI,3D merged,IAZD,7.5');
     expect(csv[3]).toMatch(/,ring,.*,stat_mean,Q4LE,,,$/);
+  });
+  it('quotes text starting with a tab or carriage return too, in the console download and the research export alike', () => {
+    const lesion = { trackingId: '1 GTV', roiNumber: 1, roiName: '\t=1+1', features: { tumour: { stat_mean: -4 } } } as unknown as LesionResult;
+    expect(featuresCsv([lesion]).split('\r\n')[1]).toBe("1 GTV,1,'\t=1+1,tumour,intensity_statistics,Mean intensity,stat_mean,Q4LE,,,-4");
+    expect(csvLine(['\r=cmd', '+1', '-x', '@SUM(A1)', 'plain', -2.5])).toBe(`"'\r=cmd",'+1,'-x,'@SUM(A1),plain,-2.5`);
   });
 });

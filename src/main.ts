@@ -115,7 +115,12 @@ export async function startNode(config: Config, services: NodeServices): Promise
     if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
     const results = new ResultStore(db);
 
-    const assembler = new StudyAssembler(index, { stableAgeS: config.study.stableAgeS, logger, audit });
+    const assembler = new StudyAssembler(index, {
+      stableAgeS: config.study.stableAgeS,
+      waitPolicy: { withoutContours: config.study.withoutContours, withoutImages: config.study.withoutImages },
+      logger,
+      audit,
+    });
     started.push({ name: 'study assembly', stop: () => assembler.stop() });
     // Each analysis in a worker thread of its own, one kept started (and warmed up) ahead of the next job.
     const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config });
@@ -188,6 +193,11 @@ export async function startNode(config: Config, services: NodeServices): Promise
     );
     metrics.registry.add(
       new Gauge('cd8_jobs', 'Processing jobs, by state.', () => Object.entries(queue.counts()).map(([state, value]) => ({ labels: { state }, value }))),
+    );
+    metrics.registry.add(
+      new Gauge('cd8_studies', 'Studies by the state of their current version (waiting = lacks contours or images after the stable age).', () =>
+        Object.entries(index.countCurrentByState()).map(([state, value]) => ({ labels: { state }, value })),
+      ),
     );
     metrics.registry.add(new Gauge('cd8_dicom_associations_active', 'Open DICOM associations.', () => listener.activeAssociations()));
     let httpPort = 0;

@@ -83,6 +83,14 @@ export const configSchema = s.object(
     study: s.object(
       {
         stableAgeS: s.int({ doc: 'A study with no new instance for this long is complete (unless its RTSTRUCT proved completeness earlier).', default: 30, min: 1, max: 86400, unit: 's' }),
+        withoutContours: s.enum(['wait', 'report'] as const, {
+          doc: 'A CT study with no RTSTRUCT after the stable age: wait = it waits for contours and nothing is sent (processed when an RTSTRUCT arrives; retention still applies); report = answer it with an SR and ORU that say there is nothing to score.',
+          default: 'wait',
+        }),
+        withoutImages: s.enum(['wait', 'report'] as const, {
+          doc: 'An RTSTRUCT with no CT series in its frame of reference after the stable age: wait = it waits for the CT; report = answer it with an SR and ORU that say the study cannot be used.',
+          default: 'wait',
+        }),
       },
       'Study assembly.',
     ),

@@ -19,6 +19,7 @@ export type AuditEventName =
   | 'instance.duplicate'
   | 'instance.replaced'
   | 'instance.rejected'
+  | 'study.waiting'
   | 'study.ready'
   | 'study.processed'
   | 'study.failed'

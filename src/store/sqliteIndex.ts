@@ -82,6 +82,24 @@ const SCHEMA: readonly string[] = [
    );`,
   // 2: retention deletes the images of processed studies but keeps the study, its versions and results.
   `ALTER TABLE studies ADD COLUMN purged_at INTEGER;`,
+  // 3: a version may wait (for contours or images) after its stable age; SQLite cannot alter a CHECK, so the table is rebuilt.
+  `CREATE TABLE study_versions_3 (
+     study_uid TEXT NOT NULL REFERENCES studies(study_uid),
+     version INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('receiving', 'waiting', 'ready', 'processing', 'done', 'failed')),
+     reason TEXT,
+     ready_reason TEXT,
+     notes TEXT NOT NULL DEFAULT '[]',
+     missing_refs TEXT NOT NULL DEFAULT '[]',
+     created_at INTEGER NOT NULL,
+     ready_at INTEGER,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (study_uid, version)
+   );
+   INSERT INTO study_versions_3 SELECT study_uid, version, state, reason, ready_reason, notes, missing_refs, created_at, ready_at, updated_at FROM study_versions;
+   DROP TABLE study_versions;
+   ALTER TABLE study_versions_3 RENAME TO study_versions;
+   CREATE INDEX study_versions_by_state ON study_versions(state);`,
 ];
 
 interface StudyRow {
@@ -184,7 +202,7 @@ export class SqliteStudyIndex implements StudyIndex {
       ),
       insertVersion: db.prepare(`INSERT INTO study_versions (study_uid, version, state, created_at, updated_at) VALUES (?, ?, 'receiving', ?, ?)`),
       reopenVersion: db.prepare(
-        `UPDATE study_versions SET state = 'receiving', ready_reason = NULL, ready_at = NULL, notes = '[]', missing_refs = '[]', updated_at = ?
+        `UPDATE study_versions SET state = 'receiving', reason = NULL, ready_reason = NULL, ready_at = NULL, notes = '[]', missing_refs = '[]', updated_at = ?
          WHERE study_uid = ? AND version = ?`,
       ),
       insertInstance: db.prepare(
@@ -232,8 +250,16 @@ export class SqliteStudyIndex implements StudyIndex {
       ),
       markReady: db.prepare(
         `UPDATE study_versions SET state = 'ready', ready_reason = ?, notes = ?, missing_refs = ?, ready_at = ?, updated_at = ?
-         WHERE study_uid = ? AND version = ? AND state = 'receiving'
+         WHERE study_uid = ? AND version = ? AND state IN ('receiving', 'waiting')
            AND version = (SELECT current_version FROM studies WHERE study_uid = ?)`,
+      ),
+      markWaiting: db.prepare(
+        `UPDATE study_versions SET state = 'waiting', reason = ?, notes = ?, updated_at = ?
+         WHERE study_uid = ? AND version = ? AND state IN ('receiving', 'waiting')
+           AND version = (SELECT current_version FROM studies WHERE study_uid = ?)`,
+      ),
+      countByState: db.prepare(
+        `SELECT v.state, COUNT(*) AS n FROM studies s JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version GROUP BY v.state`,
       ),
       counts: db.prepare(
         `SELECT COUNT(*) AS instances, COUNT(DISTINCT series_uid) AS series,
@@ -266,7 +292,7 @@ export class SqliteStudyIndex implements StudyIndex {
       } else {
         version = study.current_version;
         const current = this.st.version.get(record.studyInstanceUid, version) as VersionRow;
-        if (current.state === 'ready') {
+        if (current.state === 'ready' || current.state === 'waiting') {
           this.st.reopenVersion.run(at, record.studyInstanceUid, version);
           versionChange = 'reopened';
         } else if (current.state !== 'receiving') {
@@ -333,12 +359,12 @@ export class SqliteStudyIndex implements StudyIndex {
     return rows.map((r) => ({ studyInstanceUid: r.study_uid, version: r.current_version, lastReceivedAt: r.last_received_at }));
   }
 
-  async readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined> {
+  async readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { state: StudyState; facts: ReadinessFacts }) | undefined> {
     return this.db.transaction(() => {
       const study = this.st.study.get(studyInstanceUid) as StudyRow | undefined;
       if (!study) return undefined;
       const current = this.st.version.get(studyInstanceUid, study.current_version) as VersionRow;
-      if (current.state !== 'receiving') return undefined;
+      if (current.state !== 'receiving' && current.state !== 'waiting') return undefined;
       const series = (this.st.series.all(studyInstanceUid) as Array<{ series_uid: string; is_ct: number; frame: string | null; n: number }>).map(
         (s): SeriesFacts => ({ seriesInstanceUid: s.series_uid, isCt: s.is_ct === 1, frameOfReferenceUid: s.frame ?? undefined, instanceCount: s.n }),
       );
@@ -357,6 +383,7 @@ export class SqliteStudyIndex implements StudyIndex {
       return {
         studyInstanceUid,
         version: study.current_version,
+        state: current.state,
         facts: { series, rtstructs, lastReceivedAt: study.last_received_at },
       };
     })();
@@ -365,6 +392,17 @@ export class SqliteStudyIndex implements StudyIndex {
   async markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
     const r = this.st.markReady.run(reason, JSON.stringify(notes), JSON.stringify(missing), at, at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid);
     return r.changes === 1;
+  }
+
+  async markWaiting(ref: VersionRef, reason: string, notes: string[], at: number): Promise<boolean> {
+    return this.st.markWaiting.run(reason, JSON.stringify(notes), at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid).changes === 1;
+  }
+
+  /** Current study versions by state, every state listed (synchronous: read by the metrics gauge). */
+  countCurrentByState(): Record<StudyState, number> {
+    const counts = Object.fromEntries(STUDY_STATES.map((s) => [s, 0])) as Record<StudyState, number>;
+    for (const r of this.st.countByState.all() as Array<{ state: StudyState; n: number }>) counts[r.state] = r.n;
+    return counts;
   }
 
   async transition(ref: VersionRef, from: readonly StudyState[], to: StudyState, reason: string | undefined, at: number, currentOnly: boolean): Promise<boolean> {
@@ -437,20 +475,25 @@ export class SqliteStudyIndex implements StudyIndex {
   }
 
   /**
-   * Studies whose current version is done (or failed for good) since before `before` and whose
+   * Studies whose current version is done (or failed for good) since before `before`, or has been
+   * waiting (for contours or images) with nothing received since before `before`, and whose
    * images are still kept: what retention may delete. A study purged before and sent again has
    * instances again, so it is a candidate again (purged_at only records the last purge).
    */
-  async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; doneAt: number }>> {
+  async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; version: number; doneAt: number; waiting?: string }>> {
     const rows = this.db
       .prepare(
-        `SELECT s.study_uid, v.updated_at FROM studies s
+        `SELECT s.study_uid, v.version, v.state, v.reason, v.updated_at, s.last_received_at FROM studies s
          JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version
-         WHERE v.state IN ('done', 'failed') AND v.updated_at < ?
+         WHERE ((v.state IN ('done', 'failed') AND v.updated_at < ?) OR (v.state = 'waiting' AND s.last_received_at < ?))
            AND EXISTS (SELECT 1 FROM instances i WHERE i.study_uid = s.study_uid)`,
       )
-      .all(before) as Array<{ study_uid: string; updated_at: number }>;
-    return rows.map((r) => ({ studyInstanceUid: r.study_uid, doneAt: r.updated_at }));
+      .all(before, before) as Array<{ study_uid: string; version: number; state: StudyState; reason: string | null; updated_at: number; last_received_at: number }>;
+    return rows.map((r) =>
+      r.state === 'waiting'
+        ? { studyInstanceUid: r.study_uid, version: r.version, doneAt: r.last_received_at, waiting: r.reason ?? 'waiting' }
+        : { studyInstanceUid: r.study_uid, version: r.version, doneAt: r.updated_at },
+    );
   }
 
   /** The instances of a study with their files, for retention to delete (relative to the data directory, and absolute). */

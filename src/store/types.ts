@@ -37,7 +37,7 @@ export interface InstanceRecord
 /** What recording an instance did to its study. */
 export interface RecordResult {
   version: number;
-  /** same = added to the receiving version; reopened = a ready version is receiving again; new-version = it opened a new version. */
+  /** same = added to the receiving version; reopened = a ready or waiting version is receiving again; new-version = it opened a new version. */
   versionChange: 'same' | 'reopened' | 'new-version';
   replaced?: IndexedInstance;
 }
@@ -56,9 +56,11 @@ export interface StudyIndex {
 
   /** Current versions in a given state. */
   currentVersionsIn(state: StudyState): Promise<Array<VersionRef & { lastReceivedAt: number }>>;
-  /** Facts for the readiness rules, about the current version if it is receiving. */
-  readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined>;
-  /** receiving → ready, only for the current version. False when something changed meanwhile. */
+  /** Facts for the readiness rules, about the current version if it is receiving or waiting. */
+  readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { state: StudyState; facts: ReadinessFacts }) | undefined>;
+  /** receiving (or waiting) → waiting with the reason, only for the current version. False when something changed meanwhile. */
+  markWaiting(ref: VersionRef, reason: string, notes: string[], at: number): Promise<boolean>;
+  /** receiving or waiting → ready, only for the current version. False when something changed meanwhile. */
   markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean>;
   /** Moves a version between states when it is in one of `from`. */
   transition(ref: VersionRef, from: readonly StudyState[], to: StudyState, reason: string | undefined, at: number, currentOnly: boolean): Promise<boolean>;

@@ -9,11 +9,13 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '../ops/logger';
 import { AuditLog } from '../ops/audit';
 import { StudyIndex, VersionRef } from '../store/types';
-import { decideReadiness } from './readiness';
+import { decideReadiness, WAIT_BY_DEFAULT, WaitPolicy } from './readiness';
 import { ListStudiesOptions, StudyCatalog, StudyInstance, StudyReadyEvent, StudyVersionSummary } from './types';
 
 export interface AssemblerOptions {
   stableAgeS: number;
+  /** A study that lacks contours or images after its stable age: wait (default) or report. */
+  waitPolicy?: WaitPolicy;
   logger: Logger;
   audit: AuditLog;
   now?: () => number;
@@ -52,7 +54,9 @@ export class StudyAssembler implements StudyCatalog {
     // Ready before this start (listed first: those the evaluation below makes ready are announced by it).
     const ready = await this.index.currentVersionsIn('ready');
     const receiving = await this.index.currentVersionsIn('receiving');
-    for (const r of receiving) await this.evaluate(r.studyInstanceUid);
+    // Waiting ones are judged again too: the configuration may now say report.
+    const waiting = await this.index.currentVersionsIn('waiting');
+    for (const r of [...receiving, ...waiting]) await this.evaluate(r.studyInstanceUid);
     for (const r of ready) {
       const study = await this.index.getStudy(r.studyInstanceUid, r.version);
       if (!study || study.readyReason === undefined) continue;
@@ -147,12 +151,23 @@ export class StudyAssembler implements StudyCatalog {
     try {
       const found = await this.index.readinessFacts(studyInstanceUid);
       if (!found) return; // not receiving: nothing to decide
-      const decision = decideReadiness(found.facts, this.now(), this.stableAgeMs);
-      if (!decision.ready) {
+      const decision = decideReadiness(found.facts, this.now(), this.stableAgeMs, this.options.waitPolicy ?? WAIT_BY_DEFAULT);
+      const ref: VersionRef = { studyInstanceUid, version: found.version };
+      if (!decision.ready && 'checkAt' in decision) {
         this.setQuietTimer(studyInstanceUid, decision.checkAt - this.now());
         return;
       }
-      const ref: VersionRef = { studyInstanceUid, version: found.version };
+      if (!decision.ready) {
+        // No timer: only a new instance (or a restart under another policy) changes this.
+        if (!(await this.index.markWaiting(ref, decision.reason, decision.notes, this.now()))) {
+          this.instanceArrived(studyInstanceUid);
+          return;
+        }
+        if (found.state === 'waiting') return;
+        this.options.audit.record({ event: 'study.waiting', studyInstanceUid, status: `version ${found.version}`, reason: decision.waitingFor });
+        this.options.logger.info(`study ${decision.reason}`, { studyInstanceUid, version: found.version, ...(decision.notes.length > 0 ? { notes: decision.notes } : {}) });
+        return;
+      }
       const marked = await this.index.markReady(ref, decision.reason, decision.notes, decision.missingReferences, this.now());
       if (!marked) {
         // Something arrived between the facts and the mark: judge again shortly.

@@ -121,6 +121,23 @@ describe('SqliteStudyIndex', () => {
     expect(await index.currentVersionsIn('receiving')).toEqual([{ studyInstanceUid: STUDY, version: 2, lastReceivedAt: 1003 }]);
   });
 
+  it('keeps a waiting version as the one that receives what arrives next, and offers it to retention by its last arrival', async () => {
+    const index = freshIndex();
+    await index.recordInstance(ct(1));
+    const v1 = { studyInstanceUid: STUDY, version: 1 };
+    expect(await index.markWaiting(v1, 'waiting for contours: …', ['no RTSTRUCT was received.'], 5000)).toBe(true);
+    expect(await index.getStudy(STUDY)).toMatchObject({ version: 1, state: 'waiting', reason: 'waiting for contours: …', notes: ['no RTSTRUCT was received.'] });
+    expect(await index.readinessFacts(STUDY)).toMatchObject({ version: 1, state: 'waiting' });
+    expect(index.countCurrentByState()).toMatchObject({ waiting: 1, receiving: 0, ready: 0 });
+    expect(await index.purgeCandidates(1001)).toEqual([]);
+    expect(await index.purgeCandidates(1002)).toEqual([{ studyInstanceUid: STUDY, version: 1, doneAt: 1001, waiting: 'waiting for contours: …' }]);
+    expect(await index.transition(v1, ['ready'], 'processing', undefined, 5100, true)).toBe(false);
+    // The RTSTRUCT arrives days later: the same version receives again, its reason cleared.
+    expect(await index.recordInstance(rtstruct(['1.2.3.1.1']))).toMatchObject({ version: 1, versionChange: 'reopened' });
+    expect(await index.getStudy(STUDY)).toMatchObject({ version: 1, state: 'receiving', reason: undefined, notes: [] });
+    expect(await index.markReady(v1, 'references-complete', [], [], 6000)).toBe(true);
+  });
+
   it('restarts the quiet time of a receiving study when an identical copy arrives, not of a ready one', async () => {
     const index = freshIndex();
     await index.recordInstance(ct(1));
@@ -138,7 +155,7 @@ describe('SqliteStudyIndex', () => {
     await index.markReady(v1, 'stable-age', [], [], 2000);
     await index.transition(v1, ['ready'], 'processing', undefined, 2100, true);
     await index.transition(v1, ['processing'], 'done', 'not scored', 2200, false);
-    expect(await index.purgeCandidates(3000)).toEqual([{ studyInstanceUid: STUDY, doneAt: 2200 }]);
+    expect(await index.purgeCandidates(3000)).toEqual([{ studyInstanceUid: STUDY, version: 1, doneAt: 2200 }]);
     const files = await index.purgeableInstances(STUDY);
     expect(files).toEqual([{ sopInstanceUid: '1.2.3.1.1', relativePath: expect.any(String), path: expect.stringMatching(/spool\/1\.2\.3\.100\/1\.2\.3\.10\/1\.2\.3\.1\.1\.dcm$/) }]);
     // A row that names another file (the instance was stored again meanwhile) is not forgotten.
@@ -153,6 +170,6 @@ describe('SqliteStudyIndex', () => {
     await index.transition(v2, ['ready'], 'processing', undefined, 5100, true);
     await index.transition(v2, ['processing'], 'done', 'not scored', 5200, false);
     expect(await index.purgeCandidates(5100)).toEqual([]);
-    expect(await index.purgeCandidates(6000)).toEqual([{ studyInstanceUid: STUDY, doneAt: 5200 }]);
+    expect(await index.purgeCandidates(6000)).toEqual([{ studyInstanceUid: STUDY, version: 2, doneAt: 5200 }]);
   });
 });

@@ -45,8 +45,11 @@ export const CT_IMAGE_CLASSES: ReadonlySet<string> = new Set([SopClass.CtImageSt
 
 /**
  * Transfer syntaxes we accept, best first. Uncompressed first (nothing to decode later), then
- * the compressed ones dcmjs-codecs can decode. Never one we could not decode later: no JPEG
- * lossless process 14 (.57), no JPEG baseline (lossy 8-bit, useless for CT numbers), no big endian.
+ * the compressed ones dcmjs-codecs can decode. JPEG lossless process 14 with any predictor (.57,
+ * what many archives hold old CT in) decodes exactly with dcmjs-codecs' libjpeg-turbo 3 (its
+ * README lists only SV1, but the decoder reads every selection value; tested with dcmcjpeg
+ * +el +sv 1..7). Never one we could not decode later: no JPEG baseline (lossy 8-bit, useless for
+ * CT numbers), no big endian.
  */
 export const TRANSFER_SYNTAX_PREFERENCE: readonly string[] = [
   TransferSyntax.ExplicitVrLittleEndian,
@@ -57,6 +60,7 @@ export const TRANSFER_SYNTAX_PREFERENCE: readonly string[] = [
   TransferSyntax.HtJpeg2000Lossless,
   TransferSyntax.HtJpeg2000RpclLossless,
   TransferSyntax.JpegLosslessSv1,
+  TransferSyntax.JpegLossless,
   TransferSyntax.RleLossless,
   TransferSyntax.JpegLsNearLossless,
   TransferSyntax.Jpeg2000,

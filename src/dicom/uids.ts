@@ -9,6 +9,7 @@ export const SopClass = {
   Verification: '1.2.840.10008.1.1',
   CtImageStorage: '1.2.840.10008.5.1.4.1.1.2',
   EnhancedCtImageStorage: '1.2.840.10008.5.1.4.1.1.2.1',
+  LegacyConvertedEnhancedCtImageStorage: '1.2.840.10008.5.1.4.1.1.2.2',
   RtStructureSetStorage: '1.2.840.10008.5.1.4.1.1.481.3',
   Comprehensive3dSrStorage: '1.2.840.10008.5.1.4.1.1.88.34',
   MrImageStorage: '1.2.840.10008.5.1.4.1.1.4',
@@ -35,13 +36,14 @@ export const TransferSyntax = {
 /** Storage SOP classes the listener accepts, with a short name for logs and status. */
 export const STORAGE_CLASSES: ReadonlyMap<string, string> = new Map([
   [SopClass.CtImageStorage, 'CT Image'],
-  // Accepted and stored; processing reports it as unsupported where it cannot use it.
+  // Multi-frame: analysed frame by frame from their functional groups (imaging/multiFrame.ts).
   [SopClass.EnhancedCtImageStorage, 'Enhanced CT Image'],
+  [SopClass.LegacyConvertedEnhancedCtImageStorage, 'Legacy Converted Enhanced CT Image'],
   [SopClass.RtStructureSetStorage, 'RT Structure Set'],
 ]);
 
 /** SOP classes whose instances are CT images (series that can carry a lesion). */
-export const CT_IMAGE_CLASSES: ReadonlySet<string> = new Set([SopClass.CtImageStorage, SopClass.EnhancedCtImageStorage]);
+export const CT_IMAGE_CLASSES: ReadonlySet<string> = new Set([SopClass.CtImageStorage, SopClass.EnhancedCtImageStorage, SopClass.LegacyConvertedEnhancedCtImageStorage]);
 
 /**
  * Transfer syntaxes we accept, best first. Uncompressed first (nothing to decode later), then

@@ -30,6 +30,13 @@ export interface SliceRef {
   /** Image Position (Patient), mm. */
   position: Vec3;
   instanceNumber?: number;
+  /** For a frame of a multi-frame object: its frame number (from 1), as image references give it. */
+  frameNumber?: number;
+}
+
+/** How contour image references and slices are matched: the SOP Instance UID, and the frame number of a multi-frame image. */
+export function imageKey(sopInstanceUid: string, frameNumber?: number): string {
+  return frameNumber === undefined ? sopInstanceUid : `${sopInstanceUid}#${frameNumber}`;
 }
 
 /** Series-level facts the CD8 quality gates and the report need. */
@@ -73,6 +80,8 @@ export const usable = (s: CtSeries): s is CtSeries & { geometry: PatientGeometry
 const fmt = (x: number, digits = 2) => Number(x.toFixed(digits)).toString();
 const fmtVec = (v: readonly number[], digits = 2) => `(${v.map((x) => fmt(x, digits)).join(', ')})`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** The file, and the frame for a frame of a multi-frame object, for messages. */
+const where = (h: ImageHeader) => (h.frame === undefined ? h.source : `${h.source} frame ${h.frame + 1}`);
 
 function orientationKey(iop: readonly number[]): string {
   return iop.map((x) => x.toFixed(3)).join('\\');
@@ -113,16 +122,17 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
     return empty();
   }
 
-  // The same instance received twice is harmless: keep one copy.
+  // The same instance received twice is harmless: keep one copy (the frames of one multi-frame object are not repeats).
   const seen = new Map<string, ImageHeader>();
   let headers: ImageHeader[] = [];
   for (const h of input) {
-    const earlier = seen.get(h.sopInstanceUid);
+    const key = h.frame === undefined ? h.sopInstanceUid : `${h.sopInstanceUid}#${h.frame}`;
+    const earlier = seen.get(key);
     if (earlier) {
       leftOut.push({ source: h.source, sopInstanceUid: h.sopInstanceUid, reason: `same SOP Instance UID as ${earlier.source}` });
       continue;
     }
-    seen.set(h.sopInstanceUid, h);
+    seen.set(key, h);
     headers.push(h);
   }
   if (leftOut.length > 0) warning('repeated-instances', `${plural(leftOut.length, 'file')} repeat an instance already present and were ignored (${leftOut.map((l) => l.source).join(', ')}).`);
@@ -135,6 +145,13 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
     warning('localiser-left-out', `${plural(localisers.length, 'localiser image')} (ImageType LOCALIZER) in series ${seriesUid} ${localisers.length === 1 ? 'was' : 'were'} left out: ${localisers.map((h) => h.source).join(', ')}.`);
   }
 
+  // A multi-frame object that could not be split says why; its missing per-image attributes would only add noise.
+  const broken = headers.filter((h) => h.frameProblem !== undefined);
+  if (broken.length > 0) {
+    error('multi-frame-inconsistent', broken.map((h) => h.frameProblem).join(' '));
+    headers = headers.filter((h) => h.frameProblem === undefined);
+    if (headers.length === 0) return empty();
+  }
   const missing = (what: string, pick: (h: ImageHeader) => unknown) => {
     const without = headers.filter((h) => pick(h) === undefined);
     if (without.length > 0) error(`missing-${what.toLowerCase().replace(/[^a-z]+/g, '-').replace(/-$/, '')}`, `${plural(without.length, 'image')} of series ${seriesUid} ${without.length === 1 ? 'has' : 'have'} no ${what} (e.g. ${without[0].source}); the node needs it to place the slices.`);
@@ -147,8 +164,9 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   ].some(Boolean);
   const noPixels = headers.filter((h) => !h.hasPixelData);
   if (noPixels.length > 0) error('no-pixel-data', `${plural(noPixels.length, 'image')} of series ${seriesUid} carry no Pixel Data (e.g. ${noPixels[0].source}).`);
-  const multiFrame = headers.filter((h) => h.pixel.numberOfFrames > 1);
-  if (multiFrame.length > 0) error('multi-frame', `series ${seriesUid} holds multi-frame images (${multiFrame[0].pixel.numberOfFrames} frames in ${multiFrame[0].source}); only single-frame CT images (one file per slice) are supported. Export the series as classic CT images.`);
+  // Multi-frame objects arrive here frame by frame (multiFrame.ts); one that could not be split is refused.
+  const multiFrame = headers.filter((h) => h.pixel.numberOfFrames > 1 && h.frame === undefined && h.frameProblem === undefined);
+  if (multiFrame.length > 0) error('multi-frame', `series ${seriesUid} holds multi-frame images whose frames cannot be placed (${multiFrame[0].pixel.numberOfFrames} frames in ${multiFrame[0].source}); only Enhanced CT and Legacy Converted Enhanced CT objects (with functional groups) and single-frame CT images are supported.`);
   const colour = headers.filter((h) => h.pixel.samplesPerPixel !== 1);
   if (colour.length > 0) error('not-greyscale', `series ${seriesUid} has ${colour[0].pixel.samplesPerPixel} samples per pixel (${colour[0].pixel.photometricInterpretation}); CT must be greyscale.`);
   if (lacks) return empty();
@@ -204,7 +222,7 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   const dupTol = Math.max(tol, 1e-3);
   const duplicates = gaps.map((g, i) => ({ g, i })).filter(({ g }) => g <= dupTol);
   if (duplicates.length > 0) {
-    const list = duplicates.slice(0, 5).map(({ i }) => `${withZ[i].h.source} and ${withZ[i + 1].h.source} at ${fmt(withZ[i].z)} mm`);
+    const list = duplicates.slice(0, 5).map(({ i }) => `${where(withZ[i].h)} and ${where(withZ[i + 1].h)} at ${fmt(withZ[i].z)} mm`);
     error('duplicate-positions', `series ${seriesUid} has ${plural(duplicates.length, 'pair')} of images at the same position along the slice normal (${list.join('; ')}${duplicates.length > 5 ? '; ...' : ''}); it probably mixes two acquisitions or reconstructions. Send one reconstruction per series.`);
     return empty();
   }
@@ -216,7 +234,7 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   gaps.forEach((g, i) => {
     if (Math.abs(g - step) <= tol) return;
     const n = Math.round(g / step);
-    const at = `between ${withZ[i].h.source} (${fmt(withZ[i].z)} mm) and ${withZ[i + 1].h.source} (${fmt(withZ[i + 1].z)} mm)`;
+    const at = `between ${where(withZ[i].h)} (${fmt(withZ[i].z)} mm) and ${where(withZ[i + 1].h)} (${fmt(withZ[i + 1].z)} mm)`;
     if (n >= 2 && Math.abs(g - n * step) <= tol * n) missingGaps.push(`${plural(n - 1, 'slice')} missing ${at}: gap ${fmt(g, 3)} mm`);
     else uneven.push(`gap ${fmt(g, 3)} mm ${at}`);
   });
@@ -258,6 +276,7 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
     sopClassUid: h.sopClassUid,
     position: h.imagePositionPatient!,
     ...(h.instanceNumber !== undefined ? { instanceNumber: h.instanceNumber } : {}),
+    ...(h.frame !== undefined ? { frameNumber: h.frame + 1 } : {}),
   }));
   const ps = headers[0].pixelSpacing!;
   const geometry: PatientGeometry | null = issues.some((i) => i.severity === 'error')

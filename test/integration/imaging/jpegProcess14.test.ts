@@ -74,15 +74,16 @@ describe('JPEG lossless process 14', () => {
         '',
       ].join('\n'),
     );
-    node = await startNodeProcess({ CD8_SR_DESTINATION: '', CD8_HL7_DESTINATION: '', CD8_STABLE_AGE_S: '3600' });
+    const n = await startNodeProcess({ CD8_SR_DESTINATION: '', CD8_HL7_DESTINATION: '', CD8_STABLE_AGE_S: '3600' });
+    node = n;
     const [sent, plain] = await Promise.all([
-      run('storescu', ['-aec', 'CD8NODE', '-xf', profile, 'Archive', '127.0.0.1', String(node.port), '+sd', copy, RTSTRUCT]),
+      run('storescu', ['-aec', 'CD8NODE', '-xf', profile, 'Archive', '127.0.0.1', String(n.port), '+sd', copy, RTSTRUCT]),
       runCli(['score', '--ct', join(PHANTOM, 'image'), '--rtstruct', RTSTRUCT, '--json'], {}, { timeoutMs: 120000 }),
     ]);
     expect({ code: sent.code, output: sent.code === 0 ? '' : sent.stdout + sent.stderr }).toEqual({ code: 0, output: '' });
     expect(plain.code).toBe(0);
-    await waitFor('the study processed', () => node.logs().find((l) => /^study processed: /.test(l.message)), 120000);
-    const db = openIndexDatabaseReadOnly(node.dataDir);
+    await waitFor('the study processed', () => n.logs().find((l) => /^study processed: /.test(l.message)), 120000);
+    const db = openIndexDatabaseReadOnly(n.dataDir);
     try {
       const stored = db.prepare(`SELECT DISTINCT transfer_syntax_uid AS ts FROM instances WHERE modality = 'CT'`).all();
       expect(stored).toEqual([{ ts: '1.2.840.10008.1.2.4.57' }]);

@@ -12,6 +12,9 @@ import { SqliteStudyIndex } from './store/sqliteIndex';
 import { InstanceStore } from './store/instanceStore';
 import { reconcileSpool } from './store/reconcile';
 import { StudyAssembler } from './study/assembler';
+import { Retrieval } from './study/retrieval';
+import { cMove } from './dicom/moveScu';
+import { loadTlsOptions } from './net/tlsFiles';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
 import { SqliteJobQueue, exponentialBackoff } from './jobs/queue';
@@ -115,13 +118,45 @@ export async function startNode(config: Config, services: NodeServices): Promise
     if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
     const results = new ResultStore(db);
 
+    // Missing images fetched from the configured PACS (C-MOVE to our own AE title).
+    let recheck = (_study: string) => {};
+    const retrieval = new Retrieval(
+      config.sources.dicom.map((source, i) => ({
+        name: source.name,
+        move: (query, onProgress) =>
+          cMove(
+            {
+              host: source.host,
+              port: source.port,
+              calledAeTitle: source.aeTitle,
+              callingAeTitle: source.callingAeTitle ?? config.dicom.aeTitle,
+              timeoutMs: 30_000,
+              tls: loadTlsOptions(source.tls, `sources.dicom[${i}].tls`),
+              settingsKey: `sources.dicom[${i}]`,
+            },
+            source.moveDestination ?? config.dicom.aeTitle,
+            query,
+            onProgress,
+            config.sources.idleTimeoutS * 1000,
+          ),
+      })),
+      {
+        maxAttempts: config.sources.maxAttempts,
+        backoffMs: exponentialBackoff(config.sources.initialBackoffS * 1000, config.sources.maxBackoffS * 1000),
+        logger,
+        audit,
+        onChange: (study) => recheck(study),
+      },
+    );
     const assembler = new StudyAssembler(index, {
       stableAgeS: config.study.stableAgeS,
       waitPolicy: { withoutContours: config.study.withoutContours, withoutImages: config.study.withoutImages },
+      retrieval,
       logger,
       audit,
     });
-    started.push({ name: 'study assembly', stop: () => assembler.stop() });
+    recheck = (study) => assembler.recheck(study);
+    started.push({ name: 'study assembly', stop: () => (retrieval.stop(), assembler.stop()) });
     // Each analysis in a worker thread of its own, one kept started (and warmed up) ahead of the next job.
     const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config });
     started.push({ name: 'analysis workers', stop: () => analysis.stop() });

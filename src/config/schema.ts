@@ -52,6 +52,27 @@ const hl7Destination = s.object(
   'One HL7 v2 MLLP destination for the ORU^R01.',
 );
 
+const dicomSource = s.object(
+  {
+    name: s.string({ doc: 'Short name shown in logs and status.', default: 'pacs', required: true, nonEmpty: true }),
+    aeTitle: aeTitle('Called AE title of the PACS (its Query/Retrieve SCP).', 'PACS', true),
+    host: s.string({ doc: 'Host name or IP address.', default: '127.0.0.1', required: true, nonEmpty: true }),
+    port: port('TCP port of the PACS.', 104, true),
+    callingAeTitle: s.nullableString({
+      doc: 'Calling AE title we present to it (default: dicom.aeTitle).',
+      default: null,
+      check: (v) => (v === null ? undefined : aeTitleProblem(v)),
+    }),
+    moveDestination: s.nullableString({
+      doc: 'AE title the PACS sends the images to (C-MOVE destination; default: dicom.aeTitle). The PACS must know it with our host and port, and dicom.allowedCallers must let the PACS in.',
+      default: null,
+      check: (v) => (v === null ? undefined : aeTitleProblem(v)),
+    }),
+    tls,
+  },
+  'One PACS the node retrieves missing images from (C-MOVE to our own AE title).',
+);
+
 const gateAction = (doc: string, def: 'block' | 'flag' | 'off') => s.enum(['block', 'flag', 'off'] as const, { doc, default: def });
 
 export const configSchema = s.object(
@@ -146,6 +167,19 @@ export const configSchema = s.object(
       },
       'CD8 score evaluation.',
     ),
+    sources: s.object(
+      {
+        dicom: s.list(dicomSource, {
+          doc: 'PACS to retrieve missing images from: when an RTSTRUCT references CT images that have not arrived by the stable age, the node asks these, in order, to send the series (C-MOVE). Empty = never retrieve.',
+          default: [],
+        }),
+        maxAttempts: s.int({ doc: 'Retrievals of one study version before it waits with the last reason.', default: 5, min: 1, max: 100 }),
+        initialBackoffS: s.int({ doc: 'Wait after the first failed retrieval; doubles each time.', default: 30, min: 1, unit: 's' }),
+        maxBackoffS: s.int({ doc: 'Longest wait between two retrievals.', default: 1800, min: 1, unit: 's' }),
+        idleTimeoutS: s.int({ doc: 'A PACS silent this long during a retrieval (no pending response) has failed it.', default: 120, min: 1, max: 3600, unit: 's' }),
+      },
+      'Fetching what is missing.',
+    ),
     destinations: s.object(
       {
         dicom: s.list(dicomDestination, { doc: 'DICOM destinations for results (C-STORE SCU).', default: [] }),
@@ -226,4 +260,5 @@ export const configSchema = s.object(
 export type Config = Infer<typeof configSchema>;
 export type DicomDestination = Config['destinations']['dicom'][number];
 export type Hl7Destination = Config['destinations']['hl7'][number];
+export type DicomSource = Config['sources']['dicom'][number];
 export type GateAction = Config['score']['gates']['smallLesion'];

@@ -1,4 +1,4 @@
-/** The TLS files the destinations name: present, readable, PEM, key matching its certificate, not expired. */
+/** The TLS files the destinations and sources name: present, readable, PEM, key matching its certificate, not expired. */
 import { tlsProblems } from '../net/tlsFiles';
 import { Config } from './schema';
 import { ConfigIssue } from './schemaKit';
@@ -12,5 +12,9 @@ export function tlsFileIssues(c: Config, now = new Date()): ConfigIssue[] {
     });
   check('dicom');
   check('hl7');
+  (c.sources?.dicom ?? []).forEach((d, i) => {
+    if (!d?.tls) return;
+    for (const p of tlsProblems(d.tls, now)) issues.push({ path: `sources.dicom[${i}].tls.${p.key}`, message: p.message, severity: p.severity });
+  });
   return issues;
 }

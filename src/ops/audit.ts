@@ -20,6 +20,8 @@ export type AuditEventName =
   | 'instance.replaced'
   | 'instance.rejected'
   | 'study.waiting'
+  | 'retrieval.done'
+  | 'retrieval.failed'
   | 'study.ready'
   | 'study.processed'
   | 'study.failed'

@@ -375,6 +375,7 @@ export class SqliteStudyIndex implements StudyIndex {
         return {
           sopInstanceUid: uid,
           frameOfReferenceUids: refs.filter((x) => x.kind === 'frame').map((x) => x.uid),
+          seriesUids: refs.filter((x) => x.kind === 'series').map((x) => x.uid),
           referencedImageCount: (this.st.refCount.get(uid) as { n: number }).n,
           missingImageCount: missing,
           missingImageExamples: missing > 0 ? (this.st.missingExamples.all(uid) as Array<{ uid: string }>).map((x) => x.uid) : [],

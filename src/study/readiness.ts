@@ -40,6 +40,8 @@ export interface SeriesFacts {
 export interface RtStructFacts {
   sopInstanceUid: string;
   frameOfReferenceUids: string[];
+  /** Series named in its RT Referenced Series (what a retrieval asks for). */
+  seriesUids?: string[];
   /** Images named in its Contour Image Sequences. */
   referencedImageCount: number;
   missingImageCount: number;
@@ -109,4 +111,15 @@ export function decideReadiness(facts: ReadinessFacts, now: number, stableAgeMs:
     return { ready: false, waitingFor: 'images', reason: `waiting for images: ${what}; it is processed when the CT arrives.`, notes };
   }
   return { ready: true, reason: 'stable-age', notes, missingReferences };
+}
+
+/** Images the study's RTSTRUCTs reference that have not arrived: what a retrieval would fetch. */
+export function missingImages(facts: ReadinessFacts): { seriesUids: string[]; referenced: number; missing: number } {
+  const present = new Set(facts.series.filter((s) => s.isCt).map((s) => s.frameOfReferenceUid));
+  const lacking = facts.rtstructs.filter((r) => r.missingImageCount > 0 || !r.frameOfReferenceUids.some((f) => present.has(f)));
+  return {
+    seriesUids: [...new Set(lacking.flatMap((r) => r.seriesUids ?? []))],
+    referenced: lacking.reduce((n, r) => n + r.referencedImageCount, 0),
+    missing: lacking.reduce((n, r) => n + r.missingImageCount, 0),
+  };
 }

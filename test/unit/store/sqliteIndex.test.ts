@@ -74,7 +74,7 @@ describe('SqliteStudyIndex', () => {
       ]),
     );
     expect(facts.rtstructs).toEqual([
-      { sopInstanceUid: '1.2.3.2.1', frameOfReferenceUids: [FRAME], referencedImageCount: 3, missingImageCount: 2, missingImageExamples: ['1.2.3.1.2', '1.2.3.1.3'] },
+      { sopInstanceUid: '1.2.3.2.1', frameOfReferenceUids: [FRAME], seriesUids: ['1.2.3.10'], referencedImageCount: 3, missingImageCount: 2, missingImageExamples: ['1.2.3.1.2', '1.2.3.1.3'] },
     ]);
     await index.recordInstance(ct(2));
     await index.recordInstance(ct(3));

@@ -1,0 +1,91 @@
+/**
+ * C-MOVE SCU (Study Root Query/Retrieve): asks a PACS to send a series (or a study) to an AE
+ * title, normally our own, and follows its pending responses (sub-operations remaining,
+ * completed, failed) until the final one. The images themselves arrive through our C-STORE
+ * listener like any other.
+ */
+import { constants, requests } from 'dcmjs-dimse';
+import { scuRequest, ScuTarget } from './scuAssociation';
+import { hex } from './storeScu';
+
+export interface MoveQuery {
+  studyInstanceUid: string;
+  /** Absent: the whole study. */
+  seriesInstanceUid?: string;
+}
+
+export interface MoveProgress {
+  remaining: number;
+  completed: number;
+  failed: number;
+  warning: number;
+}
+
+export type MoveOutcome =
+  | { ok: true; elapsedMs: number; status: number; progress: MoveProgress; warning?: string }
+  | { ok: false; status?: number; elapsedMs: number; message: string; progress?: MoveProgress };
+
+const PENDING = new Set([0xff00, 0xff01]);
+
+function describeMoveStatus(status: number): string {
+  if (status === 0xa801) return 'it does not know the move destination (0xA801): add our AE title, host and port to its list of DICOM nodes';
+  if (status === 0xa701 || status === 0xa702) return `it is out of resources (${hex(status)}); try again later`;
+  if (status === 0xa900) return 'the identifier does not match the SOP class (0xA900)';
+  if (status === 0xfe00) return 'the retrieval was cancelled (0xFE00)';
+  if (status === 0x0122) return 'it does not support C-MOVE (0x0122)';
+  if (status === 0x0124) return 'it refuses the C-MOVE: not authorised (0x0124)';
+  if (status >= 0xc000 && status <= 0xcfff) return `it cannot process the request (${hex(status)}); check that it holds the series`;
+  return `it answered with failure status ${hex(status)}`;
+}
+
+interface MoveResponse {
+  getStatus(): number;
+  getErrorComment?(): string | undefined;
+  getRemaining(): number;
+  getCompleted(): number;
+  getFailures(): number;
+  getWarnings(): number;
+}
+
+/**
+ * Moves the query's images to `destinationAeTitle`. `idleTimeoutMs` bounds the silence between
+ * two responses (a PACS answers pending after each image), not the whole retrieval.
+ */
+export function cMove(target: ScuTarget, destinationAeTitle: string, query: MoveQuery, onProgress?: (p: MoveProgress) => void, idleTimeoutMs?: number): Promise<MoveOutcome> {
+  const request = query.seriesInstanceUid
+    ? requests.CMoveRequest.createSeriesMoveRequest(destinationAeTitle, query.studyInstanceUid, query.seriesInstanceUid)
+    : requests.CMoveRequest.createStudyMoveRequest(destinationAeTitle, query.studyInstanceUid);
+  let last: MoveProgress | undefined;
+  return scuRequest<{ status: number; progress: MoveProgress; warning?: string }>(target, {
+    request,
+    operation: 'C-MOVE',
+    what: 'Study Root Query/Retrieve – MOVE',
+    settingsKey: 'sources.dicom[]',
+    idleTimeoutMs,
+    onResponse(r, settle, who) {
+      const response = r as MoveResponse;
+      const status = response.getStatus();
+      const count = (get: () => number) => (Number.isFinite(get()) ? get() : 0);
+      const progress: MoveProgress = {
+        remaining: count(() => response.getRemaining()),
+        completed: count(() => response.getCompleted()),
+        failed: count(() => response.getFailures()),
+        warning: count(() => response.getWarnings()),
+      };
+      // A final response may leave the counts out: keep the last pending ones then.
+      const total = progress.remaining + progress.completed + progress.failed + progress.warning;
+      const known = total > 0 ? progress : (last ?? progress);
+      if (PENDING.has(status)) {
+        last = progress;
+        onProgress?.(progress);
+        return;
+      }
+      if (status === constants.Status.Success) return settle({ ok: true, status, progress: known });
+      if ((status & 0xf000) === 0xb000) {
+        return settle({ ok: true, status, progress: known, warning: `${who} moved the images with warning status ${hex(status)}: ${known.failed} of them could not be sent` });
+      }
+      const comment = response.getErrorComment?.();
+      settle({ ok: false, status, message: `${who} did not send the images: ${describeMoveStatus(status)}${comment ? ` ("${comment}")` : ''}.` });
+    },
+  }) as Promise<MoveOutcome>;
+}

@@ -108,8 +108,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
     // Results out: the outbox and its sender (survives restarts; re-sends what was not acknowledged).
     const delivery = startResultDelivery(config, { db, logger, audit });
     started.push({ name: 'result delivery', stop: () => delivery.stop() });
-    if (config.destinations.dicom.length + config.destinations.hl7.length === 0) {
-      logger.warn('no result destination is configured (destinations.dicom / destinations.hl7, or CD8_SR_DESTINATION / CD8_HL7_DESTINATION): results stay in the data directory and in "cd8-node status".');
+    if (config.destinations.dicom.length + config.destinations.dicomweb.length + config.destinations.hl7.length === 0) {
+      logger.warn('no result destination is configured (destinations.dicom / destinations.dicomweb / destinations.hl7, or CD8_SR_DESTINATION / CD8_HL7_DESTINATION): results stay in the data directory and in "cd8-node status".');
     }
 
     // The durable queue between "study ready" and "results written".

@@ -37,9 +37,10 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
       `duplicate AE title "${dicom[again].aeTitle}" (already used by destinations.dicom[${first}] "${dicom[first].name}"); each destination needs its own AE title.`,
     );
   }
-  // DICOM and HL7 destinations share one name space: the outbox and status know them by name.
+  // DICOM, DICOMweb and HL7 destinations share one name space: the outbox and status know them by name.
   const named = [
     ...dicom.map((d, i) => ({ name: d.name, path: `destinations.dicom[${i}]` })),
+    ...c.destinations.dicomweb.map((d, i) => ({ name: d.name, path: `destinations.dicomweb[${i}]` })),
     ...c.destinations.hl7.map((d, i) => ({ name: d.name, path: `destinations.hl7[${i}]` })),
   ];
   for (const [first, again] of duplicates(named, (n) => n.name)) {
@@ -62,6 +63,9 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
 
   if (c.http.port !== 0 && c.http.port === c.dicom.port) {
     error('http.port', `${c.http.port} is also dicom.port; give the HTTP endpoint its own port (or 0 to disable it).`);
+  }
+  if (c.sources.maxBackoffS < c.sources.initialBackoffS) {
+    error('sources.maxBackoffS', `${c.sources.maxBackoffS} s is shorter than sources.initialBackoffS (${c.sources.initialBackoffS} s); raise it.`);
   }
   if (c.delivery.maxBackoffS < c.delivery.initialBackoffS) {
     error('delivery.maxBackoffS', `${c.delivery.maxBackoffS} s is shorter than delivery.initialBackoffS (${c.delivery.initialBackoffS} s); raise it.`);

@@ -40,6 +40,36 @@ const dicomDestination = s.object(
   'One DICOM destination for the SR (and the optional PDF/SC summary).',
 );
 
+const dicomwebDestination = s.object(
+  {
+    name: s.string({ doc: 'Short name shown in logs and status (unique among the DICOM and DICOMweb destinations).', default: 'archive', required: true, nonEmpty: true }),
+    url: s.string({
+      doc: 'Base URL of the DICOMweb service (STOW-RS goes to <url>/studies), e.g. https://archive.example.org/dicom-web.',
+      default: 'http://127.0.0.1:8042/dicom-web',
+      required: true,
+      check: (v) => {
+        try {
+          const u = new URL(v);
+          return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : `must be an http:// or https:// URL, not ${u.protocol}`;
+        } catch {
+          return `is not a URL ("${v}"); give the DICOMweb base URL, e.g. https://archive.example.org/dicom-web`;
+        }
+      },
+    }),
+    bearerToken: s.nullableString({ doc: 'Authorization: Bearer token (keep the file readable by the node only).', default: null }),
+    username: s.nullableString({ doc: 'HTTP basic authentication user (with password).', default: null }),
+    password: s.nullableString({ doc: 'HTTP basic authentication password.', default: null }),
+    tls,
+  },
+  'One DICOMweb archive for the SR and the other result objects (STOW-RS). TLS: an https:// URL uses the tls files (tls.enabled is not needed).',
+  (d) =>
+    d.bearerToken !== null && d.username !== null
+      ? 'has both bearerToken and username: choose one way to authenticate.'
+      : (d.username === null) !== (d.password === null)
+        ? 'needs both username and password for basic authentication.'
+        : undefined,
+);
+
 const hl7Destination = s.object(
   {
     name: s.string({ doc: 'Short name shown in logs and status.', default: 'ris', required: true, nonEmpty: true }),
@@ -183,6 +213,7 @@ export const configSchema = s.object(
     destinations: s.object(
       {
         dicom: s.list(dicomDestination, { doc: 'DICOM destinations for results (C-STORE SCU).', default: [] }),
+        dicomweb: s.list(dicomwebDestination, { doc: 'DICOMweb destinations for results (STOW-RS): every result object the DICOM destinations get, once per study version.', default: [] }),
         hl7: s.list(hl7Destination, { doc: 'HL7 v2 MLLP destinations for the ORU^R01.', default: [] }),
       },
       'Where results are sent. With none, results stay in the data directory and in `cd8-node status`.',
@@ -261,4 +292,5 @@ export type Config = Infer<typeof configSchema>;
 export type DicomDestination = Config['destinations']['dicom'][number];
 export type Hl7Destination = Config['destinations']['hl7'][number];
 export type DicomSource = Config['sources']['dicom'][number];
+export type DicomwebDestination = Config['destinations']['dicomweb'][number];
 export type GateAction = Config['score']['gates']['smallLesion'];

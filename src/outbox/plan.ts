@@ -1,6 +1,6 @@
 /**
  * What one study version sends, and where: the SR (and the optional summary object) to every
- * DICOM destination, one ORU per HL7 destination (MSH-5/6 differ per destination). The pipeline
+ * DICOM and DICOMweb destination, one ORU per HL7 destination (MSH-5/6 differ per destination). The pipeline
  * calls `enqueueStudyResults`; the sender does the rest.
  */
 import type { Config } from '../config/schema';
@@ -10,7 +10,10 @@ import { buildOru } from '../report/hl7Oru';
 import { buildSummary, BuiltSummary } from '../report/summary';
 import { NewMessage, Outbox } from './outbox';
 
-export type ResultSettings = Pick<Config, 'report' | 'hl7' | 'destinations'>;
+/** The destinations results go to (DICOMweb ones optional for callers that have none). */
+export type ResultDestinations = Pick<Config['destinations'], 'dicom' | 'hl7'> & Partial<Pick<Config['destinations'], 'dicomweb'>>;
+
+export type ResultSettings = Pick<Config, 'report' | 'hl7'> & { destinations: ResultDestinations };
 
 export interface PlannedResults {
   sr: BuiltSr;
@@ -27,7 +30,9 @@ export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettin
   const summary = settings.report.summary === 'none' ? undefined : buildSummary(analysis, settings.report.summary, { seriesNumber: settings.report.seriesNumber + 1 });
   const study = { studyInstanceUid: analysis.study.studyInstanceUid, studyVersion: analysis.study.version };
   const messages: NewMessage[] = [];
-  for (const d of settings.destinations.dicom) {
+  // Every DICOM result object goes to each DICOM destination, by C-STORE or by STOW-RS (kind
+  // 'dicom' is the object; the transport looks the destination name up in either list).
+  for (const d of [...settings.destinations.dicom, ...(settings.destinations.dicomweb ?? [])]) {
     messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: sr.sopInstanceUid, description: 'Comprehensive 3D SR', payload: sr.bytes });
     if (summary) messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: summary.sopInstanceUid, description: summary.description, payload: summary.bytes });
   }

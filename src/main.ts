@@ -26,7 +26,7 @@ import { startAnalysisRunner } from './pipeline/runAnalysis';
 import { studyProcessor } from './pipeline/processStudy';
 import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
-import { startHttpEndpoint } from './ops/http';
+import { HttpRoutes, startHttpEndpoint } from './ops/http';
 import { startSchedules } from './ops/schedule';
 import { dailySummary, purgeOldStudies, sweepStuckStudies } from './ops/housekeeping';
 
@@ -237,9 +237,12 @@ export async function startNode(config: Config, services: NodeServices): Promise
     metrics.registry.add(new Gauge('cd8_dicom_associations_active', 'Open DICOM associations.', () => listener.activeAssociations()));
     let httpPort = 0;
     if (config.http.port > 0) {
+      // Each module that serves HTTP adds its routes here (one line each).
+      const httpRoutes: HttpRoutes[] = [];
       const http = await startHttpEndpoint({
         port: config.http.port,
         bind: config.http.bind,
+        routes: httpRoutes,
         metrics: () => metrics.registry.render(),
         checks: [
           {

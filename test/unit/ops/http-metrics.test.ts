@@ -1,4 +1,4 @@
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { Counter, Histogram, nodeMetrics, Registry, Gauge } from '../../../src/ops/metrics';
 import { startHttpEndpoint } from '../../../src/ops/http';
 
@@ -99,6 +99,33 @@ describe('HTTP endpoint', () => {
       );
     } finally {
       await first.close();
+    }
+  });
+});
+
+describe('HTTP endpoint on fastify', () => {
+  it('answers 405 with Allow to other methods on the probes, and serves routes other modules register', async () => {
+    const http = await startHttpEndpoint({
+      port: 0,
+      bind: '127.0.0.1',
+      metrics: () => '',
+      checks: [],
+      routes: [{ name: 'extra', register: (app) => void app.get('/extra', async () => ({ extra: true })) }],
+    });
+    try {
+      const post = await new Promise<{ status: number; allow: string | undefined }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: http.port, path: '/healthz', method: 'POST' }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(post).toEqual({ status: 405, allow: 'GET, HEAD' });
+      expect(await fetchText(http.port, '/extra')).toMatchObject({ status: 200, body: '{"extra":true}' });
+      expect(await fetchText(http.port, '/nope')).toMatchObject({ status: 404, body: 'not found: try /healthz, /readyz or /metrics\n' });
+    } finally {
+      await http.close();
     }
   });
 });

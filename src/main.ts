@@ -27,6 +27,7 @@ import { studyProcessor } from './pipeline/processStudy';
 import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
 import { HttpRoutes, startHttpEndpoint } from './ops/http';
+import { stowRoutes, STOW_PATH } from './dicom/stowRoutes';
 import { startSchedules } from './ops/schedule';
 import { dailySummary, purgeOldStudies, sweepStuckStudies } from './ops/housekeeping';
 
@@ -239,6 +240,19 @@ export async function startNode(config: Config, services: NodeServices): Promise
     if (config.http.port > 0) {
       // Each module that serves HTTP adds its routes here (one line each).
       const httpRoutes: HttpRoutes[] = [];
+      if (config.dicomweb.receive) {
+        const MB = 1024 * 1024;
+        httpRoutes.push(
+          stowRoutes({
+            store,
+            onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
+            audit,
+            logger,
+            bounds: { maxBodyBytes: config.dicomweb.maxRequestMb * MB, maxParts: config.dicomweb.maxInstances, maxPartBytes: config.dicomweb.maxInstanceMb * MB },
+            tokenSha256: config.dicomweb.tokenSha256,
+          }),
+        );
+      }
       const http = await startHttpEndpoint({
         port: config.http.port,
         bind: config.http.bind,
@@ -265,7 +279,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       });
       httpPort = http.port;
       started.push({ name: 'HTTP endpoint', stop: () => http.close() });
-      logger.info(`HTTP endpoint on http://${config.http.bind}:${http.port} (/healthz, /readyz, /metrics)`);
+      logger.info(`HTTP endpoint on http://${config.http.bind}:${http.port} (/healthz, /readyz, /metrics${config.dicomweb.receive ? `, STOW-RS at POST ${STOW_PATH}` : ''})`);
     }
 
     logger.info('node ready', { aeTitle: config.dicom.aeTitle, port: listener.port, httpPort, dataDir });

@@ -64,6 +64,13 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
   if (c.http.port !== 0 && c.http.port === c.dicom.port) {
     error('http.port', `${c.http.port} is also dicom.port; give the HTTP endpoint its own port (or 0 to disable it).`);
   }
+  if (c.dicomweb.receive && c.dicomweb.tokenSha256.length === 0) {
+    error('dicomweb.tokenSha256', 'the STOW-RS receiver requires authentication: list the SHA-256 of at least one bearer token (printf %s TOKEN | sha256sum), or set dicomweb.receive to false.');
+  }
+  if (c.dicomweb.receive && c.http.port === 0) error('dicomweb.receive', 'the STOW-RS receiver is served on the HTTP port, which is disabled (http.port 0).');
+  if (c.dicomweb.maxInstanceMb > c.dicomweb.maxRequestMb) {
+    error('dicomweb.maxInstanceMb', `${c.dicomweb.maxInstanceMb} MB is more than dicomweb.maxRequestMb (${c.dicomweb.maxRequestMb} MB); an instance must fit in a request.`);
+  }
   if (c.sources.maxBackoffS < c.sources.initialBackoffS) {
     error('sources.maxBackoffS', `${c.sources.maxBackoffS} s is shorter than sources.initialBackoffS (${c.sources.initialBackoffS} s); raise it.`);
   }

@@ -276,6 +276,19 @@ export const configSchema = s.object(
       },
       'Health and metrics endpoint.',
     ),
+    dicomweb: s.object(
+      {
+        receive: s.bool({ doc: 'Serve the STOW-RS receiver at POST /dicomweb/studies on the HTTP port: instances stored like C-STOREs (needs http.port and a token).', default: false }),
+        tokenSha256: s.list(
+          s.string({ doc: '', default: '', check: (v) => (/^[0-9a-f]{64}$/i.test(v) ? undefined : 'must be 64 hexadecimal digits (e.g. from "printf %s TOKEN | sha256sum").') }),
+          { doc: 'SHA-256 (hex) of the bearer tokens allowed to store ("Authorization: Bearer TOKEN"); the tokens themselves are never in the file.', default: [] },
+        ),
+        maxRequestMb: s.int({ doc: 'Largest STOW-RS request body; a larger one is refused (413) and nothing of it stored. The body is held in memory while its instances are stored.', default: 512, min: 1, max: 4096, unit: 'MB' }),
+        maxInstances: s.int({ doc: 'Most instances (parts) in one STOW-RS request.', default: 2000, min: 1, max: 100000 }),
+        maxInstanceMb: s.int({ doc: 'Largest single instance (part) of a STOW-RS request.', default: 256, min: 1, max: 4096, unit: 'MB' }),
+      },
+      'DICOMweb STOW-RS receiver.',
+    ),
     log: s.object(
       {
         level: s.enum(['error', 'warn', 'info', 'debug'] as const, { doc: 'Log level.', default: 'info' }),

@@ -24,17 +24,21 @@ const tls = s.object(
   'TLS settings of one destination.',
 );
 
+/** An AE title that may be left out (null = a default the doc names). */
+const optionalAeTitle = (doc: string) => s.nullableString({ doc, default: null, check: (v) => (v === null ? undefined : aeTitleProblem(v)) });
+
+/** Name, address and AE titles of a DICOM peer we open associations to (destination or source). */
+const dicomPeer = (calledDoc: string, portDoc: string) => ({
+  name: s.string({ doc: 'Short name shown in logs and status.', default: 'pacs', required: true, nonEmpty: true }),
+  aeTitle: aeTitle(calledDoc, 'PACS', true),
+  host: s.string({ doc: 'Host name or IP address.', default: '127.0.0.1', required: true, nonEmpty: true }),
+  port: port(portDoc, 104, true),
+  callingAeTitle: optionalAeTitle('Calling AE title we present to it (default: dicom.aeTitle).'),
+});
+
 const dicomDestination = s.object(
   {
-    name: s.string({ doc: 'Short name shown in logs and status.', default: 'pacs', required: true, nonEmpty: true }),
-    aeTitle: aeTitle('Called AE title of the destination.', 'PACS', true),
-    host: s.string({ doc: 'Host name or IP address.', default: '127.0.0.1', required: true, nonEmpty: true }),
-    port: port('TCP port of the destination.', 104, true),
-    callingAeTitle: s.nullableString({
-      doc: 'Calling AE title we present to it (default: dicom.aeTitle).',
-      default: null,
-      check: (v) => (v === null ? undefined : aeTitleProblem(v)),
-    }),
+    ...dicomPeer('Called AE title of the destination.', 'TCP port of the destination.'),
     tls,
   },
   'One DICOM destination for the SR (and the optional PDF/SC summary).',
@@ -84,20 +88,10 @@ const hl7Destination = s.object(
 
 const dicomSource = s.object(
   {
-    name: s.string({ doc: 'Short name shown in logs and status.', default: 'pacs', required: true, nonEmpty: true }),
-    aeTitle: aeTitle('Called AE title of the PACS (its Query/Retrieve SCP).', 'PACS', true),
-    host: s.string({ doc: 'Host name or IP address.', default: '127.0.0.1', required: true, nonEmpty: true }),
-    port: port('TCP port of the PACS.', 104, true),
-    callingAeTitle: s.nullableString({
-      doc: 'Calling AE title we present to it (default: dicom.aeTitle).',
-      default: null,
-      check: (v) => (v === null ? undefined : aeTitleProblem(v)),
-    }),
-    moveDestination: s.nullableString({
-      doc: 'AE title the PACS sends the images to (C-MOVE destination; default: dicom.aeTitle). The PACS must know it with our host and port, and dicom.allowedCallers must let the PACS in.',
-      default: null,
-      check: (v) => (v === null ? undefined : aeTitleProblem(v)),
-    }),
+    ...dicomPeer('Called AE title of the PACS (its Query/Retrieve SCP).', 'TCP port of the PACS.'),
+    moveDestination: optionalAeTitle(
+      'AE title the PACS sends the images to (C-MOVE destination; default: dicom.aeTitle). The PACS must know it with our host and port, and dicom.allowedCallers must let the PACS in.',
+    ),
     tls,
   },
   'One PACS the node retrieves missing images from (C-MOVE to our own AE title).',

@@ -10,7 +10,7 @@ import { AuditLog } from '../ops/audit';
 import { hashedId, Logger } from '../ops/logger';
 import { AssociationPolicy, normaliseAddress } from './scpPolicy';
 import { negotiateContexts } from './scpNegotiation';
-import { InstanceStore, PendingStore, StoredInstance, StoreRefusal, StoreStatus, refusedStore } from '../store/instanceStore';
+import { InstanceStore, PendingStore, StoredInstance, StoreRefusal, StoreStatus, refusedStore, storedAuditEvent } from '../store/instanceStore';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
 import { sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
 
@@ -321,17 +321,7 @@ export class PeerConnection extends Scp {
     if (stored.outcome === 'duplicate') this.stats.duplicates += 1;
     else if (stored.outcome === 'replaced') this.stats.replaced += 1;
     else this.stats.stored += 1;
-    audit.record({
-      event: stored.outcome === 'stored' ? 'instance.stored' : stored.outcome === 'duplicate' ? 'instance.duplicate' : 'instance.replaced',
-      peer: this.peer,
-      callingAeTitle: this.callingAeTitle,
-      sopClassUid: stored.sopClassUid,
-      sopInstanceUid: stored.sopInstanceUid,
-      studyInstanceUid: stored.studyInstanceUid,
-      transferSyntaxUid: stored.transferSyntaxUid,
-      bytes: stored.bytes,
-      status: 'Success',
-    });
+    audit.record(storedAuditEvent(stored, this.peer, this.callingAeTitle));
     const what = stored.outcome === 'stored' ? 'stored' : stored.outcome === 'duplicate' ? 'identical copy already stored' : 'replaced (different content)';
     // One line per instance is for debugging; the association's summary line and the audit log
     // carry it at info. A replaced instance (different content) always deserves a line.

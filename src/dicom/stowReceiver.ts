@@ -14,7 +14,7 @@ import type { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
 import { hashedId } from '../ops/logger';
 import type { PendingStore, StoredInstance, IncomingInstance } from '../store/instanceStore';
-import { StoreRefusal, StoreStatus } from '../store/instanceStore';
+import { StoreRefusal, StoreStatus, storedAuditEvent } from '../store/instanceStore';
 import { readMultipartRelated, parseContentType } from './multipart';
 import { NotPart10Error, readFileMeta } from './part10';
 import { sopClassName, STORAGE_CLASSES, TRANSFER_SYNTAX_PREFERENCE } from './uids';
@@ -185,17 +185,7 @@ async function storePart(n: number, contentType: string | undefined, part: Buffe
     const refusal = e instanceof StoreRefusal ? e : new StoreRefusal(StoreStatus.ProcessingFailure, 'could not store the instance', (e as Error).message);
     return fail(refusal.status, refusal.message, sopClassUid, sopInstanceUid);
   }
-  audit.record({
-    event: stored.outcome === 'stored' ? 'instance.stored' : stored.outcome === 'duplicate' ? 'instance.duplicate' : 'instance.replaced',
-    peer,
-    callingAeTitle: STOW_SOURCE,
-    sopClassUid: stored.sopClassUid,
-    sopInstanceUid: stored.sopInstanceUid,
-    studyInstanceUid: stored.studyInstanceUid,
-    transferSyntaxUid: stored.transferSyntaxUid,
-    bytes: stored.bytes,
-    status: 'Success',
-  });
+  audit.record(storedAuditEvent(stored, peer, STOW_SOURCE));
   logger.debug(`STOW-RS ${sopClassName(stored.sopClassUid)} from ${peer}: ${stored.outcome}`, { sopInstanceUid, studyInstanceUid: stored.studyInstanceUid, patient: hashedId(stored.patientId) });
   deps.onStored(stored);
   return { ok: true, stored };

@@ -26,6 +26,7 @@ import { buildFileMeta } from '../dicom/part10';
 import { InstanceHeader, MalformedDatasetError, readInstanceHeader, TruncatedDatasetError } from '../dicom/header';
 import { isDeflated, isExplicitVr, sopClassName } from '../dicom/uids';
 import { DiscardSink, SpoolFile } from './spool';
+import type { AuditEvent } from '../ops/audit';
 import { IndexedInstance, RecordResult, StudyIndex } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -99,6 +100,21 @@ export function refusedStore(refusal: StoreRefusal): PendingStore {
     abandon: async () => {
       sink.destroy();
     },
+  };
+}
+
+/** The audit event of an instance the store accepted, whichever way it came (C-STORE, STOW-RS). */
+export function storedAuditEvent(stored: StoredInstance, peer: string, callingAeTitle: string): AuditEvent {
+  return {
+    event: stored.outcome === 'stored' ? 'instance.stored' : stored.outcome === 'duplicate' ? 'instance.duplicate' : 'instance.replaced',
+    peer,
+    callingAeTitle,
+    sopClassUid: stored.sopClassUid,
+    sopInstanceUid: stored.sopInstanceUid,
+    studyInstanceUid: stored.studyInstanceUid,
+    transferSyntaxUid: stored.transferSyntaxUid,
+    bytes: stored.bytes,
+    status: 'Success',
   };
 }
 

@@ -13,8 +13,7 @@ import { InstanceStore } from './store/instanceStore';
 import { reconcileSpool } from './store/reconcile';
 import { StudyAssembler } from './study/assembler';
 import { Retrieval } from './study/retrieval';
-import { cMove } from './dicom/moveScu';
-import { loadTlsOptions } from './net/tlsFiles';
+import { retrievalSources } from './study/retrievalSources';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
 import { SqliteJobQueue, exponentialBackoff } from './jobs/queue';
@@ -119,28 +118,11 @@ export async function startNode(config: Config, services: NodeServices): Promise
     if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
     const results = new ResultStore(db);
 
-    // Missing images fetched from the configured PACS (C-MOVE to our own AE title).
+    // Missing images fetched from the configured PACS (C-MOVE to our own AE title, or C-GET).
     let recheck = (_study: string) => {};
+    let arrived = (_study: string) => {};
     const retrieval = new Retrieval(
-      config.sources.dicom.map((source, i) => ({
-        name: source.name,
-        move: (query, onProgress) =>
-          cMove(
-            {
-              host: source.host,
-              port: source.port,
-              calledAeTitle: source.aeTitle,
-              callingAeTitle: source.callingAeTitle ?? config.dicom.aeTitle,
-              timeoutMs: 30_000,
-              tls: loadTlsOptions(source.tls, `sources.dicom[${i}].tls`),
-              settingsKey: `sources.dicom[${i}]`,
-            },
-            source.moveDestination ?? config.dicom.aeTitle,
-            query,
-            onProgress,
-            config.sources.idleTimeoutS * 1000,
-          ),
-      })),
+      retrievalSources(config, { store, audit, logger, arrived: (study) => arrived(study) }),
       {
         maxAttempts: config.sources.maxAttempts,
         backoffMs: exponentialBackoff(config.sources.initialBackoffS * 1000, config.sources.maxBackoffS * 1000),
@@ -157,6 +139,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       audit,
     });
     recheck = (study) => assembler.recheck(study);
+    arrived = (study) => assembler.instanceArrived(study);
     started.push({ name: 'study assembly', stop: () => (retrieval.stop(), assembler.stop()) });
     // Each analysis in a worker thread of its own, one kept started (and warmed up) ahead of the next job.
     const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config });

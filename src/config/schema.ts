@@ -89,12 +89,16 @@ const hl7Destination = s.object(
 const dicomSource = s.object(
   {
     ...dicomPeer('Called AE title of the PACS (its Query/Retrieve SCP).', 'TCP port of the PACS.'),
+    method: s.enum(['move', 'get'] as const, {
+      doc: 'move = C-MOVE to moveDestination (the PACS opens an association back to us); get = C-GET (the images come back on our own association: no route from the PACS to us needed, where the PACS supports it).',
+      default: 'move',
+    }),
     moveDestination: optionalAeTitle(
       'AE title the PACS sends the images to (C-MOVE destination; default: dicom.aeTitle). The PACS must know it with our host and port, and dicom.allowedCallers must let the PACS in.',
     ),
     tls,
   },
-  'One PACS the node retrieves missing images from (C-MOVE to our own AE title).',
+  'One PACS the node retrieves missing images from (C-MOVE to our own AE title, or C-GET).',
 );
 
 const gateAction = (doc: string, def: 'block' | 'flag' | 'off') => s.enum(['block', 'flag', 'off'] as const, { doc, default: def });

@@ -63,29 +63,39 @@ export function cMove(target: ScuTarget, destinationAeTitle: string, query: Move
     settingsKey: 'sources.dicom[]',
     idleTimeoutMs,
     onResponse(r, settle, who) {
-      const response = r as MoveResponse;
-      const status = response.getStatus();
-      const count = (get: () => number) => (Number.isFinite(get()) ? get() : 0);
-      const progress: MoveProgress = {
-        remaining: count(() => response.getRemaining()),
-        completed: count(() => response.getCompleted()),
-        failed: count(() => response.getFailures()),
-        warning: count(() => response.getWarnings()),
-      };
-      // A final response may leave the counts out: keep the last pending ones then.
-      const total = progress.remaining + progress.completed + progress.failed + progress.warning;
-      const known = total > 0 ? progress : (last ?? progress);
-      if (PENDING.has(status)) {
-        last = progress;
-        onProgress?.(progress);
-        return;
-      }
-      if (status === constants.Status.Success) return settle({ ok: true, status, progress: known });
-      if ((status & 0xf000) === 0xb000) {
-        return settle({ ok: true, status, progress: known, warning: `${who} moved the images with warning status ${hex(status)}: ${known.failed} of them could not be sent` });
-      }
-      const comment = response.getErrorComment?.();
-      settle({ ok: false, status, message: `${who} did not send the images: ${describeMoveStatus(status)}${comment ? ` ("${comment}")` : ''}.` });
+      last = interpretRetrieveResponse(r, last, settle, who, onProgress);
     },
   }) as Promise<MoveOutcome>;
+}
+
+type RetrieveSettle = (o: { ok: true; status: number; progress: MoveProgress; warning?: string } | { ok: false; status?: number; message: string }) => void;
+
+/**
+ * One response of a C-MOVE or C-GET: pending ones report progress (returned, to be passed back
+ * with the next), the final one settles the outcome.
+ */
+export function interpretRetrieveResponse(r: unknown, last: MoveProgress | undefined, settle: RetrieveSettle, who: string, onProgress?: (p: MoveProgress) => void): MoveProgress | undefined {
+  const response = r as MoveResponse;
+  const status = response.getStatus();
+  const count = (get: () => number) => (Number.isFinite(get()) ? get() : 0);
+  const progress: MoveProgress = {
+    remaining: count(() => response.getRemaining()),
+    completed: count(() => response.getCompleted()),
+    failed: count(() => response.getFailures()),
+    warning: count(() => response.getWarnings()),
+  };
+  // A final response may leave the counts out: keep the last pending ones then.
+  const total = progress.remaining + progress.completed + progress.failed + progress.warning;
+  const known = total > 0 ? progress : (last ?? progress);
+  if (PENDING.has(status)) {
+    onProgress?.(progress);
+    return progress;
+  }
+  if (status === constants.Status.Success) settle({ ok: true, status, progress: known });
+  else if ((status & 0xf000) === 0xb000) settle({ ok: true, status, progress: known, warning: `${who} sent the images with warning status ${hex(status)}: ${known.failed} of them could not be sent` });
+  else {
+    const comment = response.getErrorComment?.();
+    settle({ ok: false, status, message: `${who} did not send the images: ${describeMoveStatus(status)}${comment ? ` ("${comment}")` : ''}.` });
+  }
+  return last;
 }

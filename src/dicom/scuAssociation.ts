@@ -41,6 +41,8 @@ export interface ScuExchange<T> {
   idleTimeoutMs?: number;
   /** Default settings key for TLS advice. */
   settingsKey: string;
+  /** Called with the client before it connects (e.g. to take the C-STORE sub-operations of a C-GET). */
+  onClient?(client: Client, keepAlive: () => void): void;
 }
 
 export function scuRequest<T>(target: ScuTarget, exchange: ScuExchange<T>): Promise<ScuOutcome<T> | ScuFailure> {
@@ -75,6 +77,7 @@ export function scuRequest<T>(target: ScuTarget, exchange: ScuExchange<T>): Prom
     arm(timeoutMs);
 
     const request = exchange.request;
+    exchange.onClient?.(client, () => arm(idleMs));
     request.on('response', (response: unknown) => {
       arm(idleMs);
       exchange.onResponse(response, finish, who);

@@ -14,7 +14,7 @@ import type { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
 import { hashedId } from '../ops/logger';
 import type { PendingStore, StoredInstance, IncomingInstance } from '../store/instanceStore';
-import { StoreRefusal, StoreStatus, storedAuditEvent } from '../store/instanceStore';
+import { StoreRefusal, StoreStatus, storedAuditEvent, storeWholeDataset } from '../store/instanceStore';
 import { readMultipartRelated, parseContentType } from './multipart';
 import { NotPart10Error, readFileMeta } from './part10';
 import { sopClassName, STORAGE_CLASSES, TRANSFER_SYNTAX_PREFERENCE } from './uids';
@@ -173,16 +173,11 @@ async function storePart(n: number, contentType: string | undefined, part: Buffe
   if (!STORAGE_CLASSES.has(sopClassUid)) return fail(FailureReason.SopClassNotSupported, `${sopClassName(sopClassUid)} (${sopClassUid}) is not a SOP class this node stores.`, sopClassUid, sopInstanceUid);
   if (!TRANSFER_SYNTAX_PREFERENCE.includes(transferSyntaxUid)) return fail(FailureReason.TransferSyntaxNotSupported, `transfer syntax ${transferSyntaxUid} cannot be decoded here.`, sopClassUid, sopInstanceUid);
 
-  const pending = deps.store.begin({ sopClassUid, sopInstanceUid, transferSyntaxUid, callingAeTitle: STOW_SOURCE });
   let stored: StoredInstance;
   try {
-    await new Promise<void>((resolve, reject) => {
-      pending.writable.once('error', reject);
-      pending.writable.end(part.subarray(meta.datasetOffset), () => resolve());
-    });
-    stored = await pending.commit();
+    stored = await storeWholeDataset(deps.store, { sopClassUid, sopInstanceUid, transferSyntaxUid, callingAeTitle: STOW_SOURCE }, part.subarray(meta.datasetOffset));
   } catch (e) {
-    const refusal = e instanceof StoreRefusal ? e : new StoreRefusal(StoreStatus.ProcessingFailure, 'could not store the instance', (e as Error).message);
+    const refusal = e as StoreRefusal;
     return fail(refusal.status, refusal.message, sopClassUid, sopInstanceUid);
   }
   audit.record(storedAuditEvent(stored, peer, STOW_SOURCE));

@@ -103,6 +103,25 @@ export function refusedStore(refusal: StoreRefusal): PendingStore {
   };
 }
 
+/**
+ * Stores an instance whose dataset is already whole in memory (STOW-RS part, C-GET sub-operation)
+ * with the same guarantee as a streamed C-STORE. Throws StoreRefusal.
+ */
+export async function storeWholeDataset(store: { begin(incoming: IncomingInstance): PendingStore }, incoming: IncomingInstance, dataset: Buffer): Promise<StoredInstance> {
+  const pending = store.begin(incoming);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      pending.writable.once('error', reject);
+      pending.writable.end(dataset, () => resolve());
+    });
+    return await pending.commit();
+  } catch (e) {
+    if (e instanceof StoreRefusal) throw e;
+    await pending.abandon().catch(() => undefined);
+    throw new StoreRefusal(StoreStatus.ProcessingFailure, 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
+  }
+}
+
 /** The audit event of an instance the store accepted, whichever way it came (C-STORE, STOW-RS). */
 export function storedAuditEvent(stored: StoredInstance, peer: string, callingAeTitle: string): AuditEvent {
   return {

@@ -15,20 +15,20 @@ const PHANTOM_RTSTRUCT = join(PHANTOM, 'mask', 'DCM_RS_00060.dcm');
 const PHANTOM_STUDY = '1.3.6.1.4.1.9590.100.1.2.96328687310426543129572151154132284399';
 const STS_001_RTSTRUCT = join(SHARED, 'data', 'sts', 'STS_001', 'CT', 'mask', 'RS.dcm');
 
-function audit(node: NodeProcess): Array<{ event: string; studyInstanceUid?: string; reason?: string; count?: number; destination?: string }> {
+function audit(node: NodeProcess): Array<{ event: string; studyInstanceUid?: string; reason?: string; count?: number; destination?: string; callingAeTitle?: string }> {
   return readFileSync(join(node.dataDir, 'audit.log'), 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
 }
 
-async function nodeWithSource(orthanc: Orthanc, port: number, moveDestination: string | null): Promise<NodeProcess> {
+async function nodeWithSource(orthanc: Orthanc, port: number, moveDestination: string | null, method: 'move' | 'get' = 'move'): Promise<NodeProcess> {
   const config = join(orthanc.dir, `node-${port}.json`);
   writeFileSync(
     config,
     JSON.stringify({
       sources: {
-        dicom: [{ name: 'orthanc', aeTitle: 'ORTHANC', host: '127.0.0.1', port: orthanc.dicomPort, moveDestination }],
+        dicom: [{ name: 'orthanc', aeTitle: 'ORTHANC', host: '127.0.0.1', port: orthanc.dicomPort, moveDestination, method }],
         maxAttempts: 2,
         initialBackoffS: 1,
       },
@@ -45,8 +45,9 @@ describe('retrieving the CT an RTSTRUCT references from the PACS', () => {
   let orthanc: Orthanc;
   let node: NodeProcess | undefined;
   let refusing: NodeProcess | undefined;
+  let getter: NodeProcess | undefined;
   afterAll(async () => {
-    await Promise.all([node?.stop(), refusing?.stop(), orthanc?.stop()]);
+    await Promise.all([node?.stop(), refusing?.stop(), getter?.stop(), orthanc?.stop()]);
   });
 
   it('C-MOVEs the series from Orthanc, processes the study and sends the SR; a study Orthanc lacks waits with the reason', async () => {
@@ -116,4 +117,14 @@ describe('retrieving the CT an RTSTRUCT references from the PACS', () => {
     expect(status).toMatch(/did not send the images/);
     expect(n.logs().filter((l) => /^study queued for processing/.test(l.message))).toEqual([]);
   }, 120000);
+
+  it('with method get: C-GETs the series on its own association (no route from the PACS needed) and processes the study', async () => {
+    getter = await nodeWithSource(orthanc, await freePort(), null, 'get');
+    const n = getter;
+    expect((await run('storescu', ['-aec', 'CD8NODE', '127.0.0.1', String(n.port), PHANTOM_RTSTRUCT])).code).toBe(0);
+    await waitFor('the study processed', () => n.logs().find((l) => /^study processed: /.test(l.message) && l.studyInstanceUid === PHANTOM_STUDY), 120000);
+    expect(audit(n)).toContainEqual(expect.objectContaining({ event: 'retrieval.done', studyInstanceUid: PHANTOM_STUDY, destination: 'orthanc', count: 60 }));
+    const stored = audit(n).filter((e) => e.event === 'instance.stored' && e.callingAeTitle === 'ORTHANC');
+    expect(stored).toHaveLength(60);
+  }, 180000);
 });

@@ -15,7 +15,7 @@ const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const dist = (p) => require(join(ROOT, 'dist', p));
-const { loadImagingStudy } = dist('dicom/loadSeries');
+const { loadImagingStudy } = dist('imaging/load');
 const { scoreStudy } = dist('cd8/scoreStudy');
 const { loadScoringSetup } = dist('pipeline/setup');
 const { loadMarginMm } = dist('pipeline/analyseFiles');

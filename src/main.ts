@@ -16,7 +16,8 @@ import { Retrieval } from './study/retrieval';
 import { retrievalSources } from './study/retrievalSources';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
-import { SqliteJobQueue, exponentialBackoff } from './jobs/queue';
+import { JOB_RETRY_BACKOFF, SqliteJobQueue } from './jobs/queue';
+import { backoffMs } from './ops/backoff';
 import { startWorkers } from './jobs/worker';
 import { ResultStore } from './results/resultStore';
 import { startResultDelivery } from './outbox/delivery';
@@ -28,7 +29,8 @@ import { nodeMetrics, Gauge } from './ops/metrics';
 import { HttpRoutes, startHttpEndpoint } from './ops/http';
 import { stowRoutes, STOW_PATH } from './dicom/stowRoutes';
 import { startSchedules } from './ops/schedule';
-import { dailySummary, purgeOldStudies, sweepStuckStudies } from './ops/housekeeping';
+import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/housekeeping';
+import { errorText } from './ops/errorText';
 
 export interface NodeServices {
   logger: Logger;
@@ -66,7 +68,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       try {
         await part.stop();
       } catch (e) {
-        logger.error(`stopping ${part.name} failed`, { error: (e as Error).message });
+        logger.error(`stopping ${part.name} failed`, { error: errorText(e) });
       }
     }
   };
@@ -113,7 +115,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
     }
 
     // The durable queue between "study ready" and "results written".
-    const queue = new SqliteJobQueue(db, { maxAttempts: config.jobs.maxAttempts, backoffMs: exponentialBackoff(30_000, 30 * 60_000) });
+    const queue = new SqliteJobQueue(db, { maxAttempts: config.jobs.maxAttempts, backoffMs: JOB_RETRY_BACKOFF });
     const handedBack = queue.recoverRunning();
     if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
     const results = new ResultStore(db);
@@ -125,7 +127,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
       retrievalSources(config, { store, audit, logger, arrived: (study) => arrived(study) }),
       {
         maxAttempts: config.sources.maxAttempts,
-        backoffMs: exponentialBackoff(config.sources.initialBackoffS * 1000, config.sources.maxBackoffS * 1000),
+        backoffMs: (failures) => backoffMs(failures, config.sources.initialBackoffS * 1000, config.sources.maxBackoffS * 1000),
         logger,
         audit,
         onChange: (study) => recheck(study),

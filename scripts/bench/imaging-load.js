@@ -14,7 +14,7 @@ const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const dcmjs = require('dcmjs');
-const { loadImagingStudy } = require('../../dist/dicom/loadSeries');
+const { loadImagingStudy } = require('../../dist/imaging/load');
 
 const SLICES = Number(process.argv[2] ?? 1000);
 const SIZE = Number(process.argv[3] ?? 512);

@@ -15,6 +15,7 @@ import { applyGates, blockingReason, GateSettings } from './gates';
 import { classify, evaluateSignature, resolveThreshold } from './evaluate';
 import { isComplete, pendingItems, Signature } from './signatureSchema';
 import { patientSummary } from './summary';
+import { errorText } from '../ops/errorText';
 
 export interface ScoringSetup {
   signature: Signature;
@@ -92,7 +93,7 @@ function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup): 
   try {
     features = lesionFeatures(study, lesion, setup.radiomics);
   } catch (e) {
-    const reason = `features could not be computed: ${(e as Error).message}`;
+    const reason = `features could not be computed: ${errorText(e)}`;
     return { ...base, terms: [], score: null, scoreStatus: 'failed', flags: [], reason };
   }
 

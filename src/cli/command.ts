@@ -16,4 +16,6 @@ export interface CommandIo {
 }
 
 /** Wrong arguments: the CLI prints the message and the command's help, exit 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -2,7 +2,7 @@
  * One ROI of a DICOM study (CT series + RTSTRUCT) as the radiomics engine's input, through the
  * imaging stage's loader.
  */
-import { ImagingError, loadImagingStudy } from '../dicom/loadSeries';
+import { ImagingError, loadImagingStudy } from '../imaging/load';
 import { gridOrigin } from '../imaging/geometry';
 import { LesionRules } from '../imaging/lesions';
 import { ExtractOptions } from '../radiomics/extract';

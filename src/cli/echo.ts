@@ -2,6 +2,7 @@ import { Command, UsageError } from './command';
 import { parseCommandArgs } from './parse';
 import { parseAeAddress, aeTitleProblem } from '../config/aeTitle';
 import { cEcho } from '../dicom/echo';
+import { errorText } from '../ops/errorText';
 
 export const echoCommand: Command = {
   words: ['echo'],
@@ -32,7 +33,7 @@ Example:
     try {
       target = parseAeAddress(positionals[0]);
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(errorText(e));
     }
     const calling = values['calling-aet'] ?? io.env.CD8_AE_TITLE ?? 'CD8NODE';
     const problem = aeTitleProblem(calling);

@@ -1,13 +1,14 @@
 import { Command, CommandIo, UsageError } from './command';
-import { parseCommandArgs } from './parse';
+import { parseOfflineCommand } from './studyFiles';
 import { NiftiError, readNifti } from '../io/nifti';
 import { Mask, Vec3, Volume, sameGrid } from '../radiomics/volume';
 import { featureKey } from '../radiomics/feature';
 import { RadiomicsSettings, RadiomicsSettingsError, loadRadiomicsSettings } from '../radiomics/settings';
 import { ExtractOptions, ExtractionResult, RadiomicsInputError, Region, extractFeatures } from '../radiomics/extract';
 import { DiscretisationError } from '../radiomics/preprocess/discretise';
-import { ImagingError } from '../dicom/loadSeries';
+import { ImagingError } from '../imaging/load';
 import { loadDicomLesion } from './dicomLesion';
+import { errorText } from '../ops/errorText';
 
 export const featuresCommand: Command = {
   words: ['features'],
@@ -41,24 +42,17 @@ Example:
   cd8-node features --ct study/CT --rtstruct study/RS.dcm --roi GTV-1 \\
       --settings config/radiomics/cd8.json --region ring --json`,
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        ct: { type: 'string' },
-        rtstruct: { type: 'string' },
-        roi: { type: 'string' },
-        image: { type: 'string' },
-        mask: { type: 'string' },
-        settings: { type: 'string' },
-        region: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      { min: 0, max: 0 },
-    );
-    if (values.help) {
-      io.out(featuresCommand.help);
-      return 0;
-    }
+    const values = parseOfflineCommand(featuresCommand, args, io, {
+      ct: { type: 'string' },
+      rtstruct: { type: 'string' },
+      roi: { type: 'string' },
+      image: { type: 'string' },
+      mask: { type: 'string' },
+      settings: { type: 'string' },
+      region: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (typeof values === 'number') return values;
     const dicom = values.ct !== undefined || values.rtstruct !== undefined || values.roi !== undefined;
     const nifti = values.image !== undefined || values.mask !== undefined;
     if (dicom && nifti) throw new UsageError('give either --ct/--rtstruct/--roi or --image/--mask, not both.');
@@ -83,7 +77,7 @@ Example:
       input = dicom ? await loadDicomLesion(values.ct!, values.rtstruct!, values.roi!) : loadNiftiPair(values.image!, values.mask!);
     } catch (e) {
       if (e instanceof NiftiError || e instanceof RadiomicsInputError || e instanceof ImagingError) {
-        io.err(`cd8-node features: ${(e as Error).message}`);
+        io.err(`cd8-node features: ${errorText(e)}`);
         return 1;
       }
       throw e;

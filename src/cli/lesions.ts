@@ -1,9 +1,8 @@
 import { Command } from './command';
-import { requiredStudyFiles, unusableStudyMessage } from './studyFiles';
-import { parseCommandArgs } from './parse';
-import { commandConfig } from './commandConfig';
-import { ImagingError, ImagingStudy, loadImagingStudy } from '../dicom/loadSeries';
+import { parseOfflineCommand, studyCommandInputs, unusableStudyMessage } from './studyFiles';
+import { ImagingError, ImagingStudy, loadImagingStudy } from '../imaging/load';
 import { SITE_LABEL } from '../imaging/site';
+import { fixed } from '../ops/format';
 
 export const lesionsCommand: Command = {
   words: ['lesions'],
@@ -31,26 +30,18 @@ Options:
 Example:
   cd8-node lesions --ct study/CT --rtstruct study/RS.dcm`,
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        ct: { type: 'string' },
-        rtstruct: { type: 'string' },
-        json: { type: 'boolean' },
-        config: { type: 'string', short: 'c' },
-        series: { type: 'string' },
-        'whole-series': { type: 'boolean' },
-      },
-      { min: 0, max: 0 },
-    );
-    if (values.help) {
-      io.out(lesionsCommand.help);
-      return 0;
-    }
-    const files = requiredStudyFiles(values);
-    const loaded = commandConfig(values.config, io, 'cd8-node lesions');
-    if (!loaded) return 1;
-    const { config } = loaded;
+    const values = parseOfflineCommand(lesionsCommand, args, io, {
+      ct: { type: 'string' },
+      rtstruct: { type: 'string' },
+      json: { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
+      series: { type: 'string' },
+      'whole-series': { type: 'boolean' },
+    });
+    if (typeof values === 'number') return values;
+    const inputs = studyCommandInputs(values, io, 'cd8-node lesions');
+    if (typeof inputs === 'number') return inputs;
+    const { files, config } = inputs;
     let study: ImagingStudy;
     try {
       study = await loadImagingStudy(files.ct, files.rtstruct, {
@@ -123,13 +114,12 @@ export function studyJson(s: ImagingStudy) {
   };
 }
 
-const fmt = (x: number, digits = 2) => Number(x.toFixed(digits)).toString();
 
 export function studyText(s: ImagingStudy): string {
   const g = s.series.geometry;
   const f = s.series.facts;
   const lines: string[] = [];
-  lines.push(`CT series ${f.seriesInstanceUid}${f.seriesDescription ? ` "${f.seriesDescription}"` : ''}: ${f.modality ?? '?'}, ${g.dims[2]} slices of ${g.dims[0]} × ${g.dims[1]}, voxel ${fmt(g.spacing[0], 3)} × ${fmt(g.spacing[1], 3)} × ${fmt(g.spacing[2], 3)} mm (${s.series.chosenBecause})`);
+  lines.push(`CT series ${f.seriesInstanceUid}${f.seriesDescription ? ` "${f.seriesDescription}"` : ''}: ${f.modality ?? '?'}, ${g.dims[2]} slices of ${g.dims[0]} × ${g.dims[1]}, voxel ${fixed(g.spacing[0], 3)} × ${fixed(g.spacing[1], 3)} × ${fixed(g.spacing[2], 3)} mm (${s.series.chosenBecause})`);
   lines.push(`  frame of reference ${f.frameOfReferenceUid ?? '(none)'}; KVP ${f.kvp ?? 'missing'}; slice thickness ${f.sliceThicknessMm ?? 'missing'} mm; ${f.manufacturer ?? 'manufacturer unknown'}`);
   lines.push(`RTSTRUCT ${s.structureSet.sopInstanceUid}${s.structureSet.label ? ` "${s.structureSet.label}"` : ''}`);
   lines.push('');
@@ -137,10 +127,10 @@ export function studyText(s: ImagingStudy): string {
   if (s.lesions.length === 0) lines.push('  none: no ROI matches the lesion rules (see "Left out").');
   for (const l of s.lesions) {
     const sm = l.summary;
-    lines.push(`  ${l.trackingId}: site ${SITE_LABEL[l.site]}, volume ${fmt(sm.volumeMl, 2)} ml, ${sm.voxelCount} voxels, slices ${sm.firstSlice}–${sm.lastSlice} (${sm.slicesSpanned})`);
+    lines.push(`  ${l.trackingId}: site ${SITE_LABEL[l.site]}, volume ${fixed(sm.volumeMl, 2)} ml, ${sm.voxelCount} voxels, slices ${sm.firstSlice}–${sm.lastSlice} (${sm.slicesSpanned})`);
     lines.push(`      selected: ${l.selectedBecause}`);
     lines.push(`      site: ${l.siteSource}`);
-    lines.push(`      centroid (${sm.centroidMm.map((x) => fmt(x, 1)).join(', ')}) mm; largest on slice ${sm.largestSlice}`);
+    lines.push(`      centroid (${sm.centroidMm.map((x) => fixed(x, 1)).join(', ')}) mm; largest on slice ${sm.largestSlice}`);
     for (const n of l.notes) lines.push(`      note: ${n}`);
   }
   lines.push('');

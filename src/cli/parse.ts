@@ -1,7 +1,8 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { UsageError } from './command';
+import { errorText } from '../ops/errorText';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** util.parseArgs, with its errors turned into UsageError so the user sees the help. */
 export type ParsedValues<O extends Options> = {
@@ -19,7 +20,7 @@ export function parseCommandArgs<O extends Options>(
   try {
     parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(errorText(e));
   }
   if (!parsed.values.help) {
     const n = parsed.positionals.length;

@@ -1,13 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from './command';
-import { requiredStudyFiles, unusableStudyMessage } from './studyFiles';
-import { parseCommandArgs } from './parse';
-import { commandConfig } from './commandConfig';
+import { parseOfflineCommand, studyCommandInputs, unusableStudyMessage } from './studyFiles';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
 import { analyseFiles } from '../pipeline/analyseFiles';
-import { ImagingError } from '../dicom/loadSeries';
+import { ImagingError } from '../imaging/load';
 import { buildSr } from '../report/srDocument';
 import type { LesionResult, ScoreStatistics, SignatureTerm, StudyAnalysis } from '../results/types';
+import { significant } from '../ops/format';
 
 export const scoreCommand: Command = {
   words: ['score'],
@@ -37,27 +36,19 @@ Options:
 Example:
   cd8-node score --ct study/CT --rtstruct study/RS.dcm --sr cd8-sr.dcm`,
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        ct: { type: 'string' },
-        rtstruct: { type: 'string' },
-        json: { type: 'boolean' },
-        sr: { type: 'string' },
-        signature: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        series: { type: 'string' },
-      },
-      { min: 0, max: 0 },
-    );
-    if (values.help) {
-      io.out(scoreCommand.help);
-      return 0;
-    }
-    const files = requiredStudyFiles(values);
-    const loaded = commandConfig(values.config, io, 'cd8-node score');
-    if (!loaded) return 1;
-    const { config } = loaded;
+    const values = parseOfflineCommand(scoreCommand, args, io, {
+      ct: { type: 'string' },
+      rtstruct: { type: 'string' },
+      json: { type: 'boolean' },
+      sr: { type: 'string' },
+      signature: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      series: { type: 'string' },
+    });
+    if (typeof values === 'number') return values;
+    const inputs = studyCommandInputs(values, io, 'cd8-node score');
+    if (typeof inputs === 'number') return inputs;
+    const { files, config } = inputs;
     let setup;
     try {
       setup = loadScoringSetup(config, values.signature);
@@ -95,7 +86,7 @@ Example:
   },
 };
 
-const fmt = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? '–' : Number.isInteger(v) ? String(v) : v.toPrecision(digits));
+const fmt = (v: number | null | undefined, digits = 4): string => significant(v, digits, { integers: true });
 
 function termLine(t: SignatureTerm): string {
   const where = t.region ? ` (${t.region})` : '';

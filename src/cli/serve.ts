@@ -7,6 +7,7 @@ import { createLogger, flushLogger } from '../ops/logger';
 import { auditFilePath, openAuditLog } from '../ops/audit';
 import { startNode } from '../main';
 import { VERSION } from '../version';
+import { errorText } from '../ops/errorText';
 
 export const serveCommand: Command = {
   words: ['serve'],
@@ -37,7 +38,7 @@ Options:
     try {
       mkdirSync(dataDir, { recursive: true });
     } catch (e) {
-      logger.error(`cannot create the data directory ${dataDir}: ${(e as Error).message}. Set storage.dataDir (or CD8_DATA_DIR) to a writable directory.`);
+      logger.error(`cannot create the data directory ${dataDir}: ${errorText(e)}. Set storage.dataDir (or CD8_DATA_DIR) to a writable directory.`);
       await flushLogger(logger);
       return 1;
     }
@@ -46,7 +47,7 @@ Options:
     try {
       audit = openAuditLog(auditFile);
     } catch (e) {
-      logger.error(`cannot open the audit log ${auditFile}: ${(e as Error).message}. Set log.auditFile to a file this user can append to.`);
+      logger.error(`cannot open the audit log ${auditFile}: ${errorText(e)}. Set log.auditFile to a file this user can append to.`);
       await flushLogger(logger);
       return 1;
     }
@@ -61,7 +62,7 @@ Options:
         logger.info(`SIGHUP received: audit log reopened at ${auditLog.path}`);
         if (warning) logger.warn(`${warning}; the new audit file is in use`);
       } catch (e) {
-        logger.error(`SIGHUP received but the audit log ${auditLog.path} cannot be opened again: ${(e as Error).message}; audit lines still go to the file it had open. Check that the node's user can create files in ${dirname(auditLog.path)}.`);
+        logger.error(`SIGHUP received but the audit log ${auditLog.path} cannot be opened again: ${errorText(e)}; audit lines still go to the file it had open. Check that the node's user can create files in ${dirname(auditLog.path)}.`);
       }
     };
     process.on('SIGHUP', onHangUp);
@@ -77,7 +78,7 @@ Options:
     try {
       node = await startNode(config, { logger, audit });
     } catch (e) {
-      logger.error(`cd8-node could not start: ${(e as Error).message}`);
+      logger.error(`cd8-node could not start: ${errorText(e)}`);
       audit.close();
       await flushLogger(logger);
       process.off('SIGHUP', onHangUp);

@@ -10,6 +10,7 @@ import { readAnalysis } from '../results/resultStore';
 import { readOutboxStatus, OutboxStatus } from '../outbox/outbox';
 import type { StudyAnalysis } from '../results/types';
 import type { SqliteDatabase } from '../store/database';
+import { errorText } from '../ops/errorText';
 
 function clock(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -179,7 +180,7 @@ Options:
         await new Promise((r) => setTimeout(r, watchSeconds * 1000));
       }
     } catch (e) {
-      const message = (e as Error).message;
+      const message = errorText(e);
       if (/no such table/.test(message)) {
         io.err(`cd8-node status: the index in ${dataDir} has no study tables yet; the node has not finished its first start there.`);
         return 1;

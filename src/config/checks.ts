@@ -1,11 +1,12 @@
 import { validate as validateCron } from 'node-cron';
+import { errorText } from '../ops/errorText';
 
 export function regexProblem(pattern: string): string | undefined {
   try {
     new RegExp(pattern, 'i');
     return undefined;
   } catch (e) {
-    return `"${pattern}" is not a valid regular expression (${(e as Error).message}).`;
+    return `"${pattern}" is not a valid regular expression (${errorText(e)}).`;
   }
 }
 

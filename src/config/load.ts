@@ -9,6 +9,7 @@ import { ConfigIssue } from './schemaKit';
 import { parseAeAddress, parseHostPort } from './aeTitle';
 import { crossFieldIssues } from './rules';
 import { tlsFileIssues } from './tlsChecks';
+import { errorText } from '../ops/errorText';
 
 export interface LoadedConfig {
   /** Undefined when there were errors. */
@@ -149,7 +150,7 @@ export function validateRaw(raw: unknown, env: NodeJS.ProcessEnv, fileName: stri
       usedEnv.push(o.name);
       envPaths.set(o.path.join('.'), o.name);
     } catch (e) {
-      issues.push({ path: `env ${o.name}`, message: `${(e as Error).message} (${o.doc})`, severity: 'error' });
+      issues.push({ path: `env ${o.name}`, message: `${errorText(e)} (${o.doc})`, severity: 'error' });
     }
   }
   const schemaIssues: ConfigIssue[] = [];
@@ -175,7 +176,7 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by this user' : (e as Error).message;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by this user' : errorText(e);
     return {
       config: undefined,
       issues: [{ path: file, message: `the configuration file ${why}. Check the path, or run without --config to use the defaults.`, severity: 'error' }],

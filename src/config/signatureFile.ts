@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseSignature, Signature } from '../cd8/signatureSchema';
 import { ConfigIssue } from './schemaKit';
 import { loadRadiomicsSettings, RadiomicsSettingsError } from '../radiomics/settings';
+import { errorText } from '../ops/errorText';
 
 /** The install directory (where config/ ships), from dist/config or src/config. */
 export const INSTALL_DIR = join(__dirname, '..', '..');
@@ -36,13 +37,13 @@ export function loadSignatureFile(file: string): LoadedSignature {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'the signature file does not exist; check score.signature (or CD8_SIGNATURE).' : `cannot read the signature file: ${(e as Error).message}`);
+    return fail(code === 'ENOENT' ? 'the signature file does not exist; check score.signature (or CD8_SIGNATURE).' : `cannot read the signature file: ${errorText(e)}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return fail(`not valid JSON: ${(e as Error).message}`);
+    return fail(`not valid JSON: ${errorText(e)}`);
   }
   const parsed = parseSignature(raw);
   const issues = parsed.issues.map((i) => ({ ...i, path: `${path}: ${i.path}` }));

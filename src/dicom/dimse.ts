@@ -31,7 +31,11 @@ export interface CommandSet {
   moveOriginatorMessageId?: number;
 }
 
-export class CommandSetError extends Error {}
+export class CommandSetError extends Error {
+
+  override readonly name = 'CommandSetError';
+
+}
 
 /** Elements of group 0000 whose VR is US (everything else we read is text, or the UL group length). */
 const US_ELEMENTS = new Set([0x0100, 0x0110, 0x0120, 0x0700, 0x0800, 0x0900, 0x1020, 0x1021, 0x1022, 0x1023, 0x1031]);

@@ -1,7 +1,8 @@
 /** C-ECHO SCU: "can we talk to this AE?" */
-import { Client, constants, requests, responses } from 'dcmjs-dimse';
+import { Client, requests, responses } from 'dcmjs-dimse';
 import { describeAbort, describeNetworkError, describeReject, RejectInfo } from './associationErrors';
 import { quietDicomLibraries } from './quietLibraries';
+import { DimseStatus, statusHex } from './status';
 import { destroyClientSocket, setClientNoDelay } from './clientSocket';
 
 export interface EchoTarget {
@@ -34,8 +35,8 @@ export function cEcho(target: EchoTarget): Promise<EchoOutcome> {
 
     const request = new requests.CEchoRequest();
     request.on('response', (response: InstanceType<typeof responses.CEchoResponse>) => {
-      if (response.getStatus() === constants.Status.Success) finish({ ok: true });
-      else finish({ ok: false, message: `the peer answered C-ECHO with status 0x${response.getStatus().toString(16).padStart(4, '0')}.` });
+      if (response.getStatus() === DimseStatus.Success) finish({ ok: true });
+      else finish({ ok: false, message: `the peer answered C-ECHO with status ${statusHex(response.getStatus())}.` });
     });
     client.addRequest(request);
     client.on('connected', () => setClientNoDelay(client));

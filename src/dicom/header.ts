@@ -10,6 +10,7 @@
  *   ROI Contour Sequence (3006,0039) › Contour Sequence (3006,0040) › Contour Image Sequence › ...
  * Pure: bytes in, plain data out.
  */
+import { SopClass } from './uids';
 
 export interface RtStructReferences {
   /** Frames of reference the structure set was drawn in (deduplicated). */
@@ -36,12 +37,15 @@ export interface InstanceHeader {
 }
 
 /** The bytes end before the attributes we need: give more of the dataset. */
-export class TruncatedDatasetError extends Error {}
+export class TruncatedDatasetError extends Error {
+  override readonly name = 'TruncatedDatasetError';
+}
 
 /** The dataset cannot be walked (a length runs past the end, an item tag is missing ...). */
-export class MalformedDatasetError extends Error {}
+export class MalformedDatasetError extends Error {
+  override readonly name = 'MalformedDatasetError';
+}
 
-const RT_STRUCTURE_SET = '1.2.840.10008.5.1.4.1.1.481.3';
 
 const enum Tag {
   SpecificCharacterSet = 0x00080005,
@@ -155,7 +159,7 @@ class Walker {
       studyDate: text(Tag.StudyDate),
       accessionNumber: text(Tag.AccessionNumber),
     };
-    if (header.sopClassUid === RT_STRUCTURE_SET || this.sawRtSequence) {
+    if (header.sopClassUid === SopClass.RtStructureSetStorage || this.sawRtSequence) {
       header.rtstruct = { frameOfReferenceUids: [...this.frames], seriesUids: [...this.series], imageUids: [...this.images] };
     }
     return header;
@@ -173,7 +177,7 @@ class Walker {
     // Nothing we read lies beyond the RT groups; for images, nothing beyond (0020,0052).
     const sopClass = this.top.get(Tag.SopClassUid)?.toString('latin1').replace(/[\0\s]+$/, '');
     if (sopClass === undefined) return false;
-    return sopClass === RT_STRUCTURE_SET ? tag > 0x3006ffff : tag > Tag.FrameOfReferenceUid;
+    return sopClass === SopClass.RtStructureSetStorage ? tag > 0x3006ffff : tag > Tag.FrameOfReferenceUid;
   }
 
   /**

@@ -4,9 +4,9 @@
  * completed, failed) until the final one. The images themselves arrive through our C-STORE
  * listener like any other.
  */
-import { constants, requests } from 'dcmjs-dimse';
+import { requests } from 'dcmjs-dimse';
 import { scuRequest, ScuTarget } from './scuAssociation';
-import { hex } from './storeScu';
+import { DimseStatus, describeRetrieveFailure, statusHex } from './status';
 
 export interface MoveQuery {
   studyInstanceUid: string;
@@ -26,17 +26,6 @@ export type MoveOutcome =
   | { ok: false; status?: number; elapsedMs: number; message: string; progress?: MoveProgress };
 
 const PENDING = new Set([0xff00, 0xff01]);
-
-function describeMoveStatus(status: number): string {
-  if (status === 0xa801) return 'it does not know the move destination (0xA801): add our AE title, host and port to its list of DICOM nodes';
-  if (status === 0xa701 || status === 0xa702) return `it is out of resources (${hex(status)}); try again later`;
-  if (status === 0xa900) return 'the identifier does not match the SOP class (0xA900)';
-  if (status === 0xfe00) return 'the retrieval was cancelled (0xFE00)';
-  if (status === 0x0122) return 'it does not support C-MOVE (0x0122)';
-  if (status === 0x0124) return 'it refuses the C-MOVE: not authorised (0x0124)';
-  if (status >= 0xc000 && status <= 0xcfff) return `it cannot process the request (${hex(status)}); check that it holds the series`;
-  return `it answered with failure status ${hex(status)}`;
-}
 
 interface MoveResponse {
   getStatus(): number;
@@ -91,11 +80,11 @@ export function interpretRetrieveResponse(r: unknown, last: MoveProgress | undef
     onProgress?.(progress);
     return progress;
   }
-  if (status === constants.Status.Success) settle({ ok: true, status, progress: known });
-  else if ((status & 0xf000) === 0xb000) settle({ ok: true, status, progress: known, warning: `${who} sent the images with warning status ${hex(status)}: ${known.failed} of them could not be sent` });
+  if (status === DimseStatus.Success) settle({ ok: true, status, progress: known });
+  else if ((status & 0xf000) === 0xb000) settle({ ok: true, status, progress: known, warning: `${who} sent the images with warning status ${statusHex(status)}: ${known.failed} of them could not be sent` });
   else {
     const comment = response.getErrorComment?.();
-    settle({ ok: false, status, message: `${who} did not send the images: ${describeMoveStatus(status)}${comment ? ` ("${comment}")` : ''}.` });
+    settle({ ok: false, status, message: `${who} did not send the images: ${describeRetrieveFailure(status)}${comment ? ` ("${comment}")` : ''}.` });
   }
   return last;
 }

@@ -1,9 +1,18 @@
 /**
- * DICOM Part 10 file meta information (PS3.10 §7.1): the 128-byte preamble, "DICM" and group
- * 0002 in Explicit VR Little Endian. We write it ourselves so that the received dataset bytes
- * follow it unchanged: what the peer sent is what we keep.
+ * DICOM Part 10 files (PS3.10 §7.1), the one place we write and read them.
+ * - Received instances: we write the meta information (128-byte preamble, "DICM", group 0002 in
+ *   Explicit VR Little Endian) ourselves so that the received dataset bytes follow it unchanged:
+ *   what the peer sent is what we keep.
+ * - Objects we create (SR, PDF, SC): whole files written and read with dcmjs.
+ * Both carry our one Implementation Class UID.
  */
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids';
+import * as dcmjs from 'dcmjs';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, TransferSyntax } from './uids';
+
+const { DicomMetaDictionary, DicomMessage, DicomDict } = dcmjs.data;
+
+/** A dataset as dcmjs `naturalizeDataset` returns it: keyword → value (sequences are arrays of such objects). */
+export type NaturalDataset = Record<string, unknown>;
 
 export interface FileMeta {
   sopClassUid: string;
@@ -62,7 +71,11 @@ export interface ParsedFileMeta {
   datasetOffset: number;
 }
 
-export class NotPart10Error extends Error {}
+export class NotPart10Error extends Error {
+
+  override readonly name = 'NotPart10Error';
+
+}
 
 /**
  * Reads the meta information of a Part 10 file from its first bytes (a few hundred are enough).
@@ -107,4 +120,36 @@ export function readFileMeta(head: Buffer): ParsedFileMeta {
     implementationClassUid: values.get(0x0012) || undefined,
     datasetOffset: offset,
   };
+}
+
+/** A dataset we created, as an Explicit VR Little Endian Part 10 file. */
+export function writePart10(dataset: NaturalDataset): Buffer {
+  const sopClassUid = dataset.SOPClassUID;
+  const sopInstanceUid = dataset.SOPInstanceUID;
+  if (typeof sopClassUid !== 'string' || typeof sopInstanceUid !== 'string') throw new TypeError('the dataset needs SOPClassUID and SOPInstanceUID to be written as a Part 10 file.');
+  const meta = DicomMetaDictionary.denaturalizeDataset({
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: sopClassUid,
+    MediaStorageSOPInstanceUID: sopInstanceUid,
+    TransferSyntaxUID: TransferSyntax.ExplicitVrLittleEndian,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+  });
+  const file = new DicomDict(meta);
+  file.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+  return Buffer.from(file.write());
+}
+
+export interface Part10 {
+  meta: NaturalDataset;
+  dataset: NaturalDataset;
+  transferSyntaxUid: string;
+}
+
+/** A whole Part 10 file, naturalised. */
+export function readPart10(bytes: Buffer | Uint8Array): Part10 {
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const file = DicomMessage.readFile(buffer, { ignoreErrors: true });
+  const meta = DicomMetaDictionary.naturalizeDataset(file.meta);
+  return { meta, dataset: DicomMetaDictionary.naturalizeDataset(file.dict), transferSyntaxUid: String(meta.TransferSyntaxUID) };
 }

@@ -7,12 +7,18 @@
 import { open, readFile } from 'node:fs/promises';
 import * as dcmjs from 'dcmjs';
 import { Context, log as codecsLog, NativeCodecs } from 'dcmjs-codecs';
-import { NaturalDataset } from '../imaging/attributes';
+import type { NaturalDataset } from './part10';
+import { TransferSyntax } from './uids';
 import { PixelLayout } from '../imaging/imageHeader';
 import { RawSamples, samplesFromBytes } from '../imaging/pixels';
 import { quietDicomLibraries } from './quietLibraries';
+import { errorText } from '../ops/errorText';
 
-export class DicomReadError extends Error {}
+export class DicomReadError extends Error {
+
+  override readonly name = 'DicomReadError';
+
+}
 
 export interface ParsedFile {
   /** File meta information (group 0002), naturalised. */
@@ -44,7 +50,7 @@ function parse(buffer: ArrayBuffer, path: string, untilPixelData: boolean): dcmj
   try {
     return dcmjs.data.DicomMessage.readFile(buffer, untilPixelData ? { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: false } : { ignoreErrors: false });
   } catch (e) {
-    throw new DicomReadError(`${path} is not a readable DICOM Part 10 file: ${(e as Error).message}`);
+    throw new DicomReadError(`${path} is not a readable DICOM Part 10 file: ${errorText(e)}`);
   }
 }
 
@@ -57,7 +63,7 @@ async function readAll(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
-    throw new DicomReadError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new DicomReadError(`cannot read ${path}: ${errorText(e)}`);
   }
 }
 
@@ -79,7 +85,7 @@ export async function readDicomHeader(path: string): Promise<ParsedFile> {
       await fh.close();
     }
   } catch (e) {
-    throw new DicomReadError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new DicomReadError(`cannot read ${path}: ${errorText(e)}`);
   }
   if (head.length < 132 || head.toString('latin1', 128, 132) !== 'DICM') throw new DicomReadError(`${path} is not a DICOM Part 10 file (no "DICM" at byte 128).`);
   if (size > head.length) {
@@ -101,26 +107,26 @@ export async function readDicomFile(path: string): Promise<ParsedFile> {
 
 // --- Pixel data -----------------------------------------------------------------------------
 
-const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
-const BIG_ENDIAN = '1.2.840.10008.1.2.2';
+const NATIVE = new Set<string>([TransferSyntax.ImplicitVrLittleEndian, TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.DeflatedExplicitVrLittleEndian, TransferSyntax.ExplicitVrBigEndian]);
+const BIG_ENDIAN = TransferSyntax.ExplicitVrBigEndian;
 
 type Decoder = (ctx: Context) => Context;
 const DECODERS: Record<string, { name: string; decode: Decoder; lossy: boolean }> = {
-  '1.2.840.10008.1.2.5': { name: 'RLE Lossless', decode: (c) => NativeCodecs.decodeRle(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.50': { name: 'JPEG Baseline', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
-  '1.2.840.10008.1.2.4.51': { name: 'JPEG Extended', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
-  '1.2.840.10008.1.2.4.57': { name: 'JPEG Lossless (Process 14)', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
-  '1.2.840.10008.1.2.4.70': { name: 'JPEG Lossless SV1', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
-  '1.2.840.10008.1.2.4.80': { name: 'JPEG-LS Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.81': { name: 'JPEG-LS Near-Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: true },
-  '1.2.840.10008.1.2.4.90': { name: 'JPEG 2000 Lossless', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: true },
-  '1.2.840.10008.1.2.4.201': { name: 'HTJ2K Lossless', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.202': { name: 'HTJ2K Lossless RPCL', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.203': { name: 'HTJ2K', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: true },
-  '1.2.840.10008.1.2.4.110': { name: 'JPEG XL Lossless', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.111': { name: 'JPEG XL JPEG Recompression', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
-  '1.2.840.10008.1.2.4.112': { name: 'JPEG XL', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: true },
+  [TransferSyntax.RleLossless]: { name: 'RLE Lossless', decode: (c) => NativeCodecs.decodeRle(c, {}), lossy: false },
+  [TransferSyntax.JpegBaseline]: { name: 'JPEG Baseline', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
+  [TransferSyntax.JpegExtended]: { name: 'JPEG Extended', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: true },
+  [TransferSyntax.JpegLossless]: { name: 'JPEG Lossless (Process 14)', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
+  [TransferSyntax.JpegLosslessSv1]: { name: 'JPEG Lossless SV1', decode: (c) => NativeCodecs.decodeJpeg(c, { convertColorspaceToRgb: false }), lossy: false },
+  [TransferSyntax.JpegLsLossless]: { name: 'JPEG-LS Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: false },
+  [TransferSyntax.JpegLsNearLossless]: { name: 'JPEG-LS Near-Lossless', decode: (c) => NativeCodecs.decodeJpegLs(c, {}), lossy: true },
+  [TransferSyntax.Jpeg2000Lossless]: { name: 'JPEG 2000 Lossless', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: false },
+  [TransferSyntax.Jpeg2000]: { name: 'JPEG 2000', decode: (c) => NativeCodecs.decodeJpeg2000(c, {}), lossy: true },
+  [TransferSyntax.HtJpeg2000Lossless]: { name: 'HTJ2K Lossless', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
+  [TransferSyntax.HtJpeg2000RpclLossless]: { name: 'HTJ2K Lossless RPCL', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: false },
+  [TransferSyntax.HtJpeg2000]: { name: 'HTJ2K', decode: (c) => NativeCodecs.decodeHtJpeg2000(c, {}), lossy: true },
+  [TransferSyntax.JpegXlLossless]: { name: 'JPEG XL Lossless', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
+  [TransferSyntax.JpegXlJpegRecompression]: { name: 'JPEG XL JPEG Recompression', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: false },
+  [TransferSyntax.JpegXl]: { name: 'JPEG XL', decode: (c) => NativeCodecs.decodeJpegXl(c, {}), lossy: true },
 };
 
 /** Whether images in this transfer syntax can be decoded here. */
@@ -215,7 +221,7 @@ export async function openMultiFrame(path: string, layout: PixelLayout): Promise
 }
 
 function pixelData(parsed: dcmjs.DicomDictionary, path: string): { syntax: string; value: ArrayBuffer[] } {
-  const syntax = String((parsed.meta['00020010']?.Value ?? [])[0] ?? '1.2.840.10008.1.2');
+  const syntax = String((parsed.meta['00020010']?.Value ?? [])[0] ?? TransferSyntax.ImplicitVrLittleEndian);
   const element = parsed.dict[PIXEL_DATA];
   const value = (element?.Value ?? []).filter((v): v is ArrayBuffer => v instanceof ArrayBuffer);
   if (value.length === 0) throw new DicomReadError(`${path} has no Pixel Data.`);
@@ -248,7 +254,7 @@ async function decodeFrame(frame: ArrayBuffer | Uint8Array, syntax: string, layo
     try {
       decoded = codec.decode(ctx).getDecodedBuffer();
     } catch (e) {
-      throw new DicomReadError(`${path}: ${codec.name} decoding failed: ${(e as Error).message ?? String(e)}`);
+      throw new DicomReadError(`${path}: ${codec.name} decoding failed: ${errorText(e)}`);
     }
     if (!decoded) throw new DicomReadError(`${path}: ${codec.name} decoding returned no pixels.`);
     bytes = decoded.slice();

@@ -8,11 +8,10 @@ import { Implementation } from 'dcmjs-dimse';
 import { Config } from '../config/schema';
 import { Logger } from '../ops/logger';
 import { AuditLog } from '../ops/audit';
-import { InstanceStore, StoredInstance } from '../store/instanceStore';
+import type { InstanceReceiver, ReceivedInstance } from './receive';
 import { AssociationPolicy } from './scpPolicy';
 import { PeerConnection, RECEIVE_MAX_PDU } from './scpAssociation';
 import { quietDicomLibraries } from './quietLibraries';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids';
 
 export interface DicomListener {
   /** The port actually bound (dicom.port 0 = any free port). */
@@ -23,22 +22,20 @@ export interface DicomListener {
   stop(graceMs?: number): Promise<void>;
 }
 
-export interface ListenerServices {
-  store: InstanceStore;
+export interface ListenerServices<T extends ReceivedInstance = ReceivedInstance> {
+  store: InstanceReceiver<T>;
   logger: Logger;
   audit: AuditLog;
-  onStored(instance: StoredInstance): void;
+  onStored(instance: T): void;
 }
 
-export async function startDicomListener(settings: Config['dicom'], services: ListenerServices): Promise<DicomListener> {
+export async function startDicomListener<T extends ReceivedInstance>(settings: Config['dicom'], services: ListenerServices<T>): Promise<DicomListener> {
   quietDicomLibraries();
-  Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
-  Implementation.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
   Implementation.setMaxPduLength(RECEIVE_MAX_PDU);
 
   const { logger, audit } = services;
-  const connections = new Set<PeerConnection>();
-  const established = new Set<PeerConnection>();
+  const connections = new Set<PeerConnection<T>>();
+  const established = new Set<PeerConnection<T>>();
   const policy = new AssociationPolicy(settings, undefined, (host, e) =>
     logger.warn(`dicom.allowedCallers: cannot resolve host "${host}" (${e.message}); callers listed with it are refused until it resolves.`),
   );

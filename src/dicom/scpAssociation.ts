@@ -10,9 +10,11 @@ import { AuditLog } from '../ops/audit';
 import { hashedId, Logger } from '../ops/logger';
 import { AssociationPolicy, normaliseAddress } from './scpPolicy';
 import { negotiateContexts } from './scpNegotiation';
-import { InstanceStore, PendingStore, StoredInstance, StoreRefusal, StoreStatus, refusedStore, storedAuditEvent } from '../store/instanceStore';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
 import { sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
+import { InstanceReceiver, isRefusal, PendingInstance, ReceivedInstance, refusedBeforeData, storedAuditEvent } from './receive';
+import { DimseStatus, statusHex, storeStatusFor } from './status';
+import { errorText } from '../ops/errorText';
 
 type Association = dimseAssociation.Association;
 
@@ -27,44 +29,54 @@ interface PDataTf {
   getPdvs(): Pdv[];
 }
 
-interface Incoming {
+interface Incoming<T extends ReceivedInstance> {
   pcId: number;
   command: CommandSet;
-  pending: PendingStore;
+  pending: PendingInstance<T>;
 }
 
-/** DIMSE status 0x0211: unrecognised operation. */
-const UNRECOGNIZED_OPERATION = 0x0211;
+/** A request the listener itself answers with an error status, before the store sees it. */
+class ListenerRefusal extends Error {
+  override readonly name = 'ListenerRefusal';
+  constructor(
+    readonly status: number,
+    readonly comment: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 
 const { PresentationContextResult, AbortSource, AbortReason } = constants;
 
 /** The largest PDU we ask peers to send: fewer, bigger PDUs cost less per byte to take apart. */
 export const RECEIVE_MAX_PDU = 262144;
 
-export interface AssociationEnvironment {
+export interface AssociationEnvironment<T extends ReceivedInstance = ReceivedInstance> {
   policy: AssociationPolicy;
-  store: InstanceStore;
+  store: InstanceReceiver<T>;
   logger: Logger;
   audit: AuditLog;
   artimMs: number;
   idleMs: number;
   /** Associations currently established (for the limit). */
   activeAssociations(): number;
-  associationStarted(connection: PeerConnection): void;
-  associationEnded(connection: PeerConnection): void;
+  associationStarted(connection: PeerConnection<T>): void;
+  associationEnded(connection: PeerConnection<T>): void;
   /** Called after Success was answered. */
-  onStored(instance: StoredInstance): void;
+  onStored(instance: T): void;
 }
 
 type Phase = 'awaiting-request' | 'deciding' | 'established' | 'closing' | 'closed';
 
-export class PeerConnection extends Scp {
+export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> extends Scp {
   private phase: Phase = 'awaiting-request';
   private readonly peer: string;
   private callingAeTitle = '';
   private timer: NodeJS.Timeout | undefined;
   /** The C-STORE whose dataset is arriving. */
-  private incoming: Incoming | undefined;
+  private incoming: Incoming<T> | undefined;
   private commandChunks: Buffer[] = [];
   /** Accepted presentation contexts by ID. */
   private readonly contexts = new Map<number, { abstractSyntaxUid: string; transferSyntaxUid: string }>();
@@ -75,7 +87,7 @@ export class PeerConnection extends Scp {
 
   constructor(
     private readonly sock: Socket,
-    private readonly env: AssociationEnvironment,
+    private readonly env: AssociationEnvironment<T>,
   ) {
     // The library's own timers are replaced by ours (ARTIM and idle below), so theirs never fire.
     super(sock, { connectTimeout: 2 ** 31 - 1, associationTimeout: 2 ** 31 - 1, pduTimeout: 2 ** 31 - 1 });
@@ -119,7 +131,7 @@ export class PeerConnection extends Scp {
     this.callingAeTitle = association.getCallingAeTitle().trim();
     this.decide(association).catch((e: unknown) => {
       // Never an unhandled rejection (it would end the node): the peer gets an abort instead.
-      this.env.logger.error(`association request from ${this.callingAeTitle}@${this.peer} could not be handled: ${(e as Error).message}`);
+      this.env.logger.error(`association request from ${this.callingAeTitle}@${this.peer} could not be handled: ${errorText(e)}`);
       this.abortNow('internal error while answering the association request');
     });
   }
@@ -200,8 +212,8 @@ export class PeerConnection extends Scp {
     try {
       for (const pdv of pdu.getPdvs()) this.pdv(pdv);
     } catch (e) {
-      this.env.logger.warn(`protocol error from ${this.callingAeTitle}@${this.peer}: ${(e as Error).message}`);
-      this.abortNow(`protocol error: ${(e as Error).message}`);
+      this.env.logger.warn(`protocol error from ${this.callingAeTitle}@${this.peer}: ${errorText(e)}`);
+      this.abortNow(`protocol error: ${errorText(e)}`);
     }
   }
 
@@ -235,7 +247,7 @@ export class PeerConnection extends Scp {
       .catch((e: unknown) => {
         // What follows the answer (audit line, study assembly) failed; the instance itself was
         // stored or refused as answered. Logged, never an unhandled rejection that ends the node.
-        this.env.logger.error(`C-STORE ${incoming.command.affectedSopInstanceUid ?? '?'} from ${this.callingAeTitle}@${this.peer}: answered, but recording it failed: ${(e as Error).message}`);
+        this.env.logger.error(`C-STORE ${incoming.command.affectedSopInstanceUid ?? '?'} from ${this.callingAeTitle}@${this.peer}: answered, but recording it failed: ${errorText(e)}`);
       })
       .finally(() => {
         this.busy -= 1;
@@ -251,34 +263,34 @@ export class PeerConnection extends Scp {
       this.stats.echoes += 1;
       this.env.audit.record({ event: 'echo.received', peer: this.peer, callingAeTitle: this.callingAeTitle, status: 'Success' });
       this.env.logger.info(`C-ECHO from ${this.callingAeTitle}@${this.peer}: Success`);
-      this.respond(pcId, command, StoreStatus.Success);
+      this.respond(pcId, command, DimseStatus.Success);
       return;
     }
     if (command.commandField === CommandField.CCancelRq) return;
     if (command.commandField !== CommandField.CStoreRq) {
       if (command.commandField & 0x8000) return; // a response to nothing we asked: ignore
       this.env.logger.warn(`${this.callingAeTitle}@${this.peer} requested DIMSE operation 0x${command.commandField.toString(16)}, which this node does not offer`);
-      if (expectsData) this.incoming = { pcId, command, pending: refusedStore(new StoreRefusal(UNRECOGNIZED_OPERATION, 'operation not supported', 'unsupported operation')) };
-      else this.respond(pcId, command, UNRECOGNIZED_OPERATION, 'operation not supported');
+      if (expectsData) this.incoming = { pcId, command, pending: refusedBeforeData(new ListenerRefusal(DimseStatus.UnrecognizedOperation, 'operation not supported', 'unsupported operation')) };
+      else this.respond(pcId, command, DimseStatus.UnrecognizedOperation, 'operation not supported');
       return;
     }
     const sopClassUid = command.affectedSopClassUid ?? '';
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
     if (!expectsData) {
-      this.respond(pcId, command, StoreStatus.ProcessingFailure, 'C-STORE without a dataset');
+      this.respond(pcId, command, DimseStatus.ProcessingFailure, 'C-STORE without a dataset');
       return;
     }
-    let pending: PendingStore;
+    let pending: PendingInstance<T>;
     if (sopClassUid !== context.abstractSyntaxUid || !STORAGE_CLASSES.has(sopClassUid)) {
-      pending = refusedStore(
-        new StoreRefusal(
-          StoreStatus.SopClassNotSupported,
+      pending = refusedBeforeData(
+        new ListenerRefusal(
+          DimseStatus.SopClassNotSupported,
           'SOP class not accepted on this presentation context',
           `C-STORE of ${sopClassName(sopClassUid)} on a presentation context negotiated for ${sopClassName(context.abstractSyntaxUid)}.`,
         ),
       );
     } else if (!sopInstanceUid) {
-      pending = refusedStore(new StoreRefusal(StoreStatus.CannotUnderstand, 'no Affected SOP Instance UID', 'C-STORE request without an Affected SOP Instance UID (0000,1000).'));
+      pending = refusedBeforeData(new ListenerRefusal(DimseStatus.CannotUnderstand, 'no Affected SOP Instance UID', 'C-STORE request without an Affected SOP Instance UID (0000,1000).'));
     } else {
       pending = this.env.store.begin({ sopClassUid, sopInstanceUid, transferSyntaxUid: context.transferSyntaxUid, callingAeTitle: this.callingAeTitle });
     }
@@ -290,18 +302,22 @@ export class PeerConnection extends Scp {
     this.sock.write(commandPdu(pcId, encodeResponse(request, status, errorComment)));
   }
 
-  private async store(incoming: Incoming): Promise<void> {
+  private async store(incoming: Incoming<T>): Promise<void> {
     const { audit, logger } = this.env;
     const { command, pcId, pending } = incoming;
     const sopInstanceUid = command.affectedSopInstanceUid ?? '';
-    let stored: StoredInstance | undefined;
+    let stored: T | undefined;
     try {
       stored = await pending.commit();
     } catch (e) {
       const refusal =
-        e instanceof StoreRefusal ? e : new StoreRefusal(StoreStatus.ProcessingFailure, 'could not store the instance', `storing ${sopInstanceUid} failed: ${(e as Error).message}`);
+        e instanceof ListenerRefusal
+          ? e
+          : isRefusal(e)
+            ? new ListenerRefusal(storeStatusFor(e.reason), e.comment, e.message)
+            : new ListenerRefusal(DimseStatus.ProcessingFailure, 'could not store the instance', `storing ${sopInstanceUid} failed: ${errorText(e)}`);
       this.respond(pcId, command, refusal.status, refusal.comment);
-      if (refusal.status === UNRECOGNIZED_OPERATION) return;
+      if (refusal.status === DimseStatus.UnrecognizedOperation) return;
       this.stats.refused += 1;
       audit.record({
         event: 'instance.rejected',
@@ -309,13 +325,13 @@ export class PeerConnection extends Scp {
         callingAeTitle: this.callingAeTitle,
         sopClassUid: command.affectedSopClassUid,
         sopInstanceUid,
-        status: `0x${refusal.status.toString(16).padStart(4, '0').toUpperCase()}`,
+        status: statusHex(refusal.status),
         reason: refusal.message,
       });
       logger.warn(`C-STORE ${sopInstanceUid} from ${this.callingAeTitle}@${this.peer} refused: ${refusal.message}`);
       return;
     }
-    this.respond(pcId, command, StoreStatus.Success);
+    this.respond(pcId, command, DimseStatus.Success);
 
     this.stats.bytes += stored.bytes;
     if (stored.outcome === 'duplicate') this.stats.duplicates += 1;

@@ -11,6 +11,7 @@ import { describeAbort, describeNetworkError, describeReject, RejectInfo } from 
 import { destroyClientSocket, onClientTlsHandshake, setClientNoDelay } from './clientSocket';
 import { connectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
 import { quietDicomLibraries } from './quietLibraries';
+import { errorText } from '../ops/errorText';
 
 export interface ScuTarget {
   host: string;
@@ -116,7 +117,7 @@ export function scuRequest<T>(target: ScuTarget, exchange: ScuExchange<T>): Prom
       client.send(host, port, callingAeTitle, calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: Math.max(timeoutMs, idleMs), securityOptions });
     } catch (e) {
       // Node refuses unusable TLS material (a key that does not match its certificate ...) before connecting.
-      finish({ ok: false, message: `cannot connect to ${who}: ${(e as Error).message}${connection.tls ? `; check ${connection.settingsKey}.tls` : ''}.` });
+      finish({ ok: false, message: `cannot connect to ${who}: ${errorText(e)}${connection.tls ? `; check ${connection.settingsKey}.tls` : ''}.` });
     }
   });
 }

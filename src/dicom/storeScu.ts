@@ -3,27 +3,16 @@
  * Success and warning statuses mean delivered; everything else (reject, abort, refused
  * presentation context, failure status, timeout, network error) is not.
  */
-import { Dataset, constants, requests } from 'dcmjs-dimse';
+import { Dataset, requests } from 'dcmjs-dimse';
 import { scuRequest, ScuTarget } from './scuAssociation';
-import { readPart10 } from '../report/part10';
-import { readFileMeta } from './part10';
+import { readFileMeta, readPart10 } from './part10';
+import { DimseStatus, describeStoreFailure, statusHex } from './status';
 
 export type StoreTarget = ScuTarget;
 
 export type StoreOutcome =
   | { ok: true; status: number; elapsedMs: number; warning?: string }
   | { ok: false; status?: number; elapsedMs: number; message: string };
-
-export const hex = (n: number) => `0x${n.toString(16).padStart(4, '0').toUpperCase()}`;
-
-function describeStatus(status: number): string {
-  if (status >= 0xa700 && status <= 0xa7ff) return `the peer is out of resources (${hex(status)}); try again later`;
-  if (status >= 0xa900 && status <= 0xa9ff) return `the peer says the data set does not match the SOP class (${hex(status)})`;
-  if (status >= 0xc000 && status <= 0xcfff) return `the peer cannot understand the object (${hex(status)})`;
-  if (status === 0x0122) return 'the peer does not support this SOP class (0x0122)';
-  if (status === 0x0124) return 'the peer refuses the store: not authorised (0x0124)';
-  return `the peer answered with failure status ${hex(status)}`;
-}
 
 /**
  * A Part 10 file's dataset sent as the bytes it was written with. dcmjs-dimse would decode the
@@ -62,10 +51,10 @@ export function cStore(target: StoreTarget, part10: Buffer): Promise<StoreOutcom
     onResponse(r, settle, who) {
       const response = r as { getStatus(): number; getErrorComment?(): string | undefined };
       const status = response.getStatus();
-      if (status === constants.Status.Success) return settle({ ok: true, status });
-      if ((status & 0xf000) === 0xb000) return settle({ ok: true, status, warning: `${who} stored it with warning status ${hex(status)}` });
+      if (status === DimseStatus.Success) return settle({ ok: true, status });
+      if ((status & 0xf000) === 0xb000) return settle({ ok: true, status, warning: `${who} stored it with warning status ${statusHex(status)}` });
       const comment = response.getErrorComment?.();
-      settle({ ok: false, status, message: `${who}: ${describeStatus(status)}${comment ? ` ("${comment}")` : ''}.` });
+      settle({ ok: false, status, message: `${who}: ${describeStoreFailure(status)}${comment ? ` ("${comment}")` : ''}.` });
     },
   });
 }

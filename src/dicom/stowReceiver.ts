@@ -13,8 +13,9 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
 import { hashedId } from '../ops/logger';
-import type { PendingStore, StoredInstance, IncomingInstance } from '../store/instanceStore';
-import { StoreRefusal, StoreStatus, storedAuditEvent, storeWholeDataset } from '../store/instanceStore';
+import { InstanceReceiver, isRefusal, ReceivedInstance, receiveWholeDataset, storedAuditEvent } from './receive';
+import { DimseStatus, statusHex, storeStatusFor } from './status';
+import { errorText } from '../ops/errorText';
 import { readMultipartRelated, parseContentType } from './multipart';
 import { NotPart10Error, readFileMeta } from './part10';
 import { sopClassName, STORAGE_CLASSES, TRANSFER_SYNTAX_PREFERENCE } from './uids';
@@ -26,9 +27,9 @@ export interface StowBounds {
 }
 
 export interface StowReceiverDeps {
-  store: { begin(incoming: IncomingInstance): PendingStore };
+  store: InstanceReceiver;
   /** After each stored instance (study assembly). */
-  onStored(instance: StoredInstance): void;
+  onStored(instance: ReceivedInstance): void;
   audit: AuditLog;
   logger: Logger;
   bounds: StowBounds;
@@ -57,7 +58,7 @@ export const STOW_SOURCE = 'DICOMWEB';
 
 /** Failure Reason (0008,1197) values of PS3.18 Table 10.5.3-2 we answer with. */
 const FailureReason = {
-  ...StoreStatus,
+  ...DimseStatus,
   TransferSyntaxNotSupported: 0xc122,
 } as const;
 
@@ -77,7 +78,7 @@ function authorised(header: string | undefined, tokens: readonly string[]): bool
   });
 }
 
-type Outcome = { ok: true; stored: StoredInstance } | { ok: false; sopClassUid: string; sopInstanceUid: string; reason: number; message: string };
+type Outcome = { ok: true; stored: ReceivedInstance } | { ok: false; sopClassUid: string; sopInstanceUid: string; reason: number; message: string };
 
 export async function handleStow(request: StowRequest, deps: StowReceiverDeps): Promise<StowResponse> {
   const { logger, audit, bounds } = deps;
@@ -113,7 +114,7 @@ export async function handleStow(request: StowRequest, deps: StowReceiverDeps): 
       chunks.push(b);
     }
   } catch (e) {
-    const message = `the client went away after ${size} bytes (${(e as Error).message}); nothing of this request was stored.`;
+    const message = `the client went away after ${size} bytes (${errorText(e)}); nothing of this request was stored.`;
     logger.warn(`STOW-RS request from ${request.peer} aborted: ${message}`);
     audit.record({ event: 'instance.rejected', peer: request.peer, callingAeTitle: STOW_SOURCE, status: 'aborted', reason: message });
     return problem(400, message);
@@ -157,7 +158,7 @@ export async function handleStow(request: StowRequest, deps: StowReceiverDeps): 
 async function storePart(n: number, contentType: string | undefined, part: Buffer, peer: string, deps: StowReceiverDeps): Promise<Outcome> {
   const { audit, logger } = deps;
   const fail = (reason: number, message: string, sopClassUid = '', sopInstanceUid = ''): Outcome => {
-    audit.record({ event: 'instance.rejected', peer, callingAeTitle: STOW_SOURCE, sopClassUid: sopClassUid || undefined, sopInstanceUid: sopInstanceUid || undefined, status: `0x${reason.toString(16).toUpperCase()}`, reason: message });
+    audit.record({ event: 'instance.rejected', peer, callingAeTitle: STOW_SOURCE, sopClassUid: sopClassUid || undefined, sopInstanceUid: sopInstanceUid || undefined, status: statusHex(reason), reason: message });
     logger.warn(`STOW-RS part ${n} from ${peer} not stored: ${message}`);
     return { ok: false, sopClassUid, sopInstanceUid, reason, message: `part ${n}: ${message}` };
   };
@@ -167,18 +168,17 @@ async function storePart(n: number, contentType: string | undefined, part: Buffe
   try {
     meta = readFileMeta(part);
   } catch (e) {
-    return fail(FailureReason.CannotUnderstand, e instanceof NotPart10Error ? `not a DICOM Part 10 instance (${e.message})` : `unreadable file meta information: ${(e as Error).message}`);
+    return fail(FailureReason.CannotUnderstand, e instanceof NotPart10Error ? `not a DICOM Part 10 instance (${e.message})` : `unreadable file meta information: ${errorText(e)}`);
   }
   const { sopClassUid, sopInstanceUid, transferSyntaxUid } = meta;
   if (!STORAGE_CLASSES.has(sopClassUid)) return fail(FailureReason.SopClassNotSupported, `${sopClassName(sopClassUid)} (${sopClassUid}) is not a SOP class this node stores.`, sopClassUid, sopInstanceUid);
   if (!TRANSFER_SYNTAX_PREFERENCE.includes(transferSyntaxUid)) return fail(FailureReason.TransferSyntaxNotSupported, `transfer syntax ${transferSyntaxUid} cannot be decoded here.`, sopClassUid, sopInstanceUid);
 
-  let stored: StoredInstance;
+  let stored: ReceivedInstance;
   try {
-    stored = await storeWholeDataset(deps.store, { sopClassUid, sopInstanceUid, transferSyntaxUid, callingAeTitle: STOW_SOURCE }, part.subarray(meta.datasetOffset));
+    stored = await receiveWholeDataset(deps.store, { sopClassUid, sopInstanceUid, transferSyntaxUid, callingAeTitle: STOW_SOURCE }, part.subarray(meta.datasetOffset));
   } catch (e) {
-    const refusal = e as StoreRefusal;
-    return fail(refusal.status, refusal.message, sopClassUid, sopInstanceUid);
+    return fail(isRefusal(e) ? storeStatusFor(e.reason) : DimseStatus.ProcessingFailure, errorText(e), sopClassUid, sopInstanceUid);
   }
   audit.record(storedAuditEvent(stored, peer, STOW_SOURCE));
   logger.debug(`STOW-RS ${sopClassName(stored.sopClassUid)} from ${peer}: ${stored.outcome}`, { sopInstanceUid, studyInstanceUid: stored.studyInstanceUid, patient: hashedId(stored.patientId) });

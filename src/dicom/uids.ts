@@ -13,6 +13,8 @@ export const SopClass = {
   RtStructureSetStorage: '1.2.840.10008.5.1.4.1.1.481.3',
   Comprehensive3dSrStorage: '1.2.840.10008.5.1.4.1.1.88.34',
   MrImageStorage: '1.2.840.10008.5.1.4.1.1.4',
+  SecondaryCaptureImageStorage: '1.2.840.10008.5.1.4.1.1.7',
+  EncapsulatedPdfStorage: '1.2.840.10008.5.1.4.1.1.104.1',
 } as const;
 
 export const TransferSyntax = {
@@ -22,6 +24,7 @@ export const TransferSyntax = {
   ExplicitVrBigEndian: '1.2.840.10008.1.2.2',
   RleLossless: '1.2.840.10008.1.2.5',
   JpegBaseline: '1.2.840.10008.1.2.4.50',
+  JpegExtended: '1.2.840.10008.1.2.4.51',
   JpegLossless: '1.2.840.10008.1.2.4.57',
   JpegLosslessSv1: '1.2.840.10008.1.2.4.70',
   JpegLsLossless: '1.2.840.10008.1.2.4.80',
@@ -31,6 +34,9 @@ export const TransferSyntax = {
   HtJpeg2000Lossless: '1.2.840.10008.1.2.4.201',
   HtJpeg2000RpclLossless: '1.2.840.10008.1.2.4.202',
   HtJpeg2000: '1.2.840.10008.1.2.4.203',
+  JpegXlLossless: '1.2.840.10008.1.2.4.110',
+  JpegXlJpegRecompression: '1.2.840.10008.1.2.4.111',
+  JpegXl: '1.2.840.10008.1.2.4.112',
 } as const;
 
 /** Storage SOP classes the listener accepts, with a short name for logs and status. */
@@ -113,7 +119,10 @@ export function isDeflated(transferSyntaxUid: string): boolean {
   return transferSyntaxUid === TransferSyntax.DeflatedExplicitVrLittleEndian;
 }
 
-/** cd8-node's implementation class UID (a UUID-derived 2.25 UID, fixed for the product). */
+/**
+ * cd8-node's implementation class UID (a UUID-derived 2.25 UID, fixed for the product): the one
+ * in the meta information of every Part 10 file we write and in every association we open or accept.
+ */
 export const IMPLEMENTATION_CLASS_UID = '2.25.209702930315606532488488135105057547791';
 /** Implementation Version Name: SH, at most 16 characters. */
 export const IMPLEMENTATION_VERSION_NAME = `CD8NODE_${VERSION}`.slice(0, 16);

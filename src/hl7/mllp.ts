@@ -6,6 +6,7 @@
 import { connect as netConnect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect, ConnectionOptions } from 'node:tls';
 import { connectionContext, describeTlsFailure, handshakeTimeout, plainToTlsHint } from '../net/tlsFailures';
+import { errorText } from '../ops/errorText';
 
 const VT = 0x0b;
 const FS = 0x1c;
@@ -92,7 +93,7 @@ export function sendMllp(target: MllpTarget, message: string): Promise<MllpOutco
         : netConnect({ host: target.host, port: target.port }, onConnect);
     } catch (e) {
       // Node refuses unusable TLS material (a key that does not match its certificate ...) before connecting.
-      return finish({ ok: false, message: `cannot connect to ${where}: ${(e as Error).message}; check ${connection.settingsKey}.tls.` });
+      return finish({ ok: false, message: `cannot connect to ${where}: ${errorText(e)}; check ${connection.settingsKey}.tls.` });
     }
     socket.on('data', (chunk: Buffer) => {
       if (!connection.tls && received.length === 0 && chunk[0] === TLS_ALERT && chunk[1] === 3) {

@@ -5,8 +5,7 @@
  * and the caller decides whether that is a problem.
  */
 
-/** A dataset as dcmjs `naturalizeDataset` returns it (sequences are arrays of such objects). */
-export type NaturalDataset = Record<string, unknown>;
+import type { NaturalDataset } from '../dicom/part10';
 
 function first(value: unknown): unknown {
   return Array.isArray(value) ? value[0] : value;

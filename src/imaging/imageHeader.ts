@@ -3,7 +3,9 @@
  * read from a naturalised dataset. Missing attributes stay undefined here; the series checks
  * decide what is fatal.
  */
-import { NaturalDataset, num, nums, personName, str, strs } from './attributes';
+import type { NaturalDataset } from '../dicom/part10';
+import { TransferSyntax } from '../dicom/uids';
+import { num, nums, personName, str, strs } from './attributes';
 import { Vec3 } from './geometry';
 import type { PatientIdentity, StudyIdentity } from '../results/types';
 
@@ -64,7 +66,7 @@ export function imageHeader(meta: NaturalDataset, ds: NaturalDataset, source: st
   const bitsStored = num(ds, 'BitsStored') ?? bitsAllocated;
   return {
     source,
-    transferSyntaxUid: str(meta, 'TransferSyntaxUID') ?? '1.2.840.10008.1.2',
+    transferSyntaxUid: str(meta, 'TransferSyntaxUID') ?? TransferSyntax.ImplicitVrLittleEndian,
     sopClassUid: str(ds, 'SOPClassUID') ?? str(meta, 'MediaStorageSOPClassUID') ?? '',
     sopInstanceUid: str(ds, 'SOPInstanceUID') ?? str(meta, 'MediaStorageSOPInstanceUID') ?? '',
     studyInstanceUid: str(ds, 'StudyInstanceUID') ?? '',

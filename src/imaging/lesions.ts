@@ -19,6 +19,7 @@
 import type { LesionSite } from '../results/types';
 import { RoiDefinition } from './rtstruct';
 import { SITE_LABEL, siteFromName } from './site';
+import { errorText } from '../ops/errorText';
 
 export interface LesionRules {
   includeTypes: readonly string[];
@@ -35,7 +36,7 @@ function compile(patterns: readonly string[], key: string): RegExp[] {
     try {
       return new RegExp(p, 'i');
     } catch (e) {
-      throw new Error(`lesions.${key}: "${p}" is not a valid regular expression (${(e as Error).message}).`);
+      throw new Error(`lesions.${key}: "${p}" is not a valid regular expression (${errorText(e)}).`);
     }
   });
 }

@@ -5,7 +5,8 @@
  * image header of its own, so the series checks, the slice ordering and the lesion planning treat
  * it exactly like a single-frame series; `frame` says which frame of the file to decode.
  */
-import { NaturalDataset, num, nums, seq } from './attributes';
+import type { NaturalDataset } from '../dicom/part10';
+import { num, nums, seq } from './attributes';
 import { ImageHeader } from './imageHeader';
 import { Vec3 } from './geometry';
 

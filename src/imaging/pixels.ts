@@ -11,7 +11,11 @@ import { PixelLayout } from './imageHeader';
 /** Decoded samples of one frame as they come from the file or the codec, little-endian. */
 export type RawSamples = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
 
-export class PixelDataError extends Error {}
+export class PixelDataError extends Error {
+
+  override readonly name = 'PixelDataError';
+
+}
 
 /** Views little-endian decoded bytes as the samples of the given layout (copies if misaligned). */
 export function samplesFromBytes(bytes: Uint8Array, layout: PixelLayout): RawSamples {

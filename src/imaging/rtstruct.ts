@@ -5,12 +5,13 @@
  * joined by ROI number. Contour Image Sequence references are kept but are optional in
  * practice: contours are placed on the CT by geometry (see roiPlacement.ts).
  */
-import { NaturalDataset, num, nums, seq, str } from './attributes';
+import type { NaturalDataset } from '../dicom/part10';
+import { SopClass } from '../dicom/uids';
+import { num, nums, seq, str } from './attributes';
 import type { PatientIdentity, StudyIdentity } from '../results/types';
 import { patientIdentity, studyIdentity } from './imageHeader';
 import { imageKey } from './ctSeries';
 
-export const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
 
 export interface Contour {
   /** CLOSED_PLANAR, POINT, OPEN_PLANAR, OPEN_NONPLANAR. */
@@ -56,12 +57,16 @@ export interface StructureSet {
   notes: string[];
 }
 
-export class RtstructError extends Error {}
+export class RtstructError extends Error {
+
+  override readonly name = 'RtstructError';
+
+}
 
 export function parseStructureSet(ds: NaturalDataset, source = 'RTSTRUCT'): StructureSet {
   const sopClassUid = str(ds, 'SOPClassUID') ?? '';
   const modality = str(ds, 'Modality');
-  if (sopClassUid !== RT_STRUCTURE_SET_STORAGE && modality !== 'RTSTRUCT') {
+  if (sopClassUid !== SopClass.RtStructureSetStorage && modality !== 'RTSTRUCT') {
     throw new RtstructError(`${source} is not an RT Structure Set (SOP Class ${sopClassUid || 'missing'}, Modality ${modality ?? 'missing'}); give the RTSTRUCT file that holds the lesion contours.`);
   }
   const notes: string[] = [];
@@ -135,7 +140,7 @@ export function parseStructureSet(ds: NaturalDataset, source = 'RTSTRUCT'): Stru
   }
   return {
     sopInstanceUid: str(ds, 'SOPInstanceUID') ?? '',
-    sopClassUid: sopClassUid || RT_STRUCTURE_SET_STORAGE,
+    sopClassUid: sopClassUid || SopClass.RtStructureSetStorage,
     seriesInstanceUid: str(ds, 'SeriesInstanceUID') ?? '',
     studyInstanceUid: str(ds, 'StudyInstanceUID') ?? '',
     ...(str(ds, 'StructureSetLabel') ? { label: str(ds, 'StructureSetLabel') } : {}),

@@ -7,8 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Vec3, Volume } from '../radiomics/volume';
+import { errorText } from '../ops/errorText';
 
-export class NiftiError extends Error {}
+export class NiftiError extends Error {
+
+  override readonly name = 'NiftiError';
+
+}
 
 const DATATYPES: Record<number, { bytes: number; read: (view: DataView, offset: number, little: boolean) => number; name: string }> = {
   2: { bytes: 1, read: (v, o) => v.getUint8(o), name: 'uint8' },
@@ -77,7 +82,7 @@ export function readNifti(path: string): NiftiImage {
   try {
     buffer = readFileSync(path);
   } catch (e) {
-    throw new NiftiError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new NiftiError(`cannot read ${path}: ${errorText(e)}`);
   }
   return parseNifti(buffer, path);
 }

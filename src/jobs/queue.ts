@@ -14,6 +14,7 @@
  * BullMQ/Redis adapter can implement it for several nodes.
  */
 import type Database from 'better-sqlite3';
+import { backoffMs } from '../ops/backoff';
 
 export type JobState = 'pending' | 'running' | 'done' | 'failed';
 
@@ -159,5 +160,8 @@ export class SqliteJobQueue implements JobQueue {
 
 /** Exponential backoff: base, 2·base, 4·base … capped. */
 export function exponentialBackoff(baseMs: number, maxMs: number): (attempt: number) => number {
-  return (attempt) => Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return (attempt) => backoffMs(attempt, baseMs, maxMs);
 }
+
+/** How long a job that failed transiently waits before its next attempt: 30 s, doubling, at most 30 min. */
+export const JOB_RETRY_BACKOFF = exponentialBackoff(30_000, 30 * 60_000);

@@ -5,9 +5,11 @@
  */
 import type { Logger } from '../ops/logger';
 import type { Job, JobQueue } from './queue';
+import { errorText } from '../ops/errorText';
 
 /** The input cannot be processed, whatever we retry: report it, do not retry. */
 export class BadInputError extends Error {
+  override readonly name = 'BadInputError';
   constructor(
     message: string,
     readonly code = 'bad-input',
@@ -72,7 +74,7 @@ export function startWorkers(o: WorkerOptions): Workers {
       .catch((e: unknown) => {
         // The queue itself failed (e.g. the database is locked): the job stays running and is
         // handed back at the next start; the process must not die of an unhandled rejection.
-        o.logger.error(`job ${job.id}: cannot record its outcome in the queue: ${(e as Error).message}`, { studyInstanceUid: job.studyInstanceUid, version: job.version });
+        o.logger.error(`job ${job.id}: cannot record its outcome in the queue: ${errorText(e)}`, { studyInstanceUid: job.studyInstanceUid, version: job.version });
       })
       .finally(() => {
         running.delete(job.id);
@@ -90,7 +92,7 @@ export function startWorkers(o: WorkerOptions): Workers {
         running.set(job.id, runOne(job));
       }
     } catch (e) {
-      o.logger.error(`cannot take a job from the queue: ${(e as Error).message}; trying again at the next poll`);
+      o.logger.error(`cannot take a job from the queue: ${errorText(e)}; trying again at the next poll`);
     }
     schedule(o.pollMs ?? 1000);
   };

@@ -7,6 +7,7 @@ import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
+import { errorText } from '../ops/errorText';
 
 export interface TlsFileSettings {
   enabled: boolean;
@@ -39,7 +40,7 @@ function readPem(path: string, what: string): Read {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { problem: `${shown(path)} does not exist; check the path of the ${what} file.` };
     if (code === 'EACCES') return { problem: `${shown(path)} is not readable by this user; let the node's user read the ${what} file.` };
-    return { problem: `cannot read the ${what} file ${shown(path)}: ${(e as Error).message}` };
+    return { problem: `cannot read the ${what} file ${shown(path)}: ${errorText(e)}` };
   }
 }
 
@@ -52,7 +53,7 @@ function certificates(path: string, text: string, what: string): { certs: X509Ce
   try {
     return { certs: blocks.map((b) => new X509Certificate(b)) };
   } catch (e) {
-    return { problem: `${shown(path)} holds a certificate that cannot be read (${(e as Error).message}); export the ${what} again in PEM form.` };
+    return { problem: `${shown(path)} holds a certificate that cannot be read (${errorText(e)}); export the ${what} again in PEM form.` };
   }
 }
 
@@ -73,7 +74,7 @@ function privateKey(path: string, text: string): { key: KeyObject } | { problem:
   try {
     return { key: createPrivateKey(text) };
   } catch (e) {
-    const message = (e as Error).message;
+    const message = errorText(e);
     if (/passphrase|encrypted|bad decrypt/i.test(message) || /ENCRYPTED/.test(text)) {
       return { problem: `${shown(path)} is encrypted with a passphrase, which the node cannot enter; store the key unencrypted ("openssl pkey -in ${path} -out KEY.pem") in a file only the node's user can read.` };
     }
@@ -136,7 +137,9 @@ export function tlsProblems(tls: TlsFileSettings, now = new Date()): TlsProblem[
 }
 
 /** Raised when a destination's TLS files cannot be used at delivery time; the message names the key and the fix. */
-export class TlsSettingsError extends Error {}
+export class TlsSettingsError extends Error {
+  override readonly name = 'TlsSettingsError';
+}
 
 /**
  * Node TLS options of one destination (undefined when TLS is off). `settingsKey` is where an admin

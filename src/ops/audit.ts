@@ -5,6 +5,7 @@
  */
 import { appendFileSync, mkdirSync, openSync, closeSync, fsyncSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { errorText } from './errorText';
 
 export type AuditEventName =
   | 'node.started'
@@ -103,7 +104,7 @@ export function openAuditLog(path: string): FileAuditLog {
         flushAndClose(previous);
         return {};
       } catch (e) {
-        return { warning: `the previous audit file could not be flushed or closed: ${(e as Error).message}` };
+        return { warning: `the previous audit file could not be flushed or closed: ${errorText(e)}` };
       }
     },
     close(): void {

@@ -6,6 +6,7 @@
  * it registers does not leak into the others.
  */
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorText } from './errorText';
 
 export interface ReadinessCheck {
   name: string;
@@ -49,7 +50,7 @@ export async function runReadinessChecks(checks: ReadinessCheck[]): Promise<Read
       try {
         return { name: c.name, problem: await c.check() };
       } catch (e) {
-        return { name: c.name, problem: (e as Error).message };
+        return { name: c.name, problem: errorText(e) };
       }
     }),
   );
@@ -93,7 +94,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         text = options.metrics();
       } catch (e) {
         // A gauge reads the database; a failure there is a 500 for the scraper, never a crash of the node.
-        return reply.code(500).type(TEXT).send(`metrics unavailable: ${(e as Error).message}\n`);
+        return reply.code(500).type(TEXT).send(`metrics unavailable: ${errorText(e)}\n`);
       }
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
     }),

@@ -1,6 +1,7 @@
 /** Runs the node's housekeeping on node-cron schedules; an error in one run is logged, never fatal. */
 import { createTask, ScheduledTask } from 'node-cron';
 import type { Logger } from './logger';
+import { errorText } from './errorText';
 
 export interface ScheduledJob {
   name: string;
@@ -22,7 +23,7 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger): Schedules 
       try {
         await job.run();
       } catch (e) {
-        logger.error(`scheduled ${job.name} failed: ${(e as Error).message}`);
+        logger.error(`scheduled ${job.name} failed: ${errorText(e)}`);
       } finally {
         busy = false;
       }

@@ -10,6 +10,8 @@ import type { Logger } from '../ops/logger';
 import type { AuditLog } from '../ops/audit';
 import { Outbox, OutboxMessage } from './outbox';
 import { Transport } from './transports';
+import { backoffMs as exponentialBackoffMs } from '../ops/backoff';
+import { errorText } from '../ops/errorText';
 
 export interface DeliverySettings {
   maxAttempts: number;
@@ -33,8 +35,7 @@ export function deliverySettingsFromConfig(config: Pick<Config, 'delivery' | 'hl
 
 /** Wait before the next try after `failures` failed tries (1 = the first failure). */
 export function backoffMs(failures: number, s: Pick<DeliverySettings, 'initialBackoffMs' | 'maxBackoffMs'>): number {
-  const exp = Math.min(failures - 1, 40);
-  return Math.min(s.initialBackoffMs * 2 ** exp, s.maxBackoffMs);
+  return exponentialBackoffMs(failures, s.initialBackoffMs, s.maxBackoffMs);
 }
 
 export interface Sender {
@@ -107,7 +108,7 @@ export function startSender(deps: SenderDeps): Sender {
         busy.add(destination);
         const p = deliverOne(m)
           .catch((e: unknown) => {
-            logger?.error(`outbox: unexpected error sending ${describe(m)}: ${(e as Error).message}`);
+            logger?.error(`outbox: unexpected error sending ${describe(m)}: ${errorText(e)}`);
           })
           .finally(() => {
             busy.delete(destination);
@@ -117,7 +118,7 @@ export function startSender(deps: SenderDeps): Sender {
         inFlight.add(p);
       }
     } catch (e) {
-      logger?.error(`outbox: cannot read the outbox: ${(e as Error).message}`);
+      logger?.error(`outbox: cannot read the outbox: ${errorText(e)}`);
     }
     const next = outbox.nextDueAt();
     const untilDue = next === undefined ? settings.pollIntervalMs : Math.min(settings.pollIntervalMs, next - now());

@@ -5,6 +5,7 @@ import { loadTlsOptions } from '../net/tlsFiles';
 import type { OutboxMessage } from './outbox';
 import type { ResultDestinations } from './plan';
 import { stowRs } from '../dicom/stowRs';
+import { errorText } from '../ops/errorText';
 
 export type DeliveryOutcome = { ok: true; detail?: string } | { ok: false; error: string };
 
@@ -68,7 +69,7 @@ export function configuredTransport(settings: TransportSettings): Transport {
         );
         return outcome.ok ? { ok: true, detail: `ACK ${outcome.ackCode}` } : { ok: false, error: outcome.message };
       } catch (e) {
-        return { ok: false, error: (e as Error).message };
+        return { ok: false, error: errorText(e) };
       }
     },
   };

@@ -4,7 +4,7 @@
  * reasons, so that the SR and the ORU can say why there is no score.
  */
 import { Config } from '../config/schema';
-import { imagingStudyParts, ImagingError, planImagingStudy, readImageHeaders } from '../dicom/loadSeries';
+import { imagingStudyParts, ImagingError, planImagingStudy, readImageHeaders } from '../imaging/load';
 import { readDicomHeader } from '../dicom/read';
 import { patientIdentity, studyIdentity } from '../imaging/imageHeader';
 import { ScoredLesion, ScoringRun, ScoringSetup, scoreLesions, studyAnalysis, unscorableStudy } from '../cd8/scoreStudy';

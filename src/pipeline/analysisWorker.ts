@@ -6,6 +6,7 @@
  * it exits.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { errorText } from '../ops/errorText';
 import { analyseJob, AnalysisJob, AnalysisReply, AnalysisWorkerData } from './runAnalysis';
 import { loadScoringSetup } from './setup';
 import { warmUpExtraction } from './warmUp';
@@ -19,7 +20,7 @@ function runJob(job: AnalysisJob): void {
   port.off('message', runJob);
   analyseJob(job).then(
     (analysis) => port.postMessage({ ok: true, analysis } satisfies AnalysisReply),
-    (e: unknown) => port.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) } satisfies AnalysisReply),
+    (e: unknown) => port.postMessage({ ok: false, message: errorText(e) } satisfies AnalysisReply),
   );
 }
 

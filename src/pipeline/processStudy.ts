@@ -15,6 +15,7 @@ import { chooseInputs } from './studyInputs';
 import { readIdentity } from './analyseFiles';
 import { AnalysisJob, AnalysisStoppedError } from './runAnalysis';
 import type { LoadedSetup } from './setup';
+import { errorText } from '../ops/errorText';
 
 export interface StudyProcessorDeps {
   config: Config;
@@ -66,7 +67,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
       // Stopped by the node's shutdown: the job was handed back and runs again at the next start,
       // so the study stays "processing" instead of showing a failure that is none.
       if (e instanceof AnalysisStoppedError) throw e;
-      const message = (e as Error).message;
+      const message = errorText(e);
       d.metrics?.studiesProcessed.inc({ outcome: 'failed' });
       d.metrics?.noteError();
       const last = job.attempts >= d.maxAttempts;

@@ -43,6 +43,7 @@ const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 
 /** The runner was stopped while this analysis ran: nothing is wrong with the study. */
 export class AnalysisStoppedError extends Error {
+  override readonly name = 'AnalysisStoppedError';
   constructor() {
     super('the analysis was stopped because the node is stopping');
     this.name = 'AnalysisStoppedError';

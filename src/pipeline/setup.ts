@@ -5,7 +5,11 @@ import { loadRadiomicsSettings, RadiomicsSettingsError } from '../radiomics';
 import { ScoringSetup } from '../cd8/scoreStudy';
 import { VERSION } from '../version';
 
-export class SetupError extends Error {}
+export class SetupError extends Error {
+
+  override readonly name = 'SetupError';
+
+}
 
 export interface LoadedSetup extends ScoringSetup {
   signaturePath: string;

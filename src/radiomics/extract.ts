@@ -18,19 +18,20 @@ import { roundInPlace } from './math/rounding';
 import { RingResult, peritumoralRing } from './preprocess/ring';
 import { resegment } from './preprocess/resegment';
 import { Discretised, DiscretisationSettings, discretise } from './preprocess/discretise';
-import { evaluateFamily } from './features/family';
-import { MORPHOLOGY, prepareMorphology } from './features/morphology';
-import { LOCAL_INTENSITY, PEAK_RADIUS_MM, SphereMeans, prepareLocalIntensity } from './features/localIntensity';
-import { STATISTICS, prepareStatistics } from './features/statistics';
-import { HISTOGRAM, prepareHistogram } from './features/histogram';
-import { IVH, IvhDiscretisation, prepareIvh } from './features/ivh';
+import { isExcluded } from './features/family';
+import { PEAK_RADIUS_MM, SphereMeans } from './features/localIntensity';
 import { computeTextureFeatures, isTextureFamily } from './texture';
+import { FAMILY_TABLE, isVoxelFamily, RegionData } from './families';
 
 export type Region = 'roi' | 'ring';
 
 type AnyVolume = Volume<Float32Array | Float64Array | Uint8Array | Int16Array | Int32Array>;
 
-export class RadiomicsInputError extends Error {}
+export class RadiomicsInputError extends Error {
+
+  override readonly name = 'RadiomicsInputError';
+
+}
 
 export interface RingDiagnostics {
   innerMm: number;
@@ -197,13 +198,6 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
   };
 }
 
-function ivhDiscretisation(settings: RadiomicsSettings): IvhDiscretisation {
-  const s = settings.ivh;
-  if (s.method === 'fixed_bin_size') return { method: 'fixed_bin_size', binWidth: s.binWidth };
-  if (s.method === 'fixed_bin_number') return { method: 'fixed_bin_number', binCount: s.binCount };
-  return { method: 'none' };
-}
-
 function textureDiscretisation(settings: RadiomicsSettings): DiscretisationSettings {
   const s = settings.discretisation;
   if (s.method === 'fixed_bin_size') return { method: 'fixed_bin_size', binWidth: s.binWidth, lowerBound: s.lowerBound ?? settings.resegmentation.lower };
@@ -286,29 +280,9 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
     features.push(...f());
     timings[name] = now() - start;
   };
-  if (families.has('morphology')) {
-    run('morphology', () =>
-      evaluateFamily(MORPHOLOGY, prepareMorphology({ dims, spacing, image, morphologicalMask: morphMask, intensityMask }), exclude),
-    );
-  }
-  if (families.has('local_intensity')) {
-    const shared = (prepared.shared ??= {});
-    run('local_intensity', () => {
-      const sphereMeans = (shared.sphereMeans ??= new SphereMeans(image, dims, spacing));
-      return evaluateFamily(LOCAL_INTENSITY, prepareLocalIntensity({ dims, spacing, image, intensityMask, sphereMeans }), exclude);
-    });
-  }
-  if (families.has('intensity_statistics')) run('intensity_statistics', () => evaluateFamily(STATISTICS, prepareStatistics(intensities), exclude));
-  if (families.has('intensity_histogram')) {
-    run('intensity_histogram', () =>
-      evaluateFamily(HISTOGRAM, discretised ? prepareHistogram(discretised.levels, discretised.nLevels, rows) : { unavailable: 'the ROI intensity mask is empty' }, exclude),
-    );
-  }
-  if (families.has('intensity_volume_histogram')) {
-    // The IVH range G is the re-segmentation range the user set (IBSI P88C), not the outlier
-    // bounds, which depend on the data; open sides are taken from the ROI.
-    const range = { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper };
-    run('intensity_volume_histogram', () => evaluateFamily(IVH, prepareIvh(intensities, ivhDiscretisation(settings), range), exclude));
+  const data: RegionData = { dims, spacing, image, morphMask, intensityMask, intensities, discretised, rows, settings, shared: (prepared.shared ??= {}) };
+  for (const entry of FAMILY_TABLE) {
+    if (isVoxelFamily(entry) && families.has(entry.family)) run(entry.family, () => entry.compute(entry.prepare(data), exclude));
   }
 
   if (discretised && wantTexture.length > 0) {
@@ -323,7 +297,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
         ngtdmDistance: tex.ngtdmDistance,
         ngldmDistance: tex.ngldmDistance,
         ngldmCoarseness: tex.ngldmCoarseness,
-      }).filter((f) => !exclude.has(f.tag) && !exclude.has(f.code)),
+      }).filter((f) => !isExcluded(f, exclude)),
     );
   }
 

@@ -2,26 +2,14 @@
  * The feature registry: every feature the engine can report, with its IBSI code, tag, name,
  * family and documentation line. Each family documents its own features where it defines them
  * (features/*.ts for the intensity and morphology families, texture/*\/features.ts for the
- * texture matrices); this module only lists them together.
+ * texture matrices); this module lists them together from the table of families (families.ts).
  */
 import { DocumentedDescriptor } from './feature';
-import { describe } from './features/family';
-import { MORPHOLOGY } from './features/morphology';
-import { LOCAL_INTENSITY } from './features/localIntensity';
-import { STATISTICS } from './features/statistics';
-import { HISTOGRAM } from './features/histogram';
-import { IVH } from './features/ivh';
-import { TEXTURE_DESCRIPTORS } from './texture';
+import { FAMILY_TABLE, isVoxelFamily } from './families';
 
-export const NON_TEXTURE_FEATURES: readonly DocumentedDescriptor[] = [
-  ...describe(MORPHOLOGY),
-  ...describe(LOCAL_INTENSITY),
-  ...describe(STATISTICS),
-  ...describe(HISTOGRAM),
-  ...describe(IVH),
-];
+export const NON_TEXTURE_FEATURES: readonly DocumentedDescriptor[] = FAMILY_TABLE.filter(isVoxelFamily).flatMap((f) => f.descriptors);
 
-const ALL: readonly DocumentedDescriptor[] = [...NON_TEXTURE_FEATURES, ...TEXTURE_DESCRIPTORS];
+const ALL: readonly DocumentedDescriptor[] = FAMILY_TABLE.flatMap((f) => f.descriptors);
 
 /** Every registered feature, texture families included. */
 export function registeredFeatures(): DocumentedDescriptor[] {

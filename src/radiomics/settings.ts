@@ -12,6 +12,7 @@ import { ConfigIssue, DocRow, Infer, Schema, s } from '../config/schemaKit';
 import { AGGREGATIONS, Aggregation, FEATURE_FAMILIES, FeatureFamily } from './feature';
 import { registeredFeatures } from './registry';
 import { isTextureFamily } from './texture';
+import { errorText } from '../ops/errorText';
 
 /** A number, or null meaning "not set" (e.g. an open end of a re-segmentation range). */
 function nullableNumber(opts: { doc: string; default: number | null; min?: number; max?: number; unit?: string }): Schema<number | null> {
@@ -179,6 +180,8 @@ export type FeatureExtractionSettings = RadiomicsSettings['features'];
 export type RingSettings = RadiomicsSettings['ring'];
 
 export class RadiomicsSettingsError extends Error {
+
+  override readonly name = 'RadiomicsSettingsError';
   constructor(
     readonly source: string,
     readonly issues: ConfigIssue[],
@@ -200,13 +203,13 @@ export function loadRadiomicsSettings(path: string): RadiomicsSettings {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new RadiomicsSettingsError(path, [{ path: '(file)', message: `cannot read it: ${(e as Error).message}`, severity: 'error' }]);
+    throw new RadiomicsSettingsError(path, [{ path: '(file)', message: `cannot read it: ${errorText(e)}`, severity: 'error' }]);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new RadiomicsSettingsError(path, [{ path: '(file)', message: `is not valid JSON: ${(e as Error).message}`, severity: 'error' }]);
+    throw new RadiomicsSettingsError(path, [{ path: '(file)', message: `is not valid JSON: ${errorText(e)}`, severity: 'error' }]);
   }
   return parseRadiomicsSettings(json, path);
 }

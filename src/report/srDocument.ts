@@ -9,10 +9,10 @@ import type { StudyAnalysis, SeriesRef } from '../results/types';
 import { PRIVATE_SCHEME } from './codes';
 import { reportContent } from './srContent';
 import { srInstanceUid, srSeriesUid } from './uids';
-import { NaturalDataset, writePart10 } from './part10';
+import { NaturalDataset, writePart10 } from '../dicom/part10';
+import { SopClass } from '../dicom/uids';
 import { VERSION } from '../version';
 
-export const COMPREHENSIVE_3D_SR = '1.2.840.10008.5.1.4.1.1.88.34';
 
 export interface SrOptions {
   seriesNumber: number;
@@ -74,7 +74,7 @@ export function srDataset(analysis: StudyAnalysis, options: SrOptions): NaturalD
   const { date, time } = dicomDateTime(analysis.analysedAt);
 
   const ds: NaturalDataset = {
-    SOPClassUID: COMPREHENSIVE_3D_SR,
+    SOPClassUID: SopClass.Comprehensive3dSrStorage,
     SOPInstanceUID: sopInstanceUid,
     InstanceCreationDate: date,
     InstanceCreationTime: time,
@@ -134,7 +134,7 @@ export function srDataset(analysis: StudyAnalysis, options: SrOptions): NaturalD
       throw new RangeError(`predecessorVersion must be an earlier version (1 to ${study.version - 1}), not ${predecessor}.`);
     }
     ds.PredecessorDocumentsSequence = hierarchicalReference(study.studyInstanceUid, [
-      { seriesInstanceUid, instances: [{ sopClassUid: COMPREHENSIVE_3D_SR, sopInstanceUid: srInstanceUid(study.studyInstanceUid, predecessor) }] },
+      { seriesInstanceUid, instances: [{ sopClassUid: SopClass.Comprehensive3dSrStorage, sopInstanceUid: srInstanceUid(study.studyInstanceUid, predecessor) }] },
     ]);
   }
   const charset = characterSetFor(ds, patient.specificCharacterSet);
@@ -146,7 +146,7 @@ export function buildSr(analysis: StudyAnalysis, options: SrOptions): BuiltSr {
   const ds = srDataset(analysis, options);
   return {
     bytes: writePart10(ds),
-    sopClassUid: COMPREHENSIVE_3D_SR,
+    sopClassUid: SopClass.Comprehensive3dSrStorage,
     sopInstanceUid: ds.SOPInstanceUID as string,
     seriesInstanceUid: ds.SeriesInstanceUID as string,
     studyInstanceUid: analysis.study.studyInstanceUid,

@@ -3,7 +3,7 @@
  * the end-to-end checks need (lesion groups, their score, the patient summary). Validators check
  * the IOD; this checks what the template rows say.
  */
-import { NaturalDataset, readPart10 } from './part10';
+import { NaturalDataset, readPart10 } from '../dicom/part10';
 import { CD8, CodedConcept, DCM } from './codes';
 import type { RelationshipType, ValueType } from './valueTypes';
 

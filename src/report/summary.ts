@@ -7,12 +7,12 @@ import type { StudyAnalysis } from '../results/types';
 import { notAvailableReason, RESEARCH_CAVEAT } from './srContent';
 import { dicomDateTime, characterSetFor } from './srDocument';
 import { summaryInstanceUid, summarySeriesUid } from './uids';
-import { NaturalDataset, writePart10 } from './part10';
+import { NaturalDataset, writePart10 } from '../dicom/part10';
+import { SopClass } from '../dicom/uids';
 import { writeTablePdf } from './summaryPdf';
 import { renderSecondaryCapture } from './summarySc';
+import { significant } from '../ops/format';
 
-export const ENCAPSULATED_PDF = '1.2.840.10008.5.1.4.1.1.104.1';
-export const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 
 export interface BuiltSummary {
   kind: 'pdf' | 'secondary-capture';
@@ -30,7 +30,7 @@ export interface SummaryTable {
   footer: string[];
 }
 
-const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(Number(v.toPrecision(digits))));
+const fmt = (v: number | null | undefined, digits = 4) => significant(v, digits, { missing: '-', trim: true });
 
 export function summaryTable(a: StudyAnalysis): SummaryTable {
   const s = a.summary;
@@ -95,7 +95,7 @@ export function buildSummary(a: StudyAnalysis, kind: 'pdf' | 'secondary-capture'
     // OB values have even length: a trailing NUL pads the PDF; Encapsulated Document Length keeps the true size.
     const padded = pdf.length % 2 === 0 ? pdf : Buffer.concat([pdf, Buffer.from([0])]);
     const ds: NaturalDataset = {
-      ...commonModules(a, ENCAPSULATED_PDF, kind, options.seriesNumber, 'DOC'),
+      ...commonModules(a, SopClass.EncapsulatedPdfStorage, kind, options.seriesNumber, 'DOC'),
       AcquisitionDateTime: '',
       DocumentTitle: 'CD8 radiomic score summary',
       ConceptNameCodeSequence: [],
@@ -105,13 +105,13 @@ export function buildSummary(a: StudyAnalysis, kind: 'pdf' | 'secondary-capture'
     };
     const charset = characterSetFor(ds, a.patient.specificCharacterSet);
     if (charset) ds.SpecificCharacterSet = charset;
-    return { kind, bytes: writePart10(ds), sopClassUid: ENCAPSULATED_PDF, sopInstanceUid: ds.SOPInstanceUID as string, description: 'Encapsulated PDF summary' };
+    return { kind, bytes: writePart10(ds), sopClassUid: SopClass.EncapsulatedPdfStorage, sopInstanceUid: ds.SOPInstanceUID as string, description: 'Encapsulated PDF summary' };
   }
   const image = renderSecondaryCapture(table);
   const ds: NaturalDataset = {
     // 8-bit pixels are OB; dcmjs cannot tell from the value and would guess (noisily).
     _vrMap: { PixelData: 'OB' },
-    ...commonModules(a, SECONDARY_CAPTURE, kind, options.seriesNumber, 'OT'),
+    ...commonModules(a, SopClass.SecondaryCaptureImageStorage, kind, options.seriesNumber, 'OT'),
     PatientOrientation: '',
     // General Series: laterality does not apply to a table; an empty Type 2C value says so.
     Laterality: '',
@@ -128,5 +128,5 @@ export function buildSummary(a: StudyAnalysis, kind: 'pdf' | 'secondary-capture'
   };
   const charset = characterSetFor({ PatientName: ds.PatientName }, a.patient.specificCharacterSet);
   if (charset) ds.SpecificCharacterSet = charset;
-  return { kind, bytes: writePart10(ds), sopClassUid: SECONDARY_CAPTURE, sopInstanceUid: ds.SOPInstanceUID as string, description: 'Secondary Capture summary' };
+  return { kind, bytes: writePart10(ds), sopClassUid: SopClass.SecondaryCaptureImageStorage, sopInstanceUid: ds.SOPInstanceUID as string, description: 'Secondary Capture summary' };
 }

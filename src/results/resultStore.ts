@@ -4,6 +4,7 @@
  */
 import { migrate, SqliteDatabase } from '../store/database';
 import type { StudyAnalysis } from './types';
+import { significant } from '../ops/format';
 
 const MODULE = 'results';
 const SCHEMA: readonly string[] = [
@@ -47,7 +48,7 @@ export interface AnalysisRow {
   createdAt: Date;
 }
 
-const fmt = (v: number | null) => (v === null ? '–' : v.toPrecision(3));
+const fmt = (v: number | null) => significant(v, 3);
 
 /** The one-line outcome of an analysis, as `cd8-node status` and the study index show it. */
 export function outcomeLine(a: StudyAnalysis): string {

@@ -1,7 +1,8 @@
 /**
- * The node's one SQLite file, `<dataDir>/index.sqlite`, shared by every module that keeps state
- * (the instance/study index here; later the job queue and the outbox). Each module creates its
- * own tables and records its schema version with `migrate()`; none touches another's tables.
+ * The node's one SQLite file, `<dataDir>/index.sqlite`, shared by every module that keeps state:
+ * the instance/study index, the results, the job queue and the outbox. None touches another's
+ * tables. The index and the results record their schema version with `migrate()`; the job queue
+ * and the outbox create their tables with `CREATE TABLE IF NOT EXISTS`.
  *
  * Settings: WAL (readers such as `cd8-node status` never block the listener), a busy timeout so
  * a second process waits instead of failing, foreign keys on, and synchronous=FULL by default:
@@ -21,7 +22,11 @@ export function indexDatabasePath(dataDir: string): string {
   return join(dataDir, INDEX_FILE_NAME);
 }
 
-export class DatabaseMissingError extends Error {}
+export class DatabaseMissingError extends Error {
+
+  override readonly name = 'DatabaseMissingError';
+
+}
 
 /** Opens (creating when needed) the index database of a data directory for the running node. */
 export function openIndexDatabase(dataDir: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): SqliteDatabase {

@@ -7,7 +7,7 @@
  *      fsynced (when storage.fsync; in parallel, as neither needs the other);
  *   4. the index records it in one transaction.
  * Only then may the listener answer Success. Any failure removes what this instance wrote and
- * comes back as a StoreRefusal carrying the DIMSE status to answer.
+ * comes back as a StoreRefusal carrying its reason (the listener answers it with a DIMSE status).
  *
  * The spool is the record; the index is derived from it. Its commits are not fsynced one by one
  * (WAL, synchronous=NORMAL: safe from corruption, and a process crash loses nothing; a power cut
@@ -21,30 +21,23 @@ import { statfsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { inflateRaw } from 'node:zlib';
 import { promisify } from 'node:util';
-import { Writable } from 'node:stream';
 import { buildFileMeta } from '../dicom/part10';
 import { InstanceHeader, MalformedDatasetError, readInstanceHeader, TruncatedDatasetError } from '../dicom/header';
 import { isDeflated, isExplicitVr, sopClassName } from '../dicom/uids';
-import { DiscardSink, SpoolFile } from './spool';
-import type { AuditEvent } from '../ops/audit';
-import { IndexedInstance, RecordResult, StudyIndex } from './types';
+import { refusedBeforeData } from '../dicom/receive';
+import type { IncomingInstance, InstanceReceiver, PendingInstance, ReceivedInstance, Refusal, RefusalReason } from '../dicom/receive';
+import { errorText } from '../ops/errorText';
+import { SpoolFile } from './spool';
+import { IndexedInstance, InstanceIndex, RecordResult } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
 
-/** DIMSE C-STORE statuses we answer with (PS3.4 Annex B.2.3, PS3.7 Annex C). */
-export const StoreStatus = {
-  Success: 0x0000,
-  OutOfResources: 0xa700,
-  DataSetDoesNotMatchSopClass: 0xa900,
-  CannotUnderstand: 0xc000,
-  ProcessingFailure: 0x0110,
-  SopClassNotSupported: 0x0122,
-} as const;
-
-/** A C-STORE we answer with an error status. `comment` fits the 64-character Error Comment. */
-export class StoreRefusal extends Error {
+/** An instance the store does not keep, with the reason in storage terms (the listener answers it). */
+export class StoreRefusal extends Error implements Refusal {
+  override readonly name = 'StoreRefusal';
   constructor(
-    readonly status: number,
+    readonly reason: RefusalReason,
+    /** Fits the 64-character Error Comment of a DIMSE answer. */
     readonly comment: string,
     message: string,
   ) {
@@ -52,98 +45,30 @@ export class StoreRefusal extends Error {
   }
 }
 
-export interface IncomingInstance {
-  sopClassUid: string;
-  sopInstanceUid: string;
-  transferSyntaxUid: string;
-  callingAeTitle: string;
-}
+export type { IncomingInstance };
 
-export interface StoredInstance {
-  outcome: 'stored' | 'duplicate' | 'replaced';
-  sopInstanceUid: string;
-  sopClassUid: string;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  transferSyntaxUid: string;
-  patientId?: string;
-  bytes: number;
-  /** Absolute path of the stored file. */
-  path: string;
+export interface StoredInstance extends ReceivedInstance {
   record?: RecordResult;
 }
 
-/** A C-STORE in flight: its data goes to `writable`; `commit()` makes it durable or refuses it. */
-export interface PendingStore {
-  readonly writable: Writable;
-  commit(): Promise<StoredInstance>;
-  /** The association ended before the dataset was complete. */
-  abandon(): Promise<void>;
-}
+export type PendingStore = PendingInstance<StoredInstance>;
 
 export interface InstanceStoreOptions {
   dataDir: string;
   fsync: boolean;
   minFreeDiskMb: number;
-  index: StudyIndex;
+  index: InstanceIndex;
   now?: () => number;
 }
 
 /** A C-STORE refused before its data arrived: the data is read off the association and dropped. */
 export function refusedStore(refusal: StoreRefusal): PendingStore {
-  const sink = new DiscardSink();
-  return {
-    writable: sink,
-    commit: async () => {
-      throw refusal;
-    },
-    abandon: async () => {
-      sink.destroy();
-    },
-  };
-}
-
-/**
- * Stores an instance whose dataset is already whole in memory (STOW-RS part, C-GET sub-operation)
- * with the same guarantee as a streamed C-STORE. Throws StoreRefusal.
- */
-export async function storeWholeDataset(store: { begin(incoming: IncomingInstance): PendingStore }, incoming: IncomingInstance, dataset: Buffer): Promise<StoredInstance> {
-  const pending = store.begin(incoming);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      pending.writable.once('error', reject);
-      pending.writable.end(dataset, () => resolve());
-    });
-    return await pending.commit();
-  } catch (e) {
-    if (e instanceof StoreRefusal) throw e;
-    await pending.abandon().catch(() => undefined);
-    throw new StoreRefusal(StoreStatus.ProcessingFailure, 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
-  }
-}
-
-/** The audit event of an instance the store accepted, whichever way it came (C-STORE, STOW-RS). */
-export function storedAuditEvent(stored: StoredInstance, peer: string, callingAeTitle: string): AuditEvent {
-  return {
-    event: stored.outcome === 'stored' ? 'instance.stored' : stored.outcome === 'duplicate' ? 'instance.duplicate' : 'instance.replaced',
-    peer,
-    callingAeTitle,
-    sopClassUid: stored.sopClassUid,
-    sopInstanceUid: stored.sopInstanceUid,
-    studyInstanceUid: stored.studyInstanceUid,
-    transferSyntaxUid: stored.transferSyntaxUid,
-    bytes: stored.bytes,
-    status: 'Success',
-  };
+  return refusedBeforeData(refusal);
 }
 
 /** A UID as a path component: UIDs are digits and dots; anything else is hashed. */
 function pathPart(uid: string): string {
   return /^[0-9][0-9.]{0,63}$/.test(uid) ? uid : `x${createHash('sha1').update(uid).digest('hex').slice(0, 20)}`;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -160,7 +85,7 @@ export function sopFromSpoolName(name: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-export class InstanceStore {
+export class InstanceStore implements InstanceReceiver<StoredInstance> {
   readonly spoolDir: string;
   readonly tmpDir: string;
   private readonly markerPath: string;
@@ -219,12 +144,12 @@ export class InstanceStore {
     try {
       free = this.freeDiskMb();
     } catch (e) {
-      return refusedStore(new StoreRefusal(StoreStatus.ProcessingFailure, 'cannot check the free disk space', `cannot check the free disk space of ${this.spoolDir}: ${errorText(e)}`));
+      return refusedStore(new StoreRefusal('failed', 'cannot check the free disk space', `cannot check the free disk space of ${this.spoolDir}: ${errorText(e)}`));
     }
     if (free < this.options.minFreeDiskMb) {
       return refusedStore(
         new StoreRefusal(
-          StoreStatus.OutOfResources,
+          'out-of-space',
           'out of disk space on the receiving node',
           `only ${free.toFixed(0)} MB free in ${this.spoolDir}, below storage.minFreeDiskMb (${this.options.minFreeDiskMb} MB): instance refused. Free disk space or lower storage.minFreeDiskMb.`,
         ),
@@ -255,7 +180,7 @@ export class InstanceStore {
       } catch (e) {
         const full = (e as NodeJS.ErrnoException).code === 'ENOSPC';
         throw new StoreRefusal(
-          full ? StoreStatus.OutOfResources : StoreStatus.ProcessingFailure,
+          full ? 'out-of-space' : 'failed',
           full ? 'out of disk space on the receiving node' : 'could not write the instance to disk',
           `writing ${incoming.sopInstanceUid} to ${spool.tempPath} failed: ${errorText(e)}`,
         );
@@ -316,7 +241,7 @@ export class InstanceStore {
       await spool.discard();
       if (placed) await unlink(placed).catch(() => undefined);
       if (e instanceof StoreRefusal) throw e;
-      throw new StoreRefusal(StoreStatus.ProcessingFailure, 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
+      throw new StoreRefusal('failed', 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
     }
   }
 
@@ -345,21 +270,21 @@ export class InstanceStore {
   private check(header: InstanceHeader, incoming: IncomingInstance): { studyInstanceUid: string; seriesInstanceUid: string } {
     if (header.sopClassUid !== incoming.sopClassUid) {
       throw new StoreRefusal(
-        StoreStatus.DataSetDoesNotMatchSopClass,
+        'sop-class-mismatch',
         'SOP Class UID differs from the C-STORE request',
         `instance ${incoming.sopInstanceUid}: the dataset's SOP Class UID (${header.sopClassUid ?? 'missing'}) is not the one of the C-STORE request (${incoming.sopClassUid}, ${sopClassName(incoming.sopClassUid)}).`,
       );
     }
     if (header.sopInstanceUid !== incoming.sopInstanceUid) {
       throw new StoreRefusal(
-        StoreStatus.CannotUnderstand,
+        'unreadable',
         'SOP Instance UID differs from the C-STORE request',
         `the dataset's SOP Instance UID (${header.sopInstanceUid ?? 'missing'}) is not the one of the C-STORE request (${incoming.sopInstanceUid}).`,
       );
     }
     if (!header.studyInstanceUid || !header.seriesInstanceUid) {
       const which = !header.studyInstanceUid ? 'Study Instance UID (0020,000D)' : 'Series Instance UID (0020,000E)';
-      throw new StoreRefusal(StoreStatus.CannotUnderstand, `the dataset has no ${which.replace(/ \(.*/, '')}`, `instance ${incoming.sopInstanceUid} has no ${which}; it cannot be filed.`);
+      throw new StoreRefusal('unreadable', `the dataset has no ${which.replace(/ \(.*/, '')}`, `instance ${incoming.sopInstanceUid} has no ${which}; it cannot be filed.`);
     }
     return { studyInstanceUid: header.studyInstanceUid, seriesInstanceUid: header.seriesInstanceUid };
   }
@@ -386,7 +311,7 @@ export class InstanceStore {
       }
     } catch (e) {
       if (e instanceof MalformedDatasetError || e instanceof TruncatedDatasetError) {
-        throw new StoreRefusal(StoreStatus.CannotUnderstand, 'the dataset cannot be parsed', `instance ${spool.tempPath}: ${e.message}`);
+        throw new StoreRefusal('unreadable', 'the dataset cannot be parsed', `instance ${spool.tempPath}: ${e.message}`);
       }
       throw e;
     }

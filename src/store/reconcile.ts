@@ -13,7 +13,7 @@ import { readFileMeta } from '../dicom/part10';
 import { InstanceHeader, readInstanceHeader } from '../dicom/header';
 import { isDeflated, isExplicitVr } from '../dicom/uids';
 import { sopFromSpoolName } from './instanceStore';
-import { StudyIndex } from './types';
+import { InstanceIndex } from './types';
 
 export interface ReconcileReport {
   /** Spool files looked at. */
@@ -72,7 +72,7 @@ async function inspect(path: string, size: number): Promise<Candidate> {
   };
 }
 
-export async function reconcileSpool(options: { dataDir: string; spoolDir: string; tmpDir: string; index: StudyIndex }): Promise<ReconcileReport> {
+export async function reconcileSpool(options: { dataDir: string; spoolDir: string; tmpDir: string; index: InstanceIndex }): Promise<ReconcileReport> {
   const { dataDir, spoolDir, tmpDir, index } = options;
   const report: ReconcileReport = { checked: 0, reindexed: [], quarantined: [], removed: [] };
   const rel = (p: string) => relative(dataDir, p).split(sep).join('/');

@@ -9,9 +9,9 @@ import { Writable } from 'node:stream';
 import { open, close, write, writev, fsync } from 'node:fs';
 import { promisify } from 'node:util';
 import { unlink } from 'node:fs/promises';
+import { RECEIVE_HIGH_WATER_MARK } from '../dicom/receive';
 
-/** Big enough that a whole CT slice is buffered without the sender ever being told to wait. */
-export const SPOOL_HIGH_WATER_MARK = 8 * 1024 * 1024;
+export const SPOOL_HIGH_WATER_MARK = RECEIVE_HIGH_WATER_MARK;
 /** Dataset bytes kept in memory for the header reader: a CT header sits well within this. */
 export const HEADER_PREFIX_BYTES = 64 * 1024;
 
@@ -156,15 +156,5 @@ export class SpoolFile extends Writable {
     };
     if (buffers.length === 1) write(fd, buffers[0], 0, buffers[0].length, null, (err, n) => done(err, n));
     else writev(fd, buffers, (err, n) => done(err, n));
-  }
-}
-
-/** Where the data of a refused instance goes: nowhere, but the association stays in step. */
-export class DiscardSink extends Writable {
-  constructor() {
-    super({ highWaterMark: SPOOL_HIGH_WATER_MARK });
-  }
-  override _write(_chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    callback();
   }
 }

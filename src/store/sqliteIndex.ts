@@ -1,10 +1,13 @@
 /**
  * The instance and study index in SQLite (tables of module "store" in the shared index.sqlite).
- * Every write is one transaction; with synchronous=FULL it is on disk when the call returns.
+ * Every write is one transaction. The node opens it with synchronous=NORMAL (main.ts): a commit
+ * survives a process crash, and what a power cut may lose is rebuilt from the spool at start-up
+ * (reconcile.ts).
  */
 import { join } from 'node:path';
 import { migrate, SqliteDatabase } from './database';
-import { IndexedInstance, InstanceRecord, RecordResult, StudyIndex, VersionRef } from './types';
+import { IndexedInstance, InstanceIndex, InstanceRecord, RecordResult } from './types';
+import type { StudyIndex, VersionRef } from '../study/studyIndex';
 import { ReadinessFacts, RtStructFacts, SeriesFacts } from '../study/readiness';
 import {
   ListStudiesOptions,
@@ -177,7 +180,7 @@ export interface PurgeableInstance {
   path: string;
 }
 
-export class SqliteStudyIndex implements StudyIndex {
+export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
   private readonly st;
 
   /** Creates or migrates the store tables; `dataDir` turns stored relative paths into absolute ones. */

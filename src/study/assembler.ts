@@ -8,10 +8,11 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '../ops/logger';
 import { AuditLog } from '../ops/audit';
-import { StudyIndex, VersionRef } from '../store/types';
+import { StudyIndex, VersionRef } from './studyIndex';
 import { decideReadiness, missingImages, ReadinessDecision, WAIT_BY_DEFAULT, WaitPolicy } from './readiness';
 import type { Retrieval } from './retrieval';
 import { ListStudiesOptions, StudyCatalog, StudyInstance, StudyReadyEvent, StudyVersionSummary } from './types';
+import { errorText } from '../ops/errorText';
 
 export interface AssemblerOptions {
   stableAgeS: number;
@@ -101,7 +102,7 @@ export class StudyAssembler implements StudyCatalog {
       try {
         listener(event);
       } catch (e) {
-        this.options.logger.error(`a study-ready listener failed: ${(e as Error).message}`, { studyInstanceUid: event.studyInstanceUid, version: event.version });
+        this.options.logger.error(`a study-ready listener failed: ${errorText(e)}`, { studyInstanceUid: event.studyInstanceUid, version: event.version });
       }
     };
     this.events.on('ready', safe);
@@ -205,7 +206,7 @@ export class StudyAssembler implements StudyCatalog {
         recovered: false,
       });
     } catch (e) {
-      this.options.logger.error(`judging whether study ${studyInstanceUid} is complete failed: ${(e as Error).message}; trying again in ${RETRY_AFTER_ERROR_MS / 1000} s`);
+      this.options.logger.error(`judging whether study ${studyInstanceUid} is complete failed: ${errorText(e)}; trying again in ${RETRY_AFTER_ERROR_MS / 1000} s`);
       this.setQuietTimer(studyInstanceUid, RETRY_AFTER_ERROR_MS);
     }
   }

@@ -9,13 +9,15 @@ import type { Logger } from '../ops/logger';
 import { cMove, MoveProgress, MoveQuery } from '../dicom/moveScu';
 import { cGet, RetrievedImage } from '../dicom/getScu';
 import { STORAGE_CLASSES } from '../dicom/uids';
-import { InstanceStore, storedAuditEvent, StoreRefusal, StoreStatus, storeWholeDataset } from '../store/instanceStore';
+import { InstanceReceiver, isRefusal, receiveWholeDataset, storedAuditEvent } from '../dicom/receive';
+import { DimseStatus, storeStatusFor } from '../dicom/status';
+import { errorText } from '../ops/errorText';
 import { loadTlsOptions } from '../net/tlsFiles';
 import type { RetrievalSource } from './retrieval';
 
 export function retrievalSources(
   config: Config,
-  deps: { store: Pick<InstanceStore, 'begin'>; audit: AuditLog; logger: Logger; arrived(studyInstanceUid: string): void },
+  deps: { store: InstanceReceiver; audit: AuditLog; logger: Logger; arrived(studyInstanceUid: string): void },
 ): RetrievalSource[] {
   const { store, audit, logger, arrived } = deps;
   return config.sources.dicom.map((source, i) => {
@@ -31,15 +33,15 @@ export function retrievalSources(
     const idleMs = config.sources.idleTimeoutS * 1000;
     // A C-GET's images come on our association: stored like any C-STORE, answered with its status.
     const storeRetrieved = async (image: RetrievedImage) => {
-      if (!STORAGE_CLASSES.has(image.sopClassUid)) return StoreStatus.SopClassNotSupported;
+      if (!STORAGE_CLASSES.has(image.sopClassUid)) return DimseStatus.SopClassNotSupported;
       try {
-        const stored = await storeWholeDataset(store, { ...image, callingAeTitle: source.aeTitle }, image.dataset);
+        const stored = await receiveWholeDataset(store, { ...image, callingAeTitle: source.aeTitle }, image.dataset);
         audit.record(storedAuditEvent(stored, `${source.host}:${source.port}`, source.aeTitle));
         arrived(stored.studyInstanceUid);
-        return StoreStatus.Success;
+        return DimseStatus.Success;
       } catch (e) {
-        logger.warn(`C-GET sub-operation ${image.sopInstanceUid} from ${source.name} not stored: ${(e as Error).message}`);
-        return e instanceof StoreRefusal ? e.status : StoreStatus.ProcessingFailure;
+        logger.warn(`C-GET sub-operation ${image.sopInstanceUid} from ${source.name} not stored: ${errorText(e)}`);
+        return isRefusal(e) ? storeStatusFor(e.reason) : DimseStatus.ProcessingFailure;
       }
     };
     return {

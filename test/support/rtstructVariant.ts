@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as dcmjs from 'dcmjs';
-import { NaturalDataset } from '../../src/imaging/attributes';
+import { NaturalDataset } from '../../src/dicom/part10';
 
 export interface ExtraRoi {
   number: number;

@@ -7,10 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as dcmjs from 'dcmjs';
+import { SopClass, TransferSyntax } from '../../src/dicom/uids';
 
-const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
-const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
-const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
 
 export interface SyntheticLesion {
   roiNumber: number;
@@ -47,7 +45,7 @@ function meta(sopClassUid: string, sopInstanceUid: string) {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
     MediaStorageSOPClassUID: sopClassUid,
     MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LE,
+    TransferSyntaxUID: TransferSyntax.ExplicitVrLittleEndian,
     ImplementationClassUID: '1.2.826.0.1.3680043.10.1329.1',
   };
 }
@@ -125,7 +123,7 @@ export function writeSyntheticStudy(dir: string, spec: SyntheticStudySpec): Synt
       _vrMap: { PixelData: 'OW' },
       SpecificCharacterSet: 'ISO_IR 100',
       ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
-      SOPClassUID: CT_IMAGE_STORAGE,
+      SOPClassUID: SopClass.CtImageStorage,
       SOPInstanceUID: sop,
       Modality: spec.modality ?? 'CT',
       Manufacturer: 'cd8-node test suite',
@@ -151,7 +149,7 @@ export function writeSyntheticStudy(dir: string, spec: SyntheticStudySpec): Synt
       RescaleSlope: 1,
       PixelData: [pixels.buffer],
     };
-    write(join(ctDir, `ct${String(k).padStart(4, '0')}.dcm`), meta(CT_IMAGE_STORAGE, sop), ds);
+    write(join(ctDir, `ct${String(k).padStart(4, '0')}.dcm`), meta(SopClass.CtImageStorage, sop), ds);
   }
 
   const rsUid = uid();
@@ -159,7 +157,7 @@ export function writeSyntheticStudy(dir: string, spec: SyntheticStudySpec): Synt
   const rs = {
     _vrMap: {},
     SpecificCharacterSet: 'ISO_IR 100',
-    SOPClassUID: RT_STRUCTURE_SET_STORAGE,
+    SOPClassUID: SopClass.RtStructureSetStorage,
     SOPInstanceUID: rsUid,
     Modality: 'RTSTRUCT',
     Manufacturer: 'cd8-node test suite',
@@ -178,7 +176,7 @@ export function writeSyntheticStudy(dir: string, spec: SyntheticStudySpec): Synt
             ReferencedSOPClassUID: '1.2.840.10008.3.1.2.3.1',
             ReferencedSOPInstanceUID: study,
             RTReferencedSeriesSequence: [
-              { SeriesInstanceUID: series, ContourImageSequence: sliceUids.map((s) => ({ ReferencedSOPClassUID: CT_IMAGE_STORAGE, ReferencedSOPInstanceUID: s })) },
+              { SeriesInstanceUID: series, ContourImageSequence: sliceUids.map((s) => ({ ReferencedSOPClassUID: SopClass.CtImageStorage, ReferencedSOPInstanceUID: s })) },
             ],
           },
         ],
@@ -197,6 +195,6 @@ export function writeSyntheticStudy(dir: string, spec: SyntheticStudySpec): Synt
     })),
     RTROIObservationsSequence: spec.lesions.map((l) => ({ ObservationNumber: l.roiNumber, ReferencedROINumber: l.roiNumber, RTROIInterpretedType: l.interpretedType })),
   };
-  write(rtstruct, meta(RT_STRUCTURE_SET_STORAGE, rsUid), rs);
+  write(rtstruct, meta(SopClass.RtStructureSetStorage, rsUid), rs);
   return { ctDir, rtstruct, studyInstanceUid: study };
 }

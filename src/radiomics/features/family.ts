@@ -4,6 +4,7 @@
  * function of that prepared data. The descriptors double as the feature registry.
  */
 import { DocumentedDescriptor, FeatureFamily, FeatureValue } from '../feature';
+import { errorText } from '../../ops/errorText';
 
 export interface FeatureDefinition<D> extends DocumentedDescriptor {
   compute: (data: D) => number;
@@ -33,7 +34,7 @@ export function defineFeature<D>(
 export function evaluateFamily<D>(def: FamilyDefinition<D>, data: D | { unavailable: string }, exclude: ReadonlySet<string> = new Set()): FeatureValue[] {
   const out: FeatureValue[] = [];
   for (const f of def.features) {
-    if (exclude.has(f.tag) || exclude.has(f.code)) continue;
+    if (isExcluded(f, exclude)) continue;
     const base = { family: f.family, tag: f.tag, code: f.code, name: f.name };
     if (isUnavailable(data)) {
       out.push({ ...base, value: NaN, reason: data.unavailable });
@@ -43,10 +44,15 @@ export function evaluateFamily<D>(def: FamilyDefinition<D>, data: D | { unavaila
       const value = f.compute(data);
       out.push(Number.isFinite(value) ? { ...base, value } : { ...base, value: NaN, reason: `${f.name} is undefined for this region` });
     } catch (e) {
-      out.push({ ...base, value: NaN, reason: (e as Error).message });
+      out.push({ ...base, value: NaN, reason: errorText(e) });
     }
   }
   return out;
+}
+
+/** Is the feature excluded by settings (features.exclude names its IBSI tag or code)? */
+export function isExcluded(f: Pick<FeatureValue, 'tag' | 'code'>, exclude: ReadonlySet<string>): boolean {
+  return exclude.has(f.tag) || exclude.has(f.code);
 }
 
 function isUnavailable(data: unknown): data is { unavailable: string } {

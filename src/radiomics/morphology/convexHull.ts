@@ -16,7 +16,11 @@ export interface Hull {
   faces: Int32Array;
 }
 
-export class DegenerateHullError extends Error {}
+export class DegenerateHullError extends Error {
+
+  override readonly name = 'DegenerateHullError';
+
+}
 
 /** Candidates: for every row along each axis, its two extreme points (the first of equals). */
 function rowExtremes(lattice: Int32Array): Int32Array {

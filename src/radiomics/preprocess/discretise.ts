@@ -20,7 +20,11 @@ export interface Discretised {
   binWidth: number | null;
 }
 
-export class DiscretisationError extends Error {}
+export class DiscretisationError extends Error {
+
+  override readonly name = 'DiscretisationError';
+
+}
 
 function roiRange(image: ArrayLike<number>, mask: Uint8Array, rows: Int32Array): { min: number; max: number } {
   let min = Infinity;

@@ -25,7 +25,11 @@ export interface PaddedGrid {
   sliceStart: Int32Array;
 }
 
-export class TextureInputError extends Error {}
+export class TextureInputError extends Error {
+
+  override readonly name = 'TextureInputError';
+
+}
 
 /** Index offset of a step (dx, dy, dz) in the padded box. */
 export function offsetOf(grid: Pick<PaddedGrid, 'nx' | 'ny'>, dx: number, dy: number, dz: number): number {

@@ -10,7 +10,7 @@ import { writeSyntheticStudy } from '../../support/syntheticStudy';
 import { configSchema } from '../../../src/config/schema';
 import { loadScoringSetup } from '../../../src/pipeline/setup';
 import { analyseFiles, loadMarginMm } from '../../../src/pipeline/analyseFiles';
-import { imagingStudyParts, loadImagingStudy, planImagingStudy } from '../../../src/dicom/loadSeries';
+import { imagingStudyParts, loadImagingStudy, planImagingStudy } from '../../../src/imaging/load';
 import { scoreStudy } from '../../../src/cd8/scoreStudy';
 
 const dir = mkdtempSync(join(tmpdir(), 'cd8-volume-by-volume-'));

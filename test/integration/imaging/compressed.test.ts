@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadImagingStudy } from '../../../src/dicom/loadSeries';
+import { loadImagingStudy } from '../../../src/imaging/load';
 import { DEFAULT_LESION_RULES } from '../../support/imaging';
 import { sameBytes } from '../../support/masks';
 import { run, SHARED } from '../../support/process';

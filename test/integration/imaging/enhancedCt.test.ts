@@ -10,7 +10,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImagingError, loadImagingStudy } from '../../../src/dicom/loadSeries';
+import { ImagingError, loadImagingStudy } from '../../../src/imaging/load';
 import { openIndexDatabaseReadOnly } from '../../../src/store/database';
 import { readAnalysis } from '../../../src/results/resultStore';
 import type { StudyAnalysis } from '../../../src/results/types';

@@ -2,7 +2,7 @@
  * The IBSI CT phantom: our GTV-1 mask and HU volume against the IBSI NIfTI files of the same data.
  */
 import { join } from 'node:path';
-import { loadImagingStudy } from '../../../src/dicom/loadSeries';
+import { loadImagingStudy } from '../../../src/imaging/load';
 import { availableMarginMm, ImagingStudy, sourceEvidence } from '../../../src/imaging/study';
 import { readNifti } from '../../../src/io/nifti';
 import { DEFAULT_LESION_RULES } from '../../support/imaging';

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadImagingStudy } from '../../../src/dicom/loadSeries';
+import { loadImagingStudy } from '../../../src/imaging/load';
 import { readNifti } from '../../../src/io/nifti';
 import { DEFAULT_LESION_RULES } from '../../support/imaging';
 import { count, dice, niftiMaskOnGrid } from '../../support/masks';

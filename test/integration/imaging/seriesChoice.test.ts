@@ -7,7 +7,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImagingError, loadImagingStudy } from '../../../src/dicom/loadSeries';
+import { ImagingError, loadImagingStudy } from '../../../src/imaging/load';
 import { DEFAULT_LESION_RULES } from '../../support/imaging';
 import { run, SHARED } from '../../support/process';
 

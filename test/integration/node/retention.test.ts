@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { openIndexDatabase } from '../../../src/store/database';
 import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
-import { purgeOldStudies } from '../../../src/ops/housekeeping';
+import { purgeOldStudies } from '../../../src/pipeline/housekeeping';
 import { memoryAuditLog } from '../../../src/ops/audit';
 import { silentLogger } from '../../../src/ops/logger';
 import { IngestNode, PHANTOM, startIngestNode, storescu } from '../ingest/support';

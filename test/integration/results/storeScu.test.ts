@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { cStore } from '../../../src/dicom/storeScu';
 import { readFileMeta } from '../../../src/dicom/part10';
 import { buildSr } from '../../../src/report/srDocument';
-import { readPart10 } from '../../../src/report/part10';
+import { readPart10 } from '../../../src/dicom/part10';
 import { DicomPeer, startStorescp } from '../../support/dcmtk';
 import { scoredStudy } from '../../support/studyFixtures';
 

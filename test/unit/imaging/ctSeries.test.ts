@@ -93,6 +93,7 @@ describe('CT series: order, spacing and checks', () => {
     expect(s.leftOut.map((l) => l.source)).toEqual(['scout.dcm', 'sag.dcm']);
     expect(warnings(s).map((w) => w.message).join('\n')).toMatch(/1 localiser image \(ImageType LOCALIZER\).*scout\.dcm/);
     expect(warnings(s).map((w) => w.message).join('\n')).toMatch(/1 image .* orientation different .* sag\.dcm/);
+    expect(warnings(s).map((w) => w.code)).toEqual(['localiser-left-out', 'other-orientation-left-out']);
   });
 
   it('says which attribute is missing, and refuses one-slice series and non-orthogonal orientation', () => {

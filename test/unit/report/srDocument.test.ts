@@ -2,7 +2,8 @@
  * The SR of each fixture study: valid for dciodvfy (no error, only explained warnings), parsed by
  * dsrdump, and read back row by row (what validators do not check).
  */
-import { buildSr, COMPREHENSIVE_3D_SR } from '../../../src/report/srDocument';
+import { buildSr } from '../../../src/report/srDocument';
+import { SopClass } from '../../../src/dicom/uids';
 import { CD8, DCM, SCT } from '../../../src/report/codes';
 import { child, children, lesionScores, measurementGroups, patientSummaryGroup, readSr, SrNode } from '../../../src/report/srRead';
 import { RESEARCH_CAVEAT } from '../../../src/report/srContent';
@@ -44,7 +45,7 @@ describe('round trip of the scored study', () => {
 
   test('document identity: same patient and study, our series, flags, evidence', () => {
     const ds = sr.dataset;
-    expect(ds.SOPClassUID).toBe(COMPREHENSIVE_3D_SR);
+    expect(ds.SOPClassUID).toBe(SopClass.Comprehensive3dSrStorage);
     expect(ds.SOPInstanceUID).toBe(srInstanceUid(analysis.study.studyInstanceUid, 1));
     expect(ds.StudyInstanceUID).toBe(analysis.study.studyInstanceUid);
     expect(ds.PatientID).toBe(analysis.patient.patientId);

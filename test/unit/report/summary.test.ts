@@ -1,6 +1,7 @@
 /** The optional summary objects (report.summary): Encapsulated PDF and Secondary Capture, both valid for dciodvfy. */
-import { buildSummary, ENCAPSULATED_PDF, SECONDARY_CAPTURE, summaryTable } from '../../../src/report/summary';
-import { readPart10 } from '../../../src/report/part10';
+import { buildSummary, summaryTable } from '../../../src/report/summary';
+import { SopClass } from '../../../src/dicom/uids';
+import { readPart10 } from '../../../src/dicom/part10';
 import { writeTablePdf } from '../../../src/report/summaryPdf';
 import { glyph } from '../../../src/report/summarySc';
 import { noLesionStudy, scoredStudy, signatureIncompleteStudy } from '../../support/studyFixtures';
@@ -32,7 +33,7 @@ test('the PDF is well formed: header, objects at the offsets of its cross-refere
 
 test('Encapsulated PDF passes dciodvfy and carries the PDF', async () => {
   const built = buildSummary(scoredStudy(), 'pdf', { seriesNumber: 9902 });
-  expect(built.sopClassUid).toBe(ENCAPSULATED_PDF);
+  expect(built.sopClassUid).toBe(SopClass.EncapsulatedPdfStorage);
   const v = await dciodvfy(tempFile('pdf.dcm', built.bytes));
   expect(v.iod).toBe('EncapsulatedPDF');
   expect(v.errors).toEqual([]);
@@ -47,7 +48,7 @@ test('Encapsulated PDF passes dciodvfy and carries the PDF', async () => {
 
 test('Secondary Capture passes dciodvfy and shows the table as text pixels', async () => {
   const built = buildSummary(scoredStudy(), 'secondary-capture', { seriesNumber: 9902 });
-  expect(built.sopClassUid).toBe(SECONDARY_CAPTURE);
+  expect(built.sopClassUid).toBe(SopClass.SecondaryCaptureImageStorage);
   const v = await dciodvfy(tempFile('sc.dcm', built.bytes));
   expect(v.iod).toBe('SCImage');
   expect(v.errors).toEqual([]);

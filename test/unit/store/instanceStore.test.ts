@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openIndexDatabase, SqliteDatabase } from '../../../src/store/database';
 import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
-import { IncomingInstance, InstanceStore, StoreRefusal, StoreStatus } from '../../../src/store/instanceStore';
+import { IncomingInstance, InstanceStore, StoreRefusal } from '../../../src/store/instanceStore';
+import { DimseStatus, storeStatusFor } from '../../../src/dicom/status';
 import { readFileMeta } from '../../../src/dicom/part10';
 import { run, SHARED } from '../../support/process';
 
@@ -113,13 +114,15 @@ describe('InstanceStore', () => {
   it('refuses a dataset that is not the instance the request announced (0xA900 / 0xC000), leaving nothing', async () => {
     const f = await fixture();
     await expect(receive(f.store, { ...ctIncoming, sopClassUid: '1.2.840.10008.5.1.4.1.1.481.3' }, ct.dataset)).rejects.toMatchObject({
-      status: StoreStatus.DataSetDoesNotMatchSopClass,
+      reason: 'sop-class-mismatch',
     });
+    expect(storeStatusFor('sop-class-mismatch')).toBe(DimseStatus.DataSetDoesNotMatchSopClass);
     await expect(receive(f.store, { ...ctIncoming, sopInstanceUid: '1.2.3.4' }, ct.dataset)).rejects.toMatchObject({
-      status: StoreStatus.CannotUnderstand,
+      reason: 'unreadable',
       message: expect.stringMatching(/SOP Instance UID \(1\.3\.6.*\) is not the one of the C-STORE request \(1\.2\.3\.4\)/),
     });
-    await expect(receive(f.store, ctIncoming, ct.dataset.subarray(0, 100))).rejects.toMatchObject({ status: StoreStatus.CannotUnderstand });
+    await expect(receive(f.store, ctIncoming, ct.dataset.subarray(0, 100))).rejects.toMatchObject({ reason: 'unreadable' });
+    expect(storeStatusFor('unreadable')).toBe(DimseStatus.CannotUnderstand);
     expect(readdirSync(f.store.tmpDir)).toEqual([]);
     expect(readdirSync(f.store.spoolDir).sort()).toEqual(['.in-use', 'tmp']);
     expect(await f.index.findInstance(ct.meta.sopInstanceUid)).toBeUndefined();
@@ -129,7 +132,8 @@ describe('InstanceStore', () => {
     const f = await fixture({ minFreeDiskMb: 1e12 });
     const refusal = await receive(f.store, ctIncoming, ct.dataset).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(StoreRefusal);
-    expect(refusal).toMatchObject({ status: 0xa700, comment: 'out of disk space on the receiving node' });
+    expect(refusal).toMatchObject({ reason: 'out-of-space', comment: 'out of disk space on the receiving node' });
+    expect(storeStatusFor((refusal as StoreRefusal).reason)).toBe(0xa700);
     expect((refusal as StoreRefusal).message).toMatch(/below storage\.minFreeDiskMb/);
     expect(readdirSync(f.store.tmpDir)).toEqual([]);
   });
@@ -139,9 +143,10 @@ describe('InstanceStore', () => {
     // SQLite itself refuses the insert, as it would on an I/O error: after the file was renamed into place.
     f.db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON instances BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
     await expect(receive(f.store, ctIncoming, ct.dataset)).rejects.toMatchObject({
-      status: StoreStatus.ProcessingFailure,
+      reason: 'failed',
       message: expect.stringMatching(/disk I\/O error/),
     });
+    expect(storeStatusFor('failed')).toBe(DimseStatus.ProcessingFailure);
     expect(f.db.prepare('SELECT COUNT(*) AS n FROM studies').get()).toEqual({ n: 0 }); // the transaction rolled back whole
     const spoolFiles = readdirSync(f.store.spoolDir, { recursive: true }).map(String).filter((p) => p.endsWith('.dcm') || p.endsWith('.part'));
     expect(spoolFiles).toEqual([]);

@@ -3,13 +3,14 @@
  * were never taken up, and the daily summary line.
  */
 import { unlink } from 'node:fs/promises';
-import type { Logger } from './logger';
-import type { AuditLog } from './audit';
+import type { Logger } from '../ops/logger';
+import type { AuditLog } from '../ops/audit';
 import type { JobQueue } from '../jobs/queue';
 import type { StudyCatalog } from '../study/types';
 import type { SqliteStudyIndex } from '../store/sqliteIndex';
 import type { ResultStore } from '../results/resultStore';
 import type { OutboxStatus } from '../outbox/outbox';
+import { errorText } from '../ops/errorText';
 
 const DAY_MS = 86_400_000;
 
@@ -35,7 +36,7 @@ export async function purgeOldStudies(index: SqliteStudyIndex, days: number, log
         gone.push(instance);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') gone.push(instance);
-        else logger.warn(`retention could not delete ${instance.path}: ${(e as Error).message}; it is tried again at the next run`);
+        else logger.warn(`retention could not delete ${instance.path}: ${errorText(e)}; it is tried again at the next run`);
       }
     }
     const forgotten = await index.forgetInstances(c.studyInstanceUid, gone, now);

@@ -1,5 +1,5 @@
 /**
- * The I/O edge of imaging/: from a CT directory (or list of files) and an RTSTRUCT file to the
+ * The I/O edge of imaging/ (its file reading): from a CT directory (or list of files) and an RTSTRUCT file to the
  * lesions with their masks and HU volumes.
  *
  *   headers of every file → series grouped, the RTSTRUCT's series chosen and checked →
@@ -11,23 +11,25 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DicomReadError, MultiFrameFile, openMultiFrame, readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from './read';
-import { expandFrames } from '../imaging/multiFrame';
-import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from '../imaging/ctSeries';
-import { PatientGeometry } from '../imaging/geometry';
-import { ImageHeader, imageHeader } from '../imaging/imageHeader';
-import { LesionPlan, planLesions } from '../imaging/lesionPlan';
-import { LesionRules } from '../imaging/lesions';
-import { SliceRange } from '../imaging/roiMask';
-import { parseStructureSet, RtstructError, StructureSet } from '../imaging/rtstruct';
-import { chooseSeries } from '../imaging/seriesChoice';
-import { ImagingStudy, Lesion } from '../imaging/study';
-import { CtVolume, emptyCtVolume, setSlice } from '../imaging/volume';
+import { DicomReadError, MultiFrameFile, openMultiFrame, readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from '../dicom/read';
+import { expandFrames } from './multiFrame';
+import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from './ctSeries';
+import { PatientGeometry } from './geometry';
+import { ImageHeader, imageHeader } from './imageHeader';
+import { LesionPlan, planLesions } from './lesionPlan';
+import { LesionRules } from './lesions';
+import { SliceRange } from './roiMask';
+import { parseStructureSet, RtstructError, StructureSet } from './rtstruct';
+import { chooseSeries } from './seriesChoice';
+import { ImagingStudy, Lesion } from './study';
+import { CtVolume, emptyCtVolume, setSlice } from './volume';
+import { errorText } from '../ops/errorText';
 
-export type { ImagingStudy, Lesion } from '../imaging/study';
+export type { ImagingStudy, Lesion } from './study';
 
 /** Why the study cannot be imaged; `problems` name each cause and what to do (→ StudyProblem). */
 export class ImagingError extends Error {
+  override readonly name = 'ImagingError';
   constructor(readonly problems: Array<{ code: string; message: string }>) {
     super(problems.map((p) => p.message).join('\n'));
   }
@@ -93,7 +95,7 @@ async function frameHeaders(h: ImageHeader, dataset: Record<string, unknown>): P
   try {
     await openMultiFrame(h.source, h.pixel);
   } catch (e) {
-    return [{ ...h, frameProblem: (e as Error).message }];
+    return [{ ...h, frameProblem: errorText(e) }];
   }
   return expanded.frames;
 }
@@ -112,7 +114,7 @@ export async function readImageHeaders(dirOrFiles: string | readonly string[]): 
       }
       return h.pixel.numberOfFrames > 1 ? await frameHeaders(h, dataset) : [h];
     } catch (e) {
-      skipped.push({ path, reason: (e as Error).message });
+      skipped.push({ path, reason: errorText(e) });
       return [];
     }
   });
@@ -125,7 +127,7 @@ export async function readStructureSet(path: string): Promise<StructureSet> {
     const { dataset } = await readDicomFile(path);
     return parseStructureSet(dataset, path);
   } catch (e) {
-    const message = e instanceof RtstructError || e instanceof DicomReadError ? `RTSTRUCT: ${e.message}` : `cannot read the RTSTRUCT ${path}: ${(e as Error).message}`;
+    const message = e instanceof RtstructError || e instanceof DicomReadError ? `RTSTRUCT: ${e.message}` : `cannot read the RTSTRUCT ${path}: ${errorText(e)}`;
     throw new ImagingError([{ code: 'rtstruct-unreadable', message }]);
   }
 }
@@ -196,7 +198,7 @@ export async function planImagingStudy(ct: string | readonly string[], rtstructF
   try {
     plan = planLesions(series, ss, { rules: options.rules, marginMm: options.marginMm ?? 20 });
   } catch (e) {
-    throw new ImagingError([{ code: 'lesion-rules', message: (e as Error).message }]);
+    throw new ImagingError([{ code: 'lesion-rules', message: errorText(e) }]);
   }
   warnings.push(...plan.warnings);
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openIndexDatabase } from '../../../src/store/database';
 import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
-import { purgeOldStudies } from '../../../src/ops/housekeeping';
+import { purgeOldStudies } from '../../../src/pipeline/housekeeping';
 import { memoryAuditLog } from '../../../src/ops/audit';
 import { silentLogger } from '../../../src/ops/logger';
 import { SopClass } from '../../../src/dicom/uids';

@@ -93,7 +93,7 @@ export class Retrieval {
   }
 
   private requested(missing: MissingImages): string {
-    return `retrieving ${missing.missing} missing image${missing.missing === 1 ? '' : 's'} from ${this.sources.map((s) => s.name).join(' or ')} (C-MOVE requested)`;
+    return `retrieving ${missing.missing} missing image${missing.missing === 1 ? '' : 's'} from ${this.sources.map((s) => s.name).join(' or ')} (retrieval requested)`;
   }
 
   private async attempt(studyInstanceUid: string, version: number, missing: MissingImages, entry: Entry): Promise<void> {

@@ -71,6 +71,14 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
   if (c.dicomweb.maxInstanceMb > c.dicomweb.maxRequestMb) {
     error('dicomweb.maxInstanceMb', `${c.dicomweb.maxInstanceMb} MB is more than dicomweb.maxRequestMb (${c.dicomweb.maxRequestMb} MB); an instance must fit in a request.`);
   }
+  // A C-MOVE's images come back on an association the PACS opens to us: it must be let in.
+  c.sources.dicom.forEach((src, i) => {
+    if (src.method !== 'move' || callers.includes('*')) return;
+    const aet = src.aeTitle.trim().toUpperCase();
+    if (!callers.some((x) => x.split('@')[0].trim().toUpperCase() === aet)) {
+      warn(`sources.dicom[${i}].aeTitle`, `"${src.aeTitle}" is not in dicom.allowedCallers, so the images it moves to us would be rejected; add it (or the AE title the PACS calls with), or use method: get.`);
+    }
+  });
   if (c.sources.maxBackoffS < c.sources.initialBackoffS) {
     error('sources.maxBackoffS', `${c.sources.maxBackoffS} s is shorter than sources.initialBackoffS (${c.sources.initialBackoffS} s); raise it.`);
   }

@@ -26,6 +26,28 @@ describe('configuration', () => {
     expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([]);
   });
 
+  it('checks the workflow keys: a STOW-RS receiver needs a token, a C-MOVE source must be an allowed caller, DICOMweb names are unique', () => {
+    const issues = (text: string) => parseConfigText(text, 'node.yaml', {}).issues.map((i) => ({ path: i.path, severity: i.severity, message: i.message }));
+    expect(issues('dicomweb:\n  receive: true\n')).toContainEqual(
+      expect.objectContaining({ path: expect.stringMatching(/dicomweb\.tokenSha256$/), severity: 'error', message: expect.stringMatching(/requires authentication/) }),
+    );
+    expect(issues('dicomweb:\n  tokenSha256: [abc]\n')).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/64 hexadecimal digits/) }));
+    const source = 'sources:\n  dicom:\n    - { name: pacs, aeTitle: PACS, host: 10.0.0.5, port: 104 }\n';
+    expect(issues(`dicom:\n  allowedCallers: [MODALITY]\n${source}`)).toContainEqual(
+      expect.objectContaining({ path: expect.stringMatching(/sources\.dicom\[0\]\.aeTitle$/), severity: 'warning', message: expect.stringMatching(/"PACS" is not in dicom.allowedCallers/) }),
+    );
+    expect(issues(`dicom:\n  allowedCallers: [PACS@10.0.0.5]\n${source}`).filter((i) => /sources/.test(i.path))).toEqual([]);
+    expect(
+      issues('destinations:\n  dicom:\n    - { name: a, aeTitle: PACS, host: h, port: 104 }\n  dicomweb:\n    - { name: a, url: "https://x/dicom-web", username: u }\n'),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: expect.stringMatching(/destinations\.dicomweb\[0\]\.name$/), severity: 'error', message: expect.stringMatching(/also the name of destinations.dicom\[0\]/) }),
+        expect.objectContaining({ severity: 'error', message: expect.stringMatching(/needs both username and password/) }),
+      ]),
+    );
+    expect(issues('destinations:\n  dicomweb:\n    - { name: w, url: "ftp://x" }\n')).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/must be an http:\/\/ or https:\/\/ URL/) }));
+  });
+
   it('rejects a misspelled key, naming its line and the key it resembles', () => {
     expect(errorsOf('dicom:\n  aeTitle: CD8NODE\n  prot: 104\n')).toEqual([
       { severity: 'error', path: 'node.yaml:3: dicom.prot', message: 'unknown key "prot". Did you mean "port"?' },

@@ -44,6 +44,8 @@ export interface NodeServices {
 export interface RunningNode {
   /** The DICOM listener's bound port (useful when dicom.port is 0). */
   dicomPort: number;
+  /** The DICOM TLS port, when dicom.tls.enabled. */
+  dicomTlsPort?: number;
   /** The HTTP endpoint's bound port (0 when disabled). */
   httpPort: number;
   /** Studies, their states and the "ready" event, for the stages after ingest. */
@@ -103,7 +105,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         removedOlderCopies: r.removed.length,
         seconds: Number(((Date.now() - began) / 1000).toFixed(1)),
       });
-      for (const q of r.quarantined) logger.warn(`moved ${q} to ${dataDir}/quarantine: not a whole DICOM instance (it was never acknowledged); inspect and delete it`);
+      for (const q of r.quarantined) logger.warn(`moved ${q} to ${dataDir}/quarantine: not a whole DICOM instance (${r.reasons[q] ?? 'unreadable'}); inspect and delete it`);
     }
     if (!config.storage.fsync) logger.warn('storage.fsync is off: an instance answered Success may be lost in a power cut. Use this for benchmarks only.');
 
@@ -154,7 +156,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
         config,
         catalog: assembler,
         results,
-        deliver: (analysis) => delivery.enqueue(analysis),
+        deliver: (analysis, pictures) => delivery.enqueue(analysis, pictures),
         analyse: (job) => analysis.run(job),
         setup,
         logger,
@@ -268,7 +270,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
     }
 
     logger.info('node ready', { aeTitle: config.dicom.aeTitle, port: listener.port, httpPort, dataDir });
-    return { dicomPort: listener.port, httpPort, studies: assembler, stop: stopAll };
+    return { dicomPort: listener.port, dicomTlsPort: listener.tlsPort, httpPort, studies: assembler, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from './command';
 import { parseOfflineCommand, studyCommandInputs, unusableStudyMessage } from './studyFiles';
 import { loadScoringSetup, SetupError } from '../pipeline/setup';
-import { analyseFiles } from '../pipeline/analyseFiles';
+import { analyseStudyFiles } from '../pipeline/analyseFiles';
+import { renderStudyPictures } from '../report/pictures';
 import { ImagingError } from '../imaging/load';
 import { buildSr } from '../report/srDocument';
 import type { LesionResult, ScoreStatistics, SignatureTerm, StudyAnalysis } from '../results/types';
@@ -12,7 +14,7 @@ export const scoreCommand: Command = {
   words: ['score'],
   summary: 'compute the CD8 radiomic score of every lesion of a CT + RTSTRUCT, offline',
   help: `Usage: cd8-node score --ct DIR --rtstruct FILE [--json] [--sr OUT.dcm]
-                      [--signature FILE] [--config FILE] [--series UID]
+                      [--pictures DIR] [--signature FILE] [--config FILE] [--series UID]
 
 Runs the node's pipeline on files, without a PACS: for each lesion of the
 RTSTRUCT, its site, volume, the IBSI features of the tumour and of its
@@ -29,18 +31,22 @@ Options:
   --rtstruct FILE    The RT Structure Set with the lesion contours
   --json             Print the whole result as JSON (as sent to the SR and ORU)
   --sr OUT.dcm       Also write the DICOM SR (Comprehensive 3D SR, TID 1500)
+  --pictures DIR     Also write the pictures the node sends: each lesion's key
+                     image (lesion-<n>.png, n from 1), the summary page
+                     (summary.png) and the PDF report (report.pdf)
   --signature FILE   Signature file (default: score.signature of the configuration)
   --config FILE      Configuration (default: $CD8_CONFIG, else the defaults)
   --series UID       Use this CT series when the RTSTRUCT does not say which
 
 Example:
-  cd8-node score --ct study/CT --rtstruct study/RS.dcm --sr cd8-sr.dcm`,
+  cd8-node score --ct study/CT --rtstruct study/RS.dcm --sr cd8-sr.dcm --pictures cd8-pictures`,
   async run(args, io) {
     const values = parseOfflineCommand(scoreCommand, args, io, {
       ct: { type: 'string' },
       rtstruct: { type: 'string' },
       json: { type: 'boolean' },
       sr: { type: 'string' },
+      pictures: { type: 'string' },
       signature: { type: 'string' },
       config: { type: 'string', short: 'c' },
       series: { type: 'string' },
@@ -60,13 +66,14 @@ Example:
       throw e;
     }
     let analysis;
+    let keySlices;
     try {
-      analysis = await analyseFiles(files.ct, files.rtstruct, config, setup, {
+      ({ analysis, keySlices } = await analyseStudyFiles(files.ct, files.rtstruct, config, setup, {
         version: 1,
         cohortScores: [],
         analysedAt: new Date().toISOString(),
         ...(values.series ? { seriesInstanceUid: values.series } : {}),
-      });
+      }));
     } catch (e) {
       // Nothing could be read at all (e.g. a wrong --ct path): there is no study to report on.
       if (!(e instanceof ImagingError)) throw e;
@@ -81,7 +88,21 @@ Example:
       });
       writeFileSync(values.sr, sr.bytes);
     }
+    const written: string[] = [];
+    if (values.pictures) {
+      const pictures = await renderStudyPictures(analysis, keySlices, { ...config.report.pictures, ringOuterMm: setup.radiomics.ring.outerMm }, true);
+      mkdirSync(values.pictures, { recursive: true });
+      const write = (name: string, bytes: Uint8Array) => {
+        writeFileSync(join(values.pictures!, name), bytes);
+        written.push(name);
+      };
+      for (const p of pictures.lesions) write(`lesion-${p.lesionIndex + 1}.png`, p.png);
+      write('summary.png', pictures.summary.png);
+      if (pictures.pdf) write('report.pdf', pictures.pdf);
+    }
     io.out(values.json ? JSON.stringify(analysis, null, 2) : analysisText(analysis, values.sr));
+    // The JSON stays parseable on stdout; where the pictures went goes to stderr.
+    if (written.length > 0) io.err(`pictures written to ${values.pictures}: ${written.join(', ')}`);
     return analysis.evidence === null ? 1 : 0;
   },
 };

@@ -53,3 +53,28 @@ export function parseHostPort(text: string): { host: string; port: number } {
   if (port < 1 || port > 65535) throw new Error(`"${text}": port ${port} is out of range (1–65535).`);
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
+
+export interface PinnedSubject {
+  aeTitle: string;
+  /** Attribute=value pairs the client certificate subject must hold, e.g. ["CN=pacs.example.org"]. */
+  attributes: string[];
+}
+
+/** Parses "AET: CN=host,O=org" (a distinguished name in the one-line form, commas between attributes). */
+export function parsePinnedSubject(spec: string): PinnedSubject {
+  const colon = spec.indexOf(':');
+  const aeTitle = (colon < 0 ? '' : spec.slice(0, colon)).trim();
+  const attributes = (colon < 0 ? '' : spec.slice(colon + 1))
+    .split(',')
+    .map((a) => a.trim().replace(/\s*=\s*/, '='))
+    .filter((a) => a !== '');
+  return { aeTitle, attributes };
+}
+
+export function pinnedSubjectProblem(spec: string): string | undefined {
+  const { aeTitle, attributes } = parsePinnedSubject(spec);
+  if (aeTitle === '' || attributes.length === 0 || attributes.some((a) => !/^[A-Za-z][A-Za-z0-9.]*=.+$/.test(a))) {
+    return `"${spec}" is not "AET: SUBJECT", e.g. "PACS: CN=pacs.example.org,O=Hospital".`;
+  }
+  return aeTitleProblem(aeTitle);
+}

@@ -8,7 +8,7 @@ import { Config, configSchema } from './schema';
 import { ConfigIssue } from './schemaKit';
 import { parseAeAddress, parseHostPort } from './aeTitle';
 import { crossFieldIssues } from './rules';
-import { tlsFileIssues } from './tlsChecks';
+import { listenerTlsIssues, tlsFileIssues } from './tlsChecks';
 import { errorText } from '../ops/errorText';
 
 export interface LoadedConfig {
@@ -37,6 +37,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'CD8_BIND', path: ['dicom', 'bind'], doc: 'DICOM bind address', parse: (t) => t },
   { name: 'CD8_ALLOWED_CALLERS', path: ['dicom', 'allowedCallers'], doc: 'comma list of AET or AET@host; * = any', parse: asList },
   { name: 'CD8_MAX_ASSOCIATIONS', path: ['dicom', 'maxAssociations'], doc: 'simultaneous associations', parse: asNumber },
+  { name: 'CD8_MAX_ASSOCIATIONS_PER_HOST', path: ['dicom', 'maxAssociationsPerHost'], doc: 'simultaneous associations from one address', parse: asNumber },
   { name: 'CD8_DATA_DIR', path: ['storage', 'dataDir'], doc: 'data directory', parse: (t) => t },
   { name: 'CD8_FSYNC', path: ['storage', 'fsync'], doc: 'fsync received instances (true/false)', parse: asBool },
   { name: 'CD8_STABLE_AGE_S', path: ['study', 'stableAgeS'], doc: 'stable age in seconds', parse: asNumber },
@@ -163,6 +164,7 @@ export function validateRaw(raw: unknown, env: NodeJS.ProcessEnv, fileName: stri
   const tlsFiles = options.tlsFiles ?? 'errors';
   if (tlsFiles !== 'skip') {
     for (const i of tlsFileIssues(config)) issues.push(tlsFiles === 'warnings' && i.severity === 'error' ? { ...i, severity: 'warning', message: `${i.message} Results for this destination wait in the outbox until this is fixed.` } : i);
+    issues.push(...listenerTlsIssues(config));
   }
   const ok = !issues.some((i) => i.severity === 'error');
   return { config: ok ? config : undefined, issues, sources: { file: fileName, env: usedEnv } };

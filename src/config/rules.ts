@@ -30,6 +30,14 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
     else warn('dicom.allowedCallers', 'any calling AE title is accepted ("*"); list your PACS AE titles to restrict who can send.');
   }
 
+  const tls = c.dicom.tls;
+  if (tls.enabled && tls.plain && tls.port !== 0 && tls.port === c.dicom.port) {
+    error('dicom.tls.port', `is dicom.port (${c.dicom.port}); the TLS listener needs its own port (2762 is the registered one), or set dicom.tls.plain: false to listen with TLS only.`);
+  }
+  for (const [first, again] of duplicates(tls.pinnedSubjects, (x) => x.slice(0, x.indexOf(':')).trim())) {
+    error(`dicom.tls.pinnedSubjects[${again}]`, `pins "${tls.pinnedSubjects[again].slice(0, tls.pinnedSubjects[again].indexOf(':')).trim()}" again (already at dicom.tls.pinnedSubjects[${first}]); keep one subject per AE title.`);
+  }
+
   const dicom = c.destinations.dicom;
   for (const [first, again] of duplicates(dicom, (d) => d.aeTitle.trim().toUpperCase())) {
     error(

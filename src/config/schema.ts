@@ -5,7 +5,7 @@
  * (`npm run docs`).
  */
 import { Infer, s } from './schemaKit';
-import { aeTitleProblem, callerSpecProblem } from './aeTitle';
+import { aeTitleProblem, callerSpecProblem, pinnedSubjectProblem } from './aeTitle';
 import { cronProblem, regexProblem } from './checks';
 
 const aeTitle = (doc: string, def: string, required = false) =>
@@ -22,6 +22,23 @@ const tls = s.object(
     rejectUnauthorized: s.bool({ doc: 'Refuse a peer whose certificate does not verify against caFile or whose name does not match host.', default: true }),
   },
   'TLS settings of one destination.',
+);
+
+const listenerTls = s.object(
+  {
+    enabled: s.bool({ doc: 'Listen for DICOM over TLS (TLS 1.2/1.3, BCP 195 ciphers) on tls.port.', default: false }),
+    port: s.int({ doc: 'TCP port of the TLS listener (2762 is the registered DICOM-TLS port); 0 = any free port (tests).', default: 2762, min: 0, max: 65535 }),
+    plain: s.bool({ doc: 'Keep the plain (non-TLS) listener on dicom.port beside the TLS one; false = TLS only.', default: true }),
+    certFile: s.nullableString({ doc: "PEM server certificate (with its chain) the node presents; required when enabled.", default: null }),
+    keyFile: s.nullableString({ doc: "PEM private key of certFile, unencrypted (readable only by the node's user); required when enabled.", default: null }),
+    caFile: s.nullableString({ doc: 'PEM file with the CA certificate(s) that issue the callers\' client certificates; required with requireClientCertificate.', default: null }),
+    requireClientCertificate: s.bool({ doc: 'Mutual TLS: refuse a caller without a client certificate signed by caFile.', default: true }),
+    pinnedSubjects: s.list(s.string({ doc: '', default: 'PACS: CN=pacs.example.org', check: pinnedSubjectProblem }), {
+      doc: 'Per calling AE title, the client certificate subject it must present: "AET: CN=host,O=org" (every attribute given must match). A pinned AE title is refused over plain TCP.',
+      default: [],
+    }),
+  },
+  'DICOM over TLS on the listener (inbound).',
 );
 
 /** An AE title that may be left out (null = a default the doc names). */
@@ -116,8 +133,22 @@ export const configSchema = s.object(
           check: (list) => (list.length === 0 ? 'is empty, so no peer could ever connect; list the PACS AE titles, or "*" for any.' : undefined),
         }),
         maxAssociations: s.int({ doc: 'Simultaneous associations; more are rejected as "local limit exceeded".', default: 10, min: 1, max: 1000 }),
+        maxAssociationsPerHost: s.int({
+          doc: 'Simultaneous associations from one address (at most maxAssociations), so one host cannot take every slot; more are rejected as "local limit exceeded".',
+          default: 8,
+          min: 1,
+          max: 1000,
+        }),
         artimTimeoutS: s.int({ doc: 'Time a new connection gets to send its association request.', default: 30, min: 1, max: 3600, unit: 's' }),
-        idleTimeoutS: s.int({ doc: 'An association silent for this long is aborted.', default: 60, min: 1, max: 86400, unit: 's' }),
+        pduTimeoutS: s.int({ doc: 'A PDU must be complete this long after its first byte, however slowly it trickles in; else the association is aborted.', default: 30, min: 1, max: 3600, unit: 's' }),
+        idleTimeoutS: s.int({
+          doc: 'An association that completes no DIMSE message (C-ECHO, C-STORE) for this long is aborted; a dataset still arriving counts as progress for each MiB received.',
+          default: 60,
+          min: 1,
+          max: 86400,
+          unit: 's',
+        }),
+        tls: listenerTls,
       },
       'The DICOM listener.',
     ),
@@ -220,10 +251,36 @@ export const configSchema = s.object(
       {
         seriesNumber: s.int({ doc: 'Series Number of the SR series we create.', default: 9901, min: 1, max: 2147483647 }),
         seriesDescription: s.string({ doc: 'Series Description of the SR series.', default: 'CD8 radiomics', nonEmpty: true }),
-        summary: s.enum(['none', 'pdf', 'secondary-capture'] as const, {
-          doc: 'Also send a summary object for viewers that do not render SR.',
-          default: 'none',
+        summary: s.enum(['none', 'secondary-capture', 'pdf', 'both'] as const, {
+          doc: 'Pictures sent beside the SR: an RGB Secondary Capture series (each lesion\'s key image and the summary page), an Encapsulated PDF of the same, both, or none.',
+          default: 'secondary-capture',
         }),
+        pictures: s.object(
+          {
+            sizePx: s.int({ doc: 'Width of a lesion\'s key image, pixels.', default: 512, min: 256, max: 2048, unit: 'px' }),
+            maxLesions: s.int({
+              doc: 'Key images per study at most (the first lesions in RTSTRUCT order); the summary page still lists every lesion. Bounds the memory and the objects one RTSTRUCT can cause.',
+              default: 50,
+              min: 0,
+              max: 1000,
+            }),
+            softTissueWindow: s.object(
+              {
+                width: s.int({ doc: 'Window width, HU.', default: 400, min: 1, max: 10000, unit: 'HU' }),
+                level: s.int({ doc: 'Window level (centre), HU.', default: 40, min: -2000, max: 4000, unit: 'HU' }),
+              },
+              'Grey window of the key images of lesions outside the lung.',
+            ),
+            lungWindow: s.object(
+              {
+                width: s.int({ doc: 'Window width, HU.', default: 1500, min: 1, max: 10000, unit: 'HU' }),
+                level: s.int({ doc: 'Window level (centre), HU.', default: -600, min: -2000, max: 4000, unit: 'HU' }),
+              },
+              'Grey window of the key images of lung lesions.',
+            ),
+          },
+          'The key images and summary page (Secondary Capture, PDF, PNG for the web page).',
+        ),
         institutionName: s.string({ doc: 'Institution Name written in the SR (empty = copy from the CT).', default: '' }),
       },
       'The DICOM Structured Report.',

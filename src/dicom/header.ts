@@ -8,9 +8,28 @@
  *       › Contour Image Sequence (3006,0016) › Referenced SOP Instance UID
  *   Structure Set ROI Sequence (3006,0020) › Referenced Frame of Reference UID (3006,0024)
  *   ROI Contour Sequence (3006,0039) › Contour Sequence (3006,0040) › Contour Image Sequence › ...
- * Pure: bytes in, plain data out.
+ * Walked to its end (`walkToEnd`), it is also the check that an instance is readable before we
+ * acknowledge it: every top-level element fits, sequences and encapsulated fragments are well
+ * formed, and native Pixel Data holds what Rows × Columns × Samples per Pixel × Bits Allocated
+ * (× Number of Frames) requires. It reads element headers only, never values it does not keep,
+ * so the dataset may sit in a file (`DatasetBytes`) and the check costs a few reads, not a decode.
+ * Pure apart from the byte source: bytes in, plain data out.
  */
 import { SopClass } from './uids';
+
+/** Random access to a dataset of known length (a Buffer, or a file read on demand); callers check bounds against `length`. */
+export interface DatasetBytes {
+  readonly length: number;
+  /** Bytes [start, end). */
+  slice(start: number, end: number): Buffer;
+  /** Little-endian integers at `pos` (without allocating: the walker reads thousands). */
+  u16(pos: number): number;
+  u32(pos: number): number;
+}
+
+function bufferBytes(buf: Buffer): DatasetBytes {
+  return { length: buf.length, slice: (start, end) => buf.subarray(start, end), u16: (pos) => buf.readUInt16LE(pos), u32: (pos) => buf.readUInt32LE(pos) };
+}
 
 export interface RtStructReferences {
   /** Frames of reference the structure set was drawn in (deduplicated). */
@@ -69,6 +88,11 @@ const enum Tag {
   RoiReferencedFrameOfReferenceUid = 0x30060024,
   RoiContourSequence = 0x30060039,
   ContourSequence = 0x30060040,
+  SamplesPerPixel = 0x00280002,
+  NumberOfFrames = 0x00280008,
+  Rows = 0x00280010,
+  Columns = 0x00280011,
+  BitsAllocated = 0x00280100,
   PixelData = 0x7fe00010,
   Item = 0xfffee000,
   ItemDelimitation = 0xfffee00d,
@@ -76,6 +100,11 @@ const enum Tag {
 }
 
 const UNDEFINED_LENGTH = 0xffffffff;
+/** A value we keep is a UID, a code or a number: longer than this, it is not read. */
+const MAX_KEPT_VALUE = 1024;
+
+/** The image pixel attributes the readability check needs (US, or IS for Number of Frames). */
+const PIXEL_MODULE = new Set<number>([Tag.SamplesPerPixel, Tag.NumberOfFrames, Tag.Rows, Tag.Columns, Tag.BitsAllocated]);
 
 /** Top-level attributes we read. */
 const TOP_LEVEL = new Set<number>([
@@ -114,6 +143,8 @@ function hexTag(tag: number): string {
 
 class Walker {
   private readonly top = new Map<number, Buffer>();
+  private readonly pixel = new Map<number, Buffer>();
+  private sawPixelData = false;
   private readonly frames = new Set<string>();
   private readonly series = new Set<string>();
   private readonly images = new Set<string>();
@@ -121,10 +152,22 @@ class Walker {
   private stopped = false;
 
   constructor(
-    private readonly buf: Buffer,
+    private readonly buf: DatasetBytes,
     private readonly complete: boolean,
     private readonly toEnd: boolean,
   ) {}
+
+  private u16(pos: number): number {
+    return this.buf.u16(pos);
+  }
+
+  private u32(pos: number): number {
+    return this.buf.u32(pos);
+  }
+
+  private tagAt(pos: number): number {
+    return ((this.buf.u16(pos) << 16) | this.buf.u16(pos + 2)) >>> 0;
+  }
 
   run(explicitVr: boolean): InstanceHeader {
     const end = this.elements(0, this.buf.length, explicitVr, [], false);
@@ -132,6 +175,9 @@ class Walker {
       // Ran off the end of what we were given: either the dataset is cut short, or we need more.
       if (!this.complete) throw new TruncatedDatasetError(`need more than ${this.buf.length} bytes of the dataset.`);
       if (end !== this.buf.length) throw new MalformedDatasetError(`the last element runs ${end - this.buf.length} bytes past the end of the dataset.`);
+      if (this.toEnd && !this.sawPixelData && this.pixel.has(Tag.Rows)) {
+        throw new MalformedDatasetError('the dataset has Rows and Columns but no Pixel Data; it may have been cut short.');
+      }
     }
     const text = (tag: number): string | undefined => {
       const raw = this.top.get(tag);
@@ -187,7 +233,7 @@ class Walker {
   private elements(pos: number, end: number, explicitVr: boolean, path: number[], undefinedItem: boolean): number {
     while (pos < end && !this.stopped) {
       this.need(pos, 8, 'an element header');
-      const tag = ((this.buf.readUInt16LE(pos) << 16) | this.buf.readUInt16LE(pos + 2)) >>> 0;
+      const tag = this.tagAt(pos);
       if (tag === Tag.ItemDelimitation) {
         if (!undefinedItem) throw new MalformedDatasetError(`unexpected item delimitation at byte ${pos}.`);
         return pos + 8;
@@ -200,20 +246,24 @@ class Walker {
       let length: number;
       let valuePos: number;
       if (explicitVr) {
-        vr = this.buf.toString('latin1', pos + 4, pos + 6);
+        vr = String.fromCharCode(this.buf.u16(pos + 4) & 0xff, this.buf.u16(pos + 4) >> 8);
         if (LONG_VRS.has(vr)) {
           this.need(pos, 12, `the header of ${hexTag(tag)}`);
-          length = this.buf.readUInt32LE(pos + 8);
+          length = this.u32(pos + 8);
           valuePos = pos + 12;
         } else if (/^[A-Z]{2}$/.test(vr)) {
-          length = this.buf.readUInt16LE(pos + 6);
+          length = this.u16(pos + 6);
           valuePos = pos + 8;
         } else {
           throw new MalformedDatasetError(`element ${hexTag(tag)} at byte ${pos} has no valid VR; the transfer syntax may be wrong.`);
         }
       } else {
-        length = this.buf.readUInt32LE(pos + 4);
+        length = this.u32(pos + 4);
         valuePos = pos + 8;
+      }
+      if (path.length === 0 && tag === Tag.PixelData && this.toEnd) {
+        pos = this.pixelData(valuePos, length);
+        continue;
       }
 
       const isSequence = vr === 'SQ' || (vr === undefined && (length === UNDEFINED_LENGTH || RT_SEQUENCES.has(tag))) || (vr === 'UN' && length === UNDEFINED_LENGTH);
@@ -236,9 +286,12 @@ class Walker {
         pos = this.skipFragments(valuePos);
         continue;
       }
-      if (this.wanted(tag, path)) {
+      if (length <= MAX_KEPT_VALUE && this.wanted(tag, path)) {
         this.need(valuePos, length, `the value of ${hexTag(tag)}`);
-        this.collect(tag, path, this.buf.subarray(valuePos, valuePos + length));
+        this.collect(tag, path, this.buf.slice(valuePos, valuePos + length));
+      } else if (path.length === 0 && this.toEnd && PIXEL_MODULE.has(tag) && length <= 16) {
+        this.need(valuePos, length, `the value of ${hexTag(tag)}`);
+        this.pixel.set(tag, this.buf.slice(valuePos, valuePos + length));
       }
       pos = valuePos + length;
     }
@@ -249,8 +302,8 @@ class Walker {
     if (RT_SEQUENCES.has(path[path.length - 1])) this.sawRtSequence = true;
     while (pos < end && !this.stopped) {
       this.need(pos, 8, 'a sequence item');
-      const tag = ((this.buf.readUInt16LE(pos) << 16) | this.buf.readUInt16LE(pos + 2)) >>> 0;
-      const length = this.buf.readUInt32LE(pos + 4);
+      const tag = this.tagAt(pos);
+      const length = this.u32(pos + 4);
       if (tag === Tag.SequenceDelimitation) return pos + 8;
       if (tag !== Tag.Item) throw new MalformedDatasetError(`expected an item in sequence ${hexTag(path[path.length - 1])} at byte ${pos}, found ${hexTag(tag)}.`);
       if (length === UNDEFINED_LENGTH) {
@@ -265,15 +318,56 @@ class Walker {
     return pos;
   }
 
-  private skipFragments(pos: number): number {
-    for (;;) {
+  /** Skips encapsulated fragments to their sequence delimiter; returns [end, number of items]. */
+  private fragments(pos: number): [number, number] {
+    for (let items = 0; ; items += 1) {
       this.need(pos, 8, 'an encapsulated fragment');
-      const tag = ((this.buf.readUInt16LE(pos) << 16) | this.buf.readUInt16LE(pos + 2)) >>> 0;
-      const length = this.buf.readUInt32LE(pos + 4);
-      if (tag === Tag.SequenceDelimitation) return pos + 8;
+      const tag = this.tagAt(pos);
+      const length = this.u32(pos + 4);
+      if (tag === Tag.SequenceDelimitation) return [pos + 8, items];
       if (tag !== Tag.Item || length === UNDEFINED_LENGTH) throw new MalformedDatasetError(`bad encapsulated fragment at byte ${pos}.`);
+      if (this.complete && pos + 8 + length > this.buf.length) {
+        throw new MalformedDatasetError(`encapsulated fragment ${items} at byte ${pos} declares ${length} bytes; only ${this.buf.length - pos - 8} follow.`);
+      }
       pos += 8 + length;
     }
+  }
+
+  private skipFragments(pos: number): number {
+    return this.fragments(pos)[0];
+  }
+
+  /** Top-level Pixel Data: native, it must hold the image the pixel module describes; encapsulated, one fragment per frame at least. */
+  private pixelData(valuePos: number, length: number): number {
+    this.sawPixelData = true;
+    const us = (tag: number) => {
+      const v = this.pixel.get(tag);
+      return v && v.length >= 2 ? v.readUInt16LE(0) : undefined;
+    };
+    const frames = Math.max(1, Number.parseInt(this.pixel.get(Tag.NumberOfFrames)?.toString('latin1').trim() ?? '1', 10) || 1);
+    if (length === UNDEFINED_LENGTH) {
+      const [end, items] = this.fragments(valuePos);
+      // The first item is the Basic Offset Table; each frame has at least one fragment after it.
+      if (items - 1 < frames) throw new MalformedDatasetError(`encapsulated Pixel Data has ${Math.max(0, items - 1)} fragments for ${frames} frame(s).`);
+      return end;
+    }
+    if (valuePos + length > this.buf.length) {
+      throw new MalformedDatasetError(`Pixel Data declares ${length} bytes; only ${this.buf.length - valuePos} were received.`);
+    }
+    const rows = us(Tag.Rows);
+    const columns = us(Tag.Columns);
+    const bits = us(Tag.BitsAllocated);
+    if (rows === undefined || columns === undefined || bits === undefined) {
+      throw new MalformedDatasetError('Pixel Data without Rows, Columns or Bits Allocated before it.');
+    }
+    const samples = us(Tag.SamplesPerPixel) ?? 1;
+    const required = Math.ceil((rows * columns * samples * frames * bits) / 8);
+    if (length < required) {
+      throw new MalformedDatasetError(
+        `Pixel Data holds ${length} bytes; Rows × Columns × Samples per Pixel × Bits Allocated × frames (${rows} × ${columns} × ${samples} × ${bits} bits × ${frames}) requires ${required}.`,
+      );
+    }
+    return valuePos + length;
   }
 
   private wanted(tag: number, path: number[]): boolean {
@@ -312,6 +406,6 @@ class Walker {
  * lie further on, a TruncatedDatasetError asks for more bytes. `walkToEnd` walks every element
  * to the last byte instead of stopping before Pixel Data: a check that a file is whole.
  */
-export function readInstanceHeader(dataset: Buffer, options: { explicitVr: boolean; complete: boolean; walkToEnd?: boolean }): InstanceHeader {
-  return new Walker(dataset, options.complete, options.walkToEnd === true).run(options.explicitVr);
+export function readInstanceHeader(dataset: Buffer | DatasetBytes, options: { explicitVr: boolean; complete: boolean; walkToEnd?: boolean }): InstanceHeader {
+  return new Walker(Buffer.isBuffer(dataset) ? bufferBytes(dataset) : dataset, options.complete, options.walkToEnd === true).run(options.explicitVr);
 }

@@ -8,26 +8,23 @@ import type { Socket } from 'node:net';
 import { association as dimseAssociation, constants, Scp } from 'dcmjs-dimse';
 import { AuditLog } from '../ops/audit';
 import { hashedId, Logger } from '../ops/logger';
-import { AssociationPolicy, normaliseAddress } from './scpPolicy';
-import { negotiateContexts } from './scpNegotiation';
+import { AssociationPolicy, normaliseAddress, RejectReason, RejectResult, RejectSource } from './scpPolicy';
+import { ContextAnswer, negotiateContexts } from './scpNegotiation';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
-import { sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
+import { SopClass, sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
 import { InstanceReceiver, isRefusal, PendingInstance, ReceivedInstance, refusedBeforeData, storedAuditEvent } from './receive';
 import { DimseStatus, statusHex, storeStatusFor } from './status';
 import { errorText } from '../ops/errorText';
+import { TlsPeer } from './scpTls';
+import { Pdu, PduAbortReason, PduError, PduReader, PduType, Pdv, readPdvs } from './pduReader';
 
 type Association = dimseAssociation.Association;
 
-/** The parts of dcmjs-dimse's P-DATA-TF and PDV objects we read (stable across 0.3.x). */
-interface Pdv {
-  getPresentationContextId(): number;
-  getValue(): Buffer;
-  isCommand(): boolean;
-  isLastFragment(): boolean;
+/** dcmjs-dimse's reader of one whole PDU (association layer); not in its type declarations. */
+interface LibraryNetwork {
+  _processPdu(pdu: Buffer): Promise<void>;
 }
-interface PDataTf {
-  getPdvs(): Pdv[];
-}
+
 
 interface Incoming<T extends ReceivedInstance> {
   pcId: number;
@@ -50,8 +47,26 @@ class ListenerRefusal extends Error {
 
 const { PresentationContextResult, AbortSource, AbortReason } = constants;
 
+type Refusal = Exclude<ContextAnswer['result'], 'accept'>;
+const CONTEXT_RESULT: Record<Refusal, number> = {
+  'abstract-syntax-not-supported': PresentationContextResult.RejectAbstractSyntaxNotSupported,
+  'transfer-syntaxes-not-supported': PresentationContextResult.RejectTransferSyntaxesNotSupported,
+  'user-rejection': PresentationContextResult.RejectUser,
+};
+const CONTEXT_REFUSAL: Record<Refusal, string> = {
+  'abstract-syntax-not-supported': 'SOP class not supported',
+  'transfer-syntaxes-not-supported': 'no transfer syntax we can decode',
+  'user-rejection': 'only Verification is open to our own AE title unlisted',
+};
+
 /** The largest PDU we ask peers to send: fewer, bigger PDUs cost less per byte to take apart. */
 export const RECEIVE_MAX_PDU = 262144;
+/** Largest A-ASSOCIATE-RQ we read: a real one is a few kilobytes even with 128 contexts. */
+export const MAX_ASSOCIATE_PDU = 64 * 1024;
+/** Largest command set (a C-STORE-RQ is about 200 bytes). */
+const MAX_COMMAND_SET = 64 * 1024;
+/** While a dataset is arriving, each this many bytes count as progress for the idle rule. */
+export const DATASET_PROGRESS_BYTES = 1024 * 1024;
 
 export interface AssociationEnvironment<T extends ReceivedInstance = ReceivedInstance> {
   policy: AssociationPolicy;
@@ -60,8 +75,14 @@ export interface AssociationEnvironment<T extends ReceivedInstance = ReceivedIns
   audit: AuditLog;
   artimMs: number;
   idleMs: number;
+  /** A PDU must be complete this long after its first byte. */
+  pduMs: number;
+  /** The connection came over TLS: what its certificate says. */
+  tls?: TlsPeer;
   /** Associations currently established (for the limit). */
   activeAssociations(): number;
+  /** Associations currently established from one address (for the per-host limit). */
+  activeFromHost(address: string): number;
   associationStarted(connection: PeerConnection<T>): void;
   associationEnded(connection: PeerConnection<T>): void;
   /** Called after Success was answered. */
@@ -73,17 +94,29 @@ type Phase = 'awaiting-request' | 'deciding' | 'established' | 'closing' | 'clos
 export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> extends Scp {
   private phase: Phase = 'awaiting-request';
   private readonly peer: string;
+  /** The peer's IP address ("::ffff:" stripped). */
+  readonly address: string;
   private callingAeTitle = '';
   private timer: NodeJS.Timeout | undefined;
+  private pduTimer: NodeJS.Timeout | undefined;
+  private pduTimerArmedAt = -1;
+  private readonly reader = new PduReader(() => ({ associate: MAX_ASSOCIATE_PDU, pData: RECEIVE_MAX_PDU }));
+  /** Dataset bytes received since the idle clock last restarted. */
+  private progressBytes = 0;
+  /** Only Verification may be used (the node's own AE title from this machine, not in dicom.allowedCallers). */
+  private verificationOnly = false;
   /** The C-STORE whose dataset is arriving. */
   private incoming: Incoming<T> | undefined;
   private commandChunks: Buffer[] = [];
+  private commandBytes = 0;
   /** Accepted presentation contexts by ID. */
   private readonly contexts = new Map<number, { abstractSyntaxUid: string; transferSyntaxUid: string }>();
   private busy = 0;
   private stats = { stored: 0, duplicates: 0, replaced: 0, refused: 0, bytes: 0, echoes: 0 };
   private readonly openedAt = Date.now();
   private ended: 'released' | 'aborted' | 'rejected' | undefined;
+  /** An A-ABORT went out: whatever else the peer sends is not read. */
+  private aborting = false;
 
   constructor(
     private readonly sock: Socket,
@@ -93,13 +126,20 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     super(sock, { connectTimeout: 2 ** 31 - 1, associationTimeout: 2 ** 31 - 1, pduTimeout: 2 ** 31 - 1 });
     sock.setTimeout(0);
     sock.setNoDelay(true);
-    this.peer = `${normaliseAddress(sock.remoteAddress ?? '?')}:${sock.remotePort ?? '?'}`;
+    this.address = normaliseAddress(sock.remoteAddress ?? '?');
+    this.peer = `${this.address}:${sock.remotePort ?? '?'}`;
     this.arm(env.artimMs, () => this.expire('no association request within the ARTIM timeout'));
-    sock.on('data', () => {
-      if (this.phase === 'established') this.timer?.refresh();
-    });
+    // dcmjs-dimse's own PDU framing keeps whatever length a peer declares and re-copies its buffer
+    // at every chunk; ours (pduReader.ts) bounds each PDU and hands complete ones to the library.
+    sock.removeAllListeners('data');
+    sock.on('data', (chunk: Buffer) => this.received(chunk));
     sock.on('close', () => this.closed());
     this.on('networkError', (e: Error) => {
+      // dcmjs-dimse reports both socket errors ("-> Connection error: ...") and PDUs it could not read.
+      if (!/-> Connection (error|timeout)/.test(e.message)) {
+        this.protocolError(`a PDU could not be read (${e.message})`, PduAbortReason.InvalidPduParameter);
+        return;
+      }
       if (this.phase !== 'closed') this.env.logger.debug(`connection from ${this.peer}: ${e.message.replace(/^.*?-> /, '')}`);
       sock.destroy();
     });
@@ -144,10 +184,33 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
       callingAeTitle: this.callingAeTitle,
       remoteAddress: this.sock.remoteAddress ?? '',
       activeAssociations: this.env.activeAssociations(),
+      activeFromHost: this.env.activeFromHost(this.address),
+      tls: this.env.tls,
     });
     if (this.phase !== 'deciding') return; // the peer went away meanwhile
+    const proposed = association.getPresentationContexts().map(({ id, context }) => ({
+      id,
+      abstractSyntaxUid: context.getAbstractSyntaxUid(),
+      transferSyntaxUids: context.getTransferSyntaxUids(),
+    }));
     // Count again now, in the same turn as the accept: another request may have been accepted while this one awaited.
-    if (decision.accept) decision = this.env.policy.checkLimit(this.env.activeAssociations());
+    if (decision.accept) {
+      const verificationOnly = decision.verificationOnly === true;
+      decision = this.env.policy.checkLimit(this.env.activeAssociations(), this.env.activeFromHost(this.address), this.address);
+      if (decision.accept && verificationOnly) {
+        this.verificationOnly = true;
+        if (!proposed.some((p) => p.abstractSyntaxUid.replace(/\0+$/, '').trim() === SopClass.Verification)) {
+          decision = {
+            accept: false,
+            result: RejectResult.Permanent,
+            source: RejectSource.ServiceUser,
+            reason: RejectReason.CallingAeNotRecognized,
+            label: 'calling-AE-title-not-recognized',
+            why: `our own AE title "${this.callingAeTitle}" from this machine may only verify (C-ECHO, a self-check); it is not in dicom.allowedCallers, so nothing else is accepted from it.`,
+          };
+        }
+      }
+    }
     if (!decision.accept) {
       this.sendAssociationReject(decision.result, decision.source, decision.reason);
       this.ended = 'rejected';
@@ -157,12 +220,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
       return;
     }
 
-    const proposed = association.getPresentationContexts().map(({ id, context }) => ({
-      id,
-      abstractSyntaxUid: context.getAbstractSyntaxUid(),
-      transferSyntaxUids: context.getTransferSyntaxUids(),
-    }));
-    const answers = negotiateContexts(proposed);
+    const answers = negotiateContexts(proposed, { verificationOnly: this.verificationOnly });
     const refused: string[] = [];
     for (const a of answers) {
       const context = association.getPresentationContext(a.id);
@@ -170,10 +228,8 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
         context.setResult(PresentationContextResult.Accept, a.transferSyntaxUid);
         this.contexts.set(a.id, { abstractSyntaxUid: a.abstractSyntaxUid, transferSyntaxUid: a.transferSyntaxUid });
       } else {
-        context.setResult(
-          a.result === 'abstract-syntax-not-supported' ? PresentationContextResult.RejectAbstractSyntaxNotSupported : PresentationContextResult.RejectTransferSyntaxesNotSupported,
-        );
-        refused.push(`${sopClassName(a.abstractSyntaxUid)} (${a.result === 'abstract-syntax-not-supported' ? 'SOP class not supported' : 'no transfer syntax we can decode'})`);
+        context.setResult(CONTEXT_RESULT[a.result]);
+        refused.push(`${sopClassName(a.abstractSyntaxUid)} (${CONTEXT_REFUSAL[a.result]})`);
       }
     }
     association.setMaxPduLength(RECEIVE_MAX_PDU);
@@ -202,46 +258,94 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     if (refused.length > 0) logger.debug(`presentation contexts refused for ${this.callingAeTitle}@${this.peer}: ${[...new Set(refused)].join('; ')}`);
   }
 
+  /** Bytes from the peer: framed into PDUs (bounded), each PDU handled in order. */
+  private received(chunk: Buffer): void {
+    if (this.phase === 'closed' || this.aborting) return;
+    let pdus: Pdu[];
+    try {
+      pdus = this.reader.push(chunk);
+    } catch (e) {
+      if (!(e instanceof PduError)) throw e;
+      this.protocolError(e.message, e.reason);
+      return;
+    }
+    for (const pdu of pdus) {
+      if (this.sock.destroyed || (this.phase as Phase) === 'closed' || this.aborting) return;
+      if (pdu.type === PduType.PDataTf) this.pData(pdu);
+      else void (this as unknown as LibraryNetwork)._processPdu(pdu.bytes);
+    }
+    this.watchPdu();
+  }
+
+  /** A PDU must complete within dicom.pduTimeoutS of its first byte, however slowly it trickles. */
+  private watchPdu(): void {
+    // Not while we stopped reading (the disk is behind): then the wait is ours, not the peer's.
+    if (!this.reader.inProgress || this.sock.isPaused()) {
+      if (this.pduTimer) clearTimeout(this.pduTimer);
+      this.pduTimer = undefined;
+      return;
+    }
+    if (this.pduTimer && this.pduTimerArmedAt === this.reader.completed) return;
+    if (this.pduTimer) clearTimeout(this.pduTimer);
+    this.pduTimerArmedAt = this.reader.completed;
+    this.pduTimer = setTimeout(() => this.protocolError(`a PDU was not complete within ${this.env.pduMs / 1000} s of its first byte (dicom.pduTimeoutS)`), this.env.pduMs);
+  }
+
+  /** A framing or protocol violation: A-ABORT (with `reason`), a line for the admin, and the connection closes. */
+  private protocolError(why: string, reason: number = AbortReason.NotSpecified): void {
+    if (this.phase === 'closed' || this.sock.destroyed) return;
+    this.env.logger.warn(`protocol error from ${this.callingAeTitle || '?'}@${this.peer}: ${why}; aborted.`);
+    this.abortNow(`protocol error: ${why}`, reason);
+  }
+
   /**
    * P-DATA-TF from the peer. We take over the DIMSE layer from dcmjs-dimse here: commands are
    * read with our own codec, C-STORE data goes straight to the spool file as it arrives (pausing
    * the socket when the disk falls behind), responses are written as PDUs directly. The library
-   * keeps the association layer (A-ASSOCIATE, A-RELEASE, A-ABORT, PDU framing).
+   * keeps the association layer (A-ASSOCIATE, A-RELEASE, A-ABORT).
    */
-  protected _processPDataTf(pdu: PDataTf): void {
+  private pData(pdu: Pdu): void {
     try {
-      for (const pdv of pdu.getPdvs()) this.pdv(pdv);
+      if (this.phase !== 'established') throw new PduError(PduAbortReason.UnexpectedPdu, 'P-DATA-TF outside an established association');
+      for (const pdv of readPdvs(pdu.bytes)) this.pdv(pdv);
     } catch (e) {
-      this.env.logger.warn(`protocol error from ${this.callingAeTitle}@${this.peer}: ${errorText(e)}`);
-      this.abortNow(`protocol error: ${errorText(e)}`);
+      this.protocolError(errorText(e), e instanceof PduError ? e.reason : AbortReason.NotSpecified);
     }
   }
 
   private pdv(pdv: Pdv): void {
-    if (this.phase !== 'established') throw new Error('P-DATA-TF outside an established association');
-    const pcId = pdv.getPresentationContextId();
-    const value = pdv.getValue();
-    if (pdv.isCommand()) {
+    const pcId = pdv.presentationContextId;
+    const value = pdv.value;
+    if (pdv.command) {
       if (this.incoming) throw new Error('a command arrived before the dataset of the previous one was complete');
       this.commandChunks.push(value);
-      if (!pdv.isLastFragment()) return;
+      this.commandBytes += value.length;
+      if (this.commandBytes > MAX_COMMAND_SET) throw new PduError(PduAbortReason.InvalidPduParameter, `a command set longer than ${MAX_COMMAND_SET} bytes`);
+      if (!pdv.last) return;
       const command = parseCommandSet(this.commandChunks.length === 1 ? this.commandChunks[0] : Buffer.concat(this.commandChunks));
       this.commandChunks = [];
+      this.commandBytes = 0;
       this.command(pcId, command);
       return;
     }
     const incoming = this.incoming;
     if (!incoming) throw new Error('dataset data arrived without a command');
     if (incoming.pcId !== pcId) throw new Error(`dataset data on presentation context ${pcId}, its command came on ${incoming.pcId}`);
+    this.progressBytes += value.length;
+    if (this.progressBytes >= DATASET_PROGRESS_BYTES) this.progress();
     if (!incoming.pending.writable.write(value) && !this.sock.isPaused()) {
       // The disk is behind the network: stop reading until the spool file has caught up.
       this.sock.pause();
-      incoming.pending.writable.once('drain', () => this.sock.resume());
+      incoming.pending.writable.once('drain', () => {
+        this.sock.resume();
+        this.watchPdu();
+      });
     }
-    if (!pdv.isLastFragment()) return;
+    if (!pdv.last) return;
     this.incoming = undefined;
     incoming.pending.writable.end();
     if (this.sock.isPaused()) this.sock.resume();
+    this.progress();
     this.busy += 1;
     this.store(incoming)
       .catch((e: unknown) => {
@@ -251,14 +355,21 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
       })
       .finally(() => {
         this.busy -= 1;
-        if (this.phase === 'established') this.timer?.refresh();
+        this.progress();
       });
+  }
+
+  /** A DIMSE message completed (or a dataset in transit moved on by DATASET_PROGRESS_BYTES): the idle clock restarts. */
+  private progress(): void {
+    this.progressBytes = 0;
+    if (this.phase === 'established') this.timer?.refresh();
   }
 
   private command(pcId: number, command: CommandSet): void {
     const context = this.contexts.get(pcId);
     if (!context) throw new Error(`presentation context ${pcId} was not accepted`);
     const expectsData = command.commandDataSetType !== NO_DATASET;
+    if (!expectsData) this.progress();
     if (command.commandField === CommandField.CEchoRq) {
       this.stats.echoes += 1;
       this.env.audit.record({ event: 'echo.received', peer: this.peer, callingAeTitle: this.callingAeTitle, status: 'Success' });
@@ -392,12 +503,14 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
   }
 
   private idle(): void {
-    if (this.busy > 0 || this.incoming !== undefined) {
-      // Data is being received or committed: not idle.
+    if (this.busy > 0) {
+      // We are committing what the peer sent: our time, not the peer's.
       this.timer?.refresh();
       return;
     }
-    this.abortNow(`no activity for ${this.env.idleMs / 1000} s (dicom.idleTimeoutS)`);
+    const what = this.incoming ? `less than ${DATASET_PROGRESS_BYTES / (1024 * 1024)} MiB of the dataset in progress arrived` : 'no DIMSE message completed';
+    this.env.logger.warn(`association from ${this.callingAeTitle}@${this.peer}: ${what} for ${this.env.idleMs / 1000} s (dicom.idleTimeoutS); aborted.`);
+    this.abortNow(`${what} for ${this.env.idleMs / 1000} s (dicom.idleTimeoutS)`);
   }
 
   private expire(why: string): void {
@@ -406,23 +519,27 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     this.sock.destroy();
   }
 
-  private abortNow(why: string): void {
+  /** A-ABORT (source: service provider) and close; nothing more from the peer is read. */
+  private abortNow(why: string, reason: number = AbortReason.NotSpecified): void {
+    if (this.aborting || this.sock.destroyed) return;
+    this.aborting = true;
     if (this.phase === 'established') {
-      this.sendAbort(AbortSource.ServiceProvider, AbortReason.NotSpecified);
       this.ended = 'aborted';
       this.endAssociation('association.aborted', `aborted by this node: ${why}`);
-      // Let the A-ABORT leave before the connection goes.
-      this.sock.end();
-      this.arm(1000, () => this.sock.destroy());
-      return;
+    } else if (this.phase === 'awaiting-request' || this.phase === 'deciding') {
+      this.env.audit.record({ event: 'association.aborted', peer: this.peer, callingAeTitle: this.callingAeTitle || undefined, reason: why });
+      this.env.logger.info(`connection from ${this.peer} closed: ${why}`);
+      this.phase = 'closing';
     }
-    if (this.phase === 'awaiting-request' || this.phase === 'deciding') this.env.logger.info(`connection from ${this.peer} closed: ${why}`);
-    this.sock.destroy();
+    this.sock.pause();
+    // Let the A-ABORT leave before the connection goes.
+    this.sock.end(abortPdu(AbortSource.ServiceProvider, reason));
+    this.arm(1000, () => this.sock.destroy());
   }
 
   private closed(): void {
     const wasEstablished = this.phase === 'established';
-    this.disarm();
+    this.disarmAll();
     if (wasEstablished && this.ended === undefined) {
       this.ended = 'aborted';
       this.endAssociation('association.aborted', 'lost: the connection closed without a release');
@@ -447,4 +564,15 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
+
+  private disarmAll(): void {
+    this.disarm();
+    if (this.pduTimer) clearTimeout(this.pduTimer);
+    this.pduTimer = undefined;
+  }
+}
+
+/** An A-ABORT PDU (PS3.8 §9.3.8). */
+function abortPdu(source: number, reason: number): Buffer {
+  return Buffer.from([PduType.Abort, 0, 0, 0, 0, 4, 0, 0, source, reason]);
 }

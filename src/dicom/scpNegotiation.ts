@@ -15,16 +15,18 @@ export interface ProposedContext {
 
 export type ContextAnswer =
   | { id: number; abstractSyntaxUid: string; result: 'accept'; transferSyntaxUid: string }
-  | { id: number; abstractSyntaxUid: string; result: 'abstract-syntax-not-supported' | 'transfer-syntaxes-not-supported' };
+  | { id: number; abstractSyntaxUid: string; result: 'abstract-syntax-not-supported' | 'transfer-syntaxes-not-supported' | 'user-rejection' };
 
 function pick(preference: readonly string[], offered: readonly string[]): string | undefined {
   const trimmed = new Set(offered.map((t) => t.replace(/\0+$/, '').trim()));
   return preference.find((t) => trimmed.has(t));
 }
 
-export function negotiateContexts(proposed: readonly ProposedContext[]): ContextAnswer[] {
+/** `verificationOnly`: every context but Verification is refused (user rejection). */
+export function negotiateContexts(proposed: readonly ProposedContext[], options: { verificationOnly?: boolean } = {}): ContextAnswer[] {
   return proposed.map((c): ContextAnswer => {
     const abstractSyntaxUid = c.abstractSyntaxUid.replace(/\0+$/, '').trim();
+    if (options.verificationOnly && abstractSyntaxUid !== SopClass.Verification) return { id: c.id, abstractSyntaxUid, result: 'user-rejection' };
     const preference =
       abstractSyntaxUid === SopClass.Verification ? VERIFICATION_TRANSFER_SYNTAXES : STORAGE_CLASSES.has(abstractSyntaxUid) ? TRANSFER_SYNTAX_PREFERENCE : undefined;
     if (!preference) return { id: c.id, abstractSyntaxUid, result: 'abstract-syntax-not-supported' };

@@ -82,8 +82,13 @@ function privateKey(path: string, text: string): { key: KeyObject } | { problem:
   }
 }
 
-/** Everything wrong with one destination's TLS settings (files read from disk; paths relative to the working directory). */
-export function tlsProblems(tls: TlsFileSettings, now = new Date()): TlsProblem[] {
+/**
+ * Everything wrong with one destination's TLS settings (files read from disk; paths relative to
+ * the working directory). `role`: whose certificate certFile is (ours as a client, or the
+ * listener's as a server).
+ */
+export function tlsProblems(tls: TlsFileSettings, now = new Date(), role: 'client' | 'server' = 'client'): TlsProblem[] {
+  const ours = `${role} certificate`;
   const problems: TlsProblem[] = [];
   const error = (key: keyof TlsFileSettings, message: string) => problems.push({ key, severity: 'error', message });
   const files = (['caFile', 'certFile', 'keyFile'] as const).filter((k) => tls[k] !== null);
@@ -93,8 +98,8 @@ export function tlsProblems(tls: TlsFileSettings, now = new Date()): TlsProblem[
     }
     return problems;
   }
-  if (tls.certFile !== null && tls.keyFile === null) error('keyFile', 'certFile is set but keyFile is not; give the private key of the client certificate too.');
-  if (tls.keyFile !== null && tls.certFile === null) error('certFile', 'keyFile is set but certFile is not; give the client certificate that goes with the key too.');
+  if (tls.certFile !== null && tls.keyFile === null) error('keyFile', `certFile is set but keyFile is not; give the private key of the ${ours} too.`);
+  if (tls.keyFile !== null && tls.certFile === null) error('certFile', `keyFile is set but certFile is not; give the ${ours} that goes with the key too.`);
   if (!tls.rejectUnauthorized) {
     problems.push({ key: 'rejectUnauthorized', severity: 'warning', message: "false: the peer's certificate is not checked, so anyone on the network path can pose as the peer. Set caFile and rejectUnauthorized: true." });
   }
@@ -111,14 +116,14 @@ export function tlsProblems(tls: TlsFileSettings, now = new Date()): TlsProblem[
 
   let cert: X509Certificate | undefined;
   if (tls.certFile !== null) {
-    const read = readPem(tls.certFile, 'client certificate');
+    const read = readPem(tls.certFile, ours);
     if ('problem' in read) error('certFile', read.problem);
     else {
-      const parsed = certificates(tls.certFile, read.text, 'client certificate');
+      const parsed = certificates(tls.certFile, read.text, ours);
       if ('problem' in parsed) error('certFile', parsed.problem);
       else {
         cert = parsed.certs[0];
-        problems.push(...validityProblems('certFile', tls.certFile, parsed.certs.slice(0, 1), now, 'the peer will refuse it; renew the client certificate.'));
+        problems.push(...validityProblems('certFile', tls.certFile, parsed.certs.slice(0, 1), now, `the peer will refuse it; renew the ${ours}.`));
       }
     }
   }
@@ -129,7 +134,7 @@ export function tlsProblems(tls: TlsFileSettings, now = new Date()): TlsProblem[
       const parsed = privateKey(tls.keyFile, read.text);
       if ('problem' in parsed) error('keyFile', parsed.problem);
       else if (cert && !cert.checkPrivateKey(parsed.key)) {
-        error('keyFile', `${shown(tls.keyFile)} is not the private key of certFile ${shown(tls.certFile as string)}; give the key the client certificate was issued for.`);
+        error('keyFile', `${shown(tls.keyFile)} is not the private key of certFile ${shown(tls.certFile as string)}; give the key the ${ours} was issued for.`);
       }
     }
   }
@@ -151,4 +156,34 @@ export function loadTlsOptions(tls: TlsFileSettings, settingsKey: string): Conne
   if (firstError) throw new TlsSettingsError(`TLS settings unusable: ${settingsKey}.${firstError.key}: ${firstError.message}`);
   const read = (path: string | null) => (path === null ? undefined : readFileSync(path, 'utf8'));
   return { ca: read(tls.caFile), cert: read(tls.certFile), key: read(tls.keyFile), rejectUnauthorized: tls.rejectUnauthorized };
+}
+
+/** TLS settings of the DICOM listener (dicom.tls). */
+export interface ServerTlsSettings {
+  enabled: boolean;
+  certFile: string | null;
+  keyFile: string | null;
+  caFile: string | null;
+  requireClientCertificate: boolean;
+}
+
+/** Everything wrong with the listener's TLS settings (the same file checks as for destinations). */
+export function serverTlsProblems(tls: ServerTlsSettings, now = new Date()): TlsProblem[] {
+  if (!tls.enabled) return tlsProblems({ ...tls, rejectUnauthorized: true }, now, 'server');
+  const problems: TlsProblem[] = [];
+  // One of the pair without the other is reported by tlsProblems below.
+  if (tls.certFile === null && tls.keyFile === null) {
+    problems.push({ key: 'certFile', severity: 'error', message: 'is required with enabled: true; give the PEM server certificate the node presents (and its keyFile).' });
+  }
+  if (tls.requireClientCertificate && tls.caFile === null) {
+    problems.push({ key: 'caFile', severity: 'error', message: 'is required with requireClientCertificate: true; give the PEM CA certificate(s) that issue the callers\' client certificates.' });
+  }
+  if (!tls.requireClientCertificate) {
+    problems.push({
+      key: 'enabled',
+      severity: 'warning',
+      message: 'requireClientCertificate is false: callers are not authenticated by certificate, only by AE title (and address); set it to true with caFile for mutual TLS.',
+    });
+  }
+  return [...problems, ...tlsProblems({ ...tls, rejectUnauthorized: true }, now, 'server')];
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema';
 import type { Logger } from '../ops/logger';
 import type { AuditLog } from '../ops/audit';
 import type { StudyAnalysis } from '../results/types';
+import type { StudyPictures } from '../report/pictures';
 import { Outbox, OutboxStatus } from './outbox';
 import { enqueueStudyResults, PlannedResults } from './plan';
 import { deliverySettingsFromConfig, Sender, startSender } from './sender';
@@ -20,7 +21,7 @@ export interface ResultDelivery {
   outbox: Outbox;
   sender: Sender;
   /** Builds the SR/summary/ORU of this study version and queues them; idempotent per version. */
-  enqueue(analysis: StudyAnalysis): PlannedResults & { newRowIds: number[] };
+  enqueue(analysis: StudyAnalysis, pictures?: StudyPictures): PlannedResults & { newRowIds: number[] };
   status(): OutboxStatus;
   stop(): Promise<void>;
 }
@@ -42,8 +43,9 @@ export function startResultDelivery(config: Config, deps: { db: Database; logger
   return {
     outbox,
     sender,
-    enqueue(analysis) {
-      const planned = enqueueStudyResults(outbox, analysis, config);
+    enqueue(analysis, pictures) {
+      const planned = enqueueStudyResults(outbox, analysis, config, pictures);
+      if (planned.picturesError) deps.logger?.warn(`${planned.picturesError}; the SR and ORU are queued without them`, { studyInstanceUid: analysis.study.studyInstanceUid, version: analysis.study.version });
       for (const m of planned.messages) {
         deps.audit?.record({ event: 'result.queued', studyInstanceUid: m.studyInstanceUid, destination: m.destination, sopInstanceUid: m.kind === 'dicom' ? m.messageKey : undefined });
       }

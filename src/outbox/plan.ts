@@ -1,13 +1,15 @@
 /**
- * What one study version sends, and where: the SR (and the optional summary object) to every
+ * What one study version sends, and where: the SR and its pictures (report.summary) to every
  * DICOM and DICOMweb destination, one ORU per HL7 destination (MSH-5/6 differ per destination). The pipeline
  * calls `enqueueStudyResults`; the sender does the rest.
  */
+import { errorText } from '../ops/errorText';
 import type { Config } from '../config/schema';
 import type { StudyAnalysis } from '../results/types';
 import { buildSr, BuiltSr } from '../report/srDocument';
 import { buildOru } from '../report/hl7Oru';
-import { buildSummary, BuiltSummary } from '../report/summary';
+import { buildPictureObjects, BuiltSummary } from '../report/pictureObjects';
+import type { StudyPictures } from '../report/pictures';
 import { NewMessage, Outbox } from './outbox';
 
 /** The destinations results go to (DICOMweb ones optional for callers that have none). */
@@ -17,24 +19,34 @@ export type ResultSettings = Pick<Config, 'report' | 'hl7'> & { destinations: Re
 
 export interface PlannedResults {
   sr: BuiltSr;
-  summary?: BuiltSummary;
+  /** Secondary Captures and/or the PDF (report.summary), from the pictures the worker drew. */
+  pictures: BuiltSummary[];
+  /** Why the pictures are missing although drawn (the rest is queued). */
+  picturesError?: string;
   messages: NewMessage[];
 }
 
-export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettings): PlannedResults {
+export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettings, pictures?: StudyPictures): PlannedResults {
   const sr = buildSr(analysis, {
     seriesNumber: settings.report.seriesNumber,
     seriesDescription: settings.report.seriesDescription,
     institutionName: settings.report.institutionName || undefined,
   });
-  const summary = settings.report.summary === 'none' ? undefined : buildSummary(analysis, settings.report.summary, { seriesNumber: settings.report.seriesNumber + 1 });
+  // Pictures are an extra: if they cannot be wrapped, the SR and the ORU still go.
+  let objects: BuiltSummary[] = [];
+  let picturesError: string | undefined;
+  try {
+    objects = buildPictureObjects(analysis, pictures, settings.report.summary, { seriesNumber: settings.report.seriesNumber + 1 });
+  } catch (e) {
+    picturesError = `the pictures could not be made into DICOM objects: ${errorText(e)}`;
+  }
   const study = { studyInstanceUid: analysis.study.studyInstanceUid, studyVersion: analysis.study.version };
   const messages: NewMessage[] = [];
   // Every DICOM result object goes to each DICOM destination, by C-STORE or by STOW-RS (kind
   // 'dicom' is the object; the transport looks the destination name up in either list).
   for (const d of [...settings.destinations.dicom, ...(settings.destinations.dicomweb ?? [])]) {
     messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: sr.sopInstanceUid, description: 'Comprehensive 3D SR', payload: sr.bytes });
-    if (summary) messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: summary.sopInstanceUid, description: summary.description, payload: summary.bytes });
+    for (const o of objects) messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: o.sopInstanceUid, description: o.description, payload: o.bytes });
   }
   for (const d of settings.destinations.hl7) {
     const oru = buildOru(analysis, {
@@ -47,11 +59,11 @@ export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettin
     });
     messages.push({ ...study, kind: 'hl7', destination: d.name, messageKey: oru.controlId, description: 'ORU^R01', payload: Buffer.from(oru.text, 'utf8') });
   }
-  return { sr, summary, messages };
+  return { sr, pictures: objects, messages, ...(picturesError ? { picturesError } : {}) };
 }
 
 /** Builds the results of a study version and puts them in the outbox (idempotent per version). */
-export function enqueueStudyResults(outbox: Outbox, analysis: StudyAnalysis, settings: ResultSettings): PlannedResults & { newRowIds: number[] } {
-  const planned = planStudyResults(analysis, settings);
+export function enqueueStudyResults(outbox: Outbox, analysis: StudyAnalysis, settings: ResultSettings, pictures?: StudyPictures): PlannedResults & { newRowIds: number[] } {
+  const planned = planStudyResults(analysis, settings, pictures);
   return { ...planned, newRowIds: outbox.enqueue(planned.messages) };
 }

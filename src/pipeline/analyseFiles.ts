@@ -11,6 +11,7 @@ import { ScoredLesion, ScoringRun, ScoringSetup, scoreLesions, studyAnalysis, un
 import { sourceEvidence } from '../imaging/study';
 import type { SliceRef } from '../imaging/ctSeries';
 import type { StudyAnalysis, StudyProblem } from '../results/types';
+import { KeySlice, keySliceOf } from '../imaging/keySlice';
 
 /** Room the radiomics needs beyond the lesion: the ring, the local-intensity sphere (6.2 mm) and interpolation. */
 export function loadMarginMm(config: Config, setup: ScoringSetup): number {
@@ -40,19 +41,27 @@ async function identityFrom(ct: string | readonly string[], rtstruct: string) {
   }
 }
 
+/** The analysis and each lesion's key slice (cut while its CT volume is decoded), for the pictures. */
+export interface AnalysedFiles {
+  analysis: StudyAnalysis;
+  /** keySlices[i] belongs to analysis.lesions[i]; undefined where it could not be cut. */
+  keySlices: Array<KeySlice | undefined>;
+}
+
 /**
  * Scores a study volume by volume: the slices around one group of nearby lesions are decoded,
  * its lesions scored, and the volume let go before the next group is decoded, so a study with
  * many lesions far apart holds one HU volume at a time (a 1,000-slice CT with five lesions would
  * otherwise hold five).
+ * Each lesion's key slice is cut while its volume is decoded, for the pictures.
  */
-export async function analyseFiles(
+export async function analyseStudyFiles(
   ct: string | readonly string[],
   rtstruct: string,
   config: Config,
   setup: ScoringSetup,
   run: ScoringRun & { seriesInstanceUid?: string },
-): Promise<StudyAnalysis> {
+): Promise<AnalysedFiles> {
   let planned;
   try {
     planned = await planImagingStudy(ct, rtstruct, {
@@ -67,18 +76,31 @@ export async function analyseFiles(
     // Without a readable file there is no patient or study to answer for: the problems are the answer.
     const identity = await identityFrom(ct, rtstruct).catch(() => undefined);
     if (!identity) throw e;
-    return unscorableStudy(identity, problems, setup, run);
+    return { analysis: unscorableStudy(identity, problems, setup, run), keySlices: [] };
   }
   // The parts come range by range; the answer lists the lesions in the study's order.
   const { lesions, ranges } = planned.plan;
   const partOrder = ranges.flatMap((r) => lesions.flatMap((l, i) => (l.range === r ? [i] : [])));
   const scored = new Array<ScoredLesion>(lesions.length);
+  const keySlices = new Array<KeySlice | undefined>(lesions.length);
   const used: Array<{ slices: SliceRef[] }> = [];
   let k = 0;
   for await (const part of imagingStudyParts(planned)) {
-    for (const result of scoreLesions(part, setup)) scored[partOrder[k++]] = result;
+    const results = scoreLesions(part, setup);
+    results.forEach((result, i) => {
+      const at = partOrder[k++];
+      scored[at] = result;
+      // A lesion without a picture still has its result: the picture is an extra (and bounded).
+      if (at < config.report.pictures.maxLesions) {
+        try {
+          keySlices[at] = keySliceOf(part.lesions[i], setup.radiomics.ring.outerMm);
+        } catch {
+          keySlices[at] = undefined;
+        }
+      }
+    });
     used.push(...part.volumes.map((v) => ({ slices: v.slices })));
   }
   if (k !== lesions.length) throw new Error(`internal error: ${k} of ${lesions.length} lesions were scored`);
-  return studyAnalysis({ ...planned, evidence: sourceEvidence({ ...planned, volumes: used }) }, scored, setup, run);
+  return { analysis: studyAnalysis({ ...planned, evidence: sourceEvidence({ ...planned, volumes: used }) }, scored, setup, run), keySlices };
 }

@@ -19,7 +19,13 @@ function runJob(job: AnalysisJob): void {
   jobStarted = true;
   port.off('message', runJob);
   analyseJob(job).then(
-    (analysis) => port.postMessage({ ok: true, analysis } satisfies AnalysisReply),
+    (outcome) => {
+      // The raw pixels (own buffers, ~1 MB a picture) move to the main thread instead of being
+      // copied; the PNGs (small, possibly in Node's shared buffer pool) are copied.
+      const p = outcome.pictures;
+      const transfer = p ? [...p.lesions.map((l) => l.rgb.buffer), p.summary.rgb.buffer] : [];
+      port.postMessage({ ok: true, ...outcome } satisfies AnalysisReply, transfer.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
+    },
     (e: unknown) => port.postMessage({ ok: false, message: errorText(e) } satisfies AnalysisReply),
   );
 }

@@ -13,7 +13,9 @@ import { outcomeLine, ResultStore, signatureKey } from '../results/resultStore';
 import { unscorableStudy } from '../cd8/scoreStudy';
 import { chooseInputs } from './studyInputs';
 import { readIdentity } from './analyseFiles';
-import { AnalysisJob, AnalysisStoppedError } from './runAnalysis';
+import { AnalysisJob, AnalysisOutcome, AnalysisStoppedError } from './runAnalysis';
+import type { StudyPictures } from '../report/pictures';
+import { savePictures } from '../results/pictureFiles';
 import type { LoadedSetup } from './setup';
 import { errorText } from '../ops/errorText';
 
@@ -21,10 +23,10 @@ export interface StudyProcessorDeps {
   config: Config;
   catalog: StudyCatalog;
   results: ResultStore;
-  /** Queues the SR, summary and ORU of an analysis (the outbox). */
-  deliver: (analysis: StudyAnalysis) => void;
-  /** Runs the analysis of a usable study (in a worker thread in the node). */
-  analyse: (job: AnalysisJob) => Promise<StudyAnalysis>;
+  /** Queues the SR, the pictures (report.summary) and the ORU of an analysis (the outbox). */
+  deliver: (analysis: StudyAnalysis, pictures?: StudyPictures) => void;
+  /** Runs the analysis of a usable study and draws its pictures (in a worker thread in the node). */
+  analyse: (job: AnalysisJob) => Promise<AnalysisOutcome>;
   /** Signature and settings, loaded at start-up (for the answer to an unusable study). */
   setup: LoadedSetup;
   logger: Logger;
@@ -46,15 +48,26 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
       const run = { version, cohortScores: d.results.cohortScores(signatureKey(d.setup.signature), studyInstanceUid), analysedAt: new Date().toISOString() };
       const choice = chooseInputs(instances);
       let analysis: StudyAnalysis;
+      let pictures: StudyPictures | undefined;
       if (choice.ok) {
-        analysis = await d.analyse({ ctFiles: choice.inputs.ctFiles, rtstructFile: choice.inputs.rtstructFile, config: d.config, run });
+        const outcome = await d.analyse({ ctFiles: choice.inputs.ctFiles, rtstructFile: choice.inputs.rtstructFile, config: d.config, run });
+        ({ analysis, pictures } = outcome);
         for (const note of choice.inputs.notes) d.logger.warn(note, meta);
+        if (outcome.picturesError) d.logger.warn(`${outcome.picturesError}; the SR and ORU are sent without them`, meta);
       } else {
+        // Without a CT or an RTSTRUCT there is nothing to draw: the SR and the ORU say why.
         const identity = await readIdentity(instances.map((i) => i.path));
         analysis = unscorableStudy(identity, choice.problems, d.setup, run);
       }
       d.results.save(analysis);
-      d.deliver(analysis);
+      if (pictures) {
+        try {
+          savePictures(d.config.storage.dataDir, studyInstanceUid, version, pictures);
+        } catch (e) {
+          d.logger.warn(`the pictures could not be saved for the web page: ${errorText(e)}`, meta);
+        }
+      }
+      d.deliver(analysis, pictures);
       const outcome = outcomeLine(analysis);
       await d.catalog.markDone(studyInstanceUid, version, outcome);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -7,6 +7,7 @@
  * synthetic lesion (warmUp.ts) while it waits (the idle spare costs ~35 MB of memory, ~60 MB
  * once warmed up).
  */
+import { errorText } from '../ops/errorText';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -14,7 +15,8 @@ import type { Config } from '../config/schema';
 import type { StudyAnalysis } from '../results/types';
 import type { ScoringRun } from '../cd8/scoreStudy';
 import { loadScoringSetup } from './setup';
-import { analyseFiles } from './analyseFiles';
+import { analyseStudyFiles } from './analyseFiles';
+import { renderStudyPictures, StudyPictures } from '../report/pictures';
 
 export interface AnalysisJob {
   ctFiles: string[];
@@ -23,7 +25,15 @@ export interface AnalysisJob {
   run: ScoringRun;
 }
 
-export type AnalysisReply = { ok: true; analysis: StudyAnalysis } | { ok: false; message: string };
+/** An analysis and its pictures (drawn in the worker, while nothing else needs its CPU). */
+export interface AnalysisOutcome {
+  analysis: StudyAnalysis;
+  pictures?: StudyPictures;
+  /** Why there are no pictures, when drawing them failed (the analysis stands). */
+  picturesError?: string;
+}
+
+export type AnalysisReply = ({ ok: true } & AnalysisOutcome) | { ok: false; message: string };
 
 /** Given to each worker when it starts. */
 export interface AnalysisWorkerData {
@@ -31,9 +41,16 @@ export interface AnalysisWorkerData {
   warmUpConfig?: Config;
 }
 
-export async function analyseJob(job: AnalysisJob): Promise<StudyAnalysis> {
+export async function analyseJob(job: AnalysisJob): Promise<AnalysisOutcome> {
   const setup = loadScoringSetup(job.config);
-  return analyseFiles(job.ctFiles, job.rtstructFile, job.config, setup, job.run);
+  const { analysis, keySlices } = await analyseStudyFiles(job.ctFiles, job.rtstructFile, job.config, setup, job.run);
+  const { summary, pictures } = job.config.report;
+  try {
+    const drawn = await renderStudyPictures(analysis, keySlices, { ...pictures, ringOuterMm: setup.radiomics.ring.outerMm }, summary === 'pdf' || summary === 'both');
+    return { analysis, pictures: drawn };
+  } catch (e) {
+    return { analysis, picturesError: `the pictures could not be drawn: ${errorText(e)}` };
+  }
 }
 
 /** The compiled worker entry: beside this module in dist/, or (running from sources, in tests) in dist/ after `npm run build`. */
@@ -52,7 +69,7 @@ export class AnalysisStoppedError extends Error {
 
 export interface AnalysisRunner {
   /** Analyses one study version in a worker of its own. */
-  run(job: AnalysisJob): Promise<StudyAnalysis>;
+  run(job: AnalysisJob): Promise<AnalysisOutcome>;
   /**
    * Ends the idle spare worker and any analysis still running (its promise rejects with
    * AnalysisStoppedError). The node calls it after the job workers' shutdown grace, which has
@@ -89,7 +106,7 @@ interface RunningAnalysis {
   abandon(): void;
 }
 
-function runIn(started: ReturnType<typeof startWorker>, job: AnalysisJob, timeoutMs: number, running: Set<RunningAnalysis>): Promise<StudyAnalysis> {
+function runIn(started: ReturnType<typeof startWorker>, job: AnalysisJob, timeoutMs: number, running: Set<RunningAnalysis>): Promise<AnalysisOutcome> {
   const { worker } = started;
   worker.ref();
   return new Promise((resolve, reject) => {
@@ -107,11 +124,30 @@ function runIn(started: ReturnType<typeof startWorker>, job: AnalysisJob, timeou
       settle(() => reject(new Error(`the analysis did not finish within ${Math.round(timeoutMs / 60000)} min and was stopped`)));
       void worker.terminate();
     }, timeoutMs);
-    worker.once('message', (reply: AnalysisReply) => settle(() => (reply.ok ? resolve(reply.analysis) : reject(new Error(reply.message)))));
+    worker.once('message', (reply: AnalysisReply) => settle(() => (reply.ok ? resolve(outcomeOf(reply)) : reject(new Error(reply.message)))));
     worker.once('error', (e) => settle(() => reject(e)));
     worker.once('exit', (code) => settle(() => reject(new Error(`the analysis worker stopped (exit code ${code}) before answering`))));
     worker.postMessage(job);
   });
+}
+
+/** Structured clone turns Buffers into Uint8Arrays: the PNG and PDF bytes become Buffers again. */
+function outcomeOf(reply: { ok: true } & AnalysisOutcome): AnalysisOutcome {
+  const { analysis, pictures, picturesError } = reply;
+  const buffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    analysis,
+    ...(picturesError ? { picturesError } : {}),
+    ...(pictures
+      ? {
+          pictures: {
+            lesions: pictures.lesions.map((p) => ({ ...p, png: buffer(p.png) })),
+            summary: { ...pictures.summary, png: buffer(pictures.summary.png) },
+            ...(pictures.pdf ? { pdf: buffer(pictures.pdf) } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): AnalysisRunner {

@@ -32,6 +32,14 @@ export interface BuiltSr {
   version: number;
 }
 
+/**
+ * Study ID is SH (16 characters at most). Some scanners write longer ones (STS_001 has 17);
+ * copying them would make our objects fail validation, so an overlong one is left empty (Type 2).
+ */
+export function conformingStudyId(studyId: string | undefined): string {
+  return studyId && studyId.length <= 16 ? studyId : '';
+}
+
 /** DICOM DA/TM/timezone of an ISO instant, in UTC (stated by Timezone Offset From UTC). */
 export function dicomDateTime(iso: string): { date: string; time: string } {
   const d = new Date(iso);
@@ -89,7 +97,7 @@ export function srDataset(analysis: StudyAnalysis, options: SrOptions): NaturalD
     StudyDate: study.studyDate ?? '',
     StudyTime: study.studyTime ?? '',
     ReferringPhysicianName: study.referringPhysicianName ?? '',
-    StudyID: study.studyId ?? '',
+    StudyID: conformingStudyId(study.studyId),
     AccessionNumber: study.accessionNumber ?? '',
     // SR Document Series
     Modality: 'SR',

@@ -28,6 +28,7 @@ import { refusedBeforeData } from '../dicom/receive';
 import type { IncomingInstance, InstanceReceiver, PendingInstance, ReceivedInstance, Refusal, RefusalReason } from '../dicom/receive';
 import { errorText } from '../ops/errorText';
 import { SpoolFile } from './spool';
+import { DatasetFile } from './datasetFile';
 import { IndexedInstance, InstanceIndex, RecordResult } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -185,7 +186,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
           `writing ${incoming.sopInstanceUid} to ${spool.tempPath} failed: ${errorText(e)}`,
         );
       }
-      const header = await this.readHeader(spool, incoming.transferSyntaxUid);
+      const header = await this.readHeader(spool, incoming);
       const ids = this.check(header, incoming);
       const receivedAt = this.now();
       return await this.locked(incoming.sopInstanceUid, async () => {
@@ -268,6 +269,13 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
 
   /** The dataset must be the instance the C-STORE request announced, with the UIDs we file it under. */
   private check(header: InstanceHeader, incoming: IncomingInstance): { studyInstanceUid: string; seriesInstanceUid: string } {
+    if (header.sopClassUid === undefined) {
+      throw new StoreRefusal(
+        'unreadable',
+        'the dataset has no SOP Class UID',
+        `instance ${incoming.sopInstanceUid}: the dataset has no SOP Class UID (0008,0016); it cannot be what the C-STORE request announced.`,
+      );
+    }
     if (header.sopClassUid !== incoming.sopClassUid) {
       throw new StoreRefusal(
         'sop-class-mismatch',
@@ -289,29 +297,29 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
     return { studyInstanceUid: header.studyInstanceUid, seriesInstanceUid: header.seriesInstanceUid };
   }
 
-  /** Reads the header from the bytes kept in memory, reading further into the file only if needed. */
-  private async readHeader(spool: SpoolFile, transferSyntaxUid: string): Promise<InstanceHeader> {
+  /**
+   * Reads the header and checks that the dataset is readable to its end (pixel data included:
+   * dicom/header.ts), from the bytes kept in memory and, past them, the file; an unreadable
+   * instance is refused with C000 (PS3.4 B.2.3) and nothing of it is kept.
+   */
+  private async readHeader(spool: SpoolFile, { transferSyntaxUid, sopInstanceUid }: IncomingInstance): Promise<InstanceHeader> {
     const explicitVr = isExplicitVr(transferSyntaxUid);
     try {
+      if (spool.datasetBytes === 0) throw new MalformedDatasetError('the dataset is empty.');
       if (isDeflated(transferSyntaxUid)) {
         const file = await readFile(spool.tempPath);
         const inflated = await inflateRawAsync(file.subarray(spool.datasetOffset));
-        return readInstanceHeader(inflated, { explicitVr, complete: true });
+        return readInstanceHeader(inflated, { explicitVr, complete: true, walkToEnd: true });
       }
-      const prefix = spool.datasetPrefix();
-      let window = prefix;
-      for (;;) {
-        const complete = window.length >= spool.datasetBytes;
-        try {
-          return readInstanceHeader(window, { explicitVr, complete });
-        } catch (e) {
-          if (!(e instanceof TruncatedDatasetError) || complete) throw e;
-        }
-        window = await readRange(spool.tempPath, spool.datasetOffset, Math.min(spool.datasetBytes, Math.max(window.length * 4, 1 << 20)));
+      const bytes = new DatasetFile(spool.tempPath, spool.datasetOffset, spool.datasetBytes, spool.datasetPrefix());
+      try {
+        return readInstanceHeader(bytes, { explicitVr, complete: true, walkToEnd: true });
+      } finally {
+        bytes.close();
       }
     } catch (e) {
-      if (e instanceof MalformedDatasetError || e instanceof TruncatedDatasetError) {
-        throw new StoreRefusal('unreadable', 'the dataset cannot be parsed', `instance ${spool.tempPath}: ${e.message}`);
+      if (e instanceof MalformedDatasetError || e instanceof TruncatedDatasetError || (e as NodeJS.ErrnoException).code === 'Z_DATA_ERROR') {
+        throw new StoreRefusal('unreadable', 'the dataset cannot be read to its end', `the dataset of ${sopInstanceUid} cannot be read to its end, so it is not kept: ${errorText(e)}`);
       }
       throw e;
     }
@@ -361,17 +369,6 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
     } finally {
       if (this.locks.get(key) === tail) this.locks.delete(key);
     }
-  }
-}
-
-async function readRange(path: string, offset: number, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(length);
-    const { bytesRead } = await handle.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
   }
 }
 

@@ -13,6 +13,7 @@ import { readFileMeta } from '../dicom/part10';
 import { InstanceHeader, readInstanceHeader } from '../dicom/header';
 import { isDeflated, isExplicitVr } from '../dicom/uids';
 import { sopFromSpoolName } from './instanceStore';
+import { DatasetFile } from './datasetFile';
 import { InstanceIndex } from './types';
 
 export interface ReconcileReport {
@@ -22,12 +23,11 @@ export interface ReconcileReport {
   reindexed: string[];
   /** Files moved to quarantine/ (not a whole instance). */
   quarantined: string[];
+  /** Why each quarantined file is not a whole instance. */
+  reasons: Record<string, string>;
   /** Older copies removed because the index (or a newer file) holds a newer one. */
   removed: string[];
 }
-
-/** Files larger than this are checked by header only (a whole walk would read them entirely). */
-const WHOLE_CHECK_LIMIT = 256 * 1024 * 1024;
 
 interface Candidate {
   header: InstanceHeader;
@@ -50,13 +50,18 @@ async function inspect(path: string, size: number): Promise<Candidate> {
   }
   const meta = readFileMeta(head);
   const explicitVr = isExplicitVr(meta.transferSyntaxUid);
+  // The same readability check as at ingest (element headers to the end, pixel data length).
   let header: InstanceHeader;
-  if (size <= WHOLE_CHECK_LIMIT) {
+  if (isDeflated(meta.transferSyntaxUid)) {
     const all = await readFile(path);
-    const dataset = isDeflated(meta.transferSyntaxUid) ? inflateRawSync(all.subarray(meta.datasetOffset)) : all.subarray(meta.datasetOffset);
-    header = readInstanceHeader(dataset, { explicitVr, complete: true, walkToEnd: true });
+    header = readInstanceHeader(inflateRawSync(all.subarray(meta.datasetOffset)), { explicitVr, complete: true, walkToEnd: true });
   } else {
-    header = readInstanceHeader(head.subarray(meta.datasetOffset), { explicitVr, complete: false });
+    const bytes = new DatasetFile(path, meta.datasetOffset, size - meta.datasetOffset, head.subarray(meta.datasetOffset));
+    try {
+      header = readInstanceHeader(bytes, { explicitVr, complete: true, walkToEnd: true });
+    } finally {
+      bytes.close();
+    }
   }
   if (header.sopInstanceUid !== meta.sopInstanceUid || header.sopClassUid !== meta.sopClassUid) {
     throw new Error('its dataset is not the instance its meta information names.');
@@ -74,10 +79,11 @@ async function inspect(path: string, size: number): Promise<Candidate> {
 
 export async function reconcileSpool(options: { dataDir: string; spoolDir: string; tmpDir: string; index: InstanceIndex }): Promise<ReconcileReport> {
   const { dataDir, spoolDir, tmpDir, index } = options;
-  const report: ReconcileReport = { checked: 0, reindexed: [], quarantined: [], removed: [] };
+  const report: ReconcileReport = { checked: 0, reindexed: [], quarantined: [], reasons: {}, removed: [] };
   const rel = (p: string) => relative(dataDir, p).split(sep).join('/');
 
-  const quarantine = async (file: string) => {
+  const quarantine = async (file: string, why: string) => {
+    report.reasons[rel(file)] = why;
     const target = join(dataDir, 'quarantine', rel(file).replace(/\//g, '_'));
     await mkdir(dirname(target), { recursive: true });
     await rename(file, target);
@@ -97,8 +103,8 @@ export async function reconcileSpool(options: { dataDir: string; spoolDir: strin
     let candidate: Candidate;
     try {
       candidate = await inspect(file, info.size);
-    } catch {
-      await quarantine(file);
+    } catch (e) {
+      await quarantine(file, (e as Error).message);
       return;
     }
     const indexed = existing ?? (await index.findInstance(candidate.sopInstanceUid));

@@ -21,6 +21,9 @@ export interface TestPki {
   /** Client certificate signed by the other CA: a peer that trusts only caFile refuses it. */
   strangerCertFile: string;
   strangerKeyFile: string;
+  /** Client certificate signed by caFile whose validity ended yesterday. */
+  expiredCertFile: string;
+  expiredKeyFile: string;
   /** Server certificate (signed by caFile) for pacs.example.org only: wrong for 127.0.0.1. */
   otherNameCertFile: string;
   otherNameKeyFile: string;
@@ -44,12 +47,13 @@ async function makeCa(dir: string, name: string, cn: string): Promise<void> {
 
 let serial = 1000;
 
-async function makeLeaf(dir: string, name: string, ca: string, cn: string, extensions: string): Promise<void> {
+async function makeLeaf(dir: string, name: string, ca: string, cn: string, extensions: string, days = 2): Promise<void> {
   writeFileSync(join(dir, `${name}.ext`), extensions);
   await openssl(['req', ...newKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
   // An explicit serial: leaves signed in parallel must not share a serial file.
   const args = ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', String(serial++)];
-  await openssl([...args, '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`], dir);
+  // days -1: valid until yesterday, i.e. expired.
+  await openssl([...args, '-out', `${name}.pem`, '-days', String(days), '-extfile', `${name}.ext`], dir);
 }
 
 export async function makeTestPki(): Promise<TestPki> {
@@ -61,6 +65,7 @@ export async function makeTestPki(): Promise<TestPki> {
     makeLeaf(dir, 'client', 'ca', 'CD8NODE', `${leaf}extendedKeyUsage=clientAuth\n`),
     makeLeaf(dir, 'stranger', 'other-ca', 'STRANGER', `${leaf}extendedKeyUsage=clientAuth\n`),
     makeLeaf(dir, 'other-name', 'ca', 'pacs.example.org', `${leaf}extendedKeyUsage=serverAuth\nsubjectAltName=DNS:pacs.example.org\n`),
+    makeLeaf(dir, 'expired', 'ca', 'EXPIRED', `${leaf}extendedKeyUsage=clientAuth\n`, -1),
   ]);
   const f = (name: string) => join(dir, name);
   return {
@@ -73,6 +78,8 @@ export async function makeTestPki(): Promise<TestPki> {
     clientKeyFile: f('client.key'),
     strangerCertFile: f('stranger.pem'),
     strangerKeyFile: f('stranger.key'),
+    expiredCertFile: f('expired.pem'),
+    expiredKeyFile: f('expired.key'),
     otherNameCertFile: f('other-name.pem'),
     otherNameKeyFile: f('other-name.key'),
   };

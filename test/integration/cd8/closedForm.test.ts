@@ -15,7 +15,7 @@ import { writeSyntheticStudy } from '../../support/syntheticStudy';
 import { runCli } from '../../support/process';
 import { configSchema } from '../../../src/config/schema';
 import { loadScoringSetup } from '../../../src/pipeline/setup';
-import { analyseFiles } from '../../../src/pipeline/analyseFiles';
+import { analyseStudyFiles } from '../../../src/pipeline/analyseFiles';
 import type { LesionResult, StudyAnalysis } from '../../../src/results/types';
 
 const dir = mkdtempSync(join(tmpdir(), 'cd8-closed-form-'));
@@ -78,7 +78,7 @@ describe('CD8 score by hand on synthetic spheres', () => {
   let analysis: StudyAnalysis;
   beforeAll(async () => {
     const setup = loadScoringSetup(config, signatureFile('base'));
-    analysis = await analyseFiles(study.ctDir, study.rtstruct, config, setup, { version: 1, cohortScores: [], analysedAt: '2024-01-02T10:15:00Z' });
+    ({ analysis } = await analyseStudyFiles(study.ctDir, study.rtstruct, config, setup, { version: 1, cohortScores: [], analysedAt: '2024-01-02T10:15:00Z' }));
   });
 
   it('finds both lesions with their sites', () => {

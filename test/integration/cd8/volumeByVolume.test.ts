@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeSyntheticStudy } from '../../support/syntheticStudy';
 import { configSchema } from '../../../src/config/schema';
 import { loadScoringSetup } from '../../../src/pipeline/setup';
-import { analyseFiles, loadMarginMm } from '../../../src/pipeline/analyseFiles';
+import { analyseStudyFiles, loadMarginMm } from '../../../src/pipeline/analyseFiles';
 import { imagingStudyParts, loadImagingStudy, planImagingStudy } from '../../../src/imaging/load';
 import { scoreStudy } from '../../../src/cd8/scoreStudy';
 
@@ -48,7 +48,7 @@ describe('scoring a study volume by volume', () => {
   });
 
   it('gives the same answer as scoring with every volume loaded, lesions in the study order', async () => {
-    const byParts = await analyseFiles(study.ctDir, study.rtstruct, config, setup, run);
+    const { analysis: byParts } = await analyseStudyFiles(study.ctDir, study.rtstruct, config, setup, run);
     const allAtOnce = scoreStudy(await loadImagingStudy(study.ctDir, study.rtstruct, options), setup, run);
     expect(byParts.lesions.map((l) => l.trackingId)).toEqual(['1 GTV upper', '2 GTV lower']);
     expect(byParts.lesions[1].features!.tumour.stat_mean).toBeCloseTo(100, 10);

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, SopClass, TransferSyntax } from '../../../src/dicom/uids';
 import { buildFileMeta, readFileMeta } from '../../../src/dicom/part10';
 import { buildSr } from '../../../src/report/srDocument';
-import { buildSummary } from '../../../src/report/summary';
+import { buildPictureObjects } from '../../../src/report/pictureObjects';
+import { renderStudyPictures } from '../../../src/report/pictures';
+import { defaultConfig } from '../../support/delivery';
 import { cEcho } from '../../../src/dicom/echo';
 import { cStore } from '../../../src/dicom/storeScu';
 import { DicomPeer, startStorescp } from '../../support/dcmtk';
@@ -31,13 +33,15 @@ test('the source tree defines one Implementation Class UID', () => {
   expect(definitions).toEqual([IMPLEMENTATION_CLASS_UID]);
 });
 
-test('every Part 10 file we write carries it: received instances, SR, PDF and SC', () => {
+test('every Part 10 file we write carries it: received instances, SR, PDF and SC', async () => {
   const study = scoredStudy();
+  const pictures = await renderStudyPictures(study, [], { ...defaultConfig().report.pictures, ringOuterMm: 5 }, true);
+  const objects = buildPictureObjects(study, pictures, 'both', { seriesNumber: 9902 });
+  expect(objects.map((o) => o.sopClassUid)).toEqual([SopClass.SecondaryCaptureImageStorage, SopClass.EncapsulatedPdfStorage]);
   const files = [
     buildFileMeta({ sopClassUid: SopClass.CtImageStorage, sopInstanceUid: '1.2.3.4', transferSyntaxUid: TransferSyntax.ExplicitVrLittleEndian, sourceAeTitle: 'PACS' }),
     buildSr(study, { seriesNumber: 9901, seriesDescription: 'CD8 radiomics' }).bytes,
-    buildSummary(study, 'pdf', { seriesNumber: 9902 }).bytes,
-    buildSummary(study, 'secondary-capture', { seriesNumber: 9903 }).bytes,
+    ...objects.map((o) => o.bytes),
   ];
   for (const file of files) expect(readFileMeta(file).implementationClassUid).toBe(IMPLEMENTATION_CLASS_UID);
 });

@@ -109,7 +109,7 @@ describe('association policy of the DICOM listener', () => {
     expect(idle.pduTypes).toEqual([0x02, 0x07]); // accepted, then A-ABORT
     expect(after).toBeGreaterThanOrEqual(1900);
     expect(after).toBeLessThan(6000);
-    expect(n.audit).toContainEqual(expect.objectContaining({ event: 'association.aborted', callingAeTitle: 'HOLDER', reason: expect.stringMatching(/no activity for 2 s/) }));
+    expect(n.audit).toContainEqual(expect.objectContaining({ event: 'association.aborted', callingAeTitle: 'HOLDER', reason: expect.stringMatching(/no DIMSE message completed for 2 s/) }));
     // The slot is free again.
     expect((await echoscu(n.port, 'ECHOSCU')).code).toBe(0);
   });

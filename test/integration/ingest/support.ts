@@ -15,6 +15,7 @@ import { AuditEvent, memoryAuditLog } from '../../../src/ops/audit';
 import { StudyReadyEvent } from '../../../src/study/types';
 import { readFileMeta } from '../../../src/dicom/part10';
 import { run, RunResult, SHARED } from '../../support/process';
+import { associateRq, VERIFICATION } from '../../support/rawScu';
 
 export const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 export const PHANTOM_CT = join(PHANTOM, 'image');
@@ -148,56 +149,35 @@ export async function eventually<T>(what: string, probe: () => T | undefined | f
   }
 }
 
-const pad16 = (ae: string) => Buffer.from(ae.padEnd(16, ' ').slice(0, 16), 'latin1');
-
-function item(type: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(4);
-  h.writeUInt8(type, 0);
-  h.writeUInt16BE(body.length, 2);
-  return Buffer.concat([h, body]);
-}
-
 /** An A-ASSOCIATE-RQ proposing Verification (PS3.8 §9.3.2), built by hand. */
 export function associateRequest(callingAe: string, calledAe: string): Buffer {
-  const uid = (u: string) => Buffer.from(u, 'latin1');
-  const context = Buffer.concat([Buffer.from([1, 0, 0, 0]), item(0x30, uid('1.2.840.10008.1.1')), item(0x40, uid('1.2.840.10008.1.2'))]);
-  const maxLength = Buffer.alloc(4);
-  maxLength.writeUInt32BE(16384, 0);
-  const body = Buffer.concat([
-    Buffer.from([0x00, 0x01, 0x00, 0x00]),
-    pad16(calledAe),
-    pad16(callingAe),
-    Buffer.alloc(32),
-    item(0x10, uid('1.2.840.10008.3.1.1.1')),
-    item(0x20, context),
-    item(0x50, Buffer.concat([item(0x51, maxLength), item(0x52, uid('1.2.3.4'))])),
-  ]);
-  const header = Buffer.alloc(6);
-  header.writeUInt8(0x01, 0);
-  header.writeUInt32BE(body.length, 2);
-  return Buffer.concat([header, body]);
+  return associateRq(callingAe, calledAe, [VERIFICATION]);
 }
 
 export interface RawPeer {
   socket: Socket;
   /** PDU types received (0x02 accept, 0x03 reject, 0x07 abort, ...). */
   pduTypes: number[];
+  /** The PDUs received, whole. */
+  pdus: Buffer[];
   closed: Promise<number>;
 }
 
-/** A TCP connection to the node; optionally sends an association request, then only listens. */
-export async function rawPeer(port: number, request?: Buffer): Promise<RawPeer> {
-  const socket = connect(port, '127.0.0.1');
+/** A TCP connection to the node (from `localAddress`, e.g. 127.0.0.2 to be another host); optionally sends an association request, then only listens. */
+export async function rawPeer(port: number, request?: Buffer, options: { localAddress?: string } = {}): Promise<RawPeer> {
+  const socket = connect({ port, host: '127.0.0.1', localAddress: options.localAddress });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('error', reject);
   });
   const pduTypes: number[] = [];
+  const pdus: Buffer[] = [];
   let pending = Buffer.alloc(0);
   socket.on('data', (d: Buffer) => {
     pending = Buffer.concat([pending, d]);
     while (pending.length >= 6 && pending.length >= 6 + pending.readUInt32BE(2)) {
       pduTypes.push(pending.readUInt8(0));
+      pdus.push(pending.subarray(0, 6 + pending.readUInt32BE(2)));
       pending = pending.subarray(6 + pending.readUInt32BE(2));
     }
   });
@@ -205,5 +185,5 @@ export async function rawPeer(port: number, request?: Buffer): Promise<RawPeer> 
   const opened = Date.now();
   const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - opened)));
   if (request) socket.write(request);
-  return { socket, pduTypes, closed };
+  return { socket, pduTypes, pdus, closed };
 }

@@ -36,7 +36,7 @@ describe('a node killed in the middle of a job', () => {
     node = await startNodeProcess(env, first.dataDir, ports);
     const restarted = node;
     expect(restarted.logs().some((l) => /job\(s\) were running when the node stopped; they run again now/.test(l.message))).toBe(true);
-    await waitFor('the SR at the PACS', () => readdirSync(pacs.dir).length > 0 || undefined, 60000);
+    await waitFor('the SR and both pictures at the PACS', () => readdirSync(pacs.dir).filter((f) => !f.startsWith('.')).length >= 3 || undefined, 60000);
     await waitFor('the ORU at the RIS', () => ris.received().length > 0 || undefined, 30000);
     // Give a duplicate every chance to show up.
     await new Promise((r) => setTimeout(r, 3000));
@@ -45,6 +45,7 @@ describe('a node killed in the middle of a job', () => {
     const status = await run(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'status', '--json'], { env: restarted.env });
     const snapshot = JSON.parse(status.stdout) as { studies: Array<{ state: string; version: number }>; outbox: { counts: Record<string, number> } };
     expect(snapshot.studies).toEqual([expect.objectContaining({ state: 'done', version: 1 })]);
-    expect(snapshot.outbox.counts).toMatchObject({ sent: 2, pending: 0, failed: 0 });
+    // SR, ORU and the Secondary Captures (the lesion's key image and the summary page: report.summary default).
+    expect(snapshot.outbox.counts).toMatchObject({ sent: 4, pending: 0, failed: 0 });
   }, 180000);
 });

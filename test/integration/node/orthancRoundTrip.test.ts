@@ -12,6 +12,7 @@ import { freePort } from '../../support/process';
 import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
 import { lesionScores, readSr } from '../../../src/report/srRead';
 import type { StudyAnalysis } from '../../../src/results/types';
+import { readLesionPicture, readSummaryPicture } from '../../../src/results/pictureFiles';
 
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 const files = [...readdirSync(join(PHANTOM, 'image')).map((f) => join(PHANTOM, 'image', f)), join(PHANTOM, 'mask', 'DCM_RS_00060.dcm')];
@@ -73,6 +74,25 @@ describe('Orthanc → cd8-node → Orthanc and RIS', () => {
     expect(tags['0010,0020']).toBe(studyTags.PatientMainDicomTags.PatientID);
     expect(tags['0008,0016']).toBe('1.2.840.10008.5.1.4.1.1.88.34');
 
+    // Beside the SR, the pictures' Secondary Capture series (drawn in the analysis worker: key
+    // image and summary page), and the same PNGs kept for the web page.
+    const pictures = await waitFor(
+      'the pictures in Orthanc',
+      async () => {
+        const series = await orthanc.get<Array<{ MainDicomTags: { Modality: string }; Instances: string[] }>>(`/studies/${study}/series?expand`);
+        return series.find((s) => s.MainDicomTags.Modality === 'OT' && s.Instances.length === 2);
+      },
+      60000,
+      500,
+    );
+    const scTags = await Promise.all(pictures.Instances.map((id) => orthanc.get<Record<string, string>>(`/instances/${id}/simplified-tags`)));
+    expect(scTags.map((t) => t.PhotometricInterpretation)).toEqual(['RGB', 'RGB']);
+    const keyImage = scTags.find((t) => /Key image of lesion 1 GTV-1/.test(t.ImageComments))!;
+    expect(keyImage).toBeDefined();
+    const stored = readLesionPicture(node.dataDir, studyTags.MainDicomTags.StudyInstanceUID, 1, 0);
+    expect(stored?.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(readSummaryPicture(node.dataDir, studyTags.MainDicomTags.StudyInstanceUID, 1)).toBeDefined();
+
     // The score in the SR is the one `cd8-node score` prints for the same files.
     const res = await fetch(`http://127.0.0.1:${orthanc.httpPort}/instances/${instanceId}/file`, { headers: { connection: 'close' } });
     const sr = readSr(Buffer.from(await res.arrayBuffer()));
@@ -89,11 +109,12 @@ describe('Orthanc → cd8-node → Orthanc and RIS', () => {
     const status = await runCli(['status'], node.env);
     expect(status.stdout).toMatch(/state: +done .*1 lesion, 1 scored: CD8 score mean/);
     expect(status.stdout).toMatch(/lesion: +1 GTV-1, unknown, 358\.7 ml: CD8 score -?[\d.]+ \((hot|cold)\)/);
-    expect(status.stdout).toMatch(/Outbox: 0 pending, 0 sending, 2 sent, 0 failed/);
+    // SR, ORU and the Secondary Captures (the lesion's key image and the summary page).
+    expect(status.stdout).toMatch(/Outbox: 0 pending, 0 sending, 4 sent, 0 failed/);
     const metrics = await (await fetch(`http://127.0.0.1:${node.httpPort}/metrics`, { headers: { connection: 'close' } })).text();
     expect(metrics).toMatch(/^cd8_instances_received_total 61$/m);
     expect(metrics).toMatch(/^cd8_studies_processed_total\{outcome="scored"\} 1$/m);
-    expect(metrics).toMatch(/^cd8_outbox_messages\{state="sent"\} 2$/m);
+    expect(metrics).toMatch(/^cd8_outbox_messages\{state="sent"\} 4$/m);
     expect(await (await fetch(`http://127.0.0.1:${node.httpPort}/readyz`, { headers: { connection: 'close' } })).json()).toMatchObject({ ready: true });
   }, 180000);
 });

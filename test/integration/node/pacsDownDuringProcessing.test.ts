@@ -52,12 +52,15 @@ describe('a PACS that is down during processing', () => {
 
     await new Promise((r) => setTimeout(r, Math.max(0, PACS_DOWN_MS - (Date.now() - pacsStoppedAt))));
     pacs = await startStorescpOn('PACS', pacsPort);
-    await waitFor('the SR at the PACS', () => readdirSync(pacs!.dir).length > 0 || undefined, 120000);
+    const files = () => readdirSync(pacs!.dir).filter((f) => !f.startsWith('.'));
+    await waitFor('the SR and both pictures at the PACS', () => files().length >= 3 || undefined, 120000);
     // Give a duplicate every chance to show up.
     await new Promise((r) => setTimeout(r, 3000));
-    expect(readdirSync(pacs.dir).filter((f) => f.startsWith('SR'))).toHaveLength(1);
+    expect(files().filter((f) => f.startsWith('SR'))).toHaveLength(1);
+    expect(files().filter((f) => !f.startsWith('SR'))).toHaveLength(2);
     expect(ris.received().map((m) => m.ack)).toEqual(['AA']);
     const done = await status(restarted);
-    expect(done.outbox.counts).toMatchObject({ sent: 2, pending: 0, failed: 0 });
+    // SR, ORU and the two Secondary Captures (key image, summary page), each once.
+    expect(done.outbox.counts).toMatchObject({ sent: 4, pending: 0, failed: 0 });
   }, 300000);
 });

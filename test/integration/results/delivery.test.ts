@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { enqueueStudyResults } from '../../../src/outbox/plan';
+import { renderStudyPictures } from '../../../src/report/pictures';
 import { lesionScores, readSr } from '../../../src/report/srRead';
 import { srInstanceUid } from '../../../src/report/uids';
 import { oruControlId } from '../../../src/report/hl7Oru';
@@ -40,7 +41,9 @@ test('the SR (and PDF summary) arrive at storescp valid; the ORU is acknowledged
   cleanup.push(() => node.shutdown());
 
   const analysis = scoredStudy();
-  const planned = enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'pdf' }));
+  // The summary page and PDF as the analysis worker draws them (this fixture has no CT slices to show).
+  const pictures = await renderStudyPictures(analysis, [], { ...defaultConfig().report.pictures, ringOuterMm: 5 }, true);
+  const planned = enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'pdf' }), pictures);
   expect(planned.newRowIds).toHaveLength(3);
   node.sender.kick();
   await waitFor('all three messages sent', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 30000);
@@ -73,7 +76,7 @@ test('the SR (and PDF summary) arrive at storescp valid; the ORU is acknowledged
   expect(srUid?.fields[5]).toBe(sr.dataset.SOPInstanceUID);
 
   // Same study version again: nothing new to send. A new version: a new SR naming the old one.
-  expect(enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'pdf' })).newRowIds).toEqual([]);
+  expect(enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'pdf' }), pictures).newRowIds).toEqual([]);
   enqueueStudyResults(node.outbox, nextVersion(analysis), resultSettings(destinations));
   node.sender.kick();
   await waitFor('version 2 sent', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 30000);

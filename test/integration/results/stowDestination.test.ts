@@ -6,7 +6,8 @@
  */
 import { startOrthanc, Orthanc } from '../../support/orthanc';
 import { freePort, waitFor } from '../../support/process';
-import { resultSettings, runSender, tempDataDir } from '../../support/delivery';
+import { defaultConfig, resultSettings, runSender, tempDataDir } from '../../support/delivery';
+import { renderStudyPictures } from '../../../src/report/pictures';
 import { enqueueStudyResults } from '../../../src/outbox/plan';
 import { srInstanceUid } from '../../../src/report/uids';
 import { signatureIncompleteStudy } from '../../support/studyFixtures';
@@ -41,18 +42,20 @@ test('Orthanc (DICOMweb plugin, basic auth) receives the SR and the summary by S
   cleanup.push(() => node.shutdown());
   const analysis = signatureIncompleteStudy();
   const settings = resultSettings(destinations, { summary: 'pdf' });
-  const planned = enqueueStudyResults(node.outbox, analysis, settings);
+  // The summary page and PDF as the analysis worker draws them (this fixture has no CT slices).
+  const pictures = await renderStudyPictures(analysis, [], { ...defaultConfig().report.pictures, ringOuterMm: 5 }, true);
+  const planned = enqueueStudyResults(node.outbox, analysis, settings, pictures);
   expect(planned.messages.map((m) => [m.kind, m.destination, m.description])).toEqual([
     ['dicom', 'archive', 'Comprehensive 3D SR'],
-    ['dicom', 'archive', 'Encapsulated PDF summary'],
+    ['dicom', 'archive', 'Encapsulated PDF report'],
   ]);
   node.sender.kick();
   await waitFor('both objects sent', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 30000);
 
   // The same version again: nothing new in the outbox, nothing sent twice.
-  expect(enqueueStudyResults(node.outbox, analysis, settings).newRowIds).toEqual([]);
+  expect(enqueueStudyResults(node.outbox, analysis, settings, pictures).newRowIds).toEqual([]);
   const instances = await orthanc.get<Array<{ MainDicomTags: { SOPInstanceUID: string } }>>('/instances?expand');
-  expect(instances.map((i) => i.MainDicomTags.SOPInstanceUID).sort()).toEqual([srInstanceUid(analysis.study.studyInstanceUid, 1), planned.summary!.sopInstanceUid].sort());
+  expect(instances.map((i) => i.MainDicomTags.SOPInstanceUID).sort()).toEqual([srInstanceUid(analysis.study.studyInstanceUid, 1), ...planned.pictures.map((p) => p.sopInstanceUid)].sort());
   // Orthanc's DICOMweb answers QIDO for what STOW stored.
   const qido = await orthanc.get<Array<Record<string, { Value: string[] }>>>(`/dicom-web/studies/${analysis.study.studyInstanceUid}/instances`);
   expect(qido).toHaveLength(2);

@@ -60,6 +60,13 @@ describe('configuration', () => {
     ]);
   });
 
+  it('rejects a TLS listener on the plain port, a subject pinned twice, and a pin that is not "AET: SUBJECT"', () => {
+    const messages = errorsOf('dicom:\n  port: 11112\n  tls:\n    port: 11112\n    enabled: true\n    requireClientCertificate: false\n    certFile: /x.pem\n    keyFile: /x.key\n    pinnedSubjects: ["PACS: CN=a", "PACS: CN=b", "CN=c"]\n').map((i) => `${i.path}: ${i.message}`);
+    expect(messages).toContainEqual(expect.stringMatching(/dicom\.tls\.port: is dicom\.port \(11112\); the TLS listener needs its own port/));
+    expect(messages).toContainEqual(expect.stringMatching(/dicom\.tls\.pinnedSubjects\[1\]: pins "PACS" again/));
+    expect(messages).toContainEqual(expect.stringMatching(/pinnedSubjects\[2\]: "CN=c" is not "AET: SUBJECT"/));
+  });
+
   it('rejects two destinations with the same AE title', () => {
     const text = [
       'destinations:',

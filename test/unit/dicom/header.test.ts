@@ -94,3 +94,59 @@ describe('readInstanceHeader', () => {
     expect(readInstanceHeader(bytes, { explicitVr: true, complete: true })).toEqual(fromImplicit);
   });
 });
+
+describe('readInstanceHeader walked to the end: the readability check', () => {
+  /** Explicit VR Little Endian element. */
+  const el = (group: number, element: number, vr: string, value: Buffer, undefinedLength = false): Buffer => {
+    const long = ['OB', 'OW', 'SQ', 'UN'].includes(vr);
+    const h = Buffer.alloc(long ? 12 : 8);
+    h.writeUInt16LE(group, 0);
+    h.writeUInt16LE(element, 2);
+    h.write(vr, 4, 'latin1');
+    if (long) h.writeUInt32LE(undefinedLength ? 0xffffffff : value.length, 8);
+    else h.writeUInt16LE(value.length, 6);
+    return Buffer.concat([h, value]);
+  };
+  const us = (n: number) => Buffer.from([n & 0xff, n >> 8]);
+  const item = (value: Buffer, tag = 0xe000) => {
+    const h = Buffer.alloc(8);
+    h.writeUInt16LE(0xfffe, 0);
+    h.writeUInt16LE(tag, 2);
+    h.writeUInt32LE(value.length, 4);
+    return Buffer.concat([h, value]);
+  };
+  const image = (frames: number, pixelData: Buffer) =>
+    Buffer.concat([
+      el(0x0008, 0x0016, 'UI', Buffer.from('1.2.840.10008.5.1.4.1.1.2\0')),
+      el(0x0008, 0x0018, 'UI', Buffer.from('1.2.3.4\0')),
+      el(0x0028, 0x0002, 'US', us(1)),
+      el(0x0028, 0x0008, 'IS', Buffer.from(`${frames} `.slice(0, 2))),
+      el(0x0028, 0x0010, 'US', us(4)),
+      el(0x0028, 0x0011, 'US', us(4)),
+      el(0x0028, 0x0100, 'US', us(16)),
+      pixelData,
+    ]);
+  const check = (b: Buffer) => readInstanceHeader(b, { explicitVr: true, complete: true, walkToEnd: true });
+  const encapsulated = (...fragments: Buffer[]) => el(0x7fe0, 0x0010, 'OB', Buffer.concat([item(Buffer.alloc(0)), ...fragments.map((f) => item(f)), item(Buffer.alloc(0), 0xe0dd)]), true);
+
+  it('accepts native Pixel Data of exactly Rows × Columns × Samples × Bits Allocated × frames', () => {
+    expect(check(image(2, el(0x7fe0, 0x0010, 'OW', Buffer.alloc(4 * 4 * 2 * 2)))).sopInstanceUid).toBe('1.2.3.4');
+  });
+
+  it('refuses native Pixel Data one frame short', () => {
+    expect(() => check(image(2, el(0x7fe0, 0x0010, 'OW', Buffer.alloc(4 * 4 * 2))))).toThrow(/Pixel Data holds 32 bytes; .* requires 64/);
+  });
+
+  it('accepts encapsulated Pixel Data with a fragment per frame, refuses fewer fragments than frames', () => {
+    expect(check(image(2, encapsulated(Buffer.alloc(10), Buffer.alloc(12)))).sopInstanceUid).toBe('1.2.3.4');
+    expect(() => check(image(2, encapsulated(Buffer.alloc(10))))).toThrow(MalformedDatasetError);
+  });
+
+  it('refuses a fragment that declares more bytes than follow, and fragments without their delimiter', () => {
+    const whole = image(1, encapsulated(Buffer.alloc(10)));
+    const lying = Buffer.from(whole);
+    lying.writeUInt32LE(1000, whole.length - 8 - 10 - 4);
+    expect(() => check(lying)).toThrow(/declares 1000 bytes/);
+    expect(() => check(whole.subarray(0, whole.length - 8))).toThrow(MalformedDatasetError);
+  });
+});

@@ -18,6 +18,11 @@ const fixtures = {
   'signature incomplete': signatureIncompleteStudy,
   'no lesion at all': noLesionStudy,
   'version 2 with non-ASCII name and HL7 delimiters': () => awkwardIdentity(nextVersion(scoredStudy())),
+  // STS_001's scanner wrote a 17-character Study ID; SH allows 16.
+  'overlong Study ID from the scanner': () => {
+    const a = scoredStudy();
+    return { ...a, study: { ...a.study, studyId: 'IBSI_1_STS_001_CT' } };
+  },
 };
 
 describe.each(Object.entries(fixtures))('SR of the %s study', (_name, make) => {
@@ -33,6 +38,12 @@ describe.each(Object.entries(fixtures))('SR of the %s study', (_name, make) => {
     expect(dump.warnings.filter((w) => !/VR checker does not support this Specific Character Set: ISO_IR 192/.test(w))).toEqual([]);
     expect(dump.text).toContain('Comprehensive 3D SR Document');
   });
+});
+
+test('a Study ID that fits SH is copied; an overlong one is left empty rather than made invalid', () => {
+  const a = scoredStudy();
+  expect(readSr(buildSr({ ...a, study: { ...a.study, studyId: '12345' } }, OPTIONS).bytes).dataset.StudyID).toBe('12345');
+  expect(readSr(buildSr({ ...a, study: { ...a.study, studyId: 'IBSI_1_STS_001_CT' } }, OPTIONS).bytes).dataset.StudyID ?? '').toBe('');
 });
 
 const group = (lesions: SrNode[], id: string) => lesions.find((g) => child(g, { name: DCM.trackingIdentifier })?.text === id) as SrNode;

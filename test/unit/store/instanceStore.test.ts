@@ -128,6 +128,38 @@ describe('InstanceStore', () => {
     expect(await f.index.findInstance(ct.meta.sopInstanceUid)).toBeUndefined();
   });
 
+  describe('acknowledges nothing unreadable (C000, nothing kept)', () => {
+    const pixelHeaderAt = ct.dataset.length - 82008 - 8;
+    /** The CT dataset with a changed copy of its bytes. */
+    const altered = (change: (b: Buffer) => void) => {
+      const b = Buffer.from(ct.dataset);
+      change(b);
+      return b;
+    };
+    const cases: Array<[string, Buffer, RegExp]> = [
+      [
+        'Pixel Data length 100,000 bytes larger than what was sent',
+        altered((b) => b.writeUInt32LE(82008 + 100000, pixelHeaderAt + 4)),
+        /Pixel Data declares 182008 bytes; only 82008 were received/,
+      ],
+      ['the CT cut at half its bytes', ct.dataset.subarray(0, ct.dataset.length >> 1), /cannot be read to its end/],
+      [
+        'Rows larger than the pixels sent (the element tiles the dataset, the image does not)',
+        altered((b) => b.writeUInt16LE(402, b.indexOf(Buffer.from([0x28, 0, 0x10, 0, 2, 0, 0, 0])) + 8)),
+        /Pixel Data holds 82008 bytes; .* \(402 × 204 × 1 × 16 bits × 1\) requires 164016/,
+      ],
+      ['an empty dataset', Buffer.alloc(0), /the dataset is empty/],
+      ['Rows and Columns but no Pixel Data (cut just before it)', ct.dataset.subarray(0, pixelHeaderAt), /Rows and Columns but no Pixel Data/],
+    ];
+    it.each(cases)('%s', async (_what, dataset, why) => {
+      const f = await fixture();
+      await expect(receive(f.store, ctIncoming, dataset)).rejects.toMatchObject({ reason: 'unreadable', message: expect.stringMatching(why) });
+      expect(readdirSync(f.store.tmpDir)).toEqual([]);
+      expect(readdirSync(f.store.spoolDir).sort()).toEqual(['.in-use', 'tmp']);
+      expect(await f.index.findInstance(ct.meta.sopInstanceUid)).toBeUndefined();
+    });
+  });
+
   it('refuses with 0xA700 (out of resources) when the disk is below storage.minFreeDiskMb, writing nothing', async () => {
     const f = await fixture({ minFreeDiskMb: 1e12 });
     const refusal = await receive(f.store, ctIncoming, ct.dataset).catch((e: unknown) => e);

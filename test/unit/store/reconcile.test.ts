@@ -54,7 +54,7 @@ describe('reconcileSpool', () => {
     expect(strip(after)).toEqual(strip(before));
     expect(after.find((i) => i.sopInstanceUid === rs.sopInstanceUid)!.rtstruct!.imageUids).toHaveLength(60);
     // A second pass finds nothing to do and reads no file.
-    expect(await reconcile()).toEqual({ checked: 2, reindexed: [], quarantined: [], removed: [] });
+    expect(await reconcile()).toEqual({ checked: 2, reindexed: [], quarantined: [], reasons: {}, removed: [] });
   });
 
   it('keeps the newer copy when a replacement lost its index update', async () => {
@@ -89,5 +89,22 @@ describe('reconcileSpool', () => {
     expect(readdirSync(join(dataDir, 'quarantine'))).toHaveLength(1);
     expect(await index.findInstance(uid)).toBeUndefined();
     expect(await index.findInstance(ok.sopInstanceUid)).toBeDefined();
+  });
+
+  it('applies the ingest readability check: a file whose Pixel Data is shorter than its Rows × Columns need goes to quarantine/, with the reason', async () => {
+    const { dataDir, index, store, reconcile } = await setup();
+    const ok = await storeFile(store, join(PHANTOM, 'image', 'DCM_IMG_00007.dcm'));
+    const source = Buffer.from(readFileSync(join(PHANTOM, 'image', 'DCM_IMG_00008.dcm')));
+    const uid = readFileMeta(source).sopInstanceUid;
+    // Rows 201 -> 402: every element still fits, the image does not.
+    source.writeUInt16LE(402, source.indexOf(Buffer.from([0x28, 0, 0x10, 0, 2, 0, 0, 0])) + 8);
+    const lying = join(dirname(ok.path), spoolName(uid));
+    writeFileSync(lying, source);
+
+    const report = await reconcile();
+    const rel = lying.slice(dataDir.length + 1);
+    expect(report.quarantined).toEqual([rel]);
+    expect(report.reasons[rel]).toMatch(/Pixel Data holds 82008 bytes; .* requires 164016/);
+    expect(await index.findInstance(uid)).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import { lesionsCommand } from './cli/lesions';
 import { featuresCommand } from './cli/features';
 import { scoreCommand } from './cli/score';
 import { resendCommand } from './cli/resend';
+import { consoleHashPasswordCommand } from './cli/consoleCredentials';
 import { VERSION } from './version';
 
 // One command per line: each capability registers itself here.
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   featuresCommand,
   scoreCommand,
   resendCommand,
+  consoleHashPasswordCommand,
 ];
 
 function topHelp(): string {

@@ -26,11 +26,14 @@ import { startAnalysisRunner } from './pipeline/runAnalysis';
 import { studyProcessor } from './pipeline/processStudy';
 import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
-import { HttpRoutes, startHttpEndpoint } from './ops/http';
-import { stowRoutes, STOW_PATH } from './dicom/stowRoutes';
+import { HttpRoutes, ReadinessCheck, startHttpEndpoint } from './ops/http';
+import { stowRoutes, STOW_IDLE_TIMEOUT_MS, STOW_PATH } from './dicom/stowRoutes';
 import { startSchedules } from './ops/schedule';
 import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/housekeeping';
 import { errorText } from './ops/errorText';
+import { auditFilePath } from './ops/audit';
+import { consoleRoutes } from './console/routes';
+import { pendingItems } from './cd8/signatureSchema';
 
 export interface NodeServices {
   logger: Logger;
@@ -39,6 +42,10 @@ export interface NodeServices {
   onStudyReady?: (event: StudyReadyEvent) => void;
   /** False: receive and assemble only, queue nothing (tests of the ingest stage alone). Default true. */
   processStudies?: boolean;
+  /** Where the configuration came from (the console's configuration page); default: embedded defaults, no environment. */
+  configSource?: { file: string | null; env: NodeJS.ProcessEnv };
+  /** The audit file the console searches (default: log.auditFile in the data directory). */
+  auditFile?: string;
 }
 
 export interface RunningNode {
@@ -225,19 +232,57 @@ export async function startNode(config: Config, services: NodeServices): Promise
     metrics.registry.add(new Gauge('cd8_dicom_associations_active', 'Open DICOM associations.', () => listener.activeAssociations()));
     let httpPort = 0;
     if (config.http.port > 0) {
+      const checks: ReadinessCheck[] = [
+        {
+          name: 'database',
+          check: () => {
+            db.prepare('BEGIN IMMEDIATE').run();
+            db.prepare('ROLLBACK').run();
+            return undefined;
+          },
+        },
+        {
+          name: 'disk',
+          check: () => {
+            const free = store.freeDiskMb();
+            return free < config.storage.minFreeDiskMb ? `only ${free} MB free in ${dataDir} (storage.minFreeDiskMb is ${config.storage.minFreeDiskMb}); new instances are refused` : undefined;
+          },
+        },
+        { name: 'dicom listener', check: () => (listening ? undefined : 'the DICOM listener is not accepting associations') },
+      ];
+      const webConsole = consoleRoutes({
+        config,
+        dataDir,
+        configSource: services.configSource ?? { file: null, env: {} },
+        catalog: assembler,
+        db,
+        outbox: delivery.outbox,
+        kickSender: () => delivery.sender.kick(),
+        checks,
+        jobCounts: () => queue.counts(),
+        analysedSince: (since) => results.counts(since).analysed,
+        auditFile: services.auditFile ?? auditFilePath(dataDir, config.log.auditFile),
+        audit,
+        logger,
+        signature: { name: setup.signature.name, version: setup.signature.version, file: setup.signaturePath, pending: pendingItems(setup.signature) },
+      });
       // Each module that serves HTTP adds its routes here (one line each).
-      const httpRoutes: HttpRoutes[] = [];
+      const httpRoutes: HttpRoutes[] = [webConsole];
       if (config.dicomweb.receive) {
         const MB = 1024 * 1024;
         httpRoutes.push(
-          stowRoutes({
-            store,
-            onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
-            audit,
-            logger,
-            bounds: { maxBodyBytes: config.dicomweb.maxRequestMb * MB, maxParts: config.dicomweb.maxInstances, maxPartBytes: config.dicomweb.maxInstanceMb * MB },
-            tokenSha256: config.dicomweb.tokenSha256,
-          }),
+          stowRoutes(
+            {
+              store,
+              onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
+              audit,
+              logger,
+              bounds: { maxBodyBytes: config.dicomweb.maxRequestMb * MB, maxParts: config.dicomweb.maxInstances, maxPartBytes: config.dicomweb.maxInstanceMb * MB },
+              // The console's credentials (http.auth): sender or admin tokens store, viewers never.
+              authorise: (authorization) => webConsole.auth.storeAccess(authorization),
+            },
+            { maxConcurrent: config.dicomweb.maxConcurrentRequests, idleTimeoutMs: STOW_IDLE_TIMEOUT_MS },
+          ),
         );
       }
       const http = await startHttpEndpoint({
@@ -245,28 +290,21 @@ export async function startNode(config: Config, services: NodeServices): Promise
         bind: config.http.bind,
         routes: httpRoutes,
         metrics: () => metrics.registry.render(),
-        checks: [
-          {
-            name: 'database',
-            check: () => {
-              db.prepare('BEGIN IMMEDIATE').run();
-              db.prepare('ROLLBACK').run();
-              return undefined;
-            },
-          },
-          {
-            name: 'disk',
-            check: () => {
-              const free = store.freeDiskMb();
-              return free < config.storage.minFreeDiskMb ? `only ${free} MB free in ${dataDir} (storage.minFreeDiskMb is ${config.storage.minFreeDiskMb}); new instances are refused` : undefined;
-            },
-          },
-          { name: 'dicom listener', check: () => (listening ? undefined : 'the DICOM listener is not accepting associations') },
-        ],
+        checks,
+        guardProbes: config.http.auth.protectProbes
+          ? (request, reply) => {
+              const p = webConsole.auth.identify({ ip: request.ip, headers: request.headers });
+              if (p && p.via === 'token') return true;
+              void reply.code(401).header('WWW-Authenticate', 'Bearer').type('text/plain; charset=utf-8').send('http.auth.protectProbes is on: send Authorization: Bearer <viewer or admin token>\n');
+              return false;
+            }
+          : undefined,
       });
       httpPort = http.port;
       started.push({ name: 'HTTP endpoint', stop: () => http.close() });
-      logger.info(`HTTP endpoint on http://${config.http.bind}:${http.port} (/healthz, /readyz, /metrics${config.dicomweb.receive ? `, STOW-RS at POST ${STOW_PATH}` : ''})`);
+      logger.info(
+        `HTTP endpoint on http://${config.http.bind}:${http.port} (web console at /, /healthz, /readyz, /metrics${config.dicomweb.receive ? `, STOW-RS at POST ${STOW_PATH}` : ''})${webConsole.auth.open ? '; no http.auth credential: the console is read-only, loopback only' : ''}`,
+      );
     }
 
     logger.info('node ready', { aeTitle: config.dicom.aeTitle, port: listener.port, httpPort, dataDir });

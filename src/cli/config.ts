@@ -5,7 +5,7 @@ import { parseCommandArgs } from './parse';
 import { formatIssues, loadConfig } from '../config/load';
 import { defaultConfigYaml } from '../config/document';
 import { loadSignatureFile, looksLikeSignature } from '../config/signatureFile';
-import { ConfigIssue } from '../config/schemaKit';
+import { checkConfiguration, verdictOf } from '../config/verdict';
 
 /** A JSON file with "terms" and "intercept" is a signature file, anything else a node configuration. */
 function isSignatureFile(file: string): boolean {
@@ -44,30 +44,11 @@ Examples:
     // The file `serve` would run with: FILE, else $CD8_CONFIG (unless the environment is ignored).
     const file = positionals[0] ?? (values['no-env'] ? undefined : io.env.CD8_CONFIG) ?? null;
     const signatureOnly = values.signature ?? (file !== null && isSignatureFile(file) ? file : undefined);
-    let issues: ConfigIssue[];
-    let name: string;
-    let envNote = '';
-    if (signatureOnly !== undefined) {
-      name = signatureOnly;
-      issues = loadSignatureFile(signatureOnly).issues;
-    } else {
-      const loaded = loadConfig(file, values['no-env'] ? {} : io.env);
-      name = file ?? 'embedded defaults';
-      issues = [...loaded.issues];
-      // The signature is part of what the node runs on: a broken one must not pass the check.
-      if (loaded.config) issues.push(...loadSignatureFile(loaded.config.score.signature).issues);
-      if (loaded.sources.env.length > 0) envNote = ` (with ${loaded.sources.env.join(', ')} from the environment)`;
-    }
-    const errors = issues.filter((i) => i.severity === 'error');
-    const warnings = issues.filter((i) => i.severity === 'warning');
-    if (issues.length > 0) (errors.length > 0 ? io.err : io.out)(formatIssues(issues));
-    const counts = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-    if (errors.length > 0) {
-      io.err(`${name}: ${counts(errors.length, 'error')}, ${counts(warnings.length, 'warning')}. Fix the errors above; the node will not start with this configuration.`);
-      return 1;
-    }
-    io.out(`${name}: valid${envNote}${warnings.length > 0 ? `, ${counts(warnings.length, 'warning')}` : ''}.`);
-    return 0;
+    const verdict = signatureOnly !== undefined ? verdictOf(signatureOnly, loadSignatureFile(signatureOnly).issues) : checkConfiguration(file, values['no-env'] ? {} : io.env);
+    const { issues } = verdict;
+    if (issues.length > 0) (verdict.ok ? io.out : io.err)(formatIssues(issues));
+    (verdict.ok ? io.out : io.err)(verdict.verdict);
+    return verdict.ok ? 0 : 1;
   },
 };
 

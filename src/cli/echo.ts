@@ -1,7 +1,7 @@
 import { Command, UsageError } from './command';
 import { parseCommandArgs } from './parse';
 import { parseAeAddress, aeTitleProblem } from '../config/aeTitle';
-import { cEcho } from '../dicom/echo';
+import { cEcho, echoOutcomeLine } from '../dicom/echo';
 import { errorText } from '../ops/errorText';
 
 export const echoCommand: Command = {
@@ -43,11 +43,7 @@ Example:
 
     const outcome = await cEcho({ ...target, calledAeTitle: target.aeTitle, callingAeTitle: calling, timeoutMs: timeoutS * 1000 });
     const who = `${target.aeTitle}@${target.host}:${target.port}`;
-    if (outcome.ok) {
-      io.out(`C-ECHO ${who}: Success (${outcome.elapsedMs} ms)`);
-      return 0;
-    }
-    io.err(`C-ECHO ${who} failed: ${outcome.message}`);
-    return 1;
+    (outcome.ok ? io.out : io.err)(echoOutcomeLine(who, outcome));
+    return outcome.ok ? 0 : 1;
   },
 };

@@ -6,6 +6,7 @@ import { parseCommandArgs } from './parse';
 import { formatIssues, loadConfig } from '../config/load';
 import { uidProblem } from '../report/valueTypes';
 import { Outbox } from '../outbox/outbox';
+import { resendStudy } from '../outbox/resend';
 
 export const resendCommand: Command = {
   words: ['resend'],
@@ -46,18 +47,12 @@ Example:
     const db = new Database(file);
     try {
       db.pragma('busy_timeout = 5000');
-      const outbox = new Outbox(db);
-      const before = outbox.forStudy(studyUid);
-      if (before.length === 0) {
-        io.err(`cd8-node resend: the outbox has no message for study ${studyUid}. Check the UID with "cd8-node status"; a study still being processed has nothing to send yet.`);
+      const outcome = resendStudy(new Outbox(db), studyUid, values['include-sent'] === true);
+      if (!outcome.ok) {
+        io.err(`cd8-node resend: ${outcome.message}`);
         return 1;
       }
-      const rows = outbox.resend(studyUid, { includeSent: values['include-sent'] === true });
-      for (const r of rows) {
-        const was = before.find((b) => b.id === r.id)?.state;
-        const action = r.state === 'pending' && was !== 'pending' ? `queued again (was ${was})` : r.state === 'pending' ? 'queued, trying now' : `left alone (${r.state})`;
-        io.out(`${r.description} v${r.studyVersion} → ${r.destination}: ${action}`);
-      }
+      for (const line of outcome.lines) io.out(line);
       return 0;
     } finally {
       db.close();

@@ -76,7 +76,7 @@ Options:
 
     let node;
     try {
-      node = await startNode(config, { logger, audit });
+      node = await startNode(config, { logger, audit, configSource: { file: loaded.file, env: io.env }, auditFile });
     } catch (e) {
       logger.error(`cd8-node could not start: ${errorText(e)}`);
       audit.close();

@@ -4,37 +4,11 @@ import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
 import { DatabaseMissingError, openIndexDatabaseReadOnly } from '../store/database';
 import { SqliteStudyIndex } from '../store/sqliteIndex';
-import { StudyVersionSummary } from '../study/types';
-import { hashedId } from '../ops/logger';
-import { readAnalysis } from '../results/resultStore';
+import { clock, stateLine, studyStatuses, StudyStatus } from '../ops/studyStatus';
 import { readOutboxStatus, OutboxStatus } from '../outbox/outbox';
 import type { StudyAnalysis } from '../results/types';
 import type { SqliteDatabase } from '../store/database';
 import { errorText } from '../ops/errorText';
-
-function clock(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-function stateLine(s: StudyStatus): string {
-  switch (s.state) {
-    case 'receiving':
-      return `receiving (last instance ${clock(s.lastReceivedAt)})`;
-    case 'waiting':
-      return `${s.reason ?? 'waiting'} (since ${clock(s.updatedAt)}, last instance ${clock(s.lastReceivedAt)})`;
-    case 'ready': {
-      const why = s.readyReason === 'references-complete' ? 'every image its RTSTRUCT references has arrived' : 'nothing new arrived for the stable age';
-      return `ready since ${s.readyAt ? clock(s.readyAt) : '?'} (${why})`;
-    }
-    case 'processing':
-      return `processing since ${clock(s.updatedAt)}`;
-    case 'done':
-      return `done ${clock(s.updatedAt)}${s.reason ? `: ${s.reason}` : ''}`;
-    case 'failed':
-      return `failed ${clock(s.updatedAt)}: ${s.reason ?? 'no reason recorded'}`;
-  }
-}
 
 function describe(s: StudyStatus): string[] {
   const other = s.instanceCount - s.ctImageCount - s.rtstructCount;
@@ -77,9 +51,6 @@ function outboxLines(o: OutboxStatus | undefined): string[] {
   return lines;
 }
 
-/** A study as status shows it: the Patient ID hashed as in the text output and the logs. */
-type StudyStatus = Omit<StudyVersionSummary, 'patientId'> & { patient: string; analysis?: Pick<StudyAnalysis, 'status' | 'lesions' | 'summary' | 'problems' | 'signature'> };
-
 interface StatusSnapshot {
   dataDir: string;
   studies: StudyStatus[];
@@ -88,19 +59,7 @@ interface StatusSnapshot {
 
 async function snapshot(db: SqliteDatabase, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
   const index = new SqliteStudyIndex(db, dataDir, { readOnly: true });
-  const studies = await index.listStudies({ limit, includeSuperseded: all });
-  return {
-    dataDir,
-    studies: studies.map(({ patientId, ...s }): StudyStatus => {
-      // Identity stays out: status output is shared with people who need no patient names or IDs.
-      const study = { ...s, patient: hashedId(patientId) };
-      const a = readAnalysis(db, s.studyInstanceUid, s.version);
-      if (!a) return study;
-      const lesions = a.lesions.map((l) => ({ ...l, features: undefined, outline: undefined }));
-      return { ...study, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } };
-    }),
-    outbox: readOutboxStatus(db),
-  };
+  return { dataDir, studies: await studyStatuses(index, db, { limit, includeSuperseded: all }), outbox: readOutboxStatus(db) };
 }
 
 function snapshotText(snap: StatusSnapshot): string {

@@ -72,8 +72,11 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
   if (c.http.port !== 0 && c.http.port === c.dicom.port) {
     error('http.port', `${c.http.port} is also dicom.port; give the HTTP endpoint its own port (or 0 to disable it).`);
   }
-  if (c.dicomweb.receive && c.dicomweb.tokenSha256.length === 0) {
-    error('dicomweb.tokenSha256', 'the STOW-RS receiver requires authentication: list the SHA-256 of at least one bearer token (printf %s TOKEN | sha256sum), or set dicomweb.receive to false.');
+  if (c.dicomweb.receive && c.http.auth.sender.tokenSha256.length === 0 && c.http.auth.admin.tokenSha256 === null) {
+    error(
+      'http.auth.sender.tokenSha256',
+      'the STOW-RS receiver (dicomweb.receive) requires authentication: list the SHA-256 of at least one sender token ("cd8-node console hash-password --token" makes one), or set dicomweb.receive to false.',
+    );
   }
   if (c.dicomweb.receive && c.http.port === 0) error('dicomweb.receive', 'the STOW-RS receiver is served on the HTTP port, which is disabled (http.port 0).');
   if (c.dicomweb.maxInstanceMb > c.dicomweb.maxRequestMb) {

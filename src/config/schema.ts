@@ -7,6 +7,7 @@
 import { Infer, s } from './schemaKit';
 import { aeTitleProblem, callerSpecProblem, pinnedSubjectProblem } from './aeTitle';
 import { cronProblem, regexProblem } from './checks';
+import { passwordHashProblem } from './passwordHash';
 
 const aeTitle = (doc: string, def: string, required = false) =>
   s.string({ doc, default: def, required, check: aeTitleProblem });
@@ -117,6 +118,23 @@ const dicomSource = s.object(
   },
   'One PACS the node retrieves missing images from (C-MOVE to our own AE title, or C-GET).',
 );
+
+const consoleRole = (who: string) =>
+  s.object(
+    {
+      passwordHash: s.nullableString({
+        doc: `scrypt hash of the ${who.split(' ')[0]} password for the login form ("cd8-node console hash-password" makes one).`,
+        default: null,
+        check: (v) => (v === null ? undefined : passwordHashProblem(v)),
+      }),
+      tokenSha256: s.nullableString({
+        doc: `SHA-256 (hex) of a bearer token for scripts ("Authorization: Bearer TOKEN").`,
+        default: null,
+        check: (v) => (v === null || /^[0-9a-f]{64}$/i.test(v) ? undefined : 'must be 64 hexadecimal digits (e.g. from "printf %s TOKEN | sha256sum").'),
+      }),
+    },
+    `Credentials of the console role ${who}.`,
+  );
 
 const gateAction = (doc: string, def: 'block' | 'flag' | 'off') => s.enum(['block', 'flag', 'off'] as const, { doc, default: def });
 
@@ -326,21 +344,36 @@ export const configSchema = s.object(
     ),
     http: s.object(
       {
-        port: s.int({ doc: 'Port of /healthz, /readyz and /metrics (0 = disabled).', default: 8112, min: 0, max: 65535 }),
+        port: s.int({ doc: 'Port of /healthz, /readyz, /metrics and the web console (0 = disabled).', default: 8112, min: 0, max: 65535 }),
         bind: s.string({ doc: 'Address of the HTTP endpoint.', default: '127.0.0.1', nonEmpty: true }),
+        auth: s.object(
+          {
+            viewer: consoleRole('viewer (reads the console pages; patient identities hashed)'),
+            admin: consoleRole('admin (also resend, retry, C-ECHO/MLLP tests; sees patient identities)'),
+            sender: s.object(
+              {
+                tokenSha256: s.list(
+                  s.string({ doc: '', default: '', check: (v) => (/^[0-9a-f]{64}$/i.test(v) ? undefined : 'must be 64 hexadecimal digits (e.g. from "printf %s TOKEN | sha256sum").') }),
+                  { doc: 'SHA-256 (hex) of the bearer tokens of systems that store instances by STOW-RS ("Authorization: Bearer TOKEN"); the tokens themselves are never in the file.', default: [] },
+                ),
+              },
+              'Systems that send images by DICOMweb STOW-RS (dicomweb.receive): a sender token may store and nothing else (the console refuses it). The admin token may store too; a viewer token, a console session and open loopback access never may.',
+            ),
+            protectProbes: s.bool({ doc: '/healthz, /readyz and /metrics also need a viewer or admin token (Authorization: Bearer).', default: false }),
+            sessionMinutes: s.int({ doc: 'A console session ends after this long without a request.', default: 30, min: 1, max: 1440, unit: 'min' }),
+          },
+          'Who may use the web console. With no credential at all the console is read-only and answers on loopback only.',
+        ),
       },
-      'Health and metrics endpoint.',
+      'Health and metrics endpoint and the web console.',
     ),
     dicomweb: s.object(
       {
-        receive: s.bool({ doc: 'Serve the STOW-RS receiver at POST /dicomweb/studies on the HTTP port: instances stored like C-STOREs (needs http.port and a token).', default: false }),
-        tokenSha256: s.list(
-          s.string({ doc: '', default: '', check: (v) => (/^[0-9a-f]{64}$/i.test(v) ? undefined : 'must be 64 hexadecimal digits (e.g. from "printf %s TOKEN | sha256sum").') }),
-          { doc: 'SHA-256 (hex) of the bearer tokens allowed to store ("Authorization: Bearer TOKEN"); the tokens themselves are never in the file.', default: [] },
-        ),
+        receive: s.bool({ doc: 'Serve the STOW-RS receiver at POST /dicomweb/studies on the HTTP port: instances stored like C-STOREs (needs http.port and a token in http.auth.sender, or the admin token).', default: false }),
         maxRequestMb: s.int({ doc: 'Largest STOW-RS request body; a larger one is refused (413) and nothing of it stored. The body is held in memory while its instances are stored.', default: 512, min: 1, max: 4096, unit: 'MB' }),
         maxInstances: s.int({ doc: 'Most instances (parts) in one STOW-RS request.', default: 2000, min: 1, max: 100000 }),
         maxInstanceMb: s.int({ doc: 'Largest single instance (part) of a STOW-RS request.', default: 256, min: 1, max: 4096, unit: 'MB' }),
+        maxConcurrentRequests: s.int({ doc: 'STOW-RS requests read at the same time (each body is held in memory up to maxRequestMb); one more is answered 503 with Retry-After.', default: 2, min: 1, max: 64 }),
       },
       'DICOMweb STOW-RS receiver.',
     ),

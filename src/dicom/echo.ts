@@ -15,6 +15,11 @@ export interface EchoTarget {
 
 export type EchoOutcome = { ok: true; elapsedMs: number } | { ok: false; elapsedMs: number; message: string };
 
+/** The outcome in one line, as `cd8-node echo` and the console say it. */
+export function echoOutcomeLine(who: string, outcome: EchoOutcome): string {
+  return outcome.ok ? `C-ECHO ${who}: Success (${outcome.elapsedMs} ms)` : `C-ECHO ${who} failed: ${outcome.message}`;
+}
+
 export function cEcho(target: EchoTarget): Promise<EchoOutcome> {
   quietDicomLibraries();
   const started = Date.now();

@@ -9,7 +9,6 @@
  * listed as stored, or absent and listed as failed. A malformed request (no boundary, wrong
  * content type, cut off, too large) is refused as a whole.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
 import { hashedId } from '../ops/logger';
@@ -33,9 +32,11 @@ export interface StowReceiverDeps {
   audit: AuditLog;
   logger: Logger;
   bounds: StowBounds;
-  /** SHA-256 (hex) of the bearer tokens allowed to store. */
-  tokenSha256: readonly string[];
+  /** Who may store: the Authorization header in, the role or the refusal out (http.auth, console/auth.ts). */
+  authorise(authorization: string | undefined): StoreAuthorisation;
 }
+
+export type StoreAuthorisation = { ok: true; role: string } | { ok: false; status: 401 | 403; message: string };
 
 export interface StowRequest {
   contentType?: string;
@@ -68,15 +69,6 @@ function problem(status: number, message: string, extra: Record<string, string> 
   return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...extra }, body: `${message}\n` };
 }
 
-function authorised(header: string | undefined, tokens: readonly string[]): boolean {
-  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const digest = createHash('sha256').update(m[1]).digest();
-  return tokens.some((t) => {
-    const expected = Buffer.from(t, 'hex');
-    return expected.length === digest.length && timingSafeEqual(expected, digest);
-  });
-}
 
 type Outcome = { ok: true; stored: ReceivedInstance } | { ok: false; sopClassUid: string; sopInstanceUid: string; reason: number; message: string };
 
@@ -88,9 +80,8 @@ export async function handleStow(request: StowRequest, deps: StowReceiverDeps): 
     return problem(status, message, extra);
   };
 
-  if (!authorised(request.authorization, deps.tokenSha256)) {
-    return refuse(401, 'authentication required: send "Authorization: Bearer <token>" with a token whose SHA-256 is in dicomweb.tokenSha256.', { 'www-authenticate': 'Bearer realm="cd8-node DICOMweb"' });
-  }
+  const access = deps.authorise(request.authorization);
+  if (!access.ok) return refuse(access.status, access.message, access.status === 401 ? { 'www-authenticate': 'Bearer realm="cd8-node DICOMweb"' } : {});
   const ct = parseContentType(request.contentType);
   if (!ct || ct.mediaType !== 'multipart/related') {
     return refuse(415, `Content-Type must be multipart/related; type="application/dicom" (got ${request.contentType ? `"${request.contentType}"` : 'none'}).`);

@@ -29,7 +29,12 @@ export type AuditEventName =
   | 'result.queued'
   | 'result.sent'
   | 'result.failed'
-  | 'retention.deleted';
+  | 'retention.deleted'
+  | 'console.login'
+  | 'console.login-failed'
+  | 'console.logout'
+  | 'console.action'
+  | 'console.denied';
 
 export interface AuditEvent {
   event: AuditEventName;
@@ -46,6 +51,10 @@ export interface AuditEvent {
   reason?: string;
   count?: number;
   bytes?: number;
+  /** Console role of the person acting (viewer, admin). */
+  role?: string;
+  /** Console action, e.g. "resend", "retry", "echo". */
+  action?: string;
 }
 
 export interface AuditLog {

@@ -182,6 +182,12 @@ export class Outbox {
     })();
   }
 
+  /** A failed (or waiting) row tried again now, attempts counted from zero; undefined when there is no such row to retry. */
+  retryNow(id: number): OutboxRow | undefined {
+    const changed = this.db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND state IN ('failed', 'pending')`).run(this.now(), id).changes;
+    return changed === 1 ? this.get(id) : undefined;
+  }
+
   forStudy(studyInstanceUid: string): OutboxRow[] {
     return (this.db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE study_uid = ? ORDER BY id`).all(studyInstanceUid) as DbRow[]).map(toRow);
   }
@@ -219,4 +225,12 @@ export function readOutboxStatus(db: Database, recentSent = 10): OutboxStatus | 
   const unsent = (db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state != 'sent' ORDER BY id`).all() as DbRow[]).map(toRow);
   const sent = (db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT ?`).all(recentSent) as DbRow[]).map(toRow);
   return { counts, rows: [...unsent, ...sent] };
+}
+
+/** Rows created since `sinceMs` (epoch ms), by state: what the node produced today. */
+export function outboxCountsSince(db: Database, sinceMs: number): Record<OutboxState, number> {
+  const counts: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
+  if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'`).get()) return counts;
+  for (const r of db.prepare(`SELECT state, COUNT(*) AS n FROM outbox WHERE created_at >= ? GROUP BY state`).all(sinceMs) as Array<{ state: OutboxState; n: number }>) counts[r.state] = r.n;
+  return counts;
 }

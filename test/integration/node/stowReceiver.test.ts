@@ -19,6 +19,8 @@ import { openIndexDatabaseReadOnly } from '../../../src/store/database';
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 const PHANTOM_STUDY = '1.3.6.1.4.1.9590.100.1.2.96328687310426543129572151154132284399';
 const TOKEN = 'stow-test-token-4f1c';
+const VIEWER_TOKEN = 'viewer-token-77d0';
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const images = readdirSync(join(PHANTOM, 'image')).map((f) => readFileSync(join(PHANTOM, 'image', f)));
 const rtstruct = readFileSync(join(PHANTOM, 'mask', 'DCM_RS_00060.dcm'));
 
@@ -49,7 +51,11 @@ describe('the STOW-RS receiver', () => {
     const config = join(dir, 'config.json');
     writeFileSync(
       config,
-      JSON.stringify({ dicomweb: { receive: true, tokenSha256: [createHash('sha256').update(TOKEN).digest('hex')], maxRequestMb: 8, maxInstances: 100, maxInstanceMb: 4 } }),
+      JSON.stringify({
+        dicomweb: { receive: true, maxRequestMb: 8, maxInstances: 100, maxInstanceMb: 4, maxConcurrentRequests: 1 },
+        // The console's roles on the same port: the sender token stores, the viewer token may not.
+        http: { auth: { sender: { tokenSha256: [sha(TOKEN)] }, viewer: { passwordHash: null, tokenSha256: sha(VIEWER_TOKEN) } } },
+      }),
     );
     node = await startNodeProcess({ CD8_CONFIG: config, CD8_SR_DESTINATION: '', CD8_HL7_DESTINATION: '', CD8_STABLE_AGE_S: '3600' });
   }, 60000);
@@ -101,19 +107,21 @@ describe('the STOW-RS receiver', () => {
       return post(node, m.contentType, m.body);
     };
     const MB = 1024 * 1024;
-    const cases: Array<[string, Promise<{ status: number; text: string }>, number, RegExp]> = [
-      ['no token', post(node, contentType, body, ''), 401, /authentication required/],
-      ['a wrong token', post(node, contentType, body, 'Bearer not-the-token'), 401, /authentication required/],
-      ['no boundary', post(node, 'multipart/related; type="application/dicom"', body), 400, /has no boundary parameter/],
-      ['a wrong content type', post(node, 'application/json', Buffer.from('{}')), 415, /Content-Type must be multipart\/related; type="application\/dicom" \(got "application\/json"\)/],
-      ['another part type', post(node, contentType.replace('application/dicom', 'application/dicom+xml'), body), 415, /only type="application\/dicom" parts/],
-      ['a body cut off', post(node, contentType, body.subarray(0, body.length - 100)), 400, /no closing boundary: the body was cut off/],
-      ['too many parts', send(Array.from({ length: 101 }, () => Buffer.from('x'))), 413, /more than 100 parts/],
-      ['a part too large', send([Buffer.alloc(5 * MB)]), 413, /part 1 is 5242880 bytes, more than the 4194304 allowed/],
-      ['a body too large', send([Buffer.alloc(3 * MB), Buffer.alloc(3 * MB), Buffer.alloc(3 * MB)]), 413, /more than the 8388608 allowed/],
+    const cases: Array<[string, () => Promise<{ status: number; text: string }>, number, RegExp]> = [
+      ['no token', () => post(node, contentType, body, ''), 401, /authentication required/],
+      ['a wrong token', () => post(node, contentType, body, 'Bearer not-the-token'), 401, /authentication required/],
+      ['a viewer token', () => post(node, contentType, body, `Bearer ${VIEWER_TOKEN}`), 403, /a viewer token may not store instances/],
+      ['no boundary', () => post(node, 'multipart/related; type="application/dicom"', body), 400, /has no boundary parameter/],
+      ['a wrong content type', () => post(node, 'application/json', Buffer.from('{}')), 415, /Content-Type must be multipart\/related; type="application\/dicom" \(got "application\/json"\)/],
+      ['another part type', () => post(node, contentType.replace('application/dicom', 'application/dicom+xml'), body), 415, /only type="application\/dicom" parts/],
+      ['a body cut off', () => post(node, contentType, body.subarray(0, body.length - 100)), 400, /no closing boundary: the body was cut off/],
+      ['too many parts', () => send(Array.from({ length: 101 }, () => Buffer.from('x'))), 413, /more than 100 parts/],
+      ['a part too large', () => send([Buffer.alloc(5 * MB)]), 413, /part 1 is 5242880 bytes, more than the 4194304 allowed/],
+      ['a body too large', () => send([Buffer.alloc(3 * MB), Buffer.alloc(3 * MB), Buffer.alloc(3 * MB)]), 413, /more than the 8388608 allowed/],
     ];
-    for (const [what, pending, status, text] of cases) {
-      const r = await pending;
+    // One at a time: the receiver reads one request at once here (maxConcurrentRequests 1).
+    for (const [what, request, status, text] of cases) {
+      const r = await request().catch((e: Error & { cause?: Error }) => ({ status: 0, text: `${e.message}: ${e.cause?.message}` }));
       expect({ what, status: r.status, text: r.text }).toEqual({ what, status, text: expect.stringMatching(text) });
     }
     // A part that is not DICOM: the request is understood, the instance fails (409, Failed SOP Sequence, reason 0xC000).
@@ -127,12 +135,40 @@ describe('the STOW-RS receiver', () => {
     expect(m.status).toBe(202);
     expect(Object.keys(JSON.parse(m.text)).sort()).toEqual(['00081198', '00081199']);
 
+    // One request at a time (maxConcurrentRequests 1): a second one while curl trickles a body is
+    // told to come back. (A probe in flight when curl connects turns curl away instead: start it again.)
+    const trickle = () => {
+      const c = spawn('curl', ['-sS', '--limit-rate', '20k', '-X', 'POST', '-H', `Content-Type: ${contentType}`, '-H', `Authorization: Bearer ${TOKEN}`, '--data-binary', '@-', `http://127.0.0.1:${node.httpPort}/dicomweb/studies`]);
+      c.stdin.end(body);
+      return c;
+    };
+    let slow = trickle();
+    await waitFor(
+      'a request refused while the slow one is read',
+      async () => {
+        if (slow.exitCode !== null) slow = trickle();
+        return (await post(node, contentType, body, '')).status === 503 || undefined;
+      },
+      30000,
+    );
+    slow.kill('SIGKILL');
+    await waitFor('the slow request given up', () => node.logs().filter((l) => / aborted: the client went away/.test(l.message)).length >= 2 || undefined, 15000);
+
     const logs = node.logs().map((l) => l.message);
-    for (const status of [401, 400, 415, 413]) expect(logs.some((l) => new RegExp(`^STOW-RS request from .* refused \\(${status}\\): `).test(l))).toBe(true);
+    expect(logs.some((l) => /^STOW-RS request from .* refused \(503\): 1 STOW-RS requests are being read already \(dicomweb\.maxConcurrentRequests\)/.test(l))).toBe(true);
+    for (const status of [401, 403, 400, 415, 413]) expect(logs.some((l) => new RegExp(`^STOW-RS request from .* refused \\(${status}\\): `).test(l))).toBe(true);
     expect(logs.some((l) => /^STOW-RS part 1 from .* not stored: not a DICOM Part 10 instance/.test(l))).toBe(true);
     expect(indexed(node)).toEqual(before);
     expect(spoolTmp(node)).toEqual([]);
-    // The node still answers C-STORE and status after all this.
+    // The node still answers status after all this.
     expect((await runCli(['status'], node.env)).code).toBe(0);
+  }, 120000);
+
+  it('shares the HTTP port with the console: a viewer token reads pages, a sender token opens none', async () => {
+    const page = (token: string) => fetch(`http://127.0.0.1:${node.httpPort}/outbox`, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+    expect((await page(VIEWER_TOKEN)).status).toBe(200);
+    expect((await page(TOKEN)).status).toBe(303); // to the login page
+    // Another method on the STOW path is not a way in.
+    expect((await fetch(`http://127.0.0.1:${node.httpPort}/dicomweb/studies`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
   }, 120000);
 });

@@ -128,4 +128,26 @@ describe('HTTP endpoint on fastify', () => {
       await http.close();
     }
   });
+
+  it('guards the probes when asked (http.auth.protectProbes), and leaves other routes to their own rules', async () => {
+    const http = await startHttpEndpoint({
+      port: 0,
+      bind: '127.0.0.1',
+      metrics: () => 'm 1\n',
+      checks: [],
+      guardProbes: (request, reply) => {
+        if (request.headers.authorization === 'Bearer ok') return true;
+        void reply.code(401).send('token needed\n');
+        return false;
+      },
+    });
+    try {
+      expect(await fetchText(http.port, '/metrics')).toMatchObject({ status: 401, body: 'token needed\n' });
+      expect(await fetchText(http.port, '/healthz')).toMatchObject({ status: 401 });
+      const withToken = await fetch(`http://127.0.0.1:${http.port}/metrics`, { headers: { authorization: 'Bearer ok', connection: 'close' } });
+      expect([withToken.status, await withToken.text()]).toEqual([200, 'm 1\n']);
+    } finally {
+      await http.close();
+    }
+  });
 });

@@ -229,6 +229,11 @@ export async function startNode(config: Config, services: NodeServices): Promise
         Object.entries(index.countCurrentByState()).map(([state, value]) => ({ labels: { state }, value })),
       ),
     );
+    metrics.registry.add(
+      new Gauge('cd8_retrievals', 'Retrievals of missing images from sources.dicom[] since the start, by state (running, retry = waiting for the next attempt, gave-up, finished).', () =>
+        Object.entries(retrieval.counts()).map(([state, value]) => ({ labels: { state }, value })),
+      ),
+    );
     metrics.registry.add(new Gauge('cd8_dicom_associations_active', 'Open DICOM associations.', () => listener.activeAssociations()));
     let httpPort = 0;
     if (config.http.port > 0) {

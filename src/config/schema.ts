@@ -254,6 +254,8 @@ export const configSchema = s.object(
         initialBackoffS: s.int({ doc: 'Wait after the first failed retrieval; doubles each time.', default: 30, min: 1, unit: 's' }),
         maxBackoffS: s.int({ doc: 'Longest wait between two retrievals.', default: 1800, min: 1, unit: 's' }),
         idleTimeoutS: s.int({ doc: 'A PACS silent this long during a retrieval (no pending response) has failed it.', default: 120, min: 1, max: 3600, unit: 's' }),
+        maxImagesPerRetrieval: s.int({ doc: 'Most images one retrieval (one series) may bring: a PACS that offers or sends more has the retrieval stopped.', default: 5000, min: 1, max: 65535 }),
+        maxRetrievalMinutes: s.int({ doc: 'A retrieval still running after this long is stopped (and tried again later, as a failure).', default: 120, min: 1, max: 1440, unit: 'min' }),
       },
       'Fetching what is missing.',
     ),

@@ -40,10 +40,12 @@ export interface ScuExchange<T> {
   onResponse(response: unknown, settle: Settle<T>, who: string): void;
   /** The peer is silent for this long → failure; every response restarts the clock (long C-MOVEs answer pending). */
   idleTimeoutMs?: number;
+  /** The whole exchange ends by then, however lively the peer (a retrieval that never finishes). */
+  maxDurationMs?: number;
   /** Default settings key for TLS advice. */
   settingsKey: string;
   /** Called with the client before it connects (e.g. to take the C-STORE sub-operations of a C-GET). */
-  onClient?(client: Client, keepAlive: () => void): void;
+  onClient?(client: Client, keepAlive: () => void, settle: Settle<T>, who: string): void;
 }
 
 export function scuRequest<T>(target: ScuTarget, exchange: ScuExchange<T>): Promise<ScuOutcome<T> | ScuFailure> {
@@ -57,10 +59,12 @@ export function scuRequest<T>(target: ScuTarget, exchange: ScuExchange<T>): Prom
     let settled = false;
     const client = new Client();
     let timer: NodeJS.Timeout;
+    let deadline: NodeJS.Timeout | undefined;
     const finish: Settle<T> = (outcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(deadline);
       if (!outcome.ok) destroyClientSocket(client);
       resolve({ ...outcome, elapsedMs: Date.now() - started } as ScuOutcome<T> | ScuFailure);
     };
@@ -76,9 +80,13 @@ export function scuRequest<T>(target: ScuTarget, exchange: ScuExchange<T>): Prom
       }, ms);
     };
     arm(timeoutMs);
+    const maxMs = exchange.maxDurationMs;
+    if (maxMs !== undefined) {
+      deadline = setTimeout(() => finish({ ok: false, message: `${who} had not finished the ${exchange.operation} after ${Math.round(maxMs / 60_000)} min; it was stopped.` }), maxMs);
+    }
 
     const request = exchange.request;
-    exchange.onClient?.(client, () => arm(idleMs));
+    exchange.onClient?.(client, () => arm(idleMs), finish, who);
     request.on('response', (response: unknown) => {
       arm(idleMs);
       exchange.onResponse(response, finish, who);

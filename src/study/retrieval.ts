@@ -51,6 +51,9 @@ interface Entry {
   lastProgressAt: number;
 }
 
+/** Retrievals remembered (running ones always are). */
+const MAX_REMEMBERED = 10_000;
+
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 export class Retrieval {
@@ -70,6 +73,13 @@ export class Retrieval {
     return this.entries.get(`${studyInstanceUid}#${version}`)?.state;
   }
 
+  /** Retrievals by state (the cd8_retrievals gauge). */
+  counts(): Record<RetrievalState['kind'], number> {
+    const counts = { running: 0, retry: 0, finished: 0, 'gave-up': 0 };
+    for (const e of this.entries.values()) counts[e.state.kind]++;
+    return counts;
+  }
+
   /** The sources answered but the images are still missing: the study waits with this reason. */
   giveUp(studyInstanceUid: string, version: number, reason: string): void {
     const e = this.entries.get(`${studyInstanceUid}#${version}`);
@@ -82,9 +92,19 @@ export class Retrieval {
     const existing = this.entries.get(key);
     if (existing) return existing.state;
     const entry: Entry = { state: { kind: 'running', reason: this.requested(missing) }, attempts: 0, lastProgressAt: 0 };
+    this.forgetOldest();
     this.entries.set(key, entry);
     void this.attempt(studyInstanceUid, version, missing, entry);
     return entry.state;
+  }
+
+  /** Memory stays bounded over months: the oldest ended retrievals are forgotten (their studies were judged). */
+  private forgetOldest(): void {
+    if (this.entries.size < MAX_REMEMBERED) return;
+    for (const [key, e] of this.entries) {
+      if (e.state.kind === 'finished' || e.state.kind === 'gave-up') this.entries.delete(key);
+      if (this.entries.size < MAX_REMEMBERED * 0.9) return;
+    }
   }
 
   stop(): void {

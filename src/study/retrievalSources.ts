@@ -7,10 +7,10 @@ import type { Config } from '../config/schema';
 import type { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
 import { cMove, MoveProgress, MoveQuery } from '../dicom/moveScu';
-import { cGet, RetrievedImage } from '../dicom/getScu';
+import { cGet, RetrievedImage, retrievedImageProblem, SUB_REFUSED } from '../dicom/getScu';
 import { STORAGE_CLASSES } from '../dicom/uids';
 import { InstanceReceiver, isRefusal, receiveWholeDataset, storedAuditEvent } from '../dicom/receive';
-import { DimseStatus, storeStatusFor } from '../dicom/status';
+import { DimseStatus, statusHex, storeStatusFor } from '../dicom/status';
 import { errorText } from '../ops/errorText';
 import { loadTlsOptions } from '../net/tlsFiles';
 import type { RetrievalSource } from './retrieval';
@@ -30,9 +30,15 @@ export function retrievalSources(
       tls: loadTlsOptions(source.tls, `sources.dicom[${i}].tls`),
       settingsKey: `sources.dicom[${i}]`,
     };
-    const idleMs = config.sources.idleTimeoutS * 1000;
-    // A C-GET's images come on our association: stored like any C-STORE, answered with its status.
-    const storeRetrieved = async (image: RetrievedImage) => {
+    // A C-GET's images come on our association: stored like any C-STORE, answered with its status;
+    // only the study and series asked for (a PACS cannot push other studies in this way).
+    const storeRetrieved = async (image: RetrievedImage, query: MoveQuery) => {
+      const notAsked = retrievedImageProblem(image, query);
+      if (notAsked) {
+        logger.warn(`C-GET sub-operation ${image.sopInstanceUid.slice(0, 64)} from ${source.name} refused: ${notAsked}.`, { studyInstanceUid: query.studyInstanceUid });
+        audit.record({ event: 'instance.rejected', peer: `${source.host}:${source.port}`, callingAeTitle: source.aeTitle, sopInstanceUid: image.sopInstanceUid.slice(0, 64), status: statusHex(SUB_REFUSED.notAsked), reason: notAsked });
+        return SUB_REFUSED.notAsked;
+      }
       if (!STORAGE_CLASSES.has(image.sopClassUid)) return DimseStatus.SopClassNotSupported;
       try {
         const stored = await receiveWholeDataset(store, { ...image, callingAeTitle: source.aeTitle }, image.dataset);
@@ -46,10 +52,12 @@ export function retrievalSources(
     };
     return {
       name: source.name,
-      move: (query: MoveQuery, onProgress: (p: MoveProgress) => void) =>
-        source.method === 'get'
-          ? cGet(target, query, storeRetrieved, onProgress, idleMs)
-          : cMove(target, source.moveDestination ?? config.dicom.aeTitle, query, onProgress, idleMs),
+      move: (query: MoveQuery, onProgress: (p: MoveProgress) => void) => {
+        const options = { onProgress, idleTimeoutMs: config.sources.idleTimeoutS * 1000, maxImages: config.sources.maxImagesPerRetrieval, maxDurationMs: config.sources.maxRetrievalMinutes * 60_000 };
+        return source.method === 'get'
+          ? cGet(target, query, (image) => storeRetrieved(image, query), options)
+          : cMove(target, source.moveDestination ?? config.dicom.aeTitle, query, options);
+      },
     };
   });
 }

@@ -22,7 +22,7 @@ function audit(node: NodeProcess): Array<{ event: string; studyInstanceUid?: str
     .map((l) => JSON.parse(l));
 }
 
-async function nodeWithSource(orthanc: Orthanc, port: number, moveDestination: string | null, method: 'move' | 'get' = 'move'): Promise<NodeProcess> {
+async function nodeWithSource(orthanc: Orthanc, port: number, moveDestination: string | null, method: 'move' | 'get' = 'move', maxImagesPerRetrieval = 5000): Promise<NodeProcess> {
   const config = join(orthanc.dir, `node-${port}.json`);
   writeFileSync(
     config,
@@ -31,6 +31,7 @@ async function nodeWithSource(orthanc: Orthanc, port: number, moveDestination: s
         dicom: [{ name: 'orthanc', aeTitle: 'ORTHANC', host: '127.0.0.1', port: orthanc.dicomPort, moveDestination, method }],
         maxAttempts: 2,
         initialBackoffS: 1,
+        maxImagesPerRetrieval,
       },
     }),
   );
@@ -46,8 +47,9 @@ describe('retrieving the CT an RTSTRUCT references from the PACS', () => {
   let node: NodeProcess | undefined;
   let refusing: NodeProcess | undefined;
   let getter: NodeProcess | undefined;
+  let bounded: NodeProcess | undefined;
   afterAll(async () => {
-    await Promise.all([node?.stop(), refusing?.stop(), getter?.stop(), orthanc?.stop()]);
+    await Promise.all([node?.stop(), refusing?.stop(), getter?.stop(), bounded?.stop(), orthanc?.stop()]);
   });
 
   it('C-MOVEs the series from Orthanc, processes the study and sends the SR; a study Orthanc lacks waits with the reason', async () => {
@@ -126,5 +128,22 @@ describe('retrieving the CT an RTSTRUCT references from the PACS', () => {
     expect(audit(n)).toContainEqual(expect.objectContaining({ event: 'retrieval.done', studyInstanceUid: PHANTOM_STUDY, destination: 'orthanc', count: 60 }));
     const stored = audit(n).filter((e) => e.event === 'instance.stored' && e.callingAeTitle === 'ORTHANC');
     expect(stored).toHaveLength(60);
+  }, 180000);
+
+  it('a PACS offering more images than sources.maxImagesPerRetrieval: the retrieval is stopped, nothing of it kept beyond what arrived, the study waits with the reason', async () => {
+    bounded = await nodeWithSource(orthanc, await freePort(), null, 'get', 10);
+    const n = bounded;
+    expect((await run('storescu', ['-aec', 'CD8NODE', '127.0.0.1', String(n.port), PHANTOM_RTSTRUCT])).code).toBe(0);
+    await waitFor('the retrieval to give up', () => n.logs().find((l) => /^gave up retrieving the missing images after 2 attempt/.test(l.message)), 90000);
+    const failures = audit(n).filter((e) => e.event === 'retrieval.failed');
+    expect(failures.map((f) => f.reason)).toEqual([
+      expect.stringMatching(/^ORTHANC@127\.0\.0\.1:\d+ offers 60 images, more than the 10 images one retrieval may bring \(sources\.maxImagesPerRetrieval\)/),
+      expect.stringMatching(/offers 60 images/),
+    ]);
+    // Orthanc's first pending response comes after its first image: at most one per attempt was stored.
+    expect(audit(n).filter((e) => e.event === 'instance.stored' && e.callingAeTitle === 'ORTHANC').length).toBeLessThanOrEqual(2);
+    const status = await runCli(['status'], n.env);
+    expect(status.stdout).toMatch(/state: +waiting for images: the retrieval failed 2 times; last: ORTHANC@.* offers 60 images/);
+    expect(n.logs().filter((l) => /^study queued for processing/.test(l.message))).toEqual([]);
   }, 180000);
 });

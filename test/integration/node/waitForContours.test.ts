@@ -38,6 +38,10 @@ describe('a CT study without contours', () => {
     expect(status.stdout).toMatch(/state: +waiting for contours: a CT series arrived but no RTSTRUCT; it is processed when one arrives\. \(since /);
     expect(status.stdout).toMatch(/60 CT images, 0 RTSTRUCT/);
     expect(await metrics(node)).toMatch(/^cd8_studies\{state="waiting"\} 1$/m);
+    // The console (read-only on loopback with no credential) shows it too.
+    const overview = await (await fetch(`http://127.0.0.1:${node.httpPort}/`)).text();
+    expect(overview).toMatch(/<span class="state state-waiting">waiting<\/span>/);
+    expect(overview).toMatch(/waiting for contours: a CT series arrived but no RTSTRUCT/);
 
     // Another study: only an RTSTRUCT, whose CT never comes.
     expect((await run('storescu', ['-aec', 'CD8NODE', '127.0.0.1', String(node.port), '+sd', STS_001_RTSTRUCT_DIR])).code).toBe(0);

@@ -33,12 +33,14 @@ test('shows "retrieving 40 of 267 images from pacs" while the PACS reports progr
   expect(retrieval.start('1.2.3', 1, missing)).toEqual({ kind: 'running', reason: 'retrieving 267 missing images from pacs (retrieval requested)' });
   await sleep(5);
   expect(retrieval.state('1.2.3', 1)).toEqual({ kind: 'running', reason: 'retrieving 40 of 267 images from pacs' });
+  expect(retrieval.counts()).toEqual({ running: 1, retry: 0, finished: 0, 'gave-up': 0 });
   expect(changes).toContain('1.2.3');
   // Started once per version.
   expect(retrieval.start('1.2.3', 1, missing)).toEqual({ kind: 'running', reason: 'retrieving 40 of 267 images from pacs' });
   release({ ok: true, status: 0, elapsedMs: 5, progress: { remaining: 0, completed: 267, failed: 0, warning: 0 } });
   await sleep(5);
   expect(retrieval.state('1.2.3', 1)).toEqual({ kind: 'finished', source: 'pacs' });
+  expect(retrieval.counts()).toMatchObject({ running: 0, finished: 1 });
   expect(audit.events).toContainEqual(expect.objectContaining({ event: 'retrieval.done', studyInstanceUid: '1.2.3', destination: 'pacs', count: 267 }));
   retrieval.stop();
 });

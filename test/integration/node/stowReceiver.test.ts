@@ -3,6 +3,7 @@
  * client with a bearer token, and curl), one request killed mid-body: nothing of it is stored,
  * every instance answered 200 is in the index and the spool, and once the rest is posted the study
  * is processed. Malformed requests get a clear status and a log line and leave nothing behind.
+ * Orthanc's own DICOMweb client pushing a study is taken as it encodes it (a 73-character boundary).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, SHARED, waitFor } from '../../support/process';
 import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
+import { Orthanc, startOrthanc } from '../../support/orthanc';
 import { stowRs } from '../../../src/dicom/stowRs';
 import { writeDicomMultipart } from '../../../src/dicom/multipart';
 import { readFileMeta } from '../../../src/dicom/part10';
@@ -171,4 +173,33 @@ describe('the STOW-RS receiver', () => {
     // Another method on the STOW path is not a way in.
     expect((await fetch(`http://127.0.0.1:${node.httpPort}/dicomweb/studies`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
   }, 120000);
+});
+
+describe('Orthanc pushing a study to the node by STOW-RS (its DICOMweb client)', () => {
+  let node: NodeProcess;
+  let orthanc: Orthanc;
+  afterAll(async () => {
+    await Promise.all([node?.stop(), orthanc?.stop()]);
+  });
+
+  it("stores every instance Orthanc sends, as Orthanc's own STOW-RS client encodes them, and the study is processed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cd8-stow-orthanc-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ dicomweb: { receive: true }, http: { auth: { sender: { tokenSha256: [sha(TOKEN)] } } } }));
+    node = await startNodeProcess({ CD8_CONFIG: config, CD8_SR_DESTINATION: '', CD8_HL7_DESTINATION: '', CD8_STABLE_AGE_S: '3600' });
+    orthanc = await startOrthanc({
+      dicomweb: true,
+      settings: { DicomWeb: { Enable: true, Root: '/dicom-web/', Servers: { cd8: { Url: `http://127.0.0.1:${node.httpPort}/dicomweb/`, HttpHeaders: { Authorization: `Bearer ${TOKEN}` } } } } },
+    });
+    for (const f of [...images, rtstruct]) await orthanc.post('/instances', f);
+    const [study] = await orthanc.get<string[]>('/studies');
+    // Synchronous: Orthanc answers once the node answered its STOW-RS requests (an HTTP error there is an exception here).
+    await orthanc.post('/dicom-web/servers/cd8/stow', JSON.stringify({ Resources: [study], Synchronous: true }), 'application/json');
+    expect(indexed(node)).toEqual(uids([...images, rtstruct]));
+    // The RTSTRUCT lists every image and all are here: processed at once, whatever the stable age.
+    await waitFor('the study processed', () => node.logs().find((l) => /^study processed: /.test(l.message) && l.studyInstanceUid === PHANTOM_STUDY), 120000);
+    const stowLines = node.logs().filter((l) => /^STOW-RS from /.test(l.message));
+    expect(stowLines.length).toBeGreaterThan(0);
+    expect(stowLines.every((l) => /: (\d+) of \1 instance\(s\) stored$/.test(l.message))).toBe(true);
+  }, 180000);
 });

@@ -98,8 +98,11 @@ export async function handleStow(request: StowRequest, deps: StowReceiverDeps): 
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of request.body) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+    // Not for-await: leaving that loop early would destroy the request, and the client would get
+    // a reset instead of the 413 (the HTTP edge reads and drops the rest, within bounds).
+    const reader = request.body[Symbol.asyncIterator]();
+    for (let next = await reader.next(); !next.done; next = await reader.next()) {
+      const b = typeof next.value === 'string' ? Buffer.from(next.value, 'latin1') : next.value;
       size += b.length;
       if (size > bounds.maxBodyBytes) return refuse(413, `the request body exceeds the ${bounds.maxBodyBytes} bytes allowed (dicomweb.maxRequestMb); send fewer instances per request.`);
       chunks.push(b);

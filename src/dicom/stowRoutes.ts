@@ -84,6 +84,9 @@ function discardRest(body: IncomingMessage, idleTimeoutMs: number): Promise<bool
       if (dropped > DISCARD_MAX_BYTES) cut();
     });
     body.on('end', () => resolve(true));
+    // A reader that stopped mid-body (the core, at its size bound) left a 'readable' listener,
+    // which would keep the stream from flowing to 'data'.
+    body.removeAllListeners('readable');
     body.on('close', () => {
       clearTimeout(timer);
       resolve(body.complete);

@@ -142,8 +142,13 @@ describe('retrieving the CT an RTSTRUCT references from the PACS', () => {
     ]);
     // Orthanc's first pending response comes after its first image: at most one per attempt was stored.
     expect(audit(n).filter((e) => e.event === 'instance.stored' && e.callingAeTitle === 'ORTHANC').length).toBeLessThanOrEqual(2);
-    const status = await runCli(['status'], n.env);
-    expect(status.stdout).toMatch(/state: +waiting for images: the retrieval failed 2 times; last: ORTHANC@.* offers 60 images/);
+    // The study's state follows the retrieval's a moment later.
+    await waitFor(
+      'status to show the reason',
+      async () => (/state: +waiting for images: the retrieval failed 2 times; last: ORTHANC@.* offers 60 images/.test((await runCli(['status'], n.env)).stdout) ? true : undefined),
+      15000,
+      500,
+    );
     expect(n.logs().filter((l) => /^study queued for processing/.test(l.message))).toEqual([]);
   }, 180000);
 });

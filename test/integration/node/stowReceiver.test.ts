@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, SHARED, waitFor } from '../../support/process';
+import { run, runCli, SHARED, waitFor } from '../../support/process';
 import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
 import { Orthanc, startOrthanc } from '../../support/orthanc';
 import { stowRs } from '../../../src/dicom/stowRs';
@@ -121,6 +121,20 @@ describe('the STOW-RS receiver', () => {
       ['a part too large', () => send([Buffer.alloc(5 * MB)]), 413, /part 1 is 5242880 bytes, more than the 4194304 allowed/],
       ['a body too large', () => send([Buffer.alloc(3 * MB), Buffer.alloc(3 * MB), Buffer.alloc(3 * MB)]), 413, /more than the 8388608 allowed/],
     ];
+    // A body too large without Content-Length (chunked): read up to the bound, then refused.
+    const big = join(mkdtempSync(join(tmpdir(), 'cd8-stow-big-')), 'body');
+    const bigBody = writeDicomMultipart([Buffer.alloc(3 * MB), Buffer.alloc(3 * MB), Buffer.alloc(3 * MB)]);
+    writeFileSync(big, bigBody.body);
+    cases.push([
+      'a chunked body too large',
+      async () => {
+        const r = await run('curl', ['-sS', '-w', '\\n%{http_code}', '-X', 'POST', '-H', 'Transfer-Encoding: chunked', '-H', `Content-Type: ${bigBody.contentType}`, '-H', `Authorization: Bearer ${TOKEN}`, '--data-binary', `@${big}`, `http://127.0.0.1:${node.httpPort}/dicomweb/studies`]);
+        const lines = r.stdout.trim().split('\n');
+        return { status: Number(lines.pop()), text: `${lines.join('\n')}${r.stderr}` };
+      },
+      413,
+      /the request body exceeds the 8388608 bytes allowed/,
+    ]);
     // One at a time: the receiver reads one request at once here (maxConcurrentRequests 1).
     for (const [what, request, status, text] of cases) {
       const r = await request().catch((e: Error & { cause?: Error }) => ({ status: 0, text: `${e.message}: ${e.cause?.message}` }));

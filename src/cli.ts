@@ -10,6 +10,7 @@ import { featuresCommand } from './cli/features';
 import { scoreCommand } from './cli/score';
 import { resendCommand } from './cli/resend';
 import { consoleHashPasswordCommand } from './cli/consoleCredentials';
+import { dbCopyCommand, dbMigrateCommand } from './cli/db';
 import { VERSION } from './version';
 
 // One command per line: each capability registers itself here.
@@ -25,6 +26,8 @@ export const COMMANDS: Command[] = [
   scoreCommand,
   resendCommand,
   consoleHashPasswordCommand,
+  dbMigrateCommand,
+  dbCopyCommand,
 ];
 
 function topHelp(): string {

@@ -3,12 +3,12 @@
  * Each capability (listener, assembler, queue, workers, outbox, schedules, HTTP) is started here
  * in data-flow order and stopped in reverse.
  */
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Config } from './config/schema';
 import { Logger } from './ops/logger';
 import { AuditLog } from './ops/audit';
-import { openIndexDatabase } from './store/database';
-import { SqliteStudyIndex } from './store/sqliteIndex';
+import { openStorage } from './db/storage';
 import { InstanceStore } from './store/instanceStore';
 import { reconcileSpool } from './store/reconcile';
 import { StudyAssembler } from './study/assembler';
@@ -16,10 +16,9 @@ import { Retrieval } from './study/retrieval';
 import { retrievalSources } from './study/retrievalSources';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
-import { JOB_RETRY_BACKOFF, SqliteJobQueue } from './jobs/queue';
+import { JOB_RETRY_BACKOFF } from './jobs/queue';
 import { backoffMs } from './ops/backoff';
 import { startWorkers } from './jobs/worker';
-import { ResultStore } from './results/resultStore';
 import { startResultDelivery } from './outbox/delivery';
 import { loadScoringSetup } from './pipeline/setup';
 import { startAnalysisRunner } from './pipeline/runAnalysis';
@@ -29,6 +28,8 @@ import { nodeMetrics, Gauge } from './ops/metrics';
 import { HttpRoutes, ReadinessCheck, startHttpEndpoint } from './ops/http';
 import { stowRoutes, STOW_IDLE_TIMEOUT_MS, STOW_PATH } from './dicom/stowRoutes';
 import { startSchedules } from './ops/schedule';
+import { watchDatabase } from './ops/databaseWatch';
+import { defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
 import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/housekeeping';
 import { errorText } from './ops/errorText';
 import { auditFilePath } from './ops/audit';
@@ -89,16 +90,18 @@ export async function startNode(config: Config, services: NodeServices): Promise
     logger.info(`signature ${setup.signature.id} ${setup.signature.version}`, { file: setup.signaturePath, radiomicsSettings: setup.radiomicsSettingsPath });
 
     const dataDir = resolve(config.storage.dataDir);
-    // The instance index has its own connection with synchronous=NORMAL: the spool is its record
-    // and reconciliation rebuilds lost rows (store/reconcile.ts). Modules whose rows are the only
-    // record (job queue, results, outbox) share a connection with synchronous=FULL.
-    const storeDb = openIndexDatabase(dataDir, { synchronous: 'NORMAL' });
-    started.push({ name: 'index database', stop: () => void storeDb.close() });
-    const index = new SqliteStudyIndex(storeDb, dataDir);
-    const db = openIndexDatabase(dataDir);
-    started.push({ name: 'job and outbox database', stop: () => void db.close() });
+    const storage = await openStorage({
+      url: config.database.url,
+      dataDir,
+      queue: { maxAttempts: config.jobs.maxAttempts, backoffMs: JOB_RETRY_BACKOFF },
+    });
+    started.push({ name: 'database', stop: () => storage.close() });
+    const shared = storage.engine === 'postgres';
+    const { index, jobs: queue, results } = storage;
+    const nodeId = config.database.nodeId || defaultNodeId(config.dicom.port);
+    logger.info(`database: ${storage.engine === 'sqlite' ? 'embedded SQLite' : 'PostgreSQL (shared)'} at ${storage.location}`, { node: nodeId });
 
-    const store = new InstanceStore({ dataDir, fsync: config.storage.fsync, minFreeDiskMb: config.storage.minFreeDiskMb, index });
+    const store = new InstanceStore({ dataDir, fsync: config.storage.fsync, minFreeDiskMb: config.storage.minFreeDiskMb, index, nodeTag: shared ? nodeId : undefined });
     const spool = await store.open();
     started.push({ name: 'spool', stop: () => store.close() });
     if (spool.leftovers > 0) logger.warn(`removed ${spool.leftovers} incomplete instance file(s) left in the spool by the previous run (never acknowledged to the sender)`);
@@ -117,17 +120,15 @@ export async function startNode(config: Config, services: NodeServices): Promise
     if (!config.storage.fsync) logger.warn('storage.fsync is off: an instance answered Success may be lost in a power cut. Use this for benchmarks only.');
 
     // Results out: the outbox and its sender (survives restarts; re-sends what was not acknowledged).
-    const delivery = startResultDelivery(config, { db, logger, audit });
+    const delivery = startResultDelivery(config, { outbox: storage.outbox, node: nodeId, logger, audit });
     started.push({ name: 'result delivery', stop: () => delivery.stop() });
     if (config.destinations.dicom.length + config.destinations.dicomweb.length + config.destinations.hl7.length === 0) {
       logger.warn('no result destination is configured (destinations.dicom / destinations.dicomweb / destinations.hl7, or CD8_SR_DESTINATION / CD8_HL7_DESTINATION): results stay in the data directory and in "cd8-node status".');
     }
 
     // The durable queue between "study ready" and "results written".
-    const queue = new SqliteJobQueue(db, { maxAttempts: config.jobs.maxAttempts, backoffMs: JOB_RETRY_BACKOFF });
-    const handedBack = queue.recoverRunning();
+    const handedBack = await queue.recoverRunning(nodeId);
     if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
-    const results = new ResultStore(db);
 
     // Missing images fetched from the configured PACS (C-MOVE to our own AE title, or C-GET).
     let recheck = (_study: string) => {};
@@ -148,6 +149,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
       retrieval,
       logger,
       audit,
+      // With a shared database any node may have received a study: each judges those due.
+      sweepEveryMs: shared ? Math.min(5_000, config.study.stableAgeS * 1000) : 0,
     });
     recheck = (study) => assembler.recheck(study);
     arrived = (study) => assembler.instanceArrived(study);
@@ -157,6 +160,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
     started.push({ name: 'analysis workers', stop: () => analysis.stop() });
     const workers = startWorkers({
       queue,
+      node: nodeId,
+      leaseMs: config.jobs.leaseS * 1000,
       concurrency: config.jobs.concurrency,
       logger,
       process: studyProcessor({
@@ -176,10 +181,15 @@ export async function startNode(config: Config, services: NodeServices): Promise
     started.push({ name: 'job workers', stop: () => workers.stop(8_000) });
     assembler.onStudyReady((e) => {
       if (services.processStudies === false) return;
-      const job = queue.enqueue(e.studyInstanceUid, e.version);
-      // The assembler has said "study ready" and why; this line says what the node does with it.
-      logger.info('study queued for processing', { studyInstanceUid: e.studyInstanceUid, version: e.version, job: job.id, recovered: e.recovered });
-      workers.wake();
+      queue.enqueue(e.studyInstanceUid, e.version).then(
+        (job) => {
+          // The assembler has said "study ready" and why; this line says what the node does with it.
+          logger.info('study queued for processing', { studyInstanceUid: e.studyInstanceUid, version: e.version, job: job.id, recovered: e.recovered });
+          workers.wake();
+        },
+        // The study stays ready: the stuck-study sweep queues it once the database answers again.
+        (err: unknown) => logger.error(`cannot queue study ${e.studyInstanceUid} v${e.version}: ${errorText(err)}; the stuck-study sweep queues it later`),
+      );
     });
     if (services.onStudyReady) assembler.onStudyReady(services.onStudyReady);
     const recovered = await assembler.start();
@@ -189,7 +199,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
 
     const schedules = startSchedules(
       [
-        { name: 'outbox retry', cron: config.schedules.outboxRetry, run: () => delivery.sender.kick() },
+        { name: 'outbox retry', cron: config.schedules.outboxRetry, run: () => delivery.sender.kick(), everyNode: true },
         { name: 'retention', cron: config.schedules.retention, run: () => purgeOldStudies(index, config.retention.spoolDays, logger, audit).then(() => undefined) },
         // Only where studies are processed (an ingest-only node queues nothing).
         ...(services.processStudies === false
@@ -198,14 +208,19 @@ export async function startNode(config: Config, services: NodeServices): Promise
         { name: 'daily summary', cron: config.schedules.dailySummary, run: () => dailySummary(assembler, results, queue, () => delivery.status(), logger).then(() => undefined) },
       ],
       logger,
+      // Nodes sharing a database run retention, the sweep and the summary once per cluster.
+      shared ? { claim: (name) => storage.cluster.claimScheduledRun(name, scheduleSlot(Date.now()), nodeId, Date.now()) } : {},
     );
     started.push({ name: 'schedules', stop: () => schedules.stop() });
 
+    const database = watchDatabase(() => storage.check(), logger, { everyMs: shared ? 2_000 : 0 });
+    started.push({ name: 'database watch', stop: () => database.stop() });
     const listener = await startDicomListener(config.dicom, {
       store,
       logger,
       audit,
       onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
+      unavailable: () => database.problem(),
     });
     let listening = true;
     started.push({
@@ -216,18 +231,33 @@ export async function startNode(config: Config, services: NodeServices): Promise
       },
     });
 
+    // The cluster's state as the gauges show it, read from the database before each scrape.
+    let cluster = {
+      outbox: {} as Record<string, number>,
+      jobs: {} as Record<string, number>,
+      runningPerNode: {} as Record<string, number>,
+      nodes: [] as NodeInfo[],
+      studies: {} as Record<string, number>,
+    };
+    const readClusterState = async () => {
+      const [outbox, jobs, runningPerNode, nodes, studies] = await Promise.all([
+        delivery.status(),
+        queue.counts(),
+        queue.runningPerNode(),
+        storage.cluster.nodes(),
+        index.countCurrentByState(),
+      ]);
+      cluster = { outbox: outbox.counts, jobs, runningPerNode, nodes, studies };
+    };
+    const byLabel = (label: string, values: Record<string, number>) => Object.entries(values).map(([key, value]) => ({ labels: { [label]: key }, value }));
+    metrics.registry.add(new Gauge('cd8_outbox_messages', 'Result messages in the outbox, by state.', () => byLabel('state', cluster.outbox)));
+    metrics.registry.add(new Gauge('cd8_jobs', 'Processing jobs, by state.', () => byLabel('state', cluster.jobs)));
+    metrics.registry.add(new Gauge('cd8_jobs_running', 'Running jobs, by the node that runs them.', () => byLabel('node', cluster.runningPerNode)));
     metrics.registry.add(
-      new Gauge('cd8_outbox_messages', 'Result messages in the outbox, by state.', () =>
-        Object.entries(delivery.status().counts).map(([state, value]) => ({ labels: { state }, value })),
-      ),
+      new Gauge('cd8_cluster_nodes_alive', 'Nodes sharing the database that sent a heartbeat recently.', () => cluster.nodes.filter((n) => isAlive(n, Date.now())).length),
     );
     metrics.registry.add(
-      new Gauge('cd8_jobs', 'Processing jobs, by state.', () => Object.entries(queue.counts()).map(([state, value]) => ({ labels: { state }, value }))),
-    );
-    metrics.registry.add(
-      new Gauge('cd8_studies', 'Studies by the state of their current version (waiting = lacks contours or images after the stable age).', () =>
-        Object.entries(index.countCurrentByState()).map(([state, value]) => ({ labels: { state }, value })),
-      ),
+      new Gauge('cd8_studies', 'Studies by the state of their current version (waiting = lacks contours or images after the stable age).', () => byLabel('state', cluster.studies)),
     );
     metrics.registry.add(
       new Gauge('cd8_retrievals', 'Retrievals of missing images from sources.dicom[] since the start, by state (running, retry = waiting for the next attempt, gave-up, finished).', () =>
@@ -235,16 +265,19 @@ export async function startNode(config: Config, services: NodeServices): Promise
       ),
     );
     metrics.registry.add(new Gauge('cd8_dicom_associations_active', 'Open DICOM associations.', () => listener.activeAssociations()));
+
+    const heartbeat = startHeartbeat(
+      storage.cluster,
+      { nodeId, host: hostname(), pid: process.pid, dicomPort: listener.port, httpPort: null, startedAt: Date.now() },
+      logger,
+    );
+    started.push({ name: 'cluster heartbeat', stop: () => heartbeat.stop() });
     let httpPort = 0;
     if (config.http.port > 0) {
       const checks: ReadinessCheck[] = [
         {
           name: 'database',
-          check: () => {
-            db.prepare('BEGIN IMMEDIATE').run();
-            db.prepare('ROLLBACK').run();
-            return undefined;
-          },
+          check: () => database.checkNow(),
         },
         {
           name: 'disk',
@@ -260,12 +293,9 @@ export async function startNode(config: Config, services: NodeServices): Promise
         dataDir,
         configSource: services.configSource ?? { file: null, env: {} },
         catalog: assembler,
-        db,
-        outbox: delivery.outbox,
+        storage,
         kickSender: () => delivery.sender.kick(),
         checks,
-        jobCounts: () => queue.counts(),
-        analysedSince: (since) => results.counts(since).analysed,
         auditFile: services.auditFile ?? auditFilePath(dataDir, config.log.auditFile),
         audit,
         logger,
@@ -294,7 +324,10 @@ export async function startNode(config: Config, services: NodeServices): Promise
         port: config.http.port,
         bind: config.http.bind,
         routes: httpRoutes,
-        metrics: () => metrics.registry.render(),
+        metrics: async () => {
+          await readClusterState();
+          return metrics.registry.render();
+        },
         checks,
         guardProbes: config.http.auth.protectProbes
           ? (request, reply) => {

@@ -44,7 +44,7 @@ Examples:
     // The file `serve` would run with: FILE, else $CD8_CONFIG (unless the environment is ignored).
     const file = positionals[0] ?? (values['no-env'] ? undefined : io.env.CD8_CONFIG) ?? null;
     const signatureOnly = values.signature ?? (file !== null && isSignatureFile(file) ? file : undefined);
-    const verdict = signatureOnly !== undefined ? verdictOf(signatureOnly, loadSignatureFile(signatureOnly).issues) : checkConfiguration(file, values['no-env'] ? {} : io.env);
+    const verdict = signatureOnly !== undefined ? verdictOf(signatureOnly, loadSignatureFile(signatureOnly).issues) : await checkConfiguration(file, values['no-env'] ? {} : io.env);
     const { issues } = verdict;
     if (issues.length > 0) (verdict.ok ? io.out : io.err)(formatIssues(issues));
     (verdict.ok ? io.out : io.err)(verdict.verdict);

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { Command, UsageError } from './command';
 import { parseCommandArgs } from './parse';
 import { formatIssues, loadConfig } from '../config/load';
 import { uidProblem } from '../report/valueTypes';
-import { Outbox } from '../outbox/outbox';
+import { engineOf, openStorage, StorageUnavailableError } from '../db/storage';
 import { resendStudy } from '../outbox/resend';
 
 export const resendCommand: Command = {
@@ -39,15 +38,24 @@ Example:
       io.err(formatIssues(loaded.issues));
       return 1;
     }
-    const file = join(resolve(loaded.config.storage.dataDir), 'index.sqlite');
-    if (!existsSync(file)) {
+    const dataDir = resolve(loaded.config.storage.dataDir);
+    const file = join(dataDir, 'index.sqlite');
+    if (engineOf(loaded.config.database.url) === 'sqlite' && !existsSync(file)) {
       io.err(`cd8-node resend: no database at ${file}. Has the node run with this data directory? Set storage.dataDir (or CD8_DATA_DIR) to the node's.`);
       return 1;
     }
-    const db = new Database(file);
+    let storage;
     try {
-      db.pragma('busy_timeout = 5000');
-      const outcome = resendStudy(new Outbox(db), studyUid, values['include-sent'] === true);
+      storage = await openStorage({ url: loaded.config.database.url, dataDir });
+    } catch (e) {
+      if (e instanceof StorageUnavailableError) {
+        io.err(`cd8-node resend: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+    try {
+      const outcome = await resendStudy(storage.outbox, studyUid, values['include-sent'] === true);
       if (!outcome.ok) {
         io.err(`cd8-node resend: ${outcome.message}`);
         return 1;
@@ -55,7 +63,7 @@ Example:
       for (const line of outcome.lines) io.out(line);
       return 0;
     } finally {
-      db.close();
+      await storage.close();
     }
   },
 };

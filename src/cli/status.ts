@@ -2,12 +2,11 @@ import { resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
-import { DatabaseMissingError, openIndexDatabaseReadOnly } from '../store/database';
-import { SqliteStudyIndex } from '../store/sqliteIndex';
-import { clock, stateLine, studyStatuses, StudyStatus } from '../ops/studyStatus';
-import { readOutboxStatus, OutboxStatus } from '../outbox/outbox';
+import { DatabaseMissingError } from '../db/sqlite';
+import { openStorage, Storage, StorageUnavailableError } from '../db/storage';
+import { clock, clusterNodes, nodeStateLine, NodeStatus, stateLine, studyStatuses, StudyStatus } from '../ops/studyStatus';
+import { OutboxStatus } from '../outbox/outbox';
 import type { StudyAnalysis } from '../results/types';
-import type { SqliteDatabase } from '../store/database';
 import { errorText } from '../ops/errorText';
 
 function describe(s: StudyStatus): string[] {
@@ -53,13 +52,28 @@ function outboxLines(o: OutboxStatus | undefined): string[] {
 
 interface StatusSnapshot {
   dataDir: string;
+  database: string;
+  /** Nodes that ever wrote a heartbeat to a shared database (none listed for an embedded SQLite node). */
+  nodes: NodeStatus[];
   studies: StudyStatus[];
   outbox: OutboxStatus | undefined;
 }
 
-async function snapshot(db: SqliteDatabase, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
-  const index = new SqliteStudyIndex(db, dataDir, { readOnly: true });
-  return { dataDir, studies: await studyStatuses(index, db, { limit, includeSuperseded: all }), outbox: readOutboxStatus(db) };
+async function snapshot(storage: Storage, dataDir: string, limit: number, all: boolean): Promise<StatusSnapshot> {
+  const studies = await studyStatuses(storage.index, storage.results, { limit, includeSuperseded: all });
+  const outbox = await storage.outbox.status();
+  const nodes = await clusterNodes(storage);
+  return { dataDir, database: storage.location, nodes, studies, outbox: outbox.rows.length > 0 || outbox.counts.sent > 0 ? outbox : undefined };
+}
+
+function nodeLines(snap: StatusSnapshot): string[] {
+  if (snap.nodes.length === 0) return [];
+  const alive = snap.nodes.filter((n) => n.alive).length;
+  const lines = ['', `Nodes (database ${snap.database}): ${alive} of ${snap.nodes.length} alive`];
+  for (const n of snap.nodes) {
+    lines.push(`  ${n.nodeId.padEnd(24)} ${nodeStateLine(n)}; ${n.runningJobs} job${n.runningJobs === 1 ? '' : 's'} running; host ${n.host}, DICOM port ${n.dicomPort ?? '–'}`);
+  }
+  return lines;
 }
 
 function snapshotText(snap: StatusSnapshot): string {
@@ -70,6 +84,7 @@ function snapshotText(snap: StatusSnapshot): string {
     lines.push('', ...describe(s));
     if (s.analysis) lines.push(...lesionLines(s.analysis as StudyAnalysis));
   }
+  lines.push(...nodeLines(snap));
   lines.push(...outboxLines(snap.outbox));
   return lines.join('\n');
 }
@@ -113,19 +128,23 @@ Options:
     const loaded = commandConfig(values.config, io, 'cd8-node status');
     if (!loaded) return 1;
     const dataDir = resolve(loaded.config.storage.dataDir);
-    let db;
+    let storage: Storage;
     try {
-      db = openIndexDatabaseReadOnly(dataDir);
+      storage = await openStorage({ url: loaded.config.database.url, dataDir, readOnly: true });
     } catch (e) {
-      if (e instanceof DatabaseMissingError) {
+      if (e instanceof DatabaseMissingError || e instanceof StorageUnavailableError) {
         io.err(`cd8-node status: ${e.message}`);
+        return 1;
+      }
+      if (/no such table/.test(errorText(e))) {
+        io.err(`cd8-node status: the index in ${dataDir} has no study tables yet; the node has not finished its first start there.`);
         return 1;
       }
       throw e;
     }
     try {
       const render = async () => {
-        const snap = await snapshot(db, dataDir, limit, values.all === true);
+        const snap = await snapshot(storage, dataDir, limit, values.all === true);
         return values.json ? JSON.stringify(snap, null, 2) : snapshotText(snap);
       };
       if (watchSeconds === undefined) {
@@ -146,7 +165,7 @@ Options:
       }
       throw e;
     } finally {
-      db.close();
+      await storage.close();
     }
   },
 };

@@ -39,6 +39,9 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'CD8_MAX_ASSOCIATIONS', path: ['dicom', 'maxAssociations'], doc: 'simultaneous associations', parse: asNumber },
   { name: 'CD8_MAX_ASSOCIATIONS_PER_HOST', path: ['dicom', 'maxAssociationsPerHost'], doc: 'simultaneous associations from one address', parse: asNumber },
   { name: 'CD8_DATA_DIR', path: ['storage', 'dataDir'], doc: 'data directory', parse: (t) => t },
+  { name: 'CD8_DATABASE_URL', path: ['database', 'url'], doc: 'empty = embedded SQLite; postgres://… = shared', parse: (t) => t },
+  { name: 'CD8_AUDIT_FILE', path: ['log', 'auditFile'], doc: 'audit log file (relative to the data directory)', parse: (t) => t },
+  { name: 'CD8_NODE_ID', path: ['database', 'nodeId'], doc: "this node's name in a cluster", parse: (t) => t },
   { name: 'CD8_FSYNC', path: ['storage', 'fsync'], doc: 'fsync received instances (true/false)', parse: asBool },
   { name: 'CD8_STABLE_AGE_S', path: ['study', 'stableAgeS'], doc: 'stable age in seconds', parse: asNumber },
   {

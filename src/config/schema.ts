@@ -178,6 +178,17 @@ export const configSchema = s.object(
       },
       'Where received instances and results are kept.',
     ),
+    database: s.object(
+      {
+        url: s.string({
+          doc: 'Empty: the embedded SQLite index in storage.dataDir (one node). postgres://user:password@host:5432/db: a PostgreSQL database shared by several nodes (with a shared storage.dataDir; see docs/cluster).',
+          default: '',
+          check: (v) => (v === '' || /^postgres(ql)?:\/\/.+/i.test(v) ? undefined : 'must be empty (embedded SQLite) or a postgres://user:password@host:port/database URL.'),
+        }),
+        nodeId: s.string({ doc: "This node's name among the nodes sharing the database (jobs, heartbeats, status); empty = host name and DICOM port.", default: '' }),
+      },
+      'The index, study state, job queue, results and outbox: embedded SQLite or shared PostgreSQL.',
+    ),
     study: s.object(
       {
         stableAgeS: s.int({ doc: 'A study with no new instance for this long is complete (unless its RTSTRUCT proved completeness earlier).', default: 30, min: 1, max: 86400, unit: 's' }),
@@ -326,6 +337,13 @@ export const configSchema = s.object(
       {
         concurrency: s.int({ doc: 'Studies processed at once.', default: 1, min: 1, max: 16 }),
         maxAttempts: s.int({ doc: 'Tries of a job that failed for a transient reason.', default: 3, min: 1, max: 100 }),
+        leaseS: s.int({
+          doc: 'A running job is held by its node this long and renewed every third of it; when its node dies another node takes the job over after this long.',
+          default: 60,
+          min: 3,
+          max: 3600,
+          unit: 's',
+        }),
       },
       'The processing queue.',
     ),

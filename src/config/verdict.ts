@@ -1,14 +1,17 @@
 /**
  * What `cd8-node config check` and the console's configuration page say about a configuration:
- * every issue, the verdict in one sentence, where each value came from, and the values with
- * secrets and key paths hidden.
+ * every issue (the database it names included), the verdict in one sentence, where each value
+ * came from, and the values with secrets and key paths hidden.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Config } from './schema';
 import { ConfigIssue } from './schemaKit';
 import { ENV_OVERRIDES, loadConfig } from './load';
 import { loadSignatureFile } from './signatureFile';
+import { checkDatabase } from '../db/storage';
+import { redactUrl } from '../db/postgres';
 
 export interface ConfigVerdict {
   /** What was checked: the file, or "embedded defaults". */
@@ -21,13 +24,18 @@ export interface ConfigVerdict {
 
 const counts = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-/** The configuration FILE (null: the defaults) with `env` applied, and the signature it names. */
-export function checkConfiguration(file: string | null, env: NodeJS.ProcessEnv): ConfigVerdict {
+/** The configuration FILE (null: the defaults) with `env` applied, the signature it names, and the database it uses. */
+export async function checkConfiguration(file: string | null, env: NodeJS.ProcessEnv): Promise<ConfigVerdict> {
   const loaded = loadConfig(file, env);
   const name = file ?? 'embedded defaults';
   const issues = [...loaded.issues];
-  // The signature is part of what the node runs on: a broken one must not pass the check.
-  if (loaded.config) issues.push(...loadSignatureFile(loaded.config.score.signature).issues);
+  if (loaded.config) {
+    // The signature is part of what the node runs on: a broken one must not pass the check.
+    issues.push(...loadSignatureFile(loaded.config.score.signature).issues);
+    // The database the node would use: reachable, login accepted, privileges, schema not newer than this code.
+    const db = await checkDatabase(loaded.config.database.url, resolve(loaded.config.storage.dataDir));
+    issues.push(...db.problems.map((message): ConfigIssue => ({ path: 'database.url', message, severity: 'error' })));
+  }
   return verdictOf(name, issues, loaded.sources.env);
 }
 
@@ -50,6 +58,8 @@ export interface ConfigValueRow {
 
 // The DICOMweb destinations' password and bearer token are secrets held in clear (the node must send them).
 const HIDDEN_KEYS = /(passwordHash|tokenSha256|password|bearerToken|keyFile|certFile|caFile)$/;
+/** Values that may carry a password in their URL (database.url, a DICOMweb destination's url): shown with the password replaced. */
+const URL_KEYS = /(^|\.)url$/;
 
 function leaves(value: unknown, path: string, out: Array<[string, unknown]>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -84,7 +94,7 @@ export function configValueRows(config: Config, file: string | null, env: NodeJS
   return out.map(([path, value]): ConfigValueRow => {
     const override = fromEnv.find((o) => path === o.path.join('.') || path.startsWith(`${o.path.join('.')}.`) || path.startsWith(`${o.path.join('.')}[`));
     const source: ConfigValueRow['source'] = override ? `environment ${override.name}` : given(raw, path) ? 'file' : 'default';
-    const shown = HIDDEN_KEYS.test(path) && value !== null ? '(hidden)' : Array.isArray(value) ? (value.length === 0 ? '(none)' : value.join(', ')) : value === null ? '(none)' : String(value);
+    const shown = HIDDEN_KEYS.test(path) && value !== null ? '(hidden)' : typeof value === 'string' && URL_KEYS.test(path) ? redactUrl(value) : Array.isArray(value) ? (value.length === 0 ? '(none)' : value.join(', ')) : value === null ? '(none)' : String(value);
     return { path, value: shown, source };
   });
 }

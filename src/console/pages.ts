@@ -6,11 +6,11 @@ import type { StudyInstance, StudyVersionSummary } from '../study/types';
 import type { LesionResult, StudyAnalysis } from '../results/types';
 import type { OutboxRow, OutboxState, OutboxStatus } from '../outbox/outbox';
 import type { ReadinessResult } from '../ops/http';
-import type { StudyStatus } from '../ops/studyStatus';
+import type { NodeStatus, StudyStatus } from '../ops/studyStatus';
 import type { ConfigValueRow, ConfigVerdict } from '../config/verdict';
 import type { AuditLine } from '../ops/auditSearch';
 import type { Principal, Role } from './auth';
-import { clock, stateLine } from '../ops/studyStatus';
+import { clock, nodeStateLine, stateLine } from '../ops/studyStatus';
 import { Html, html, csrfField, num } from './html';
 import { FeatureRow } from './features';
 
@@ -26,6 +26,8 @@ const short = (text: string, max: number) => (text.length <= max ? text : `${tex
 export interface OverviewData {
   health: ReadinessResult;
   jobs: Record<string, number>;
+  /** The nodes sharing the database (PostgreSQL); empty for a node on its own SQLite file. */
+  nodes: NodeStatus[];
   today: { received: number; processed: number; failed: number; sent: number; waiting: number; resultsFailed: number };
   outbox: OutboxStatus['counts'];
   studies: StudyStatus[];
@@ -39,6 +41,10 @@ export function overviewFragment(d: OverviewData): Html {
 ${Object.entries(d.health.checks).map(([name, v]) => html`<tr><th scope="row">${name}</th><td class="${v === 'ok' ? 'ok' : 'bad'}">${v}</td></tr>`)}
 <tr><th scope="row">worker</th><td>${Object.entries(d.jobs).map(([s, n]) => `${n} ${s}`).join(', ')} job(s)</td></tr>
 </tbody></table>
+${d.nodes.length === 0 ? '' : html`<h2>Nodes</h2>
+<table id="nodes"><thead><tr><th>Node</th><th>State</th><th class="num">Jobs running</th><th>Host</th><th class="num">DICOM port</th></tr></thead><tbody>
+${d.nodes.map((n) => html`<tr data-node="${n.nodeId}"><td>${n.nodeId}</td><td class="${n.alive ? 'ok' : 'bad'}">${nodeStateLine(n)}</td><td class="num">${n.runningJobs}</td><td>${n.host}</td><td class="num">${n.dicomPort ?? '–'}</td></tr>`)}
+</tbody></table>`}
 <h2>Today</h2>
 <div class="cards" id="today">
 ${card('studies received', d.today.received)}${card('study versions analysed', d.today.processed, 'ok')}${card('studies failed', d.today.failed, d.today.failed > 0 ? 'bad' : '')}
@@ -160,8 +166,8 @@ ${rows.map(
 )}</tbody></table>`;
 }
 
-export function outboxBody(status: OutboxStatus | undefined, p: Principal, shownLimit: number): Html {
-  if (!status) return html`<p>The outbox is empty: no result produced yet.</p>`;
+export function outboxBody(status: OutboxStatus, p: Principal, shownLimit: number): Html {
+  if (status.rows.length === 0 && status.counts.sent === 0) return html`<p>The outbox is empty: no result produced yet.</p>`;
   const groups: Array<[string, OutboxState[]]> = [
     ['Failed', ['failed']],
     ['Pending', ['pending', 'sending']],

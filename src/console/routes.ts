@@ -10,16 +10,14 @@ import fastifyFormbody from '@fastify/formbody';
 import { connect as netConnect } from 'node:net';
 import type { Config } from '../config/schema';
 import type { StudyCatalog, StudyVersionSummary } from '../study/types';
-import type { SqliteDatabase } from '../store/database';
+import type { Storage } from '../db/storage';
 import type { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
 import { hashedId } from '../ops/logger';
 import { HttpRoutes, ReadinessCheck, runReadinessChecks } from '../ops/http';
-import { studyStatuses } from '../ops/studyStatus';
+import { clusterNodes, studyStatuses } from '../ops/studyStatus';
 import { searchAuditTrail } from '../ops/auditSearch';
-import { Outbox, outboxCountsSince, readOutboxStatus } from '../outbox/outbox';
 import { resendStudy } from '../outbox/resend';
-import { readAnalysis } from '../results/resultStore';
 import { cEcho, echoOutcomeLine } from '../dicom/echo';
 import { checkConfiguration, configValueRows } from '../config/verdict';
 import { uidProblem } from '../report/valueTypes';
@@ -38,14 +36,11 @@ export interface ConsoleDeps {
   /** The configuration file the node runs with (null: defaults) and its environment, for the configuration page. */
   configSource: { file: string | null; env: NodeJS.ProcessEnv };
   catalog: StudyCatalog;
-  db: SqliteDatabase;
-  outbox: Outbox;
+  /** The node's storage (SQLite, or the PostgreSQL every node of a cluster shares): results, outbox, jobs, nodes. */
+  storage: Pick<Storage, 'engine' | 'location' | 'results' | 'outbox' | 'jobs' | 'cluster'>;
   /** Makes the sender look at the outbox now (after a resend or retry). */
   kickSender: () => void;
   checks: ReadinessCheck[];
-  jobCounts: () => Record<string, number>;
-  /** Study versions analysed since the given time (epoch ms). */
-  analysedSince: (sinceMs: number) => number;
   auditFile: string;
   audit: AuditLog;
   logger: Logger;
@@ -154,21 +149,23 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
 
   async function computeOverview(): Promise<OverviewData> {
     const since = startOfToday();
+    const { storage } = deps;
     const recent = await deps.catalog.listStudies({ limit: 500 });
-    const results = outboxCountsSince(deps.db, since);
+    const results = await storage.outbox.countsSince(since);
     return {
       health: await runReadinessChecks(deps.checks),
-      jobs: deps.jobCounts(),
+      jobs: await storage.jobs.counts(),
+      nodes: await clusterNodes(storage),
       today: {
         received: recent.filter((s) => s.firstReceivedAt.getTime() >= since).length,
-        processed: deps.analysedSince(since),
+        processed: (await storage.results.counts(since)).analysed,
         failed: recent.filter((s) => s.state === 'failed' && s.updatedAt.getTime() >= since).length,
         sent: results.sent,
         waiting: results.pending + results.sending,
         resultsFailed: results.failed,
       },
-      outbox: outboxCountsSince(deps.db, 0),
-      studies: await studyStatuses(deps.catalog, deps.db, { limit: 15 }),
+      outbox: await storage.outbox.countsSince(0),
+      studies: await studyStatuses(deps.catalog, storage.results, { limit: 15 }),
       at: new Date(),
     };
   }
@@ -185,8 +182,8 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
     return versions;
   }
 
-  function analysisOf(uid: string, version: number) {
-    const a = readAnalysis(deps.db, uid, version);
+  async function analysisOf(uid: string, version: number) {
+    const a = await deps.storage.results.get(uid, version);
     if (!a) throw new NotFound(`Study ${uid} has no analysis for version ${version}.`);
     return a;
   }
@@ -272,7 +269,8 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
           s.instances++;
           series.set(i.seriesInstanceUid, s);
         }
-        const withAnalyses = versions.map((summary) => ({ summary, analysis: readAnalysis(deps.db, uid, summary.version) }));
+        const withAnalyses = [];
+        for (const summary of versions) withAnalyses.push({ summary, analysis: await deps.storage.results.get(uid, summary.version) });
         const shownAnalysis = withAnalyses.find((v) => v.summary.version === shown.version)!;
         const principal = request.principal!;
         return sendPage(
@@ -289,7 +287,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
                 : { summary: false, pdf: false },
             series: [...series.values()],
             instances: { rows: instances.slice(0, MAX_INSTANCES_SHOWN), total: instances.length },
-            outbox: deps.outbox.forStudy(uid),
+            outbox: await deps.storage.outbox.forStudy(uid),
             features: (shownAnalysis.analysis?.lesions ?? []).map((l) => featureRows(l)),
             principal,
             patientHash: hashedId(shown.patientId),
@@ -304,7 +302,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
         const key = `${uid}/${version}/${index}`;
         let png = pictures.get(key);
         if (!png) {
-          const a = analysisOf(uid, version);
+          const a = await analysisOf(uid, version);
           const lesion = a.lesions[index];
           if (!lesion?.outline) throw new NotFound(`Lesion ${index} of study ${uid} version ${version} has no outline to draw.`);
           png = await lesionPicture({ dataDir: deps.dataDir, catalog: deps.catalog, studyInstanceUid: uid, version, lesionIndex: index, lesion });
@@ -333,7 +331,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
         const version = intParam(request.params.version, 'the version', 1e6);
         const format = request.params.format;
         if (format !== 'csv' && format !== 'json') throw new BadRequest(`features come as .csv or .json, not .${format.slice(0, 10)}.`);
-        const a = analysisOf(uid, version);
+        const a = await analysisOf(uid, version);
         const name = `features-${uid}-v${version}.${format}`;
         reply.header('Content-Disposition', `attachment; filename="${name}"`);
         if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(featuresCsv(a.lesions));
@@ -344,18 +342,18 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
         '/studies/:uid/resend',
         action('resend', async (request, body) => {
           const uid = studyUidParam((request.params as { uid: string }).uid);
-          const outcome = resendStudy(deps.outbox, uid, body.includeSent === '1');
+          const outcome = await resendStudy(deps.storage.outbox, uid, body.includeSent === '1');
           if (outcome.ok) deps.kickSender();
           return { studyInstanceUid: uid, to: `/studies/${encodeURIComponent(uid)}`, flash: outcome.ok ? { kind: 'ok', text: `Resend: ${outcome.lines.join('; ')}` } : { kind: 'error', text: outcome.message } };
         }),
       );
 
-      app.get('/outbox', async (request, reply) => sendPage(reply, chrome(request, 'Outbox', 'outbox'), outboxBody(readOutboxStatus(deps.db, OUTBOX_ROWS_SHOWN), request.principal!, OUTBOX_ROWS_SHOWN)));
+      app.get('/outbox', async (request, reply) => sendPage(reply, chrome(request, 'Outbox', 'outbox'), outboxBody(await deps.storage.outbox.status(OUTBOX_ROWS_SHOWN), request.principal!, OUTBOX_ROWS_SHOWN)));
       app.post<{ Params: { id: string } }>(
         '/outbox/:id/retry',
         action('retry', async (request) => {
           const id = intParam((request.params as { id: string }).id, 'the outbox row', 2 ** 31);
-          const row = deps.outbox.retryNow(id);
+          const row = await deps.storage.outbox.retryNow(id);
           if (row) deps.kickSender();
           const text = row ? `Row ${id} (${row.description} → ${row.destination}) is tried again now.` : `Row ${id} is not failed or waiting (already sent, being sent, or gone); nothing to retry.`;
           return { studyInstanceUid: row?.studyInstanceUid, destination: row?.destination, to: '/outbox', flash: { kind: row ? 'ok' : 'error', text } };
@@ -369,7 +367,7 @@ export function consoleRoutes(deps: ConsoleDeps): HttpRoutes & { auth: ConsoleAu
           reply,
           chrome(request, 'Configuration', 'configuration'),
           configurationBody({
-            verdict: checkConfiguration(file, env),
+            verdict: await checkConfiguration(file, env),
             rows: configValueRows(c, file, env),
             allowedCallers: c.dicom.allowedCallers,
             dicom: c.destinations.dicom.map((d) => ({ name: d.name, aeTitle: d.aeTitle, host: d.host, port: d.port, tls: d.tls.enabled })),

@@ -46,6 +46,8 @@ export interface InstanceReceiver<T extends ReceivedInstance = ReceivedInstance>
 export type RefusalReason =
   /** The disk is full or below the configured free space. */
   | 'out-of-space'
+  /** The index cannot be written now (a shared database unreachable): try again later. */
+  | 'index-unavailable'
   /** The dataset's SOP Class UID is not the one the request announced. */
   | 'sop-class-mismatch'
   /** The dataset cannot be parsed, is not the announced instance or lacks the UIDs to file it. */

@@ -43,6 +43,8 @@ export interface ListenerServices<T extends ReceivedInstance = ReceivedInstance>
   logger: Logger;
   audit: AuditLog;
   onStored(instance: T): void;
+  /** Why new associations are refused now (transient: e.g. the database is unreachable); undefined when they are taken. */
+  unavailable?(): string | undefined;
 }
 
 async function listen(server: NetServer, port: number, bind: string, key: string): Promise<number> {
@@ -128,6 +130,7 @@ export async function startDicomListener<T extends ReceivedInstance>(settings: C
       associationStarted: (c) => established.add(c),
       associationEnded: (c) => established.delete(c),
       onStored: services.onStored,
+      unavailable: services.unavailable,
     });
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { association as dimseAssociation, constants, Scp } from 'dcmjs-dimse';
 import { AuditLog } from '../ops/audit';
 import { hashedId, Logger } from '../ops/logger';
-import { AssociationPolicy, normaliseAddress, RejectReason, RejectResult, RejectSource } from './scpPolicy';
+import { AssociationPolicy, normaliseAddress, RejectReason, RejectResult, RejectSource, temporarilyUnavailable } from './scpPolicy';
 import { ContextAnswer, negotiateContexts } from './scpNegotiation';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
 import { SopClass, sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
@@ -87,6 +87,8 @@ export interface AssociationEnvironment<T extends ReceivedInstance = ReceivedIns
   associationEnded(connection: PeerConnection<T>): void;
   /** Called after Success was answered. */
   onStored(instance: T): void;
+  /** Why the node cannot take associations now (e.g. its database is unreachable); undefined when it can. */
+  unavailable?(): string | undefined;
 }
 
 type Phase = 'awaiting-request' | 'deciding' | 'established' | 'closing' | 'closed';
@@ -211,6 +213,9 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
         }
       }
     }
+    // A node whose database cannot take a write keeps nothing: the peer should retry later.
+    const unavailable = decision.accept ? this.env.unavailable?.() : undefined;
+    if (unavailable !== undefined) decision = temporarilyUnavailable(unavailable);
     if (!decision.accept) {
       this.sendAssociationReject(decision.result, decision.source, decision.reason);
       this.ended = 'rejected';

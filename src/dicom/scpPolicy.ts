@@ -18,8 +18,22 @@ export const RejectReason = {
   CallingAeNotRecognized: 3,
   CalledAeNotRecognized: 7,
   /** With source ServiceProviderPresentation. */
+  TemporaryCongestion: 1,
+  /** With source ServiceProviderPresentation. */
   LocalLimitExceeded: 2,
 } as const;
+
+/** A refusal the peer should retry later: the node cannot keep what it would receive now (e.g. its database is unreachable). */
+export function temporarilyUnavailable(why: string): AssociationDecision {
+  return {
+    accept: false,
+    result: RejectResult.Transient,
+    source: RejectSource.ServiceProviderPresentation,
+    reason: RejectReason.TemporaryCongestion,
+    label: 'temporary-congestion',
+    why: `${why}; the peer should retry later.`,
+  };
+}
 
 export interface AssociationRequestFacts {
   calledAeTitle: string;

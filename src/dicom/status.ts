@@ -35,6 +35,7 @@ export function describeStoreFailure(status: number): string {
 export function storeStatusFor(reason: RefusalReason): number {
   switch (reason) {
     case 'out-of-space':
+    case 'index-unavailable':
       return DimseStatus.OutOfResources;
     case 'sop-class-mismatch':
       return DimseStatus.DataSetDoesNotMatchSopClass;

@@ -21,6 +21,13 @@ export class BadInputError extends Error {
 
 export interface WorkerOptions {
   queue: JobQueue;
+  /** This node's name in the queue (the holder of its jobs' leases). */
+  node?: string;
+  /**
+   * How long a claimed job stays this node's without a renewal; renewed every third of it while
+   * the job runs. A node that dies leaves its jobs to the others after this long.
+   */
+  leaseMs?: number;
   concurrency: number;
   process: (job: Job) => Promise<void>;
   logger: Logger;
@@ -37,27 +44,31 @@ export interface Workers {
   running(): number;
 }
 
+export const DEFAULT_JOB_LEASE_MS = 60_000;
+
 export function startWorkers(o: WorkerOptions): Workers {
+  const node = o.node ?? 'local';
+  const leaseMs = o.leaseMs ?? DEFAULT_JOB_LEASE_MS;
   const running = new Map<number, Promise<void>>();
-  /** Jobs given back to the queue at shutdown: whatever they do afterwards must not touch the queue. */
+  /** Jobs given back to the queue (shutdown, or a lease another node took over): whatever they do afterwards must not touch the queue. */
   const handedBack = new Set<number>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
-  const settle = (job: Job, error: Error | undefined): void => {
+  const settle = async (job: Job, error: Error | undefined): Promise<void> => {
     const meta = { job: job.id, studyInstanceUid: job.studyInstanceUid, version: job.version, attempt: job.attempts };
     if (handedBack.has(job.id)) {
-      o.logger.debug('a job handed back at shutdown ended; the queue runs it again at the next start', { ...meta, error: error?.message });
+      o.logger.debug('a job handed back (at shutdown, or taken over by another node) ended; the queue has it again', { ...meta, error: error?.message });
       return;
     }
     if (!error) {
-      o.queue.complete(job.id);
+      await o.queue.complete(job.id);
       o.logger.info('job done', meta);
       o.onSettled?.(job, 'done');
       return;
     }
     const permanent = error instanceof BadInputError;
-    const after = o.queue.fail(job.id, error.message, permanent ? 'permanent' : 'transient');
+    const after = await o.queue.fail(job.id, error.message, permanent ? 'permanent' : 'transient');
     const outcome = after.state === 'pending' ? 'retry' : 'failed';
     if (outcome === 'retry') o.logger.warn(`job failed, will retry at ${new Date(after.notBefore).toISOString()}`, { ...meta, error: error.message });
     else o.logger.error(permanent ? 'job failed: the study cannot be processed' : 'job failed after its last attempt', { ...meta, error: error.message });
@@ -81,20 +92,37 @@ export function startWorkers(o: WorkerOptions): Workers {
         schedule(0);
       });
 
-  const fill = () => {
+  let filling = false;
+  let claimFailing = false;
+  let fillAgain = false;
+  const fill = async () => {
     timer = undefined;
     if (stopped) return;
+    // One claim round at a time (claims are asynchronous); a wake-up meanwhile runs another round.
+    if (filling) {
+      fillAgain = true;
+      return;
+    }
+    filling = true;
     try {
-      while (running.size < o.concurrency) {
-        const job = o.queue.claim();
+      while (running.size < o.concurrency && !stopped) {
+        const job = await o.queue.claim(node, leaseMs);
         if (!job) break;
         o.logger.info('job started', { job: job.id, studyInstanceUid: job.studyInstanceUid, version: job.version, attempt: job.attempts });
         running.set(job.id, runOne(job));
       }
+      claimFailing = false;
     } catch (e) {
-      o.logger.error(`cannot take a job from the queue: ${errorText(e)}; trying again at the next poll`);
+      // Once per outage (a shared database down fails every poll).
+      if (!claimFailing) o.logger.error(`cannot take a job from the queue: ${errorText(e)}; trying again at each poll`);
+      claimFailing = true;
+    } finally {
+      filling = false;
     }
-    schedule(o.pollMs ?? 1000);
+    if (fillAgain) {
+      fillAgain = false;
+      schedule(0);
+    } else schedule(o.pollMs ?? 1000);
   };
 
   const schedule = (ms: number) => {
@@ -103,9 +131,27 @@ export function startWorkers(o: WorkerOptions): Workers {
       if (ms > 0) return;
       clearTimeout(timer);
     }
-    timer = setTimeout(fill, ms);
+    timer = setTimeout(() => void fill(), ms);
     timer.unref();
   };
+
+  // The leases of the jobs this node runs, renewed while they run; a job whose lease another node
+  // took over (this node was unreachable too long) is left to that node when it ends.
+  const renewal = setInterval(() => {
+    const ids = [...running.keys()].filter((id) => !handedBack.has(id));
+    if (ids.length === 0) return;
+    o.queue.renew(node, ids, leaseMs).then(
+      (held) => {
+        for (const id of ids) {
+          if (held.includes(id)) continue;
+          handedBack.add(id);
+          o.logger.warn(`job ${id}: its lease ran out and another node took it over; this node's result of it is dropped`);
+        }
+      },
+      (e: unknown) => o.logger.warn(`cannot renew the leases of the running jobs: ${errorText(e)}`),
+    );
+  }, Math.max(10, Math.floor(leaseMs / 3)));
+  renewal.unref();
 
   schedule(0);
   return {
@@ -114,6 +160,7 @@ export function startWorkers(o: WorkerOptions): Workers {
     async stop(graceMs = 30000) {
       stopped = true;
       if (timer) clearTimeout(timer);
+      clearInterval(renewal);
       const all = Promise.allSettled([...running.values()]);
       let graceTimer: NodeJS.Timeout | undefined;
       const grace = new Promise<'timeout'>((r) => {
@@ -123,7 +170,7 @@ export function startWorkers(o: WorkerOptions): Workers {
       clearTimeout(graceTimer);
       if (outcome === 'timeout') {
         for (const id of running.keys()) handedBack.add(id);
-        const count = o.queue.recoverRunning();
+        const count = await o.queue.recoverRunning(node);
         o.logger.warn(`shutdown: ${count} running job(s) handed back to the queue; they restart at the next start`);
       }
     },

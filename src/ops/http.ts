@@ -27,7 +27,7 @@ export interface HttpRoutes {
 
 export interface HttpAppOptions {
   checks: ReadinessCheck[];
-  metrics: () => string;
+  metrics: () => string | Promise<string>;
   /** Further routes: the console, DICOMweb ... */
   routes?: HttpRoutes[];
   /** Answers a GET/HEAD for a path nobody serves (default: a plain-text 404 naming the endpoints). */
@@ -88,10 +88,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   );
   app.get(
     '/metrics',
-    probe((_req, reply) => {
+    probe(async (_req, reply) => {
       let text: string;
       try {
-        text = options.metrics();
+        text = await options.metrics();
       } catch (e) {
         // A gauge reads the database; a failure there is a 500 for the scraper, never a crash of the node.
         return reply.code(500).type(TEXT).send(`metrics unavailable: ${errorText(e)}\n`);

@@ -7,13 +7,23 @@ export interface ScheduledJob {
   name: string;
   cron: string;
   run: () => void | Promise<void>;
+  /** Runs on every node (e.g. a node's own outbox sender); otherwise once per cluster when `claim` is given. */
+  everyNode?: boolean;
+}
+
+export interface ScheduleOptions {
+  /**
+   * Nodes sharing a database: asks whether this node runs this firing of a schedule (the first
+   * node to claim it does; the others skip it). Absent: a single node runs every firing.
+   */
+  claim?: (name: string) => Promise<boolean>;
 }
 
 export interface Schedules {
   stop(): void;
 }
 
-export function startSchedules(jobs: ScheduledJob[], logger: Logger): Schedules {
+export function startSchedules(jobs: ScheduledJob[], logger: Logger, options: ScheduleOptions = {}): Schedules {
   const tasks: ScheduledTask[] = jobs.map((job) => {
     let busy = false;
     const task = createTask(job.cron, async () => {
@@ -21,6 +31,10 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger): Schedules 
       if (busy) return;
       busy = true;
       try {
+        if (options.claim && !job.everyNode && !(await options.claim(job.name))) {
+          logger.debug(`scheduled ${job.name}: another node runs this one`);
+          return;
+        }
         await job.run();
       } catch (e) {
         logger.error(`scheduled ${job.name} failed: ${errorText(e)}`);

@@ -1,13 +1,14 @@
 /**
- * Studies as the node's operators see them (`cd8-node status` and the web console): their state
- * in words, what was received, and the outcome of their analysis, with the Patient ID hashed as
- * in the logs.
+ * Studies and nodes as the node's operators see them (`cd8-node status` and the web console):
+ * a study's state in words, what was received, and the outcome of its analysis, with the Patient
+ * ID hashed as in the logs; and, on a shared database, the nodes with their heartbeats and jobs.
  */
 import type { ListStudiesOptions, StudyCatalog, StudyVersionSummary } from '../study/types';
 import type { StudyAnalysis } from '../results/types';
-import type { SqliteDatabase } from '../store/database';
+import type { ResultStore } from '../results/resultStore';
+import type { Storage } from '../db/storage';
 import { hashedId } from './logger';
-import { readAnalysis } from '../results/resultStore';
+import { isAlive, NodeInfo } from './cluster';
 
 /** Local time as "YYYY-MM-DD HH:MM:SS". */
 export function clock(d: Date): string {
@@ -45,14 +46,35 @@ export function stateLine(s: Pick<StudyVersionSummary, 'state' | 'lastReceivedAt
 }
 
 /** The most recently active studies with their analyses (lesion features and outlines left out). */
-export async function studyStatuses(catalog: Pick<StudyCatalog, 'listStudies'>, db: SqliteDatabase, options: ListStudiesOptions): Promise<StudyStatus[]> {
+export async function studyStatuses(catalog: Pick<StudyCatalog, 'listStudies'>, results: Pick<ResultStore, 'get'>, options: ListStudiesOptions): Promise<StudyStatus[]> {
   const studies = await catalog.listStudies(options);
-  return studies.map(({ patientId, ...s }): StudyStatus => {
+  const out: StudyStatus[] = [];
+  for (const { patientId, ...s } of studies) {
     // Identity stays out: status output is shared with people who need no patient names or IDs.
     const study = { ...s, patient: hashedId(patientId) };
-    const a = readAnalysis(db, s.studyInstanceUid, s.version);
-    if (!a) return study;
+    const a = await results.get(s.studyInstanceUid, s.version);
+    if (!a) {
+      out.push(study);
+      continue;
+    }
     const lesions = a.lesions.map((l) => ({ ...l, features: undefined, outline: undefined }));
-    return { ...study, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } };
-  });
+    out.push({ ...study, analysis: { status: a.status, lesions, summary: a.summary, problems: a.problems, signature: a.signature } });
+  }
+  return out;
+}
+
+/** A node sharing the database, with the jobs it runs. */
+export type NodeStatus = NodeInfo & { alive: boolean; runningJobs: number };
+
+/** The nodes that share the database; none for an embedded SQLite node (it is the only one). */
+export async function clusterNodes(storage: Pick<Storage, 'engine' | 'jobs' | 'cluster'>, now = Date.now()): Promise<NodeStatus[]> {
+  if (storage.engine !== 'postgres') return [];
+  const running = await storage.jobs.runningPerNode().catch(() => ({}) as Record<string, number>);
+  return (await storage.cluster.nodes()).map((n) => ({ ...n, alive: isAlive(n, now), runningJobs: running[n.nodeId] ?? 0 }));
+}
+
+/** A node's state in words: alive (last heartbeat), stopped, or silent since its last heartbeat. */
+export function nodeStateLine(n: NodeStatus): string {
+  if (n.alive) return `alive, last heartbeat ${clock(new Date(n.lastSeenAt))}`;
+  return n.stoppedAt !== null ? `stopped ${clock(new Date(n.stoppedAt))}` : `silent since ${clock(new Date(n.lastSeenAt))}`;
 }

@@ -1,15 +1,14 @@
 /**
- * Result delivery as the node runs it: the outbox on the node's database, a sender with the
+ * Result delivery as the node runs it: the outbox on the node's storage, a sender with the
  * configured destinations, backoff and timeouts, and `enqueue(analysis)` for the pipeline.
- * main.ts starts it after the store (same database handle) and stops it before closing the db.
+ * main.ts starts it after the store and stops it before closing the storage.
  */
-import type { Database } from 'better-sqlite3';
 import type { Config } from '../config/schema';
 import type { Logger } from '../ops/logger';
 import type { AuditLog } from '../ops/audit';
 import type { StudyAnalysis } from '../results/types';
 import type { StudyPictures } from '../report/pictures';
-import { Outbox, OutboxStatus } from './outbox';
+import type { Outbox, OutboxStatus } from './outbox';
 import { enqueueStudyResults, PlannedResults } from './plan';
 import { deliverySettingsFromConfig, Sender, startSender } from './sender';
 import { configuredTransport } from './transports';
@@ -21,15 +20,16 @@ export interface ResultDelivery {
   outbox: Outbox;
   sender: Sender;
   /** Builds the SR/summary/ORU of this study version and queues them; idempotent per version. */
-  enqueue(analysis: StudyAnalysis, pictures?: StudyPictures): PlannedResults & { newRowIds: number[] };
-  status(): OutboxStatus;
+  enqueue(analysis: StudyAnalysis, pictures?: StudyPictures): Promise<PlannedResults & { newRowIds: number[] }>;
+  status(): Promise<OutboxStatus>;
   stop(): Promise<void>;
 }
 
-export function startResultDelivery(config: Config, deps: { db: Database; logger?: Logger; audit?: AuditLog }): ResultDelivery {
-  const outbox = new Outbox(deps.db);
+export function startResultDelivery(config: Config, deps: { outbox: Outbox; node?: string; logger?: Logger; audit?: AuditLog }): ResultDelivery {
+  const { outbox } = deps;
   const sender = startSender({
     outbox,
+    node: deps.node,
     transport: configuredTransport({
       destinations: config.destinations,
       callingAeTitle: config.dicom.aeTitle,
@@ -43,8 +43,8 @@ export function startResultDelivery(config: Config, deps: { db: Database; logger
   return {
     outbox,
     sender,
-    enqueue(analysis, pictures) {
-      const planned = enqueueStudyResults(outbox, analysis, config, pictures);
+    async enqueue(analysis, pictures) {
+      const planned = await enqueueStudyResults(outbox, analysis, config, pictures);
       if (planned.picturesError) deps.logger?.warn(`${planned.picturesError}; the SR and ORU are queued without them`, { studyInstanceUid: analysis.study.studyInstanceUid, version: analysis.study.version });
       for (const m of planned.messages) {
         deps.audit?.record({ event: 'result.queued', studyInstanceUid: m.studyInstanceUid, destination: m.destination, sopInstanceUid: m.kind === 'dicom' ? m.messageKey : undefined });

@@ -63,7 +63,7 @@ export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettin
 }
 
 /** Builds the results of a study version and puts them in the outbox (idempotent per version). */
-export function enqueueStudyResults(outbox: Outbox, analysis: StudyAnalysis, settings: ResultSettings, pictures?: StudyPictures): PlannedResults & { newRowIds: number[] } {
+export async function enqueueStudyResults(outbox: Outbox, analysis: StudyAnalysis, settings: ResultSettings, pictures?: StudyPictures): Promise<PlannedResults & { newRowIds: number[] }> {
   const planned = planStudyResults(analysis, settings, pictures);
-  return { ...planned, newRowIds: outbox.enqueue(planned.messages) };
+  return { ...planned, newRowIds: await outbox.enqueue(planned.messages) };
 }

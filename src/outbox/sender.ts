@@ -49,6 +49,8 @@ export interface Sender {
 
 export interface SenderDeps {
   outbox: Outbox;
+  /** This node's name on the rows it claims (status shows who sends what). */
+  node?: string;
   transport: Transport;
   settings: DeliverySettings;
   logger?: Logger;
@@ -65,8 +67,12 @@ export function startSender(deps: SenderDeps): Sender {
   let stopped = false;
   let idleWaiters: Array<() => void> = [];
 
-  const recovered = outbox.recoverExpiredLeases();
-  if (recovered > 0) logger?.warn(`outbox: ${recovered} message(s) were being sent when the node stopped; they will be sent again (same UID / control ID, so peers see the same message).`);
+  const recovering = outbox.recoverExpiredLeases().then(
+    (recovered) => {
+      if (recovered > 0) logger?.warn(`outbox: ${recovered} message(s) were being sent when a node stopped; they will be sent again (same UID / control ID, so peers see the same message).`);
+    },
+    (e: unknown) => logger?.error(`outbox: cannot read the outbox: ${errorText(e)}`),
+  );
 
   const describe = (m: OutboxMessage) => `${m.description} of study ${m.studyInstanceUid} v${m.studyVersion} to ${m.destination}`;
 
@@ -74,36 +80,51 @@ export function startSender(deps: SenderDeps): Sender {
     const outcome = await transport.deliver(m);
     const attempts = m.attempts + 1;
     if (outcome.ok) {
-      outbox.markSent(m.id);
+      await outbox.markSent(m.id);
       logger?.info(`sent ${describe(m)}${outcome.detail ? ` (${outcome.detail})` : ''}`, { attempts });
       audit?.record({ event: 'result.sent', studyInstanceUid: m.studyInstanceUid, destination: m.destination, sopInstanceUid: m.kind === 'dicom' ? m.messageKey : undefined, count: attempts });
       return;
     }
     if (settings.maxAttempts > 0 && attempts >= settings.maxAttempts) {
-      outbox.markAttemptFailed(m.id, outcome.error, 'give-up');
+      await outbox.markAttemptFailed(m.id, outcome.error, 'give-up');
       logger?.error(`giving up on ${describe(m)} after ${attempts} attempts: ${outcome.error} Run "cd8-node resend ${m.studyInstanceUid}" once the destination is fixed.`);
       audit?.record({ event: 'result.failed', studyInstanceUid: m.studyInstanceUid, destination: m.destination, reason: outcome.error, count: attempts });
       return;
     }
     const wait = backoffMs(attempts, settings);
-    outbox.markAttemptFailed(m.id, outcome.error, { nextAttemptAt: now() + wait });
+    await outbox.markAttemptFailed(m.id, outcome.error, { nextAttemptAt: now() + wait });
     logger?.warn(`could not send ${describe(m)} (attempt ${attempts}): ${outcome.error} Next try in ${Math.round(wait / 100) / 10} s.`);
   }
 
   function schedule(delayMs: number): void {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(tick, Math.max(0, delayMs));
+    timer = setTimeout(() => {
+      current = tick();
+    }, Math.max(0, delayMs));
   }
 
-  function tick(): void {
+  // One look at the outbox at a time (the outbox is asynchronous); a kick meanwhile looks again.
+  let ticking = false;
+  let readFailing = false;
+  let tickAgain = false;
+  let current: Promise<void> = Promise.resolve();
+
+  async function tick(): Promise<void> {
     timer = undefined;
     if (stopped) return;
+    if (ticking) {
+      tickAgain = true;
+      return;
+    }
+    ticking = true;
+    let untilDue = settings.pollIntervalMs;
     try {
-      outbox.recoverExpiredLeases();
-      for (const destination of outbox.destinationsWithPending()) {
-        if (busy.has(destination)) continue;
-        const m = outbox.claimNext(destination, settings.leaseMs);
+      await recovering;
+      await outbox.recoverExpiredLeases();
+      for (const destination of await outbox.destinationsWithPending()) {
+        if (busy.has(destination) || stopped) continue;
+        const m = await outbox.claimNext(destination, settings.leaseMs, deps.node);
         if (!m) continue;
         busy.add(destination);
         const p = deliverOne(m)
@@ -117,17 +138,25 @@ export function startSender(deps: SenderDeps): Sender {
           });
         inFlight.add(p);
       }
+      const next = await outbox.nextDueAt();
+      untilDue = next === undefined ? settings.pollIntervalMs : Math.min(settings.pollIntervalMs, next - now());
+      if (inFlight.size === 0 && (next === undefined || next > now())) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        waiters.forEach((w) => w());
+      }
+      readFailing = false;
     } catch (e) {
-      logger?.error(`outbox: cannot read the outbox: ${errorText(e)}`);
+      // Once per outage (a shared database down fails every tick).
+      if (!readFailing) logger?.error(`outbox: cannot read the outbox: ${errorText(e)}; trying again every ${settings.pollIntervalMs / 1000} s`);
+      readFailing = true;
+    } finally {
+      ticking = false;
     }
-    const next = outbox.nextDueAt();
-    const untilDue = next === undefined ? settings.pollIntervalMs : Math.min(settings.pollIntervalMs, next - now());
-    if (inFlight.size === 0 && (next === undefined || next > now())) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      waiters.forEach((w) => w());
-    }
-    schedule(untilDue);
+    if (tickAgain) {
+      tickAgain = false;
+      schedule(0);
+    } else schedule(untilDue);
   }
 
   schedule(0);
@@ -141,6 +170,7 @@ export function startSender(deps: SenderDeps): Sender {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await current;
       await Promise.all([...inFlight]);
       idleWaiters.forEach((w) => w());
       idleWaiters = [];

@@ -7,7 +7,8 @@ import type { Logger } from '../ops/logger';
 import type { AuditLog } from '../ops/audit';
 import type { JobQueue } from '../jobs/queue';
 import type { StudyCatalog } from '../study/types';
-import type { SqliteStudyIndex } from '../store/sqliteIndex';
+import type { RetentionIndex } from '../store/types';
+import type { StudyIndex } from '../study/studyIndex';
 import type { ResultStore } from '../results/resultStore';
 import type { OutboxStatus } from '../outbox/outbox';
 import { errorText } from '../ops/errorText';
@@ -21,7 +22,7 @@ const DAY_MS = 86_400_000;
  * result. Files first, then their index rows: a file that cannot be deleted keeps its
  * row (tried again at the next run), and a crash in between never leaves unindexed files behind.
  */
-export async function purgeOldStudies(index: SqliteStudyIndex, days: number, logger: Logger, audit: AuditLog, now = Date.now()): Promise<number> {
+export async function purgeOldStudies(index: RetentionIndex & Pick<StudyIndex, 'transition'>, days: number, logger: Logger, audit: AuditLog, now = Date.now()): Promise<number> {
   if (days <= 0) return 0;
   const candidates = await index.purgeCandidates(now - days * DAY_MS);
   let files = 0;
@@ -63,9 +64,9 @@ export async function purgeOldStudies(index: SqliteStudyIndex, days: number, log
 export async function sweepStuckStudies(catalog: StudyCatalog, queue: JobQueue, logger: Logger, wake: () => void): Promise<number> {
   let queued = 0;
   for (const s of await catalog.listStudies({ states: ['ready'], limit: 1000 })) {
-    const job = queue.latestFor(s.studyInstanceUid);
+    const job = await queue.latestFor(s.studyInstanceUid);
     if (job && job.version === s.version) continue;
-    queue.enqueue(s.studyInstanceUid, s.version);
+    await queue.enqueue(s.studyInstanceUid, s.version);
     queued++;
   }
   if (queued > 0) {
@@ -84,13 +85,13 @@ export interface DailyCounts {
   outbox: OutboxStatus['counts'];
 }
 
-export async function dailySummary(catalog: StudyCatalog, results: ResultStore, queue: JobQueue, outbox: () => OutboxStatus, logger: Logger, now = Date.now()): Promise<DailyCounts> {
+export async function dailySummary(catalog: StudyCatalog, results: ResultStore, queue: JobQueue, outbox: () => Promise<OutboxStatus>, logger: Logger, now = Date.now()): Promise<DailyCounts> {
   const since = now - DAY_MS;
   const recent = await catalog.listStudies({ limit: 10_000, includeSuperseded: true });
   const received = new Set(recent.filter((s) => s.lastReceivedAt.getTime() >= since).map((s) => s.studyInstanceUid)).size;
-  const r = results.counts(since);
-  const failedJobs = queue.list(10_000).filter((j) => j.state === 'failed' && j.updatedAt >= since).length;
-  const counts: DailyCounts = { received, analysed: r.analysed, scored: r.scored, notScored: r.notScored, failedJobs, outbox: outbox().counts };
+  const r = await results.counts(since);
+  const failedJobs = (await queue.list(10_000)).filter((j) => j.state === 'failed' && j.updatedAt >= since).length;
+  const counts: DailyCounts = { received, analysed: r.analysed, scored: r.scored, notScored: r.notScored, failedJobs, outbox: (await outbox()).counts };
   logger.info(
     `daily summary: last 24 h ${received} stud${received === 1 ? 'y' : 'ies'} received, ${r.analysed} analysed (${r.scored} scored, ${r.notScored} not scored), ${failedJobs} failed; outbox pending ${counts.outbox.pending ?? 0}, failed ${counts.outbox.failed ?? 0}`,
     { daily: counts },

@@ -9,7 +9,8 @@ import type { NodeMetrics } from '../ops/metrics';
 import type { Job } from '../jobs/queue';
 import type { StudyCatalog } from '../study/types';
 import type { StudyAnalysis } from '../results/types';
-import { outcomeLine, ResultStore, signatureKey } from '../results/resultStore';
+import { outcomeLine, signatureKey } from '../results/resultStore';
+import type { ResultStore } from '../results/resultStore';
 import { unscorableStudy } from '../cd8/scoreStudy';
 import { chooseInputs } from './studyInputs';
 import { readIdentity } from './analyseFiles';
@@ -24,7 +25,7 @@ export interface StudyProcessorDeps {
   catalog: StudyCatalog;
   results: ResultStore;
   /** Queues the SR, the pictures (report.summary) and the ORU of an analysis (the outbox). */
-  deliver: (analysis: StudyAnalysis, pictures?: StudyPictures) => void;
+  deliver: (analysis: StudyAnalysis, pictures?: StudyPictures) => Promise<unknown>;
   /** Runs the analysis of a usable study and draws its pictures (in a worker thread in the node). */
   analyse: (job: AnalysisJob) => Promise<AnalysisOutcome>;
   /** Signature and settings, loaded at start-up (for the answer to an unusable study). */
@@ -45,7 +46,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
     const started = process.hrtime.bigint();
     try {
       const instances = await d.catalog.listInstances(studyInstanceUid, version);
-      const run = { version, cohortScores: d.results.cohortScores(signatureKey(d.setup.signature), studyInstanceUid), analysedAt: new Date().toISOString() };
+      const run = { version, cohortScores: await d.results.cohortScores(signatureKey(d.setup.signature), studyInstanceUid), analysedAt: new Date().toISOString() };
       const choice = chooseInputs(instances);
       let analysis: StudyAnalysis;
       let pictures: StudyPictures | undefined;
@@ -59,7 +60,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
         const identity = await readIdentity(instances.map((i) => i.path));
         analysis = unscorableStudy(identity, choice.problems, d.setup, run);
       }
-      d.results.save(analysis);
+      await d.results.save(analysis);
       if (pictures) {
         try {
           savePictures(d.config.storage.dataDir, studyInstanceUid, version, pictures);
@@ -67,7 +68,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
           d.logger.warn(`the pictures could not be saved for the web page: ${errorText(e)}`, meta);
         }
       }
-      d.deliver(analysis, pictures);
+      await d.deliver(analysis, pictures);
       const outcome = outcomeLine(analysis);
       await d.catalog.markDone(studyInstanceUid, version, outcome);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -27,6 +27,7 @@ import { isDeflated, isExplicitVr, sopClassName } from '../dicom/uids';
 import { refusedBeforeData } from '../dicom/receive';
 import type { IncomingInstance, InstanceReceiver, PendingInstance, ReceivedInstance, Refusal, RefusalReason } from '../dicom/receive';
 import { errorText } from '../ops/errorText';
+import { isConnectionError } from '../db/postgres';
 import { SpoolFile } from './spool';
 import { DatasetFile } from './datasetFile';
 import { IndexedInstance, InstanceIndex, RecordResult } from './types';
@@ -56,6 +57,11 @@ export type PendingStore = PendingInstance<StoredInstance>;
 
 export interface InstanceStoreOptions {
   dataDir: string;
+  /**
+   * Nodes sharing one spool (a cluster) each keep their unfinished files and their clean-stop
+   * marker apart, under this name: a node starting must not remove another's files in flight.
+   */
+  nodeTag?: string;
   fsync: boolean;
   minFreeDiskMb: number;
   index: InstanceIndex;
@@ -98,8 +104,9 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
 
   constructor(private readonly options: InstanceStoreOptions) {
     this.spoolDir = join(options.dataDir, 'spool');
-    this.tmpDir = join(this.spoolDir, 'tmp');
-    this.markerPath = join(this.spoolDir, '.in-use');
+    const tag = options.nodeTag === undefined ? undefined : options.nodeTag.replace(/[^A-Za-z0-9._-]/g, '_');
+    this.tmpDir = tag === undefined ? join(this.spoolDir, 'tmp') : join(this.spoolDir, 'tmp', tag);
+    this.markerPath = join(this.spoolDir, tag === undefined ? '.in-use' : `.in-use.${tag}`);
     this.now = options.now ?? Date.now;
   }
 
@@ -242,6 +249,8 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
       await spool.discard();
       if (placed) await unlink(placed).catch(() => undefined);
       if (e instanceof StoreRefusal) throw e;
+      // The index is out of reach (a shared database down): the sender should try again later.
+      if (isConnectionError(e)) throw new StoreRefusal('index-unavailable', 'index database unreachable, retry later', `storing ${incoming.sopInstanceUid} failed: the index database is unreachable (${errorText(e)}); the instance was not kept.`);
       throw new StoreRefusal('failed', 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The index behind the store, as an interface: where each received instance is and what it did
- * to its study. The SQLite implementation is the embedded default; a server database would be
- * another implementation of the same methods. Each method is one atomic step. (The study side of
+ * to its study. db/sqlite/studyIndex.ts is the embedded default, db/postgres/studyIndex.ts the
+ * shared one (several nodes). Each method is one atomic step. (The study side of
  * the same index, which the assembler reads, is study/studyIndex.ts.)
  */
 import type { InstanceHeader } from '../dicom/header';
@@ -42,4 +42,37 @@ export interface InstanceIndex {
   recordDuplicate(sopInstanceUid: string, receivedAt: number): Promise<void>;
   /** Is this relative path referenced by an indexed instance? (orphan sweep of oddly named files; may scan) */
   isIndexedPath(relativePath: string): Promise<boolean>;
+}
+
+/** What retention asks of the index (pipeline/housekeeping.ts): done studies, their files, and forgetting deleted ones. */
+export interface RetentionIndex {
+  /**
+   * Studies whose current version is done (or failed for good) since before `before`, or has been
+   * waiting (for contours or images, `waiting` says what) with nothing received since before
+   * `before`, and whose images are still kept: what retention may delete. A study purged before
+   * and sent again has instances again, so it is a candidate again (purged_at only records the
+   * last purge).
+   */
+  purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; version: number; doneAt: number; waiting?: string }>>;
+  /** The instances of a study with their files, for retention to delete (relative to the data directory, and absolute). */
+  purgeableInstances(studyInstanceUid: string): Promise<PurgeableInstance[]>;
+  /**
+   * Forgets instances of a study whose files retention has deleted (their rows only) and records
+   * when: the study, its versions and its results stay. Called after the files are gone, so a
+   * crash in between leaves rows without files (the next run finishes the job), never unindexed
+   * files that reconciliation would take for new arrivals. A row is forgotten only if it still
+   * names the file that was deleted: an instance stored again meanwhile (a new file) keeps its
+   * row. An instance sent again later is stored anew and opens a new version.
+   * Returns how many rows were forgotten.
+   */
+  forgetInstances(studyInstanceUid: string, deleted: ReadonlyArray<{ sopInstanceUid: string; relativePath: string }>, at: number): Promise<number>;
+}
+
+/** An instance file retention may delete. */
+export interface PurgeableInstance {
+  sopInstanceUid: string;
+  /** As indexed: relative to the data directory. */
+  relativePath: string;
+  /** Absolute. */
+  path: string;
 }

@@ -28,6 +28,12 @@ export interface AssemblerOptions {
    * evaluations, not a thousand, and readiness still follows the last instance within a blink.
    */
   evaluationDelayMs?: number;
+  /**
+   * Nodes sharing a database: every this often, judge the receiving studies whose stable age has
+   * passed according to the database (their due time), whichever node received them. The node
+   * that held a study's quiet timer may have died; any other node then finishes the job. 0 = off.
+   */
+  sweepEveryMs?: number;
 }
 
 const RETRY_AFTER_ERROR_MS = 5000;
@@ -43,6 +49,7 @@ export class StudyAssembler implements StudyCatalog {
   private readonly stableAgeMs: number;
   private readonly evaluationDelayMs: number;
   private stopped = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly index: StudyIndex,
@@ -63,6 +70,10 @@ export class StudyAssembler implements StudyCatalog {
     // Waiting ones are judged again too: the configuration may now say report.
     const waiting = await this.index.currentVersionsIn('waiting');
     for (const r of [...receiving, ...waiting]) await this.evaluate(r.studyInstanceUid);
+    if (this.options.sweepEveryMs) {
+      this.sweeper = setInterval(() => void this.sweepDue(), this.options.sweepEveryMs);
+      this.sweeper.unref();
+    }
     for (const r of ready) {
       const study = await this.index.getStudy(r.studyInstanceUid, r.version);
       if (!study || study.readyReason === undefined) continue;
@@ -90,8 +101,23 @@ export class StudyAssembler implements StudyCatalog {
     );
   }
 
+  /** Judges the receiving studies that are due (stable age passed since their last instance). Returns how many it judged. */
+  async sweepDue(): Promise<number> {
+    if (this.stopped) return 0;
+    try {
+      const now = this.now();
+      const due = (await this.index.currentVersionsIn('receiving')).filter((r) => r.lastReceivedAt + this.stableAgeMs <= now && !this.evaluations.has(r.studyInstanceUid));
+      for (const r of due) await this.evaluate(r.studyInstanceUid);
+      return due.length;
+    } catch (e) {
+      this.options.logger.warn(`cannot look for studies due to be judged: ${errorText(e)}`);
+      return 0;
+    }
+  }
+
   stop(): void {
     this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const t of [...this.quietTimers.values(), ...this.evaluations.values()]) clearTimeout(t);
     this.quietTimers.clear();
     this.evaluations.clear();

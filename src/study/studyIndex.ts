@@ -1,7 +1,7 @@
 /**
  * The study side of the index, as the assembler needs it: versions by state, readiness facts,
- * state transitions and what each version holds. The SQLite index (store/sqliteIndex.ts)
- * implements it beside the store's InstanceIndex; each method is one atomic step.
+ * state transitions and what each version holds. db/sqlite/studyIndex.ts and
+ * db/postgres/studyIndex.ts implement it beside the store's InstanceIndex; each method is one atomic step.
  */
 import type { ReadinessFacts } from './readiness';
 import type { ListStudiesOptions, MissingReferences, ReadyReason, StudyInstance, StudyState, StudyVersionSummary } from './types';
@@ -22,6 +22,9 @@ export interface StudyIndex {
   markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean>;
   /** Moves a version between states when it is in one of `from`. */
   transition(ref: VersionRef, from: readonly StudyState[], to: StudyState, reason: string | undefined, at: number, currentOnly: boolean): Promise<boolean>;
+
+  /** Current versions by state, every state listed (the cd8_studies gauge). */
+  countCurrentByState(): Promise<Record<StudyState, number>>;
 
   listStudies(options: ListStudiesOptions): Promise<StudyVersionSummary[]>;
   getStudy(studyInstanceUid: string, version?: number): Promise<StudyVersionSummary | undefined>;

@@ -1,5 +1,6 @@
 /** Headless Debian Chromium driven by playwright-core (which gives each launch a fresh temporary profile). */
-import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium, Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { waitFor } from './process';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -29,4 +30,15 @@ export async function logIn(page: Page, base: string, role: 'viewer' | 'admin', 
   await page.selectOption('select[name=role]', role);
   await page.fill('input[name=password]', password);
   await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+}
+
+/** Waits until the image is loaded and drawn (natural width > 0), scrolled into view. */
+export async function waitForPicture(picture: Locator, timeoutMs = 30_000): Promise<void> {
+  await picture.scrollIntoViewIfNeeded();
+  const width = () =>
+    picture.evaluate((img) => {
+      const i = img as unknown as { complete: boolean; naturalWidth: number };
+      return i.complete ? i.naturalWidth : 0;
+    });
+  await waitFor('the picture', async () => ((await width()) > 0 ? true : undefined), timeoutMs);
 }

@@ -7,12 +7,13 @@
  * (a header value "$cookie" is replaced by the session cookie set by an earlier response).
  * Output: [{ statusCode, headers, body }] and the audit events, as JSON on stdout.
  */
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const Database = require('better-sqlite3');
 const DIST = join(__dirname, '..', '..', 'dist');
 const { buildHttpApp } = require(join(DIST, 'ops', 'http'));
 const { consoleRoutes } = require(join(DIST, 'console', 'routes'));
-const { Outbox } = require(join(DIST, 'outbox', 'outbox'));
+const { openStorage } = require(join(DIST, 'db', 'storage'));
 const { loadConfig } = require(join(DIST, 'config', 'load'));
 const { memoryAuditLog } = require(join(DIST, 'ops', 'audit'));
 const { silentLogger } = require(join(DIST, 'ops', 'logger'));
@@ -21,7 +22,9 @@ async function main() {
   const input = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
   const config = loadConfig(null, {}).config;
   config.http.auth = { ...config.http.auth, ...input.auth };
-  const db = new Database(':memory:');
+  // An empty embedded storage in a temporary data directory, as a node without studies has.
+  const dataDir = mkdtempSync(join(tmpdir(), 'cd8-console-inject-'));
+  const storage = await openStorage({ url: '', dataDir });
   const audit = memoryAuditLog();
   // No study at all: these requests never reach a page that lists one.
   const catalog = {
@@ -35,15 +38,12 @@ async function main() {
   };
   const routes = consoleRoutes({
     config,
-    dataDir: '/nonexistent',
+    dataDir,
     configSource: { file: null, env: {} },
     catalog,
-    db,
-    outbox: new Outbox(db),
+    storage,
     kickSender: () => undefined,
     checks: [],
-    jobCounts: () => ({}),
-    analysedSince: () => 0,
     auditFile: '/nonexistent/audit.log',
     audit,
     logger: silentLogger(),
@@ -59,6 +59,8 @@ async function main() {
     out.push({ statusCode: res.statusCode, headers: res.headers, body: res.body });
   }
   await app.close();
+  await storage.close();
+  rmSync(dataDir, { recursive: true, force: true });
   process.stdout.write(JSON.stringify({ responses: out, audit: audit.events }));
 }
 

@@ -1,8 +1,8 @@
 /** DCMTK peers for tests: storescp (a store SCP that accepts any called AE) and dcmqrscp (one that checks it). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, freePort, startDaemon, waitForPort } from './process';
+import { Daemon, freePort, run, startDaemon, waitForPort } from './process';
 
 export interface DicomPeer extends Daemon {
   aeTitle: string;
@@ -43,4 +43,13 @@ export async function startDcmqrscp(aeTitle = 'QRSCP'): Promise<DicomPeer> {
   const daemon = startDaemon('dcmqrscp', ['-c', cfg]);
   await waitForPort(port);
   return { ...daemon, aeTitle, port, dir };
+}
+
+/** The Study Instance UID of the first file (by name) in a directory, read by dcmdump. */
+export async function studyUidIn(dir: string): Promise<string> {
+  const file = join(dir, readdirSync(dir).sort()[0]);
+  const dump = await run('dcmdump', ['+P', 'StudyInstanceUID', file]);
+  const m = /\[([0-9.]+)\]/.exec(dump.stdout);
+  if (!m) throw new Error(`no Study Instance UID in ${file}: ${dump.stdout}${dump.stderr}`);
+  return m[1];
 }

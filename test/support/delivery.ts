@@ -1,11 +1,11 @@
-/** An outbox on a temporary SQLite database with a sender, configured for short test waits. */
+/** An outbox on a temporary database (SQLite in the data directory, or CD8_DATABASE_URL's) with a sender, configured for short test waits. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
-import { Outbox } from '../../src/outbox/outbox';
+import type { Outbox } from '../../src/outbox/outbox';
+import { openStorage, Storage } from '../../src/db/storage';
 import { DeliverySettings, Sender, startSender } from '../../src/outbox/sender';
 import { configuredTransport } from '../../src/outbox/transports';
 import { ResultSettings } from '../../src/outbox/plan';
@@ -56,36 +56,34 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'cd8-outbox-'));
 }
 
-export function openDatabase(dataDir: string): Database.Database {
-  const db = new Database(join(dataDir, 'index.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  return db;
+/** The node's storage in a data directory: SQLite there, or a database URL (PostgreSQL) when given. */
+export function openTestStorage(dataDir: string, url = ''): Promise<Storage> {
+  return openStorage({ url, dataDir });
 }
 
 export interface RunningSender {
-  db: Database.Database;
+  storage: Storage;
   outbox: Outbox;
   sender: Sender;
   /** Stops the sender and closes the database, as a process exit would. */
   shutdown(): Promise<void>;
 }
 
-export function runSender(dataDir: string, destinations: ResultSettings['destinations'], settings: DeliverySettings = FAST): RunningSender {
-  const db = openDatabase(dataDir);
-  const outbox = new Outbox(db);
+export async function runSender(dataDir: string, destinations: ResultSettings['destinations'], settings: DeliverySettings = FAST, url = ''): Promise<RunningSender> {
+  const storage = await openTestStorage(dataDir, url);
+  const outbox = storage.outbox;
   const sender = startSender({
     outbox,
     transport: configuredTransport({ destinations, callingAeTitle: 'CD8NODE', dicomTimeoutMs: 10000, ackTimeoutMs: 5000 }),
     settings,
   });
   return {
-    db,
+    storage,
     outbox,
     sender,
     async shutdown() {
       await sender.stop();
-      db.close();
+      await storage.close();
     },
   };
 }

@@ -5,17 +5,17 @@
  * admin retries an SR that failed while the PACS was down, and a viewer can neither act nor see
  * a patient name.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, ROOT, run, SHARED, waitFor } from '../../support/process';
-import { DicomPeer } from '../../support/dcmtk';
+import { DicomPeer, studyUidIn } from '../../support/dcmtk';
 import { startStorescpOn } from '../../support/delivery';
 import { Hl7Peer, startHl7Peer } from '../../support/hl7Peer';
 import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
 import { testSignature } from '../../support/signatures';
-import { launchChromium, laptopContext, logIn } from '../../support/browser';
+import { launchChromium, laptopContext, logIn, waitForPicture } from '../../support/browser';
 import { hashPassword } from '../../../src/config/passwordHash';
 import { LOGIN_FAILURES_ALLOWED } from '../../../src/console/auth';
 import { registeredFeatures } from '../../../src/radiomics/registry';
@@ -28,14 +28,6 @@ const VIEWER_PASSWORD = 'viewer-password-for-tests';
 export const SCREENSHOTS = process.env.CD8_CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'cd8-console-screenshots');
 /** Patient names and IDs of the two studies: never in a viewer's page. */
 const IDENTITIES = ['PAT1', 'STS_001'];
-
-async function studyUid(dir: string): Promise<string> {
-  const file = join(dir, readdirSync(dir).sort()[0]);
-  const dump = await run('dcmdump', ['+P', 'StudyInstanceUID', file]);
-  const m = /\[([0-9.]+)\]/.exec(dump.stdout);
-  if (!m) throw new Error(`no Study Instance UID in ${file}: ${dump.stdout}${dump.stderr}`);
-  return m[1];
-}
 
 const storescu = async (port: number, ...dirs: string[]) => {
   const r = await run('storescu', ['-aec', 'CD8NODE', '127.0.0.1', String(port), '+sd', ...dirs], { timeoutMs: 120_000 });
@@ -55,7 +47,7 @@ describe('web console in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    [phantomUid, stsUid] = await Promise.all([studyUid(join(PHANTOM, 'image')), studyUid(join(STS, 'image'))]);
+    [phantomUid, stsUid] = await Promise.all([studyUidIn(join(PHANTOM, 'image')), studyUidIn(join(STS, 'image'))]);
     const dir = mkdtempSync(join(tmpdir(), 'cd8-console-'));
     const signature = join(dir, 'signature.json');
     writeFileSync(signature, JSON.stringify(testSignature({ preprocessing: { radiomicsSettings: join(ROOT, 'config', 'radiomics', 'cd8.json'), status: 'verified', note: 'test' } })));
@@ -107,11 +99,7 @@ describe('web console in Chromium', () => {
 
     await Promise.all([page.waitForURL(`${base}/studies/${phantomUid}`), row.locator('a').first().click()]);
     const picture = page.locator('section.lesion img').first();
-    await picture.scrollIntoViewIfNeeded();
-    await waitFor('the lesion picture', async () => ((await picture.evaluate((img) => {
-      const i = img as unknown as { complete: boolean; naturalWidth: number };
-      return i.complete ? i.naturalWidth : 0;
-    })) > 0 ? true : undefined), 30_000);
+    await waitForPicture(picture);
     await page.screenshot({ path: join(SCREENSHOTS, 'study.png') });
     // The picture is the report's key image of the lesion, as saved beside the results.
     const served = await page.request.get(`${base}/studies/${phantomUid}/versions/1/lesions/0/picture.png`);

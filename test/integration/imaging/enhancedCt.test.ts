@@ -11,8 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImagingError, loadImagingStudy } from '../../../src/imaging/load';
-import { openIndexDatabaseReadOnly } from '../../../src/store/database';
-import { readAnalysis } from '../../../src/results/resultStore';
+import { openStorage } from '../../../src/db/storage';
 import type { StudyAnalysis } from '../../../src/results/types';
 import { DEFAULT_LESION_RULES } from '../../support/imaging';
 import { sameBytes } from '../../support/masks';
@@ -95,14 +94,14 @@ describe('a multi-frame CT', () => {
     expect(plain.code).toBe(0);
     await waitFor('the study processed', () => n.logs().find((l) => /^study processed: /.test(l.message)), 120000);
     const original = JSON.parse(plain.stdout) as StudyAnalysis;
-    const db = openIndexDatabaseReadOnly(n.dataDir);
+    const storage = await openStorage({ url: '', dataDir: n.dataDir, readOnly: true });
     try {
-      const analysed = readAnalysis(db, original.study.studyInstanceUid, 1)!;
+      const analysed = (await storage.results.get(original.study.studyInstanceUid, 1))!;
       expect(analysed.evidence?.ct.instances).toEqual([{ sopClassUid: '1.2.840.10008.5.1.4.1.1.2.1', sopInstanceUid: expect.any(String) }]);
       expect(Object.keys(original.lesions[0].features?.tumour ?? {}).length).toBeGreaterThan(10);
       expect(analysed.lesions.map((l) => [l.score, l.features])).toEqual(original.lesions.map((l) => [l.score, l.features]));
     } finally {
-      db.close();
+      await storage.close();
     }
   }, 240000);
 });

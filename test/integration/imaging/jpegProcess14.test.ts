@@ -13,8 +13,8 @@ import { readFileMeta } from '../../../src/dicom/part10';
 import { imageHeader } from '../../../src/imaging/imageHeader';
 import { run, runCli, SHARED, waitFor } from '../../support/process';
 import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
-import { openIndexDatabaseReadOnly } from '../../../src/store/database';
-import { readAnalysis } from '../../../src/results/resultStore';
+import { openSqliteReadOnly } from '../../../src/db/sqlite';
+import { openStorage } from '../../../src/db/storage';
 import type { StudyAnalysis } from '../../../src/results/types';
 
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
@@ -83,17 +83,19 @@ describe('JPEG lossless process 14', () => {
     expect({ code: sent.code, output: sent.code === 0 ? '' : sent.stdout + sent.stderr }).toEqual({ code: 0, output: '' });
     expect(plain.code).toBe(0);
     await waitFor('the study processed', () => n.logs().find((l) => /^study processed: /.test(l.message)), 120000);
-    const db = openIndexDatabaseReadOnly(n.dataDir);
+    const db = openSqliteReadOnly(n.dataDir);
+    const storage = await openStorage({ url: '', dataDir: n.dataDir, readOnly: true });
     try {
       const stored = db.prepare(`SELECT DISTINCT transfer_syntax_uid AS ts FROM instances WHERE modality = 'CT'`).all();
       expect(stored).toEqual([{ ts: '1.2.840.10008.1.2.4.57' }]);
       const original = JSON.parse(plain.stdout) as StudyAnalysis;
-      const analysed = readAnalysis(db, original.study.studyInstanceUid, 1)!;
+      const analysed = (await storage.results.get(original.study.studyInstanceUid, 1))!;
       expect(original.lesions.length).toBeGreaterThan(0);
       expect(Object.keys(original.lesions[0].features?.tumour ?? {}).length).toBeGreaterThan(10);
       expect(analysed.lesions.map((l) => [l.score, l.features])).toEqual(original.lesions.map((l) => [l.score, l.features]));
     } finally {
       db.close();
+      await storage.close();
     }
   }, 240000);
 });

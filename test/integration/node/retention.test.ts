@@ -3,8 +3,7 @@
  * study, its versions and its results stay; a study processed recently keeps its images.
  */
 import { existsSync } from 'node:fs';
-import { openIndexDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { sqliteIndex } from '../../support/storage';
 import { purgeOldStudies } from '../../../src/pipeline/housekeeping';
 import { memoryAuditLog } from '../../../src/ops/audit';
 import { silentLogger } from '../../../src/ops/logger';
@@ -29,7 +28,7 @@ describe('retention', () => {
     expect(await node.node.studies.markProcessing(PHANTOM_STUDY, 1)).toBe(true);
     expect(await node.node.studies.markDone(PHANTOM_STUDY, 1, '1 lesion, 1 scored')).toBe(true);
 
-    const index = new SqliteStudyIndex(openIndexDatabase(node.dataDir), node.dataDir);
+    const { index } = sqliteIndex(node.dataDir);
     const audit = memoryAuditLog();
     // Processed just now: 30 days of retention keep it.
     expect(await purgeOldStudies(index, 30, silentLogger(), audit)).toBe(0);

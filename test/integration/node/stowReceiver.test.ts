@@ -16,7 +16,7 @@ import { Orthanc, startOrthanc } from '../../support/orthanc';
 import { stowRs } from '../../../src/dicom/stowRs';
 import { writeDicomMultipart } from '../../../src/dicom/multipart';
 import { readFileMeta } from '../../../src/dicom/part10';
-import { openIndexDatabaseReadOnly } from '../../../src/store/database';
+import { openSqliteReadOnly } from '../../../src/db/sqlite';
 
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 const PHANTOM_STUDY = '1.3.6.1.4.1.9590.100.1.2.96328687310426543129572151154132284399';
@@ -27,7 +27,7 @@ const images = readdirSync(join(PHANTOM, 'image')).map((f) => readFileSync(join(
 const rtstruct = readFileSync(join(PHANTOM, 'mask', 'DCM_RS_00060.dcm'));
 
 function indexed(node: NodeProcess): string[] {
-  const db = openIndexDatabaseReadOnly(node.dataDir);
+  const db = openSqliteReadOnly(node.dataDir);
   try {
     return (db.prepare('SELECT sop_instance_uid AS uid FROM instances').all() as Array<{ uid: string }>).map((r) => r.uid).sort();
   } finally {

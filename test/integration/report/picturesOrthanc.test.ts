@@ -53,15 +53,15 @@ test.each(STUDIES)('$name: the Secondary Capture series and the PDF arrive in th
 
 
   const destinations = { dicom: [dicomDestination('orthanc', 'ORTHANC', orthanc.dicomPort)], hl7: [] };
-  const node = runSender(tempDataDir(), destinations);
+  const node = await runSender(tempDataDir(), destinations);
   let planned;
   try {
-    planned = enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'both' }), pictures);
+    planned = await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'both' }), pictures);
     // SR, one Secondary Capture per lesion and the summary page, the PDF.
     expect(planned.messages).toHaveLength(1 + analysis.lesions.length + 1 + 1);
     for (const o of planned.pictures) expect((await dciodvfy(tempFile('picture.dcm', o.bytes))).errors).toEqual([]);
     node.sender.kick();
-    await waitFor('everything sent to Orthanc', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 60000);
+    await waitFor('everything sent to Orthanc', async () => (await node.outbox.forStudy(analysis.study.studyInstanceUid)).every((r) => r.state === 'sent') || undefined, 60000);
   } finally {
     await node.shutdown();
   }

@@ -17,7 +17,7 @@ import { dciodvfy, dsrdump } from '../../support/dicomValidate';
 import { startOrthanc } from '../../support/orthanc';
 import { freePort, runCli, waitFor } from '../../support/process';
 import { nextVersion, PHANTOM_CT_DIR, PHANTOM_RTSTRUCT, scoredStudy, signatureIncompleteStudy } from '../../support/studyFixtures';
-import { defaultConfig, openDatabase, startStorescpOn, dicomDestination, FAST, hl7Destination, resultSettings, runSender, RunningSender, tempDataDir } from '../../support/delivery';
+import { defaultConfig, openTestStorage, startStorescpOn, dicomDestination, FAST, hl7Destination, resultSettings, runSender, RunningSender, tempDataDir } from '../../support/delivery';
 
 import { startResultDelivery } from '../../../src/outbox/delivery';
 import { memoryAuditLog } from '../../../src/ops/audit';
@@ -37,16 +37,16 @@ test('the SR (and PDF summary) arrive at storescp valid; the ORU is acknowledged
   const ris = await startHl7Peer();
   cleanup.push(() => pacs.stop(), () => ris.stop());
   const destinations = { dicom: [dicomDestination('pacs', 'PACS', pacs.port)], dicomweb: [], hl7: [hl7Destination('ris', ris.port)] };
-  const node = runSender(tempDataDir(), destinations);
+  const node = await runSender(tempDataDir(), destinations);
   cleanup.push(() => node.shutdown());
 
   const analysis = scoredStudy();
   // The summary page and PDF as the analysis worker draws them (this fixture has no CT slices to show).
   const pictures = await renderStudyPictures(analysis, [], { ...defaultConfig().report.pictures, ringOuterMm: 5 }, true);
-  const planned = enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'pdf' }), pictures);
+  const planned = await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'pdf' }), pictures);
   expect(planned.newRowIds).toHaveLength(3);
   node.sender.kick();
-  await waitFor('all three messages sent', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 30000);
+  await waitFor('all three messages sent', async () => (await node.outbox.forStudy(analysis.study.studyInstanceUid)).every((r) => r.state === 'sent') || undefined, 30000);
 
   const files = received(pacs);
   expect(files).toHaveLength(2);
@@ -76,10 +76,10 @@ test('the SR (and PDF summary) arrive at storescp valid; the ORU is acknowledged
   expect(srUid?.fields[5]).toBe(sr.dataset.SOPInstanceUID);
 
   // Same study version again: nothing new to send. A new version: a new SR naming the old one.
-  expect(enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'pdf' }), pictures).newRowIds).toEqual([]);
-  enqueueStudyResults(node.outbox, nextVersion(analysis), resultSettings(destinations));
+  expect((await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations, { summary: 'pdf' }), pictures)).newRowIds).toEqual([]);
+  await enqueueStudyResults(node.outbox, nextVersion(analysis), resultSettings(destinations));
   node.sender.kick();
-  await waitFor('version 2 sent', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 30000);
+  await waitFor('version 2 sent', async () => (await node.outbox.forStudy(analysis.study.studyInstanceUid)).every((r) => r.state === 'sent') || undefined, 30000);
   const v2File = received(pacs).find((f) => f.startsWith('SR') && f !== srFile) as string;
   const v2 = readSr(readFileSync(join(pacs.dir, v2File))).dataset;
   const pred = v2.PredecessorDocumentsSequence as Array<{ ReferencedSeriesSequence: Array<{ ReferencedSOPSequence: Array<{ ReferencedSOPInstanceUID: string }> }> }>;
@@ -94,13 +94,13 @@ test('Orthanc shows the SR in the same study as the CT it received over REST', a
   for (const f of readdirSync(PHANTOM_CT_DIR)) await orthanc.post('/instances', readFileSync(join(PHANTOM_CT_DIR, f)));
   await orthanc.post('/instances', readFileSync(PHANTOM_RTSTRUCT));
   const destinations = { dicom: [dicomDestination('orthanc', 'ORTHANC', orthanc.dicomPort)], dicomweb: [], hl7: [] };
-  const node = runSender(tempDataDir(), destinations);
+  const node = await runSender(tempDataDir(), destinations);
   cleanup.push(() => node.shutdown());
 
   const analysis = signatureIncompleteStudy();
-  enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
+  await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
   node.sender.kick();
-  await waitFor('the SR sent to Orthanc', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 30000);
+  await waitFor('the SR sent to Orthanc', async () => (await node.outbox.forStudy(analysis.study.studyInstanceUid)).every((r) => r.state === 'sent') || undefined, 30000);
 
   const studies = await orthanc.get<string[]>('/studies');
   expect(studies).toHaveLength(1);
@@ -130,33 +130,33 @@ test('PACS down while the results are queued, up later: the SR is delivered once
   const analysis = scoredStudy();
   const started = Date.now();
 
-  let node: RunningSender = runSender(dataDir, destinations);
-  enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
+  let node: RunningSender = await runSender(dataDir, destinations);
+  await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
   node.sender.kick();
-  await waitFor('two refused attempts', () => (node.outbox.forStudy(analysis.study.studyInstanceUid)[0].attempts >= 2 ? true : undefined), 20000);
-  const failing = node.outbox.forStudy(analysis.study.studyInstanceUid)[0];
+  await waitFor('two refused attempts', async () => ((await node.outbox.forStudy(analysis.study.studyInstanceUid))[0].attempts >= 2 ? true : undefined), 20000);
+  const failing = (await node.outbox.forStudy(analysis.study.studyInstanceUid))[0];
   expect(failing.state).toBe('pending');
   expect(failing.lastError).toMatch(/connection refused by 127\.0\.0\.1:\d+/);
 
   // The node stops (process end: sender stopped, database closed) and starts again on the same data.
   await node.shutdown();
-  node = runSender(dataDir, destinations);
+  node = await runSender(dataDir, destinations);
   cleanup.push(() => node.shutdown());
 
   await new Promise((r) => setTimeout(r, Math.max(0, downMs - (Date.now() - started))));
   const pacs = await startStorescpOn('PACS', port);
   cleanup.push(() => pacs.stop());
-  await waitFor('the SR delivered', () => (node.outbox.forStudy(analysis.study.studyInstanceUid)[0].state === 'sent' ? true : undefined), 30000);
-  const row = node.outbox.forStudy(analysis.study.studyInstanceUid)[0];
+  await waitFor('the SR delivered', async () => ((await node.outbox.forStudy(analysis.study.studyInstanceUid))[0].state === 'sent' ? true : undefined), 30000);
+  const row = (await node.outbox.forStudy(analysis.study.studyInstanceUid))[0];
   expect(row.attempts).toBeGreaterThanOrEqual(3);
   expect(received(pacs)).toHaveLength(1);
 
   // Never twice after a success: more sender rounds and a re-enqueue change nothing.
-  enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
+  await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
   node.sender.kick();
   await new Promise((r) => setTimeout(r, 1500));
   expect(received(pacs)).toHaveLength(1);
-  expect(node.outbox.status().counts).toEqual({ pending: 0, sending: 0, sent: 1, failed: 0 });
+  expect((await node.outbox.status()).counts).toEqual({ pending: 0, sending: 0, sent: 1, failed: 0 });
 });
 
 test('HL7 peer answers AE twice: the third try succeeds, across a sender restart, and nothing follows', async () => {
@@ -166,23 +166,23 @@ test('HL7 peer answers AE twice: the third try succeeds, across a sender restart
   const destinations = { dicom: [], dicomweb: [], hl7: [hl7Destination('ris', ris.port)] };
   const analysis = scoredStudy();
 
-  let node = runSender(dataDir, destinations);
-  enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
+  let node = await runSender(dataDir, destinations);
+  await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
   node.sender.kick();
-  await waitFor('two AE answers', () => (ris.received().length >= 2 ? true : undefined), 20000);
-  await waitFor('the second failure recorded', () => (node.outbox.forStudy(analysis.study.studyInstanceUid)[0].attempts === 2 ? true : undefined), 5000);
-  expect(node.outbox.forStudy(analysis.study.studyInstanceUid)[0].lastError).toMatch(/answered AE: it did not accept the message \(application error\)/);
+  await waitFor('two AE answers', async () => (ris.received().length >= 2 ? true : undefined), 20000);
+  await waitFor('the second failure recorded', async () => ((await node.outbox.forStudy(analysis.study.studyInstanceUid))[0].attempts === 2 ? true : undefined), 5000);
+  expect((await node.outbox.forStudy(analysis.study.studyInstanceUid))[0].lastError).toMatch(/answered AE: it did not accept the message \(application error\)/);
   await node.shutdown();
 
-  node = runSender(dataDir, destinations);
+  node = await runSender(dataDir, destinations);
   cleanup.push(() => node.shutdown());
-  await waitFor('the ORU delivered', () => (node.outbox.forStudy(analysis.study.studyInstanceUid)[0].state === 'sent' ? true : undefined), 20000);
+  await waitFor('the ORU delivered', async () => ((await node.outbox.forStudy(analysis.study.studyInstanceUid))[0].state === 'sent' ? true : undefined), 20000);
   await new Promise((r) => setTimeout(r, 1000));
   const got = ris.received();
   expect(got.map((m) => m.ack)).toEqual(['AE', 'AE', 'AA']);
   expect(new Set(got.map((m) => m.control_id)).size).toBe(1);
   expect(new Set(got.map((m) => m.message)).size).toBe(1);
-  expect(node.outbox.forStudy(analysis.study.studyInstanceUid)[0].attempts).toBe(3);
+  expect((await node.outbox.forStudy(analysis.study.studyInstanceUid))[0].attempts).toBe(3);
 });
 
 test('after the last attempt a message is failed and visible; "cd8-node resend STUDY_UID" sends it once the peer is back', async () => {
@@ -190,12 +190,12 @@ test('after the last attempt a message is failed and visible; "cd8-node resend S
   const dataDir = tempDataDir();
   const destinations = { dicom: [], dicomweb: [], hl7: [hl7Destination('ris', port)] };
   const analysis = scoredStudy();
-  const node = runSender(dataDir, destinations, { ...FAST, maxAttempts: 2 });
+  const node = await runSender(dataDir, destinations, { ...FAST, maxAttempts: 2 });
   cleanup.push(() => node.shutdown());
-  enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
+  await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
   node.sender.kick();
-  await waitFor('the message failed', () => (node.outbox.forStudy(analysis.study.studyInstanceUid)[0].state === 'failed' ? true : undefined), 20000);
-  const status = node.outbox.status();
+  await waitFor('the message failed', async () => ((await node.outbox.forStudy(analysis.study.studyInstanceUid))[0].state === 'failed' ? true : undefined), 20000);
+  const status = (await node.outbox.status());
   expect(status.counts.failed).toBe(1);
   expect(status.rows[0]).toMatchObject({ state: 'failed', attempts: 2, destination: 'ris', description: 'ORU^R01' });
   expect(status.rows[0].lastError).toMatch(/connection refused/);
@@ -207,7 +207,7 @@ test('after the last attempt a message is failed and visible; "cd8-node resend S
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/ORU\^R01 v1 → ris: queued again \(was failed\)/);
-  await waitFor('the ORU delivered after resend', () => (node.outbox.forStudy(analysis.study.studyInstanceUid)[0].state === 'sent' ? true : undefined), 20000);
+  await waitFor('the ORU delivered after resend', async () => ((await node.outbox.forStudy(analysis.study.studyInstanceUid))[0].state === 'sent' ? true : undefined), 20000);
   expect(back.received()).toHaveLength(1);
 
   const unknown = await runCli(['resend', '1.2.3.4.5'], { CD8_DATA_DIR: dataDir });
@@ -224,16 +224,16 @@ test('startResultDelivery wires config, outbox and sender the way the node runs 
   cleanup.push(() => pacs.stop(), () => ris.stop());
   const config = defaultConfig();
   config.destinations = { dicom: [dicomDestination('pacs', 'PACS', pacs.port)], dicomweb: [], hl7: [hl7Destination('ris', ris.port)] };
-  const db = openDatabase(tempDataDir());
+  const storage = await openTestStorage(tempDataDir());
   const audit = memoryAuditLog();
-  const delivery = startResultDelivery(config, { db, audit });
+  const delivery = startResultDelivery(config, { outbox: storage.outbox, audit });
   cleanup.push(async () => {
     await delivery.stop();
-    db.close();
+    await storage.close();
   });
   const analysis = signatureIncompleteStudy();
-  delivery.enqueue(analysis);
-  await waitFor('both delivered', () => (delivery.status().counts.sent === 2 ? true : undefined), 30000);
+  await delivery.enqueue(analysis);
+  await waitFor('both delivered', async () => ((await delivery.status()).counts.sent === 2 ? true : undefined), 30000);
   expect(received(pacs)).toHaveLength(1);
   expect(ris.received().map((m) => m.ack)).toEqual(['AA']);
   expect(audit.events.filter((e) => e.event === 'result.queued')).toHaveLength(2);

@@ -45,22 +45,22 @@ afterAll(async () => {
 
 test('Orthanc (DICOMweb plugin, basic auth) receives the SR and the summary by STOW-RS, once per version', async () => {
   const destinations = { dicom: [], dicomweb: [web('archive', `${orthanc.url}/dicom-web/`, { username: 'cd8', password: 'secret-pw' })], hl7: [] };
-  const node = runSender(tempDataDir(), destinations);
+  const node = await runSender(tempDataDir(), destinations);
   cleanup.push(() => node.shutdown());
   const analysis = signatureIncompleteStudy();
   const settings = resultSettings(destinations, { summary: 'pdf' });
   // The summary page and PDF as the analysis worker draws them (this fixture has no CT slices).
   const pictures = await renderStudyPictures(analysis, [], { ...defaultConfig().report.pictures, ringOuterMm: 5 }, true);
-  const planned = enqueueStudyResults(node.outbox, analysis, settings, pictures);
+  const planned = await enqueueStudyResults(node.outbox, analysis, settings, pictures);
   expect(planned.messages.map((m) => [m.kind, m.destination, m.description])).toEqual([
     ['dicom', 'archive', 'Comprehensive 3D SR'],
     ['dicom', 'archive', 'Encapsulated PDF report'],
   ]);
   node.sender.kick();
-  await waitFor('both objects sent', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 30000);
+  await waitFor('both objects sent', async () => (await node.outbox.forStudy(analysis.study.studyInstanceUid)).every((r) => r.state === 'sent') || undefined, 30000);
 
   // The same version again: nothing new in the outbox, nothing sent twice.
-  expect(enqueueStudyResults(node.outbox, analysis, settings, pictures).newRowIds).toEqual([]);
+  expect((await enqueueStudyResults(node.outbox, analysis, settings, pictures)).newRowIds).toEqual([]);
   const instances = await orthanc.get<Array<{ MainDicomTags: { SOPInstanceUID: string } }>>('/instances?expand');
   expect(instances.map((i) => i.MainDicomTags.SOPInstanceUID).sort()).toEqual([srInstanceUid(analysis.study.studyInstanceUid, 1), ...planned.pictures.map((p) => p.sopInstanceUid)].sort());
   // Orthanc's DICOMweb answers QIDO for what STOW stored.
@@ -76,12 +76,12 @@ test('wrong credentials and an unreachable archive fail with the reason; the out
   expect(dead).toMatchObject({ ok: false, message: expect.stringMatching(/cannot reach http:\/\/127\.0\.0\.1:\d+\/dicom-web\/studies: connection refused/) });
 
   const destinations = { dicom: [], dicomweb: [web('archive', `${orthanc.url}/dicom-web`, { username: 'cd8', password: 'nope' })], hl7: [] };
-  const node = runSender(tempDataDir(), destinations);
+  const node = await runSender(tempDataDir(), destinations);
   cleanup.push(() => node.shutdown());
   const analysis = signatureIncompleteStudy();
-  enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
+  await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
   node.sender.kick();
-  const row = await waitFor('a failed attempt', () => node.outbox.forStudy(analysis.study.studyInstanceUid).find((r) => r.attempts > 0 && r.lastError), 20000);
+  const row = await waitFor('a failed attempt', async () => (await node.outbox.forStudy(analysis.study.studyInstanceUid)).find((r) => r.attempts > 0 && r.lastError), 20000);
   expect(row.state).toBe('pending');
   expect(row.lastError).toMatch(/not authorised/);
 });
@@ -132,12 +132,12 @@ test("over https: the archive's certificate checked against destinations.dicomwe
 
   // Through the outbox with the right CA: delivered once.
   const destinations = { dicom: [], dicomweb: [web('secure', url, { tls: { enabled: false, caFile: pki.caFile, certFile: null, keyFile: null, rejectUnauthorized: true } })], hl7: [] };
-  const node = runSender(tempDataDir(), destinations);
+  const node = await runSender(tempDataDir(), destinations);
   cleanup.push(() => node.shutdown());
   const analysis = signatureIncompleteStudy();
-  enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
+  await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
   node.sender.kick();
-  await waitFor('the SR sent over https', () => node.outbox.forStudy(analysis.study.studyInstanceUid).every((r) => r.state === 'sent') || undefined, 30000);
+  await waitFor('the SR sent over https', async () => (await node.outbox.forStudy(analysis.study.studyInstanceUid)).every((r) => r.state === 'sent') || undefined, 30000);
   const instances = await plain.get<Array<{ MainDicomTags: { SOPInstanceUID: string } }>>('/instances?expand');
   expect(instances.map((i) => i.MainDicomTags.SOPInstanceUID)).toEqual([srInstanceUid(analysis.study.studyInstanceUid, 1)]);
 }, 90000);

@@ -44,29 +44,29 @@ afterEach(async () => {
 });
 
 /** Queues the results of one scored study for `destinations` and lets a sender work them. */
-function deliver(destinations: Destinations, dataDir = tempDataDir()) {
-  const node = runSender(dataDir, destinations);
+async function deliver(destinations: Destinations, dataDir = tempDataDir()) {
+  const node = await runSender(dataDir, destinations);
   cleanup.push(() => node.shutdown());
   const analysis = scoredStudy();
-  enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
+  await enqueueStudyResults(node.outbox, analysis, resultSettings(destinations));
   node.sender.kick();
   const rows = () => node.outbox.forStudy(analysis.study.studyInstanceUid);
-  const row = (destination: string) => rows().find((r) => r.destination === destination) as OutboxRow;
+  const row = async (destination: string) => (await rows()).find((r) => r.destination === destination) as OutboxRow;
   return { node, analysis, dataDir, rows, row };
 }
 
 /** Waits until every row of `destinations` was sent or has failed at least once. */
-async function firstOutcomes(rows: () => OutboxRow[], timeoutMs = 20000): Promise<Map<string, OutboxRow>> {
-  await waitFor('a first outcome for every message', () => rows().every((r) => r.state === 'sent' || r.lastError !== null) || undefined, timeoutMs);
-  return new Map(rows().map((r) => [r.destination, r]));
+async function firstOutcomes(rows: () => Promise<OutboxRow[]>, timeoutMs = 20000): Promise<Map<string, OutboxRow>> {
+  await waitFor('a first outcome for every message', async () => (await rows()).every((r) => r.state === 'sent' || r.lastError !== null) || undefined, timeoutMs);
+  return new Map((await rows()).map((r) => [r.destination, r]));
 }
 
 describe('DICOM SR over TLS (DCMTK storescp +tls)', () => {
   test('with the CA that issued the peer certificate in tls.caFile, the SR arrives intact and valid', async () => {
     const pacs = await startStorescp('PACS', storescpTlsArgs(pki, 'ignore'));
     cleanup.push(() => pacs.stop());
-    const { analysis, rows } = deliver({ dicom: [{ ...dicomDestination('pacs', 'PACS', pacs.port), tls: tls({ caFile: pki.caFile }) }], hl7: [] });
-    await waitFor('the SR sent', () => rows().every((r) => r.state === 'sent') || undefined, 30000);
+    const { analysis, rows } = await deliver({ dicom: [{ ...dicomDestination('pacs', 'PACS', pacs.port), tls: tls({ caFile: pki.caFile }) }], hl7: [] });
+    await waitFor('the SR sent', async () => (await rows()).every((r) => r.state === 'sent') || undefined, 30000);
 
     const files = received(pacs);
     expect(files).toHaveLength(1);
@@ -79,7 +79,7 @@ describe('DICOM SR over TLS (DCMTK storescp +tls)', () => {
     const sr = readSr(readFileSync(file));
     expect(sr.dataset.SOPInstanceUID).toBe(srInstanceUid(analysis.study.studyInstanceUid, 1));
     expect(lesionScores(sr).map((l) => l.score)).toEqual([0.8731, 0.1234, null]);
-    expect(rows()[0].attempts).toBe(1);
+    expect((await rows())[0].attempts).toBe(1);
   });
 
   test('a wrong or missing CA (rejectUnauthorized: true) keeps the SR in the outbox with "certificate not trusted"; with the right CA it goes out once', async () => {
@@ -89,7 +89,7 @@ describe('DICOM SR over TLS (DCMTK storescp +tls)', () => {
       { ...dicomDestination('wrong-ca', 'PACS', pacs.port), tls: tls({ caFile: pki.otherCaFile }) },
       { ...dicomDestination('no-ca', 'PACS', pacs.port), tls: tls({}) },
     ];
-    const first = deliver({ dicom, hl7: [] });
+    const first = await deliver({ dicom, hl7: [] });
     const outcomes = await firstOutcomes(first.rows);
     expect(outcomes.get('wrong-ca')).toMatchObject({ state: 'pending', attempts: 1 });
     expect(outcomes.get('wrong-ca')?.lastError).toMatch(
@@ -101,11 +101,11 @@ describe('DICOM SR over TLS (DCMTK storescp +tls)', () => {
     // The admin fixes caFile and restarts: the waiting SR is delivered, once per destination.
     await first.node.shutdown();
     const fixed = dicom.map((d) => ({ ...d, tls: tls({ caFile: pki.caFile }) }));
-    const node: RunningSender = runSender(first.dataDir, { dicom: fixed, hl7: [] });
+    const node: RunningSender = await runSender(first.dataDir, { dicom: fixed, hl7: [] });
     cleanup.push(() => node.shutdown());
     const rows = () => node.outbox.forStudy(first.analysis.study.studyInstanceUid);
-    await waitFor('both SRs sent', () => rows().every((r) => r.state === 'sent') || undefined, 30000);
-    expect(rows().map((r) => r.attempts)).toEqual([2, 2]);
+    await waitFor('both SRs sent', async () => (await rows()).every((r) => r.state === 'sent') || undefined, 30000);
+    expect((await rows()).map((r) => r.attempts)).toEqual([2, 2]);
     expect(received(pacs)).toHaveLength(1); // the same SOP Instance UID, stored twice under one name
   });
 
@@ -113,8 +113,8 @@ describe('DICOM SR over TLS (DCMTK storescp +tls)', () => {
     const pacs = await startStorescp('PACS', storescpTlsArgs(pki, 'ignore'));
     cleanup.push(() => pacs.stop());
     const setting = tls({ rejectUnauthorized: false });
-    const { rows } = deliver({ dicom: [{ ...dicomDestination('pacs', 'PACS', pacs.port), tls: setting }], hl7: [] });
-    await waitFor('the SR sent', () => rows().every((r) => r.state === 'sent') || undefined, 30000);
+    const { rows } = await deliver({ dicom: [{ ...dicomDestination('pacs', 'PACS', pacs.port), tls: setting }], hl7: [] });
+    await waitFor('the SR sent', async () => (await rows()).every((r) => r.state === 'sent') || undefined, 30000);
     expect(received(pacs)).toHaveLength(1);
     expect(tlsProblems(setting)).toEqual([expect.objectContaining({ key: 'rejectUnauthorized', severity: 'warning', message: expect.stringMatching(/not checked/) })]);
   });
@@ -123,7 +123,7 @@ describe('DICOM SR over TLS (DCMTK storescp +tls)', () => {
     const pacs = await startStorescp('PACS', storescpTlsArgs(pki, 'require'));
     cleanup.push(() => pacs.stop());
     const to = (name: string, settings: Partial<Tls>) => ({ ...dicomDestination(name, 'PACS', pacs.port), tls: tls({ caFile: pki.caFile, ...settings }) });
-    const { rows } = deliver({
+    const { rows } = await deliver({
       dicom: [
         to('mutual', { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile }),
         to('no-client-cert', {}),
@@ -148,7 +148,7 @@ describe('DICOM SR over TLS (DCMTK storescp +tls)', () => {
   test('a peer certificate issued for another name is refused, with the host setting to change', async () => {
     const pacs = await startStorescp('PACS', storescpTlsArgs(pki, 'ignore', 'other-name'));
     cleanup.push(() => pacs.stop());
-    const { rows } = deliver({ dicom: [{ ...dicomDestination('pacs', 'PACS', pacs.port), tls: tls({ caFile: pki.caFile }) }], hl7: [] });
+    const { rows } = await deliver({ dicom: [{ ...dicomDestination('pacs', 'PACS', pacs.port), tls: tls({ caFile: pki.caFile }) }], hl7: [] });
     const outcomes = await firstOutcomes(rows);
     expect(outcomes.get('pacs')?.lastError).toMatch(
       /^TLS: the certificate of PACS@127\.0\.0\.1:\d+ is not issued for "127\.0\.0\.1" \(IP: 127\.0\.0\.1 is not in the cert's list\)\. Set destinations\.dicom\[0\]\.host to a name the certificate lists/,
@@ -172,7 +172,7 @@ describe('DICOM SR over TLS to Orthanc (a real PACS with mutual TLS)', () => {
     });
     cleanup.push(() => orthanc.stop());
     const base = dicomDestination('orthanc', 'ORTHANC', orthanc.dicomPort);
-    const { analysis, rows } = deliver({
+    const { analysis, rows } = await deliver({
       dicom: [
         { ...base, tls: tls({ caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile }) },
         { ...base, name: 'orthanc-no-cert', tls: tls({ caFile: pki.caFile }) },
@@ -195,7 +195,7 @@ describe('HL7 ORU over TLS MLLP (python-hl7 server with Python ssl)', () => {
     const ris = await startHl7Peer({ tls: { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile } });
     const strictRis = await startHl7Peer({ tls: { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile, clientCaFile: pki.caFile } });
     cleanup.push(() => ris.stop(), () => strictRis.stop());
-    const { analysis, rows } = deliver({
+    const { analysis, rows } = await deliver({
       dicom: [],
       hl7: [
         { ...hl7Destination('ris', ris.port), tls: tls({ caFile: pki.caFile }) },
@@ -234,7 +234,7 @@ describe('plain TCP and TLS mixed up: a clear failure, not a hang', () => {
     const plainRis = await startHl7Peer();
     cleanup.push(() => tlsPacs.stop(), () => plainPacs.stop(), () => tlsRis.stop(), () => plainRis.stop());
     const started = Date.now();
-    const { rows } = deliver({
+    const { rows } = await deliver({
       dicom: [dicomDestination('plain-to-tls', 'PACS', tlsPacs.port), { ...dicomDestination('tls-to-plain', 'PACS', plainPacs.port), tls: tls({ caFile: pki.caFile }) }],
       hl7: [hl7Destination('mllp-plain-to-tls', tlsRis.port), { ...hl7Destination('mllp-tls-to-plain', plainRis.port), tls: tls({ caFile: pki.caFile }) }],
     });
@@ -292,7 +292,7 @@ describe('config check of TLS files', () => {
     const env = { CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0', CD8_LOG_FORMAT: 'json' };
     const node = startDaemon(process.execPath, [CLI, 'serve', '--config', path], { cwd: ROOT, env: { ...PEER_ENV, ...env } });
     try {
-      await waitFor('the node to start', () => /node ready/.test(node.output()) || undefined, 30000);
+      await waitFor('the node to start', async () => /node ready/.test(node.output()) || undefined, 30000);
       expect(node.output()).toMatch(/"level":"warn","message":"configuration: \S*missing-ca-serve\.yaml:7: destinations\.dicom\[0\]\.tls\.caFile: \/nonexistent\/ca\.pem does not exist; .*Results for this destination wait in the outbox until this is fixed\."/);
     } finally {
       expect(await node.stop('SIGTERM')).toBe(0);

@@ -1,76 +1,131 @@
-import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { exponentialBackoff, SqliteJobQueue } from '../../../src/jobs/queue';
+import { exponentialBackoff, JobQueue } from '../../../src/jobs/queue';
 import { BadInputError, startWorkers } from '../../../src/jobs/worker';
 import { silentLogger } from '../../../src/ops/logger';
+import { openStorage } from '../../../src/db/storage';
+import { ENGINES, testStorages } from '../../support/storage';
 
-const newQueue = (file = ':memory:', maxAttempts = 3) => new SqliteJobQueue(new Database(file), { maxAttempts, backoffMs: exponentialBackoff(1000, 60000) });
+const storages = testStorages();
+const LEASE = 60_000;
 
-describe('job queue', () => {
-  it('moves a job pending → running → done', () => {
-    const q = newQueue();
-    const job = q.enqueue('1.2.3', 1);
-    expect(job).toMatchObject({ state: 'pending', attempts: 0, version: 1 });
-    const claimed = q.claim()!;
-    expect(claimed).toMatchObject({ id: job.id, state: 'running', attempts: 1 });
-    expect(q.claim()).toBeUndefined();
-    q.complete(job.id);
-    expect(q.get(job.id)!.state).toBe('done');
-    expect(q.counts()).toEqual({ pending: 0, running: 0, done: 1, failed: 0 });
+describe.each(ENGINES)('job queue on %s', (engine) => {
+  const newQueue = async (maxAttempts = 3, backoffMs = exponentialBackoff(1000, 60000)): Promise<JobQueue> =>
+    (await storages.open(engine, { queue: { maxAttempts, backoffMs } })).jobs;
+
+  it('moves a job pending → running → done', async () => {
+    const q = await newQueue();
+    const job = await q.enqueue('1.2.3', 1);
+    expect(job).toMatchObject({ state: 'pending', attempts: 0, version: 1, node: null });
+    const claimed = (await q.claim('node-a', LEASE))!;
+    expect(claimed).toMatchObject({ id: job.id, state: 'running', attempts: 1, node: 'node-a' });
+    expect(await q.claim('node-a', LEASE)).toBeUndefined();
+    await q.complete(job.id);
+    expect((await q.get(job.id))!.state).toBe('done');
+    expect(await q.counts()).toEqual({ pending: 0, running: 0, done: 1, failed: 0 });
   });
 
-  it('keeps one job per study version: a second "ready" for the same version adds nothing', () => {
-    const q = newQueue();
-    const a = q.enqueue('1.2.3', 1);
-    const b = q.enqueue('1.2.3', 1);
+  it('keeps one job per study version: a second "ready" for the same version adds nothing', async () => {
+    const q = await newQueue();
+    const a = await q.enqueue('1.2.3', 1);
+    const b = await q.enqueue('1.2.3', 1);
     expect(b.id).toBe(a.id);
-    expect(q.enqueue('1.2.3', 2).id).not.toBe(a.id);
-    expect(q.latestFor('1.2.3')!.version).toBe(2);
+    expect((await q.enqueue('1.2.3', 2)).id).not.toBe(a.id);
+    expect((await q.latestFor('1.2.3'))!.version).toBe(2);
   });
 
-  it('retries a transient failure after an exponential backoff, up to the attempt limit', () => {
-    const q = newQueue(':memory:', 3);
-    const { id } = q.enqueue('1.2.3', 1);
-    const t0 = 1_000_000;
-    q.claim(t0);
-    expect(q.fail(id, 'PACS busy', 'transient', t0)).toMatchObject({ state: 'pending', notBefore: t0 + 1000, lastError: 'PACS busy' });
-    expect(q.claim(t0 + 999)).toBeUndefined();
-    q.claim(t0 + 1000);
-    expect(q.fail(id, 'PACS busy', 'transient', t0 + 1000)).toMatchObject({ state: 'pending', notBefore: t0 + 3000 });
-    q.claim(t0 + 3000);
-    expect(q.fail(id, 'PACS busy', 'transient', t0 + 3000)).toMatchObject({ state: 'failed', attempts: 3, lastError: 'PACS busy' });
+  it('retries a transient failure after an exponential backoff, up to the attempt limit', async () => {
+    const q = await newQueue(3);
+    const { id } = await q.enqueue('1.2.3', 1);
+    const t0 = Date.now() + 1_000_000;
+    await q.claim('n', LEASE, t0);
+    expect(await q.fail(id, 'PACS busy', 'transient', t0)).toMatchObject({ state: 'pending', notBefore: t0 + 1000, lastError: 'PACS busy' });
+    expect(await q.claim('n', LEASE, t0 + 999)).toBeUndefined();
+    await q.claim('n', LEASE, t0 + 1000);
+    expect(await q.fail(id, 'PACS busy', 'transient', t0 + 1000)).toMatchObject({ state: 'pending', notBefore: t0 + 3000 });
+    await q.claim('n', LEASE, t0 + 3000);
+    expect(await q.fail(id, 'PACS busy', 'transient', t0 + 3000)).toMatchObject({ state: 'failed', attempts: 3, lastError: 'PACS busy' });
   });
 
-  it('never retries bad input', () => {
-    const q = newQueue();
-    const { id } = q.enqueue('1.2.3', 1);
-    q.claim();
-    expect(q.fail(id, 'no CT series matches the RTSTRUCT frame of reference', 'permanent')).toMatchObject({ state: 'failed', attempts: 1 });
+  it('never retries bad input', async () => {
+    const q = await newQueue();
+    const { id } = await q.enqueue('1.2.3', 1);
+    await q.claim('n', LEASE);
+    expect(await q.fail(id, 'no CT series matches the RTSTRUCT frame of reference', 'permanent')).toMatchObject({ state: 'failed', attempts: 1 });
   });
 
-  it('survives a restart: a job left running by a dead process goes back to pending', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cd8-queue-')), 'index.sqlite');
-    const before = newQueue(file);
-    const { id } = before.enqueue('1.2.3', 1);
-    before.claim();
-    const after = newQueue(file);
-    expect(after.get(id)!.state).toBe('running');
-    expect(after.recoverRunning()).toBe(1);
-    expect(after.claim()).toMatchObject({ id, attempts: 2 });
+  it('survives a restart: a job its node left running goes back to pending', async () => {
+    const first = await storages.open(engine);
+    const { id } = await first.jobs.enqueue('1.2.3', 1);
+    await first.jobs.claim('node-a', LEASE);
+    const again = await openStorage({ url: first.url, dataDir: first.dataDir });
+    try {
+      expect((await again.jobs.get(id))!.state).toBe('running');
+      expect(await again.jobs.recoverRunning('node-a')).toBe(1);
+      expect(await again.jobs.claim('node-a', LEASE)).toMatchObject({ id, attempts: 2 });
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('hands the job of a node that died to another node when its lease runs out; the holder renews it while it works', async () => {
+    const q = await newQueue();
+    const { id } = await q.enqueue('1.2.3', 1);
+    const t0 = Date.now();
+    await q.claim('node-a', 10_000, t0);
+    expect(await q.claim('node-b', 10_000, t0 + 5_000)).toBeUndefined();
+    // node-a renews: still its job after the first lease would have ended.
+    expect(await q.renew('node-a', [id], 10_000, t0 + 8_000)).toEqual([id]);
+    expect(await q.claim('node-b', 10_000, t0 + 12_000)).toBeUndefined();
+    expect(await q.runningPerNode()).toEqual({ 'node-a': 1 });
+    // node-a stops renewing (it died): node-b takes the job over, and node-a's renewal finds it gone.
+    expect(await q.claim('node-b', 10_000, t0 + 18_001)).toMatchObject({ id, node: 'node-b', attempts: 2 });
+    expect(await q.renew('node-a', [id], 10_000, t0 + 18_002)).toEqual([]);
+    expect(await q.runningPerNode()).toEqual({ 'node-b': 1 });
+  });
+
+  it('gives each of many concurrent claims a different job', async () => {
+    const q = await newQueue();
+    for (let i = 0; i < 20; i++) await q.enqueue(`1.2.${i}`, 1);
+    const claims = await Promise.all(Array.from({ length: 25 }, (_, i) => q.claim(`node-${i % 2}`, LEASE)));
+    const ids = claims.filter((j) => j !== undefined).map((j) => j!.id);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
   });
 });
 
+if (ENGINES.includes('postgres')) {
+  it('two nodes claiming from one PostgreSQL queue at once never take the same job (FOR UPDATE SKIP LOCKED)', async () => {
+    const a = await storages.open('postgres');
+    const b = await openStorage({ url: a.url, dataDir: a.dataDir });
+    try {
+      for (let i = 0; i < 40; i++) await a.jobs.enqueue(`1.2.${i}`, 1);
+      const take = async (s: typeof a | typeof b, node: string) => {
+        const got: number[] = [];
+        for (;;) {
+          const j = await s.jobs.claim(node, LEASE);
+          if (!j) return got;
+          got.push(j.id);
+        }
+      };
+      const [fromA, fromB] = await Promise.all([take(a, 'node-a'), take(b, 'node-b')]);
+      expect(fromA.length + fromB.length).toBe(40);
+      expect(new Set([...fromA, ...fromB]).size).toBe(40);
+      expect(await a.jobs.runningPerNode()).toEqual({ 'node-a': fromA.length, 'node-b': fromB.length });
+    } finally {
+      await b.close();
+    }
+  });
+}
+
 describe('workers', () => {
-  const waitUntil = async (cond: () => boolean) => {
-    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(cond()).toBe(true);
+  const waitUntil = async (cond: () => boolean | Promise<boolean>) => {
+    for (let i = 0; i < 400 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await cond()).toBe(true);
   };
+  const sqliteQueue = async (maxAttempts = 3, backoffMs = exponentialBackoff(1000, 60000)) => (await storages.open('sqlite', { queue: { maxAttempts, backoffMs } })).jobs;
 
   it('process jobs with bounded concurrency', async () => {
-    const q = newQueue();
-    for (let i = 0; i < 5; i++) q.enqueue(`1.2.${i}`, 1);
+    const q = await sqliteQueue();
+    for (let i = 0; i < 5; i++) await q.enqueue(`1.2.${i}`, 1);
     let inFlight = 0;
     let peak = 0;
     const workers = startWorkers({
@@ -85,15 +140,15 @@ describe('workers', () => {
         inFlight--;
       },
     });
-    await waitUntil(() => q.counts().done === 5);
+    await waitUntil(async () => (await q.counts()).done === 5);
     await workers.stop();
     expect(peak).toBe(2);
   });
 
   it('report bad input as failed at once, and retry other errors', async () => {
-    const q = new SqliteJobQueue(new Database(':memory:'), { maxAttempts: 3, backoffMs: () => 0 });
-    const bad = q.enqueue('bad', 1);
-    const flaky = q.enqueue('flaky', 1);
+    const q = await sqliteQueue(3, () => 0);
+    const bad = await q.enqueue('bad', 1);
+    const flaky = await q.enqueue('flaky', 1);
     let flakyCalls = 0;
     const workers = startWorkers({
       queue: q,
@@ -105,25 +160,38 @@ describe('workers', () => {
         if (++flakyCalls < 3) throw new Error('disk busy');
       },
     });
-    await waitUntil(() => q.get(flaky.id)!.state === 'done');
+    await waitUntil(async () => (await q.get(flaky.id))!.state === 'done');
     await workers.stop();
-    expect(q.get(bad.id)).toMatchObject({ state: 'failed', attempts: 1, lastError: 'no selectable lesion' });
-    expect(q.get(flaky.id)!.attempts).toBe(3);
+    expect(await q.get(bad.id)).toMatchObject({ state: 'failed', attempts: 1, lastError: 'no selectable lesion' });
+    expect((await q.get(flaky.id))!.attempts).toBe(3);
   });
 
   it('hand running jobs back to the queue when they outlast the shutdown grace', async () => {
-    const q = newQueue();
-    const { id } = q.enqueue('slow', 1);
+    const q = await sqliteQueue();
+    const { id } = await q.enqueue('slow', 1);
     const workers = startWorkers({ queue: q, concurrency: 1, logger: silentLogger(), pollMs: 5, process: () => new Promise(() => undefined) });
-    await waitUntil(() => q.get(id)!.state === 'running');
+    await waitUntil(async () => (await q.get(id))!.state === 'running');
     await workers.stop(20);
-    expect(q.get(id)!.state).toBe('pending');
+    expect((await q.get(id))!.state).toBe('pending');
+  });
+
+  it('renew the lease of a long job, so that no other node takes it over', async () => {
+    const q = await sqliteQueue();
+    const { id } = await q.enqueue('long', 1);
+    let finish: () => void = () => undefined;
+    const workers = startWorkers({ queue: q, node: 'node-a', leaseMs: 300, concurrency: 1, logger: silentLogger(), pollMs: 5, process: () => new Promise<void>((r) => (finish = r)) });
+    await waitUntil(async () => (await q.get(id))!.state === 'running');
+    await new Promise((r) => setTimeout(r, 900)); // three leases long
+    expect(await q.claim('node-b', 300)).toBeUndefined();
+    finish();
+    await waitUntil(async () => (await q.get(id))!.state === 'done');
+    await workers.stop();
   });
 
   it('leave a job handed back at shutdown alone when it ends afterwards (it runs again at the next start)', async () => {
-    const q = newQueue(':memory:', 1);
-    const done = q.enqueue('finishes late', 1);
-    const failed = q.enqueue('fails late', 1);
+    const q = await sqliteQueue(1);
+    const done = await q.enqueue('finishes late', 1);
+    const failed = await q.enqueue('fails late', 1);
     const finish: Array<(error?: Error) => void> = [];
     const workers = startWorkers({
       queue: q,
@@ -132,20 +200,20 @@ describe('workers', () => {
       pollMs: 5,
       process: () => new Promise<void>((resolve, reject) => finish.push((error) => (error ? reject(error) : resolve()))),
     });
-    await waitUntil(() => q.counts().running === 2);
+    await waitUntil(async () => (await q.counts()).running === 2);
     await workers.stop(20);
     // Their analyses end after the grace: one with an answer, one stopped (its last attempt).
     finish[0]();
     finish[1](new Error('the analysis was stopped because the node is stopping'));
     await new Promise((r) => setTimeout(r, 20));
-    expect(q.get(done.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: null });
-    expect(q.get(failed.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: null });
+    expect(await q.get(done.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: null });
+    expect(await q.get(failed.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: null });
   });
 
   it('survive a queue that cannot record an outcome: logged, not an unhandled rejection', async () => {
-    const db = new Database(':memory:');
-    const q = new SqliteJobQueue(db, { maxAttempts: 3, backoffMs: () => 0 });
-    q.enqueue('1.2.3', 1);
+    const s = await storages.open('sqlite');
+    const q = s.jobs;
+    await q.enqueue('1.2.3', 1);
     const errors: string[] = [];
     const logger = silentLogger();
     logger.error = ((message: string) => {
@@ -154,8 +222,8 @@ describe('workers', () => {
     }) as typeof logger.error;
     let release: () => void = () => undefined;
     const workers = startWorkers({ queue: q, concurrency: 1, logger, pollMs: 5, process: () => new Promise<void>((r) => (release = r)) });
-    await waitUntil(() => q.counts().running === 1);
-    db.close();
+    await waitUntil(async () => (await q.counts()).running === 1);
+    await s.close();
     release();
     await waitUntil(() => errors.some((e) => /cannot record its outcome in the queue: The database connection is not open/.test(e)));
     await workers.stop(20).catch(() => undefined);

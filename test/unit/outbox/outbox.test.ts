@@ -1,6 +1,7 @@
-/** The outbox's bookkeeping on a real (in-memory) SQLite database, with a clock the test moves. */
-import Database from 'better-sqlite3';
-import { NewMessage, Outbox } from '../../../src/outbox/outbox';
+/** The outbox's bookkeeping on both engines (SQLite file, real PostgreSQL), with a clock the test moves. */
+import { NewMessage } from '../../../src/outbox/outbox';
+import { openStorage } from '../../../src/db/storage';
+import { ENGINES, testStorages } from '../../support/storage';
 import { backoffMs, deliverySettingsFromConfig } from '../../../src/outbox/sender';
 import { defaultConfig } from '../../support/delivery';
 
@@ -23,52 +24,105 @@ test('backoff doubles from the initial wait and stops at the maximum', () => {
   expect(fromConfig).toMatchObject({ maxAttempts: 20, initialBackoffMs: 10_000, maxBackoffMs: 1_800_000 });
 });
 
-describe('outbox rows', () => {
+const storages = testStorages();
+
+describe.each(ENGINES)('outbox rows on %s', (engine) => {
   let now = 1_000;
-  const outbox = () => new Outbox(new Database(':memory:'), () => now);
+  const outbox = async () => (await storages.open(engine, { now: () => now })).outbox;
 
-  test('enqueue is idempotent per destination and message key', () => {
-    const o = outbox();
-    expect(o.enqueue([message('1.2.3.9'), message('1.2.3.9', 'archive')])).toHaveLength(2);
-    expect(o.enqueue([message('1.2.3.9')])).toEqual([]);
-    expect(o.status().counts.pending).toBe(2);
+  test('enqueue is idempotent per destination and message key', async () => {
+    const o = await outbox();
+    expect(await o.enqueue([message('1.2.3.9'), message('1.2.3.9', 'archive')])).toHaveLength(2);
+    expect(await o.enqueue([message('1.2.3.9')])).toEqual([]);
+    expect((await o.status()).counts.pending).toBe(2);
   });
 
-  test('a failed try waits until its next attempt; success is final; give-up is failed', () => {
-    const o = outbox();
-    const [id] = o.enqueue([message('1.2.3.9')]);
-    const m = o.claimNext('pacs', 60_000)!;
+  test('a failed try waits until its next attempt; success is final; give-up is failed', async () => {
+    const o = await outbox();
+    const [id] = await o.enqueue([message('1.2.3.9')]);
+    const m = (await o.claimNext('pacs', 60_000, 'node-a'))!;
     expect(m.id).toBe(id);
-    expect(o.claimNext('pacs', 60_000)).toBeUndefined(); // leased
-    o.markAttemptFailed(id, 'connection refused', { nextAttemptAt: now + 5_000 });
-    expect(o.claimNext('pacs', 60_000)).toBeUndefined(); // not due yet
+    expect(m.payload).toEqual(Buffer.from('x'));
+    expect(await o.claimNext('pacs', 60_000)).toBeUndefined(); // leased
+    await o.markAttemptFailed(id, 'connection refused', { nextAttemptAt: now + 5_000 });
+    expect(await o.claimNext('pacs', 60_000)).toBeUndefined(); // not due yet
+    expect(await o.nextDueAt()).toBe(now + 5_000);
     now += 5_000;
-    o.claimNext('pacs', 60_000);
-    o.markSent(id);
-    expect(o.get(id)).toMatchObject({ state: 'sent', attempts: 2, lastError: null });
+    await o.claimNext('pacs', 60_000);
+    await o.markSent(id);
+    expect(await o.get(id)).toMatchObject({ state: 'sent', attempts: 2, lastError: null });
     now += 1_000_000;
-    expect(o.claimNext('pacs', 60_000)).toBeUndefined();
-    expect(o.recoverExpiredLeases()).toBe(0);
+    expect(await o.claimNext('pacs', 60_000)).toBeUndefined();
+    expect(await o.recoverExpiredLeases()).toBe(0);
 
-    const [other] = o.enqueue([message('1.2.3.10')]);
-    o.claimNext('pacs', 60_000);
-    o.markAttemptFailed(other, 'AE', 'give-up');
-    expect(o.status().rows.find((r) => r.id === other)).toMatchObject({ state: 'failed', attempts: 1, lastError: 'AE' });
+    const [other] = await o.enqueue([message('1.2.3.10')]);
+    expect(await o.destinationsWithPending()).toEqual(['pacs']);
+    await o.claimNext('pacs', 60_000);
+    await o.markAttemptFailed(other, 'AE', 'give-up');
+    expect((await o.status()).rows.find((r) => r.id === other)).toMatchObject({ state: 'failed', attempts: 1, lastError: 'AE' });
   });
 
-  test('a lease left by a dead sender expires back to pending; resend re-triggers failed rows, sent ones only on request', () => {
-    const o = outbox();
-    const [a, b] = o.enqueue([message('1.2.3.11'), message('1.2.3.12', 'archive')]);
-    o.claimNext('pacs', 10_000);
+  test('a lease left by a dead sender expires back to pending; resend re-triggers failed rows, sent ones only on request', async () => {
+    const o = await outbox();
+    const [a, b] = await o.enqueue([message('1.2.3.11'), message('1.2.3.12', 'archive')]);
+    await o.claimNext('pacs', 10_000);
     now += 20_000;
-    expect(o.recoverExpiredLeases()).toBe(1);
-    expect(o.get(a)?.state).toBe('pending');
-    o.claimNext('pacs', 10_000);
-    o.markSent(a);
-    o.claimNext('archive', 10_000);
-    o.markAttemptFailed(b, 'refused', 'give-up');
-    expect(o.resend('1.2.3').map((r) => r.state)).toEqual(['sent', 'pending']);
-    expect(o.get(b)?.attempts).toBe(0);
-    expect(o.resend('1.2.3', { includeSent: true }).map((r) => r.state)).toEqual(['pending', 'pending']);
+    expect(await o.recoverExpiredLeases()).toBe(1);
+    expect((await o.get(a))?.state).toBe('pending');
+    await o.claimNext('pacs', 10_000);
+    await o.markSent(a);
+    await o.claimNext('archive', 10_000);
+    await o.markAttemptFailed(b, 'refused', 'give-up');
+    expect((await o.resend('1.2.3')).map((r) => r.state)).toEqual(['sent', 'pending']);
+    expect((await o.get(b))?.attempts).toBe(0);
+    expect((await o.resend('1.2.3', { includeSent: true })).map((r) => r.state)).toEqual(['pending', 'pending']);
+  });
+
+  test('retry now puts a failed or waiting row back at once with its attempts from zero; a sent or sending row is left alone', async () => {
+    const o = await outbox();
+    const [failed, sending, sent] = await o.enqueue([message('1.2.3.13'), message('1.2.3.14', 'archive'), message('1.2.3.15', 'ris')]);
+    await o.claimNext('pacs', 60_000);
+    await o.markAttemptFailed(failed, 'refused', 'give-up');
+    await o.claimNext('archive', 60_000);
+    await o.claimNext('ris', 60_000);
+    await o.markSent(sent);
+    now += 1_000;
+    expect(await o.retryNow(failed)).toMatchObject({ id: failed, state: 'pending', attempts: 0, nextAttemptAt: now, lastError: 'refused' });
+    expect((await o.claimNext('pacs', 60_000))?.id).toBe(failed);
+    expect(await o.retryNow(sending)).toBeUndefined();
+    expect(await o.retryNow(sent)).toBeUndefined();
+    expect(await o.retryNow(999_999)).toBeUndefined();
+    expect((await o.get(sent))?.state).toBe('sent');
+  });
+
+  test('counts since a time cover the rows created from then on, by state', async () => {
+    const o = await outbox();
+    expect(await o.countsSince(0)).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0 });
+    await o.enqueue([message('1.2.3.16')]);
+    now += 10_000;
+    const since = now;
+    const [a] = await o.enqueue([message('1.2.3.17', 'archive'), message('1.2.3.18', 'ris')]);
+    await o.claimNext('archive', 60_000);
+    await o.markSent(a);
+    expect(await o.countsSince(since)).toEqual({ pending: 1, sending: 0, sent: 1, failed: 0 });
+    expect(await o.countsSince(0)).toEqual({ pending: 2, sending: 0, sent: 1, failed: 0 });
+  });
+
+  test('two senders claiming at once never take the same row', async () => {
+    const first = await storages.open(engine, { now: () => now });
+    const second = await openStorage({ url: first.url, dataDir: first.dataDir, now: () => now });
+    try {
+      await first.outbox.enqueue(Array.from({ length: 30 }, (_, i) => message(`1.2.3.${100 + i}`)));
+      const drain = async (o: typeof first.outbox) => {
+        const got: number[] = [];
+        for (let m = await o.claimNext('pacs', 60_000); m; m = await o.claimNext('pacs', 60_000)) got.push(m.id);
+        return got;
+      };
+      const [x, y] = await Promise.all([drain(first.outbox), drain(second.outbox)]);
+      expect(x.length + y.length).toBe(30);
+      expect(new Set([...x, ...y]).size).toBe(30);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openIndexDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { sqliteIndex } from '../../support/storage';
+import type { SqliteStudyIndex } from '../../../src/db/sqlite/studyIndex';
 import { purgeOldStudies } from '../../../src/pipeline/housekeeping';
 import { memoryAuditLog } from '../../../src/ops/audit';
 import { silentLogger } from '../../../src/ops/logger';
@@ -24,7 +24,7 @@ type SpoolFile = 'file' | 'undeletable' | 'gone';
  */
 async function processedStudy(files: SpoolFile[]): Promise<{ index: SqliteStudyIndex; seriesDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-retention-'));
-  const index = new SqliteStudyIndex(openIndexDatabase(dataDir), dataDir);
+  const { index } = sqliteIndex(dataDir);
   const seriesDir = join(dataDir, 'spool', STUDY, '1.2.3.10');
   mkdirSync(seriesDir, { recursive: true });
   for (const [i, kind] of files.entries()) {

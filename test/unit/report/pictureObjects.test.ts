@@ -2,11 +2,10 @@
  * The pictures as DICOM objects across versions of a study: one series per kind that every version
  * lands in, new instances per version that say which version they replace, queued exactly once.
  */
-import Database from 'better-sqlite3';
 import { buildPictureObjects } from '../../../src/report/pictureObjects';
 import { renderStudyPictures, StudyPictures } from '../../../src/report/pictures';
 import { readPart10 } from '../../../src/dicom/part10';
-import { Outbox } from '../../../src/outbox/outbox';
+import { openTestStorage, tempDataDir } from '../../support/delivery';
 import { enqueueStudyResults } from '../../../src/outbox/plan';
 import { defaultConfig, dicomDestination, resultSettings } from '../../support/delivery';
 import { nextVersion, scoredStudy } from '../../support/studyFixtures';
@@ -33,15 +32,17 @@ test('a new version: new instances in the same series, numbered after the earlie
   expect(pdf1.SeriesInstanceUID).not.toBe(sc1.SeriesInstanceUID);
 });
 
-test('the outbox takes each picture object once per study version and destination', () => {
-  const outbox = new Outbox(new Database(':memory:'));
+test('the outbox takes each picture object once per study version and destination', async () => {
+  const storage = await openTestStorage(tempDataDir());
+  const outbox = storage.outbox;
   const destinations = { dicom: [dicomDestination('pacs', 'PACS', 104)], hl7: [] };
   const a = scoredStudy();
-  const first = enqueueStudyResults(outbox, a, resultSettings(destinations, { summary: 'both' }), pictures);
+  const first = await enqueueStudyResults(outbox, a, resultSettings(destinations, { summary: 'both' }), pictures);
   // SR, the summary page's Secondary Capture (this fixture has no key slices), the PDF.
   expect(first.newRowIds).toHaveLength(3);
-  expect(outbox.forStudy(a.study.studyInstanceUid).map((r) => r.description)).toEqual(['Comprehensive 3D SR', 'Secondary Capture: summary page', 'Encapsulated PDF report']);
-  expect(enqueueStudyResults(outbox, a, resultSettings(destinations, { summary: 'both' }), pictures).newRowIds).toEqual([]);
-  expect(enqueueStudyResults(outbox, nextVersion(a), resultSettings(destinations, { summary: 'both' }), pictures).newRowIds).toHaveLength(3);
-  expect(enqueueStudyResults(outbox, a, resultSettings(destinations, { summary: 'none' }), pictures).newRowIds).toEqual([]);
+  expect((await outbox.forStudy(a.study.studyInstanceUid)).map((r) => r.description)).toEqual(['Comprehensive 3D SR', 'Secondary Capture: summary page', 'Encapsulated PDF report']);
+  expect((await enqueueStudyResults(outbox, a, resultSettings(destinations, { summary: 'both' }), pictures)).newRowIds).toEqual([]);
+  expect((await enqueueStudyResults(outbox, nextVersion(a), resultSettings(destinations, { summary: 'both' }), pictures)).newRowIds).toHaveLength(3);
+  expect((await enqueueStudyResults(outbox, a, resultSettings(destinations, { summary: 'none' }), pictures)).newRowIds).toEqual([]);
+  await storage.close();
 });

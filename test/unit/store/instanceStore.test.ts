@@ -5,8 +5,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openIndexDatabase, SqliteDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { ENGINES, sqliteIndex, testStorages } from '../../support/storage';
+import type { SqliteDb } from '../../../src/db/sqlite';
+import type { SqliteStudyIndex } from '../../../src/db/sqlite/studyIndex';
 import { IncomingInstance, InstanceStore, StoreRefusal } from '../../../src/store/instanceStore';
 import { DimseStatus, storeStatusFor } from '../../../src/dicom/status';
 import { readFileMeta } from '../../../src/dicom/part10';
@@ -24,15 +25,14 @@ function source(file: string) {
 
 interface Fixture {
   dataDir: string;
-  db: SqliteDatabase;
+  db: SqliteDb;
   index: SqliteStudyIndex;
   store: InstanceStore;
 }
 
 async function fixture(options: { minFreeDiskMb?: number } = {}): Promise<Fixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-store-'));
-  const db = openIndexDatabase(dataDir);
-  const index = new SqliteStudyIndex(db, dataDir);
+  const { db, index } = sqliteIndex(dataDir);
   const store = new InstanceStore({ dataDir, fsync: true, minFreeDiskMb: options.minFreeDiskMb ?? 0, index });
   await store.open();
   return { dataDir, db, index, store };
@@ -203,3 +203,33 @@ describe('InstanceStore', () => {
     expect(await f.store.open()).toEqual({ leftovers: 0, uncleanStop: false });
   });
 });
+
+if (ENGINES.includes('postgres')) {
+  describe('InstanceStore on a shared PostgreSQL index', () => {
+    const storages = testStorages();
+
+    it('answers Out of Resources (retry later), keeps no file and no row while the database is unreachable, and stores again once it is back', async () => {
+      const storage = await storages.open('postgres');
+      const store = new InstanceStore({ dataDir: storage.dataDir, fsync: true, minFreeDiskMb: 0, index: storage.index, nodeTag: 'node-a' });
+      await store.open();
+      const server = await storages.postgres();
+      await server.pause();
+      try {
+        await expect(receive(store, ctIncoming, ct.dataset)).rejects.toMatchObject({
+          reason: 'index-unavailable',
+          comment: 'index database unreachable, retry later',
+          message: expect.stringMatching(/the index database is unreachable .*; the instance was not kept\./),
+        });
+        expect(storeStatusFor('index-unavailable')).toBe(DimseStatus.OutOfResources);
+        const spoolFiles = readdirSync(store.spoolDir, { recursive: true }).map(String).filter((p) => p.endsWith('.dcm') || p.endsWith('.part'));
+        expect(spoolFiles).toEqual([]);
+      } finally {
+        await server.restart();
+      }
+      expect(await receive(store, ctIncoming, ct.dataset)).toMatchObject({ outcome: 'stored' });
+      expect(await storage.index.findInstance(ctIncoming.sopInstanceUid)).toBeDefined();
+      // Its unfinished files live apart from other nodes': spool/tmp/node-a.
+      expect(store.tmpDir).toBe(join(storage.dataDir, 'spool', 'tmp', 'node-a'));
+    });
+  });
+}

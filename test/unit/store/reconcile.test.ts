@@ -5,8 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openIndexDatabase, SqliteDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { sqliteIndex } from '../../support/storage';
 import { InstanceStore, spoolName } from '../../../src/store/instanceStore';
 import { reconcileSpool } from '../../../src/store/reconcile';
 import { readFileMeta } from '../../../src/dicom/part10';
@@ -27,8 +26,7 @@ async function storeFile(store: InstanceStore, file: string, mutate?: (dataset: 
 
 async function setup() {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-reconcile-'));
-  const db: SqliteDatabase = openIndexDatabase(dataDir, { synchronous: 'NORMAL' });
-  const index = new SqliteStudyIndex(db, dataDir);
+  const { db, index } = sqliteIndex(dataDir, 'NORMAL');
   const store = new InstanceStore({ dataDir, fsync: true, minFreeDiskMb: 0, index });
   await store.open();
   const reconcile = () => reconcileSpool({ dataDir, spoolDir: store.spoolDir, tmpDir: store.tmpDir, index });

@@ -6,8 +6,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openIndexDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
+import { ENGINES, sqliteIndex, testStorages } from '../../support/storage';
+import { openStorage } from '../../../src/db/storage';
 import { InstanceRecord } from '../../../src/store/types';
 import { StudyAssembler } from '../../../src/study/assembler';
 import { REPORT_ALWAYS, WaitPolicy } from '../../../src/study/readiness';
@@ -40,8 +40,7 @@ function instance(study: string, kind: 'ct' | 'rt', images: string[] = []): Inst
 
 function setup(stableAgeS = 1, waitPolicy?: WaitPolicy) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-assembler-'));
-  const db = openIndexDatabase(dataDir);
-  const index = new SqliteStudyIndex(db, dataDir);
+  const { db, index } = sqliteIndex(dataDir);
   const audit = memoryAuditLog();
   const assembler = new StudyAssembler(index, { stableAgeS, waitPolicy, logger: silentLogger(), audit, evaluationDelayMs: 10 });
   const events: Array<StudyReadyEvent & { at: number }> = [];
@@ -146,5 +145,35 @@ describe('StudyAssembler', () => {
     await eventually(() => (events.length === 1 ? events : undefined));
     expect(events).toHaveLength(1);
     assembler.stop();
+  });
+});
+
+describe.each(ENGINES)('assemblers of two nodes sharing one %s database', (engine) => {
+  const storages = testStorages();
+
+  it('finish a study whose quiet timer died with the node that received it: the other node\'s sweeper judges it when due', async () => {
+    const a = await storages.open(engine);
+    const b = await openStorage({ url: a.url, dataDir: a.dataDir });
+    // A CT alone is made ready by its stable age here (study.withoutContours: report), not left waiting.
+    const opts = { stableAgeS: 1, logger: silentLogger(), audit: memoryAuditLog(), evaluationDelayMs: 10, waitPolicy: { withoutContours: 'report', withoutImages: 'report' } as const };
+    const nodeA = new StudyAssembler(a.index, opts);
+    const nodeB = new StudyAssembler(b.index, { ...opts, sweepEveryMs: 200 });
+    const events: StudyReadyEvent[] = [];
+    nodeB.onStudyReady((e) => events.push(e));
+    try {
+      await nodeA.start();
+      await nodeB.start();
+      await a.index.recordInstance({ ...instance('1.9', 'ct'), receivedAt: Date.now() });
+      nodeA.instanceArrived('1.9');
+      await sleep(100);
+      nodeA.stop(); // node A dies with its quiet timer
+      await eventually(() => (events.length > 0 ? events : undefined));
+      expect(events).toEqual([expect.objectContaining({ studyInstanceUid: '1.9', version: 1, readyReason: 'stable-age' })]);
+      expect((await a.index.getStudy('1.9'))!.state).toBe('ready');
+    } finally {
+      nodeA.stop();
+      nodeB.stop();
+      await b.close();
+    }
   });
 });

@@ -1,195 +1,39 @@
 /**
- * The instance and study index in SQLite (tables of module "store" in the shared index.sqlite).
- * Every write is one transaction. The node opens it with synchronous=NORMAL (main.ts): a commit
- * survives a process crash, and what a power cut may lose is rebuilt from the spool at start-up
- * (reconcile.ts).
+ * The instance and study index in SQLite (tables of module "store").
+ * Every write is one transaction of the index's own connection (synchronous=NORMAL, see db/sqlite.ts).
  */
 import { join } from 'node:path';
-import { migrate, SqliteDatabase } from './database';
-import { IndexedInstance, InstanceIndex, InstanceRecord, RecordResult } from './types';
-import type { StudyIndex, VersionRef } from '../study/studyIndex';
-import { ReadinessFacts, RtStructFacts, SeriesFacts } from '../study/readiness';
+import { SqliteDb } from '../sqlite';
+import { IndexedInstance, InstanceIndex, InstanceRecord, PurgeableInstance, RecordResult, RetentionIndex } from '../../store/types';
+import type { StudyIndex, VersionRef } from '../../study/studyIndex';
+import { ReadinessFacts, RtStructFacts, SeriesFacts } from '../../study/readiness';
+import { ListStudiesOptions, MissingReferences, ReadyReason, STUDY_STATES, StudyInstance, StudyState, StudyVersionSummary } from '../../study/types';
+import { CT_CLASSES_SQL, RTSTRUCT_CLASS_SQL } from '../schema';
+import { SopClass } from '../../dicom/uids';
 import {
-  ListStudiesOptions,
-  MissingReferences,
-  ReadyReason,
-  STUDY_STATES,
-  StudyInstance,
-  StudyState,
-  StudyVersionSummary,
-} from '../study/types';
-import { CT_IMAGE_CLASSES, SopClass } from '../dicom/uids';
+  CountsRow,
+  instanceColumns,
+  InstanceRow,
+  isSameStore,
+  MISSING_EXAMPLES,
+  referenceRows,
+  RefRow,
+  splitRefs,
+  StudyRow,
+  toIndexed,
+  toStudyInstance,
+  toSummary,
+  VersionRow,
+} from '../indexRows';
 
-export const STORE_MODULE = 'store';
-
-const SCHEMA: readonly string[] = [
-  `CREATE TABLE studies (
-     study_uid TEXT PRIMARY KEY,
-     patient_id TEXT,
-     study_date TEXT,
-     accession_number TEXT,
-     current_version INTEGER NOT NULL,
-     first_received_at INTEGER NOT NULL,
-     last_received_at INTEGER NOT NULL
-   );
-   CREATE TABLE study_versions (
-     study_uid TEXT NOT NULL REFERENCES studies(study_uid),
-     version INTEGER NOT NULL,
-     state TEXT NOT NULL CHECK (state IN ('receiving', 'ready', 'processing', 'done', 'failed')),
-     reason TEXT,
-     ready_reason TEXT,
-     notes TEXT NOT NULL DEFAULT '[]',
-     missing_refs TEXT NOT NULL DEFAULT '[]',
-     created_at INTEGER NOT NULL,
-     ready_at INTEGER,
-     updated_at INTEGER NOT NULL,
-     PRIMARY KEY (study_uid, version)
-   );
-   CREATE INDEX study_versions_by_state ON study_versions(state);
-   CREATE TABLE instances (
-     sop_instance_uid TEXT PRIMARY KEY,
-     sop_class_uid TEXT NOT NULL,
-     study_uid TEXT NOT NULL REFERENCES studies(study_uid),
-     series_uid TEXT NOT NULL,
-     patient_id TEXT,
-     modality TEXT,
-     frame_of_reference_uid TEXT,
-     instance_number INTEGER,
-     series_number INTEGER,
-     transfer_syntax_uid TEXT NOT NULL,
-     calling_ae TEXT NOT NULL,
-     received_at INTEGER NOT NULL,
-     path TEXT NOT NULL,
-     size INTEGER NOT NULL,
-     dataset_offset INTEGER NOT NULL,
-     version INTEGER NOT NULL,
-     duplicates INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE INDEX instances_by_study ON instances(study_uid, series_uid);
-   CREATE TABLE rtstruct_refs (
-     rtstruct_uid TEXT NOT NULL,
-     kind TEXT NOT NULL CHECK (kind IN ('frame', 'series', 'image')),
-     uid TEXT NOT NULL,
-     PRIMARY KEY (rtstruct_uid, kind, uid)
-   ) WITHOUT ROWID;
-   CREATE TABLE instance_replacements (
-     id INTEGER PRIMARY KEY,
-     sop_instance_uid TEXT NOT NULL,
-     replaced_at INTEGER NOT NULL,
-     calling_ae TEXT NOT NULL,
-     study_version INTEGER NOT NULL,
-     old_size INTEGER NOT NULL,
-     new_size INTEGER NOT NULL,
-     old_transfer_syntax_uid TEXT NOT NULL,
-     new_transfer_syntax_uid TEXT NOT NULL
-   );`,
-  // 2: retention deletes the images of processed studies but keeps the study, its versions and results.
-  `ALTER TABLE studies ADD COLUMN purged_at INTEGER;`,
-  // 3: a version may wait (for contours or images) after its stable age; SQLite cannot alter a CHECK, so the table is rebuilt.
-  `CREATE TABLE study_versions_3 (
-     study_uid TEXT NOT NULL REFERENCES studies(study_uid),
-     version INTEGER NOT NULL,
-     state TEXT NOT NULL CHECK (state IN ('receiving', 'waiting', 'ready', 'processing', 'done', 'failed')),
-     reason TEXT,
-     ready_reason TEXT,
-     notes TEXT NOT NULL DEFAULT '[]',
-     missing_refs TEXT NOT NULL DEFAULT '[]',
-     created_at INTEGER NOT NULL,
-     ready_at INTEGER,
-     updated_at INTEGER NOT NULL,
-     PRIMARY KEY (study_uid, version)
-   );
-   INSERT INTO study_versions_3 SELECT study_uid, version, state, reason, ready_reason, notes, missing_refs, created_at, ready_at, updated_at FROM study_versions;
-   DROP TABLE study_versions;
-   ALTER TABLE study_versions_3 RENAME TO study_versions;
-   CREATE INDEX study_versions_by_state ON study_versions(state);`,
-];
-
-interface StudyRow {
-  study_uid: string;
-  patient_id: string | null;
-  study_date: string | null;
-  accession_number: string | null;
-  current_version: number;
-  first_received_at: number;
-  last_received_at: number;
-}
-
-interface VersionRow {
-  study_uid: string;
-  version: number;
-  state: StudyState;
-  reason: string | null;
-  ready_reason: ReadyReason | null;
-  notes: string;
-  missing_refs: string;
-  created_at: number;
-  ready_at: number | null;
-  updated_at: number;
-}
-
-interface InstanceRow {
-  sop_instance_uid: string;
-  sop_class_uid: string;
-  study_uid: string;
-  series_uid: string;
-  modality: string | null;
-  frame_of_reference_uid: string | null;
-  instance_number: number | null;
-  series_number: number | null;
-  transfer_syntax_uid: string;
-  calling_ae: string;
-  received_at: number;
-  path: string;
-  size: number;
-  dataset_offset: number;
-  version: number;
-}
-
-const CT_CLASSES_SQL = [...CT_IMAGE_CLASSES].map((c) => `'${c}'`).join(', ');
-const MISSING_EXAMPLES = 3;
-
-function toIndexed(row: InstanceRow): IndexedInstance {
-  return {
-    sopInstanceUid: row.sop_instance_uid,
-    sopClassUid: row.sop_class_uid,
-    studyInstanceUid: row.study_uid,
-    seriesInstanceUid: row.series_uid,
-    transferSyntaxUid: row.transfer_syntax_uid,
-    relativePath: row.path,
-    size: row.size,
-    datasetOffset: row.dataset_offset,
-  };
-}
-
-function parseJsonList<T>(text: string): T[] {
-  try {
-    const v: unknown = JSON.parse(text);
-    return Array.isArray(v) ? (v as T[]) : [];
-  } catch {
-    return [];
-  }
-}
-
-/** An instance file retention may delete. */
-export interface PurgeableInstance {
-  sopInstanceUid: string;
-  /** As indexed: relative to the data directory. */
-  relativePath: string;
-  /** Absolute. */
-  path: string;
-}
-
-export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
+export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
   private readonly st;
 
-  /** Creates or migrates the store tables; `dataDir` turns stored relative paths into absolute ones. */
+  /** On a migrated database (db/migrate.ts); `dataDir` turns stored relative paths into absolute ones. */
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: SqliteDb,
     private readonly dataDir: string,
-    options: { readOnly?: boolean } = {},
   ) {
-    if (!options.readOnly) migrate(db, STORE_MODULE, SCHEMA);
     this.st = {
       instance: db.prepare('SELECT * FROM instances WHERE sop_instance_uid = ?'),
       study: db.prepare('SELECT * FROM studies WHERE study_uid = ?'),
@@ -241,7 +85,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
         `SELECT series_uid, MAX(sop_class_uid IN (${CT_CLASSES_SQL})) AS is_ct, MAX(frame_of_reference_uid) AS frame, COUNT(*) AS n
          FROM instances WHERE study_uid = ? GROUP BY series_uid`,
       ),
-      rtstructs: db.prepare(`SELECT sop_instance_uid FROM instances WHERE study_uid = ? AND sop_class_uid = '${SopClass.RtStructureSetStorage}'`),
+      rtstructs: db.prepare(`SELECT sop_instance_uid FROM instances WHERE study_uid = ? AND sop_class_uid = ${RTSTRUCT_CLASS_SQL}`),
       refCount: db.prepare(`SELECT COUNT(*) AS n FROM rtstruct_refs WHERE rtstruct_uid = ? AND kind = 'image'`),
       missingCount: db.prepare(
         `SELECT COUNT(*) AS n FROM rtstruct_refs r WHERE r.rtstruct_uid = ? AND r.kind = 'image'
@@ -266,7 +110,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
       ),
       counts: db.prepare(
         `SELECT COUNT(*) AS instances, COUNT(DISTINCT series_uid) AS series,
-           SUM(sop_class_uid IN (${CT_CLASSES_SQL})) AS ct, SUM(sop_class_uid = '${SopClass.RtStructureSetStorage}') AS rt
+           SUM(sop_class_uid IN (${CT_CLASSES_SQL})) AS ct, SUM(sop_class_uid = ${RTSTRUCT_CLASS_SQL}) AS rt
          FROM instances WHERE study_uid = ? AND version <= ?`,
       ),
       instancesOf: db.prepare(
@@ -286,6 +130,10 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
     return this.db.transaction((): RecordResult => {
       const at = record.receivedAt;
       const existing = this.st.instance.get(record.sopInstanceUid) as InstanceRow | undefined;
+      if (isSameStore(existing, record)) {
+        this.st.countDuplicate.run(record.sopInstanceUid);
+        return { version: existing!.version, versionChange: 'same' };
+      }
       const study = this.st.study.get(record.studyInstanceUid) as StudyRow | undefined;
       let version = 1;
       let versionChange: RecordResult['versionChange'] = 'same';
@@ -305,24 +153,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
         }
         this.st.touchStudy.run(at, version, record.patientId ?? null, record.studyDate ?? null, record.accessionNumber ?? null, record.studyInstanceUid);
       }
-      const columns = {
-        sopInstanceUid: record.sopInstanceUid,
-        sopClassUid: record.sopClassUid,
-        studyInstanceUid: record.studyInstanceUid,
-        seriesInstanceUid: record.seriesInstanceUid,
-        patientId: record.patientId ?? null,
-        modality: record.modality ?? null,
-        frameOfReferenceUid: record.frameOfReferenceUid ?? null,
-        instanceNumber: record.instanceNumber ?? null,
-        seriesNumber: record.seriesNumber ?? null,
-        transferSyntaxUid: record.transferSyntaxUid,
-        callingAeTitle: record.callingAeTitle,
-        receivedAt: record.receivedAt,
-        relativePath: record.relativePath,
-        size: record.size,
-        datasetOffset: record.datasetOffset,
-        version,
-      };
+      const columns = instanceColumns(record, version);
       if (existing) {
         this.st.replaceInstance.run(columns);
         this.st.insertReplacement.run(
@@ -339,11 +170,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
         this.st.insertInstance.run(columns);
       }
       this.st.deleteRefs.run(record.sopInstanceUid);
-      if (record.rtstruct) {
-        for (const uid of record.rtstruct.frameOfReferenceUids) this.st.insertRef.run(record.sopInstanceUid, 'frame', uid);
-        for (const uid of record.rtstruct.seriesUids) this.st.insertRef.run(record.sopInstanceUid, 'series', uid);
-        for (const uid of record.rtstruct.imageUids) this.st.insertRef.run(record.sopInstanceUid, 'image', uid);
-      }
+      for (const ref of referenceRows(record)) this.st.insertRef.run(record.sopInstanceUid, ref.kind, ref.uid);
       return { version, versionChange, replaced: existing ? toIndexed(existing) : undefined };
     })();
   }
@@ -373,12 +200,12 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
       );
       const rtstructs = (this.st.rtstructs.all(studyInstanceUid) as Array<{ sop_instance_uid: string }>).map((r): RtStructFacts => {
         const uid = r.sop_instance_uid;
-        const refs = this.st.refs.all(uid) as Array<{ kind: string; uid: string }>;
+        const refs = this.st.refs.all(uid) as RefRow[];
         const missing = (this.st.missingCount.get(uid) as { n: number }).n;
         return {
           sopInstanceUid: uid,
-          frameOfReferenceUids: refs.filter((x) => x.kind === 'frame').map((x) => x.uid),
-          seriesUids: refs.filter((x) => x.kind === 'series').map((x) => x.uid),
+          frameOfReferenceUids: splitRefs(refs).frameOfReferenceUids,
+          seriesUids: splitRefs(refs).seriesUids,
           referencedImageCount: (this.st.refCount.get(uid) as { n: number }).n,
           missingImageCount: missing,
           missingImageExamples: missing > 0 ? (this.st.missingExamples.all(uid) as Array<{ uid: string }>).map((x) => x.uid) : [],
@@ -402,8 +229,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
     return this.st.markWaiting.run(reason, JSON.stringify(notes), at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid).changes === 1;
   }
 
-  /** Current study versions by state, every state listed (synchronous: read by the metrics gauge). */
-  countCurrentByState(): Record<StudyState, number> {
+  async countCurrentByState(): Promise<Record<StudyState, number>> {
     const counts = Object.fromEntries(STUDY_STATES.map((s) => [s, 0])) as Record<StudyState, number>;
     for (const r of this.st.countByState.all() as Array<{ state: StudyState; n: number }>) counts[r.state] = r.n;
     return counts;
@@ -450,40 +276,9 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
 
   async listInstances(studyInstanceUid: string, version: number): Promise<StudyInstance[]> {
     const rows = this.st.instancesOf.all(studyInstanceUid, version) as InstanceRow[];
-    return rows.map((r) => {
-      const instance: StudyInstance = {
-        sopInstanceUid: r.sop_instance_uid,
-        sopClassUid: r.sop_class_uid,
-        seriesInstanceUid: r.series_uid,
-        modality: r.modality ?? undefined,
-        frameOfReferenceUid: r.frame_of_reference_uid ?? undefined,
-        instanceNumber: r.instance_number ?? undefined,
-        seriesNumber: r.series_number ?? undefined,
-        transferSyntaxUid: r.transfer_syntax_uid,
-        path: join(this.dataDir, r.path),
-        size: r.size,
-        datasetOffset: r.dataset_offset,
-        receivedAt: new Date(r.received_at),
-        callingAeTitle: r.calling_ae,
-      };
-      if (r.sop_class_uid === SopClass.RtStructureSetStorage) {
-        const refs = this.st.refs.all(r.sop_instance_uid) as Array<{ kind: string; uid: string }>;
-        instance.rtstruct = {
-          frameOfReferenceUids: refs.filter((x) => x.kind === 'frame').map((x) => x.uid),
-          seriesUids: refs.filter((x) => x.kind === 'series').map((x) => x.uid),
-          imageUids: refs.filter((x) => x.kind === 'image').map((x) => x.uid),
-        };
-      }
-      return instance;
-    });
+    return rows.map((r) => toStudyInstance(r, this.dataDir, r.sop_class_uid === SopClass.RtStructureSetStorage ? (this.st.refs.all(r.sop_instance_uid) as RefRow[]) : undefined));
   }
 
-  /**
-   * Studies whose current version is done (or failed for good) since before `before`, or has been
-   * waiting (for contours or images) with nothing received since before `before`, and whose
-   * images are still kept: what retention may delete. A study purged before and sent again has
-   * instances again, so it is a candidate again (purged_at only records the last purge).
-   */
   async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; version: number; doneAt: number; waiting?: string }>> {
     const rows = this.db
       .prepare(
@@ -500,21 +295,11 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
     );
   }
 
-  /** The instances of a study with their files, for retention to delete (relative to the data directory, and absolute). */
   async purgeableInstances(studyInstanceUid: string): Promise<PurgeableInstance[]> {
     const rows = this.db.prepare('SELECT sop_instance_uid, path FROM instances WHERE study_uid = ?').all(studyInstanceUid) as Array<{ sop_instance_uid: string; path: string }>;
     return rows.map((r) => ({ sopInstanceUid: r.sop_instance_uid, relativePath: r.path, path: join(this.dataDir, r.path) }));
   }
 
-  /**
-   * Forgets instances of a study whose files retention has deleted (their rows only) and records
-   * when: the study, its versions and its results stay. Called after the files are gone, so a
-   * crash in between leaves rows without files (the next run finishes the job), never unindexed
-   * files that reconciliation would take for new arrivals. A row is forgotten only if it still
-   * names the file that was deleted: an instance stored again meanwhile (a new file) keeps its
-   * row. An instance sent again later is stored anew and opens a new version.
-   * Returns how many rows were forgotten.
-   */
   async forgetInstances(studyInstanceUid: string, deleted: ReadonlyArray<{ sopInstanceUid: string; relativePath: string }>, at: number): Promise<number> {
     return this.db.transaction(() => {
       const forget = this.db.prepare('DELETE FROM instances WHERE study_uid = ? AND sop_instance_uid = ? AND path = ?');
@@ -535,27 +320,6 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex {
   }
 
   private summary(r: StudyRow & VersionRow): StudyVersionSummary {
-    const c = this.st.counts.get(r.study_uid, r.version) as { instances: number; series: number; ct: number | null; rt: number | null };
-    return {
-      studyInstanceUid: r.study_uid,
-      version: r.version,
-      state: r.state,
-      reason: r.reason ?? undefined,
-      readyReason: r.ready_reason ?? undefined,
-      notes: parseJsonList<string>(r.notes),
-      missingReferences: parseJsonList<MissingReferences>(r.missing_refs),
-      patientId: r.patient_id ?? undefined,
-      studyDate: r.study_date ?? undefined,
-      accessionNumber: r.accession_number ?? undefined,
-      instanceCount: c.instances,
-      seriesCount: c.series,
-      ctImageCount: c.ct ?? 0,
-      rtstructCount: c.rt ?? 0,
-      firstReceivedAt: new Date(r.first_received_at),
-      lastReceivedAt: new Date(r.last_received_at),
-      readyAt: r.ready_at === null ? undefined : new Date(r.ready_at),
-      updatedAt: new Date(r.updated_at),
-      superseded: r.version < r.current_version,
-    };
+    return toSummary(r, this.st.counts.get(r.study_uid, r.version) as CountsRow);
   }
 }

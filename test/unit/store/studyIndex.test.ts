@@ -2,13 +2,13 @@
  * The instance and study index: one row per SOP Instance UID, studies with versions and states,
  * RTSTRUCT references and which of them are missing.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openIndexDatabase } from '../../../src/store/database';
-import { SqliteStudyIndex } from '../../../src/store/sqliteIndex';
 import { InstanceRecord } from '../../../src/store/types';
+import type { Storage } from '../../../src/db/storage';
 import { SopClass } from '../../../src/dicom/uids';
+import { openStorage } from '../../../src/db/storage';
+import { ENGINES, EngineName, testStorages } from '../../support/storage';
+
+const storages = testStorages();
 
 const STUDY = '1.2.3.100';
 const FRAME = '1.2.3.900';
@@ -46,14 +46,11 @@ function rtstruct(images: string[], frame = FRAME, at = 5000): InstanceRecord {
   };
 }
 
-function freshIndex(): SqliteStudyIndex {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cd8-index-'));
-  return new SqliteStudyIndex(openIndexDatabase(dataDir), dataDir);
-}
+describe.each(ENGINES)('study index on %s', (engine: EngineName) => {
+  const freshIndex = async (): Promise<Storage['index']> => (await storages.open(engine)).index;
 
-describe('SqliteStudyIndex', () => {
   it('files instances under their study (version 1, receiving) and lists them in series/instance order', async () => {
-    const index = freshIndex();
+    const index = await freshIndex();
     for (const n of [3, 1, 2]) expect(await index.recordInstance(ct(n))).toEqual({ version: 1, versionChange: 'same', replaced: undefined });
     const listed = await index.listInstances(STUDY, 1);
     expect(listed.map((i) => i.instanceNumber)).toEqual([1, 2, 3]);
@@ -63,7 +60,7 @@ describe('SqliteStudyIndex', () => {
   });
 
   it('reports which images an RTSTRUCT references are missing', async () => {
-    const index = freshIndex();
+    const index = await freshIndex();
     await index.recordInstance(ct(1));
     await index.recordInstance(rtstruct(['1.2.3.1.1', '1.2.3.1.2', '1.2.3.1.3']));
     let facts = (await index.readinessFacts(STUDY))!.facts;
@@ -88,7 +85,7 @@ describe('SqliteStudyIndex', () => {
   });
 
   it('records a replacement, keeping one row per SOP Instance UID', async () => {
-    const index = freshIndex();
+    const index = await freshIndex();
     await index.recordInstance(ct(1));
     const r = await index.recordInstance({ ...ct(1, 2000), size: 4242, relativePath: 'spool/x/new.dcm', transferSyntaxUid: '1.2.840.10008.1.2.1' });
     expect(r.replaced).toMatchObject({ sopInstanceUid: '1.2.3.1.1', size: 1001, relativePath: `spool/${STUDY}/1.2.3.10/1.2.3.1.1.dcm` });
@@ -99,7 +96,7 @@ describe('SqliteStudyIndex', () => {
   });
 
   it('moves a version receiving → ready → processing → done, and opens version 2 for what arrives after processing', async () => {
-    const index = freshIndex();
+    const index = await freshIndex();
     await index.recordInstance(ct(1));
     const v1 = { studyInstanceUid: STUDY, version: 1 };
     expect(await index.markReady(v1, 'stable-age', ['no RTSTRUCT was received.'], [], 9000)).toBe(true);
@@ -122,13 +119,13 @@ describe('SqliteStudyIndex', () => {
   });
 
   it('keeps a waiting version as the one that receives what arrives next, and offers it to retention by its last arrival', async () => {
-    const index = freshIndex();
+    const index = await freshIndex();
     await index.recordInstance(ct(1));
     const v1 = { studyInstanceUid: STUDY, version: 1 };
     expect(await index.markWaiting(v1, 'waiting for contours: …', ['no RTSTRUCT was received.'], 5000)).toBe(true);
     expect(await index.getStudy(STUDY)).toMatchObject({ version: 1, state: 'waiting', reason: 'waiting for contours: …', notes: ['no RTSTRUCT was received.'] });
     expect(await index.readinessFacts(STUDY)).toMatchObject({ version: 1, state: 'waiting' });
-    expect(index.countCurrentByState()).toMatchObject({ waiting: 1, receiving: 0, ready: 0 });
+    expect(await index.countCurrentByState()).toEqual({ receiving: 0, waiting: 1, ready: 0, processing: 0, done: 0, failed: 0 });
     expect(await index.purgeCandidates(1001)).toEqual([]);
     expect(await index.purgeCandidates(1002)).toEqual([{ studyInstanceUid: STUDY, version: 1, doneAt: 1001, waiting: 'waiting for contours: …' }]);
     expect(await index.transition(v1, ['ready'], 'processing', undefined, 5100, true)).toBe(false);
@@ -139,7 +136,7 @@ describe('SqliteStudyIndex', () => {
   });
 
   it('restarts the quiet time of a receiving study when an identical copy arrives, not of a ready one', async () => {
-    const index = freshIndex();
+    const index = await freshIndex();
     await index.recordInstance(ct(1));
     await index.recordDuplicate('1.2.3.1.1', 7000);
     expect((await index.getStudy(STUDY))!.lastReceivedAt.getTime()).toBe(7000);
@@ -149,7 +146,7 @@ describe('SqliteStudyIndex', () => {
     expect((await index.getStudy(STUDY))!.lastReceivedAt.getTime()).toBe(7000);
   });
   it('offers a study to retention again when it was sent again after its images were deleted', async () => {
-    const index = freshIndex();
+    const index = await freshIndex();
     const v1 = { studyInstanceUid: STUDY, version: 1 };
     await index.recordInstance(ct(1));
     await index.markReady(v1, 'stable-age', [], [], 2000);
@@ -171,5 +168,34 @@ describe('SqliteStudyIndex', () => {
     await index.transition(v2, ['processing'], 'done', 'not scored', 5200, false);
     expect(await index.purgeCandidates(5100)).toEqual([]);
     expect(await index.purgeCandidates(6000)).toEqual([{ studyInstanceUid: STUDY, version: 2, doneAt: 5200 }]);
+  });
+
+  it('stores the same instance once when two nodes record it at the same moment (a shared spool: same file)', async () => {
+    const a = await storages.open(engine);
+    const b = await openStorage({ url: a.url, dataDir: a.dataDir });
+    try {
+      const results = await Promise.all([a.index.recordInstance(ct(1)), b.index.recordInstance(ct(1)), a.index.recordInstance(ct(2)), b.index.recordInstance(ct(2))]);
+      expect(results.every((r) => r.version === 1 && r.replaced === undefined)).toBe(true);
+      expect((await a.index.listInstances(STUDY, 1)).map((i) => i.instanceNumber)).toEqual([1, 2]);
+      expect(await a.index.getStudy(STUDY)).toMatchObject({ version: 1, instanceCount: 2 });
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('assembles one study from the CT recorded by one node and the RTSTRUCT by another', async () => {
+    const a = await storages.open(engine);
+    const b = await openStorage({ url: a.url, dataDir: a.dataDir });
+    try {
+      await Promise.all([1, 2, 3].map((n) => a.index.recordInstance(ct(n))).concat(b.index.recordInstance(rtstruct(['1.2.3.1.1', '1.2.3.1.2', '1.2.3.1.3']))));
+      const found = (await b.index.readinessFacts(STUDY))!;
+      expect(found.version).toBe(1);
+      expect(found.facts.rtstructs).toEqual([expect.objectContaining({ referencedImageCount: 3, missingImageCount: 0 })]);
+      // Both nodes judge it ready at once: one of them marks it.
+      const marked = await Promise.all([a.index.markReady(found, 'references-complete', [], [], 9000), b.index.markReady(found, 'references-complete', [], [], 9000)]);
+      expect(marked.filter(Boolean)).toHaveLength(1);
+    } finally {
+      await b.close();
+    }
   });
 });

@@ -1,0 +1,130 @@
+/**
+ * The outbox in PostgreSQL, shared by every node's sender: a claim takes the next due row of a
+ * destination with FOR UPDATE SKIP LOCKED, so two senders never send the same row at once.
+ */
+import {
+  emptyOutboxCounts,
+  NewMessage,
+  Outbox,
+  OUTBOX_COLUMNS as COLUMNS,
+  OutboxDbRow,
+  OutboxMessage,
+  OutboxRow,
+  OutboxState,
+  OutboxStatus,
+  resendStates,
+  toOutboxRow,
+} from '../../outbox/outbox';
+import { inTransaction, PgPool } from '../postgres';
+
+export class PgOutbox implements Outbox {
+  constructor(
+    private readonly pool: PgPool,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async enqueue(messages: NewMessage[]): Promise<number[]> {
+    const now = this.now();
+    return inTransaction(this.pool, async (c) => {
+      const ids: number[] = [];
+      for (const m of messages) {
+        const r = await c.query<{ id: number }>(
+          `INSERT INTO outbox (study_uid, study_version, kind, destination, message_key, description, payload, next_attempt_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (kind, destination, message_key) DO NOTHING RETURNING id`,
+          [m.studyInstanceUid, m.studyVersion, m.kind, m.destination, m.messageKey, m.description, m.payload, now],
+        );
+        if (r.rows[0]) ids.push(r.rows[0].id);
+      }
+      return ids;
+    });
+  }
+
+  async claimNext(destination: string, leaseMs: number, node?: string): Promise<OutboxMessage | undefined> {
+    const now = this.now();
+    const r = await this.pool.query<OutboxDbRow>(
+      `UPDATE outbox SET state = 'sending', lease_until = $1, node = $2
+       WHERE id = (SELECT id FROM outbox WHERE destination = $3 AND state = 'pending' AND next_attempt_at <= $4
+                   ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}, payload`,
+      [now + leaseMs, node ?? null, destination, now],
+    );
+    const row = r.rows[0];
+    return row && { ...toOutboxRow(row), payload: row.payload as Buffer };
+  }
+
+  async markSent(id: number): Promise<void> {
+    await this.pool.query(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL, lease_until = NULL WHERE id = $2 AND state = 'sending'`, [
+      this.now(),
+      id,
+    ]);
+  }
+
+  async markAttemptFailed(id: number, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<void> {
+    if (next === 'give-up') {
+      await this.pool.query(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $1, lease_until = NULL WHERE id = $2 AND state = 'sending'`, [error, id]);
+    } else {
+      await this.pool.query(
+        `UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = $1, next_attempt_at = $2, lease_until = NULL WHERE id = $3 AND state = 'sending'`,
+        [error, next.nextAttemptAt, id],
+      );
+    }
+  }
+
+  async recoverExpiredLeases(): Promise<number> {
+    const r = await this.pool.query(`UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'sending' AND (lease_until IS NULL OR lease_until < $1)`, [this.now()]);
+    return r.rowCount ?? 0;
+  }
+
+  async resend(studyInstanceUid: string, options: { includeSent?: boolean } = {}): Promise<OutboxRow[]> {
+    await this.pool.query(
+      `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, sent_at = CASE WHEN state = 'sent' THEN NULL ELSE sent_at END
+       WHERE study_uid = $2 AND state = ANY($3::text[])`,
+      [this.now(), studyInstanceUid, resendStates(options.includeSent)],
+    );
+    return this.forStudy(studyInstanceUid);
+  }
+
+  async retryNow(id: number): Promise<OutboxRow | undefined> {
+    const r = await this.pool.query<OutboxDbRow>(
+      `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1 WHERE id = $2 AND state IN ('failed', 'pending') RETURNING ${COLUMNS}`,
+      [this.now(), id],
+    );
+    return r.rows[0] ? toOutboxRow(r.rows[0]) : undefined;
+  }
+
+  async forStudy(studyInstanceUid: string): Promise<OutboxRow[]> {
+    const r = await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE study_uid = $1 ORDER BY id`, [studyInstanceUid]);
+    return r.rows.map(toOutboxRow);
+  }
+
+  async get(id: number): Promise<OutboxRow | undefined> {
+    const r = await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE id = $1`, [id]);
+    return r.rows[0] ? toOutboxRow(r.rows[0]) : undefined;
+  }
+
+  async destinationsWithPending(): Promise<string[]> {
+    const r = await this.pool.query<{ destination: string }>(`SELECT DISTINCT destination FROM outbox WHERE state = 'pending'`);
+    return r.rows.map((x) => x.destination);
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    const r = await this.pool.query<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`);
+    return r.rows[0].t ?? undefined;
+  }
+
+  async status(recentSent = 10): Promise<OutboxStatus> {
+    const counts = emptyOutboxCounts();
+    const c = await this.pool.query<{ state: OutboxState; n: number }>(`SELECT state, COUNT(*)::int AS n FROM outbox GROUP BY state`);
+    for (const r of c.rows) counts[r.state] = r.n;
+    const unsent = await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE state <> 'sent' ORDER BY id`);
+    const sent = await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT $1`, [recentSent]);
+    return { counts, rows: [...unsent.rows, ...sent.rows].map(toOutboxRow) };
+  }
+
+  async countsSince(sinceMs: number): Promise<Record<OutboxState, number>> {
+    const counts = emptyOutboxCounts();
+    const c = await this.pool.query<{ state: OutboxState; n: number }>(`SELECT state, COUNT(*)::int AS n FROM outbox WHERE created_at >= $1 GROUP BY state`, [sinceMs]);
+    for (const r of c.rows) counts[r.state] = r.n;
+    return counts;
+  }
+}

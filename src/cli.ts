@@ -9,6 +9,10 @@ import { lesionsCommand } from './cli/lesions';
 import { featuresCommand } from './cli/features';
 import { scoreCommand } from './cli/score';
 import { resendCommand } from './cli/resend';
+import { signatureCheckCommand } from './cli/signatureCheck';
+import { exportFeaturesCommand } from './cli/exportFeatures';
+import { signatureFitCommand } from './cli/signatureFit';
+import { signatureValidateCommand } from './cli/signatureValidate';
 import { consoleHashPasswordCommand } from './cli/consoleCredentials';
 import { dbCopyCommand, dbMigrateCommand } from './cli/db';
 import { VERSION } from './version';
@@ -25,6 +29,10 @@ export const COMMANDS: Command[] = [
   featuresCommand,
   scoreCommand,
   resendCommand,
+  exportFeaturesCommand,
+  signatureCheckCommand,
+  signatureFitCommand,
+  signatureValidateCommand,
   consoleHashPasswordCommand,
   dbMigrateCommand,
   dbCopyCommand,

@@ -266,12 +266,6 @@ export async function startNode(config: Config, services: NodeServices): Promise
     );
     metrics.registry.add(new Gauge('cd8_dicom_associations_active', 'Open DICOM associations.', () => listener.activeAssociations()));
 
-    const heartbeat = startHeartbeat(
-      storage.cluster,
-      { nodeId, host: hostname(), pid: process.pid, dicomPort: listener.port, httpPort: null, startedAt: Date.now() },
-      logger,
-    );
-    started.push({ name: 'cluster heartbeat', stop: () => heartbeat.stop() });
     let httpPort = 0;
     if (config.http.port > 0) {
       const checks: ReadinessCheck[] = [
@@ -344,6 +338,14 @@ export async function startNode(config: Config, services: NodeServices): Promise
         `HTTP endpoint on http://${config.http.bind}:${http.port} (web console at /, /healthz, /readyz, /metrics${config.dicomweb.receive ? `, STOW-RS at POST ${STOW_PATH}` : ''})${webConsole.auth.open ? '; no http.auth credential: the console is read-only, loopback only' : ''}`,
       );
     }
+
+    // After the HTTP endpoint: the heartbeat carries the port it really listens on (status, console).
+    const heartbeat = startHeartbeat(
+      storage.cluster,
+      { nodeId, host: hostname(), pid: process.pid, dicomPort: listener.port, httpPort: httpPort > 0 ? httpPort : null, startedAt: Date.now() },
+      logger,
+    );
+    started.push({ name: 'cluster heartbeat', stop: () => heartbeat.stop() });
 
     logger.info('node ready', { aeTitle: config.dicom.aeTitle, port: listener.port, httpPort, dataDir });
     return { dicomPort: listener.port, dicomTlsPort: listener.tlsPort, httpPort, studies: assembler, stop: stopAll };

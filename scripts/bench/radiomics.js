@@ -4,7 +4,8 @@
  * Radiomics benchmark (run `npm run bench:radiomics`, which builds first).
  *
  *   1. The CD8 feature set (config/radiomics/cd8.json): tumour + peritumoral ring of GTV-1 of
- *      the IBSI CT phantom, resampled to 1 mm isotropic. Target: < 1 s per lesion on one core.
+ *      the IBSI CT phantom, resampled to 1 mm isotropic. Target: ≤ 0.4 s per lesion on one core
+ *      (issue 21; it was < 1 s). On a loaded machine the CPU median is the figure to judge by.
  *   2. The full IBSI feature set of configuration C (2 mm, every family) for the same lesion.
  *   3. How the CD8 set's time grows with lesion size: synthetic spheres of 1, 10 and 100 ml in a
  *      textured CT-like image (0.8 × 0.8 × 2.5 mm voxels).
@@ -122,7 +123,8 @@ function main() {
   const roi = run1.result.roi.diagnostics;
   const ring = run1.result.ring.diagnostics;
   report(`1. CD8 set, GTV-1 at 1 mm (tumour ${fmt(roi.voxels.morphological)} + ring ${fmt(ring.voxels.morphological)} voxels)`, run1, roi.voxels.morphological + ring.voxels.morphological);
-  console.log(`  features: ${run1.result.roi.features.length} tumour + ${run1.result.ring.features.length} ring; target < 1000 ms per lesion: ${run1.ms < 1000 ? 'met' : 'NOT met'} (median)`);
+  const verdict = (ms) => (ms <= 400 ? 'met' : 'NOT met');
+  console.log(`  features: ${run1.result.roi.features.length} tumour + ${run1.result.ring.features.length} ring; target ≤ 400 ms per lesion (issue 21): ${verdict(run1.ms)} by the wall-clock median, ${verdict(run1.cpuMs)} by the CPU median`);
 
   const run2 = time(() => extractFeatures(image, mask, c), (r) => stepsOf(r));
   report(`2. Full IBSI set, configuration C (2 mm, ${run2.result.features.length} features)`, run2, run2.result.diagnostics.voxels.morphological);

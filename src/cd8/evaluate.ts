@@ -4,7 +4,7 @@
  */
 import { featureKey } from '../radiomics/feature';
 import type { LesionSite, ScoreStatus, SignatureTerm } from '../results/types';
-import { CovariateSpec, Signature, pendingItems } from './signatureSchema';
+import { CovariateSpec, Signature, isTermProblem, pendingItems, resolveTerm } from './signatureSchema';
 import { percentile } from './statistics';
 
 export interface LesionInputs {
@@ -52,18 +52,25 @@ export function evaluateSignature(sig: Signature, inputs: LesionInputs): Evaluat
 
   sig.terms.forEach((t, i) => {
     let value: number | null = null;
-    const label = t.feature ?? `term ${i + 1} (pending)`;
-    if (t.feature !== null && t.region !== null) {
-      const key = featureKey({ tag: t.feature, aggregation: t.aggregation ?? undefined });
+    const r = resolveTerm(t);
+    const resolved = r !== null && !isTermProblem(r) ? r : null;
+    const label = resolved?.tag ?? t.feature ?? `term ${i + 1} (pending)`;
+    if (resolved && t.region !== null) {
+      const key = featureKey({ tag: resolved.tag, aggregation: resolved.aggregation ?? undefined });
       const v = inputs.features[t.region][key];
       if (v === undefined) problems.push(`${key} was not computed in the ${t.region} (check the signature's radiomics settings)`);
       else if (!Number.isFinite(v)) problems.push(`${key} is undefined (NaN) in the ${t.region}`);
-      else value = v;
+      // A name that denotes an affine function of the IBSI value (e.g. a LIFEx log10 entropy) enters as that.
+      else value = resolved.scale * v + resolved.offset;
     }
     terms.push({
       kind: 'feature',
       name: label,
-      aggregation: t.aggregation ?? undefined,
+      ...(resolved && resolved.name.via !== 'IBSI tag' ? { writtenAs: t.feature as string } : {}),
+      ...(resolved && (resolved.scale !== 1 || resolved.offset !== 0)
+        ? { transform: `${resolved.scale !== 1 ? `${Number(resolved.scale.toPrecision(6))} * ` : ''}${resolved.tag}${resolved.offset !== 0 ? ` + ${resolved.offset}` : ''}` }
+        : {}),
+      aggregation: resolved?.aggregation ?? t.aggregation ?? undefined,
       region: t.region ?? undefined,
       value,
       coefficient: t.coefficient,

@@ -11,12 +11,14 @@
 import { ConfigIssue, Infer, s } from '../config/schemaKit';
 import { AGGREGATION_CODES, Aggregation } from '../radiomics/feature';
 import type { LesionSite } from '../results/types';
+import { NameResolution, resolveFeatureName } from '../signature/featureNames';
+import { isTextureFamily } from '../radiomics/texture';
 
 export const SITES: readonly LesionSite[] = ['liver', 'lung', 'lymph_node', 'head_and_neck', 'other', 'unknown'];
 const AGGREGATIONS = Object.keys(AGGREGATION_CODES) as Aggregation[];
 
 const status = s.enum(['verified', 'pending'] as const, {
-  doc: '"verified" = read in the publication; "pending" = not yet verified (the signature is then incomplete).',
+  doc: '"verified" = read in the publication, or fitted by `cd8-node signature fit` (see provenance); "pending" = not yet verified (the signature is then incomplete).',
   default: 'pending',
 });
 const note = s.string({ doc: 'Where the value comes from, or what is missing.', default: '' });
@@ -24,9 +26,13 @@ const note = s.string({ doc: 'Where the value comes from, or what is missing.', 
 const term = s.object(
   {
     feature: s.nullable(
-      s.string({ doc: 'IBSI feature tag, e.g. "cm_contrast" or "stat_mean".', default: 'stat_mean', check: (v) => (/^[a-z]+(_[a-z0-9]+)+$/.test(v) ? undefined : `"${v}" is not an IBSI feature tag (lower-case words joined by "_", e.g. "stat_mean").`) }),
+      s.string({
+        doc: 'The feature: IBSI tag (e.g. "cm_contrast"), IBSI code (e.g. "ACUI"), unique IBSI name, or the name LIFEx prints (e.g. "GLCM_Contrast", "GLZLM_SZE"); `cd8-node signature check` shows how it resolves.',
+        default: 'stat_mean',
+        nonEmpty: true,
+      }),
     ),
-    aggregation: s.nullable(s.enum(AGGREGATIONS, { doc: 'Texture aggregation by IBSI name (texture features only).', default: '3D merged' })),
+    aggregation: s.nullable(s.enum(AGGREGATIONS, { doc: 'Texture aggregation by IBSI name (texture features only; a LIFEx texture name implies its own).', default: '3D merged' })),
     region: s.nullable(s.enum(['tumour', 'ring'] as const, { doc: 'Region the feature is computed in.', default: 'tumour' })),
     coefficient: s.nullable(s.number({ doc: 'Coefficient of the (unstandardised) feature value.', default: 0 })),
     status,
@@ -61,6 +67,28 @@ export const signatureSchema = s.object(
     version: s.string({ doc: 'Version of this file.', default: '1', required: true, nonEmpty: true }),
     citation: s.string({ doc: 'Publication the signature comes from.', default: '', required: true, nonEmpty: true }),
     doi: s.nullable(s.string({ doc: 'DOI of the publication.', default: '' })),
+    origin: s.enum(['published', 'site-fitted'] as const, {
+      doc: 'published = values read in a publication; site-fitted = fitted on a site\'s own cohort by `cd8-node signature fit` (provenance says how).',
+      default: 'published',
+    }),
+    provenance: s.nullable(
+      s.object(
+        {
+          method: s.string({ doc: 'How the values were obtained.', default: '', nonEmpty: true }),
+          fittedAt: s.string({ doc: 'ISO 8601 time of the fit.', default: '', nonEmpty: true }),
+          dataHash: s.string({ doc: 'SHA-256 of the features and target files the fit read.', default: '', nonEmpty: true }),
+          settings: s.string({ doc: 'The fit settings (alpha, folds, seed, λ rule, path).', default: '' }),
+          lambda: s.number({ doc: 'The chosen λ.', default: 0, min: 0 }),
+          lambdaRule: s.enum(['lambda.min', 'lambda.1se'] as const, { doc: 'How λ was chosen by cross-validation.', default: 'lambda.1se' }),
+          cvMse: s.number({ doc: 'Cross-validated mean squared error at the chosen λ.', default: 0, min: 0 }),
+          cvR2: s.number({ doc: 'Cross-validated R² at the chosen λ.', default: 0 }),
+          lesions: s.int({ doc: 'Lesions the fit used.', default: 0, min: 0 }),
+          patients: s.int({ doc: 'Patients they belong to.', default: 0, min: 0 }),
+          note: s.string({ doc: 'Anything else a reader needs.', default: '' }),
+        },
+        'Where a fitted signature comes from.',
+      ),
+    ),
     preprocessing: s.object(
       {
         radiomicsSettings: s.string({
@@ -132,25 +160,64 @@ export function isComplete(sig: Signature): boolean {
   return pendingItems(sig).length === 0;
 }
 
+/** A term's feature as the engine computes it: IBSI tag and aggregation, and the affine map to the value the name denotes. */
+export interface ResolvedTerm {
+  tag: string;
+  aggregation: Aggregation | null;
+  scale: number;
+  offset: number;
+  name: Extract<NameResolution, { ok: true }>;
+}
+
+/** Why a term's feature cannot be resolved, and which of its keys to fix. */
+export interface TermProblem {
+  field: 'feature' | 'aggregation';
+  message: string;
+}
+
+/**
+ * Resolves a term's feature name (IBSI tag, code, name or LIFEx name) and its aggregation, or says
+ * what is wrong. Null when the feature is still pending.
+ */
+export function resolveTerm(t: Pick<SignatureTermSpec, 'feature' | 'aggregation'>): ResolvedTerm | TermProblem | null {
+  if (t.feature === null) return null;
+  const r = resolveFeatureName(t.feature);
+  if (!r.ok) return { field: 'feature', message: r.message };
+  const texture = isTextureFamily(r.family);
+  const shown = r.tag === t.feature ? `"${t.feature}"` : `"${t.feature}" (${r.tag})`;
+  if (r.aggregation && t.aggregation !== null && t.aggregation !== r.aggregation) {
+    return { field: 'aggregation', message: `${shown} is computed by LIFEx as IBSI "${r.aggregation}", but the term says "${t.aggregation}"; remove the aggregation or write "${r.aggregation}".` };
+  }
+  const aggregation = t.aggregation ?? r.aggregation ?? null;
+  if (texture && aggregation === null) return { field: 'aggregation', message: `${shown} is a texture feature: name its IBSI aggregation, e.g. "3D merged".` };
+  if (!texture && aggregation !== null) return { field: 'aggregation', message: `${shown} is not a texture feature; remove the aggregation.` };
+  return { tag: r.tag, aggregation, scale: r.scale, offset: r.offset, name: r };
+}
+
+export function isTermProblem(r: ResolvedTerm | TermProblem | null): r is TermProblem {
+  return r !== null && 'field' in r;
+}
+
 /** Rules across fields: what a verified value must have, and texture features need an aggregation. */
 function signatureRules(sig: Signature): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const error = (path: string, message: string) => issues.push({ path, message, severity: 'error' });
-  sig.terms.forEach((t, i) => {
+  const resolved = sig.terms.map((t, i) => {
     const path = `terms[${i}]`;
     if (t.status === 'verified' && (t.feature === null || t.region === null || t.coefficient === null)) {
       error(path, 'is marked "verified" but its feature, region or coefficient is null; fill them in or mark it "pending".');
     }
-    const texture = t.feature !== null && /^(cm|rlm|szm|dzm|ngt|ngl)_/.test(t.feature);
-    if (texture && t.aggregation === null) error(`${path}.aggregation`, `"${t.feature}" is a texture feature: name its IBSI aggregation, e.g. "3D merged".`);
-    if (!texture && t.feature !== null && t.aggregation !== null) error(`${path}.aggregation`, `"${t.feature}" is not a texture feature; remove the aggregation.`);
+    const r = resolveTerm(t);
+    if (isTermProblem(r)) error(`${path}.${r.field}`, r.message);
+    return isTermProblem(r) ? null : r;
   });
   const seen = new Map<string, number>();
   sig.terms.forEach((t, i) => {
-    if (t.feature === null) return;
-    const k = `${t.feature}|${t.aggregation}|${t.region}`;
+    const r = resolved[i];
+    if (r === null) return;
+    const k = `${r.tag}|${r.aggregation}|${t.region}`;
     const first = seen.get(k);
-    if (first !== undefined) error(`terms[${i}]`, `repeats terms[${first}] (${t.feature} in ${t.region}); merge their coefficients.`);
+    if (first !== undefined) error(`terms[${i}]`, `repeats terms[${first}] (${r.tag} in ${t.region}); merge their coefficients.`);
     else seen.set(k, i);
   });
   sig.covariates.forEach((c, i) => {

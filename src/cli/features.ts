@@ -8,6 +8,7 @@ import { ExtractOptions, ExtractionResult, RadiomicsInputError, Region, extractF
 import { DiscretisationError } from '../radiomics/preprocess/discretise';
 import { ImagingError } from '../imaging/load';
 import { loadDicomLesion } from './dicomLesion';
+import { featuresBatch } from './featuresBatch';
 import { errorText } from '../ops/errorText';
 
 export const featuresCommand: Command = {
@@ -15,6 +16,7 @@ export const featuresCommand: Command = {
   summary: 'IBSI radiomic features of one ROI (or its peritumoral ring)',
   help: `Usage: cd8-node features --ct DIR --rtstruct FILE --roi NAME --settings FILE [--region roi|ring] [--json]
        cd8-node features --image NIFTI --mask NIFTI --settings FILE [--region roi|ring] [--json]
+       cd8-node features --batch DIR [--config FILE] [--signature FILE] > lesions.csv
 
 Computes the IBSI features named by the settings file for one region of interest:
 the ROI itself, or its peritumoral ring (--region ring). The settings file says how
@@ -35,6 +37,17 @@ Options:
   --json            print JSON: {"features": {"stat_mean": …, "cm_contrast[3D merged]": …},
                     "undefined": {key: reason}, "diagnostics": {…}}
 
+Batch (a folder of studies, offline):
+  --batch DIR       every sub-folder of DIR holding an RTSTRUCT is one study (its CT
+                    slices anywhere below it); each is analysed as the node does
+                    (lesion rules, tumour and ring, the signature's radiomics settings)
+                    and one CSV row per lesion is written to standard output, as
+                    "cd8-node export features" writes it. A progress bar goes to the
+                    terminal (standard error) when there is one; studies that cannot be
+                    used are listed at the end and do not stop the others.
+  --config FILE     configuration (lesion rules; default: $CD8_CONFIG, else the defaults)
+  --signature FILE  signature whose radiomics settings to use (default: score.signature)
+
 Exit 0 when features were computed, 1 when the input cannot be used, 2 on wrong
 arguments or an invalid settings file.
 
@@ -51,8 +64,16 @@ Example:
       settings: { type: 'string' },
       region: { type: 'string' },
       json: { type: 'boolean' },
+      batch: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      signature: { type: 'string' },
     });
     if (typeof values === 'number') return values;
+    if (values.batch !== undefined) {
+      const others = (['ct', 'rtstruct', 'roi', 'image', 'mask', 'settings', 'region', 'json'] as const).filter((k) => values[k] !== undefined);
+      if (others.length > 0) throw new UsageError(`--batch takes no ${others.map((k) => `--${k}`).join(', ')}: the signature's settings and the lesion rules apply.`);
+      return featuresBatch(values.batch, values, io);
+    }
     const dicom = values.ct !== undefined || values.rtstruct !== undefined || values.roi !== undefined;
     const nifti = values.image !== undefined || values.mask !== undefined;
     if (dicom && nifti) throw new UsageError('give either --ct/--rtstruct/--roi or --image/--mask, not both.');

@@ -1,9 +1,7 @@
-import { resolve } from 'node:path';
 import { Command, CommandIo, UsageError } from './command';
 import { parseCommandArgs } from './parse';
-import { commandConfig } from './commandConfig';
-import { DatabaseMissingError } from '../db/sqlite';
-import { openStorage, Storage, StorageUnavailableError } from '../db/storage';
+import { commandStorage } from './commandStorage';
+import type { Storage } from '../db/storage';
 import { clock, clusterNodes, nodeStateLine, NodeStatus, stateLine, studyStatuses, StudyStatus } from '../ops/studyStatus';
 import { OutboxStatus } from '../outbox/outbox';
 import type { StudyAnalysis } from '../results/types';
@@ -71,7 +69,7 @@ function nodeLines(snap: StatusSnapshot): string[] {
   const alive = snap.nodes.filter((n) => n.alive).length;
   const lines = ['', `Nodes (database ${snap.database}): ${alive} of ${snap.nodes.length} alive`];
   for (const n of snap.nodes) {
-    lines.push(`  ${n.nodeId.padEnd(24)} ${nodeStateLine(n)}; ${n.runningJobs} job${n.runningJobs === 1 ? '' : 's'} running; host ${n.host}, DICOM port ${n.dicomPort ?? '–'}`);
+    lines.push(`  ${n.nodeId.padEnd(24)} ${nodeStateLine(n)}; ${n.runningJobs} job${n.runningJobs === 1 ? '' : 's'} running; host ${n.host}, DICOM port ${n.dicomPort ?? '–'}, HTTP port ${n.httpPort ?? '–'}`);
   }
   return lines;
 }
@@ -125,23 +123,9 @@ Options:
     if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UsageError(`--watch takes a number of seconds > 0, not "${positionals[0]}".`);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of studies ≥ 1, not "${values.limit}".`);
-    const loaded = commandConfig(values.config, io, 'cd8-node status');
-    if (!loaded) return 1;
-    const dataDir = resolve(loaded.config.storage.dataDir);
-    let storage: Storage;
-    try {
-      storage = await openStorage({ url: loaded.config.database.url, dataDir, readOnly: true });
-    } catch (e) {
-      if (e instanceof DatabaseMissingError || e instanceof StorageUnavailableError) {
-        io.err(`cd8-node status: ${e.message}`);
-        return 1;
-      }
-      if (/no such table/.test(errorText(e))) {
-        io.err(`cd8-node status: the index in ${dataDir} has no study tables yet; the node has not finished its first start there.`);
-        return 1;
-      }
-      throw e;
-    }
+    const opened = await commandStorage(values.config, io, 'cd8-node status');
+    if (!opened) return 1;
+    const { storage, dataDir } = opened;
     try {
       const render = async () => {
         const snap = await snapshot(storage, dataDir, limit, values.all === true);

@@ -42,8 +42,8 @@ ${Object.entries(d.health.checks).map(([name, v]) => html`<tr><th scope="row">${
 <tr><th scope="row">worker</th><td>${Object.entries(d.jobs).map(([s, n]) => `${n} ${s}`).join(', ')} job(s)</td></tr>
 </tbody></table>
 ${d.nodes.length === 0 ? '' : html`<h2>Nodes</h2>
-<table id="nodes"><thead><tr><th>Node</th><th>State</th><th class="num">Jobs running</th><th>Host</th><th class="num">DICOM port</th></tr></thead><tbody>
-${d.nodes.map((n) => html`<tr data-node="${n.nodeId}"><td>${n.nodeId}</td><td class="${n.alive ? 'ok' : 'bad'}">${nodeStateLine(n)}</td><td class="num">${n.runningJobs}</td><td>${n.host}</td><td class="num">${n.dicomPort ?? '–'}</td></tr>`)}
+<table id="nodes"><thead><tr><th>Node</th><th>State</th><th class="num">Jobs running</th><th>Host</th><th class="num">DICOM port</th><th class="num">HTTP port</th></tr></thead><tbody>
+${d.nodes.map((n) => html`<tr data-node="${n.nodeId}"><td>${n.nodeId}</td><td class="${n.alive ? 'ok' : 'bad'}">${nodeStateLine(n)}</td><td class="num">${n.runningJobs}</td><td>${n.host}</td><td class="num">${n.dicomPort ?? '–'}</td><td class="num">${n.httpPort ?? '–'}</td></tr>`)}
 </tbody></table>`}
 <h2>Today</h2>
 <div class="cards" id="today">

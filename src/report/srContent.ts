@@ -56,6 +56,8 @@ export function notAvailableReason(lesion: LesionResult): string {
 }
 
 function featureConcept(term: SignatureTerm): CodedConcept {
+  // A value that is a function of the IBSI feature (a LIFEx log10 entropy) is not that feature: no IBSI code.
+  if (term.transform) return new CodedConcept('F' + createHash('sha1').update(term.transform).digest('hex').slice(0, 12).toUpperCase(), PRIVATE_SCHEME.designator, `${term.writtenAs ?? term.name} = ${term.transform}`.slice(0, 64));
   const meaning = (term.ibsiName ?? term.name).slice(0, 64);
   if (term.ibsiCode) return ibsiConcept(term.ibsiCode, meaning);
   // No IBSI code: a private code derived from the name keeps it unique and stable.

@@ -52,7 +52,15 @@ export interface ResultStore {
    */
   cohortScores(signature: string, excludeStudy?: string): Promise<number[]>;
   counts(sinceMs: number): Promise<{ analysed: number; scored: number; notScored: number }>;
+  /**
+   * The latest analysed version of every study analysed at or after `sinceMs`, oldest first (the
+   * research export), read a page at a time so the whole table's JSON is never in memory at once.
+   */
+  latest(sinceMs: number): AsyncIterable<StudyAnalysis>;
 }
+
+/** Analyses per page of `latest`. */
+export const LATEST_PAGE = 100;
 
 /** The row an analysis becomes (what both engines store beside the analysis's JSON). */
 export function analysisRow(a: StudyAnalysis, now: number): AnalysisRow {

@@ -61,6 +61,13 @@ export interface SignatureTerm {
   kind: 'feature' | 'covariate' | 'intercept';
   /** IBSI feature tag (e.g. "cm_contrast") or covariate name. */
   name: string;
+  /** The feature's name as the signature file writes it, when not its IBSI tag (e.g. "GLCM_Entropy_log10"). */
+  writtenAs?: string;
+  /**
+   * When that name denotes a fixed function of the IBSI value (e.g. "0.30103 * cm_joint_entr", a log10
+   * entropy): `value` is then that function's value, not the IBSI feature's.
+   */
+  transform?: string;
   /** IBSI permanent code (e.g. "ACUI"), for features. */
   ibsiCode?: string;
   /** IBSI feature name (e.g. "Contrast"), for features: the code meaning in the SR. */

@@ -4,7 +4,8 @@
  *   1. the temporary file holds every byte received;
  *   2. its header is read and checked against the C-STORE request;
  *   3. it is renamed to `spool/<study>/<series>/<sop>.dcm`, then the file and its directory are
- *      fsynced (when storage.fsync; in parallel, as neither needs the other);
+ *      fsynced (when storage.fsync; in parallel, as neither needs the other; the directory kept
+ *      open and its fsync shared by the instances that arrive meanwhile: directorySync.ts);
  *   4. the index records it in one transaction.
  * Only then may the listener answer Success. Any failure removes what this instance wrote and
  * comes back as a StoreRefusal carrying its reason (the listener answers it with a DIMSE status).
@@ -16,8 +17,8 @@
  * indexed again if its row was lost. This saves an fsync per instance.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, unlink, readFile, writeFile } from 'node:fs/promises';
-import { statfsSync } from 'node:fs';
+import { mkdir, open, readdir, rm, stat, unlink, readFile, writeFile } from 'node:fs/promises';
+import { renameSync, statfsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { inflateRaw } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -30,6 +31,7 @@ import { errorText } from '../ops/errorText';
 import { isConnectionError } from '../db/postgres';
 import { SpoolFile } from './spool';
 import { DatasetFile } from './datasetFile';
+import { DirectorySync } from './directorySync';
 import { IndexedInstance, InstanceIndex, RecordResult } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -101,6 +103,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
   private sequence = 0;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
+  private readonly directories = new DirectorySync();
 
   constructor(private readonly options: InstanceStoreOptions) {
     this.spoolDir = join(options.dataDir, 'spool');
@@ -130,6 +133,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
 
   /** A clean stop: the next start need not reconcile. */
   async close(): Promise<void> {
+    await this.directories.close();
     await unlink(this.markerPath).catch(() => undefined);
   }
 
@@ -213,9 +217,11 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
         const dataSynced = this.options.fsync ? spool.sync() : Promise.resolve();
         dataSynced.catch(() => undefined); // awaited below; a rename failure must not leave it unobserved
         await this.ensureDir(dir);
-        await rename(spool.tempPath, finalPath);
+        // Synchronous: a rename within one file system takes microseconds; the thread pool's
+        // round trip cost 0.5–1.5 ms per instance on a busy machine.
+        renameSync(spool.tempPath, finalPath);
         placed = finalPath;
-        await Promise.all([dataSynced, this.options.fsync ? fsyncDirectory(dir) : undefined]);
+        await Promise.all([dataSynced, this.options.fsync ? this.directories.sync(dir) : undefined]);
         await spool.closeFile();
         const size = spool.datasetOffset + spool.datasetBytes;
         const record = await this.options.index.recordInstance({

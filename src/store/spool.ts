@@ -6,7 +6,7 @@
  * is left in tmp/ after a crash is incomplete by definition and is removed at start-up.
  */
 import { Writable } from 'node:stream';
-import { open, close, write, writev, fsync } from 'node:fs';
+import { openSync, close, closeSync, writeSync, writevSync, fsync } from 'node:fs';
 import { promisify } from 'node:util';
 import { unlink } from 'node:fs/promises';
 import { RECEIVE_HIGH_WATER_MARK } from '../dicom/receive';
@@ -16,7 +16,6 @@ export const SPOOL_HIGH_WATER_MARK = RECEIVE_HIGH_WATER_MARK;
 export const HEADER_PREFIX_BYTES = 64 * 1024;
 
 const fsyncAsync = promisify(fsync);
-const closeAsync = promisify(close);
 
 export class SpoolFile extends Writable {
   private fd: number | undefined;
@@ -74,7 +73,8 @@ export class SpoolFile extends Writable {
   async closeFile(): Promise<void> {
     const fd = this.fd;
     this.fd = undefined;
-    if (fd !== undefined) await closeAsync(fd);
+    // Synchronous: after the fsync there is nothing left to flush, so closing takes microseconds.
+    if (fd !== undefined) closeSync(fd);
   }
 
   /** Drops the temporary file (after a failure or an abort; once it was renamed away this only closes it). */
@@ -87,11 +87,13 @@ export class SpoolFile extends Writable {
 
   override _construct(callback: (error?: Error | null) => void): void {
     // wx: the name is ours alone; 0o640 like the audit log (no world access to patient data).
-    open(this.tempPath, 'wx', 0o640, (err, fd) => {
-      if (err) return callback(err);
-      this.fd = fd;
-      callback();
-    });
+    // Synchronous like the writes: creating a file costs microseconds, a thread-pool trip more.
+    try {
+      this.fd = openSync(this.tempPath, 'wx', 0o640);
+    } catch (e) {
+      return callback(e as Error);
+    }
+    callback();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -133,28 +135,38 @@ export class SpoolFile extends Writable {
     this.prefixLength += part.length;
   }
 
-  /** writev until every byte is out (a regular file may take fewer bytes than offered). */
+  /**
+   * writev until every byte is out (a regular file may take fewer bytes than offered).
+   * Synchronous on purpose: a write into the page cache costs microseconds (an 88 kB CT slice
+   * ~0.05 ms), while a trip through the thread pool cost the last write of each instance 1–1.5 ms
+   * of latency before its answer (measured on the loaded 2-core machine). Durability still comes
+   * from the fsync, which stays asynchronous.
+   */
   private writeAll(buffers: Buffer[], callback: (error?: Error | null) => void): void {
     const fd = this.fd;
     if (fd === undefined) return callback(new Error('spool file is closed'));
-    const total = buffers.reduce((n, b) => n + b.length, 0);
-    const done = (err: NodeJS.ErrnoException | null, written: number) => {
-      if (err) return callback(err);
-      if (written >= total) return callback();
-      // Short write: continue with what is left.
-      let skip = written;
-      const rest: Buffer[] = [];
-      for (const b of buffers) {
-        if (skip >= b.length) {
-          skip -= b.length;
-          continue;
+    let rest = buffers;
+    try {
+      while (rest.length > 0) {
+        const total = rest.reduce((n, b) => n + b.length, 0);
+        const written = rest.length === 1 ? writeSync(fd, rest[0], 0, rest[0].length, null) : writevSync(fd, rest);
+        if (written >= total) break;
+        // Short write: continue with what is left.
+        let skip = written;
+        const left: Buffer[] = [];
+        for (const b of rest) {
+          if (skip >= b.length) {
+            skip -= b.length;
+            continue;
+          }
+          left.push(skip > 0 ? b.subarray(skip) : b);
+          skip = 0;
         }
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
+        rest = left;
       }
-      this.writeAll(rest, callback);
-    };
-    if (buffers.length === 1) write(fd, buffers[0], 0, buffers[0].length, null, (err, n) => done(err, n));
-    else writev(fd, buffers, (err, n) => done(err, n));
+    } catch (e) {
+      return callback(e as Error);
+    }
+    callback();
   }
 }

@@ -6,7 +6,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { freePort, run } from './process';
 import { NodeProcess, startNodeProcess } from './nodeProcess';
@@ -36,13 +36,7 @@ export async function studyCopies(source: string, count: number, into = mkdtempS
     mkdirSync(dir, { recursive: true });
     cpSync(source, dir, { recursive: true });
     const byDir = new Map<string, string[]>();
-    const walk = (sub: string): void => {
-      for (const e of readdirSync(sub, { withFileTypes: true })) {
-        if (e.isDirectory()) walk(join(sub, e.name));
-        else if (e.name.endsWith('.dcm')) byDir.set(sub, [...(byDir.get(sub) ?? []), join(sub, e.name)]);
-      }
-    };
-    walk(dir);
+    for (const file of dicomFilesIn(dir)) byDir.set(dirname(file), [...(byDir.get(dirname(file)) ?? []), file]);
     const uid = () => `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`)}`;
     const study = uid();
     // One Study Instance UID per copy, one Series Instance UID per directory, new SOP Instance UIDs (-gin).
@@ -53,6 +47,16 @@ export async function studyCopies(source: string, count: number, into = mkdtempS
     dirs.push(dir);
   }
   return dirs;
+}
+
+/** The .dcm files under a directory, at any depth, sorted. */
+export function dicomFilesIn(dir: string): string[] {
+  const files: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) files.push(...dicomFilesIn(join(dir, e.name)));
+    else if (e.name.endsWith('.dcm')) files.push(join(dir, e.name));
+  }
+  return files.sort();
 }
 
 /** One query against the cluster's database. */

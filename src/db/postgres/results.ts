@@ -1,5 +1,5 @@
 /** Analyses and lesion scores in PostgreSQL: one cohort for every node. */
-import { analysisRow, AnalysisRow, ResultStore, scoredLesions, signatureKey } from '../../results/resultStore';
+import { analysisRow, AnalysisRow, LATEST_PAGE, ResultStore, scoredLesions, signatureKey } from '../../results/resultStore';
 import type { StudyAnalysis } from '../../results/types';
 import { inTransaction, PgPool } from '../postgres';
 
@@ -55,5 +55,24 @@ export class PgResultStore implements ResultStore {
     );
     const { n, scored } = r.rows[0];
     return { analysed: n, scored, notScored: n - scored };
+  }
+
+  async *latest(sinceMs: number): AsyncIterable<StudyAnalysis> {
+    // Pages by (created_at, study_uid): the whole table's JSON is never in memory at once.
+    let after: [number, string] = [-1, ''];
+    for (;;) {
+      const r = await this.pool.query<{ analysis: string; created_at: string; study_uid: string }>(
+        `SELECT a.analysis, a.created_at, a.study_uid FROM analyses a
+         JOIN (SELECT study_uid, MAX(version) AS version FROM analyses GROUP BY study_uid) latest
+           ON latest.study_uid = a.study_uid AND latest.version = a.version
+         WHERE a.created_at >= $1 AND (a.created_at, a.study_uid) > ($2, $3)
+         ORDER BY a.created_at, a.study_uid LIMIT ${LATEST_PAGE}`,
+        [sinceMs, after[0], after[1]],
+      );
+      for (const x of r.rows) yield JSON.parse(x.analysis) as StudyAnalysis;
+      if (r.rows.length < LATEST_PAGE) return;
+      const last = r.rows[r.rows.length - 1];
+      after = [Number(last.created_at), last.study_uid];
+    }
   }
 }

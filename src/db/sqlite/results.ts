@@ -1,5 +1,5 @@
 /** Analyses and lesion scores in SQLite. */
-import { analysisRow, AnalysisRow, ResultStore, scoredLesions, signatureKey } from '../../results/resultStore';
+import { analysisRow, AnalysisRow, LATEST_PAGE, ResultStore, scoredLesions, signatureKey } from '../../results/resultStore';
 import type { StudyAnalysis } from '../../results/types';
 import { hasTable, SqliteDb, statementCache } from '../sqlite';
 
@@ -55,5 +55,24 @@ export class SqliteResultStore implements ResultStore {
       scored: number | null;
     };
     return { analysed: r.n, scored: r.scored ?? 0, notScored: r.n - (r.scored ?? 0) };
+  }
+
+  async *latest(sinceMs: number): AsyncIterable<StudyAnalysis> {
+    if (!hasTable(this.db, 'analyses')) return;
+    // Pages by (created_at, study_uid): the whole table's JSON is never in memory at once.
+    let after: [number, string] = [-1, ''];
+    for (;;) {
+      const rows = this.q(
+        `SELECT a.analysis, a.created_at, a.study_uid FROM analyses a
+         JOIN (SELECT study_uid, MAX(version) AS version FROM analyses GROUP BY study_uid) latest
+           ON latest.study_uid = a.study_uid AND latest.version = a.version
+         WHERE a.created_at >= ? AND (a.created_at > ? OR (a.created_at = ? AND a.study_uid > ?))
+         ORDER BY a.created_at, a.study_uid LIMIT ${LATEST_PAGE}`,
+      ).all(sinceMs, after[0], after[0], after[1]) as Array<{ analysis: string; created_at: number; study_uid: string }>;
+      for (const r of rows) yield JSON.parse(r.analysis) as StudyAnalysis;
+      if (rows.length < LATEST_PAGE) return;
+      const last = rows[rows.length - 1];
+      after = [last.created_at, last.study_uid];
+    }
   }
 }

@@ -23,7 +23,8 @@ export function findZones(grid: PaddedGrid, linkage: readonly Step[], distanceMa
   const offsets = Int32Array.from(linkage.map(([x, y, z]) => offsetOf(grid, x, y, z)));
   const nOffsets = offsets.length;
   // A voxel leaves `open` (set to 0) when it joins a zone: one read tells "same level, not yet taken".
-  const open = grid.levels.slice();
+  // Bytes when the levels fit (the usual case): a quarter of the memory the 26 neighbour reads touch.
+  const open = grid.nLevels < 256 ? Uint8Array.from(grid.levels) : grid.levels.slice();
   const stack = new Int32Array(roi.length);
   const n = roi.length;
   const level = new Int32Array(n);

@@ -8,12 +8,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, SHARED, waitFor } from '../../support/process';
-import { DicomPeer, startStorescp } from '../../support/dcmtk';
+import { DicomPeer, sopInstanceUids, startStorescp, StorescuOutcome, storescuFiles } from '../../support/dcmtk';
 import { Hl7Peer, startHl7Peer } from '../../support/hl7Peer';
 import { NodeProcess } from '../../support/nodeProcess';
 import { startPostgres, TestPostgres } from '../../support/postgres';
 import { startHaproxy, TestHaproxy } from '../../support/haproxy';
-import { query, startClusterNode, studyCopies } from '../../support/cluster';
+import { dicomFilesIn, query, startClusterNode, studyCopies } from '../../support/cluster';
 
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 const STS = ['STS_001', 'STS_002'].map((s) => join(SHARED, 'data', 'sts', s, 'CT'));
@@ -30,6 +30,18 @@ const env = () => ({ CD8_SR_DESTINATION: `PACS@127.0.0.1:${pacs.port}`, CD8_HL7_
 const storescu = (port: number, ...paths: string[]) => run('storescu', ['-aec', 'CD8NODE', '-to', '30', '127.0.0.1', String(port), '+sd', '+r', ...paths], { timeoutMs: 180_000 });
 const srFiles = () => readdirSync(pacs.dir).filter((f) => f.startsWith('SR'));
 const storedIn = (node: string) => readFileSync(join(dataDir, `audit-${node}.log`), 'utf8').split('\n').filter((l) => l.includes('"instance.stored"')).length;
+/** SOP Instance UID → how many C-STOREs of it the nodes answered with Success (stored, identical copy, replaced), from both audit logs. */
+const answeredPerInstance = () => {
+  const n = new Map<string, number>();
+  for (const node of ['node-a', 'node-b']) {
+    for (const line of readFileSync(join(dataDir, `audit-${node}.log`), 'utf8').split('\n')) {
+      if (!/"instance\.(stored|duplicate|replaced)"/.test(line)) continue;
+      const uid = (JSON.parse(line) as { sopInstanceUid: string }).sopInstanceUid;
+      n.set(uid, (n.get(uid) ?? 0) + 1);
+    }
+  }
+  return n;
+};
 const count = async (sql: string, params: unknown[] = []) => Number((await query<{ n: string }>(url, sql, params))[0].n);
 
 beforeAll(async () => {
@@ -142,39 +154,69 @@ test('kill -9 of the node running a job: the other node finishes it after the le
   await haproxy.waitFor({ 'node-a': 'UP', 'node-b': 'UP' });
 }, 300_000);
 
-test('a node killed and restarted while storescu sends through HAProxy: no instance lost, what it had not acknowledged is sent again', async () => {
-  const copies = await studyCopies(PHANTOM, 4);
-  const before = await count(`SELECT COUNT(*) AS n FROM instances`);
+test('a node killed and restarted while storescu sends through HAProxy: no instance lost, storescu sends again exactly the instances that got no Success', async () => {
+  const perCopy = (await studyCopies(PHANTOM, 4)).map(dicomFilesIn);
+  const uidOf = await sopInstanceUids(perCopy.flat());
   const beforeSr = srFiles().length;
-  // Each copy in its own association, one after the other; an association the stopping node
-  // aborts is sent again (storescu exits non-zero): HAProxy then routes it to the live node.
+  const storedBefore = { a: storedIn('node-a'), b: storedIn('node-b') };
+  // Each copy in its own association, one after the other. After each storescu run the sender
+  // sends again only the files storescu got no Success for (refused, failed, or never sent
+  // because the association ended); HAProxy routes the new association to a live node.
+  const attempts: Array<{ copy: number; files: string[] } & Omit<StorescuOutcome, 'result'>> = [];
   const sender = (async () => {
-    let retries = 0;
-    for (const dir of copies) {
-      for (let attempt = 0; ; attempt++) {
-        const r = await storescu(haproxy.port, dir);
-        if (r.code === 0 && !/^E:/m.test(r.stderr)) break;
-        retries++;
-        if (attempt > 5) throw new Error(`storescu keeps failing: ${r.stderr}`);
-        await new Promise((res) => setTimeout(res, 500));
+    for (const [copy, files] of perCopy.entries()) {
+      for (let pending = files; pending.length > 0; ) {
+        const { result, succeeded, notSucceeded } = await storescuFiles(haproxy.port, pending);
+        attempts.push({ copy, files: pending, succeeded, notSucceeded });
+        if (attempts.filter((a) => a.copy === copy).length >= 20) throw new Error(`copy ${copy}: ${notSucceeded.length} files still without Success after 20 attempts:\n${result.stderr}`);
+        // Back off while HAProxy's health check notices a dead node.
+        if (notSucceeded.length > 0) await new Promise((r) => setTimeout(r, 500));
+        pending = notSucceeded;
       }
     }
-    return retries;
   })();
-  // Node A stops hard (SIGKILL: a graceful stop may finish a small association first) while it
-  // receives one of the copies: HAProxy takes it out, and the interrupted association is sent again.
-  const a = nodes.a;
-  const acceptedBefore = a.logs().filter((l) => / accepted$/.test(l.message)).length;
-  await waitFor('node A to take an association', () => (a.logs().filter((l) => / accepted$/.test(l.message)).length > acceptedBefore ? true : undefined), 60_000, 10);
-  a.child.kill('SIGKILL');
-  await a.stop();
-  nodes.a = await startClusterNode({ name: 'node-a', url, dataDir, env: env(), ports: { port: a.port, httpPort: a.httpPort } });
-  const retries = await sender;
-  expect(await count(`SELECT COUNT(*) AS n FROM instances`)).toBe(before + 4 * 61);
+  sender.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+  // The node that takes the first copy dies (SIGKILL: nothing said to the peer) once it has stored
+  // 5 of its instances, in the middle of the association, and is started again on its ports.
+  const victim = await waitFor('a node to store 5 instances of the first copy', () => (storedIn('node-a') >= storedBefore.a + 5 ? 'a' : storedIn('node-b') >= storedBefore.b + 5 ? 'b' : undefined), 60_000, 10);
+  const killed = nodes[victim];
+  killed.child.kill('SIGKILL');
+  await killed.stop();
+  nodes[victim] = await startClusterNode({ name: `node-${victim}`, url, dataDir, env: env(), ports: { port: killed.port, httpPort: killed.httpPort } });
+  await sender;
+  await haproxy.waitFor({ 'node-a': 'UP', 'node-b': 'UP' }, 30_000);
+
+  // The kill cut an association short: part of its files got Success, the rest did not.
+  const cut = attempts.filter((a) => a.notSucceeded.length > 0);
+  expect(cut.length).toBeGreaterThanOrEqual(1);
+  expect(cut[0].succeeded.length).toBeGreaterThan(0);
+  // Each later attempt of a copy carried exactly the files the previous one got no Success for,
+  // and every file got Success exactly once.
+  for (const [copy, files] of perCopy.entries()) {
+    const mine = attempts.filter((a) => a.copy === copy);
+    expect(mine[0].files).toEqual(files);
+    for (let i = 1; i < mine.length; i++) expect(mine[i].files).toEqual(mine[i - 1].notSucceeded);
+    expect(mine.flatMap((a) => a.succeeded).sort()).toEqual(files);
+  }
+  // Every instance in the index exactly once, with its file.
+  const uids = [...uidOf.values()];
+  const rows = await query<{ sop_instance_uid: string; path: string }>(url, `SELECT sop_instance_uid, path FROM instances WHERE sop_instance_uid = ANY($1)`, [uids]);
+  expect(rows.map((r) => r.sop_instance_uid).sort()).toEqual([...uids].sort());
+  expect(rows.filter((r) => !existsSync(join(dataDir, r.path)))).toEqual([]);
+  // What the nodes saw: an instance that got Success was never sent again (one answer across
+  // both nodes). Only an instance in flight when the node died may have been stored without its
+  // Success reaching storescu: sent again, it is answered twice (stored, then identical copy).
+  const answers = answeredPerInstance();
+  const retried = new Set(attempts.flatMap((a) => a.notSucceeded));
+  expect(retried.size).toBeGreaterThan(0);
+  expect(perCopy.flat().filter((f) => !retried.has(f) && answers.get(uidOf.get(f)!) !== 1)).toEqual([]);
+  const answeredTwice = [...retried].filter((f) => answers.get(uidOf.get(f)!) !== 1);
+  expect(answeredTwice.map((f) => answers.get(uidOf.get(f)!))).toEqual(answeredTwice.map(() => 2));
+  expect(answeredTwice.length).toBeLessThanOrEqual(cut.length);
+
   await waitFor('4 more SRs', () => (srFiles().length >= beforeSr + 4 ? true : undefined), 180_000, 500);
-  await new Promise((r) => setTimeout(r, 3000));
+  await new Promise((r) => setTimeout(r, 3000)); // give a duplicate every chance to show up
   expect(srFiles().length - beforeSr).toBe(4);
-  expect(retries).toBeGreaterThanOrEqual(1);
 }, 300_000);
 
 test('PostgreSQL down: /readyz fails, associations are refused as transient, nothing is answered Success; all resumes when it is back', async () => {
@@ -195,10 +237,16 @@ test('PostgreSQL down: /readyz fails, associations are refused as transient, not
   expect((await storescu(haproxy.port, copy)).code).toBe(0);
   await waitFor('its SR', () => (srFiles().length > beforeSr ? true : undefined), 120_000, 250);
   const status = await run(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'status', '--json'], { env: { ...nodes.a.env } });
-  const snap = JSON.parse(status.stdout) as { nodes: Array<{ nodeId: string; alive: boolean; runningJobs: number }> };
+  const snap = JSON.parse(status.stdout) as { nodes: Array<{ nodeId: string; alive: boolean; runningJobs: number; dicomPort: number; httpPort: number | null }> };
   expect(snap.nodes.filter((n) => n.alive).map((n) => n.nodeId).sort()).toEqual(['node-a', 'node-b']);
+  // Each node's heartbeat carries the ports it listens on, HTTP included (the one HAProxy checks).
+  expect(snap.nodes.map((n) => [n.nodeId, n.dicomPort, n.httpPort])).toEqual([
+    ['node-a', nodes.a.port, nodes.a.httpPort],
+    ['node-b', nodes.b.port, nodes.b.httpPort],
+  ]);
   const text = await run(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'status'], { env: { ...nodes.a.env } });
-  expect(text.stdout).toMatch(/Nodes \(database postgres:\/\/postgres@127\.0\.0\.1:\d+\/cd8_cluster\): 2 of 2 alive\n {2}node-a +alive, last heartbeat [\d-]+ [\d:]+; 0 jobs running; host /);
+  expect(text.stdout).toMatch(/Nodes \(database postgres:\/\/postgres@127\.0\.0\.1:\d+\/cd8_cluster\): 2 of 2 alive\n {2}node-a +alive, last heartbeat [\d-]+ [\d:]+; 0 jobs running; host [^,]+, DICOM port \d+, HTTP port \d+\n/);
+  expect(text.stdout).toContain(`DICOM port ${nodes.b.port}, HTTP port ${nodes.b.httpPort}\n`);
   const metrics = await (await fetch(`http://127.0.0.1:${nodes.b.httpPort}/metrics`, { headers: { connection: 'close' } })).text();
   expect(metrics).toMatch(/^cd8_cluster_nodes_alive 2$/m);
   expect(metrics).toMatch(/^cd8_jobs\{state="done"\} [1-9]\d*$/m);

@@ -58,6 +58,11 @@ test('a study sent to node A shows, processed and sent, on the console of node B
   for (const name of ['node-a', 'node-b']) {
     await expect(page.locator(`#nodes tr[data-node="${name}"] td:nth-child(2)`).innerText()).resolves.toMatch(/^alive, last heartbeat/);
   }
+  // Each row shows the ports that node listens on: its DICOM port and the HTTP port of its console.
+  for (const [name, n] of [['node-a', a], ['node-b', b]] as const) {
+    await expect(page.locator(`#nodes tr[data-node="${name}"] td:nth-child(5)`).innerText()).resolves.toBe(String(n.port));
+    await expect(page.locator(`#nodes tr[data-node="${name}"] td:nth-child(6)`).innerText()).resolves.toBe(String(n.httpPort));
+  }
   await expect(page.locator('#today').innerText()).resolves.toMatch(/1\s+study versions analysed/);
   await page.screenshot({ path: join(SCREENSHOTS, 'overview-cluster.png') });
 

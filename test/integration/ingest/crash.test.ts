@@ -106,6 +106,61 @@ describe('SIGKILL in the middle of a transfer', () => {
     node = undefined;
   });
 
+  it('loses nothing answered Success when several associations write into one directory at once', async () => {
+    // Four storescu processes send quarters of the phantom's CT series at the same time: their
+    // instances go to the same spool directory, so its fsyncs are shared (group commit), and the
+    // node is killed in the middle of it.
+    port = await freePort();
+    const dir = tempDir('crash-parallel');
+    const d = startDaemon(process.execPath, [CLI, 'serve'], { cwd: ROOT, env: { ...env(), CD8_DATA_DIR: dir, CD8_PORT: String(port) } });
+    await waitFor('the node to start', () => /"node ready"/.test(d.output()) || undefined, 20000);
+    await waitForPort(port);
+    node = d;
+    const files = dicomFiles(PHANTOM_CT);
+    const sources = new Map(files.map((f) => [sopInstanceUidOf(f), f]));
+    const quarters = [0, 1, 2, 3].map((q) => files.filter((_, i) => i % 4 === q));
+    const outputs = quarters.map(() => '');
+    let killedAt = -1;
+    const acknowledged = () => outputs.reduce((n, o) => n + parseStorescu(o).successes, 0);
+    const exits = quarters.map(
+      (quarter, q) =>
+        new Promise<number | null>((resolve) => {
+          const scu = spawn('storescu', ['-v', '-xi', '-aec', 'CD8NODE', '127.0.0.1', String(port), ...quarter], { env: PEER_ENV });
+          const onOutput = (b: Buffer) => {
+            outputs[q] += b.toString();
+            if (killedAt < 0 && acknowledged() >= 20) {
+              killedAt = acknowledged();
+              d.child.kill('SIGKILL');
+            }
+          };
+          scu.stdout.on('data', onOutput);
+          scu.stderr.on('data', onOutput);
+          scu.on('close', (code) => resolve(code));
+        }),
+    );
+    await Promise.all(exits);
+    expect(await d.stop()).toBeNull();
+    expect(killedAt).toBeGreaterThanOrEqual(20);
+    const answered = outputs.flatMap((o) => parseStorescu(o).stored.map(sopInstanceUidOf));
+    expect(answered.length).toBeLessThan(60);
+
+    node = startDaemon(process.execPath, [CLI, 'serve'], { cwd: ROOT, env: { ...env(), CD8_DATA_DIR: dir, CD8_PORT: String(port) } });
+    await waitFor('the node to start again', () => /"node ready"/.test(node!.output()) || undefined, 20000);
+    expect(readdirSync(join(dir, 'spool', 'tmp'))).toEqual([]);
+    const db = new Database(join(dir, 'index.sqlite'), { readonly: true });
+    const rows = db.prepare('SELECT sop_instance_uid, path, size, dataset_offset FROM instances').all() as Row[];
+    db.close();
+    const indexed = new Set(rows.map((r) => r.sop_instance_uid));
+    for (const uid of answered) expect({ uid, indexed: indexed.has(uid) }).toEqual({ uid, indexed: true });
+    for (const row of rows) {
+      const file = join(dir, row.path);
+      expect(statSync(file).size).toBe(row.size);
+      expect({ uid: row.sop_instance_uid, whole: datasetOf(file).equals(datasetOf(sources.get(row.sop_instance_uid)!)) }).toEqual({ uid: row.sop_instance_uid, whole: true });
+    }
+    expect(await node.stop('SIGTERM')).toBe(0);
+    node = undefined;
+  });
+
   it('indexes again, after a power cut, the acknowledged instances whose index commits were lost', async () => {
     port = await freePort();
     const dir = tempDir('powercut');

@@ -1,6 +1,7 @@
 /**
  * SIGKILL while a study is being processed: after the restart the job runs again and exactly one
- * SR and one ORU arrive.
+ * SR and one ORU arrive. On both engines: the embedded SQLite and a real PostgreSQL
+ * (CD8_DATABASE_URL), the node's whole path from C-STORE to the acknowledged ORU.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,10 +9,13 @@ import { freePort, run, SHARED, waitFor } from '../../support/process';
 import { DicomPeer, startStorescp } from '../../support/dcmtk';
 import { Hl7Peer, startHl7Peer } from '../../support/hl7Peer';
 import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
+import { ENGINES, testStorages } from '../../support/storage';
 
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 
-describe('a node killed in the middle of a job', () => {
+const storages = testStorages();
+
+describe.each(ENGINES)('a node on %s killed in the middle of a job', (engine) => {
   let pacs: DicomPeer;
   let ris: Hl7Peer;
   let node: NodeProcess | undefined;
@@ -21,7 +25,7 @@ describe('a node killed in the middle of a job', () => {
 
   it('processes the study after the restart and delivers exactly one SR and one ORU', async () => {
     [pacs, ris] = await Promise.all([startStorescp('PACS'), startHl7Peer()]);
-    const env = { CD8_SR_DESTINATION: `PACS@127.0.0.1:${pacs.port}`, CD8_HL7_DESTINATION: `127.0.0.1:${ris.port}` };
+    const env = { CD8_SR_DESTINATION: `PACS@127.0.0.1:${pacs.port}`, CD8_HL7_DESTINATION: `127.0.0.1:${ris.port}`, CD8_DATABASE_URL: await storages.newUrl(engine) };
     const ports = { port: await freePort(), httpPort: await freePort() };
     const first = await startNodeProcess(env, undefined, ports);
     node = first;
@@ -43,8 +47,10 @@ describe('a node killed in the middle of a job', () => {
     expect(readdirSync(pacs.dir).filter((f) => f.startsWith('SR'))).toHaveLength(1);
     expect(ris.received().map((m) => m.ack)).toEqual(['AA']);
     const status = await run(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'status', '--json'], { env: restarted.env });
-    const snapshot = JSON.parse(status.stdout) as { studies: Array<{ state: string; version: number }>; outbox: { counts: Record<string, number> } };
+    const snapshot = JSON.parse(status.stdout) as { studies: Array<{ state: string; version: number }>; outbox: { counts: Record<string, number> }; nodes: Array<Record<string, unknown>> };
     expect(snapshot.studies).toEqual([expect.objectContaining({ state: 'done', version: 1 })]);
+    // On PostgreSQL the restarted node's heartbeat, with the ports it listens on; an embedded node lists none (it is the only one).
+    expect(snapshot.nodes).toEqual(engine === 'postgres' ? [expect.objectContaining({ alive: true, dicomPort: ports.port, httpPort: ports.httpPort, pid: restarted.child.pid })] : []);
     // SR, ORU and the Secondary Captures (the lesion's key image and the summary page: report.summary default).
     expect(snapshot.outbox.counts).toMatchObject({ sent: 4, pending: 0, failed: 0 });
   }, 180000);

@@ -12,6 +12,12 @@ const asNumber = (v: string) => Number(v);
 export type PgPool = Pool;
 export type PgClient = PoolClient;
 
+/**
+ * The server's clock in epoch milliseconds, for leases: every node reads the same clock, so a
+ * node whose clock runs ahead cannot take over a lease that has not run out.
+ */
+export const DB_NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
 }

@@ -39,7 +39,12 @@ export interface OutboxRow extends Omit<NewMessage, 'payload'> {
 
 export interface OutboxMessage extends OutboxRow {
   payload: Buffer;
+  /** The claim that took it: the sender's node and its lease's end. A finishing update must match it. */
+  claim: { node: string | null; leaseUntil: number };
 }
+
+/** What a finishing update needs of a claimed message (markSent, markAttemptFailed). */
+export type OutboxClaim = Pick<OutboxMessage, 'id' | 'attempts' | 'claim'>;
 
 export interface OutboxDbRow {
   id: number;
@@ -87,9 +92,13 @@ export interface Outbox {
   enqueue(messages: NewMessage[]): Promise<number[]>;
   /** Takes the next due message of a destination and leases it to `node` for `leaseMs` (state "sending"). */
   claimNext(destination: string, leaseMs: number, node?: string): Promise<OutboxMessage | undefined>;
-  markSent(id: number): Promise<void>;
-  /** Records a failed try: back to pending at `nextAttemptAt`, or failed for good. */
-  markAttemptFailed(id: number, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<void>;
+  /**
+   * Records the delivery of a claimed message. false when the claim no longer holds the row (its
+   * lease ran out and another sender took it): nothing changed.
+   */
+  markSent(claim: OutboxClaim): Promise<boolean>;
+  /** Records a failed try: back to pending at `nextAttemptAt`, or failed for good. false as for markSent. */
+  markAttemptFailed(claim: OutboxClaim, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<boolean>;
   /**
    * Rows left "sending" by a process that died (lease expired) go back to pending. The peer may
    * have received the message before the crash: it gets the same SOP Instance UID / Message

@@ -12,6 +12,7 @@ import { ListStudiesOptions, MissingReferences, ReadyReason, STUDY_STATES, Study
 import { SopClass } from '../../dicom/uids';
 import { CT_CLASSES_SQL, RTSTRUCT_CLASS_SQL } from '../schema';
 import {
+  assertUnchanged,
   CountsRow,
   instanceColumns,
   InstanceRow,
@@ -62,6 +63,7 @@ export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
       // The study row is the lock every writer of this study takes (another node may be adding to it).
       const study = (await c.query<StudyRow>('SELECT * FROM studies WHERE study_uid = $1 FOR UPDATE', [record.studyInstanceUid])).rows[0];
       const existing = (await c.query<InstanceRow>('SELECT * FROM instances WHERE sop_instance_uid = $1', [record.sopInstanceUid])).rows[0];
+      assertUnchanged(existing, record);
       if (isSameStore(existing, record)) {
         await c.query('UPDATE instances SET duplicates = duplicates + 1 WHERE sop_instance_uid = $1', [record.sopInstanceUid]);
         return { version: existing.version, versionChange: 'same' };

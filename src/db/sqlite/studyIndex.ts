@@ -11,6 +11,7 @@ import { ListStudiesOptions, MissingReferences, ReadyReason, STUDY_STATES, Study
 import { CT_CLASSES_SQL, RTSTRUCT_CLASS_SQL } from '../schema';
 import { SopClass } from '../../dicom/uids';
 import {
+  assertUnchanged,
   CountsRow,
   instanceColumns,
   InstanceRow,
@@ -122,6 +123,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
     return this.db.transaction((): RecordResult => {
       const at = record.receivedAt;
       const existing = this.st.instance.get(record.sopInstanceUid) as InstanceRow | undefined;
+      assertUnchanged(existing, record);
       if (isSameStore(existing, record)) {
         this.st.countDuplicate.run(record.sopInstanceUid);
         return { version: existing!.version, versionChange: 'same' };

@@ -234,6 +234,27 @@ if (ENGINES.includes('postgres')) {
       expect(store.tmpDir).toBe(join(storage.dataDir, 'spool', 'tmp', 'node-a'));
     });
 
+    it('answers Out of Resources after the index timeout (10 s, not 60 s) when the server hangs (SIGSTOP), and stores again once it runs', async () => {
+      const storage = await storages.open('postgres');
+      const store = new InstanceStore({ dataDir: storage.dataDir, fsync: true, minFreeDiskMb: 0, index: storage.index, nodeTag: 'node-h' });
+      await store.open();
+      await storage.index.findInstance('1.2.3.4'); // a connection open before the server hangs
+      const thaw = await (await storages.postgres()).freeze();
+      const t0 = Date.now();
+      try {
+        await expect(receive(store, ctIncoming, ct.dataset)).rejects.toMatchObject({ reason: 'index-unavailable' });
+        expect(storeStatusFor('index-unavailable')).toBe(DimseStatus.OutOfResources);
+        const waited = Date.now() - t0;
+        expect(waited).toBeGreaterThanOrEqual(9_000);
+        expect(waited).toBeLessThan(30_000);
+        expect(readdirSync(store.spoolDir, { recursive: true }).map(String).filter((p) => p.endsWith('.dcm') || p.endsWith('.part'))).toEqual([]);
+      } finally {
+        thaw();
+      }
+      expect(await receive(store, ctIncoming, ct.dataset)).toMatchObject({ outcome: 'stored' });
+      expect(await storage.index.findInstance(ctIncoming.sopInstanceUid)).toBeDefined();
+    }, 90_000);
+
     describe('two nodes on one shared spool and one PostgreSQL receiving the same new instance at once', () => {
       const changed = Buffer.from(ct.dataset);
       changed[changed.length - 1] ^= 0xff; // one pixel differs

@@ -202,12 +202,12 @@ export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
     return { studyInstanceUid, version: study.current_version, facts: { series, rtstructs, lastReceivedAt: study.last_received_at } };
   }
 
-  async markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
+  async markReady(ref: VersionRef & { lastReceivedAt?: number }, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
     const r = await this.pool.query(
       `UPDATE study_versions SET state = 'ready', ready_reason = $1, notes = $2, missing_refs = $3, ready_at = $4, updated_at = $4
        WHERE study_uid = $5 AND version = $6 AND state = 'receiving'
-         AND version = (SELECT current_version FROM studies WHERE study_uid = $5)`,
-      [reason, JSON.stringify(notes), JSON.stringify(missing), at, ref.studyInstanceUid, ref.version],
+         AND version = (SELECT current_version FROM studies WHERE study_uid = $5 AND ($7::bigint IS NULL OR last_received_at = $7))`,
+      [reason, JSON.stringify(notes), JSON.stringify(missing), at, ref.studyInstanceUid, ref.version, ref.lastReceivedAt ?? null],
     );
     return r.rowCount === 1;
   }

@@ -99,7 +99,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
       markReady: db.prepare(
         `UPDATE study_versions SET state = 'ready', ready_reason = ?, notes = ?, missing_refs = ?, ready_at = ?, updated_at = ?
          WHERE study_uid = ? AND version = ? AND state = 'receiving'
-           AND version = (SELECT current_version FROM studies WHERE study_uid = ?)`,
+           AND version = (SELECT current_version FROM studies WHERE study_uid = ? AND (? IS NULL OR last_received_at = ?))`,
       ),
       counts: db.prepare(
         `SELECT COUNT(*) AS instances, COUNT(DISTINCT series_uid) AS series,
@@ -212,8 +212,9 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
     })();
   }
 
-  async markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
-    const r = this.st.markReady.run(reason, JSON.stringify(notes), JSON.stringify(missing), at, at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid);
+  async markReady(ref: VersionRef & { lastReceivedAt?: number }, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
+    const judged = ref.lastReceivedAt ?? null;
+    const r = this.st.markReady.run(reason, JSON.stringify(notes), JSON.stringify(missing), at, at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid, judged, judged);
     return r.changes === 1;
   }
 

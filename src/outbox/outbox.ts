@@ -83,7 +83,7 @@ export const OUTBOX_COLUMNS = 'id, study_uid, study_version, kind, destination, 
 
 export interface OutboxStatus {
   counts: Record<OutboxState, number>;
-  /** Rows not yet sent (pending, sending, failed), oldest first, and the most recently sent. */
+  /** Rows not yet sent (pending, sending, failed; at most `perState` of each), oldest first, and the most recently sent. */
   rows: OutboxRow[];
 }
 
@@ -119,11 +119,21 @@ export interface Outbox {
   destinationsWithPending(): Promise<string[]>;
   /** Earliest next try of any pending row (epoch ms), or undefined. */
   nextDueAt(): Promise<number | undefined>;
-  /** For `cd8-node status`: counts per state, every unsent row, and the `recentSent` latest sent rows. */
-  status(recentSent?: number): Promise<OutboxStatus>;
+  /**
+   * For `cd8-node status`, the console and the metrics: exact counts per state, the oldest
+   * `perState` rows of each unsent state (pending, sending, failed), and the `recentSent` latest
+   * sent rows. A backlog of thousands stays a few hundred rows read.
+   */
+  status(recentSent?: number, perState?: number): Promise<OutboxStatus>;
   /** Rows created since `sinceMs` (epoch ms), by state: what the node (or cluster) produced today. */
   countsSince(sinceMs: number): Promise<Record<OutboxState, number>>;
 }
+
+/** The states of rows not yet delivered. */
+export const UNSENT_STATES = ['pending', 'sending', 'failed'] as const satisfies readonly OutboxState[];
+
+/** How many rows of each unsent state status() reads unless told otherwise (what the console shows). */
+export const OUTBOX_ROWS_PER_STATE = 200;
 
 export const emptyOutboxCounts = (): Record<OutboxState, number> => ({ pending: 0, sending: 0, sent: 0, failed: 0 });
 

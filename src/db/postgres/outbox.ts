@@ -13,8 +13,10 @@ import {
   OutboxRow,
   OutboxState,
   OutboxStatus,
+  OUTBOX_ROWS_PER_STATE,
   resendStates,
   toOutboxRow,
+  UNSENT_STATES,
 } from '../../outbox/outbox';
 import { DB_NOW_MS, inTransaction, PgPool } from '../postgres';
 
@@ -132,13 +134,16 @@ export class PgOutbox implements Outbox {
     return r.rows[0].t ?? undefined;
   }
 
-  async status(recentSent = 10): Promise<OutboxStatus> {
+  async status(recentSent = 10, perState = OUTBOX_ROWS_PER_STATE): Promise<OutboxStatus> {
     const counts = emptyOutboxCounts();
     const c = await this.pool.query<{ state: OutboxState; n: number }>(`SELECT state, COUNT(*)::int AS n FROM outbox GROUP BY state`);
     for (const r of c.rows) counts[r.state] = r.n;
-    const unsent = await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE state <> 'sent' ORDER BY id`);
+    const unsent: OutboxDbRow[] = [];
+    for (const state of UNSENT_STATES) {
+      if (counts[state] > 0) unsent.push(...(await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE state = $1 ORDER BY id LIMIT $2`, [state, perState])).rows);
+    }
     const sent = await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT $1`, [recentSent]);
-    return { counts, rows: [...unsent.rows, ...sent.rows].map(toOutboxRow) };
+    return { counts, rows: [...unsent.sort((x, y) => x.id - y.id), ...sent.rows].map(toOutboxRow) };
   }
 
   async countsSince(sinceMs: number): Promise<Record<OutboxState, number>> {

@@ -10,8 +10,10 @@ import {
   OutboxRow,
   OutboxState,
   OutboxStatus,
+  OUTBOX_ROWS_PER_STATE,
   resendStates,
   toOutboxRow,
+  UNSENT_STATES,
 } from '../../outbox/outbox';
 import { hasTable, SqliteDb, statementCache } from '../sqlite';
 
@@ -119,12 +121,15 @@ export class SqliteOutbox implements Outbox {
     return r.t ?? undefined;
   }
 
-  async status(recentSent = 10): Promise<OutboxStatus> {
+  async status(recentSent = 10, perState = OUTBOX_ROWS_PER_STATE): Promise<OutboxStatus> {
     const counts = emptyOutboxCounts();
     // A read-only tool may open a database an older node made before the outbox existed.
     if (!hasTable(this.db, 'outbox')) return { counts, rows: [] };
     for (const r of this.q(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`).all() as Array<{ state: OutboxState; n: number }>) counts[r.state] = r.n;
-    const unsent = (this.q(`SELECT ${COLUMNS} FROM outbox WHERE state != 'sent' ORDER BY id`).all() as OutboxDbRow[]).map(toOutboxRow);
+    const ofState = this.q(`SELECT ${COLUMNS} FROM outbox WHERE state = ? ORDER BY id LIMIT ?`);
+    const unsent = UNSENT_STATES.flatMap((state) => (counts[state] > 0 ? (ofState.all(state, perState) as OutboxDbRow[]) : []))
+      .sort((x, y) => x.id - y.id)
+      .map(toOutboxRow);
     const sent = (this.q(`SELECT ${COLUMNS} FROM outbox WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT ?`).all(recentSent) as OutboxDbRow[]).map(toOutboxRow);
     return { counts, rows: [...unsent, ...sent] };
   }

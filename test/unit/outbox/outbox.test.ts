@@ -89,6 +89,23 @@ describe.each(ENGINES)('outbox rows on %s', (engine) => {
     expect((await o.get(sent))?.state).toBe('sent');
   });
 
+  test('status reads at most N rows of each unsent state, oldest first, with exact counts', async () => {
+    const o = await outbox();
+    await o.enqueue(Array.from({ length: 7 }, (_, i) => message(`1.2.3.${200 + i}`)));
+    await o.enqueue(Array.from({ length: 4 }, (_, i) => message(`1.2.3.${300 + i}`, 'archive')));
+    for (let i = 0; i < 4; i++) await o.markAttemptFailed((await o.claimNext('archive', 60_000))!, 'refused', 'give-up');
+    const sending = (await o.claimNext('pacs', 60_000))!;
+    for (let i = 0; i < 3; i++) await o.markSent((await o.claimNext('pacs', 60_000))!);
+    const status = await o.status(2, 2);
+    expect(status.counts).toEqual({ pending: 3, sending: 1, sent: 3, failed: 4 });
+    const byState = (state: string) => status.rows.filter((r) => r.state === state);
+    expect(byState('pending').map((r) => r.messageKey)).toEqual(['1.2.3.204', '1.2.3.205']);
+    expect(byState('sending').map((r) => r.id)).toEqual([sending.id]);
+    expect(byState('failed').map((r) => r.messageKey)).toEqual(['1.2.3.300', '1.2.3.301']);
+    expect(byState('sent')).toHaveLength(2);
+    expect(status.rows.filter((r) => r.state !== 'sent').map((r) => r.id)).toEqual([...status.rows.filter((r) => r.state !== 'sent').map((r) => r.id)].sort((x, y) => x - y));
+  });
+
   test('counts since a time cover the rows created from then on, by state', async () => {
     const o = await outbox();
     expect(await o.countsSince(0)).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0 });

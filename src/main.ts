@@ -25,7 +25,7 @@ import { nodeMetrics, Gauge } from './ops/metrics';
 import { HttpRoutes, ReadinessCheck, startHttpEndpoint } from './ops/http';
 import { startSchedules } from './ops/schedule';
 import { watchDatabase } from './ops/databaseWatch';
-import { defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
+import { assertNodeIdFree, defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
 import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/housekeeping';
 import { errorText } from './ops/errorText';
 import { auditFilePath } from './ops/audit';
@@ -96,6 +96,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
     const { index, jobs: queue, results } = storage;
     const nodeId = config.database.nodeId || defaultNodeId(config.dicom.port);
     logger.info(`database: ${storage.engine === 'sqlite' ? 'embedded SQLite' : 'PostgreSQL (shared)'} at ${storage.location}`, { node: nodeId });
+    // Before anything takes this node's jobs back or touches the spool as this node.
+    if (shared) await assertNodeIdFree(storage.cluster, { nodeId, host: hostname(), pid: process.pid }, Date.now());
 
     const store = new InstanceStore({ dataDir, fsync: config.storage.fsync, minFreeDiskMb: config.storage.minFreeDiskMb, index, nodeTag: shared ? nodeId : undefined });
     const spool = await store.open();

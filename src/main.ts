@@ -12,9 +12,12 @@ import { openStorage } from './db/storage';
 import { InstanceStore } from './store/instanceStore';
 import { reconcileSpool } from './store/reconcile';
 import { StudyAssembler } from './study/assembler';
+import { Retrieval } from './study/retrieval';
+import { retrievalSources } from './study/retrievalSources';
 import { StudyCatalog, StudyReadyEvent } from './study/types';
 import { startDicomListener } from './dicom/scp';
 import { JOB_RETRY_BACKOFF } from './jobs/queue';
+import { backoffMs } from './ops/backoff';
 import { startWorkers } from './jobs/worker';
 import { startResultDelivery } from './outbox/delivery';
 import { loadScoringSetup } from './pipeline/setup';
@@ -23,6 +26,7 @@ import { studyProcessor } from './pipeline/processStudy';
 import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
 import { HttpRoutes, ReadinessCheck, startHttpEndpoint } from './ops/http';
+import { stowRoutes, STOW_IDLE_TIMEOUT_MS, STOW_PATH } from './dicom/stowRoutes';
 import { startSchedules } from './ops/schedule';
 import { watchDatabase } from './ops/databaseWatch';
 import { assertNodeIdFree, defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
@@ -120,22 +124,39 @@ export async function startNode(config: Config, services: NodeServices): Promise
     // Results out: the outbox and its sender (survives restarts; re-sends what was not acknowledged).
     const delivery = startResultDelivery(config, { outbox: storage.outbox, node: nodeId, logger, audit });
     started.push({ name: 'result delivery', stop: () => delivery.stop() });
-    if (config.destinations.dicom.length + config.destinations.hl7.length === 0) {
-      logger.warn('no result destination is configured (destinations.dicom / destinations.hl7, or CD8_SR_DESTINATION / CD8_HL7_DESTINATION): results stay in the data directory and in "cd8-node status".');
+    if (config.destinations.dicom.length + config.destinations.dicomweb.length + config.destinations.hl7.length === 0) {
+      logger.warn('no result destination is configured (destinations.dicom / destinations.dicomweb / destinations.hl7, or CD8_SR_DESTINATION / CD8_HL7_DESTINATION): results stay in the data directory and in "cd8-node status".');
     }
 
     // The durable queue between "study ready" and "results written".
     const handedBack = await queue.recoverRunning(nodeId);
     if (handedBack > 0) logger.warn(`${handedBack} job(s) were running when the node stopped; they run again now`);
 
+    // Missing images fetched from the configured PACS (C-MOVE to our own AE title, or C-GET).
+    let recheck = (_study: string) => {};
+    let arrived = (_study: string) => {};
+    const retrieval = new Retrieval(
+      retrievalSources(config, { store, audit, logger, arrived: (study) => arrived(study) }),
+      {
+        maxAttempts: config.sources.maxAttempts,
+        backoffMs: (failures) => backoffMs(failures, config.sources.initialBackoffS * 1000, config.sources.maxBackoffS * 1000),
+        logger,
+        audit,
+        onChange: (study) => recheck(study),
+      },
+    );
     const assembler = new StudyAssembler(index, {
       stableAgeS: config.study.stableAgeS,
+      waitPolicy: { withoutContours: config.study.withoutContours, withoutImages: config.study.withoutImages },
+      retrieval,
       logger,
       audit,
       // With a shared database any node may have received a study: each judges those due.
       sweepEveryMs: shared ? Math.min(5_000, config.study.stableAgeS * 1000) : 0,
     });
-    started.push({ name: 'study assembly', stop: () => assembler.stop() });
+    recheck = (study) => assembler.recheck(study);
+    arrived = (study) => assembler.instanceArrived(study);
+    started.push({ name: 'study assembly', stop: () => (retrieval.stop(), assembler.stop()) });
     // Each analysis in a worker thread of its own, one kept started (and warmed up) ahead of the next job.
     const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config });
     started.push({ name: 'analysis workers', stop: () => analysis.stop() });
@@ -213,10 +234,22 @@ export async function startNode(config: Config, services: NodeServices): Promise
     });
 
     // The cluster's state as the gauges show it, read from the database before each scrape.
-    let cluster = { outbox: {} as Record<string, number>, jobs: {} as Record<string, number>, runningPerNode: {} as Record<string, number>, nodes: [] as NodeInfo[] };
+    let cluster = {
+      outbox: {} as Record<string, number>,
+      jobs: {} as Record<string, number>,
+      runningPerNode: {} as Record<string, number>,
+      nodes: [] as NodeInfo[],
+      studies: {} as Record<string, number>,
+    };
     const readClusterState = async () => {
-      const [outbox, jobs, runningPerNode, nodes] = await Promise.all([delivery.status(), queue.counts(), queue.runningPerNode(), storage.cluster.nodes()]);
-      cluster = { outbox: outbox.counts, jobs, runningPerNode, nodes };
+      const [outbox, jobs, runningPerNode, nodes, studies] = await Promise.all([
+        delivery.status(),
+        queue.counts(),
+        queue.runningPerNode(),
+        storage.cluster.nodes(),
+        index.countCurrentByState(),
+      ]);
+      cluster = { outbox: outbox.counts, jobs, runningPerNode, nodes, studies };
     };
     const byLabel = (label: string, values: Record<string, number>) => Object.entries(values).map(([key, value]) => ({ labels: { [label]: key }, value }));
     metrics.registry.add(new Gauge('cd8_outbox_messages', 'Result messages in the outbox, by state.', () => byLabel('state', cluster.outbox)));
@@ -224,6 +257,14 @@ export async function startNode(config: Config, services: NodeServices): Promise
     metrics.registry.add(new Gauge('cd8_jobs_running', 'Running jobs, by the node that runs them.', () => byLabel('node', cluster.runningPerNode)));
     metrics.registry.add(
       new Gauge('cd8_cluster_nodes_alive', 'Nodes sharing the database that sent a heartbeat recently.', () => cluster.nodes.filter((n) => isAlive(n, Date.now())).length),
+    );
+    metrics.registry.add(
+      new Gauge('cd8_studies', 'Studies by the state of their current version (waiting = lacks contours or images after the stable age).', () => byLabel('state', cluster.studies)),
+    );
+    metrics.registry.add(
+      new Gauge('cd8_retrievals', 'Retrievals of missing images from sources.dicom[] since the start, by state (running, retry = waiting for the next attempt, gave-up, finished).', () =>
+        Object.entries(retrieval.counts()).map(([state, value]) => ({ labels: { state }, value })),
+      ),
     );
     metrics.registry.add(new Gauge('cd8_dicom_associations_active', 'Open DICOM associations.', () => listener.activeAssociations()));
 
@@ -258,6 +299,23 @@ export async function startNode(config: Config, services: NodeServices): Promise
       });
       // Each module that serves HTTP adds its routes here (one line each).
       const httpRoutes: HttpRoutes[] = [webConsole];
+      if (config.dicomweb.receive) {
+        const MB = 1024 * 1024;
+        httpRoutes.push(
+          stowRoutes(
+            {
+              store,
+              onStored: (instance) => assembler.instanceArrived(instance.studyInstanceUid),
+              audit,
+              logger,
+              bounds: { maxBodyBytes: config.dicomweb.maxRequestMb * MB, maxParts: config.dicomweb.maxInstances, maxPartBytes: config.dicomweb.maxInstanceMb * MB },
+              // The console's credentials (http.auth): sender or admin tokens store, viewers never.
+              authorise: (authorization) => webConsole.auth.storeAccess(authorization),
+            },
+            { maxConcurrent: config.dicomweb.maxConcurrentRequests, idleTimeoutMs: STOW_IDLE_TIMEOUT_MS },
+          ),
+        );
+      }
       const http = await startHttpEndpoint({
         port: config.http.port,
         bind: config.http.bind,
@@ -278,7 +336,9 @@ export async function startNode(config: Config, services: NodeServices): Promise
       });
       httpPort = http.port;
       started.push({ name: 'HTTP endpoint', stop: () => http.close() });
-      logger.info(`HTTP endpoint on http://${config.http.bind}:${http.port} (web console at /, /healthz, /readyz, /metrics)${webConsole.auth.open ? '; no http.auth credential: the console is read-only, loopback only' : ''}`);
+      logger.info(
+        `HTTP endpoint on http://${config.http.bind}:${http.port} (web console at /, /healthz, /readyz, /metrics${config.dicomweb.receive ? `, STOW-RS at POST ${STOW_PATH}` : ''})${webConsole.auth.open ? '; no http.auth credential: the console is read-only, loopback only' : ''}`,
+      );
     }
 
     // After the HTTP endpoint: the heartbeat carries the port it really listens on (status, console).

@@ -21,7 +21,8 @@ export const consoleHashPasswordCommand: Command = {
 Reads a password (the first line of standard input) and prints its scrypt hash
 for http.auth.viewer.passwordHash or http.auth.admin.passwordHash. With --token,
 makes a random bearer token instead and prints it with the SHA-256 to put in
-http.auth.<role>.tokenSha256 (the configuration never holds the token itself).
+http.auth.<role>.tokenSha256, or to list in http.auth.sender.tokenSha256 for a
+system that stores images by STOW-RS (the configuration never holds the token itself).
 
 Example:
   printf '%s\\n' 'a long passphrase' | cd8-node console hash-password`,

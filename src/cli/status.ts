@@ -93,12 +93,13 @@ function snapshotText(snap: StatusSnapshot): string {
 
 export const statusCommand: Command = {
   words: ['status'],
-  summary: 'list recent studies and their state (receiving, ready, processing, done, failed)',
+  summary: 'list recent studies and their state (receiving, waiting, ready, processing, done, failed)',
   help: `Usage: cd8-node status [--config FILE] [--limit N] [--all] [--json] [--watch [SECONDS]]
 
 Lists the most recently active studies in the node's data directory with their
-state: receiving, ready (and why: RTSTRUCT references complete, or stable age),
-processing, done, or failed with the reason. Missing RTSTRUCT references and
+state: receiving, waiting (for contours or for the CT, with what is missing),
+ready (and why: RTSTRUCT references complete, or stable age), processing, done,
+or failed with the reason. Missing RTSTRUCT references and
 other assembly notes are shown under each study, and for processed studies each
 lesion with its site, volume and CD8 score (or why there is none). Then the
 outbox: results waiting to be sent, their attempts and last error, and the last

@@ -45,9 +45,10 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
       `duplicate AE title "${dicom[again].aeTitle}" (already used by destinations.dicom[${first}] "${dicom[first].name}"); each destination needs its own AE title.`,
     );
   }
-  // DICOM and HL7 destinations share one name space: the outbox and status know them by name.
+  // DICOM, DICOMweb and HL7 destinations share one name space: the outbox and status know them by name.
   const named = [
     ...dicom.map((d, i) => ({ name: d.name, path: `destinations.dicom[${i}]` })),
+    ...c.destinations.dicomweb.map((d, i) => ({ name: d.name, path: `destinations.dicomweb[${i}]` })),
     ...c.destinations.hl7.map((d, i) => ({ name: d.name, path: `destinations.hl7[${i}]` })),
   ];
   for (const [first, again] of duplicates(named, (n) => n.name)) {
@@ -70,6 +71,27 @@ export function crossFieldIssues(c: Config): ConfigIssue[] {
 
   if (c.http.port !== 0 && c.http.port === c.dicom.port) {
     error('http.port', `${c.http.port} is also dicom.port; give the HTTP endpoint its own port (or 0 to disable it).`);
+  }
+  if (c.dicomweb.receive && c.http.auth.sender.tokenSha256.length === 0 && c.http.auth.admin.tokenSha256 === null) {
+    error(
+      'http.auth.sender.tokenSha256',
+      'the STOW-RS receiver (dicomweb.receive) requires authentication: list the SHA-256 of at least one sender token ("cd8-node console hash-password --token" makes one), or set dicomweb.receive to false.',
+    );
+  }
+  if (c.dicomweb.receive && c.http.port === 0) error('dicomweb.receive', 'the STOW-RS receiver is served on the HTTP port, which is disabled (http.port 0).');
+  if (c.dicomweb.maxInstanceMb > c.dicomweb.maxRequestMb) {
+    error('dicomweb.maxInstanceMb', `${c.dicomweb.maxInstanceMb} MB is more than dicomweb.maxRequestMb (${c.dicomweb.maxRequestMb} MB); an instance must fit in a request.`);
+  }
+  // A C-MOVE's images come back on an association the PACS opens to us: it must be let in.
+  c.sources.dicom.forEach((src, i) => {
+    if (src.method !== 'move' || callers.includes('*')) return;
+    const aet = src.aeTitle.trim().toUpperCase();
+    if (!callers.some((x) => x.split('@')[0].trim().toUpperCase() === aet)) {
+      warn(`sources.dicom[${i}].aeTitle`, `"${src.aeTitle}" is not in dicom.allowedCallers, so the images it moves to us would be rejected; add it (or the AE title the PACS calls with), or use method: get.`);
+    }
+  });
+  if (c.sources.maxBackoffS < c.sources.initialBackoffS) {
+    error('sources.maxBackoffS', `${c.sources.maxBackoffS} s is shorter than sources.initialBackoffS (${c.sources.initialBackoffS} s); raise it.`);
   }
   if (c.delivery.maxBackoffS < c.delivery.initialBackoffS) {
     error('delivery.maxBackoffS', `${c.delivery.maxBackoffS} s is shorter than delivery.initialBackoffS (${c.delivery.initialBackoffS} s); raise it.`);

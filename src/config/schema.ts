@@ -42,20 +42,54 @@ const listenerTls = s.object(
   'DICOM over TLS on the listener (inbound).',
 );
 
+/** An AE title that may be left out (null = a default the doc names). */
+const optionalAeTitle = (doc: string) => s.nullableString({ doc, default: null, check: (v) => (v === null ? undefined : aeTitleProblem(v)) });
+
+/** Name, address and AE titles of a DICOM peer we open associations to (destination or source). */
+const dicomPeer = (calledDoc: string, portDoc: string) => ({
+  name: s.string({ doc: 'Short name shown in logs and status.', default: 'pacs', required: true, nonEmpty: true }),
+  aeTitle: aeTitle(calledDoc, 'PACS', true),
+  host: s.string({ doc: 'Host name or IP address.', default: '127.0.0.1', required: true, nonEmpty: true }),
+  port: port(portDoc, 104, true),
+  callingAeTitle: optionalAeTitle('Calling AE title we present to it (default: dicom.aeTitle).'),
+});
+
 const dicomDestination = s.object(
   {
-    name: s.string({ doc: 'Short name shown in logs and status.', default: 'pacs', required: true, nonEmpty: true }),
-    aeTitle: aeTitle('Called AE title of the destination.', 'PACS', true),
-    host: s.string({ doc: 'Host name or IP address.', default: '127.0.0.1', required: true, nonEmpty: true }),
-    port: port('TCP port of the destination.', 104, true),
-    callingAeTitle: s.nullableString({
-      doc: 'Calling AE title we present to it (default: dicom.aeTitle).',
-      default: null,
-      check: (v) => (v === null ? undefined : aeTitleProblem(v)),
-    }),
+    ...dicomPeer('Called AE title of the destination.', 'TCP port of the destination.'),
     tls,
   },
   'One DICOM destination for the SR (and the optional PDF/SC summary).',
+);
+
+const dicomwebDestination = s.object(
+  {
+    name: s.string({ doc: 'Short name shown in logs and status (unique among the DICOM and DICOMweb destinations).', default: 'archive', required: true, nonEmpty: true }),
+    url: s.string({
+      doc: 'Base URL of the DICOMweb service (STOW-RS goes to <url>/studies), e.g. https://archive.example.org/dicom-web.',
+      default: 'http://127.0.0.1:8042/dicom-web',
+      required: true,
+      check: (v) => {
+        try {
+          const u = new URL(v);
+          return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : `must be an http:// or https:// URL, not ${u.protocol}`;
+        } catch {
+          return `is not a URL ("${v}"); give the DICOMweb base URL, e.g. https://archive.example.org/dicom-web`;
+        }
+      },
+    }),
+    bearerToken: s.nullableString({ doc: 'Authorization: Bearer token (keep the file readable by the node only).', default: null }),
+    username: s.nullableString({ doc: 'HTTP basic authentication user (with password).', default: null }),
+    password: s.nullableString({ doc: 'HTTP basic authentication password.', default: null }),
+    tls,
+  },
+  'One DICOMweb archive for the SR and the other result objects (STOW-RS). TLS: an https:// URL uses the tls files (tls.enabled is not needed).',
+  (d) =>
+    d.bearerToken !== null && d.username !== null
+      ? 'has both bearerToken and username: choose one way to authenticate.'
+      : (d.username === null) !== (d.password === null)
+        ? 'needs both username and password for basic authentication.'
+        : undefined,
 );
 
 const hl7Destination = s.object(
@@ -68,6 +102,21 @@ const hl7Destination = s.object(
     tls,
   },
   'One HL7 v2 MLLP destination for the ORU^R01.',
+);
+
+const dicomSource = s.object(
+  {
+    ...dicomPeer('Called AE title of the PACS (its Query/Retrieve SCP).', 'TCP port of the PACS.'),
+    method: s.enum(['move', 'get'] as const, {
+      doc: 'move = C-MOVE to moveDestination (the PACS opens an association back to us); get = C-GET (the images come back on our own association: no route from the PACS to us needed, where the PACS supports it).',
+      default: 'move',
+    }),
+    moveDestination: optionalAeTitle(
+      'AE title the PACS sends the images to (C-MOVE destination; default: dicom.aeTitle). The PACS must know it with our host and port, and dicom.allowedCallers must let the PACS in.',
+    ),
+    tls,
+  },
+  'One PACS the node retrieves missing images from (C-MOVE to our own AE title, or C-GET).',
 );
 
 const consoleRole = (who: string) =>
@@ -143,6 +192,14 @@ export const configSchema = s.object(
     study: s.object(
       {
         stableAgeS: s.int({ doc: 'A study with no new instance for this long is complete (unless its RTSTRUCT proved completeness earlier).', default: 30, min: 1, max: 86400, unit: 's' }),
+        withoutContours: s.enum(['wait', 'report'] as const, {
+          doc: 'A CT study with no RTSTRUCT after the stable age: wait = it waits for contours and nothing is sent (processed when an RTSTRUCT arrives; retention still applies); report = answer it with an SR and ORU that say there is nothing to score.',
+          default: 'wait',
+        }),
+        withoutImages: s.enum(['wait', 'report'] as const, {
+          doc: 'An RTSTRUCT with no CT series in its frame of reference after the stable age: wait = it waits for the CT; report = answer it with an SR and ORU that say the study cannot be used.',
+          default: 'wait',
+        }),
       },
       'Study assembly.',
     ),
@@ -198,9 +255,25 @@ export const configSchema = s.object(
       },
       'CD8 score evaluation.',
     ),
+    sources: s.object(
+      {
+        dicom: s.list(dicomSource, {
+          doc: 'PACS to retrieve missing images from: when an RTSTRUCT references CT images that have not arrived by the stable age, the node asks these, in order, to send the series (C-MOVE). Empty = never retrieve.',
+          default: [],
+        }),
+        maxAttempts: s.int({ doc: 'Retrievals of one study version before it waits with the last reason.', default: 5, min: 1, max: 100 }),
+        initialBackoffS: s.int({ doc: 'Wait after the first failed retrieval; doubles each time.', default: 30, min: 1, unit: 's' }),
+        maxBackoffS: s.int({ doc: 'Longest wait between two retrievals.', default: 1800, min: 1, unit: 's' }),
+        idleTimeoutS: s.int({ doc: 'A PACS silent this long during a retrieval (no pending response) has failed it.', default: 120, min: 1, max: 3600, unit: 's' }),
+        maxImagesPerRetrieval: s.int({ doc: 'Most images one retrieval (one series) may bring: a PACS that offers or sends more has the retrieval stopped.', default: 5000, min: 1, max: 65535 }),
+        maxRetrievalMinutes: s.int({ doc: 'A retrieval still running after this long is stopped (and tried again later, as a failure).', default: 120, min: 1, max: 1440, unit: 'min' }),
+      },
+      'Fetching what is missing.',
+    ),
     destinations: s.object(
       {
         dicom: s.list(dicomDestination, { doc: 'DICOM destinations for results (C-STORE SCU).', default: [] }),
+        dicomweb: s.list(dicomwebDestination, { doc: 'DICOMweb destinations for results (STOW-RS): every result object the DICOM destinations get, once per study version.', default: [] }),
         hl7: s.list(hl7Destination, { doc: 'HL7 v2 MLLP destinations for the ORU^R01.', default: [] }),
       },
       'Where results are sent. With none, results stay in the data directory and in `cd8-node status`.',
@@ -297,6 +370,15 @@ export const configSchema = s.object(
           {
             viewer: consoleRole('viewer (reads the console pages; patient identities hashed)'),
             admin: consoleRole('admin (also resend, retry, C-ECHO/MLLP tests; sees patient identities)'),
+            sender: s.object(
+              {
+                tokenSha256: s.list(
+                  s.string({ doc: '', default: '', check: (v) => (/^[0-9a-f]{64}$/i.test(v) ? undefined : 'must be 64 hexadecimal digits (e.g. from "printf %s TOKEN | sha256sum").') }),
+                  { doc: 'SHA-256 (hex) of the bearer tokens of systems that store instances by STOW-RS ("Authorization: Bearer TOKEN"); the tokens themselves are never in the file.', default: [] },
+                ),
+              },
+              'Systems that send images by DICOMweb STOW-RS (dicomweb.receive): a sender token may store and nothing else (the console refuses it). The admin token may store too; a viewer token, a console session and open loopback access never may.',
+            ),
             protectProbes: s.bool({ doc: '/healthz, /readyz and /metrics also need a viewer or admin token (Authorization: Bearer).', default: false }),
             sessionMinutes: s.int({ doc: 'A console session ends after this long without a request.', default: 30, min: 1, max: 1440, unit: 'min' }),
           },
@@ -304,6 +386,16 @@ export const configSchema = s.object(
         ),
       },
       'Health and metrics endpoint and the web console.',
+    ),
+    dicomweb: s.object(
+      {
+        receive: s.bool({ doc: 'Serve the STOW-RS receiver at POST /dicomweb/studies on the HTTP port: instances stored like C-STOREs (needs http.port and a token in http.auth.sender, or the admin token).', default: false }),
+        maxRequestMb: s.int({ doc: 'Largest STOW-RS request body; a larger one is refused (413) and nothing of it stored. The body is held in memory while its instances are stored.', default: 512, min: 1, max: 4096, unit: 'MB' }),
+        maxInstances: s.int({ doc: 'Most instances (parts) in one STOW-RS request.', default: 2000, min: 1, max: 100000 }),
+        maxInstanceMb: s.int({ doc: 'Largest single instance (part) of a STOW-RS request.', default: 256, min: 1, max: 4096, unit: 'MB' }),
+        maxConcurrentRequests: s.int({ doc: 'STOW-RS requests read at the same time (each body is held in memory up to maxRequestMb); one more is answered 503 with Retry-After.', default: 2, min: 1, max: 64 }),
+      },
+      'DICOMweb STOW-RS receiver.',
     ),
     log: s.object(
       {
@@ -320,4 +412,6 @@ export const configSchema = s.object(
 export type Config = Infer<typeof configSchema>;
 export type DicomDestination = Config['destinations']['dicom'][number];
 export type Hl7Destination = Config['destinations']['hl7'][number];
+export type DicomSource = Config['sources']['dicom'][number];
+export type DicomwebDestination = Config['destinations']['dicomweb'][number];
 export type GateAction = Config['score']['gates']['smallLesion'];

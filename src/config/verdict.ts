@@ -56,8 +56,9 @@ export interface ConfigValueRow {
   source: 'default' | 'file' | `environment ${string}`;
 }
 
-const HIDDEN_KEYS = /(passwordHash|tokenSha256|keyFile|certFile|caFile)$/;
-/** Values that may carry a password in their URL (database.url): shown with the password replaced. */
+// The DICOMweb destinations' password and bearer token are secrets held in clear (the node must send them).
+const HIDDEN_KEYS = /(passwordHash|tokenSha256|password|bearerToken|keyFile|certFile|caFile)$/;
+/** Values that may carry a password in their URL (database.url, a DICOMweb destination's url): shown with the password replaced. */
 const URL_KEYS = /(^|\.)url$/;
 
 function leaves(value: unknown, path: string, out: Array<[string, unknown]>): void {

@@ -29,7 +29,7 @@ td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 .card .n { font-size:1.5rem; font-weight:700; }
 .ok { color:var(--ok); } .bad { color:var(--bad); } .warn { color:var(--warn); }
 .state { display:inline-block; padding:0 .4rem; border-radius:10px; background:#eaeef2; font-size:12px; }
-.state-done, .state-sent { background:#dafbe1; } .state-failed { background:#ffebe9; } .state-processing, .state-sending { background:#ddf4ff; }
+.state-done, .state-sent { background:#dafbe1; } .state-failed { background:#ffebe9; } .state-processing, .state-sending { background:#ddf4ff; } .state-waiting { background:#fff8c5; }
 .banner { margin:0; padding:.5rem 1rem; background:#fff8c5; border-bottom:1px solid #d4a72c; }
 .flash { margin:.5rem 1rem 0; padding:.5rem .75rem; border-radius:4px; }
 .flash.ok { background:#dafbe1; } .flash.error { background:#ffebe9; }

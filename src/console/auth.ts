@@ -56,6 +56,9 @@ const sameText = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/** The answer of `storeAccess`: who stores, or the HTTP status and reason of the refusal. */
+export type StoreAccess = { ok: true; role: 'sender' | 'admin' } | { ok: false; status: 401 | 403; message: string };
+
 export type LoginOutcome =
   | { ok: true; role: Role; sessionId: string; csrf: string }
   | { ok: false; reason: 'wrong' | 'rate-limited' | 'no-credential'; retryAfterS?: number };
@@ -103,6 +106,30 @@ export class ConsoleAuth {
     }
     if (this.open && isLoopback(request.ip)) return { role: 'viewer', via: 'open-loopback' };
     return undefined;
+  }
+
+  /**
+   * May this request store instances (STOW-RS)? Only a bearer token: a sender token (it may do
+   * nothing else) or the admin token. A viewer token is refused (403), and so are sessions and
+   * open loopback access: a browser session must not be able to write images into the node.
+   */
+  storeAccess(authorization: string | undefined): StoreAccess {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    const token = m?.[1];
+    if (token !== undefined && token.length <= MAX_SECRET_LENGTH) {
+      if (this.settings.sender.tokenSha256.some((t) => verifyToken(token, t))) return { ok: true, role: 'sender' };
+      const admin = this.settings.admin.tokenSha256;
+      if (admin !== null && verifyToken(token, admin)) return { ok: true, role: 'admin' };
+      const viewer = this.settings.viewer.tokenSha256;
+      if (viewer !== null && verifyToken(token, viewer)) {
+        return { ok: false, status: 403, message: 'a viewer token may not store instances; use a token listed in http.auth.sender.tokenSha256 (or the admin token).' };
+      }
+    }
+    return {
+      ok: false,
+      status: 401,
+      message: 'authentication required: send "Authorization: Bearer <token>" with a token whose SHA-256 is in http.auth.sender.tokenSha256 (or the admin token).',
+    };
   }
 
   /** Seconds until `ip` may try again, or 0. */

@@ -43,6 +43,9 @@ function dialects(sql: string): MigrationStep {
   return { sqlite: render('sqlite'), postgres: render('postgres') };
 }
 
+/** The states a study version may be in since store step 3 (study/types.ts STUDY_STATES). Frozen: a new state is a new step. */
+const STATES_SQL = "'receiving', 'waiting', 'ready', 'processing', 'done', 'failed'";
+
 const STORE: ModuleSchema = {
   module: 'store',
   steps: [
@@ -108,6 +111,30 @@ const STORE: ModuleSchema = {
    );`),
     // 2: retention deletes the images of processed studies but keeps the study, its versions and results.
     dialects('ALTER TABLE studies ADD COLUMN purged_at {ms};'),
+    // 3: a version may wait (for contours or its CT) after its stable age. SQLite cannot alter a
+    // CHECK constraint, so its table is rebuilt; PostgreSQL replaces the constraint.
+    {
+      sqlite: dialects(`CREATE TABLE study_versions_3 (
+     study_uid TEXT NOT NULL REFERENCES studies(study_uid),
+     version INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN (${STATES_SQL})),
+     reason TEXT,
+     ready_reason TEXT,
+     notes TEXT NOT NULL DEFAULT '[]',
+     missing_refs TEXT NOT NULL DEFAULT '[]',
+     created_at {ms} NOT NULL,
+     ready_at {ms},
+     updated_at {ms} NOT NULL,
+     PRIMARY KEY (study_uid, version)
+   );
+   INSERT INTO study_versions_3 (study_uid, version, state, reason, ready_reason, notes, missing_refs, created_at, ready_at, updated_at)
+     SELECT study_uid, version, state, reason, ready_reason, notes, missing_refs, created_at, ready_at, updated_at FROM study_versions;
+   DROP TABLE study_versions;
+   ALTER TABLE study_versions_3 RENAME TO study_versions;
+   CREATE INDEX study_versions_by_state ON study_versions(state);`).sqlite,
+      postgres: `ALTER TABLE study_versions DROP CONSTRAINT study_versions_state_check;
+   ALTER TABLE study_versions ADD CONSTRAINT study_versions_state_check CHECK (state IN (${STATES_SQL}));`,
+    },
   ],
 };
 

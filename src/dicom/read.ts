@@ -167,21 +167,78 @@ function concat(parts: ArrayBuffer[]): Uint8Array {
  */
 export async function readPixelSamples(path: string, layout: PixelLayout): Promise<RawSamples> {
   const parsed = parse(toArrayBuffer(await readAll(path)), path, false);
+  const { syntax, value } = pixelData(parsed, path);
+  // A single-frame image may come in several fragments: they form one frame.
+  return decodeFrame(NATIVE.has(syntax) ? value[0] : concat(value), syntax, layout, path);
+}
+
+/** The frames of one multi-frame file, parsed once and decoded one by one as asked. */
+export interface MultiFrameFile {
+  /** Frames the Pixel Data holds (whole frames of native data, or encapsulated frames). */
+  readonly framesInPixelData: number;
+  /** The stored samples of frame `index` (from 0). */
+  frame(index: number): Promise<RawSamples>;
+}
+
+/**
+ * Opens a multi-frame image file (Enhanced CT) for frame-by-frame decoding. Throws DicomReadError
+ * when its Pixel Data does not hold the Number of Frames it declares (`layout.numberOfFrames`).
+ */
+export async function openMultiFrame(path: string, layout: PixelLayout): Promise<MultiFrameFile> {
+  const parsed = parse(toArrayBuffer(await readAll(path)), path, false);
+  const { syntax, value } = pixelData(parsed, path);
+  const declared = layout.numberOfFrames;
+  const frameBytes = layout.rows * layout.columns * layout.samplesPerPixel * (layout.bitsAllocated / 8);
+  let frames: ArrayBuffer[] | Uint8Array;
+  let held: number;
+  if (NATIVE.has(syntax)) {
+    frames = new Uint8Array(value[0]);
+    held = frameBytes > 0 ? Math.floor(frames.byteLength / frameBytes) : 0;
+    // One padding byte keeps an odd length even; anything more or less is a different frame count.
+    const exact = frames.byteLength === declared * frameBytes || frames.byteLength === declared * frameBytes + 1;
+    if (!exact) {
+      throw new DicomReadError(
+        `${path} declares ${declared} frames (Number of Frames) of ${layout.columns} × ${layout.rows} × ${layout.bitsAllocated} bits, but its Pixel Data holds ${frames.byteLength} bytes (${(frames.byteLength / frameBytes).toFixed(2)} frames); the object is damaged: send it again, or as classic CT images.`,
+      );
+    }
+  } else {
+    frames = value;
+    held = value.length;
+    if (held !== declared) {
+      throw new DicomReadError(
+        `${path} declares ${declared} frames (Number of Frames), but its encapsulated Pixel Data holds ${held} ${held === 1 ? 'frame' : 'frames'} (fragments without an offset table that says which form each frame count as one each); send it again, uncompressed, or as classic CT images.`,
+      );
+    }
+  }
+  return {
+    framesInPixelData: held,
+    frame: async (index: number) => {
+      if (!Number.isInteger(index) || index < 0 || index >= declared) throw new DicomReadError(`${path} has no frame ${index + 1} (it has ${declared}).`);
+      if (frames instanceof Uint8Array) return decodeFrame(frames.subarray(index * frameBytes, (index + 1) * frameBytes), syntax, { ...layout, numberOfFrames: 1 }, path);
+      return decodeFrame(new Uint8Array(frames[index]), syntax, { ...layout, numberOfFrames: 1 }, path);
+    },
+  };
+}
+
+function pixelData(parsed: dcmjs.DicomDictionary, path: string): { syntax: string; value: ArrayBuffer[] } {
   const syntax = String((parsed.meta['00020010']?.Value ?? [])[0] ?? TransferSyntax.ImplicitVrLittleEndian);
   const element = parsed.dict[PIXEL_DATA];
   const value = (element?.Value ?? []).filter((v): v is ArrayBuffer => v instanceof ArrayBuffer);
   if (value.length === 0) throw new DicomReadError(`${path} has no Pixel Data.`);
+  return { syntax, value };
+}
+
+/** One frame's bytes (native, or one encapsulated frame) → its stored samples. */
+async function decodeFrame(frame: ArrayBuffer | Uint8Array, syntax: string, layout: PixelLayout, path: string): Promise<RawSamples> {
   const expected = layout.rows * layout.columns * layout.samplesPerPixel * (layout.bitsAllocated / 8);
   let bytes: Uint8Array;
   if (NATIVE.has(syntax)) {
-    bytes = new Uint8Array(value[0]);
+    bytes = frame instanceof Uint8Array ? frame : new Uint8Array(frame);
     if (syntax === BIG_ENDIAN && layout.bitsAllocated > 8) bytes = swapBytes(bytes, layout.bitsAllocated / 8);
   } else {
     const codec = DECODERS[syntax];
-    if (!codec) throw new DicomReadError(`${path} uses transfer syntax ${syntax}, which cannot be decoded here; send it uncompressed or in a lossless syntax (RLE, JPEG-LS, JPEG 2000, JPEG Lossless SV1).`);
+    if (!codec) throw new DicomReadError(`${path} uses transfer syntax ${syntax}, which cannot be decoded here; send it uncompressed or in a lossless syntax (RLE, JPEG-LS, JPEG 2000, JPEG Lossless).`);
     await initialiseCodecs();
-    // A single-frame image may come in several fragments: they form one frame.
-    const encoded = concat(value);
     const ctx = new Context({
       width: layout.columns,
       height: layout.rows,
@@ -191,13 +248,13 @@ export async function readPixelSamples(path: string, layout: PixelLayout): Promi
       pixelRepresentation: layout.pixelRepresentation,
       planarConfiguration: 0,
       photometricInterpretation: layout.photometricInterpretation,
-      encodedBuffer: encoded,
+      encodedBuffer: frame instanceof Uint8Array ? frame : new Uint8Array(frame),
     });
     let decoded: Uint8Array | undefined;
     try {
       decoded = codec.decode(ctx).getDecodedBuffer();
     } catch (e) {
-      throw new DicomReadError(`${path}: ${codec.name} decoding failed: ${errorText(e) ?? String(e)}`);
+      throw new DicomReadError(`${path}: ${codec.name} decoding failed: ${errorText(e)}`);
     }
     if (!decoded) throw new DicomReadError(`${path}: ${codec.name} decoding returned no pixels.`);
     bytes = decoded.slice();

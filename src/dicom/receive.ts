@@ -5,6 +5,8 @@
  * the DIMSE status of that reason (status.ts). The store implements this; dicom/ never imports store/.
  */
 import { Writable } from 'node:stream';
+import type { AuditEvent } from '../ops/audit';
+import { errorText } from '../ops/errorText';
 
 export interface IncomingInstance {
   sopClassUid: string;
@@ -88,4 +90,37 @@ export function refusedBeforeData(refusal: Error): PendingInstance<never> {
 
 export function isRefusal(e: unknown): e is Refusal {
   return e instanceof Error && typeof (e as Partial<Refusal>).reason === 'string' && typeof (e as Partial<Refusal>).comment === 'string';
+}
+
+/**
+ * Keeps an instance whose dataset is already whole in memory (a STOW-RS part, a C-GET
+ * sub-operation) with the same guarantee as a streamed C-STORE. Throws the receiver's refusal.
+ */
+export async function receiveWholeDataset<T extends ReceivedInstance>(receiver: InstanceReceiver<T>, incoming: IncomingInstance, dataset: Buffer): Promise<T> {
+  const pending = receiver.begin(incoming);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      pending.writable.once('error', reject);
+      pending.writable.end(dataset, () => resolve());
+    });
+  } catch (e) {
+    await pending.abandon().catch(() => undefined);
+    throw new Error(`writing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
+  }
+  return pending.commit();
+}
+
+/** The audit event of an instance the receiver kept, whichever way it came (C-STORE, STOW-RS, C-GET). */
+export function storedAuditEvent(stored: ReceivedInstance, peer: string, callingAeTitle: string): AuditEvent {
+  return {
+    event: stored.outcome === 'stored' ? 'instance.stored' : stored.outcome === 'duplicate' ? 'instance.duplicate' : 'instance.replaced',
+    peer,
+    callingAeTitle,
+    sopClassUid: stored.sopClassUid,
+    sopInstanceUid: stored.sopInstanceUid,
+    studyInstanceUid: stored.studyInstanceUid,
+    transferSyntaxUid: stored.transferSyntaxUid,
+    bytes: stored.bytes,
+    status: 'Success',
+  };
 }

@@ -12,7 +12,7 @@ import { AssociationPolicy, normaliseAddress, RejectReason, RejectResult, Reject
 import { ContextAnswer, negotiateContexts } from './scpNegotiation';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
 import { SopClass, sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
-import { InstanceReceiver, isRefusal, PendingInstance, ReceivedInstance, refusedBeforeData } from './receive';
+import { InstanceReceiver, isRefusal, PendingInstance, ReceivedInstance, refusedBeforeData, storedAuditEvent } from './receive';
 import { DimseStatus, statusHex, storeStatusFor } from './status';
 import { errorText } from '../ops/errorText';
 import { TlsPeer } from './scpTls';
@@ -453,17 +453,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
     if (stored.outcome === 'duplicate') this.stats.duplicates += 1;
     else if (stored.outcome === 'replaced') this.stats.replaced += 1;
     else this.stats.stored += 1;
-    audit.record({
-      event: stored.outcome === 'stored' ? 'instance.stored' : stored.outcome === 'duplicate' ? 'instance.duplicate' : 'instance.replaced',
-      peer: this.peer,
-      callingAeTitle: this.callingAeTitle,
-      sopClassUid: stored.sopClassUid,
-      sopInstanceUid: stored.sopInstanceUid,
-      studyInstanceUid: stored.studyInstanceUid,
-      transferSyntaxUid: stored.transferSyntaxUid,
-      bytes: stored.bytes,
-      status: 'Success',
-    });
+    audit.record(storedAuditEvent(stored, this.peer, this.callingAeTitle));
     const what = stored.outcome === 'stored' ? 'stored' : stored.outcome === 'duplicate' ? 'identical copy already stored' : 'replaced (different content)';
     // One line per instance is for debugging; the association's summary line and the audit log
     // carry it at info. A replaced instance (different content) always deserves a line.

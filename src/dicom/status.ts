@@ -45,3 +45,16 @@ export function storeStatusFor(reason: RefusalReason): number {
       return DimseStatus.ProcessingFailure;
   }
 }
+
+/** A failure a Query/Retrieve SCP answered to our C-MOVE or C-GET, in words (PS3.4 C.4.2.1.5, C.4.3.1.4). */
+export function describeRetrieveFailure(status: number): string {
+  const hex = statusHex(status);
+  if (status === 0xa801) return 'it does not know the move destination (0xA801): add our AE title, host and port to its list of DICOM nodes';
+  if (status === 0xa701 || status === 0xa702) return `it is out of resources (${hex}); try again later`;
+  if (status === 0xa900) return 'the identifier does not match the SOP class (0xA900)';
+  if (status === 0xfe00) return 'the retrieval was cancelled (0xFE00)';
+  if (status === DimseStatus.SopClassNotSupported) return `it does not support this retrieval (${hex})`;
+  if (status === DimseStatus.NotAuthorized) return `it refuses the retrieval: not authorised (${hex})`;
+  if (status >= 0xc000 && status <= 0xcfff) return `it cannot process the request (${hex}); check that it holds the series`;
+  return `it answered with failure status ${hex}`;
+}

@@ -9,6 +9,7 @@ export const SopClass = {
   Verification: '1.2.840.10008.1.1',
   CtImageStorage: '1.2.840.10008.5.1.4.1.1.2',
   EnhancedCtImageStorage: '1.2.840.10008.5.1.4.1.1.2.1',
+  LegacyConvertedEnhancedCtImageStorage: '1.2.840.10008.5.1.4.1.1.2.2',
   RtStructureSetStorage: '1.2.840.10008.5.1.4.1.1.481.3',
   Comprehensive3dSrStorage: '1.2.840.10008.5.1.4.1.1.88.34',
   MrImageStorage: '1.2.840.10008.5.1.4.1.1.4',
@@ -41,18 +42,22 @@ export const TransferSyntax = {
 /** Storage SOP classes the listener accepts, with a short name for logs and status. */
 export const STORAGE_CLASSES: ReadonlyMap<string, string> = new Map([
   [SopClass.CtImageStorage, 'CT Image'],
-  // Accepted and stored; processing reports it as unsupported where it cannot use it.
+  // Multi-frame: analysed frame by frame from their functional groups (imaging/multiFrame.ts).
   [SopClass.EnhancedCtImageStorage, 'Enhanced CT Image'],
+  [SopClass.LegacyConvertedEnhancedCtImageStorage, 'Legacy Converted Enhanced CT Image'],
   [SopClass.RtStructureSetStorage, 'RT Structure Set'],
 ]);
 
 /** SOP classes whose instances are CT images (series that can carry a lesion). */
-export const CT_IMAGE_CLASSES: ReadonlySet<string> = new Set([SopClass.CtImageStorage, SopClass.EnhancedCtImageStorage]);
+export const CT_IMAGE_CLASSES: ReadonlySet<string> = new Set([SopClass.CtImageStorage, SopClass.EnhancedCtImageStorage, SopClass.LegacyConvertedEnhancedCtImageStorage]);
 
 /**
  * Transfer syntaxes we accept, best first. Uncompressed first (nothing to decode later), then
- * the compressed ones dcmjs-codecs can decode. Never one we could not decode later: no JPEG
- * lossless process 14 (.57), no JPEG baseline (lossy 8-bit, useless for CT numbers), no big endian.
+ * the compressed ones dcmjs-codecs can decode. JPEG lossless process 14 with any predictor (.57,
+ * what many archives hold old CT in) decodes exactly with dcmjs-codecs' libjpeg-turbo 3 (its
+ * README lists only SV1, but the decoder reads every selection value; tested with dcmcjpeg
+ * +el +sv 1..7). Never one we could not decode later: no JPEG baseline (lossy 8-bit, useless for
+ * CT numbers), no big endian.
  */
 export const TRANSFER_SYNTAX_PREFERENCE: readonly string[] = [
   TransferSyntax.ExplicitVrLittleEndian,
@@ -63,6 +68,7 @@ export const TRANSFER_SYNTAX_PREFERENCE: readonly string[] = [
   TransferSyntax.HtJpeg2000Lossless,
   TransferSyntax.HtJpeg2000RpclLossless,
   TransferSyntax.JpegLosslessSv1,
+  TransferSyntax.JpegLossless,
   TransferSyntax.RleLossless,
   TransferSyntax.JpegLsNearLossless,
   TransferSyntax.Jpeg2000,

@@ -32,6 +32,13 @@ export interface SliceRef {
   /** Image Position (Patient), mm. */
   position: Vec3;
   instanceNumber?: number;
+  /** For a frame of a multi-frame object: its frame number (from 1), as image references give it. */
+  frameNumber?: number;
+}
+
+/** How contour image references and slices are matched: the SOP Instance UID, and the frame number of a multi-frame image. */
+export function imageKey(sopInstanceUid: string, frameNumber?: number): string {
+  return frameNumber === undefined ? sopInstanceUid : `${sopInstanceUid}#${frameNumber}`;
 }
 
 /** Series-level facts the CD8 quality gates and the report need. */
@@ -74,6 +81,9 @@ export const usable = (s: CtSeries): s is CtSeries & { geometry: PatientGeometry
 
 const fmtVec = (v: readonly number[], digits = 2) => `(${v.map((x) => fixed(x, digits)).join(', ')})`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The file, and the frame for a frame of a multi-frame object, for messages. */
+const where = (h: ImageHeader) => (h.frame === undefined ? h.source : `${h.source} frame ${h.frame + 1}`);
 
 function orientationKey(iop: readonly number[]): string {
   return iop.map((x) => x.toFixed(3)).join('\\');
@@ -161,19 +171,20 @@ export function analyseCtSeries(input: ImageHeader[], options: SeriesCheckOption
   return assemble(ordered.map((w) => w.h), axes, step, report);
 }
 
-/** The same instance received twice is harmless: keep one copy. */
+/** The same instance received twice is harmless: keep one copy (the frames of one multi-frame object are not repeats). */
 function dropRepeatedInstances(input: ImageHeader[], report: SeriesReport): ImageHeader[] {
   const seen = new Map<string, ImageHeader>();
   const kept: ImageHeader[] = [];
   const repeated: ImageHeader[] = [];
   for (const h of input) {
-    const earlier = seen.get(h.sopInstanceUid);
+    const key = h.frame === undefined ? h.sopInstanceUid : `${h.sopInstanceUid}#${h.frame}`;
+    const earlier = seen.get(key);
     if (earlier) {
       report.leaveOut(h, `same SOP Instance UID as ${earlier.source}`);
       repeated.push(h);
       continue;
     }
-    seen.set(h.sopInstanceUid, h);
+    seen.set(key, h);
     kept.push(h);
   }
   if (repeated.length > 0) report.warning('repeated-instances', `${plural(repeated.length, 'file')} repeat an instance already present and were ignored (${repeated.map((h) => h.source).join(', ')}).`);
@@ -189,9 +200,14 @@ function dropLocalisers(headers: ImageHeader[], report: SeriesReport): ImageHead
   return headers.filter((h) => !h.imageType.includes('LOCALIZER'));
 }
 
-/** Position, orientation and spacing on every image, single-frame greyscale pixel data; undefined when the series cannot be placed. */
-function checkRequiredAttributes(headers: ImageHeader[], report: SeriesReport): PlacedHeader[] | undefined {
+/** Position, orientation and spacing on every image (frame), greyscale pixel data; undefined when the series cannot be placed. */
+function checkRequiredAttributes(input: ImageHeader[], report: SeriesReport): PlacedHeader[] | undefined {
   const seriesUid = report.seriesUid;
+  // A multi-frame object that could not be split says why; its missing per-image attributes would only add noise.
+  const broken = input.filter((h) => h.frameProblem !== undefined);
+  if (broken.length > 0) report.error('multi-frame-inconsistent', broken.map((h) => h.frameProblem).join(' '));
+  const headers = input.filter((h) => h.frameProblem === undefined);
+  if (headers.length === 0) return undefined;
   const missing = (what: string, pick: (h: ImageHeader) => unknown) => {
     const without = headers.filter((h) => pick(h) === undefined);
     if (without.length > 0) report.error(`missing-${what.toLowerCase().replace(/[^a-z]+/g, '-').replace(/-$/, '')}`, `${plural(without.length, 'image')} of series ${seriesUid} ${without.length === 1 ? 'has' : 'have'} no ${what} (e.g. ${without[0].source}); the node needs it to place the slices.`);
@@ -204,11 +220,12 @@ function checkRequiredAttributes(headers: ImageHeader[], report: SeriesReport): 
   ].some(Boolean);
   const noPixels = headers.filter((h) => !h.hasPixelData);
   if (noPixels.length > 0) report.error('no-pixel-data', `${plural(noPixels.length, 'image')} of series ${seriesUid} carry no Pixel Data (e.g. ${noPixels[0].source}).`);
-  const multiFrame = headers.filter((h) => h.pixel.numberOfFrames > 1);
-  if (multiFrame.length > 0) report.error('multi-frame', `series ${seriesUid} holds multi-frame images (${multiFrame[0].pixel.numberOfFrames} frames in ${multiFrame[0].source}); only single-frame CT images (one file per slice) are supported. Export the series as classic CT images.`);
+  // Multi-frame objects arrive here frame by frame (multiFrame.ts); one that could not be split was refused above.
+  const multiFrame = headers.filter((h) => h.pixel.numberOfFrames > 1 && h.frame === undefined);
+  if (multiFrame.length > 0) report.error('multi-frame', `series ${seriesUid} holds multi-frame images whose frames cannot be placed (${multiFrame[0].pixel.numberOfFrames} frames in ${multiFrame[0].source}); only Enhanced CT and Legacy Converted Enhanced CT objects (with functional groups) and single-frame CT images are supported.`);
   const colour = headers.filter((h) => h.pixel.samplesPerPixel !== 1);
   if (colour.length > 0) report.error('not-greyscale', `series ${seriesUid} has ${colour[0].pixel.samplesPerPixel} samples per pixel (${colour[0].pixel.photometricInterpretation}); CT must be greyscale.`);
-  return lacks ? undefined : (headers as PlacedHeader[]);
+  return lacks || broken.length > 0 ? undefined : (headers as PlacedHeader[]);
 }
 
 /**
@@ -271,7 +288,7 @@ function hasDuplicatePositions(ordered: OnNormal[], tol: number, report: SeriesR
     .map((g, i) => ({ g, i }))
     .filter(({ g }) => g <= dupTol);
   if (duplicates.length === 0) return false;
-  const list = duplicates.slice(0, 5).map(({ i }) => `${ordered[i].h.source} and ${ordered[i + 1].h.source} at ${fixed(ordered[i].z)} mm`);
+  const list = duplicates.slice(0, 5).map(({ i }) => `${where(ordered[i].h)} and ${where(ordered[i + 1].h)} at ${fixed(ordered[i].z)} mm`);
   report.error('duplicate-positions', `series ${report.seriesUid} has ${plural(duplicates.length, 'pair')} of images at the same position along the slice normal (${list.join('; ')}${duplicates.length > 5 ? '; ...' : ''}); it probably mixes two acquisitions or reconstructions. Send one reconstruction per series.`);
   return true;
 }
@@ -286,7 +303,7 @@ function sliceStep(ordered: OnNormal[], tol: number, report: SeriesReport): numb
   gaps.forEach((g, i) => {
     if (Math.abs(g - step) <= tol) return;
     const n = Math.round(g / step);
-    const at = `between ${ordered[i].h.source} (${fixed(ordered[i].z)} mm) and ${ordered[i + 1].h.source} (${fixed(ordered[i + 1].z)} mm)`;
+    const at = `between ${where(ordered[i].h)} (${fixed(ordered[i].z)} mm) and ${where(ordered[i + 1].h)} (${fixed(ordered[i + 1].z)} mm)`;
     if (n >= 2 && Math.abs(g - n * step) <= tol * n) missingGaps.push(`${plural(n - 1, 'slice')} missing ${at}: gap ${fixed(g, 3)} mm`);
     else uneven.push(`gap ${fixed(g, 3)} mm ${at}`);
   });
@@ -336,6 +353,7 @@ function assemble(headers: PlacedHeader[], axes: SliceAxes, step: number, report
     sopClassUid: h.sopClassUid,
     position: h.imagePositionPatient,
     ...(h.instanceNumber !== undefined ? { instanceNumber: h.instanceNumber } : {}),
+    ...(h.frame !== undefined ? { frameNumber: h.frame + 1 } : {}),
   }));
   const ps = headers[0].pixelSpacing;
   const geometry: PatientGeometry | null = report.issues.some((i) => i.severity === 'error')

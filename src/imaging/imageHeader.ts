@@ -25,6 +25,10 @@ export interface PixelLayout {
 export interface ImageHeader {
   /** Where the image came from (a file path): used in messages and to read its pixels later. */
   source: string;
+  /** For one frame of a multi-frame object (Enhanced CT): its index in the file, from 0. */
+  frame?: number;
+  /** Why this multi-frame object cannot be split into frames (set by the loader; the series check refuses it). */
+  frameProblem?: string;
   transferSyntaxUid: string;
   sopClassUid: string;
   sopInstanceUid: string;

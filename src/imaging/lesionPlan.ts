@@ -6,7 +6,7 @@
  */
 import type { LesionOutline, LesionSite } from '../results/types';
 import { Mask } from '../radiomics/volume';
-import { CtSeries, SliceRef } from './ctSeries';
+import { CtSeries, imageKey, SliceRef } from './ctSeries';
 import { PatientGeometry, sliceRangeGeometry } from './geometry';
 import { decideSite, LesionRules, organSite, OrganOverlap, roiSelector } from './lesions';
 import { lesionOutline } from './outline';
@@ -83,7 +83,7 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
   const select = roiSelector(options.rules);
   const excluded: ExcludedRoi[] = [];
   const warnings: string[] = [];
-  const uids = series.slices.map((s) => s.sopInstanceUid);
+  const uids = series.slices.map((s) => imageKey(s.sopInstanceUid, s.frameNumber));
   const frame = series.facts.frameOfReferenceUid;
   const exclude = (roi: RoiDefinition, reason: string) => excluded.push({ roiNumber: roi.number, roiName: roi.name, interpretedType: roi.interpretedType, reason });
 
@@ -205,9 +205,9 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
   if (mismatched > 0) warnings.push(`${mismatched} contour image reference${mismatched === 1 ? '' : 's'} name${mismatched === 1 ? 's' : ''} a CT slice other than the one at the contour's position; the position was used.`);
   const refSeries = ss.referencedSeries.find((r) => r.seriesInstanceUid === series.facts.seriesInstanceUid);
   if (refSeries && refSeries.sopInstanceUids.length > 0) {
-    const inSeries = new Set(uids);
+    const inSeries = new Set(series.slices.map((s) => s.sopInstanceUid));
     const missing = refSeries.sopInstanceUids.filter((u) => !inSeries.has(u)).length;
-    if (missing > 0) warnings.push(`the RTSTRUCT's RT Referenced Series lists ${refSeries.sopInstanceUids.length} images of series ${refSeries.seriesInstanceUid}; ${missing} of them are not among the ${uids.length} CT images here.`);
+    if (missing > 0) warnings.push(`the RTSTRUCT's RT Referenced Series lists ${refSeries.sopInstanceUids.length} images of series ${refSeries.seriesInstanceUid}; ${missing} of them are not among the ${inSeries.size} CT images here.`);
   }
   return { lesions, excluded, ranges, warnings };
 }

@@ -11,7 +11,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DicomReadError, readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from '../dicom/read';
+import { DicomReadError, MultiFrameFile, openMultiFrame, readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from '../dicom/read';
+import { expandFrames } from './multiFrame';
 import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from './ctSeries';
 import { PatientGeometry } from './geometry';
 import { ImageHeader, imageHeader } from './imageHeader';
@@ -81,7 +82,25 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
-/** Image headers of every image file; other files come back in `skipped` with the reason. */
+/**
+ * A multi-frame object (Enhanced CT) as one header per frame, placed by its functional groups.
+ * Its Pixel Data is checked against its Number of Frames here, before anything is planned on
+ * it (this reads the file once more, for multi-frame objects only); an object that cannot be
+ * split comes back whole with the reason, and the series check refuses it.
+ */
+async function frameHeaders(h: ImageHeader, dataset: Record<string, unknown>): Promise<ImageHeader[]> {
+  const expanded = expandFrames(h, dataset);
+  if (!expanded.ok) return [{ ...h, frameProblem: expanded.message }];
+  if (h.pixel.numberOfFrames <= 1 || !transferSyntaxSupported(h.transferSyntaxUid)) return expanded.frames;
+  try {
+    await openMultiFrame(h.source, h.pixel);
+  } catch (e) {
+    return [{ ...h, frameProblem: errorText(e) }];
+  }
+  return expanded.frames;
+}
+
+/** Image headers of every image file (one per frame of a multi-frame object); other files come back in `skipped` with the reason. */
 export async function readImageHeaders(dirOrFiles: string | readonly string[]): Promise<{ headers: ImageHeader[]; skipped: Array<{ path: string; reason: string }> }> {
   const files = await listFiles(dirOrFiles);
   const skipped: Array<{ path: string; reason: string }> = [];
@@ -91,15 +110,15 @@ export async function readImageHeaders(dirOrFiles: string | readonly string[]): 
       const h = imageHeader(meta, dataset, path);
       if (!h.hasPixelData || h.pixel.rows === 0) {
         skipped.push({ path, reason: `not an image (${h.modality ?? 'no modality'}, SOP Class ${h.sopClassUid})` });
-        return null;
+        return [];
       }
-      return h;
+      return h.pixel.numberOfFrames > 1 ? await frameHeaders(h, dataset) : [h];
     } catch (e) {
       skipped.push({ path, reason: errorText(e) });
-      return null;
+      return [];
     }
   });
-  return { headers: read.filter((h): h is ImageHeader => h !== null), skipped };
+  return { headers: read.flat(), skipped };
 }
 
 /** Reads and parses the RTSTRUCT file; ImagingError when it is not one. */
@@ -116,10 +135,20 @@ export async function readStructureSet(path: string): Promise<StructureSet> {
 /** Decodes the slices of `range` of a checked series into an HU volume. */
 export async function decodeCtVolume(series: CtSeries & { geometry: PatientGeometry }, range: SliceRange, onSliceDecoded?: (slice: SliceRef) => void): Promise<CtVolume> {
   const volume = emptyCtVolume(series, range);
+  // A multi-frame file is parsed once for the range, its frames decoded one at a time.
+  const multiFrame = new Map<string, Promise<MultiFrameFile>>();
   for (let k = 0; k < range.count; k++) {
     const index = range.first + k;
     const h = series.headers[index];
-    setSlice(volume, k, h, await readPixelSamples(h.source, h.pixel));
+    let samples;
+    if (h.frame === undefined) {
+      samples = await readPixelSamples(h.source, h.pixel);
+    } else {
+      let file = multiFrame.get(h.source);
+      if (!file) multiFrame.set(h.source, (file = openMultiFrame(h.source, h.pixel)));
+      samples = await (await file).frame(h.frame);
+    }
+    setSlice(volume, k, h, samples);
     onSliceDecoded?.(series.slices[index]);
   }
   return volume;

@@ -27,5 +27,6 @@ export function lesionOutline(contours: readonly PlacedContour[], slice: SliceRe
     pixelPoints.push([...pixelPoints[0]]);
     patientPoints.push([...patientPoints[0]]);
   }
-  return { image: { sopClassUid: slice.sopClassUid, sopInstanceUid: slice.sopInstanceUid }, pixelPoints, patientPoints };
+  const image = { sopClassUid: slice.sopClassUid, sopInstanceUid: slice.sopInstanceUid, ...(slice.frameNumber !== undefined ? { frameNumber: slice.frameNumber } : {}) };
+  return { image, pixelPoints, patientPoints };
 }

@@ -10,6 +10,7 @@ import { SopClass } from '../dicom/uids';
 import { num, nums, seq, str } from './attributes';
 import type { PatientIdentity, StudyIdentity } from '../results/types';
 import { patientIdentity, studyIdentity } from './imageHeader';
+import { imageKey } from './ctSeries';
 
 
 export interface Contour {
@@ -17,7 +18,7 @@ export interface Contour {
   geometricType: string;
   /** x, y, z triplets in patient coordinates (LPS, mm). */
   points: Float64Array;
-  /** Contour Image Sequence: the images the contour was drawn on, when given. */
+  /** Contour Image Sequence: the images the contour was drawn on, when given (keyed by imageKey: with the frame for a multi-frame image). */
   referencedSopInstanceUids: string[];
 }
 
@@ -129,7 +130,11 @@ export function parseStructureSet(ds: NaturalDataset, source = 'RTSTRUCT'): Stru
       roi.contours.push({
         geometricType,
         points: Float64Array.from(values),
-        referencedSopInstanceUids: seq(c, 'ContourImageSequence').map((x) => str(x, 'ReferencedSOPInstanceUID')).filter((u): u is string => !!u),
+        // With the frame for a multi-frame image (Enhanced CT), as the slices are keyed.
+        referencedSopInstanceUids: seq(c, 'ContourImageSequence').flatMap((x) => {
+          const uid = str(x, 'ReferencedSOPInstanceUID');
+          return uid ? [imageKey(uid, num(x, 'ReferencedFrameNumber'))] : [];
+        }),
       });
     });
   }

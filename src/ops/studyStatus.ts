@@ -27,6 +27,9 @@ export function stateLine(s: Pick<StudyVersionSummary, 'state' | 'lastReceivedAt
   switch (s.state) {
     case 'receiving':
       return `receiving (last instance ${clock(s.lastReceivedAt)})`;
+    case 'waiting':
+      // The reason says what for: contours, its CT, or the retrieval's progress.
+      return `${s.reason ?? 'waiting'} (since ${clock(s.updatedAt)}, last instance ${clock(s.lastReceivedAt)})`;
     case 'ready': {
       const why = s.readyReason === 'references-complete' ? 'every image its RTSTRUCT references has arrived' : 'nothing new arrived for the stable age';
       return `ready since ${s.readyAt ? clock(s.readyAt) : '?'} (${why})`;

@@ -1,6 +1,6 @@
 /**
  * What one study version sends, and where: the SR and its pictures (report.summary) to every
- * DICOM destination, one ORU per HL7 destination (MSH-5/6 differ per destination). The pipeline
+ * DICOM and DICOMweb destination, one ORU per HL7 destination (MSH-5/6 differ per destination). The pipeline
  * calls `enqueueStudyResults`; the sender does the rest.
  */
 import { errorText } from '../ops/errorText';
@@ -12,7 +12,10 @@ import { buildPictureObjects, BuiltSummary } from '../report/pictureObjects';
 import type { StudyPictures } from '../report/pictures';
 import { NewMessage, Outbox } from './outbox';
 
-export type ResultSettings = Pick<Config, 'report' | 'hl7' | 'destinations'>;
+/** The destinations results go to (DICOMweb ones optional for callers that have none). */
+export type ResultDestinations = Pick<Config['destinations'], 'dicom' | 'hl7'> & Partial<Pick<Config['destinations'], 'dicomweb'>>;
+
+export type ResultSettings = Pick<Config, 'report' | 'hl7'> & { destinations: ResultDestinations };
 
 export interface PlannedResults {
   sr: BuiltSr;
@@ -39,7 +42,9 @@ export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettin
   }
   const study = { studyInstanceUid: analysis.study.studyInstanceUid, studyVersion: analysis.study.version };
   const messages: NewMessage[] = [];
-  for (const d of settings.destinations.dicom) {
+  // Every DICOM result object goes to each DICOM destination, by C-STORE or by STOW-RS (kind
+  // 'dicom' is the object; the transport looks the destination name up in either list).
+  for (const d of [...settings.destinations.dicom, ...(settings.destinations.dicomweb ?? [])]) {
     messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: sr.sopInstanceUid, description: 'Comprehensive 3D SR', payload: sr.bytes });
     for (const o of objects) messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: o.sopInstanceUid, description: o.description, payload: o.bytes });
   }

@@ -8,6 +8,7 @@ import type { AuditLog } from '../ops/audit';
 import type { JobQueue } from '../jobs/queue';
 import type { StudyCatalog } from '../study/types';
 import type { RetentionIndex } from '../store/types';
+import type { StudyIndex } from '../study/studyIndex';
 import type { ResultStore } from '../results/resultStore';
 import type { OutboxStatus } from '../outbox/outbox';
 import { errorText } from '../ops/errorText';
@@ -15,15 +16,18 @@ import { errorText } from '../ops/errorText';
 const DAY_MS = 86_400_000;
 
 /**
- * Deletes the images of studies processed more than `days` ago; keeps the study, its versions
- * and every result. Files first, then their index rows: a file that cannot be deleted keeps its
+ * Deletes the images of studies processed more than `days` ago, and of studies that waited (for
+ * contours or images) with nothing received for `days`: those are never processed, their version
+ * becomes failed with that reason and the audit says so. Keeps the study, its versions and every
+ * result. Files first, then their index rows: a file that cannot be deleted keeps its
  * row (tried again at the next run), and a crash in between never leaves unindexed files behind.
  */
-export async function purgeOldStudies(index: RetentionIndex, days: number, logger: Logger, audit: AuditLog, now = Date.now()): Promise<number> {
+export async function purgeOldStudies(index: RetentionIndex & Pick<StudyIndex, 'transition'>, days: number, logger: Logger, audit: AuditLog, now = Date.now()): Promise<number> {
   if (days <= 0) return 0;
   const candidates = await index.purgeCandidates(now - days * DAY_MS);
   let files = 0;
   let studies = 0;
+  let unprocessed = 0;
   for (const c of candidates) {
     const gone: Array<{ sopInstanceUid: string; relativePath: string }> = [];
     for (const instance of await index.purgeableInstances(c.studyInstanceUid)) {
@@ -39,9 +43,20 @@ export async function purgeOldStudies(index: RetentionIndex, days: number, logge
     const forgotten = await index.forgetInstances(c.studyInstanceUid, gone, now);
     if (forgotten === 0) continue;
     studies++;
-    audit.record({ event: 'retention.deleted', studyInstanceUid: c.studyInstanceUid, count: forgotten });
+    if (c.waiting === undefined) {
+      audit.record({ event: 'retention.deleted', studyInstanceUid: c.studyInstanceUid, count: forgotten });
+      continue;
+    }
+    unprocessed++;
+    const reason = `never processed: its images were deleted by retention after ${days} days without a new instance (${c.waiting})`;
+    await index.transition({ studyInstanceUid: c.studyInstanceUid, version: c.version }, ['waiting'], 'failed', reason, now, true);
+    audit.record({ event: 'retention.deleted', studyInstanceUid: c.studyInstanceUid, count: forgotten, status: 'unprocessed', reason: c.waiting });
+    logger.warn(`retention: study ${c.studyInstanceUid} was purged unprocessed: ${c.waiting}`, { studyInstanceUid: c.studyInstanceUid, files: forgotten });
   }
-  if (studies > 0) logger.info(`retention: deleted the images of ${studies} stud${studies === 1 ? 'y' : 'ies'} processed more than ${days} days ago (${files} files); results and index kept`);
+  if (studies > 0) {
+    const waited = unprocessed > 0 ? `, ${unprocessed} of them waiting and never processed` : '';
+    logger.info(`retention: deleted the images of ${studies} stud${studies === 1 ? 'y' : 'ies'} processed (or last received) more than ${days} days ago${waited} (${files} files); results and index kept`);
+  }
   return studies;
 }
 

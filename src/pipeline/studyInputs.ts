@@ -3,7 +3,7 @@
  * RTSTRUCT. A study the pipeline cannot use comes back as problems in words, for the SR, the ORU
  * and `cd8-node status`.
  */
-import { SopClass } from '../dicom/uids';
+import { CT_IMAGE_CLASSES, SopClass } from '../dicom/uids';
 import type { StudyInstance } from '../study/types';
 import type { StudyProblem } from '../results/types';
 
@@ -17,21 +17,12 @@ export interface StudyInputs {
 export type InputChoice = { ok: true; inputs: StudyInputs } | { ok: false; problems: StudyProblem[]; anyFile: string | undefined };
 
 export function chooseInputs(instances: readonly StudyInstance[]): InputChoice {
-  const ct = instances.filter((i) => i.sopClassUid === SopClass.CtImageStorage);
-  const enhanced = instances.filter((i) => i.sopClassUid === SopClass.EnhancedCtImageStorage);
+  // Classic, Enhanced and Legacy Converted Enhanced CT: the loader splits multi-frame objects into slices.
+  const ct = instances.filter((i) => CT_IMAGE_CLASSES.has(i.sopClassUid));
   const structures = instances.filter((i) => i.sopClassUid === SopClass.RtStructureSetStorage);
-  const anyFile = (structures[0] ?? ct[0] ?? enhanced[0] ?? instances[0])?.path;
+  const anyFile = (structures[0] ?? ct[0] ?? instances[0])?.path;
   const problems: StudyProblem[] = [];
-  if (ct.length === 0) {
-    problems.push(
-      enhanced.length > 0
-        ? {
-            code: 'unsupported-sop-class',
-            message: `the study has ${enhanced.length} Enhanced CT image(s) (multi-frame) and no CT Image Storage series; cd8-node analyses single-frame CT only. Send the classic CT series (most PACS and scanners can convert).`,
-          }
-        : { code: 'no-ct', message: 'the study has no CT image: send the CT series the RTSTRUCT was drawn on.' },
-    );
-  }
+  if (ct.length === 0) problems.push({ code: 'no-ct', message: 'the study has no CT image: send the CT series the RTSTRUCT was drawn on.' });
   if (structures.length === 0) problems.push({ code: 'no-rtstruct', message: 'the study has no RTSTRUCT: send the RT Structure Set with the lesion contours.' });
   if (problems.length > 0) return { ok: false, problems, anyFile };
 

@@ -209,14 +209,17 @@ export class UidRefItem extends ContentItem {
 export interface SopReference {
   sopClassUid: string;
   sopInstanceUid: string;
+  /** One frame (from 1) of a multi-frame image. */
+  frameNumber?: number;
 }
 
 function referencedSop(ref: SopReference): DatasetItem {
-  return {
-    ReferencedSOPSequence: [
-      { ReferencedSOPClassUID: requireUid('sopClassUid', ref.sopClassUid), ReferencedSOPInstanceUID: requireUid('sopInstanceUid', ref.sopInstanceUid) },
-    ],
-  };
+  const item: DatasetItem = { ReferencedSOPClassUID: requireUid('sopClassUid', ref.sopClassUid), ReferencedSOPInstanceUID: requireUid('sopInstanceUid', ref.sopInstanceUid) };
+  if (ref.frameNumber !== undefined) {
+    if (!Number.isInteger(ref.frameNumber) || ref.frameNumber < 1) throw new RangeError(`Argument "frameNumber" must be a whole number ≥ 1, not ${ref.frameNumber}.`);
+    item.ReferencedFrameNumber = ref.frameNumber;
+  }
+  return { ReferencedSOPSequence: [item] };
 }
 
 /** A reference to an image; unnamed when it is the target of SELECTED FROM or an Image Library entry. */

@@ -34,6 +34,8 @@ export interface StudyIdentity {
 export interface InstanceRef {
   sopClassUid: string;
   sopInstanceUid: string;
+  /** The frame (from 1) of a multi-frame image (Enhanced CT), where one frame is meant. */
+  frameNumber?: number;
 }
 
 export interface SeriesRef {

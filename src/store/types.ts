@@ -43,7 +43,7 @@ export class IndexChangedError extends Error {
 /** What recording an instance did to its study. */
 export interface RecordResult {
   version: number;
-  /** same = added to the receiving version; reopened = a ready version is receiving again; new-version = it opened a new version. */
+  /** same = added to the receiving version; reopened = a ready or waiting version is receiving again; new-version = it opened a new version. */
   versionChange: 'same' | 'reopened' | 'new-version';
   replaced?: IndexedInstance;
 }
@@ -61,11 +61,13 @@ export interface InstanceIndex {
 /** What retention asks of the index (pipeline/housekeeping.ts): done studies, their files, and forgetting deleted ones. */
 export interface RetentionIndex {
   /**
-   * Studies whose current version is done (or failed for good) since before `before` and whose
-   * images are still kept: what retention may delete. A study purged before and sent again has
-   * instances again, so it is a candidate again (purged_at only records the last purge).
+   * Studies whose current version is done (or failed for good) since before `before`, or has been
+   * waiting (for contours or images, `waiting` says what) with nothing received since before
+   * `before`, and whose images are still kept: what retention may delete. A study purged before
+   * and sent again has instances again, so it is a candidate again (purged_at only records the
+   * last purge).
    */
-  purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; doneAt: number }>>;
+  purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; version: number; doneAt: number; waiting?: string }>>;
   /** The instances of a study with their files, for retention to delete (relative to the data directory, and absolute). */
   purgeableInstances(studyInstanceUid: string): Promise<PurgeableInstance[]>;
   /**

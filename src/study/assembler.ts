@@ -9,12 +9,17 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '../ops/logger';
 import { AuditLog } from '../ops/audit';
 import { StudyIndex, VersionRef } from './studyIndex';
-import { decideReadiness } from './readiness';
+import { decideReadiness, missingImages, ReadinessDecision, WAIT_BY_DEFAULT, WaitPolicy } from './readiness';
+import type { Retrieval } from './retrieval';
 import { ListStudiesOptions, StudyCatalog, StudyInstance, StudyReadyEvent, StudyVersionSummary } from './types';
 import { errorText } from '../ops/errorText';
 
 export interface AssemblerOptions {
   stableAgeS: number;
+  /** A study that lacks contours or images after its stable age: wait (default) or report. */
+  waitPolicy?: WaitPolicy;
+  /** Fetches referenced images that did not arrive (sources.dicom); absent = never. */
+  retrieval?: Retrieval;
   logger: Logger;
   audit: AuditLog;
   now?: () => number;
@@ -38,6 +43,8 @@ export class StudyAssembler implements StudyCatalog {
   private readonly quietTimers = new Map<string, NodeJS.Timeout>();
   private readonly evaluations = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<void>>();
+  /** What each waiting study version was last logged and audited as waiting for (not again while it stays so). */
+  private readonly waitingLogged = new Map<string, string>();
   private readonly now: () => number;
   private readonly stableAgeMs: number;
   private readonly evaluationDelayMs: number;
@@ -60,7 +67,9 @@ export class StudyAssembler implements StudyCatalog {
     // Ready before this start (listed first: those the evaluation below makes ready are announced by it).
     const ready = await this.index.currentVersionsIn('ready');
     const receiving = await this.index.currentVersionsIn('receiving');
-    for (const r of receiving) await this.evaluate(r.studyInstanceUid);
+    // Waiting ones are judged again too: the configuration may now say report.
+    const waiting = await this.index.currentVersionsIn('waiting');
+    for (const r of [...receiving, ...waiting]) await this.evaluate(r.studyInstanceUid);
     if (this.options.sweepEveryMs) {
       this.sweeper = setInterval(() => void this.sweepDue(), this.options.sweepEveryMs);
       this.sweeper.unref();
@@ -174,12 +183,22 @@ export class StudyAssembler implements StudyCatalog {
     try {
       const found = await this.index.readinessFacts(studyInstanceUid);
       if (!found) return; // not receiving: nothing to decide
-      const decision = decideReadiness(found.facts, this.now(), this.stableAgeMs);
-      if (!decision.ready) {
+      const decision = decideReadiness(found.facts, this.now(), this.stableAgeMs, this.options.waitPolicy ?? WAIT_BY_DEFAULT);
+      const ref: VersionRef = { studyInstanceUid, version: found.version };
+      const fetching = this.retrievalWait(decision, found.facts, ref);
+      if (fetching) {
+        await this.wait(ref, found.state, fetching.kind, fetching.reason, decision.ready ? decision.notes : 'notes' in decision ? decision.notes : []);
+        return;
+      }
+      if (!decision.ready && 'checkAt' in decision) {
         this.setQuietTimer(studyInstanceUid, decision.checkAt - this.now());
         return;
       }
-      const ref: VersionRef = { studyInstanceUid, version: found.version };
+      if (!decision.ready) {
+        await this.wait(ref, found.state, decision.waitingFor, decision.reason, decision.notes);
+        return;
+      }
+      this.waitingLogged.delete(`${studyInstanceUid}#${found.version}`);
       // Only on the facts judged: an instance another node added since makes it judge again.
       const marked = await this.index.markReady({ ...ref, lastReceivedAt: found.facts.lastReceivedAt }, decision.reason, decision.notes, decision.missingReferences, this.now());
       if (!marked) {
@@ -217,6 +236,50 @@ export class StudyAssembler implements StudyCatalog {
       this.options.logger.error(`judging whether study ${studyInstanceUid} is complete failed: ${errorText(e)}; trying again in ${RETRY_AFTER_ERROR_MS / 1000} s`);
       this.setQuietTimer(studyInstanceUid, RETRY_AFTER_ERROR_MS);
     }
+  }
+
+  /**
+   * With sources configured, a study whose RTSTRUCT references images that did not come waits
+   * for their retrieval instead of being processed without them: while it runs (whatever the
+   * quiet time says), and after it when the sources could not provide them.
+   */
+  private retrievalWait(decision: ReadinessDecision, facts: Parameters<typeof missingImages>[0], ref: VersionRef): { kind: string; reason: string } | undefined {
+    const retrieval = this.options.retrieval;
+    if (!retrieval?.configured || (decision.ready && decision.reason === 'references-complete')) return undefined;
+    const state = retrieval.state(ref.studyInstanceUid, ref.version);
+    if (state?.kind === 'running' || state?.kind === 'retry') return { kind: 'retrieving', reason: state.reason };
+    const lacksImages = (decision.ready && decision.missingReferences.length > 0) || (!decision.ready && 'waitingFor' in decision && decision.waitingFor === 'images');
+    if (!lacksImages) return undefined;
+    const missing = missingImages(facts);
+    if (!state) {
+      const started = retrieval.start(ref.studyInstanceUid, ref.version, missing);
+      return { kind: 'retrieving', reason: 'reason' in started ? started.reason : 'retrieving' };
+    }
+    if (state.kind === 'finished') {
+      const reason = `waiting for images: ${state.source} answered the retrieval, but ${missing.missing} of the ${missing.referenced} images the RTSTRUCT references are still missing (the PACS does not hold them?)`;
+      retrieval.giveUp(ref.studyInstanceUid, ref.version, reason);
+      return { kind: 'images', reason };
+    }
+    return { kind: 'images', reason: state.reason };
+  }
+
+  /** Records the version as waiting; logs and audits it when what it waits for changed. */
+  private async wait(ref: VersionRef, state: string, kind: string, reason: string, notes: string[]): Promise<void> {
+    // No timer: a new instance, a retrieval's progress or a restart under another policy changes this.
+    if (!(await this.index.markWaiting(ref, reason, notes, this.now()))) {
+      this.instanceArrived(ref.studyInstanceUid);
+      return;
+    }
+    const key = `${ref.studyInstanceUid}#${ref.version}`;
+    if (this.waitingLogged.get(key) === kind || (state === 'waiting' && !this.waitingLogged.has(key) && kind !== 'retrieving')) return;
+    this.waitingLogged.set(key, kind);
+    this.options.audit.record({ event: 'study.waiting', studyInstanceUid: ref.studyInstanceUid, status: `version ${ref.version}`, reason: kind });
+    this.options.logger.info(`study ${reason}`, { studyInstanceUid: ref.studyInstanceUid, version: ref.version, ...(notes.length > 0 ? { notes } : {}) });
+  }
+
+  /** Judges a study again now (a retrieval made progress or ended). */
+  recheck(studyInstanceUid: string): void {
+    if (!this.stopped) void this.evaluate(studyInstanceUid);
   }
 
   private announce(event: StudyReadyEvent): void {

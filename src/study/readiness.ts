@@ -9,6 +9,26 @@
  */
 import { MissingReferences, ReadyReason } from './types';
 
+/**
+ * What to do when the stable age passed and the study cannot be scored yet: `wait` keeps it
+ * waiting (nothing is sent; a later instance makes it judged again), `report` processes it so
+ * that its SR and ORU say what is missing.
+ */
+export type IncompletePolicy = 'wait' | 'report';
+
+export interface WaitPolicy {
+  /** CT but no RTSTRUCT. */
+  withoutContours: IncompletePolicy;
+  /** RTSTRUCT but no CT series in its frame of reference. */
+  withoutImages: IncompletePolicy;
+}
+
+export const WAIT_BY_DEFAULT: WaitPolicy = { withoutContours: 'wait', withoutImages: 'wait' };
+export const REPORT_ALWAYS: WaitPolicy = { withoutContours: 'report', withoutImages: 'report' };
+
+/** Why a study waits after its stable age: what it lacks. */
+export type WaitingFor = 'contours' | 'images';
+
 export interface SeriesFacts {
   seriesInstanceUid: string;
   /** True when the series holds CT images (CT Image or Enhanced CT Image Storage). */
@@ -20,6 +40,8 @@ export interface SeriesFacts {
 export interface RtStructFacts {
   sopInstanceUid: string;
   frameOfReferenceUids: string[];
+  /** Series named in its RT Referenced Series (what a retrieval asks for). */
+  seriesUids?: string[];
   /** Images named in its Contour Image Sequences. */
   referencedImageCount: number;
   missingImageCount: number;
@@ -36,11 +58,13 @@ export interface ReadinessFacts {
 
 export type ReadinessDecision =
   | { ready: true; reason: ReadyReason; notes: string[]; missingReferences: MissingReferences[] }
-  | { ready: false; checkAt: number };
+  | { ready: false; checkAt: number }
+  /** The stable age passed but the study lacks what it needs and the policy says wait. */
+  | { ready: false; waitingFor: WaitingFor; reason: string; notes: string[] };
 
 const EXAMPLES = 3;
 
-export function decideReadiness(facts: ReadinessFacts, now: number, stableAgeMs: number): ReadinessDecision {
+export function decideReadiness(facts: ReadinessFacts, now: number, stableAgeMs: number, policy: WaitPolicy = WAIT_BY_DEFAULT): ReadinessDecision {
   const ctFrames = new Set(facts.series.filter((s) => s.isCt && s.frameOfReferenceUid).map((s) => s.frameOfReferenceUid as string));
   const hasCt = facts.series.some((s) => s.isCt);
   const matches = (r: RtStructFacts) => r.frameOfReferenceUids.some((f) => ctFrames.has(f));
@@ -79,5 +103,23 @@ export function decideReadiness(facts: ReadinessFacts, now: number, stableAgeMs:
       );
     }
   }
+  if (policy.withoutContours === 'wait' && hasCt && facts.rtstructs.length === 0) {
+    return { ready: false, waitingFor: 'contours', reason: 'waiting for contours: a CT series arrived but no RTSTRUCT; it is processed when one arrives.', notes };
+  }
+  if (policy.withoutImages === 'wait' && facts.rtstructs.length > 0 && !facts.rtstructs.some(matches)) {
+    const what = hasCt ? 'no CT series in the frame of reference its RTSTRUCT references' : 'an RTSTRUCT arrived but no CT series';
+    return { ready: false, waitingFor: 'images', reason: `waiting for images: ${what}; it is processed when the CT arrives.`, notes };
+  }
   return { ready: true, reason: 'stable-age', notes, missingReferences };
+}
+
+/** Images the study's RTSTRUCTs reference that have not arrived: what a retrieval would fetch. */
+export function missingImages(facts: ReadinessFacts): { seriesUids: string[]; referenced: number; missing: number } {
+  const present = new Set(facts.series.filter((s) => s.isCt).map((s) => s.frameOfReferenceUid));
+  const lacking = facts.rtstructs.filter((r) => r.missingImageCount > 0 || !r.frameOfReferenceUids.some((f) => present.has(f)));
+  return {
+    seriesUids: [...new Set(lacking.flatMap((r) => r.seriesUids ?? []))],
+    referenced: lacking.reduce((n, r) => n + r.referencedImageCount, 0),
+    missing: lacking.reduce((n, r) => n + r.missingImageCount, 0),
+  };
 }

@@ -7,9 +7,14 @@
  * failed), they open the next version, which is processed again once it is ready.
  */
 
-export type StudyState = 'receiving' | 'ready' | 'processing' | 'done' | 'failed';
+/**
+ * waiting: the stable age passed but the study lacks what it needs to be scored (contours, or the
+ * CT its RTSTRUCT was drawn on) and the configuration says wait; the reason says what. An
+ * instance arriving for it makes it receiving again (same version).
+ */
+export type StudyState = 'receiving' | 'waiting' | 'ready' | 'processing' | 'done' | 'failed';
 
-export const STUDY_STATES: readonly StudyState[] = ['receiving', 'ready', 'processing', 'done', 'failed'];
+export const STUDY_STATES: readonly StudyState[] = ['receiving', 'waiting', 'ready', 'processing', 'done', 'failed'];
 
 /** Why a version became ready: its RTSTRUCT's image list is all here, or nothing arrived for the stable age. */
 export type ReadyReason = 'references-complete' | 'stable-age';
@@ -29,7 +34,7 @@ export interface StudyVersionSummary {
   studyInstanceUid: string;
   version: number;
   state: StudyState;
-  /** Failure reason (state failed), or the outcome recorded with done. */
+  /** Failure reason (state failed), what it waits for (waiting), or the outcome recorded with done. */
   reason?: string;
   readyReason?: ReadyReason;
   /** What assembly noticed, in sentences for an admin (missing references, no CT, ...). */

@@ -13,12 +13,24 @@ export interface Orthanc extends Daemon {
   dicomPort: number;
   httpPort: number;
   dir: string;
+  /** http://127.0.0.1:<httpPort> */
+  url: string;
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: Buffer | string, contentType?: string): Promise<T>;
 }
 
+export const DICOMWEB_PLUGIN = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
+
 export async function startOrthanc(
-  options: { aeTitle?: string; modalities?: Record<string, [string, string, number]>; /** More Orthanc settings (e.g. DicomTls*). */ settings?: Record<string, unknown> } = {},
+  options: {
+    aeTitle?: string;
+    modalities?: Record<string, [string, string, number]>;
+    /** More Orthanc settings (e.g. DicomTls*). */ settings?: Record<string, unknown>;
+    /** Load the DICOMweb plugin (orthanc-dicomweb), served at /dicom-web. */
+    dicomweb?: boolean;
+    /** HTTP basic authentication required on the REST API and DICOMweb (the helper's client uses it). */
+    credentials?: [user: string, password: string];
+  } = {},
 ): Promise<Orthanc> {
   const aeTitle = options.aeTitle ?? 'ORTHANC';
   const dicomPort = await freePort();
@@ -38,7 +50,9 @@ export async function startOrthanc(
     DicomCheckCalledAet: true,
     DicomAlwaysAllowStore: false,
     DicomModalities: options.modalities ?? {},
-    Plugins: [],
+    Plugins: options.dicomweb ? [DICOMWEB_PLUGIN] : [],
+    ...(options.dicomweb ? { DicomWeb: { Enable: true, Root: '/dicom-web/' } } : {}),
+    ...(options.credentials ? { AuthenticationEnabled: true, RegisteredUsers: { [options.credentials[0]]: options.credentials[1] } } : {}),
     StableAge: 1,
     ...options.settings,
   };
@@ -48,7 +62,8 @@ export async function startOrthanc(
   const base = `http://127.0.0.1:${httpPort}`;
   const request = async <T>(method: string, path: string, body?: Buffer | string, contentType = 'application/json'): Promise<T> => {
     // No keep-alive: a pooled socket would keep the test process alive after Orthanc stops.
-    const res = await fetch(base + path, { method, body, headers: { connection: 'close', ...(body ? { 'content-type': contentType } : {}) } });
+    const auth: Record<string, string> = options.credentials ? { authorization: `Basic ${Buffer.from(options.credentials.join(':')).toString('base64')}` } : {};
+    const res = await fetch(base + path, { method, body, headers: { connection: 'close', ...auth, ...(body ? { 'content-type': contentType } : {}) } });
     const text = await res.text();
     if (!res.ok) throw new Error(`Orthanc ${method} ${path}: HTTP ${res.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -67,5 +82,5 @@ export async function startOrthanc(
     30000,
     200,
   );
-  return { ...daemon, aeTitle, dicomPort, httpPort, dir, get: (p) => request('GET', p), post: (p, b, ct) => request('POST', p, b, ct ?? 'application/dicom') };
+  return { ...daemon, aeTitle, dicomPort, httpPort, dir, url: base, get: (p) => request('GET', p), post: (p, b, ct) => request('POST', p, b, ct ?? 'application/dicom') };
 }

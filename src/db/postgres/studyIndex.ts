@@ -71,9 +71,9 @@ export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
       if (created.rowCount !== 1) {
         version = study.current_version;
         const current = (await c.query<VersionRow>('SELECT * FROM study_versions WHERE study_uid = $1 AND version = $2', [record.studyInstanceUid, version])).rows[0];
-        if (current.state === 'ready') {
+        if (current.state === 'ready' || current.state === 'waiting') {
           await c.query(
-            `UPDATE study_versions SET state = 'receiving', ready_reason = NULL, ready_at = NULL, notes = '[]', missing_refs = '[]', updated_at = $1
+            `UPDATE study_versions SET state = 'receiving', reason = NULL, ready_reason = NULL, ready_at = NULL, notes = '[]', missing_refs = '[]', updated_at = $1
              WHERE study_uid = $2 AND version = $3`,
             [at, record.studyInstanceUid, version],
           );
@@ -161,16 +161,16 @@ export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
     return r.rows.map((x) => ({ studyInstanceUid: x.study_uid, version: x.current_version, lastReceivedAt: x.last_received_at }));
   }
 
-  async readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined> {
+  async readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { state: StudyState; facts: ReadinessFacts }) | undefined> {
     // One snapshot of the study, whatever other nodes add meanwhile.
     return inTransaction(this.pool, (c) => this.readinessFactsIn(c, studyInstanceUid), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
-  private async readinessFactsIn(c: Queryable, studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined> {
+  private async readinessFactsIn(c: Queryable, studyInstanceUid: string): Promise<(VersionRef & { state: StudyState; facts: ReadinessFacts }) | undefined> {
     const study = (await c.query<StudyRow>('SELECT * FROM studies WHERE study_uid = $1', [studyInstanceUid])).rows[0];
     if (!study) return undefined;
     const current = (await c.query<VersionRow>('SELECT * FROM study_versions WHERE study_uid = $1 AND version = $2', [studyInstanceUid, study.current_version])).rows[0];
-    if (current.state !== 'receiving') return undefined;
+    if (current.state !== 'receiving' && current.state !== 'waiting') return undefined;
     const seriesRows = await c.query<{ series_uid: string; is_ct: number; frame: string | null; n: number }>(
       `SELECT series_uid, MAX(CASE WHEN sop_class_uid IN (${CT_CLASSES_SQL}) THEN 1 ELSE 0 END) AS is_ct, MAX(frame_of_reference_uid) AS frame, COUNT(*)::int AS n
        FROM instances WHERE study_uid = $1 GROUP BY series_uid`,
@@ -194,22 +194,42 @@ export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
       rtstructs.push({
         sopInstanceUid: uid,
         frameOfReferenceUids: splitRefs(refs).frameOfReferenceUids,
+        seriesUids: splitRefs(refs).seriesUids,
         referencedImageCount: refs.filter((x) => x.kind === 'image').length,
         missingImageCount: missingCount,
         missingImageExamples: missing.rows.map((x) => x.uid),
       });
     }
-    return { studyInstanceUid, version: study.current_version, facts: { series, rtstructs, lastReceivedAt: study.last_received_at } };
+    return { studyInstanceUid, version: study.current_version, state: current.state, facts: { series, rtstructs, lastReceivedAt: study.last_received_at } };
   }
 
   async markReady(ref: VersionRef & { lastReceivedAt?: number }, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
     const r = await this.pool.query(
       `UPDATE study_versions SET state = 'ready', ready_reason = $1, notes = $2, missing_refs = $3, ready_at = $4, updated_at = $4
-       WHERE study_uid = $5 AND version = $6 AND state = 'receiving'
+       WHERE study_uid = $5 AND version = $6 AND state IN ('receiving', 'waiting')
          AND version = (SELECT current_version FROM studies WHERE study_uid = $5 AND ($7::bigint IS NULL OR last_received_at = $7))`,
       [reason, JSON.stringify(notes), JSON.stringify(missing), at, ref.studyInstanceUid, ref.version, ref.lastReceivedAt ?? null],
     );
     return r.rowCount === 1;
+  }
+
+  async markWaiting(ref: VersionRef, reason: string, notes: string[], at: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE study_versions SET state = 'waiting', reason = $1, notes = $2, updated_at = $3
+       WHERE study_uid = $4 AND version = $5 AND state IN ('receiving', 'waiting')
+         AND version = (SELECT current_version FROM studies WHERE study_uid = $4)`,
+      [reason, JSON.stringify(notes), at, ref.studyInstanceUid, ref.version],
+    );
+    return r.rowCount === 1;
+  }
+
+  async countCurrentByState(): Promise<Record<StudyState, number>> {
+    const counts = Object.fromEntries(STUDY_STATES.map((s) => [s, 0])) as Record<StudyState, number>;
+    const r = await this.pool.query<{ state: StudyState; n: number }>(
+      `SELECT v.state, COUNT(*)::int AS n FROM studies s JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version GROUP BY v.state`,
+    );
+    for (const row of r.rows) counts[row.state] = row.n;
+    return counts;
   }
 
   async transition(ref: VersionRef, from: readonly StudyState[], to: StudyState, reason: string | undefined, at: number, currentOnly: boolean): Promise<boolean> {
@@ -270,15 +290,19 @@ export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
     return out;
   }
 
-  async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; doneAt: number }>> {
-    const r = await this.pool.query<{ study_uid: string; updated_at: number }>(
-      `SELECT s.study_uid, v.updated_at FROM studies s
+  async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; version: number; doneAt: number; waiting?: string }>> {
+    const r = await this.pool.query<{ study_uid: string; version: number; state: StudyState; reason: string | null; updated_at: number; last_received_at: number }>(
+      `SELECT s.study_uid, v.version, v.state, v.reason, v.updated_at, s.last_received_at FROM studies s
        JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version
-       WHERE v.state IN ('done', 'failed') AND v.updated_at < $1
+       WHERE ((v.state IN ('done', 'failed') AND v.updated_at < $1) OR (v.state = 'waiting' AND s.last_received_at < $1))
          AND EXISTS (SELECT 1 FROM instances i WHERE i.study_uid = s.study_uid)`,
       [before],
     );
-    return r.rows.map((x) => ({ studyInstanceUid: x.study_uid, doneAt: x.updated_at }));
+    return r.rows.map((x) =>
+      x.state === 'waiting'
+        ? { studyInstanceUid: x.study_uid, version: x.version, doneAt: x.last_received_at, waiting: x.reason ?? 'waiting' }
+        : { studyInstanceUid: x.study_uid, version: x.version, doneAt: x.updated_at },
+    );
   }
 
   async purgeableInstances(studyInstanceUid: string): Promise<PurgeableInstance[]> {

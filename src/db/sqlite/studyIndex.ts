@@ -50,7 +50,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
       ),
       insertVersion: db.prepare(`INSERT INTO study_versions (study_uid, version, state, created_at, updated_at) VALUES (?, ?, 'receiving', ?, ?)`),
       reopenVersion: db.prepare(
-        `UPDATE study_versions SET state = 'receiving', ready_reason = NULL, ready_at = NULL, notes = '[]', missing_refs = '[]', updated_at = ?
+        `UPDATE study_versions SET state = 'receiving', reason = NULL, ready_reason = NULL, ready_at = NULL, notes = '[]', missing_refs = '[]', updated_at = ?
          WHERE study_uid = ? AND version = ?`,
       ),
       insertInstance: db.prepare(
@@ -98,8 +98,16 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
       ),
       markReady: db.prepare(
         `UPDATE study_versions SET state = 'ready', ready_reason = ?, notes = ?, missing_refs = ?, ready_at = ?, updated_at = ?
-         WHERE study_uid = ? AND version = ? AND state = 'receiving'
+         WHERE study_uid = ? AND version = ? AND state IN ('receiving', 'waiting')
            AND version = (SELECT current_version FROM studies WHERE study_uid = ? AND (? IS NULL OR last_received_at = ?))`,
+      ),
+      markWaiting: db.prepare(
+        `UPDATE study_versions SET state = 'waiting', reason = ?, notes = ?, updated_at = ?
+         WHERE study_uid = ? AND version = ? AND state IN ('receiving', 'waiting')
+           AND version = (SELECT current_version FROM studies WHERE study_uid = ?)`,
+      ),
+      countByState: db.prepare(
+        `SELECT v.state, COUNT(*) AS n FROM studies s JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version GROUP BY v.state`,
       ),
       counts: db.prepare(
         `SELECT COUNT(*) AS instances, COUNT(DISTINCT series_uid) AS series,
@@ -137,7 +145,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
       } else {
         version = study.current_version;
         const current = this.st.version.get(record.studyInstanceUid, version) as VersionRow;
-        if (current.state === 'ready') {
+        if (current.state === 'ready' || current.state === 'waiting') {
           this.st.reopenVersion.run(at, record.studyInstanceUid, version);
           versionChange = 'reopened';
         } else if (current.state !== 'receiving') {
@@ -183,12 +191,12 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
     return rows.map((r) => ({ studyInstanceUid: r.study_uid, version: r.current_version, lastReceivedAt: r.last_received_at }));
   }
 
-  async readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { facts: ReadinessFacts }) | undefined> {
+  async readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { state: StudyState; facts: ReadinessFacts }) | undefined> {
     return this.db.transaction(() => {
       const study = this.st.study.get(studyInstanceUid) as StudyRow | undefined;
       if (!study) return undefined;
       const current = this.st.version.get(studyInstanceUid, study.current_version) as VersionRow;
-      if (current.state !== 'receiving') return undefined;
+      if (current.state !== 'receiving' && current.state !== 'waiting') return undefined;
       const series = (this.st.series.all(studyInstanceUid) as Array<{ series_uid: string; is_ct: number; frame: string | null; n: number }>).map(
         (s): SeriesFacts => ({ seriesInstanceUid: s.series_uid, isCt: s.is_ct === 1, frameOfReferenceUid: s.frame ?? undefined, instanceCount: s.n }),
       );
@@ -199,6 +207,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
         return {
           sopInstanceUid: uid,
           frameOfReferenceUids: splitRefs(refs).frameOfReferenceUids,
+          seriesUids: splitRefs(refs).seriesUids,
           referencedImageCount: (this.st.refCount.get(uid) as { n: number }).n,
           missingImageCount: missing,
           missingImageExamples: missing > 0 ? (this.st.missingExamples.all(uid) as Array<{ uid: string }>).map((x) => x.uid) : [],
@@ -207,6 +216,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
       return {
         studyInstanceUid,
         version: study.current_version,
+        state: current.state,
         facts: { series, rtstructs, lastReceivedAt: study.last_received_at },
       };
     })();
@@ -216,6 +226,16 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
     const judged = ref.lastReceivedAt ?? null;
     const r = this.st.markReady.run(reason, JSON.stringify(notes), JSON.stringify(missing), at, at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid, judged, judged);
     return r.changes === 1;
+  }
+
+  async markWaiting(ref: VersionRef, reason: string, notes: string[], at: number): Promise<boolean> {
+    return this.st.markWaiting.run(reason, JSON.stringify(notes), at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid).changes === 1;
+  }
+
+  async countCurrentByState(): Promise<Record<StudyState, number>> {
+    const counts = Object.fromEntries(STUDY_STATES.map((s) => [s, 0])) as Record<StudyState, number>;
+    for (const r of this.st.countByState.all() as Array<{ state: StudyState; n: number }>) counts[r.state] = r.n;
+    return counts;
   }
 
   async transition(ref: VersionRef, from: readonly StudyState[], to: StudyState, reason: string | undefined, at: number, currentOnly: boolean): Promise<boolean> {
@@ -262,16 +282,20 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
     return rows.map((r) => toStudyInstance(r, this.dataDir, r.sop_class_uid === SopClass.RtStructureSetStorage ? (this.st.refs.all(r.sop_instance_uid) as RefRow[]) : undefined));
   }
 
-  async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; doneAt: number }>> {
+  async purgeCandidates(before: number): Promise<Array<{ studyInstanceUid: string; version: number; doneAt: number; waiting?: string }>> {
     const rows = this.db
       .prepare(
-        `SELECT s.study_uid, v.updated_at FROM studies s
+        `SELECT s.study_uid, v.version, v.state, v.reason, v.updated_at, s.last_received_at FROM studies s
          JOIN study_versions v ON v.study_uid = s.study_uid AND v.version = s.current_version
-         WHERE v.state IN ('done', 'failed') AND v.updated_at < ?
+         WHERE ((v.state IN ('done', 'failed') AND v.updated_at < ?) OR (v.state = 'waiting' AND s.last_received_at < ?))
            AND EXISTS (SELECT 1 FROM instances i WHERE i.study_uid = s.study_uid)`,
       )
-      .all(before) as Array<{ study_uid: string; updated_at: number }>;
-    return rows.map((r) => ({ studyInstanceUid: r.study_uid, doneAt: r.updated_at }));
+      .all(before, before) as Array<{ study_uid: string; version: number; state: StudyState; reason: string | null; updated_at: number; last_received_at: number }>;
+    return rows.map((r) =>
+      r.state === 'waiting'
+        ? { studyInstanceUid: r.study_uid, version: r.version, doneAt: r.last_received_at, waiting: r.reason ?? 'waiting' }
+        : { studyInstanceUid: r.study_uid, version: r.version, doneAt: r.updated_at },
+    );
   }
 
   async purgeableInstances(studyInstanceUid: string): Promise<PurgeableInstance[]> {

@@ -39,7 +39,7 @@ describe('config check with a PostgreSQL database.url', () => {
     expect(noCreate.stderr).toMatch(/may not create tables in the schema \(store, results, jobs, outbox, cluster need migrating\)/);
     // The owner migrates; the node's user still lacks rights on the tables until they are granted.
     const migrated = await runCli(['db', 'migrate'], env(db));
-    expect(migrated.stdout).toMatch(/migrated store, results, jobs, outbox, cluster \(store v2, results v2, jobs v2, outbox v2, cluster v1\)/);
+    expect(migrated.stdout).toMatch(/migrated store, results, jobs, outbox, cluster \(store v3, results v2, jobs v2, outbox v2, cluster v1\)/);
     const noGrant = await runCli(['config', 'check'], env(`postgres://cd8_reader:right@127.0.0.1:${pg.port}/cd8_check`));
     expect(noGrant.stderr).toMatch(/lacks SELECT, INSERT, UPDATE or DELETE on .*studies/);
     const c = new Client({ connectionString: db });
@@ -62,13 +62,13 @@ describe('db migrate and db copy', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cd8-db-copy-'));
     copyFileSync(join(__dirname, '../../fixtures/db/index-before-db-layer.sqlite'), join(dataDir, 'index.sqlite'));
     const check = await runCli(['db', 'migrate', '--check'], env('', dataDir));
-    expect(check.stdout).toMatch(/index\.sqlite: to migrate: jobs v0 → v2, outbox v0 → v2, cluster v0 → v1\./);
+    expect(check.stdout).toMatch(/index\.sqlite: to migrate: store v2 → v3, jobs v0 → v2, outbox v0 → v2, cluster v0 → v1\./);
     // Copying an index that is not migrated yet is refused; after migrating it goes.
     const target = await pg.createDatabase('cd8_copy');
     const early = await runCli(['db', 'copy', '--to', target], env('', dataDir));
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/start and stop this cd8-node once on the data directory/);
-    expect((await runCli(['db', 'migrate'], env('', dataDir))).stdout).toMatch(/migrated jobs, outbox, cluster/);
+    expect((await runCli(['db', 'migrate'], env('', dataDir))).stdout).toMatch(/migrated store, jobs, outbox, cluster/);
     const copy = await runCli(['db', 'copy', '--to', target], env('', dataDir));
     expect(copy.stderr).toBe('');
     expect(copy.stdout).toMatch(/studies: 1 row\n {2}study_versions: 1 row\n {2}instances: 3 rows/);

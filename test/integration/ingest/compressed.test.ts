@@ -62,7 +62,28 @@ describe.each([
   });
 });
 
-describe('transfer syntaxes we cannot decode', () => {
+/** A storescu profile proposing CT Image Storage in the given syntax only, as a modality or archive would. */
+function singleSyntaxProfile(dir: string, syntax: string): string {
+  const profile = join(dir, 'storescu.cfg');
+  writeFileSync(
+    profile,
+    [
+      '[[TransferSyntaxes]]',
+      '[Only]',
+      `TransferSyntax1 = ${syntax}`,
+      '[[PresentationContexts]]',
+      '[CtOnly]',
+      'PresentationContext1 = 1.2.840.10008.5.1.4.1.1.2\\Only',
+      '[[Profiles]]',
+      '[OneSyntax]',
+      'PresentationContexts = CtOnly',
+      '',
+    ].join('\n'),
+  );
+  return profile;
+}
+
+describe('JPEG lossless process 14 and the syntaxes we cannot decode', () => {
   let n: IngestNode;
   beforeAll(async () => {
     n = await startIngestNode();
@@ -71,34 +92,32 @@ describe('transfer syntaxes we cannot decode', () => {
     await n?.stop();
   });
 
-  it('refuses a context that offers only JPEG lossless process 14 (non-SV1), which dcmjs-codecs cannot decode', async () => {
+  it('accepts JPEG lossless process 14 with predictor 7 (.57) proposed alone, and stores it as received', async () => {
     const out = tempDir('jpeg57');
     const file = join(out, 'ct.dcm');
-    // dcmcjpeg +el +sv 2: JPEG Lossless, Non-Hierarchical, process 14, selection value 2 (1.2.840.10008.1.2.4.57).
-    expect((await run('dcmcjpeg', ['+el', '+sv', '2', join(PHANTOM_CT, 'DCM_IMG_00000.dcm'), file])).code).toBe(0);
+    // dcmcjpeg +el +sv 7: JPEG Lossless, Non-Hierarchical, process 14, selection value 7 (1.2.840.10008.1.2.4.57).
+    expect((await run('dcmcjpeg', ['+el', '+sv', '7', join(PHANTOM_CT, 'DCM_IMG_00000.dcm'), file])).code).toBe(0);
     expect(readFileMeta(readFileSync(file)).transferSyntaxUid).toBe('1.2.840.10008.1.2.4.57');
-    // A storescu profile proposing CT Image Storage in that syntax only, as a modality would.
-    const profile = join(out, 'storescu.cfg');
-    writeFileSync(
-      profile,
-      [
-        '[[TransferSyntaxes]]',
-        '[Process14]',
-        'TransferSyntax1 = 1.2.840.10008.1.2.4.57',
-        '[[PresentationContexts]]',
-        '[CtProcess14]',
-        'PresentationContext1 = 1.2.840.10008.5.1.4.1.1.2\\Process14',
-        '[[Profiles]]',
-        '[Process14Only]',
-        'PresentationContexts = CtProcess14',
-        '',
-      ].join('\n'),
-    );
-    const r = await storescu(n.port, [file], { args: ['-xf', profile, 'Process14Only'] });
+    const r = await storescu(n.port, [file], { args: ['-xf', singleSyntaxProfile(out, '1.2.840.10008.1.2.4.57'), 'OneSyntax'] });
+    expect(r.code).toBe(0);
+    expect(r.successes).toBe(1);
+    const [stored] = await n.node.studies.listInstances(PHANTOM_STUDY, 1);
+    expect(stored.transferSyntaxUid).toBe('1.2.840.10008.1.2.4.57');
+    expect(datasetOf(stored.path).equals(datasetOf(file))).toBe(true);
+  });
+
+  it('refuses a context that offers only JPEG baseline (lossy 8-bit), which cannot carry CT numbers', async () => {
+    const out = tempDir('jpeg50');
+    const file = join(out, 'ct.dcm');
+    // 8 bits of a 16-bit CT: dcmcjpeg +eb needs the image reduced first; any baseline file will do for the negotiation.
+    expect((await run('dcmcjpeg', ['+eb', '+un', '+sr', join(PHANTOM_CT, 'DCM_IMG_00001.dcm'), file])).code).toBe(0);
+    expect(readFileMeta(readFileSync(file)).transferSyntaxUid).toBe('1.2.840.10008.1.2.4.50');
+    const before = n.audit.filter((e) => e.event === 'instance.stored').length;
+    const r = await storescu(n.port, [file], { args: ['-xf', singleSyntaxProfile(out, '1.2.840.10008.1.2.4.50'), 'OneSyntax'] });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/No Acceptable Presentation Contexts/);
     const refused = n.audit.find((e) => e.event === 'context.refused');
     expect(refused).toMatchObject({ count: 1, reason: 'CT Image (no transfer syntax we can decode)' });
-    expect(n.audit.filter((e) => e.event === 'instance.stored')).toEqual([]);
+    expect(n.audit.filter((e) => e.event === 'instance.stored')).toHaveLength(before);
   });
 });

@@ -36,7 +36,7 @@ test('the SR (and PDF summary) arrive at storescp valid; the ORU is acknowledged
   const pacs = await startStorescp('PACS');
   const ris = await startHl7Peer();
   cleanup.push(() => pacs.stop(), () => ris.stop());
-  const destinations = { dicom: [dicomDestination('pacs', 'PACS', pacs.port)], hl7: [hl7Destination('ris', ris.port)] };
+  const destinations = { dicom: [dicomDestination('pacs', 'PACS', pacs.port)], dicomweb: [], hl7: [hl7Destination('ris', ris.port)] };
   const node = await runSender(tempDataDir(), destinations);
   cleanup.push(() => node.shutdown());
 
@@ -93,7 +93,7 @@ test('Orthanc shows the SR in the same study as the CT it received over REST', a
   cleanup.push(() => orthanc.stop());
   for (const f of readdirSync(PHANTOM_CT_DIR)) await orthanc.post('/instances', readFileSync(join(PHANTOM_CT_DIR, f)));
   await orthanc.post('/instances', readFileSync(PHANTOM_RTSTRUCT));
-  const destinations = { dicom: [dicomDestination('orthanc', 'ORTHANC', orthanc.dicomPort)], hl7: [] };
+  const destinations = { dicom: [dicomDestination('orthanc', 'ORTHANC', orthanc.dicomPort)], dicomweb: [], hl7: [] };
   const node = await runSender(tempDataDir(), destinations);
   cleanup.push(() => node.shutdown());
 
@@ -126,7 +126,7 @@ test('PACS down while the results are queued, up later: the SR is delivered once
   const downMs = Number(process.env.CD8_TEST_PACS_DOWN_S ?? 8) * 1000;
   const port = await freePort();
   const dataDir = tempDataDir();
-  const destinations = { dicom: [dicomDestination('pacs', 'PACS', port)], hl7: [] };
+  const destinations = { dicom: [dicomDestination('pacs', 'PACS', port)], dicomweb: [], hl7: [] };
   const analysis = scoredStudy();
   const started = Date.now();
 
@@ -163,7 +163,7 @@ test('HL7 peer answers AE twice: the third try succeeds, across a sender restart
   const ris: Hl7Peer = await startHl7Peer({ aeFirst: 2 });
   cleanup.push(() => ris.stop());
   const dataDir = tempDataDir();
-  const destinations = { dicom: [], hl7: [hl7Destination('ris', ris.port)] };
+  const destinations = { dicom: [], dicomweb: [], hl7: [hl7Destination('ris', ris.port)] };
   const analysis = scoredStudy();
 
   let node = await runSender(dataDir, destinations);
@@ -188,7 +188,7 @@ test('HL7 peer answers AE twice: the third try succeeds, across a sender restart
 test('after the last attempt a message is failed and visible; "cd8-node resend STUDY_UID" sends it once the peer is back', async () => {
   const port = await freePort();
   const dataDir = tempDataDir();
-  const destinations = { dicom: [], hl7: [hl7Destination('ris', port)] };
+  const destinations = { dicom: [], dicomweb: [], hl7: [hl7Destination('ris', port)] };
   const analysis = scoredStudy();
   const node = await runSender(dataDir, destinations, { ...FAST, maxAttempts: 2 });
   cleanup.push(() => node.shutdown());
@@ -223,7 +223,7 @@ test('startResultDelivery wires config, outbox and sender the way the node runs 
   const ris = await startHl7Peer();
   cleanup.push(() => pacs.stop(), () => ris.stop());
   const config = defaultConfig();
-  config.destinations = { dicom: [dicomDestination('pacs', 'PACS', pacs.port)], hl7: [hl7Destination('ris', ris.port)] };
+  config.destinations = { dicom: [dicomDestination('pacs', 'PACS', pacs.port)], dicomweb: [], hl7: [hl7Destination('ris', ris.port)] };
   const storage = await openTestStorage(tempDataDir());
   const audit = memoryAuditLog();
   const delivery = startResultDelivery(config, { outbox: storage.outbox, audit });

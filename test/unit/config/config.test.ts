@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadConfig, parseConfigText, validateRaw } from '../../../src/config/load';
 import { configSchema } from '../../../src/config/schema';
 import { configReferenceMarkdown, defaultConfigYaml } from '../../../src/config/document';
+import { configValueRows } from '../../../src/config/verdict';
 import { ROOT } from '../../support/process';
 
 const errorsOf = (text: string, env: NodeJS.ProcessEnv = {}) =>
@@ -24,6 +25,42 @@ describe('configuration', () => {
     const loaded = loadConfig(file, {});
     expect(loaded.config).toEqual(configSchema.defaultValue());
     expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  it('checks the workflow keys: a STOW-RS receiver needs a token, a C-MOVE source must be an allowed caller, DICOMweb names are unique', () => {
+    const issues = (text: string) => parseConfigText(text, 'node.yaml', {}).issues.map((i) => ({ path: i.path, severity: i.severity, message: i.message }));
+    expect(issues('dicomweb:\n  receive: true\n')).toContainEqual(
+      expect.objectContaining({ path: expect.stringMatching(/http\.auth\.sender\.tokenSha256$/), severity: 'error', message: expect.stringMatching(/requires authentication/) }),
+    );
+    // A sender token (or the admin token) is enough.
+    const sha = 'ab'.repeat(32);
+    expect(issues(`dicomweb:\n  receive: true\nhttp:\n  auth:\n    sender:\n      tokenSha256: [${sha}]\n`).filter((i) => i.severity === 'error')).toEqual([]);
+    expect(issues(`dicomweb:\n  receive: true\nhttp:\n  auth:\n    admin:\n      tokenSha256: ${sha}\n`).filter((i) => i.severity === 'error')).toEqual([]);
+    expect(issues('http:\n  auth:\n    sender:\n      tokenSha256: [abc]\n')).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/64 hexadecimal digits/) }));
+    const source = 'sources:\n  dicom:\n    - { name: pacs, aeTitle: PACS, host: 10.0.0.5, port: 104 }\n';
+    expect(issues(`dicom:\n  allowedCallers: [MODALITY]\n${source}`)).toContainEqual(
+      expect.objectContaining({ path: expect.stringMatching(/sources\.dicom\[0\]\.aeTitle$/), severity: 'warning', message: expect.stringMatching(/"PACS" is not in dicom.allowedCallers/) }),
+    );
+    expect(issues(`dicom:\n  allowedCallers: [PACS@10.0.0.5]\n${source}`).filter((i) => /sources/.test(i.path))).toEqual([]);
+    expect(
+      issues('destinations:\n  dicom:\n    - { name: a, aeTitle: PACS, host: h, port: 104 }\n  dicomweb:\n    - { name: a, url: "https://x/dicom-web", username: u }\n'),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: expect.stringMatching(/destinations\.dicomweb\[0\]\.name$/), severity: 'error', message: expect.stringMatching(/also the name of destinations.dicom\[0\]/) }),
+        expect.objectContaining({ severity: 'error', message: expect.stringMatching(/needs both username and password/) }),
+      ]),
+    );
+    expect(issues('destinations:\n  dicomweb:\n    - { name: w, url: "ftp://x" }\n')).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/must be an http:\/\/ or https:\/\/ URL/) }));
+  });
+
+  it('hides the DICOMweb secrets on the console configuration page', () => {
+    const text = `destinations:\n  dicomweb:\n    - { name: a, url: "https://x/dicom-web", username: u, password: s3cret }\n    - { name: b, url: "https://y/dicom-web", bearerToken: t0ken }\nhttp:\n  auth:\n    sender:\n      tokenSha256: [${'ab'.repeat(32)}]\n`;
+    const config = parseConfigText(text, 'node.yaml', {}).config!;
+    const rows = configValueRows(config, null, {});
+    const value = (path: string) => rows.find((r) => r.path === path)?.value;
+    expect(value('destinations.dicomweb[0].username')).toBe('u');
+    for (const secret of ['destinations.dicomweb[0].password', 'destinations.dicomweb[1].bearerToken', 'http.auth.sender.tokenSha256']) expect({ secret, value: value(secret) }).toEqual({ secret, value: '(hidden)' });
+    expect(JSON.stringify(rows)).not.toMatch(/s3cret|t0ken|abab/);
   });
 
   it('rejects a misspelled key, naming its line and the key it resembles', () => {

@@ -10,6 +10,7 @@ function settings(over: Partial<AuthSettings> = {}): AuthSettings {
   return {
     viewer: { passwordHash: hashPassword('viewer-secret', cheap), tokenSha256: sha('viewer-token') },
     admin: { passwordHash: hashPassword('admin-secret', cheap), tokenSha256: sha('admin-token') },
+    sender: { tokenSha256: [sha('sender-token'), sha('second-sender')] },
     protectProbes: false,
     sessionMinutes: 30,
     ...over,
@@ -64,6 +65,23 @@ describe('console sessions and roles', () => {
     expect(auth.identify(request('10.0.0.5', { authorization: 'Bearer nope' }))).toBeUndefined();
     expect(auth.identify(request('10.0.0.5', { authorization: `Bearer ${'a'.repeat(MAX_SECRET_LENGTH + 1)}` }))).toBeUndefined();
     expect(auth.csrfMatches({ role: 'admin', via: 'token' }, 'anything')).toBe(false);
+  });
+
+  it('lets sender and admin tokens store by STOW-RS; a viewer token, a session and open access never; a sender token opens no console page', () => {
+    const auth = new ConsoleAuth(settings());
+    expect(auth.storeAccess('Bearer sender-token')).toEqual({ ok: true, role: 'sender' });
+    expect(auth.storeAccess('bearer second-sender')).toEqual({ ok: true, role: 'sender' });
+    expect(auth.storeAccess('Bearer admin-token')).toEqual({ ok: true, role: 'admin' });
+    expect(auth.storeAccess('Bearer viewer-token')).toMatchObject({ ok: false, status: 403, message: expect.stringMatching(/a viewer token may not store/) });
+    for (const refused of [undefined, '', 'Bearer nope', 'Basic YWRtaW46YWRtaW4=', `Bearer ${'a'.repeat(MAX_SECRET_LENGTH + 1)}`]) {
+      expect(auth.storeAccess(refused)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/http\.auth\.sender\.tokenSha256/) });
+    }
+    // The sender token is no console credential.
+    expect(auth.identify(request('10.0.0.5', { authorization: 'Bearer sender-token' }))).toBeUndefined();
+    // With no credential at all (read-only console on loopback) nobody may store, loopback included.
+    const open = new ConsoleAuth(settings({ viewer: none, admin: none, sender: { tokenSha256: [] } }));
+    expect(open.open).toBe(true);
+    expect(open.storeAccess(undefined)).toMatchObject({ ok: false, status: 401 });
   });
 
   it('refuses logins from an address after too many failures until the window ends, the right password included', () => {

@@ -101,6 +101,52 @@ describe('migrations', () => {
     });
   }
 
+  describe.each(ENGINES)('store step 3 (a study version may wait) on %s', (engine) => {
+    // The schema as it was before step 3, then migrated on: every version row kept, 'waiting' allowed.
+    const before = SCHEMA.map((m) => (m.module === 'store' ? { ...m, steps: m.steps.slice(0, 2) } : m));
+    const study = `INSERT INTO studies (study_uid, current_version, first_received_at, last_received_at) VALUES ('1.2.3', 2, 1000, 2000)`;
+    const versions = `INSERT INTO study_versions (study_uid, version, state, reason, notes, created_at, updated_at) VALUES ('1.2.3', 1, 'done', 'score 0.4', '[]', 1000, 1500), ('1.2.3', 2, 'receiving', NULL, '["a note"]', 1600, 2000)`;
+    const rows = `SELECT version, state, reason, notes FROM study_versions ORDER BY version`;
+    const expected = [
+      { version: 1, state: 'done', reason: 'score 0.4', notes: '[]' },
+      { version: 2, state: 'receiving', reason: null, notes: '["a note"]' },
+    ];
+    const toWaiting = `UPDATE study_versions SET state = 'waiting' WHERE version = 2`;
+    const toNonsense = `UPDATE study_versions SET state = 'asleep' WHERE version = 2`;
+
+    it('keeps every version row and lets a version wait; other states are still refused', async () => {
+      if (engine === 'sqlite') {
+        const db = openSqlite(dir());
+        migrateSqlite(db, before);
+        db.exec(study);
+        db.exec(versions);
+        expect(() => db.exec(toWaiting)).toThrow(/CHECK constraint failed/);
+        expect(migrateSqlite(db)).toBe(1);
+        expect(sqliteSchemaVersion(db, 'store')).toBe(3);
+        expect(db.prepare(rows).all()).toEqual(expected);
+        db.exec(toWaiting);
+        expect(() => db.exec(toNonsense)).toThrow(/CHECK constraint failed/);
+        expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'study_versions' AND name NOT LIKE 'sqlite_%'`).all()).toEqual([{ name: 'study_versions_by_state' }]);
+        db.close();
+        return;
+      }
+      const pool = openPostgres(await storages.newUrl('postgres'));
+      try {
+        await migratePostgres(pool, before);
+        await pool.query(study);
+        await pool.query(versions);
+        await expect(pool.query(toWaiting)).rejects.toThrow(/study_versions_state_check/);
+        expect(await migratePostgres(pool)).toBe(1);
+        expect((await postgresSchemaState(pool)).find((m) => m.module === 'store')?.current).toBe(3);
+        expect((await pool.query(rows)).rows).toEqual(expected);
+        await pool.query(toWaiting);
+        await expect(pool.query(toNonsense)).rejects.toThrow(/study_versions_state_check/);
+      } finally {
+        await pool.end();
+      }
+    });
+  });
+
   it('apply the same schema versions on SQLite as on PostgreSQL (db copy relies on it)', async () => {
     const sqlite = openSqlite(dir());
     migrateSqlite(sqlite);

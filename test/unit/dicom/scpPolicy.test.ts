@@ -127,11 +127,19 @@ describe('negotiateContexts', () => {
 
   it('refuses syntaxes we could not decode later, and SOP classes we do not store', () => {
     const answers = negotiateContexts([
-      { id: 1, abstractSyntaxUid: SopClass.CtImageStorage, transferSyntaxUids: [TransferSyntax.JpegLossless, TransferSyntax.JpegBaseline, TransferSyntax.ExplicitVrBigEndian] },
+      { id: 1, abstractSyntaxUid: SopClass.CtImageStorage, transferSyntaxUids: [TransferSyntax.JpegBaseline, TransferSyntax.ExplicitVrBigEndian] },
       { id: 3, abstractSyntaxUid: SopClass.MrImageStorage, transferSyntaxUids: [TransferSyntax.ExplicitVrLittleEndian] },
       { id: 5, abstractSyntaxUid: SopClass.Verification, transferSyntaxUids: [TransferSyntax.JpegLsLossless] },
     ]);
     expect(answers.map((a) => a.result)).toEqual(['transfer-syntaxes-not-supported', 'abstract-syntax-not-supported', 'transfer-syntaxes-not-supported']);
+  });
+
+  it('accepts JPEG lossless process 14 with any predictor (.57), after SV1 when both are offered', () => {
+    const answers = negotiateContexts([
+      { id: 1, abstractSyntaxUid: SopClass.CtImageStorage, transferSyntaxUids: [TransferSyntax.JpegLossless] },
+      { id: 3, abstractSyntaxUid: SopClass.CtImageStorage, transferSyntaxUids: [TransferSyntax.JpegLossless, TransferSyntax.JpegLosslessSv1] },
+    ]);
+    expect(answers.map((a) => (a.result === 'accept' ? a.transferSyntaxUid : a.result))).toEqual([TransferSyntax.JpegLossless, TransferSyntax.JpegLosslessSv1]);
   });
 
   it('accepts Verification in an uncompressed syntax, and tolerates NUL padding on UIDs', () => {

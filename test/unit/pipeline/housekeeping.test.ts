@@ -72,7 +72,7 @@ it('forgets only the instances whose files are gone, and finishes the rest at th
   expect(audit.events).toEqual([expect.objectContaining({ event: 'retention.deleted', studyInstanceUid: STUDY, count: 2 })]);
   expect(await index.getStudy(STUDY)).toMatchObject({ state: 'done', reason: 'not scored' });
   // Still a candidate: the instance left is tried again the next night.
-  expect(await index.purgeCandidates(2200 + 32 * DAY)).toEqual([{ studyInstanceUid: STUDY, doneAt: 2200 }]);
+  expect(await index.purgeCandidates(2200 + 32 * DAY)).toEqual([{ studyInstanceUid: STUDY, version: 1, doneAt: 2200 }]);
 });
 
 it('reports nothing deleted when no file of the study could be deleted', async () => {
@@ -83,4 +83,36 @@ it('reports nothing deleted when no file of the study could be deleted', async (
   expect(audit.events).toEqual([]);
   expect(lines.info).toEqual([]);
   expect((await index.listInstances(STUDY, 1)).map((i) => i.sopInstanceUid)).toEqual(['1.2.3.1.1']);
+});
+
+it('purges a study that waited for contours with nothing received for the retention period, and says it was never processed', async () => {
+  const { index } = await processedStudy([]); // an index with no processed study; the waiting one's file is already gone (ENOENT)
+  const WAITING = '1.2.3.200';
+  await index.recordInstance({
+    sopInstanceUid: '1.2.3.9.1',
+    sopClassUid: SopClass.CtImageStorage,
+    studyInstanceUid: WAITING,
+    seriesInstanceUid: '1.2.3.90',
+    transferSyntaxUid: '1.2.840.10008.1.2',
+    relativePath: `spool/${WAITING}/1.2.3.90/1.2.3.9.1.dcm`,
+    size: 4,
+    datasetOffset: 0,
+    callingAeTitle: 'PACS',
+    receivedAt: 1000,
+  });
+  await index.markWaiting({ studyInstanceUid: WAITING, version: 1 }, 'waiting for contours: a CT series arrived but no RTSTRUCT', [], 2000);
+  const audit = memoryAuditLog();
+  const { logger, lines } = recordingLogger();
+  // 29 days after its last instance it still waits.
+  expect(await purgeOldStudies(index, 30, logger, audit, 1000 + 29 * DAY)).toBe(0);
+  expect(await purgeOldStudies(index, 30, logger, audit, 1000 + 31 * DAY)).toBe(1);
+  expect(audit.events).toEqual([
+    expect.objectContaining({ event: 'retention.deleted', studyInstanceUid: WAITING, count: 1, status: 'unprocessed', reason: 'waiting for contours: a CT series arrived but no RTSTRUCT' }),
+  ]);
+  expect(lines.warn).toEqual([`retention: study ${WAITING} was purged unprocessed: waiting for contours: a CT series arrived but no RTSTRUCT`]);
+  expect(await index.getStudy(WAITING)).toMatchObject({
+    state: 'failed',
+    reason: 'never processed: its images were deleted by retention after 30 days without a new instance (waiting for contours: a CT series arrived but no RTSTRUCT)',
+  });
+  expect(await index.listInstances(WAITING, 1)).toEqual([]);
 });

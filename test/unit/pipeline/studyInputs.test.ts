@@ -40,10 +40,16 @@ describe('choosing the files of a study version', () => {
     ]);
   });
 
+  it('takes Enhanced and Legacy Converted Enhanced CT objects as CT (the loader splits them into frames)', () => {
+    const enhanced = instance(SopClass.EnhancedCtImageStorage);
+    const legacy = instance(SopClass.LegacyConvertedEnhancedCtImageStorage);
+    const rs = rt('1.2.999');
+    expect(chooseInputs([enhanced, legacy, rs])).toEqual({ ok: true, inputs: { ctFiles: [enhanced.path, legacy.path], rtstructFile: rs.path, notes: [] } });
+  });
+
   it.each([
     ['no RTSTRUCT', () => [ct(), ct()], ['no-rtstruct']],
     ['no CT', () => [rt('1.2.999')], ['no-ct']],
-    ['only Enhanced CT', () => [instance(SopClass.EnhancedCtImageStorage), rt('1.2.999')], ['unsupported-sop-class']],
   ])('explains a study with %s, and says which file identifies it', (_what, make, codes) => {
     const instances = make();
     const choice = chooseInputs(instances);

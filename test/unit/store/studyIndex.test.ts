@@ -71,7 +71,7 @@ describe.each(ENGINES)('study index on %s', (engine: EngineName) => {
       ]),
     );
     expect(facts.rtstructs).toEqual([
-      { sopInstanceUid: '1.2.3.2.1', frameOfReferenceUids: [FRAME], referencedImageCount: 3, missingImageCount: 2, missingImageExamples: ['1.2.3.1.2', '1.2.3.1.3'] },
+      { sopInstanceUid: '1.2.3.2.1', frameOfReferenceUids: [FRAME], seriesUids: ['1.2.3.10'], referencedImageCount: 3, missingImageCount: 2, missingImageExamples: ['1.2.3.1.2', '1.2.3.1.3'] },
     ]);
     await index.recordInstance(ct(2));
     await index.recordInstance(ct(3));
@@ -118,6 +118,23 @@ describe.each(ENGINES)('study index on %s', (engine: EngineName) => {
     expect(await index.currentVersionsIn('receiving')).toEqual([{ studyInstanceUid: STUDY, version: 2, lastReceivedAt: 1003 }]);
   });
 
+  it('keeps a waiting version as the one that receives what arrives next, and offers it to retention by its last arrival', async () => {
+    const index = await freshIndex();
+    await index.recordInstance(ct(1));
+    const v1 = { studyInstanceUid: STUDY, version: 1 };
+    expect(await index.markWaiting(v1, 'waiting for contours: …', ['no RTSTRUCT was received.'], 5000)).toBe(true);
+    expect(await index.getStudy(STUDY)).toMatchObject({ version: 1, state: 'waiting', reason: 'waiting for contours: …', notes: ['no RTSTRUCT was received.'] });
+    expect(await index.readinessFacts(STUDY)).toMatchObject({ version: 1, state: 'waiting' });
+    expect(await index.countCurrentByState()).toEqual({ receiving: 0, waiting: 1, ready: 0, processing: 0, done: 0, failed: 0 });
+    expect(await index.purgeCandidates(1001)).toEqual([]);
+    expect(await index.purgeCandidates(1002)).toEqual([{ studyInstanceUid: STUDY, version: 1, doneAt: 1001, waiting: 'waiting for contours: …' }]);
+    expect(await index.transition(v1, ['ready'], 'processing', undefined, 5100, true)).toBe(false);
+    // The RTSTRUCT arrives days later: the same version receives again, its reason cleared.
+    expect(await index.recordInstance(rtstruct(['1.2.3.1.1']))).toMatchObject({ version: 1, versionChange: 'reopened' });
+    expect(await index.getStudy(STUDY)).toMatchObject({ version: 1, state: 'receiving', reason: undefined, notes: [] });
+    expect(await index.markReady(v1, 'references-complete', [], [], 6000)).toBe(true);
+  });
+
   it('restarts the quiet time of a receiving study when an identical copy arrives, not of a ready one', async () => {
     const index = await freshIndex();
     await index.recordInstance(ct(1));
@@ -135,7 +152,7 @@ describe.each(ENGINES)('study index on %s', (engine: EngineName) => {
     await index.markReady(v1, 'stable-age', [], [], 2000);
     await index.transition(v1, ['ready'], 'processing', undefined, 2100, true);
     await index.transition(v1, ['processing'], 'done', 'not scored', 2200, false);
-    expect(await index.purgeCandidates(3000)).toEqual([{ studyInstanceUid: STUDY, doneAt: 2200 }]);
+    expect(await index.purgeCandidates(3000)).toEqual([{ studyInstanceUid: STUDY, version: 1, doneAt: 2200 }]);
     const files = await index.purgeableInstances(STUDY);
     expect(files).toEqual([{ sopInstanceUid: '1.2.3.1.1', relativePath: expect.any(String), path: expect.stringMatching(/spool\/1\.2\.3\.100\/1\.2\.3\.10\/1\.2\.3\.1\.1\.dcm$/) }]);
     // A row that names another file (the instance was stored again meanwhile) is not forgotten.
@@ -150,7 +167,7 @@ describe.each(ENGINES)('study index on %s', (engine: EngineName) => {
     await index.transition(v2, ['ready'], 'processing', undefined, 5100, true);
     await index.transition(v2, ['processing'], 'done', 'not scored', 5200, false);
     expect(await index.purgeCandidates(5100)).toEqual([]);
-    expect(await index.purgeCandidates(6000)).toEqual([{ studyInstanceUid: STUDY, doneAt: 5200 }]);
+    expect(await index.purgeCandidates(6000)).toEqual([{ studyInstanceUid: STUDY, version: 2, doneAt: 5200 }]);
   });
 
   it('stores the same instance once when two nodes record it at the same moment (a shared spool: same file)', async () => {

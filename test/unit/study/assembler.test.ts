@@ -10,6 +10,7 @@ import { ENGINES, sqliteIndex, testStorages } from '../../support/storage';
 import { openStorage } from '../../../src/db/storage';
 import { InstanceRecord } from '../../../src/store/types';
 import { StudyAssembler } from '../../../src/study/assembler';
+import { REPORT_ALWAYS, WaitPolicy } from '../../../src/study/readiness';
 import { StudyReadyEvent } from '../../../src/study/types';
 import { memoryAuditLog } from '../../../src/ops/audit';
 import { silentLogger } from '../../../src/ops/logger';
@@ -37,11 +38,11 @@ function instance(study: string, kind: 'ct' | 'rt', images: string[] = []): Inst
   };
 }
 
-function setup(stableAgeS = 1) {
+function setup(stableAgeS = 1, waitPolicy?: WaitPolicy) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-assembler-'));
   const { db, index } = sqliteIndex(dataDir);
   const audit = memoryAuditLog();
-  const assembler = new StudyAssembler(index, { stableAgeS, logger: silentLogger(), audit, evaluationDelayMs: 10 });
+  const assembler = new StudyAssembler(index, { stableAgeS, waitPolicy, logger: silentLogger(), audit, evaluationDelayMs: 10 });
   const events: Array<StudyReadyEvent & { at: number }> = [];
   assembler.onStudyReady((e) => events.push({ ...e, at: Date.now() }));
   const arrive = async (r: InstanceRecord) => {
@@ -81,8 +82,8 @@ describe('StudyAssembler', () => {
     assembler.stop();
   });
 
-  it('announces a study without usable references after the stable age, restarting the wait on each arrival', async () => {
-    const { assembler, events, arrive } = setup(1);
+  it('announces a study without usable references after the stable age (withoutContours: report), restarting the wait on each arrival', async () => {
+    const { assembler, events, arrive } = setup(1, REPORT_ALWAYS);
     await arrive(instance('1.6', 'ct'));
     await sleep(600);
     await arrive(instance('1.6', 'ct'));
@@ -92,6 +93,24 @@ describe('StudyAssembler', () => {
     expect(ready).toEqual([expect.objectContaining({ studyInstanceUid: '1.6', readyReason: 'stable-age', notes: ['no RTSTRUCT was received.'] })]);
     const study = (await assembler.getStudy('1.6'))!;
     expect(study.readyAt!.getTime() - study.lastReceivedAt.getTime()).toBeGreaterThanOrEqual(1000);
+    assembler.stop();
+  });
+
+  it('lets a CT without contours wait after the stable age, and makes it ready when its RTSTRUCT arrives', async () => {
+    const { assembler, events, arrive, audit } = setup(1);
+    const a = instance('1.9', 'ct');
+    await arrive(a);
+    const waiting = await eventually(() => (audit.events.some((e) => e.event === 'study.waiting') ? audit.events : undefined), 5000);
+    expect(waiting).toContainEqual(expect.objectContaining({ event: 'study.waiting', studyInstanceUid: '1.9', reason: 'contours' }));
+    expect(await assembler.getStudy('1.9')).toMatchObject({ version: 1, state: 'waiting', reason: expect.stringMatching(/^waiting for contours: /) });
+    await sleep(1300); // no timer keeps judging it: it stays waiting, announced to nobody
+    expect(events).toEqual([]);
+    expect(await assembler.markProcessing('1.9', 1)).toBe(false); // a waiting version is not processed
+    // The RTSTRUCT comes (hours later in a hospital): same version, ready at once since it lists the image.
+    await arrive(instance('1.9', 'rt', [a.sopInstanceUid]));
+    await eventually(() => (events.length > 0 ? events : undefined));
+    expect(events).toEqual([expect.objectContaining({ studyInstanceUid: '1.9', version: 1, readyReason: 'references-complete' })]);
+    expect(audit.events.filter((e) => e.event === 'study.waiting')).toHaveLength(1);
     assembler.stop();
   });
 
@@ -135,7 +154,8 @@ describe.each(ENGINES)('assemblers of two nodes sharing one %s database', (engin
   it('finish a study whose quiet timer died with the node that received it: the other node\'s sweeper judges it when due', async () => {
     const a = await storages.open(engine);
     const b = await openStorage({ url: a.url, dataDir: a.dataDir });
-    const opts = { stableAgeS: 1, logger: silentLogger(), audit: memoryAuditLog(), evaluationDelayMs: 10 };
+    // A CT alone is made ready by its stable age here (study.withoutContours: report), not left waiting.
+    const opts = { stableAgeS: 1, logger: silentLogger(), audit: memoryAuditLog(), evaluationDelayMs: 10, waitPolicy: { withoutContours: 'report', withoutImages: 'report' } as const };
     const nodeA = new StudyAssembler(a.index, opts);
     const nodeB = new StudyAssembler(b.index, { ...opts, sweepEveryMs: 200 });
     const events: StudyReadyEvent[] = [];

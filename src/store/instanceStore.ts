@@ -3,10 +3,12 @@
  * its place in the spool and the index, in this order:
  *   1. the temporary file holds every byte received;
  *   2. its header is read and checked against the C-STORE request;
- *   3. it is renamed to `spool/<study>/<series>/<sop>.dcm`, then the file and its directory are
+ *   3. it is renamed to `spool/<study>/<series>/<sop>.dcm` (on a shared spool a name of its own
+ *      writer: spoolName), then the file and its directory are
  *      fsynced (when storage.fsync; in parallel, as neither needs the other; the directory kept
  *      open and its fsync shared by the instances that arrive meanwhile: directorySync.ts);
- *   4. the index records it in one transaction.
+ *   4. the index records it in one transaction (on a shared index only if no other node recorded
+ *      the instance since the store looked; else the store decides again: duplicate or replacement).
  * Only then may the listener answer Success. Any failure removes what this instance wrote and
  * comes back as a StoreRefusal carrying its reason (the listener answers it with a DIMSE status).
  *

@@ -250,6 +250,37 @@ describe('workers', () => {
     expect(await q.get(failed.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: null });
   });
 
+  it('drop the result of a job whose lease another node took over before it ended: logged, the queue left to the new holder', async () => {
+    const q = await sqliteQueue();
+    const { id } = await q.enqueue('slow', 1);
+    const warnings: string[] = [];
+    const logger = silentLogger();
+    logger.warn = ((message: string) => {
+      warnings.push(message);
+      return logger;
+    }) as typeof logger.warn;
+    let finish: () => void = () => undefined;
+    const settled: string[] = [];
+    const workers = startWorkers({
+      queue: q,
+      node: 'node-a',
+      leaseMs: 600_000, // no renewal during the test: the takeover goes unnoticed until the job ends
+      concurrency: 1,
+      logger,
+      pollMs: 5,
+      process: () => new Promise<void>((r) => (finish = r)),
+      onSettled: (_job, outcome) => settled.push(outcome),
+    });
+    await waitUntil(async () => (await q.get(id))!.state === 'running');
+    // node-a stalls; its lease runs out and node-b takes the job over.
+    await q.claim('node-b', 60_000, Date.now() + 600_001);
+    finish();
+    await waitUntil(() => warnings.some((w) => /job \d+: its lease ran out and another node took it over; this node's result of it is dropped/.test(w)));
+    await workers.stop();
+    expect(await q.get(id)).toMatchObject({ state: 'running', node: 'node-b', attempts: 2 });
+    expect(settled).toEqual([]);
+  });
+
   it('survive a queue that cannot record an outcome: logged, not an unhandled rejection', async () => {
     const s = await storages.open('sqlite');
     const q = s.jobs;

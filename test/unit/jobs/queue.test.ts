@@ -161,6 +161,16 @@ describe('workers', () => {
     for (let i = 0; i < 400 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await cond()).toBe(true);
   };
+  /** A silent logger that keeps the messages of one level. */
+  const loggerKeeping = (level: 'warn' | 'error') => {
+    const messages: string[] = [];
+    const logger = silentLogger();
+    logger[level] = ((message: string) => {
+      messages.push(message);
+      return logger;
+    }) as (typeof logger)[typeof level];
+    return { logger, messages };
+  };
   const sqliteQueue = async (maxAttempts = 3, backoffMs = exponentialBackoff(1000, 60000)) => (await storages.open('sqlite', { queue: { maxAttempts, backoffMs } })).jobs;
 
   it('process jobs with bounded concurrency', async () => {
@@ -253,12 +263,7 @@ describe('workers', () => {
   it('drop the result of a job whose lease another node took over before it ended: logged, the queue left to the new holder', async () => {
     const q = await sqliteQueue();
     const { id } = await q.enqueue('slow', 1);
-    const warnings: string[] = [];
-    const logger = silentLogger();
-    logger.warn = ((message: string) => {
-      warnings.push(message);
-      return logger;
-    }) as typeof logger.warn;
+    const { logger, messages: warnings } = loggerKeeping('warn');
     let finish: () => void = () => undefined;
     const settled: string[] = [];
     const workers = startWorkers({
@@ -285,12 +290,7 @@ describe('workers', () => {
     const s = await storages.open('sqlite');
     const q = s.jobs;
     await q.enqueue('1.2.3', 1);
-    const errors: string[] = [];
-    const logger = silentLogger();
-    logger.error = ((message: string) => {
-      errors.push(message);
-      return logger;
-    }) as typeof logger.error;
+    const { logger, messages: errors } = loggerKeeping('error');
     let release: () => void = () => undefined;
     const workers = startWorkers({ queue: q, concurrency: 1, logger, pollMs: 5, process: () => new Promise<void>((r) => (release = r)) });
     await waitUntil(async () => (await q.counts()).running === 1);

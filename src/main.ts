@@ -29,7 +29,7 @@ import { HttpRoutes, ReadinessCheck, startHttpEndpoint } from './ops/http';
 import { stowRoutes, STOW_IDLE_TIMEOUT_MS, STOW_PATH } from './dicom/stowRoutes';
 import { startSchedules } from './ops/schedule';
 import { watchDatabase } from './ops/databaseWatch';
-import { defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
+import { assertNodeIdFree, defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
 import { dailySummary, purgeOldStudies, sweepStuckStudies } from './pipeline/housekeeping';
 import { errorText } from './ops/errorText';
 import { auditFilePath } from './ops/audit';
@@ -103,6 +103,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
     const { index, jobs: queue, results } = storage;
     const nodeId = config.database.nodeId || defaultNodeId(config.dicom.port);
     logger.info(`database: ${storage.engine === 'sqlite' ? 'embedded SQLite' : 'PostgreSQL (shared)'} at ${storage.location}`, { node: nodeId });
+    // Before anything takes this node's jobs back or touches the spool as this node.
+    if (shared) await assertNodeIdFree(storage.cluster, { nodeId, host: hostname(), pid: process.pid }, Date.now());
 
     const store = new InstanceStore({ dataDir, fsync: config.storage.fsync, minFreeDiskMb: config.storage.minFreeDiskMb, index, nodeTag: shared ? nodeId : undefined });
     const spool = await store.open();

@@ -4,7 +4,7 @@ import { commandIdHasher, commandStorage } from './commandStorage';
 import type { IdHasher } from '../ops/idHash';
 import type { Storage } from '../db/storage';
 import { clock, clusterNodes, nodeStateLine, NodeStatus, stateLine, studyStatuses, StudyStatus } from '../ops/studyStatus';
-import { OutboxStatus } from '../outbox/outbox';
+import { OutboxStatus, UNSENT_STATES } from '../outbox/outbox';
 import type { StudyAnalysis } from '../results/types';
 import { errorText } from '../ops/errorText';
 
@@ -42,6 +42,10 @@ function outboxLines(o: OutboxStatus | undefined): string[] {
   for (const r of o.rows.filter((x) => x.state !== 'sent')) {
     const next = r.state === 'failed' ? 'gave up (cd8-node resend STUDY_UID to try again)' : `next try ${clock(new Date(r.nextAttemptAt))}`;
     lines.push(`  ${r.state.padEnd(8)} ${r.description} → ${r.destination}, study ${r.studyInstanceUid} v${r.studyVersion}, ${r.attempts} attempt(s)${r.lastError ? `, last error: ${r.lastError}` : ''}; ${next}`);
+  }
+  for (const state of UNSENT_STATES) {
+    const shown = o.rows.filter((x) => x.state === state).length;
+    if (c[state] > shown) lines.push(`  … and ${c[state] - shown} more ${state} (oldest ${shown} shown)`);
   }
   for (const r of o.rows.filter((x) => x.state === 'sent').slice(0, 5)) {
     lines.push(`  sent     ${r.description} → ${r.destination}, study ${r.studyInstanceUid} v${r.studyVersion}${r.sentAt ? ` at ${clock(new Date(r.sentAt))}` : ''}`);

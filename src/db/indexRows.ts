@@ -1,6 +1,6 @@
 /** The instance index's rows as both engines return them, and what the index makes of them. */
 import { join } from 'node:path';
-import type { IndexedInstance, InstanceRecord } from '../store/types';
+import { IndexChangedError, IndexedInstance, InstanceRecord } from '../store/types';
 import type { MissingReferences, ReadyReason, StudyInstance, StudyState, StudyVersionSummary } from '../study/types';
 import { SopClass } from '../dicom/uids';
 
@@ -71,6 +71,11 @@ export function toIndexed(row: InstanceRow): IndexedInstance {
     size: row.size,
     datasetOffset: row.dataset_offset,
   };
+}
+
+/** Throws IndexChangedError when the row is not the one the store decided on (InstanceRecord.expectedPath). */
+export function assertUnchanged(existing: InstanceRow | undefined, record: InstanceRecord): void {
+  if (record.expectedPath !== undefined && (existing?.path ?? null) !== record.expectedPath) throw new IndexChangedError(existing && toIndexed(existing));
 }
 
 /**

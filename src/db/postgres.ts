@@ -12,31 +12,51 @@ const asNumber = (v: string) => Number(v);
 export type PgPool = Pool;
 export type PgClient = PoolClient;
 
+/**
+ * The server's clock in epoch milliseconds, for leases: every node reads the same clock, so a
+ * node whose clock runs ahead cannot take over a lease that has not run out.
+ */
+export const DB_NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
 }
 
-/** The URL with its password replaced, for logs and messages. */
+/** Query parameters that carry a secret (password, sslpassword, sslkey, any *token*, *secret*…). */
+const SECRET_PARAMETER = /([?&][^=&#]*(?:pass|secret|key|token|credential)[^=&#]*=)[^&#]*/gi;
+
+/** The URL with its password and secret parameters replaced, for logs, messages, status and the console. */
 export function redactUrl(url: string): string {
+  let shown: string;
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
-    return u.toString();
+    shown = u.toString();
   } catch {
-    return url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@');
+    shown = url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@');
   }
+  return shown.replace(SECRET_PARAMETER, '$1***');
 }
 
-export function openPostgres(url: string, options: { applicationName?: string; max?: number; connectTimeoutMs?: number } = {}): PgPool {
+/**
+ * How long an instance's index write may wait on the server before the store refuses it with a
+ * transient status (A7xx: the sender retries later): well inside a sender's DIMSE timeout.
+ */
+export const INDEX_QUERY_TIMEOUT_MS = 10_000;
+
+export function openPostgres(url: string, options: { applicationName?: string; max?: number; connectTimeoutMs?: number; queryTimeoutMs?: number } = {}): PgPool {
   const pool = new Pool({
     connectionString: url,
     application_name: options.applicationName ?? 'cd8-node',
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    // A server that stops answering (a network partition) fails a query instead of hanging it.
-    query_timeout: 60_000,
-    // A node whose server went away notices within seconds instead of a TCP timeout.
+    // A server that stops answering (hung, or a network partition) fails a query instead of
+    // hanging it; the failure counts as "unreachable" (isConnectionError) and its connection is dropped.
+    query_timeout: options.queryTimeoutMs ?? 60_000,
+    // TCP keepalive probes from 10 s of silence: a server that went away is noticed in tens of
+    // seconds instead of the system's default of two hours.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? asNumber : (types.getTypeParser as (o: number, f?: 'text' | 'binary') => unknown)(oid, format)) as typeof types.getTypeParser,
@@ -47,9 +67,14 @@ export function openPostgres(url: string, options: { applicationName?: string; m
   return pool;
 }
 
-/** Runs `fn` in one transaction on one client (`begin` may set its isolation); rolls back on error. */
+/**
+ * Runs `fn` in one transaction on one client (`begin` may set its isolation); rolls back on
+ * error. A client that lost its server (or timed out waiting for it) is dropped instead: closing
+ * its connection rolls the transaction back on the server, and no later query queues behind it.
+ */
 export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query(begin);
     try {
@@ -57,11 +82,15 @@ export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => P
       await client.query('COMMIT');
       return result;
     } catch (e) {
+      if (isConnectionError(e)) throw e;
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     }
+  } catch (e) {
+    if (isConnectionError(e)) broken = e instanceof Error ? e : new Error(errorText(e));
+    throw e;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
@@ -71,7 +100,7 @@ export function isConnectionError(e: unknown): boolean {
   const message = errorText(e);
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code) ||
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message)
   );
 }
 

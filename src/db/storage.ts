@@ -11,7 +11,7 @@ import type { Outbox } from '../outbox/outbox';
 import type { ClusterRegistry } from '../ops/cluster';
 import { indexDatabasePath, openSqlite, openSqliteReadOnly, SqliteDb } from './sqlite';
 import { migratePostgres, migrateSqlite, postgresSchemaState, SchemaState, SchemaTooNewError, sqliteSchemaState } from './migrate';
-import { explainPostgresError, isPostgresUrl, openPostgres, PgPool, redactUrl } from './postgres';
+import { explainPostgresError, INDEX_QUERY_TIMEOUT_MS, isPostgresUrl, openPostgres, PgPool, redactUrl } from './postgres';
 import { SqliteStudyIndex } from './sqlite/studyIndex';
 import { SqliteJobQueue } from './sqlite/jobs';
 import { SqliteResultStore } from './sqlite/results';
@@ -129,10 +129,13 @@ async function openPostgresStorage(o: StorageOptions): Promise<Storage> {
 }
 
 function postgresStorage(o: StorageOptions, pool: PgPool): Storage {
+  // The index has its own pool with a short query timeout: an instance waiting on a hung server
+  // is refused as "retry later" (A7xx) well before the sender gives up on the association.
+  const indexPool = openPostgres(o.url, { queryTimeoutMs: INDEX_QUERY_TIMEOUT_MS });
   return {
     engine: 'postgres',
     location: redactUrl(o.url),
-    index: new PgStudyIndex(pool, o.dataDir),
+    index: new PgStudyIndex(indexPool, o.dataDir),
     jobs: new PgJobQueue(pool, o.queue ?? DEFAULT_QUEUE),
     results: new PgResultStore(pool),
     outbox: new PgOutbox(pool, o.now),
@@ -146,7 +149,9 @@ function postgresStorage(o: StorageOptions, pool: PgPool): Storage {
         return explainPostgresError(e, o.url);
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), indexPool.end()]);
+    },
   };
 }
 

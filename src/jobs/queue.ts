@@ -35,6 +35,13 @@ export interface Job {
 
 export type FailureKind = 'transient' | 'permanent';
 
+/**
+ * One claim of a job: its node and the attempt it started. A finishing update matches it or
+ * touches nothing, so a node whose lease ran out (another node claimed the job since) cannot set
+ * the job back to pending or done under its new holder.
+ */
+export type JobClaim = Pick<Job, 'id' | 'node' | 'attempts'>;
+
 export interface JobQueue {
   enqueue(studyInstanceUid: string, version: number): Promise<Job>;
   /**
@@ -44,9 +51,13 @@ export interface JobQueue {
   claim(node: string, leaseMs: number, now?: number): Promise<Job | undefined>;
   /** Extends the leases of the running jobs `ids` that `node` still holds; returns the ids it holds. */
   renew(node: string, ids: readonly number[], leaseMs: number, now?: number): Promise<number[]>;
-  complete(id: number): Promise<void>;
-  /** Transient failures with attempts left go back to pending after a backoff; others end failed. */
-  fail(id: number, error: string, kind: FailureKind, now?: number): Promise<Job>;
+  /** Marks the claimed job done; false when the claim no longer holds the job (lease lost): nothing changed. */
+  complete(claim: JobClaim): Promise<boolean>;
+  /**
+   * Transient failures with attempts left go back to pending after a backoff; others end failed.
+   * undefined when the claim no longer holds the job (lease lost): nothing changed.
+   */
+  fail(claim: JobClaim, error: string, kind: FailureKind, now?: number): Promise<Job | undefined>;
   /** Jobs `node` left running (a restart, or a shutdown past its grace) go back to pending. Returns how many. */
   recoverRunning(node: string): Promise<number>;
   get(id: number): Promise<Job | undefined>;

@@ -61,14 +61,18 @@ export function startWorkers(o: WorkerOptions): Workers {
       o.logger.debug('a job handed back (at shutdown, or taken over by another node) ended; the queue has it again', { ...meta, error: error?.message });
       return;
     }
+    const lostLease = () => {
+      o.logger.warn(`job ${job.id}: its lease ran out and another node took it over; this node's result of it is dropped`, { ...meta, error: error?.message });
+    };
     if (!error) {
-      await o.queue.complete(job.id);
+      if (!(await o.queue.complete(job))) return lostLease();
       o.logger.info('job done', meta);
       o.onSettled?.(job, 'done');
       return;
     }
     const permanent = error instanceof BadInputError;
-    const after = await o.queue.fail(job.id, error.message, permanent ? 'permanent' : 'transient');
+    const after = await o.queue.fail(job, error.message, permanent ? 'permanent' : 'transient');
+    if (!after) return lostLease();
     const outcome = after.state === 'pending' ? 'retry' : 'failed';
     if (outcome === 'retry') o.logger.warn(`job failed, will retry at ${new Date(after.notBefore).toISOString()}`, { ...meta, error: error.message });
     else o.logger.error(permanent ? 'job failed: the study cannot be processed' : 'job failed after its last attempt', { ...meta, error: error.message });
@@ -108,6 +112,7 @@ export function startWorkers(o: WorkerOptions): Workers {
       while (running.size < o.concurrency && !stopped) {
         const job = await o.queue.claim(node, leaseMs);
         if (!job) break;
+        handedBack.delete(job.id); // this node's again (it had handed it back or lost it before)
         o.logger.info('job started', { job: job.id, studyInstanceUid: job.studyInstanceUid, version: job.version, attempt: job.attempts });
         running.set(job.id, runOne(job));
       }

@@ -40,6 +40,44 @@ export function isAlive(n: NodeInfo, now: number): boolean {
   return n.stoppedAt === null && now - n.lastSeenAt <= ALIVE_WITHIN_MS;
 }
 
+/** Another live node already uses this node's id: starting would mix their heartbeats and take its running jobs. */
+export class NodeIdInUseError extends Error {
+  override readonly name = 'NodeIdInUseError';
+}
+
+/**
+ * Refuses to start under an id another live node holds: a heartbeat under the same id, not
+ * stopped, younger than ALIVE_WITHIN_MS, from another host or from another process of this host
+ * that still runs. (Two nodes with one id share heartbeats, and the start of one would hand back
+ * the jobs the other runs.) This node's own predecessor that died (same host, its process gone)
+ * does not count.
+ */
+export async function assertNodeIdFree(
+  registry: Pick<ClusterRegistry, 'nodes'>,
+  me: { nodeId: string; host: string; pid: number },
+  now: number,
+  processRuns: (pid: number) => boolean = processExists,
+): Promise<void> {
+  const holder = (await registry.nodes()).find((n) => n.nodeId === me.nodeId);
+  if (!holder || !isAlive(holder, now)) return;
+  if (holder.host === me.host && (holder.pid === me.pid || !processRuns(holder.pid))) return;
+  const ago = Math.max(0, Math.round((now - holder.lastSeenAt) / 1000));
+  throw new NodeIdInUseError(
+    `node id "${me.nodeId}" is in use: the node on host ${holder.host} (pid ${holder.pid}) sent a heartbeat under it ${ago} s ago. ` +
+      `Each node sharing the database needs its own id: set database.nodeId (CD8_NODE_ID) of this node to another name, or stop the other node. ` +
+      `If that node has died, its heartbeat runs out in ${Math.ceil((ALIVE_WITHIN_MS - (now - holder.lastSeenAt)) / 1000)} s: start this node then.`,
+  );
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The node's name in the cluster: configured, else host name and DICOM port (stable across restarts). */
 export function defaultNodeId(dicomPort: number): string {
   return `${hostname()}:${dicomPort}`;

@@ -39,7 +39,12 @@ export interface OutboxRow extends Omit<NewMessage, 'payload'> {
 
 export interface OutboxMessage extends OutboxRow {
   payload: Buffer;
+  /** The claim that took it: the sender's node and its lease's end. A finishing update must match it. */
+  claim: { node: string | null; leaseUntil: number };
 }
+
+/** What a finishing update needs of a claimed message (markSent, markAttemptFailed). */
+export type OutboxClaim = Pick<OutboxMessage, 'id' | 'attempts' | 'claim'>;
 
 export interface OutboxDbRow {
   id: number;
@@ -78,7 +83,7 @@ export const OUTBOX_COLUMNS = 'id, study_uid, study_version, kind, destination, 
 
 export interface OutboxStatus {
   counts: Record<OutboxState, number>;
-  /** Rows not yet sent (pending, sending, failed), oldest first, and the most recently sent. */
+  /** Rows not yet sent (pending, sending, failed; at most `perState` of each), oldest first, and the most recently sent. */
   rows: OutboxRow[];
 }
 
@@ -87,9 +92,13 @@ export interface Outbox {
   enqueue(messages: NewMessage[]): Promise<number[]>;
   /** Takes the next due message of a destination and leases it to `node` for `leaseMs` (state "sending"). */
   claimNext(destination: string, leaseMs: number, node?: string): Promise<OutboxMessage | undefined>;
-  markSent(id: number): Promise<void>;
-  /** Records a failed try: back to pending at `nextAttemptAt`, or failed for good. */
-  markAttemptFailed(id: number, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<void>;
+  /**
+   * Records the delivery of a claimed message. false when the claim no longer holds the row (its
+   * lease ran out and another sender took it): nothing changed.
+   */
+  markSent(claim: OutboxClaim): Promise<boolean>;
+  /** Records a failed try: back to pending at `nextAttemptAt`, or failed for good. false as for markSent. */
+  markAttemptFailed(claim: OutboxClaim, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<boolean>;
   /**
    * Rows left "sending" by a process that died (lease expired) go back to pending. The peer may
    * have received the message before the crash: it gets the same SOP Instance UID / Message
@@ -110,11 +119,21 @@ export interface Outbox {
   destinationsWithPending(): Promise<string[]>;
   /** Earliest next try of any pending row (epoch ms), or undefined. */
   nextDueAt(): Promise<number | undefined>;
-  /** For `cd8-node status`: counts per state, every unsent row, and the `recentSent` latest sent rows. */
-  status(recentSent?: number): Promise<OutboxStatus>;
+  /**
+   * For `cd8-node status`, the console and the metrics: exact counts per state, the oldest
+   * `perState` rows of each unsent state (pending, sending, failed), and the `recentSent` latest
+   * sent rows. A backlog of thousands stays a few hundred rows read.
+   */
+  status(recentSent?: number, perState?: number): Promise<OutboxStatus>;
   /** Rows created since `sinceMs` (epoch ms), by state: what the node (or cluster) produced today. */
   countsSince(sinceMs: number): Promise<Record<OutboxState, number>>;
 }
+
+/** The states of rows not yet delivered. */
+export const UNSENT_STATES = ['pending', 'sending', 'failed'] as const satisfies readonly OutboxState[];
+
+/** How many rows of each unsent state status() reads unless told otherwise (what the console shows). */
+export const OUTBOX_ROWS_PER_STATE = 200;
 
 export const emptyOutboxCounts = (): Record<OutboxState, number> => ({ pending: 0, sending: 0, sent: 0, failed: 0 });
 

@@ -76,23 +76,27 @@ export function startSender(deps: SenderDeps): Sender {
 
   const describe = (m: OutboxMessage) => `${m.description} of study ${m.studyInstanceUid} v${m.studyVersion} to ${m.destination}`;
 
+  // This send outlasted its lease and another sender took the row over: its outcome is that sender's to record.
+  const lostLease = (m: OutboxMessage) =>
+    void logger?.warn(`outbox: the lease on ${describe(m)} ran out while this node sent it and another sender took it over; this node's outcome is dropped (the row is left to that sender).`);
+
   async function deliverOne(m: OutboxMessage): Promise<void> {
     const outcome = await transport.deliver(m);
     const attempts = m.attempts + 1;
     if (outcome.ok) {
-      await outbox.markSent(m.id);
+      if (!(await outbox.markSent(m))) return lostLease(m);
       logger?.info(`sent ${describe(m)}${outcome.detail ? ` (${outcome.detail})` : ''}`, { attempts });
       audit?.record({ event: 'result.sent', studyInstanceUid: m.studyInstanceUid, destination: m.destination, sopInstanceUid: m.kind === 'dicom' ? m.messageKey : undefined, count: attempts });
       return;
     }
     if (settings.maxAttempts > 0 && attempts >= settings.maxAttempts) {
-      await outbox.markAttemptFailed(m.id, outcome.error, 'give-up');
+      if (!(await outbox.markAttemptFailed(m, outcome.error, 'give-up'))) return lostLease(m);
       logger?.error(`giving up on ${describe(m)} after ${attempts} attempts: ${outcome.error} Run "cd8-node resend ${m.studyInstanceUid}" once the destination is fixed.`);
       audit?.record({ event: 'result.failed', studyInstanceUid: m.studyInstanceUid, destination: m.destination, reason: outcome.error, count: attempts });
       return;
     }
     const wait = backoffMs(attempts, settings);
-    await outbox.markAttemptFailed(m.id, outcome.error, { nextAttemptAt: now() + wait });
+    if (!(await outbox.markAttemptFailed(m, outcome.error, { nextAttemptAt: now() + wait }))) return lostLease(m);
     logger?.warn(`could not send ${describe(m)} (attempt ${attempts}): ${outcome.error} Next try in ${Math.round(wait / 100) / 10} s.`);
   }
 

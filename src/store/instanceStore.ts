@@ -3,10 +3,12 @@
  * its place in the spool and the index, in this order:
  *   1. the temporary file holds every byte received;
  *   2. its header is read and checked against the C-STORE request;
- *   3. it is renamed to `spool/<study>/<series>/<sop>.dcm`, then the file and its directory are
+ *   3. it is renamed to `spool/<study>/<series>/<sop>.dcm` (on a shared spool a name of its own
+ *      writer: spoolName), then the file and its directory are
  *      fsynced (when storage.fsync; in parallel, as neither needs the other; the directory kept
  *      open and its fsync shared by the instances that arrive meanwhile: directorySync.ts);
- *   4. the index records it in one transaction.
+ *   4. the index records it in one transaction (on a shared index only if no other node recorded
+ *      the instance since the store looked; else the store decides again: duplicate or replacement).
  * Only then may the listener answer Success. Any failure removes what this instance wrote and
  * comes back as a StoreRefusal carrying its reason (the listener answers it with a DIMSE status).
  *
@@ -16,7 +18,7 @@
  * spool (reconcile.ts): every file in place is whole and was fsynced before its Success, so it is
  * indexed again if its row was lost. This saves an fsync per instance.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm, stat, unlink, readFile, writeFile } from 'node:fs/promises';
 import { renameSync, statfsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -32,7 +34,7 @@ import { isConnectionError } from '../db/postgres';
 import { SpoolFile } from './spool';
 import { DatasetFile } from './datasetFile';
 import { DirectorySync } from './directorySync';
-import { IndexedInstance, InstanceIndex, RecordResult } from './types';
+import { IndexChangedError, IndexedInstance, InstanceIndex, RecordResult } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
 
@@ -82,17 +84,23 @@ function pathPart(uid: string): string {
 
 /**
  * Spool file names carry the SOP Instance UID: `<uid>.dcm`, or `<uid>.r<time>.dcm` for a
- * replacement (a new name, so the replaced file stays valid until the index moves on).
+ * replacement (a new name, so the replaced file stays valid until the index moves on). On a
+ * shared spool every file also carries its writer, `<uid>.w<node>-<random>.dcm`: two nodes
+ * receiving the same instance at once never rename onto one path, so neither can overwrite or
+ * remove a file the other acknowledged.
  */
-export function spoolName(sopInstanceUid: string, replacedAt?: number): string {
-  return replacedAt === undefined ? `${pathPart(sopInstanceUid)}.dcm` : `${pathPart(sopInstanceUid)}.r${replacedAt.toString(36)}.dcm`;
+export function spoolName(sopInstanceUid: string, replacedAt?: number, writer?: string): string {
+  return `${pathPart(sopInstanceUid)}${replacedAt === undefined ? '' : `.r${replacedAt.toString(36)}`}${writer === undefined ? '' : `.w${writer}`}.dcm`;
 }
 
 /** The SOP Instance UID a spool file name carries (undefined for a hashed name). */
 export function sopFromSpoolName(name: string): string | undefined {
-  const m = /^([0-9][0-9.]*?)(\.r[0-9a-z]+)?\.dcm$/.exec(name);
+  const m = /^([0-9][0-9.]*?)(\.r[0-9a-z]+)?(\.w[A-Za-z0-9_-]+)?\.dcm$/.exec(name);
   return m ? m[1] : undefined;
 }
+
+/** How often a store decides again when other nodes keep changing the instance's row under it. */
+const MAX_INDEX_RACES = 5;
 
 export class InstanceStore implements InstanceReceiver<StoredInstance> {
   readonly spoolDir: string;
@@ -104,12 +112,15 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
   private readonly directories = new DirectorySync();
+  /** The node tag as a file name part (shared spool), undefined on a spool of one node. */
+  private readonly writer: string | undefined;
 
   constructor(private readonly options: InstanceStoreOptions) {
     this.spoolDir = join(options.dataDir, 'spool');
     const tag = options.nodeTag === undefined ? undefined : options.nodeTag.replace(/[^A-Za-z0-9._-]/g, '_');
     this.tmpDir = tag === undefined ? join(this.spoolDir, 'tmp') : join(this.spoolDir, 'tmp', tag);
     this.markerPath = join(this.spoolDir, tag === undefined ? '.in-use' : `.in-use.${tag}`);
+    this.writer = tag?.replace(/\./g, '_');
     this.now = options.now ?? Date.now;
   }
 
@@ -201,15 +212,15 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
       const ids = this.check(header, incoming);
       const receivedAt = this.now();
       return await this.locked(incoming.sopInstanceUid, async () => {
-        const existing = await this.options.index.findInstance(incoming.sopInstanceUid);
-        if (existing && (await this.sameDataset(existing, spool))) {
+        let existing = await this.options.index.findInstance(incoming.sopInstanceUid);
+        if (existing && (await this.sameDataset(existing, spool.tempPath, spool.datasetOffset, spool.datasetBytes))) {
           await spool.discard();
-          await this.options.index.recordDuplicate(incoming.sopInstanceUid, receivedAt);
-          return this.result('duplicate', incoming, ids, header, existing.size, join(this.options.dataDir, existing.relativePath));
+          return this.duplicate(existing, incoming, ids, header, receivedAt);
         }
         const dir = join(this.spoolDir, pathPart(ids.studyInstanceUid), pathPart(ids.seriesInstanceUid));
-        // A replacement gets its own name, so the old file stays valid until the index points away from it.
-        const name = spoolName(incoming.sopInstanceUid, existing ? receivedAt : undefined);
+        // A replacement gets its own name, so the old file stays valid until the index points away
+        // from it; on a shared spool every file is named for its writer (spoolName).
+        const name = spoolName(incoming.sopInstanceUid, existing ? receivedAt : undefined, this.writer && `${this.writer}-${randomBytes(4).toString('hex')}`);
         const finalPath = join(dir, name);
         // The file's data and its new directory entry become durable side by side (the file's
         // fsync runs while it is renamed and its directory fsynced); only then may the index
@@ -224,7 +235,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
         await Promise.all([dataSynced, this.options.fsync ? this.directories.sync(dir) : undefined]);
         await spool.closeFile();
         const size = spool.datasetOffset + spool.datasetBytes;
-        const record = await this.options.index.recordInstance({
+        const entry = {
           sopInstanceUid: incoming.sopInstanceUid,
           sopClassUid: incoming.sopClassUid,
           studyInstanceUid: ids.studyInstanceUid,
@@ -243,7 +254,24 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
           callingAeTitle: incoming.callingAeTitle,
           receivedAt,
           rtstruct: header.rtstruct,
-        });
+        };
+        let record: RecordResult | undefined;
+        // Another node may record the same instance between our look and our write (a shared
+        // index): the index then refuses (IndexChangedError) and this store decides again.
+        for (let race = 0; !record; race++) {
+          try {
+            record = await this.options.index.recordInstance({ ...entry, expectedPath: this.writer === undefined ? undefined : (existing?.relativePath ?? null) });
+          } catch (e) {
+            if (!(e instanceof IndexChangedError) || race >= MAX_INDEX_RACES) throw e;
+            existing = e.current;
+            if (existing && (await this.sameDataset(existing, finalPath, spool.datasetOffset, spool.datasetBytes))) {
+              // The other node stored these very bytes: its file is the instance; remove only ours.
+              await unlink(finalPath);
+              placed = undefined;
+              return this.duplicate(existing, incoming, ids, header, receivedAt);
+            }
+          }
+        }
         placed = undefined;
         if (existing) {
           const old = join(this.options.dataDir, existing.relativePath);
@@ -259,6 +287,11 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
       if (isConnectionError(e)) throw new StoreRefusal('index-unavailable', 'index database unreachable, retry later', `storing ${incoming.sopInstanceUid} failed: the index database is unreachable (${errorText(e)}); the instance was not kept.`);
       throw new StoreRefusal('failed', 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
     }
+  }
+
+  private async duplicate(existing: IndexedInstance, incoming: IncomingInstance, ids: { studyInstanceUid: string; seriesInstanceUid: string }, header: InstanceHeader, receivedAt: number): Promise<StoredInstance> {
+    await this.options.index.recordDuplicate(incoming.sopInstanceUid, receivedAt);
+    return this.result('duplicate', incoming, ids, header, existing.size, join(this.options.dataDir, existing.relativePath));
   }
 
   private result(
@@ -341,19 +374,19 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
   }
 
   /** Same dataset bytes as the indexed copy? (the meta information may differ, e.g. the source AE). */
-  private async sameDataset(existing: IndexedInstance, spool: SpoolFile): Promise<boolean> {
+  private async sameDataset(existing: IndexedInstance, path: string, datasetOffset: number, datasetBytes: number): Promise<boolean> {
     const oldPath = join(this.options.dataDir, existing.relativePath);
-    if (existing.size - existing.datasetOffset !== spool.datasetBytes) return false;
+    if (existing.size - existing.datasetOffset !== datasetBytes) return false;
     const a = await open(oldPath, 'r').catch(() => undefined);
     if (!a) return false;
-    const b = await open(spool.tempPath, 'r');
+    const b = await open(path, 'r');
     try {
       const chunk = 64 * 1024;
       const bufA = Buffer.allocUnsafe(chunk);
       const bufB = Buffer.allocUnsafe(chunk);
-      for (let done = 0; done < spool.datasetBytes; ) {
-        const n = Math.min(chunk, spool.datasetBytes - done);
-        const [ra, rb] = await Promise.all([a.read(bufA, 0, n, existing.datasetOffset + done), b.read(bufB, 0, n, spool.datasetOffset + done)]);
+      for (let done = 0; done < datasetBytes; ) {
+        const n = Math.min(chunk, datasetBytes - done);
+        const [ra, rb] = await Promise.all([a.read(bufA, 0, n, existing.datasetOffset + done), b.read(bufB, 0, n, datasetOffset + done)]);
         if (ra.bytesRead !== n || rb.bytesRead !== n || bufA.compare(bufB, 0, n, 0, n) !== 0) return false;
         done += n;
       }

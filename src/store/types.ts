@@ -24,6 +24,20 @@ export interface InstanceRecord
     Pick<InstanceHeader, 'patientId' | 'modality' | 'frameOfReferenceUid' | 'instanceNumber' | 'seriesNumber' | 'studyDate' | 'accessionNumber' | 'rtstruct'> {
   callingAeTitle: string;
   receivedAt: number;
+  /**
+   * The path of the row the store saw when it decided (null = no row). When given and the row
+   * has changed since (another node stored the same instance meanwhile), nothing is recorded and
+   * IndexChangedError says what the row is now, so the store decides again.
+   */
+  expectedPath?: string | null;
+}
+
+/** recordInstance found another writer's row for the instance (see InstanceRecord.expectedPath); nothing was recorded. */
+export class IndexChangedError extends Error {
+  override readonly name = 'IndexChangedError';
+  constructor(readonly current: IndexedInstance | undefined) {
+    super(`the index row of ${current?.sopInstanceUid ?? 'the instance'} changed while it was being stored`);
+  }
 }
 
 /** What recording an instance did to its study. */

@@ -199,7 +199,8 @@ export class StudyAssembler implements StudyCatalog {
         return;
       }
       this.waitingLogged.delete(`${studyInstanceUid}#${found.version}`);
-      const marked = await this.index.markReady(ref, decision.reason, decision.notes, decision.missingReferences, this.now());
+      // Only on the facts judged: an instance another node added since makes it judge again.
+      const marked = await this.index.markReady({ ...ref, lastReceivedAt: found.facts.lastReceivedAt }, decision.reason, decision.notes, decision.missingReferences, this.now());
       if (!marked) {
         // Something arrived between the facts and the mark: judge again shortly.
         this.instanceArrived(studyInstanceUid);

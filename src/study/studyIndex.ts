@@ -18,8 +18,12 @@ export interface StudyIndex {
   readinessFacts(studyInstanceUid: string): Promise<(VersionRef & { state: StudyState; facts: ReadinessFacts }) | undefined>;
   /** receiving (or waiting) → waiting with the reason, only for the current version. False when something changed meanwhile. */
   markWaiting(ref: VersionRef, reason: string, notes: string[], at: number): Promise<boolean>;
-  /** receiving or waiting → ready, only for the current version. False when something changed meanwhile. */
-  markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean>;
+  /**
+   * receiving or waiting → ready, only for the current version and, given `lastReceivedAt` (what
+   * the readiness facts said), only if nothing arrived since on any node. False when something
+   * changed meanwhile: judge again.
+   */
+  markReady(ref: VersionRef & { lastReceivedAt?: number }, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean>;
   /** Moves a version between states when it is in one of `from`. */
   transition(ref: VersionRef, from: readonly StudyState[], to: StudyState, reason: string | undefined, at: number, currentOnly: boolean): Promise<boolean>;
 

@@ -3,7 +3,7 @@
  * user (initdb and pg_ctl refuse to run as root), on a free loopback port, stopped and removed
  * by stop(). Start one per test file and give each test its own database (createDatabase).
  */
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -24,6 +24,8 @@ export interface TestPostgres {
   /** Stops the server but keeps its files, to start it again with restart(). */
   pause(): Promise<void>;
   restart(): Promise<void>;
+  /** Suspends every server process (SIGSTOP): a hung server that keeps its connections open. Returns the function that resumes them. */
+  freeze(): Promise<() => void>;
 }
 
 let databases = 0;
@@ -84,6 +86,15 @@ export async function startPostgres(): Promise<TestPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
     pause: stopServer,
+    async freeze() {
+      const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const children = (await run('pgrep', ['-P', String(postmaster)])).stdout.split('\n').filter(Boolean).map(Number);
+      const pids = [postmaster, ...children];
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      return () => {
+        for (const pid of pids) process.kill(pid, 'SIGCONT');
+      };
+    },
     async restart() {
       await start();
       running = true;

@@ -3,8 +3,11 @@
  * FOR UPDATE SKIP LOCKED, so nodes claiming at once take different jobs and never wait on each
  * other; a running job whose lease ran out (its node died) is claimable again.
  */
-import { afterFailure, emptyJobCounts, FailureKind, Job, JobQueue, JobRow, JobState, QueueOptions, toJob } from '../../jobs/queue';
-import { PgPool } from '../postgres';
+import { afterFailure, emptyJobCounts, FailureKind, Job, JobClaim, JobQueue, JobRow, JobState, QueueOptions, toJob } from '../../jobs/queue';
+import { DB_NOW_MS, PgPool } from '../postgres';
+
+/** The job is still the claim's: same node, same attempt, still running ($1 id, $2 node, $3 attempts). */
+const HELD_BY_CLAIM = `id = $1 AND node = $2 AND attempts = $3 AND state = 'running'`;
 
 export class PgJobQueue implements JobQueue {
   constructor(
@@ -23,45 +26,48 @@ export class PgJobQueue implements JobQueue {
     return toJob(r.rows[0]);
   }
 
-  async claim(node: string, leaseMs: number, now = Date.now()): Promise<Job | undefined> {
+  // `now` is for tests that move time; without it the server's clock decides (DB_NOW_MS).
+  async claim(node: string, leaseMs: number, now?: number): Promise<Job | undefined> {
     const r = await this.pool.query<JobRow>(
-      `UPDATE jobs SET state = 'running', attempts = attempts + 1, node = $1, lease_until = $2, updated_at = $3
+      `WITH t AS (SELECT COALESCE($3::bigint, ${DB_NOW_MS}) AS now)
+       UPDATE jobs SET state = 'running', attempts = attempts + 1, node = $1, lease_until = t.now + $2, updated_at = t.now
+       FROM t
        WHERE id = (
-         SELECT id FROM jobs
-         WHERE (state = 'pending' AND not_before <= $3) OR (state = 'running' AND lease_until IS NOT NULL AND lease_until < $3)
-         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      [node, now + leaseMs, now],
+         SELECT id FROM jobs, t
+         WHERE (state = 'pending' AND not_before <= t.now) OR (state = 'running' AND lease_until IS NOT NULL AND lease_until < t.now)
+         ORDER BY id LIMIT 1 FOR UPDATE OF jobs SKIP LOCKED)
+       RETURNING jobs.*`,
+      [node, leaseMs, now ?? null],
     );
     return r.rows[0] && toJob(r.rows[0]);
   }
 
-  async renew(node: string, ids: readonly number[], leaseMs: number, now = Date.now()): Promise<number[]> {
+  async renew(node: string, ids: readonly number[], leaseMs: number, now?: number): Promise<number[]> {
     if (ids.length === 0) return [];
-    const r = await this.pool.query<{ id: number }>(`UPDATE jobs SET lease_until = $1 WHERE id = ANY($2::bigint[]) AND node = $3 AND state = 'running' RETURNING id`, [
-      now + leaseMs,
-      ids,
-      node,
-    ]);
+    const r = await this.pool.query<{ id: number }>(
+      `UPDATE jobs SET lease_until = COALESCE($1::bigint, ${DB_NOW_MS}) + $2 WHERE id = ANY($3::bigint[]) AND node = $4 AND state = 'running' RETURNING id`,
+      [now ?? null, leaseMs, ids, node],
+    );
     return r.rows.map((x) => x.id);
   }
 
-  async complete(id: number): Promise<void> {
-    await this.pool.query(`UPDATE jobs SET state = 'done', last_error = NULL, lease_until = NULL, updated_at = $1 WHERE id = $2`, [Date.now(), id]);
+  async complete(claim: JobClaim): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE jobs SET state = 'done', last_error = NULL, lease_until = NULL, updated_at = $4 WHERE ${HELD_BY_CLAIM}`,
+      [claim.id, claim.node, claim.attempts, Date.now()],
+    );
+    return r.rowCount === 1;
   }
 
-  async fail(id: number, error: string, kind: FailureKind, now = Date.now()): Promise<Job> {
-    const job = await this.get(id);
-    if (!job) throw new Error(`job ${id} does not exist`);
+  async fail(claim: JobClaim, error: string, kind: FailureKind, now = Date.now()): Promise<Job | undefined> {
+    const job = await this.get(claim.id);
+    if (!job) throw new Error(`job ${claim.id} does not exist`);
     const next = afterFailure(job, kind, this.options, now);
-    const r = await this.pool.query<JobRow>(`UPDATE jobs SET state = $1, last_error = $2, not_before = $3, lease_until = NULL, updated_at = $4 WHERE id = $5 RETURNING *`, [
-      next.state,
-      error,
-      next.notBefore,
-      now,
-      id,
-    ]);
-    return toJob(r.rows[0]);
+    const r = await this.pool.query<JobRow>(
+      `UPDATE jobs SET state = $4, last_error = $5, not_before = $6, lease_until = NULL, updated_at = $7 WHERE ${HELD_BY_CLAIM} RETURNING *`,
+      [claim.id, claim.node, claim.attempts, next.state, error, next.notBefore, now],
+    );
+    return r.rows[0] && toJob(r.rows[0]);
   }
 
   async recoverRunning(node: string): Promise<number> {

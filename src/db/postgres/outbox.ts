@@ -8,20 +8,37 @@ import {
   Outbox,
   OUTBOX_COLUMNS as COLUMNS,
   OutboxDbRow,
+  OutboxClaim,
   OutboxMessage,
   OutboxRow,
   OutboxState,
   OutboxStatus,
+  OUTBOX_ROWS_PER_STATE,
   resendStates,
   toOutboxRow,
+  UNSENT_STATES,
 } from '../../outbox/outbox';
-import { inTransaction, PgPool } from '../postgres';
+import { DB_NOW_MS, inTransaction, PgPool } from '../postgres';
+
+/** The row is still the claim's: sending, by the same node, under the same lease and attempt ($1 id, $2 node, $3 lease end, $4 attempts). */
+const HELD_BY_CLAIM = `id = $1 AND state = 'sending' AND node IS NOT DISTINCT FROM $2 AND lease_until = $3 AND attempts = $4`;
+const claimParams = (c: OutboxClaim) => [c.id, c.claim.node, c.claim.leaseUntil, c.attempts];
 
 export class PgOutbox implements Outbox {
+  /** `clock` is for tests that move time; without it leases run on the server's clock (DB_NOW_MS). */
   constructor(
     private readonly pool: PgPool,
-    private readonly now: () => number = Date.now,
+    private readonly clock?: () => number,
   ) {}
+
+  private now(): number {
+    return this.clock ? this.clock() : Date.now();
+  }
+
+  /** The injected test clock, or null: SQL then reads the server's clock. */
+  private leaseNow(): number | null {
+    return this.clock ? this.clock() : null;
+  }
 
   async enqueue(messages: NewMessage[]): Promise<number[]> {
     const now = this.now();
@@ -40,38 +57,43 @@ export class PgOutbox implements Outbox {
   }
 
   async claimNext(destination: string, leaseMs: number, node?: string): Promise<OutboxMessage | undefined> {
-    const now = this.now();
-    const r = await this.pool.query<OutboxDbRow>(
-      `UPDATE outbox SET state = 'sending', lease_until = $1, node = $2
-       WHERE id = (SELECT id FROM outbox WHERE destination = $3 AND state = 'pending' AND next_attempt_at <= $4
-                   ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLUMNS}, payload`,
-      [now + leaseMs, node ?? null, destination, now],
+    const r = await this.pool.query<OutboxDbRow & { lease_until: number; node: string | null }>(
+      `WITH t AS (SELECT COALESCE($1::bigint, ${DB_NOW_MS}) AS now)
+       UPDATE outbox SET state = 'sending', lease_until = t.now + $2, node = $3
+       FROM t
+       WHERE id = (SELECT id FROM outbox, t WHERE destination = $4 AND state = 'pending' AND next_attempt_at <= t.now
+                   ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE OF outbox SKIP LOCKED)
+       RETURNING ${COLUMNS.split(', ').map((c) => `outbox.${c}`).join(', ')}, outbox.payload, outbox.lease_until, outbox.node`,
+      [this.leaseNow(), leaseMs, node ?? null, destination],
     );
     const row = r.rows[0];
-    return row && { ...toOutboxRow(row), payload: row.payload as Buffer };
+    return row && { ...toOutboxRow(row), payload: row.payload as Buffer, claim: { node: row.node, leaseUntil: row.lease_until } };
   }
 
-  async markSent(id: number): Promise<void> {
-    await this.pool.query(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL, lease_until = NULL WHERE id = $2 AND state = 'sending'`, [
+  async markSent(claim: OutboxClaim): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $5, last_error = NULL, lease_until = NULL WHERE ${HELD_BY_CLAIM}`, [
+      ...claimParams(claim),
       this.now(),
-      id,
     ]);
+    return r.rowCount === 1;
   }
 
-  async markAttemptFailed(id: number, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<void> {
-    if (next === 'give-up') {
-      await this.pool.query(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $1, lease_until = NULL WHERE id = $2 AND state = 'sending'`, [error, id]);
-    } else {
-      await this.pool.query(
-        `UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = $1, next_attempt_at = $2, lease_until = NULL WHERE id = $3 AND state = 'sending'`,
-        [error, next.nextAttemptAt, id],
-      );
-    }
+  async markAttemptFailed(claim: OutboxClaim, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<boolean> {
+    const r =
+      next === 'give-up'
+        ? await this.pool.query(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $5, lease_until = NULL WHERE ${HELD_BY_CLAIM}`, [...claimParams(claim), error])
+        : await this.pool.query(
+            `UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = $5, next_attempt_at = $6, lease_until = NULL WHERE ${HELD_BY_CLAIM}`,
+            [...claimParams(claim), error, next.nextAttemptAt],
+          );
+    return r.rowCount === 1;
   }
 
   async recoverExpiredLeases(): Promise<number> {
-    const r = await this.pool.query(`UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'sending' AND (lease_until IS NULL OR lease_until < $1)`, [this.now()]);
+    const r = await this.pool.query(
+      `UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'sending' AND (lease_until IS NULL OR lease_until < COALESCE($1::bigint, ${DB_NOW_MS}))`,
+      [this.leaseNow()],
+    );
     return r.rowCount ?? 0;
   }
 
@@ -112,13 +134,16 @@ export class PgOutbox implements Outbox {
     return r.rows[0].t ?? undefined;
   }
 
-  async status(recentSent = 10): Promise<OutboxStatus> {
+  async status(recentSent = 10, perState = OUTBOX_ROWS_PER_STATE): Promise<OutboxStatus> {
     const counts = emptyOutboxCounts();
     const c = await this.pool.query<{ state: OutboxState; n: number }>(`SELECT state, COUNT(*)::int AS n FROM outbox GROUP BY state`);
     for (const r of c.rows) counts[r.state] = r.n;
-    const unsent = await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE state <> 'sent' ORDER BY id`);
+    const unsent: OutboxDbRow[] = [];
+    for (const state of UNSENT_STATES) {
+      if (counts[state] > 0) unsent.push(...(await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE state = $1 ORDER BY id LIMIT $2`, [state, perState])).rows);
+    }
     const sent = await this.pool.query<OutboxDbRow>(`SELECT ${COLUMNS} FROM outbox WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT $1`, [recentSent]);
-    return { counts, rows: [...unsent.rows, ...sent.rows].map(toOutboxRow) };
+    return { counts, rows: [...unsent.sort((x, y) => x.id - y.id), ...sent.rows].map(toOutboxRow) };
   }
 
   async countsSince(sinceMs: number): Promise<Record<OutboxState, number>> {

@@ -12,6 +12,7 @@ import { ListStudiesOptions, MissingReferences, ReadyReason, STUDY_STATES, Study
 import { SopClass } from '../../dicom/uids';
 import { CT_CLASSES_SQL, RTSTRUCT_CLASS_SQL } from '../schema';
 import {
+  assertUnchanged,
   CountsRow,
   instanceColumns,
   InstanceRow,
@@ -62,6 +63,7 @@ export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
       // The study row is the lock every writer of this study takes (another node may be adding to it).
       const study = (await c.query<StudyRow>('SELECT * FROM studies WHERE study_uid = $1 FOR UPDATE', [record.studyInstanceUid])).rows[0];
       const existing = (await c.query<InstanceRow>('SELECT * FROM instances WHERE sop_instance_uid = $1', [record.sopInstanceUid])).rows[0];
+      assertUnchanged(existing, record);
       if (isSameStore(existing, record)) {
         await c.query('UPDATE instances SET duplicates = duplicates + 1 WHERE sop_instance_uid = $1', [record.sopInstanceUid]);
         return { version: existing.version, versionChange: 'same' };
@@ -201,12 +203,12 @@ export class PgStudyIndex implements InstanceIndex, StudyIndex, RetentionIndex {
     return { studyInstanceUid, version: study.current_version, state: current.state, facts: { series, rtstructs, lastReceivedAt: study.last_received_at } };
   }
 
-  async markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
+  async markReady(ref: VersionRef & { lastReceivedAt?: number }, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
     const r = await this.pool.query(
       `UPDATE study_versions SET state = 'ready', ready_reason = $1, notes = $2, missing_refs = $3, ready_at = $4, updated_at = $4
        WHERE study_uid = $5 AND version = $6 AND state IN ('receiving', 'waiting')
-         AND version = (SELECT current_version FROM studies WHERE study_uid = $5)`,
-      [reason, JSON.stringify(notes), JSON.stringify(missing), at, ref.studyInstanceUid, ref.version],
+         AND version = (SELECT current_version FROM studies WHERE study_uid = $5 AND ($7::bigint IS NULL OR last_received_at = $7))`,
+      [reason, JSON.stringify(notes), JSON.stringify(missing), at, ref.studyInstanceUid, ref.version, ref.lastReceivedAt ?? null],
     );
     return r.rowCount === 1;
   }

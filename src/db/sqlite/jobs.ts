@@ -1,6 +1,10 @@
 /** The job queue in SQLite: one node; a claim is one synchronous transaction of its connection. */
-import { afterFailure, emptyJobCounts, Job, JobQueue, JobRow, JobState, QueueOptions, toJob, FailureKind } from '../../jobs/queue';
+import { afterFailure, emptyJobCounts, Job, JobClaim, JobQueue, JobRow, JobState, QueueOptions, toJob, FailureKind } from '../../jobs/queue';
 import { SqliteDb, statementCache } from '../sqlite';
+
+/** The job is still the claim's: same node, same attempt, still running. */
+const HELD_BY_CLAIM = `id = @id AND node = @node AND attempts = @attempts AND state = 'running'`;
+const claimParams = (c: JobClaim) => ({ id: c.id, node: c.node, attempts: c.attempts });
 
 export class SqliteJobQueue implements JobQueue {
   private readonly q;
@@ -35,16 +39,22 @@ export class SqliteJobQueue implements JobQueue {
     return this.db.transaction(() => ids.filter((id) => renew.run(now + leaseMs, id, node).changes === 1))();
   }
 
-  async complete(id: number): Promise<void> {
-    this.q(`UPDATE jobs SET state = 'done', last_error = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`).run(Date.now(), id);
+  async complete(claim: JobClaim): Promise<boolean> {
+    return this.q(`UPDATE jobs SET state = 'done', last_error = NULL, lease_until = NULL, updated_at = @now WHERE ${HELD_BY_CLAIM}`).run({ ...claimParams(claim), now: Date.now() }).changes === 1;
   }
 
-  async fail(id: number, error: string, kind: FailureKind, now = Date.now()): Promise<Job> {
-    const job = await this.get(id);
-    if (!job) throw new Error(`job ${id} does not exist`);
+  async fail(claim: JobClaim, error: string, kind: FailureKind, now = Date.now()): Promise<Job | undefined> {
+    const job = await this.get(claim.id);
+    if (!job) throw new Error(`job ${claim.id} does not exist`);
     const next = afterFailure(job, kind, this.options, now);
-    this.q(`UPDATE jobs SET state = ?, last_error = ?, not_before = ?, lease_until = NULL, updated_at = ? WHERE id = ?`).run(next.state, error, next.notBefore, now, id);
-    return (await this.get(id))!;
+    const changed = this.q(`UPDATE jobs SET state = @state, last_error = @error, not_before = @notBefore, lease_until = NULL, updated_at = @now WHERE ${HELD_BY_CLAIM}`).run({
+      ...claimParams(claim),
+      state: next.state,
+      error,
+      notBefore: next.notBefore,
+      now,
+    }).changes;
+    return changed === 1 ? this.get(claim.id) : undefined;
   }
 
   async recoverRunning(): Promise<number> {

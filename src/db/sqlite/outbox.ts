@@ -5,14 +5,21 @@ import {
   Outbox,
   OUTBOX_COLUMNS as COLUMNS,
   OutboxDbRow,
+  OutboxClaim,
   OutboxMessage,
   OutboxRow,
   OutboxState,
   OutboxStatus,
+  OUTBOX_ROWS_PER_STATE,
   resendStates,
   toOutboxRow,
+  UNSENT_STATES,
 } from '../../outbox/outbox';
 import { hasTable, SqliteDb, statementCache } from '../sqlite';
+
+/** The row is still the claim's: sending, by the same node, under the same lease and attempt. */
+const HELD_BY_CLAIM = `id = @id AND state = 'sending' AND node IS @node AND lease_until = @leaseUntil AND attempts = @attempts`;
+const claimParams = (c: OutboxClaim) => ({ id: c.id, node: c.claim.node, leaseUntil: c.claim.leaseUntil, attempts: c.attempts });
 
 export class SqliteOutbox implements Outbox {
   private readonly q;
@@ -48,26 +55,32 @@ export class SqliteOutbox implements Outbox {
         now,
       ) as OutboxDbRow | undefined;
       if (!row) return undefined;
-      const claimed = this.q(`UPDATE outbox SET state = 'sending', lease_until = ?, node = ? WHERE id = ? AND state = 'pending'`).run(now + leaseMs, node ?? null, row.id);
+      const claim = { node: node ?? null, leaseUntil: now + leaseMs };
+      const claimed = this.q(`UPDATE outbox SET state = 'sending', lease_until = ?, node = ? WHERE id = ? AND state = 'pending'`).run(claim.leaseUntil, claim.node, row.id);
       if (claimed.changes !== 1) return undefined;
-      return { ...toOutboxRow({ ...row, state: 'sending' }), payload: row.payload as Buffer };
+      return { ...toOutboxRow({ ...row, state: 'sending' }), payload: row.payload as Buffer, claim };
     })();
   }
 
-  async markSent(id: number): Promise<void> {
-    this.q(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, lease_until = NULL WHERE id = ? AND state = 'sending'`).run(this.now(), id);
+  async markSent(claim: OutboxClaim): Promise<boolean> {
+    return (
+      this.q(`UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = @now, last_error = NULL, lease_until = NULL WHERE ${HELD_BY_CLAIM}`).run({
+        ...claimParams(claim),
+        now: this.now(),
+      }).changes === 1
+    );
   }
 
-  async markAttemptFailed(id: number, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<void> {
-    if (next === 'give-up') {
-      this.q(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, lease_until = NULL WHERE id = ? AND state = 'sending'`).run(error, id);
-    } else {
-      this.q(`UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, next_attempt_at = ?, lease_until = NULL WHERE id = ? AND state = 'sending'`).run(
-        error,
-        next.nextAttemptAt,
-        id,
-      );
-    }
+  async markAttemptFailed(claim: OutboxClaim, error: string, next: { nextAttemptAt: number } | 'give-up'): Promise<boolean> {
+    const changed =
+      next === 'give-up'
+        ? this.q(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = @error, lease_until = NULL WHERE ${HELD_BY_CLAIM}`).run({ ...claimParams(claim), error }).changes
+        : this.q(`UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = @error, next_attempt_at = @nextAttemptAt, lease_until = NULL WHERE ${HELD_BY_CLAIM}`).run({
+            ...claimParams(claim),
+            error,
+            nextAttemptAt: next.nextAttemptAt,
+          }).changes;
+    return changed === 1;
   }
 
   async recoverExpiredLeases(): Promise<number> {
@@ -108,12 +121,15 @@ export class SqliteOutbox implements Outbox {
     return r.t ?? undefined;
   }
 
-  async status(recentSent = 10): Promise<OutboxStatus> {
+  async status(recentSent = 10, perState = OUTBOX_ROWS_PER_STATE): Promise<OutboxStatus> {
     const counts = emptyOutboxCounts();
     // A read-only tool may open a database an older node made before the outbox existed.
     if (!hasTable(this.db, 'outbox')) return { counts, rows: [] };
     for (const r of this.q(`SELECT state, COUNT(*) AS n FROM outbox GROUP BY state`).all() as Array<{ state: OutboxState; n: number }>) counts[r.state] = r.n;
-    const unsent = (this.q(`SELECT ${COLUMNS} FROM outbox WHERE state != 'sent' ORDER BY id`).all() as OutboxDbRow[]).map(toOutboxRow);
+    const ofState = this.q(`SELECT ${COLUMNS} FROM outbox WHERE state = ? ORDER BY id LIMIT ?`);
+    const unsent = UNSENT_STATES.flatMap((state) => (counts[state] > 0 ? (ofState.all(state, perState) as OutboxDbRow[]) : []))
+      .sort((x, y) => x.id - y.id)
+      .map(toOutboxRow);
     const sent = (this.q(`SELECT ${COLUMNS} FROM outbox WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT ?`).all(recentSent) as OutboxDbRow[]).map(toOutboxRow);
     return { counts, rows: [...unsent, ...sent] };
   }

@@ -11,6 +11,7 @@ import { ListStudiesOptions, MissingReferences, ReadyReason, STUDY_STATES, Study
 import { CT_CLASSES_SQL, RTSTRUCT_CLASS_SQL } from '../schema';
 import { SopClass } from '../../dicom/uids';
 import {
+  assertUnchanged,
   CountsRow,
   instanceColumns,
   InstanceRow,
@@ -98,7 +99,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
       markReady: db.prepare(
         `UPDATE study_versions SET state = 'ready', ready_reason = ?, notes = ?, missing_refs = ?, ready_at = ?, updated_at = ?
          WHERE study_uid = ? AND version = ? AND state IN ('receiving', 'waiting')
-           AND version = (SELECT current_version FROM studies WHERE study_uid = ?)`,
+           AND version = (SELECT current_version FROM studies WHERE study_uid = ? AND (? IS NULL OR last_received_at = ?))`,
       ),
       markWaiting: db.prepare(
         `UPDATE study_versions SET state = 'waiting', reason = ?, notes = ?, updated_at = ?
@@ -130,6 +131,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
     return this.db.transaction((): RecordResult => {
       const at = record.receivedAt;
       const existing = this.st.instance.get(record.sopInstanceUid) as InstanceRow | undefined;
+      assertUnchanged(existing, record);
       if (isSameStore(existing, record)) {
         this.st.countDuplicate.run(record.sopInstanceUid);
         return { version: existing!.version, versionChange: 'same' };
@@ -220,8 +222,9 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
     })();
   }
 
-  async markReady(ref: VersionRef, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
-    const r = this.st.markReady.run(reason, JSON.stringify(notes), JSON.stringify(missing), at, at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid);
+  async markReady(ref: VersionRef & { lastReceivedAt?: number }, reason: ReadyReason, notes: string[], missing: MissingReferences[], at: number): Promise<boolean> {
+    const judged = ref.lastReceivedAt ?? null;
+    const r = this.st.markReady.run(reason, JSON.stringify(notes), JSON.stringify(missing), at, at, ref.studyInstanceUid, ref.version, ref.studyInstanceUid, judged, judged);
     return r.changes === 1;
   }
 

@@ -1,6 +1,6 @@
 /** Heartbeats and once-per-cluster schedule runs, on both engines (two storages on one database = two nodes). */
 import { openStorage } from '../../../src/db/storage';
-import { isAlive, scheduleSlot, ALIVE_WITHIN_MS } from '../../../src/ops/cluster';
+import { assertNodeIdFree, isAlive, scheduleSlot, ALIVE_WITHIN_MS, NodeIdInUseError } from '../../../src/ops/cluster';
 import { ENGINES, testStorages } from '../../support/storage';
 
 const storages = testStorages();
@@ -20,6 +20,29 @@ describe.each(ENGINES)('cluster registry on %s', (engine) => {
     ]);
     expect(nodes.map((n) => isAlive(n, t0 + 6_000))).toEqual([true, false]);
     expect(isAlive(nodes[0], t0 + 5_000 + ALIVE_WITHIN_MS + 1)).toBe(false);
+  });
+
+  it('refuses to start a second live node under an id another host or process holds, saying which and what to do', async () => {
+    const a = await storages.open(engine);
+    const b = await openStorage({ url: a.url, dataDir: a.dataDir });
+    try {
+      const t0 = Date.now();
+      await a.cluster.heartbeat({ nodeId: 'node-a', host: 'h1', pid: 10, dicomPort: 11112, httpPort: null, startedAt: t0 }, t0);
+      const running = () => true;
+      const refusal = assertNodeIdFree(b.cluster, { nodeId: 'node-a', host: 'h2', pid: 99 }, t0 + 4_000, running);
+      await expect(refusal).rejects.toThrow(NodeIdInUseError);
+      await expect(refusal).rejects.toThrow(/node id "node-a" is in use: the node on host h1 \(pid 10\) sent a heartbeat under it 4 s ago\. .*set database\.nodeId \(CD8_NODE_ID\).*heartbeat runs out in 11 s/);
+      // Another process of the same host that still runs holds it too.
+      await expect(assertNodeIdFree(b.cluster, { nodeId: 'node-a', host: 'h1', pid: 11 }, t0 + 4_000, running)).rejects.toThrow(NodeIdInUseError);
+      // Free: another id; its own predecessor on this host that died; a heartbeat run out; a clean stop.
+      await assertNodeIdFree(b.cluster, { nodeId: 'node-b', host: 'h2', pid: 99 }, t0 + 4_000, running);
+      await assertNodeIdFree(b.cluster, { nodeId: 'node-a', host: 'h1', pid: 11 }, t0 + 4_000, () => false);
+      await assertNodeIdFree(b.cluster, { nodeId: 'node-a', host: 'h2', pid: 99 }, t0 + ALIVE_WITHIN_MS + 1, running);
+      await a.cluster.markStopped('node-a', t0 + 5_000);
+      await assertNodeIdFree(b.cluster, { nodeId: 'node-a', host: 'h2', pid: 99 }, t0 + 6_000, running);
+    } finally {
+      await b.close();
+    }
   });
 
   it('lets one node only run each firing of a schedule, whichever claims first', async () => {

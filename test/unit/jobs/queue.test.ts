@@ -18,7 +18,7 @@ describe.each(ENGINES)('job queue on %s', (engine) => {
     const claimed = (await q.claim('node-a', LEASE))!;
     expect(claimed).toMatchObject({ id: job.id, state: 'running', attempts: 1, node: 'node-a' });
     expect(await q.claim('node-a', LEASE)).toBeUndefined();
-    await q.complete(job.id);
+    expect(await q.complete(claimed)).toBe(true);
     expect((await q.get(job.id))!.state).toBe('done');
     expect(await q.counts()).toEqual({ pending: 0, running: 0, done: 1, failed: 0 });
   });
@@ -36,20 +36,16 @@ describe.each(ENGINES)('job queue on %s', (engine) => {
     const q = await newQueue(3);
     const { id } = await q.enqueue('1.2.3', 1);
     const t0 = Date.now() + 1_000_000;
-    await q.claim('n', LEASE, t0);
-    expect(await q.fail(id, 'PACS busy', 'transient', t0)).toMatchObject({ state: 'pending', notBefore: t0 + 1000, lastError: 'PACS busy' });
+    expect(await q.fail((await q.claim('n', LEASE, t0))!, 'PACS busy', 'transient', t0)).toMatchObject({ id, state: 'pending', notBefore: t0 + 1000, lastError: 'PACS busy' });
     expect(await q.claim('n', LEASE, t0 + 999)).toBeUndefined();
-    await q.claim('n', LEASE, t0 + 1000);
-    expect(await q.fail(id, 'PACS busy', 'transient', t0 + 1000)).toMatchObject({ state: 'pending', notBefore: t0 + 3000 });
-    await q.claim('n', LEASE, t0 + 3000);
-    expect(await q.fail(id, 'PACS busy', 'transient', t0 + 3000)).toMatchObject({ state: 'failed', attempts: 3, lastError: 'PACS busy' });
+    expect(await q.fail((await q.claim('n', LEASE, t0 + 1000))!, 'PACS busy', 'transient', t0 + 1000)).toMatchObject({ state: 'pending', notBefore: t0 + 3000 });
+    expect(await q.fail((await q.claim('n', LEASE, t0 + 3000))!, 'PACS busy', 'transient', t0 + 3000)).toMatchObject({ state: 'failed', attempts: 3, lastError: 'PACS busy' });
   });
 
   it('never retries bad input', async () => {
     const q = await newQueue();
-    const { id } = await q.enqueue('1.2.3', 1);
-    await q.claim('n', LEASE);
-    expect(await q.fail(id, 'no CT series matches the RTSTRUCT frame of reference', 'permanent')).toMatchObject({ state: 'failed', attempts: 1 });
+    await q.enqueue('1.2.3', 1);
+    expect(await q.fail((await q.claim('n', LEASE))!, 'no CT series matches the RTSTRUCT frame of reference', 'permanent')).toMatchObject({ state: 'failed', attempts: 1 });
   });
 
   it('survives a restart: a job its node left running goes back to pending', async () => {
@@ -82,6 +78,34 @@ describe.each(ENGINES)('job queue on %s', (engine) => {
     expect(await q.runningPerNode()).toEqual({ 'node-b': 1 });
   });
 
+  it('ignores the outcome of a node whose lease ran out: the job stays with the node that took it over', async () => {
+    const q = await newQueue(3, () => 0);
+    const { id } = await q.enqueue('1.2.3', 1);
+    const t0 = Date.now();
+    const a = (await q.claim('node-a', 10_000, t0))!;
+    // node-a stalls past its lease; node-b takes the job over.
+    const b = (await q.claim('node-b', 10_000, t0 + 10_001))!;
+    expect(b).toMatchObject({ id, node: 'node-b', attempts: 2 });
+    // node-a's late transient failure must not put the job back to pending (node-c would run it a third time) …
+    expect(await q.fail(a, 'PACS busy', 'transient', t0 + 10_002)).toBeUndefined();
+    expect(await q.claim('node-c', 10_000, t0 + 10_003)).toBeUndefined();
+    // … nor its late success mark it done under node-b.
+    expect(await q.complete(a)).toBe(false);
+    expect(await q.get(id)).toMatchObject({ state: 'running', node: 'node-b', attempts: 2, lastError: null });
+    // The same node claiming again after its own lease ran out holds a new claim: the old one is void.
+    const b2 = (await q.claim('node-b', 10_000, t0 + 20_002))!;
+    expect(await q.complete(b)).toBe(false);
+    expect(await q.complete(b2)).toBe(true);
+    expect((await q.get(id))!.state).toBe('done');
+    // A job handed back (pending) is no claim's either.
+    const other = await q.enqueue('1.2.4', 1);
+    const c = (await q.claim('node-c', 10_000))!;
+    expect(c.id).toBe(other.id);
+    await q.recoverRunning('node-c');
+    expect(await q.fail(c, 'late', 'permanent')).toBeUndefined();
+    expect((await q.get(other.id))!.state).toBe('pending');
+  });
+
   it('gives each of many concurrent claims a different job', async () => {
     const q = await newQueue();
     for (let i = 0; i < 20; i++) await q.enqueue(`1.2.${i}`, 1);
@@ -93,6 +117,22 @@ describe.each(ENGINES)('job queue on %s', (engine) => {
 });
 
 if (ENGINES.includes('postgres')) {
+  it('runs leases on the server clock: a node whose clock is an hour ahead cannot take over a job whose lease has not run out', async () => {
+    const a = await storages.open('postgres');
+    const { id } = await a.jobs.enqueue('1.2.3', 1);
+    const held = (await a.jobs.claim('node-a', LEASE))!;
+    expect(held.leaseUntil! - Date.now()).toBeGreaterThan(LEASE - 5_000);
+    const realNow = Date.now;
+    const skewed = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    try {
+      expect(await a.jobs.claim('node-b', LEASE)).toBeUndefined();
+      expect(await a.jobs.renew('node-a', [id], LEASE)).toEqual([id]);
+    } finally {
+      skewed.mockRestore();
+    }
+    expect((await a.jobs.get(id))!.leaseUntil! - Date.now()).toBeLessThan(LEASE + 5_000);
+  });
+
   it('two nodes claiming from one PostgreSQL queue at once never take the same job (FOR UPDATE SKIP LOCKED)', async () => {
     const a = await storages.open('postgres');
     const b = await openStorage({ url: a.url, dataDir: a.dataDir });
@@ -120,6 +160,16 @@ describe('workers', () => {
   const waitUntil = async (cond: () => boolean | Promise<boolean>) => {
     for (let i = 0; i < 400 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await cond()).toBe(true);
+  };
+  /** A silent logger that keeps the messages of one level. */
+  const loggerKeeping = (level: 'warn' | 'error') => {
+    const messages: string[] = [];
+    const logger = silentLogger();
+    logger[level] = ((message: string) => {
+      messages.push(message);
+      return logger;
+    }) as (typeof logger)[typeof level];
+    return { logger, messages };
   };
   const sqliteQueue = async (maxAttempts = 3, backoffMs = exponentialBackoff(1000, 60000)) => (await storages.open('sqlite', { queue: { maxAttempts, backoffMs } })).jobs;
 
@@ -210,16 +260,37 @@ describe('workers', () => {
     expect(await q.get(failed.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: null });
   });
 
+  it('drop the result of a job whose lease another node took over before it ended: logged, the queue left to the new holder', async () => {
+    const q = await sqliteQueue();
+    const { id } = await q.enqueue('slow', 1);
+    const { logger, messages: warnings } = loggerKeeping('warn');
+    let finish: () => void = () => undefined;
+    const settled: string[] = [];
+    const workers = startWorkers({
+      queue: q,
+      node: 'node-a',
+      leaseMs: 600_000, // no renewal during the test: the takeover goes unnoticed until the job ends
+      concurrency: 1,
+      logger,
+      pollMs: 5,
+      process: () => new Promise<void>((r) => (finish = r)),
+      onSettled: (_job, outcome) => settled.push(outcome),
+    });
+    await waitUntil(async () => (await q.get(id))!.state === 'running');
+    // node-a stalls; its lease runs out and node-b takes the job over.
+    await q.claim('node-b', 60_000, Date.now() + 600_001);
+    finish();
+    await waitUntil(() => warnings.some((w) => /job \d+: its lease ran out and another node took it over; this node's result of it is dropped/.test(w)));
+    await workers.stop();
+    expect(await q.get(id)).toMatchObject({ state: 'running', node: 'node-b', attempts: 2 });
+    expect(settled).toEqual([]);
+  });
+
   it('survive a queue that cannot record an outcome: logged, not an unhandled rejection', async () => {
     const s = await storages.open('sqlite');
     const q = s.jobs;
     await q.enqueue('1.2.3', 1);
-    const errors: string[] = [];
-    const logger = silentLogger();
-    logger.error = ((message: string) => {
-      errors.push(message);
-      return logger;
-    }) as typeof logger.error;
+    const { logger, messages: errors } = loggerKeeping('error');
     let release: () => void = () => undefined;
     const workers = startWorkers({ queue: q, concurrency: 1, logger, pollMs: 5, process: () => new Promise<void>((r) => (release = r)) });
     await waitUntil(async () => (await q.counts()).running === 1);

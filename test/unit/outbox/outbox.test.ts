@@ -44,12 +44,11 @@ describe.each(ENGINES)('outbox rows on %s', (engine) => {
     expect(m.id).toBe(id);
     expect(m.payload).toEqual(Buffer.from('x'));
     expect(await o.claimNext('pacs', 60_000)).toBeUndefined(); // leased
-    await o.markAttemptFailed(id, 'connection refused', { nextAttemptAt: now + 5_000 });
+    expect(await o.markAttemptFailed(m, 'connection refused', { nextAttemptAt: now + 5_000 })).toBe(true);
     expect(await o.claimNext('pacs', 60_000)).toBeUndefined(); // not due yet
     expect(await o.nextDueAt()).toBe(now + 5_000);
     now += 5_000;
-    await o.claimNext('pacs', 60_000);
-    await o.markSent(id);
+    expect(await o.markSent((await o.claimNext('pacs', 60_000))!)).toBe(true);
     expect(await o.get(id)).toMatchObject({ state: 'sent', attempts: 2, lastError: null });
     now += 1_000_000;
     expect(await o.claimNext('pacs', 60_000)).toBeUndefined();
@@ -57,8 +56,7 @@ describe.each(ENGINES)('outbox rows on %s', (engine) => {
 
     const [other] = await o.enqueue([message('1.2.3.10')]);
     expect(await o.destinationsWithPending()).toEqual(['pacs']);
-    await o.claimNext('pacs', 60_000);
-    await o.markAttemptFailed(other, 'AE', 'give-up');
+    await o.markAttemptFailed((await o.claimNext('pacs', 60_000))!, 'AE', 'give-up');
     expect((await o.status()).rows.find((r) => r.id === other)).toMatchObject({ state: 'failed', attempts: 1, lastError: 'AE' });
   });
 
@@ -69,10 +67,8 @@ describe.each(ENGINES)('outbox rows on %s', (engine) => {
     now += 20_000;
     expect(await o.recoverExpiredLeases()).toBe(1);
     expect((await o.get(a))?.state).toBe('pending');
-    await o.claimNext('pacs', 10_000);
-    await o.markSent(a);
-    await o.claimNext('archive', 10_000);
-    await o.markAttemptFailed(b, 'refused', 'give-up');
+    await o.markSent((await o.claimNext('pacs', 10_000))!);
+    await o.markAttemptFailed((await o.claimNext('archive', 10_000))!, 'refused', 'give-up');
     expect((await o.resend('1.2.3')).map((r) => r.state)).toEqual(['sent', 'pending']);
     expect((await o.get(b))?.attempts).toBe(0);
     expect((await o.resend('1.2.3', { includeSent: true })).map((r) => r.state)).toEqual(['pending', 'pending']);
@@ -81,11 +77,9 @@ describe.each(ENGINES)('outbox rows on %s', (engine) => {
   test('retry now puts a failed or waiting row back at once with its attempts from zero; a sent or sending row is left alone', async () => {
     const o = await outbox();
     const [failed, sending, sent] = await o.enqueue([message('1.2.3.13'), message('1.2.3.14', 'archive'), message('1.2.3.15', 'ris')]);
-    await o.claimNext('pacs', 60_000);
-    await o.markAttemptFailed(failed, 'refused', 'give-up');
+    await o.markAttemptFailed((await o.claimNext('pacs', 60_000))!, 'refused', 'give-up');
     await o.claimNext('archive', 60_000);
-    await o.claimNext('ris', 60_000);
-    await o.markSent(sent);
+    await o.markSent((await o.claimNext('ris', 60_000))!);
     now += 1_000;
     expect(await o.retryNow(failed)).toMatchObject({ id: failed, state: 'pending', attempts: 0, nextAttemptAt: now, lastError: 'refused' });
     expect((await o.claimNext('pacs', 60_000))?.id).toBe(failed);
@@ -95,6 +89,23 @@ describe.each(ENGINES)('outbox rows on %s', (engine) => {
     expect((await o.get(sent))?.state).toBe('sent');
   });
 
+  test('status reads at most N rows of each unsent state, oldest first, with exact counts', async () => {
+    const o = await outbox();
+    await o.enqueue(Array.from({ length: 7 }, (_, i) => message(`1.2.3.${200 + i}`)));
+    await o.enqueue(Array.from({ length: 4 }, (_, i) => message(`1.2.3.${300 + i}`, 'archive')));
+    for (let i = 0; i < 4; i++) await o.markAttemptFailed((await o.claimNext('archive', 60_000))!, 'refused', 'give-up');
+    const sending = (await o.claimNext('pacs', 60_000))!;
+    for (let i = 0; i < 3; i++) await o.markSent((await o.claimNext('pacs', 60_000))!);
+    const status = await o.status(2, 2);
+    expect(status.counts).toEqual({ pending: 3, sending: 1, sent: 3, failed: 4 });
+    const byState = (state: string) => status.rows.filter((r) => r.state === state);
+    expect(byState('pending').map((r) => r.messageKey)).toEqual(['1.2.3.204', '1.2.3.205']);
+    expect(byState('sending').map((r) => r.id)).toEqual([sending.id]);
+    expect(byState('failed').map((r) => r.messageKey)).toEqual(['1.2.3.300', '1.2.3.301']);
+    expect(byState('sent')).toHaveLength(2);
+    expect(status.rows.filter((r) => r.state !== 'sent').map((r) => r.id)).toEqual([...status.rows.filter((r) => r.state !== 'sent').map((r) => r.id)].sort((x, y) => x - y));
+  });
+
   test('counts since a time cover the rows created from then on, by state', async () => {
     const o = await outbox();
     expect(await o.countsSince(0)).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0 });
@@ -102,10 +113,39 @@ describe.each(ENGINES)('outbox rows on %s', (engine) => {
     now += 10_000;
     const since = now;
     const [a] = await o.enqueue([message('1.2.3.17', 'archive'), message('1.2.3.18', 'ris')]);
-    await o.claimNext('archive', 60_000);
-    await o.markSent(a);
+    const m = (await o.claimNext('archive', 60_000))!;
+    expect(m.id).toBe(a);
+    await o.markSent(m);
     expect(await o.countsSince(since)).toEqual({ pending: 1, sending: 0, sent: 1, failed: 0 });
     expect(await o.countsSince(0)).toEqual({ pending: 2, sending: 0, sent: 1, failed: 0 });
+  });
+
+  test('a sender whose lease ran out cannot record its outcome over the row another sender took: the ORU/SR is sent once more only by the new holder', async () => {
+    const first = await storages.open(engine, { now: () => now });
+    const second = await openStorage({ url: first.url, dataDir: first.dataDir, now: () => now });
+    try {
+      const [id] = await first.outbox.enqueue([message('1.2.3.40')]);
+      const stale = (await first.outbox.claimNext('pacs', 10_000, 'node-a'))!;
+      now += 20_000; // node-a hangs past its lease; node-b's sender takes the row back and sends it
+      expect(await second.outbox.recoverExpiredLeases()).toBe(1);
+      const fresh = (await second.outbox.claimNext('pacs', 10_000, 'node-b'))!;
+      expect(fresh.id).toBe(id);
+      // node-a wakes up: neither its success nor its failure touches node-b's claim.
+      expect(await first.outbox.markSent(stale)).toBe(false);
+      expect(await first.outbox.markAttemptFailed(stale, 'timeout', { nextAttemptAt: now })).toBe(false);
+      expect(await first.outbox.markAttemptFailed(stale, 'timeout', 'give-up')).toBe(false);
+      expect(await first.outbox.get(id)).toMatchObject({ state: 'sending', attempts: 0 });
+      expect(await second.outbox.claimNext('pacs', 10_000, 'node-c')).toBeUndefined();
+      // The same node taking the row again after its own lease ran out holds a new claim too.
+      now += 20_000;
+      expect(await second.outbox.recoverExpiredLeases()).toBe(1);
+      const again = (await second.outbox.claimNext('pacs', 10_000, 'node-b'))!;
+      expect(await second.outbox.markSent(fresh)).toBe(false);
+      expect(await second.outbox.markSent(again)).toBe(true);
+      expect(await first.outbox.get(id)).toMatchObject({ state: 'sent', attempts: 1 });
+    } finally {
+      await second.close();
+    }
   });
 
   test('two senders claiming at once never take the same row', async () => {

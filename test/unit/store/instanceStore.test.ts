@@ -4,11 +4,13 @@
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ENGINES, sqliteIndex, testStorages } from '../../support/storage';
 import type { SqliteDb } from '../../../src/db/sqlite';
 import type { SqliteStudyIndex } from '../../../src/db/sqlite/studyIndex';
-import { IncomingInstance, InstanceStore, StoreRefusal } from '../../../src/store/instanceStore';
+import { IncomingInstance, InstanceStore, sopFromSpoolName, spoolName, StoreRefusal } from '../../../src/store/instanceStore';
+import type { InstanceIndex } from '../../../src/store/types';
+import { openStorage } from '../../../src/db/storage';
 import { DimseStatus, storeStatusFor } from '../../../src/dicom/status';
 import { readFileMeta } from '../../../src/dicom/part10';
 import { run, SHARED } from '../../support/process';
@@ -230,6 +232,115 @@ if (ENGINES.includes('postgres')) {
       expect(await storage.index.findInstance(ctIncoming.sopInstanceUid)).toBeDefined();
       // Its unfinished files live apart from other nodes': spool/tmp/node-a.
       expect(store.tmpDir).toBe(join(storage.dataDir, 'spool', 'tmp', 'node-a'));
+    });
+
+    it('answers Out of Resources after the index timeout (10 s, not 60 s) when the server hangs (SIGSTOP), and stores again once it runs', async () => {
+      const storage = await storages.open('postgres');
+      const store = new InstanceStore({ dataDir: storage.dataDir, fsync: true, minFreeDiskMb: 0, index: storage.index, nodeTag: 'node-h' });
+      await store.open();
+      await storage.index.findInstance('1.2.3.4'); // a connection open before the server hangs
+      const thaw = await (await storages.postgres()).freeze();
+      const t0 = Date.now();
+      try {
+        await expect(receive(store, ctIncoming, ct.dataset)).rejects.toMatchObject({ reason: 'index-unavailable' });
+        expect(storeStatusFor('index-unavailable')).toBe(DimseStatus.OutOfResources);
+        const waited = Date.now() - t0;
+        expect(waited).toBeGreaterThanOrEqual(9_000);
+        expect(waited).toBeLessThan(30_000);
+        expect(readdirSync(store.spoolDir, { recursive: true }).map(String).filter((p) => p.endsWith('.dcm') || p.endsWith('.part'))).toEqual([]);
+      } finally {
+        thaw();
+      }
+      expect(await receive(store, ctIncoming, ct.dataset)).toMatchObject({ outcome: 'stored' });
+      expect(await storage.index.findInstance(ctIncoming.sopInstanceUid)).toBeDefined();
+    }, 90_000);
+
+    describe('two nodes on one shared spool and one PostgreSQL receiving the same new instance at once', () => {
+      const changed = Buffer.from(ct.dataset);
+      changed[changed.length - 1] ^= 0xff; // one pixel differs
+      const datasetOf = (path: string) => {
+        const file = readFileSync(path);
+        return file.subarray(readFileMeta(file).datasetOffset);
+      };
+      const dcmFiles = (store: InstanceStore) => readdirSync(store.spoolDir, { recursive: true }).map(String).filter((p) => p.endsWith('.dcm'));
+
+      /**
+       * Node B looks at the index before node A has recorded the instance, and writes only after A
+       * acknowledged it: the race the per-process lock cannot see. `bIndex` may fail B's write.
+       */
+      async function race(bDataset: Buffer, bWriteFails: boolean) {
+        const a = await storages.open('postgres');
+        const b = await openStorage({ url: a.url, dataDir: a.dataDir });
+        closeLater.push(b);
+        const storeA = new InstanceStore({ dataDir: a.dataDir, fsync: true, minFreeDiskMb: 0, index: a.index, nodeTag: 'node-a' });
+        let aAcknowledged: (value: unknown) => void = () => undefined;
+        const aDone = new Promise((r) => (aAcknowledged = r));
+        const bIndex: InstanceIndex = {
+          findInstance: async (uid) => {
+            const seen = await b.index.findInstance(uid);
+            await aDone;
+            return seen;
+          },
+          recordInstance: async (record) => {
+            if (bWriteFails) throw new Error('disk I/O error');
+            return b.index.recordInstance(record);
+          },
+          recordDuplicate: (uid, at) => b.index.recordDuplicate(uid, at),
+          isIndexedPath: (path) => b.index.isIndexedPath(path),
+        };
+        const storeB = new InstanceStore({ dataDir: a.dataDir, fsync: true, minFreeDiskMb: 0, index: bIndex, nodeTag: 'node-b' });
+        await Promise.all([storeA.open(), storeB.open()]);
+        const fromB = receive(storeB, ctIncoming, bDataset).then(
+          (stored) => ({ stored }),
+          (error: unknown) => ({ error }),
+        );
+        const fromA = await receive(storeA, ctIncoming, ct.dataset);
+        aAcknowledged(undefined);
+        return { a, storeA, storeB, fromA, fromB: await fromB };
+      }
+      const closeLater: Array<{ close(): Promise<void> }> = [];
+      afterAll(async () => {
+        for (const c of closeLater) await c.close();
+      });
+
+      it('names each file for its writer, and reconciliation still reads the SOP Instance UID from the name', () => {
+        expect(spoolName('1.2.3', undefined, 'node-a-0a1b2c3d')).toBe('1.2.3.wnode-a-0a1b2c3d.dcm');
+        expect(sopFromSpoolName('1.2.3.wnode-a-0a1b2c3d.dcm')).toBe('1.2.3');
+        expect(sopFromSpoolName(spoolName('1.2.3', 1_700_000_000_000, 'n_1-ff'))).toBe('1.2.3');
+      });
+
+      it('a failed index write of node B removes only its own file: the instance A acknowledged stays whole and indexed', async () => {
+        const { a, storeA, fromA, fromB } = await race(changed, true);
+        expect(fromA.outcome).toBe('stored');
+        expect(fromB).toMatchObject({ error: { reason: 'failed' } });
+        const row = (await a.index.findInstance(ctIncoming.sopInstanceUid))!;
+        expect(join(a.dataDir, row.relativePath)).toBe(fromA.path);
+        expect(datasetOf(fromA.path).equals(ct.dataset)).toBe(true);
+        expect(dcmFiles(storeA)).toEqual([relative(storeA.spoolDir, fromA.path)]);
+      });
+
+      it('different bytes: the copy of node B replaces the one of node A in the index, and the row describes the file it names', async () => {
+        const { a, storeA, fromA, fromB } = await race(changed, false);
+        expect(fromA.outcome).toBe('stored');
+        expect(fromB).toMatchObject({ stored: { outcome: 'replaced' } });
+        const bPath = (fromB as { stored: { path: string } }).stored.path;
+        expect(bPath).not.toBe(fromA.path);
+        const row = (await a.index.findInstance(ctIncoming.sopInstanceUid))!;
+        expect(join(a.dataDir, row.relativePath)).toBe(bPath);
+        expect(datasetOf(bPath).equals(changed)).toBe(true);
+        expect(row.size).toBe(readFileSync(bPath).length);
+        expect(dcmFiles(storeA)).toEqual([relative(storeA.spoolDir, bPath)]);
+      });
+
+      it('the same bytes: stored once, B answers duplicate and removes only its own file', async () => {
+        const { a, storeA, fromA, fromB } = await race(ct.dataset, false);
+        expect(fromA.outcome).toBe('stored');
+        expect(fromB).toMatchObject({ stored: { outcome: 'duplicate', path: fromA.path } });
+        const row = (await a.index.findInstance(ctIncoming.sopInstanceUid))!;
+        expect(join(a.dataDir, row.relativePath)).toBe(fromA.path);
+        expect(datasetOf(fromA.path).equals(ct.dataset)).toBe(true);
+        expect(dcmFiles(storeA)).toEqual([relative(storeA.spoolDir, fromA.path)]);
+      });
     });
   });
 }

@@ -183,6 +183,30 @@ describe.each(ENGINES)('study index on %s', (engine: EngineName) => {
     }
   });
 
+  it('marks a study ready only on the facts it judged: an instance another node added since makes the sweeper judge again', async () => {
+    const a = await storages.open(engine);
+    const b = await openStorage({ url: a.url, dataDir: a.dataDir });
+    try {
+      await a.index.recordInstance(ct(1, 1000));
+      const judged = (await a.index.readinessFacts(STUDY))!;
+      expect(judged.facts.lastReceivedAt).toBe(1000);
+      // Between the sweeper's facts and its mark, node B stores another instance of the study.
+      await b.index.recordInstance(ct(2, 1500));
+      const stale = { studyInstanceUid: STUDY, version: judged.version, lastReceivedAt: judged.facts.lastReceivedAt };
+      expect(await a.index.markReady(stale, 'stable-age', [], [], 9000)).toBe(false);
+      expect(await a.index.getStudy(STUDY)).toMatchObject({ state: 'receiving', instanceCount: 2 });
+      // An identical copy restarts the quiet time as well.
+      const again = (await a.index.readinessFacts(STUDY))!;
+      await b.index.recordDuplicate('1.2.3.1.2', 1600);
+      expect(await a.index.markReady({ ...again, lastReceivedAt: again.facts.lastReceivedAt }, 'stable-age', [], [], 9000)).toBe(false);
+      // Judged again on the new facts: ready.
+      const fresh = (await a.index.readinessFacts(STUDY))!;
+      expect(await a.index.markReady({ ...fresh, lastReceivedAt: fresh.facts.lastReceivedAt }, 'stable-age', [], [], 9100)).toBe(true);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('assembles one study from the CT recorded by one node and the RTSTRUCT by another', async () => {
     const a = await storages.open(engine);
     const b = await openStorage({ url: a.url, dataDir: a.dataDir });

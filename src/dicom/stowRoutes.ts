@@ -44,6 +44,13 @@ export function stowRoutes(deps: StowReceiverDeps, traffic: StowTraffic): HttpRo
           return reply.code(503).header('retry-after', '5').header('connection', 'close').type('text/plain; charset=utf-8').send(`${message}\n`);
         }
         active++;
+        let reading = true;
+        // A refused request's rest is dropped without its slot: an unauthenticated client that
+        // trickles a body must not keep the senders out.
+        const release = () => {
+          if (reading) active--;
+          reading = false;
+        };
         const socket = request.raw.socket;
         socket.setTimeout(traffic.idleTimeoutMs, () => {
           deps.logger.warn(`STOW-RS request from ${peer}: nothing arrived for ${traffic.idleTimeoutMs / 1000} s; connection closed, nothing of the request stored.`);
@@ -51,13 +58,14 @@ export function stowRoutes(deps: StowReceiverDeps, traffic: StowTraffic): HttpRo
         });
         try {
           const answer = await handleStow({ contentType: h['content-type'], contentLength: h['content-length'], authorization: h.authorization, body: request.raw, peer }, deps);
+          release();
           // A request refused before its body was read: the client is still sending. Answering
           // and closing at once would reset the connection before it reads the answer, so the
           // rest is read and dropped first, within bounds (beyond them the connection is cut).
           if (!request.raw.complete && !(await discardRest(request.raw, traffic.idleTimeoutMs))) return reply;
           return reply.code(answer.status).headers(answer.headers).send(answer.body);
         } finally {
-          active--;
+          release();
           socket.setTimeout(0);
         }
       });

@@ -180,6 +180,22 @@ describe('the STOW-RS receiver', () => {
     expect((await runCli(['status'], node.env)).code).toBe(0);
   }, 120000);
 
+  it('lets a sender in while a client without a token trickles a refused body (its rest is dropped without a slot)', async () => {
+    // maxConcurrentRequests 1: a refused body that kept the slot would answer the sender 503.
+    const { contentType, body } = writeDicomMultipart([images[0]]);
+    const refusedBefore = node.logs().filter((l) => /^STOW-RS request from .* refused \(401\)/.test(l.message)).length;
+    const intruder = spawn('curl', ['-sS', '--limit-rate', '20k', '-X', 'POST', '-H', `Content-Type: ${contentType}`, '--data-binary', '@-', `http://127.0.0.1:${node.httpPort}/dicomweb/studies`]);
+    intruder.stdin.end(Buffer.alloc(4 * 1024 * 1024));
+    try {
+      await waitFor('the trickling client refused', () => node.logs().filter((l) => /^STOW-RS request from .* refused \(401\)/.test(l.message)).length > refusedBefore || undefined, 15000);
+      const r = await post(node, contentType, body);
+      expect(intruder.exitCode).toBeNull(); // its body was still being dropped
+      expect(r.status).toBe(200);
+    } finally {
+      intruder.kill('SIGKILL');
+    }
+  }, 60000);
+
   it('shares the HTTP port with the console: a viewer token reads pages, a sender token opens none', async () => {
     const page = (token: string) => fetch(`http://127.0.0.1:${node.httpPort}/outbox`, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
     expect((await page(VIEWER_TOKEN)).status).toBe(200);

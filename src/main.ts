@@ -316,7 +316,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
               hashId,
               bounds: { maxBodyBytes: config.dicomweb.maxRequestMb * MB, maxParts: config.dicomweb.maxInstances, maxPartBytes: config.dicomweb.maxInstanceMb * MB },
               // The console's credentials (http.auth): sender or admin tokens store, viewers never.
-              authorise: (authorization) => webConsole.auth.storeAccess(authorization),
+              authorise: (authorization, ip) => webConsole.auth.storeAccess(authorization, ip),
             },
             { maxConcurrent: config.dicomweb.maxConcurrentRequests, idleTimeoutMs: STOW_IDLE_TIMEOUT_MS },
           ),

@@ -107,7 +107,7 @@ export interface TokenRefusal {
   retryAfterS?: number;
 }
 /** The answer of `storeAccess`: who stores, or the HTTP status and reason of the refusal. */
-export type StoreAccess = { ok: true; role: 'sender' | 'admin' } | { ok: false; status: 401 | 403; message: string };
+export type StoreAccess = { ok: true; role: 'sender' | 'admin' } | { ok: false; status: 401 | 403 | 429; message: string; retryAfterS?: number };
 
 export type LoginOutcome =
   | { ok: true; role: Role; sessionId: string; csrf: string }
@@ -180,10 +180,13 @@ export class ConsoleAuth {
    * May this request store instances (STOW-RS)? Only a bearer token: a sender token (it may do
    * nothing else) or the admin token. A viewer token is refused (403), and so are sessions and
    * open loopback access: a browser session must not be able to write images into the node.
+   * A wrong token counts against `ip` like a failed login, with the same refusal once too many.
    */
-  storeAccess(authorization: string | undefined): StoreAccess {
+  storeAccess(authorization: string | undefined, ip: string): StoreAccess {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     const token = m?.[1];
+    const wait = token === undefined ? 0 : this.retryAfterS(ip);
+    if (wait > 0) return { ok: false, status: 429, retryAfterS: wait, message: `too many wrong tokens from ${ip}: try again in ${Math.ceil(wait / 60)} minute(s).` };
     if (token !== undefined && token.length <= MAX_SECRET_LENGTH) {
       if (this.settings.sender.tokenSha256.some((t) => verifyToken(token, t))) return { ok: true, role: 'sender' };
       const admin = this.settings.admin.tokenSha256;
@@ -193,6 +196,7 @@ export class ConsoleAuth {
         return { ok: false, status: 403, message: 'a viewer token may not store instances; use a token listed in http.auth.sender.tokenSha256 (or the admin token).' };
       }
     }
+    if (token !== undefined) this.countFailure(ip);
     return {
       ok: false,
       status: 401,

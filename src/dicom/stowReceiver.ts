@@ -34,11 +34,11 @@ export interface StowReceiverDeps {
   /** Hashes the Patient ID for the log (ops/idHash). */
   hashId: IdHasher;
   bounds: StowBounds;
-  /** Who may store: the Authorization header in, the role or the refusal out (http.auth, console/auth.ts). */
-  authorise(authorization: string | undefined): StoreAuthorisation;
+  /** Who may store: the Authorization header and the client's address in, the role or the refusal out (http.auth, console/auth.ts). */
+  authorise(authorization: string | undefined, ip: string): StoreAuthorisation;
 }
 
-export type StoreAuthorisation = { ok: true; role: string } | { ok: false; status: 401 | 403; message: string };
+export type StoreAuthorisation = { ok: true; role: string } | { ok: false; status: 401 | 403 | 429; message: string; retryAfterS?: number };
 
 export interface StowRequest {
   contentType?: string;
@@ -46,8 +46,10 @@ export interface StowRequest {
   authorization?: string;
   /** The request body as it arrives. */
   body: AsyncIterable<Buffer | string>;
-  /** Remote address, for the log and the audit. */
+  /** Remote address and port, for the log and the audit. */
   peer: string;
+  /** The client's address (wrong tokens are counted per address). */
+  ip: string;
 }
 
 export interface StowResponse {
@@ -82,8 +84,11 @@ export async function handleStow(request: StowRequest, deps: StowReceiverDeps): 
     return problem(status, message, extra);
   };
 
-  const access = deps.authorise(request.authorization);
-  if (!access.ok) return refuse(access.status, access.message, access.status === 401 ? { 'www-authenticate': 'Bearer realm="cd8-node DICOMweb"' } : {});
+  const access = deps.authorise(request.authorization, request.ip);
+  if (!access.ok) {
+    const extra: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Bearer realm="cd8-node DICOMweb"' } : access.retryAfterS !== undefined ? { 'retry-after': String(access.retryAfterS) } : {};
+    return refuse(access.status, access.message, extra);
+  }
   const ct = parseContentType(request.contentType);
   if (!ct || ct.mediaType !== 'multipart/related') {
     return refuse(415, `Content-Type must be multipart/related; type="application/dicom" (got ${request.contentType ? `"${request.contentType}"` : 'none'}).`);

@@ -57,7 +57,7 @@ export function stowRoutes(deps: StowReceiverDeps, traffic: StowTraffic): HttpRo
           socket.destroy();
         });
         try {
-          const answer = await handleStow({ contentType: h['content-type'], contentLength: h['content-length'], authorization: h.authorization, body: request.raw, peer }, deps);
+          const answer = await handleStow({ contentType: h['content-type'], contentLength: h['content-length'], authorization: h.authorization, body: request.raw, peer, ip: request.ip }, deps);
           release();
           // A request refused before its body was read: the client is still sending. Answering
           // and closing at once would reset the connection before it reads the answer, so the

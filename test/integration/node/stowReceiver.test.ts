@@ -203,6 +203,23 @@ describe('the STOW-RS receiver', () => {
     // Another method on the STOW path is not a way in.
     expect((await fetch(`http://127.0.0.1:${node.httpPort}/dicomweb/studies`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
   }, 120000);
+
+  // Last of this node's tests: it leaves 127.0.0.1 refused for the login window.
+  it('counts wrong tokens like failed logins: after too many, the address is told to wait (429), the right token included', async () => {
+    const { contentType, body } = writeDicomMultipart([images[0]]);
+    let wrong = 0;
+    for (;;) {
+      const r = await post(node, contentType, body, `Bearer guess-${wrong}`);
+      if (r.status === 429) break;
+      expect(r.status).toBe(401);
+      expect(++wrong).toBeLessThanOrEqual(5);
+    }
+    const res = await fetch(`http://127.0.0.1:${node.httpPort}/dicomweb/studies`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${TOKEN}`, connection: 'close' }, body });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await res.text()).toMatch(/too many wrong tokens from /);
+    expect(node.logs().some((l) => /^STOW-RS request from .* refused \(429\): too many wrong tokens/.test(l.message))).toBe(true);
+  }, 60000);
 });
 
 describe('Orthanc pushing a study to the node by STOW-RS (its DICOMweb client)', () => {

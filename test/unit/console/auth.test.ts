@@ -69,19 +69,35 @@ describe('console sessions and roles', () => {
 
   it('lets sender and admin tokens store by STOW-RS; a viewer token, a session and open access never; a sender token opens no console page', () => {
     const auth = new ConsoleAuth(settings());
-    expect(auth.storeAccess('Bearer sender-token')).toEqual({ ok: true, role: 'sender' });
-    expect(auth.storeAccess('bearer second-sender')).toEqual({ ok: true, role: 'sender' });
-    expect(auth.storeAccess('Bearer admin-token')).toEqual({ ok: true, role: 'admin' });
-    expect(auth.storeAccess('Bearer viewer-token')).toMatchObject({ ok: false, status: 403, message: expect.stringMatching(/a viewer token may not store/) });
-    for (const refused of [undefined, '', 'Bearer nope', 'Basic YWRtaW46YWRtaW4=', `Bearer ${'a'.repeat(MAX_SECRET_LENGTH + 1)}`]) {
-      expect(auth.storeAccess(refused)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/http\.auth\.sender\.tokenSha256/) });
+    expect(auth.storeAccess('Bearer sender-token', '10.0.0.5')).toEqual({ ok: true, role: 'sender' });
+    expect(auth.storeAccess('bearer second-sender', '10.0.0.5')).toEqual({ ok: true, role: 'sender' });
+    expect(auth.storeAccess('Bearer admin-token', '10.0.0.5')).toEqual({ ok: true, role: 'admin' });
+    expect(auth.storeAccess('Bearer viewer-token', '10.0.0.5')).toMatchObject({ ok: false, status: 403, message: expect.stringMatching(/a viewer token may not store/) });
+    for (const [i, refused] of [undefined, '', 'Bearer nope', 'Basic YWRtaW46YWRtaW4=', `Bearer ${'a'.repeat(MAX_SECRET_LENGTH + 1)}`].entries()) {
+      expect(auth.storeAccess(refused, `10.0.1.${i}`)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/http\.auth\.sender\.tokenSha256/) });
     }
     // The sender token is no console credential.
     expect(auth.identify(request('10.0.0.5', { authorization: 'Bearer sender-token' }))).toBeUndefined();
     // With no credential at all (read-only console on loopback) nobody may store, loopback included.
     const open = new ConsoleAuth(settings({ viewer: none, admin: none, sender: { tokenSha256: [] } }));
     expect(open.open).toBe(true);
-    expect(open.storeAccess(undefined)).toMatchObject({ ok: false, status: 401 });
+    expect(open.storeAccess(undefined, '127.0.0.1')).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('counts wrong STOW-RS tokens like failed logins: after too many, the address may neither store nor use the console', () => {
+    let now = 0;
+    const auth = new ConsoleAuth(settings(), () => now);
+    for (let i = 0; i < LOGIN_FAILURES_ALLOWED; i++) expect(auth.storeAccess(`Bearer guess-${i}`, '10.0.0.9')).toMatchObject({ ok: false, status: 401 });
+    // The right sender token from that address is refused for now, and so is the console.
+    expect(auth.storeAccess('Bearer sender-token', '10.0.0.9')).toMatchObject({ ok: false, status: 429, retryAfterS: expect.any(Number), message: expect.stringMatching(/too many wrong tokens from 10\.0\.0\.9/) });
+    expect(auth.identify(request('10.0.0.9', { authorization: 'Bearer admin-token' }))).toMatchObject({ refused: 'rate-limited' });
+    // Another address stores; a request without any token is not a guess.
+    expect(auth.storeAccess('Bearer sender-token', '10.0.0.10')).toEqual({ ok: true, role: 'sender' });
+    for (let i = 0; i < LOGIN_FAILURES_ALLOWED; i++) expect(auth.storeAccess(undefined, '10.0.0.11')).toMatchObject({ status: 401 });
+    expect(auth.storeAccess('Bearer sender-token', '10.0.0.11')).toEqual({ ok: true, role: 'sender' });
+    // After the window, the address may try again.
+    now += LOGIN_WINDOW_MS + 1;
+    expect(auth.storeAccess('Bearer sender-token', '10.0.0.9')).toEqual({ ok: true, role: 'sender' });
   });
 
   it('counts wrong bearer tokens like failed logins: after too many, the address is refused, a right token and password included', async () => {

@@ -46,6 +46,8 @@ export function parseContentType(header: string | undefined): { mediaType: strin
 
 /** Longest boundary accepted. */
 export const MAX_BOUNDARY = 200;
+/** Largest header block of one part (a part's headers are a few short lines; this bounds what is parsed and logged). */
+export const MAX_PART_HEADER_BYTES = 16 * 1024;
 
 /**
  * The parts of a multipart/related body. A body without a boundary, without a closing
@@ -74,6 +76,7 @@ export function readMultipartRelated(contentType: string | undefined, body: Buff
     if (headerStart < 0) return { ok: false, status: 400, message: 'the body ends inside a part (no closing boundary): it was cut off.' };
     const headerEnd = body.indexOf('\r\n\r\n', headerStart);
     if (headerEnd < 0) return { ok: false, status: 400, message: `part ${parts.length + 1} has no end of headers (blank line).` };
+    if (headerEnd - headerStart > MAX_PART_HEADER_BYTES) return { ok: false, status: 400, message: `part ${parts.length + 1} has ${headerEnd - headerStart} bytes of headers; at most ${MAX_PART_HEADER_BYTES} are accepted.` };
     const next = body.indexOf(Buffer.from(`\r\n--${boundary}`, 'latin1'), headerEnd + 4);
     if (next < 0) return { ok: false, status: 400, message: `part ${parts.length + 1} has no closing boundary: the body was cut off.` };
     if (parts.length + 1 > bounds.maxParts) return { ok: false, status: 413, message: `the body holds more than ${bounds.maxParts} parts; send at most ${bounds.maxParts} instances per request.` };

@@ -26,7 +26,7 @@ import { studyProcessor } from './pipeline/processStudy';
 import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
 import { HttpRoutes, ReadinessCheck, startHttpEndpoint } from './ops/http';
-import { stowRoutes, STOW_IDLE_TIMEOUT_MS, STOW_PATH } from './dicom/stowRoutes';
+import { stowRoutes, STOW_IDLE_TIMEOUT_MS, STOW_MAX_READ_MS, STOW_PATH } from './dicom/stowRoutes';
 import { startSchedules } from './ops/schedule';
 import { watchDatabase } from './ops/databaseWatch';
 import { assertNodeIdFree, defaultNodeId, isAlive, NodeInfo, scheduleSlot, startHeartbeat } from './ops/cluster';
@@ -318,7 +318,7 @@ export async function startNode(config: Config, services: NodeServices): Promise
               // The console's credentials (http.auth): sender or admin tokens store, viewers never.
               authorise: (authorization, ip) => webConsole.auth.storeAccess(authorization, ip),
             },
-            { maxConcurrent: config.dicomweb.maxConcurrentRequests, idleTimeoutMs: STOW_IDLE_TIMEOUT_MS },
+            { maxConcurrent: config.dicomweb.maxConcurrentRequests, idleTimeoutMs: STOW_IDLE_TIMEOUT_MS, maxReadMs: STOW_MAX_READ_MS },
           ),
         );
       }

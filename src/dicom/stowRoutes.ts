@@ -12,12 +12,16 @@ import { handleStow, STOW_SOURCE, StowReceiverDeps } from './stowReceiver';
 export const STOW_PATH = '/dicomweb/studies';
 /** A sender silent this long mid-body is dropped (a client that stops without closing would hold its memory). */
 export const STOW_IDLE_TIMEOUT_MS = 60_000;
+/** A body not whole after this long is dropped, however steadily it trickles (512 MB at 2.5 Mbit/s fits). */
+export const STOW_MAX_READ_MS = 30 * 60_000;
 
 export interface StowTraffic {
   /** Requests read at the same time; one more is answered 503. */
   maxConcurrent: number;
   /** A request whose body stops arriving for this long is dropped (nothing of it stored). */
   idleTimeoutMs: number;
+  /** A request whose body has not all arrived after this long is dropped (nothing of it stored). */
+  maxReadMs: number;
 }
 
 export function stowRoutes(deps: StowReceiverDeps, traffic: StowTraffic): HttpRoutes {
@@ -56,6 +60,12 @@ export function stowRoutes(deps: StowReceiverDeps, traffic: StowTraffic): HttpRo
           deps.logger.warn(`STOW-RS request from ${peer}: nothing arrived for ${traffic.idleTimeoutMs / 1000} s; connection closed, nothing of the request stored.`);
           socket.destroy();
         });
+        // A sender that keeps sending a byte now and then is never idle: the read as a whole is bounded too.
+        const readDeadline = setTimeout(() => {
+          if (request.raw.complete) return;
+          deps.logger.warn(`STOW-RS request from ${peer}: its body had not all arrived after ${traffic.maxReadMs / 1000} s; connection closed, nothing of the request stored.`);
+          socket.destroy();
+        }, traffic.maxReadMs);
         try {
           const answer = await handleStow({ contentType: h['content-type'], contentLength: h['content-length'], authorization: h.authorization, body: request.raw, peer, ip: request.ip }, deps);
           release();
@@ -66,6 +76,7 @@ export function stowRoutes(deps: StowReceiverDeps, traffic: StowTraffic): HttpRo
           return reply.code(answer.status).headers(answer.headers).send(answer.body);
         } finally {
           release();
+          clearTimeout(readDeadline);
           socket.setTimeout(0);
         }
       });

@@ -42,6 +42,8 @@ export interface RetrievalOptions {
   onChange(studyInstanceUid: string): void;
   /** Progress updates reach onChange at most this often. */
   progressEveryMs?: number;
+  /** Retrievals that talk to the PACS at once (default MAX_CONCURRENT_RETRIEVALS); the others queue. */
+  maxConcurrent?: number;
 }
 
 interface Entry {
@@ -53,12 +55,19 @@ interface Entry {
 
 /** Retrievals remembered (running ones always are). */
 const MAX_REMEMBERED = 10_000;
+/**
+ * Retrievals at once: a burst of RTSTRUCTs (or a restart with many waiting studies, each judged
+ * again) must not open an association per study to the PACS at the same moment.
+ */
+export const MAX_CONCURRENT_RETRIEVALS = 2;
 
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 export class Retrieval {
   private readonly entries = new Map<string, Entry>();
   private stopped = false;
+  private active = 0;
+  private readonly queued: Array<() => void> = [];
 
   constructor(
     private readonly sources: readonly RetrievalSource[],
@@ -116,7 +125,20 @@ export class Retrieval {
     return `retrieving ${missing.missing} missing image${missing.missing === 1 ? '' : 's'} from ${this.sources.map((s) => s.name).join(' or ')} (retrieval requested)`;
   }
 
+  /** One attempt, once one of the maxConcurrent slots is free (handed on in arrival order). */
   private async attempt(studyInstanceUid: string, version: number, missing: MissingImages, entry: Entry): Promise<void> {
+    if (this.active >= (this.options.maxConcurrent ?? MAX_CONCURRENT_RETRIEVALS)) await new Promise<void>((r) => this.queued.push(r));
+    else this.active++;
+    try {
+      await this.attemptNow(studyInstanceUid, version, missing, entry);
+    } finally {
+      const next = this.queued.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+
+  private async attemptNow(studyInstanceUid: string, version: number, missing: MissingImages, entry: Entry): Promise<void> {
     if (this.stopped) return;
     entry.attempts++;
     entry.state = { kind: 'running', reason: this.requested(missing) };

@@ -64,3 +64,34 @@ test('tries the next source, then again after the backoff, then gives up with th
   expect(audit.events.filter((e) => e.event === 'retrieval.failed')).toHaveLength(4);
   retrieval.stop();
 });
+
+test('runs at most maxConcurrent retrievals at once; the others wait their turn and all finish', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const releases: Array<() => void> = [];
+  const source: RetrievalSource = {
+    name: 'pacs',
+    move: () => {
+      most = Math.max(most, ++inFlight);
+      return new Promise((r) =>
+        releases.push(() => {
+          inFlight--;
+          r({ ok: true, status: 0, elapsedMs: 1, progress: { remaining: 0, completed: 1, failed: 0, warning: 0 } });
+        }),
+      );
+    },
+  };
+  const audit = memoryAuditLog();
+  const retrieval = new Retrieval([source], { maxAttempts: 1, backoffMs: () => 30, logger: silentLogger(), audit, onChange: () => undefined, maxConcurrent: 2 });
+  // A restart judging many waiting studies at once.
+  for (let i = 0; i < 7; i++) retrieval.start(`1.2.${i}`, 1, missing);
+  await sleep(5);
+  expect(inFlight).toBe(2);
+  for (let n = 0; n < 100 && audit.events.filter((e) => e.event === 'retrieval.done').length < 7; n++) {
+    releases.shift()?.();
+    await sleep(2);
+  }
+  expect(most).toBe(2);
+  expect(retrieval.counts()).toMatchObject({ running: 0, finished: 7 });
+  retrieval.stop();
+});

@@ -14,6 +14,7 @@ export interface StowTarget {
   /** Base URL of the DICOMweb service (…/dicom-web). */
   url: string;
   auth?: { bearer: string } | { username: string; password: string };
+  /** Silence bound; the whole request (upload and answer) ends by twice this, inside the outbox's lease. */
   timeoutMs: number;
   /** For https: CA, client certificate and key (PEM), rejectUnauthorized. */
   tls?: ConnectionOptions;
@@ -55,9 +56,11 @@ export function stowRs(target: StowTarget, objects: readonly Buffer[]): Promise<
 
   return new Promise((resolve) => {
     let settled = false;
+    let deadline: NodeJS.Timeout | undefined;
     const finish = (o: { ok: true; status: number; warning?: string } | { ok: false; status?: number; message: string }) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       resolve({ ...o, elapsedMs: Date.now() - started } as StowOutcome);
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -96,6 +99,12 @@ export function stowRs(target: StowTarget, objects: readonly Buffer[]): Promise<
         finish({ ok: false, status, message: `${where} answered ${status} ${res.statusMessage ?? ''}${text ? `: ${text.slice(0, 200)}` : ''}.` });
       });
     });
+    // The socket timeout bounds silence only: an archive that answers a byte now and then would
+    // hold the delivery past the outbox's lease, and another sender would deliver the row again.
+    deadline = setTimeout(() => {
+      req.destroy();
+      finish({ ok: false, message: `${where} had not answered the store request after ${(2 * target.timeoutMs) / 1000} s; it was stopped. Check the archive's load and the network.` });
+    }, 2 * target.timeoutMs);
     req.on('timeout', () => {
       req.destroy();
       finish({ ok: false, message: `no answer from ${where} within ${target.timeoutMs / 1000} s. Check the URL, firewall, and that the archive is running.` });

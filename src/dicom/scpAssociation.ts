@@ -450,13 +450,21 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
       logger.warn(`C-STORE ${sopInstanceUid} from ${this.callingAeTitle}@${this.peer} refused: ${refusal.message}`);
       return;
     }
+    // The audit line goes first: a node killed between the two must not have answered Success for
+    // an instance its audit trail lacks (the reverse, audited but unanswered, is resent by the peer
+    // and audited again as an identical copy).
+    let auditFailure: unknown;
+    try {
+      audit.record(storedAuditEvent(stored, this.peer, this.callingAeTitle));
+    } catch (e) {
+      auditFailure = e; // the instance is durable: a full audit disk must not make the peer resend it forever
+    }
     this.respond(pcId, command, DimseStatus.Success);
 
     this.stats.bytes += stored.bytes;
     if (stored.outcome === 'duplicate') this.stats.duplicates += 1;
     else if (stored.outcome === 'replaced') this.stats.replaced += 1;
     else this.stats.stored += 1;
-    audit.record(storedAuditEvent(stored, this.peer, this.callingAeTitle));
     const what = stored.outcome === 'stored' ? 'stored' : stored.outcome === 'duplicate' ? 'identical copy already stored' : 'replaced (different content)';
     // One line per instance is for debugging; the association's summary line and the audit log
     // carry it at info. A replaced instance (different content) always deserves a line.
@@ -470,6 +478,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
       ...(stored.record && stored.record.versionChange !== 'same' ? { studyVersion: stored.record.version, versionChange: stored.record.versionChange } : {}),
     });
     this.env.onStored(stored);
+    if (auditFailure !== undefined) throw auditFailure; // logged by the caller as "answered, but recording it failed"
   }
 
   override associationReleaseRequested(): void {

@@ -245,7 +245,7 @@ test('PostgreSQL down: /readyz fails, associations are refused as transient, not
     ['node-b', nodes.b.port, nodes.b.httpPort],
   ]);
   const text = await run(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'status'], { env: { ...nodes.a.env } });
-  expect(text.stdout).toMatch(/Nodes \(database postgres:\/\/postgres@127\.0\.0\.1:\d+\/cd8_cluster\): 2 of 2 alive\n {2}node-a +alive, last heartbeat [\d-]+ [\d:]+; 0 jobs running; host [^,]+, DICOM port \d+, HTTP port \d+\n/);
+  expect(text.stdout).toMatch(/Nodes \(database postgres:\/\/postgres@127\.0\.0\.1:\d+\/cd8_cluster\): 2 of 2 alive\n {2}node-a +alive, last heartbeat [\d-]+ [\d:]+; \d+ jobs? running; host [^,]+, DICOM port \d+, HTTP port \d+\n/);
   expect(text.stdout).toContain(`DICOM port ${nodes.b.port}, HTTP port ${nodes.b.httpPort}\n`);
   const metrics = await (await fetch(`http://127.0.0.1:${nodes.b.httpPort}/metrics`, { headers: { connection: 'close' } })).text();
   expect(metrics).toMatch(/^cd8_cluster_nodes_alive 2$/m);

@@ -6,6 +6,7 @@
  * Passwords are checked off the main thread, at most MAX_VERIFYING at a time.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { isLoopback, normaliseAddress } from '../ops/ipAddress';
 import type { Config } from '../config/schema';
 import { verifyPassword, verifyToken } from '../config/passwordHash';
 
@@ -49,9 +50,6 @@ export const MAX_SECRET_LENGTH = 1024;
 
 export const SESSION_COOKIE = 'cd8_session';
 
-export function isLoopback(ip: string): boolean {
-  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
-}
 
 /** Expands an IPv6 address to its 8 groups (undefined when it is not one). */
 function ipv6Groups(ip: string): number[] | undefined {
@@ -85,10 +83,9 @@ function ipv6Groups(ip: string): number[] | undefined {
  * IPv6 address (a client gets a whole /64 and could otherwise try from 2^64 addresses).
  */
 export function rateLimitKey(ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return mapped[1];
-  const g = ipv6Groups(ip);
-  if (!g) return ip;
+  const address = normaliseAddress(ip);
+  const g = ipv6Groups(address);
+  if (!g) return address;
   return `${g
     .slice(0, 4)
     .map((x) => x.toString(16))

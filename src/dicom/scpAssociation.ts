@@ -9,13 +9,14 @@ import { association as dimseAssociation, constants, Scp } from 'dcmjs-dimse';
 import { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
 import type { IdHasher } from '../ops/idHash';
-import { AssociationPolicy, normaliseAddress, RejectReason, RejectResult, RejectSource, temporarilyUnavailable } from './scpPolicy';
+import { AssociationPolicy, RejectReason, RejectResult, RejectSource, temporarilyUnavailable } from './scpPolicy';
 import { ContextAnswer, negotiateContexts } from './scpNegotiation';
 import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
 import { SopClass, sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
 import { InstanceReceiver, isRefusal, PendingInstance, ReceivedInstance, refusedBeforeData, storedAuditEvent } from './receive';
 import { DimseStatus, statusHex, storeStatusFor } from './status';
 import { errorText } from '../ops/errorText';
+import { normaliseAddress } from '../ops/ipAddress';
 import { TlsPeer } from './scpTls';
 import { Pdu, PduAbortReason, PduError, PduReader, PduType, Pdv, readPdvs } from './pduReader';
 

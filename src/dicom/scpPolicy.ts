@@ -10,6 +10,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { parseCallerSpec, parsePinnedSubject } from '../config/aeTitle';
 import type { TlsPeer } from './scpTls';
+import { isLoopback, normaliseAddress } from '../ops/ipAddress';
 
 export const RejectResult = { Permanent: 1, Transient: 2 } as const;
 export const RejectSource = { ServiceUser: 1, ServiceProviderAcse: 2, ServiceProviderPresentation: 3 } as const;
@@ -66,14 +67,6 @@ export type HostResolver = (host: string) => Promise<string[]>;
 
 const RESOLVE_CACHE_MS = 60_000;
 
-/** "::ffff:10.0.0.5" → "10.0.0.5", so IPv4 peers on a dual-stack socket compare as written. */
-export function normaliseAddress(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
-}
 
 const defaultResolver: HostResolver = async (host) => (await lookup(host, { all: true })).map((a) => normaliseAddress(a.address));
 

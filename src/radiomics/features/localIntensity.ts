@@ -61,16 +61,6 @@ function sphereRowGroups(spacing: Vec3, radius: number): RowGroup[] {
   return groups;
 }
 
-/** Whether every value is an integer small enough for exact Int32 row sums. */
-function integerRowsFit(image: ArrayLike<number>, rowLength: number): boolean {
-  const limit = 2 ** 31 / Math.max(1, rowLength) - 1;
-  for (let i = 0; i < image.length; i++) {
-    const v = image[i];
-    if (!Number.isInteger(v) || v > limit || v < -limit) return false;
-  }
-  return true;
-}
-
 /** Gaps between voxels to compute shorter than this are computed through (one pass is cheaper). */
 const RUN_GAP = 8;
 
@@ -117,6 +107,8 @@ export class SphereMeans {
   /** Every row of the whole sphere, flattened: prefix index offsets of its end and start from the centre voxel's. */
   private readonly rowHi: Int32Array;
   private readonly rowLo: Int32Array;
+  /** Integer images: each block's highest intensity (integerPrefix), then its bound (bounds). */
+  private blockMaxima: Float64Array | null = null;
   private blockBounds: Float64Array | null = null;
   private readonly sums4 = new Float64Array(4);
   private readonly blockDims: Vec3;
@@ -150,10 +142,14 @@ export class SphereMeans {
 
   /** Row prefix sums: prefix[(y + ny·z)·(nx + 1) + x] = sum of the row's first x voxels; integers stay Int32 (exact, half the memory traffic). */
   private rowPrefix(): Float64Array | Int32Array {
-    if (this.prefix) return this.prefix;
+    this.prefix ??= this.integerPrefix() ?? this.floatPrefix();
+    return this.prefix;
+  }
+
+  private floatPrefix(): Float64Array {
     const [nx, ny, nz] = this.dims;
     const image = this.image;
-    const prefix = integerRowsFit(image, nx) ? new Int32Array((nx + 1) * ny * nz) : new Float64Array((nx + 1) * ny * nz);
+    const prefix = new Float64Array((nx + 1) * ny * nz);
     for (let row = 0; row < ny * nz; row++) {
       let s = 0;
       const p = row * (nx + 1);
@@ -163,7 +159,38 @@ export class SphereMeans {
         prefix[p + x + 1] = s;
       }
     }
-    this.prefix = prefix;
+    return prefix;
+  }
+
+  /**
+   * Int32 row prefix sums when every intensity is an integer small enough for exact Int32 sums
+   * (else null), and in the same pass each block's highest intensity (for bounds()).
+   */
+  private integerPrefix(): Int32Array | null {
+    const [nx, ny, nz] = this.dims;
+    const [bx, by, bz] = this.blockDims;
+    const [sx, sy, sz] = BLOCK_SHIFT;
+    const image = this.image;
+    const limit = 2 ** 31 / Math.max(1, nx) - 1;
+    const prefix = new Int32Array((nx + 1) * ny * nz);
+    const blockMax = new Float64Array(bx * by * bz).fill(-Infinity);
+    for (let z = 0; z < nz; z++) {
+      for (let y = 0; y < ny; y++) {
+        const blocks = bx * ((y >> sy) + by * (z >> sz));
+        const p = (y + ny * z) * (nx + 1);
+        const base = nx * (y + ny * z);
+        let s = 0;
+        for (let x = 0; x < nx; x++) {
+          const v = image[base + x];
+          if (!Number.isInteger(v) || v > limit || v < -limit) return null;
+          s += v;
+          prefix[p + x + 1] = s;
+          const k = blocks + (x >> sx);
+          if (v > blockMax[k]) blockMax[k] = v;
+        }
+      }
+    }
+    this.blockMaxima = blockMax;
     return prefix;
   }
 
@@ -286,21 +313,8 @@ export class SphereMeans {
    */
   private bounds(): Float64Array {
     if (this.blockBounds) return this.blockBounds;
-    const [nx, ny, nz] = this.dims;
-    const [bx, by, bz] = this.blockDims;
-    const [sx, sy, sz] = BLOCK_SHIFT;
-    const image = this.image;
-    let a: Float64Array = new Float64Array(bx * by * bz).fill(-Infinity);
-    for (let z = 0, i = 0; z < nz; z++) {
-      for (let y = 0; y < ny; y++) {
-        const row = bx * ((y >> sy) + by * (z >> sz));
-        for (let x = 0; x < nx; x++, i++) {
-          const k = row + (x >> sx);
-          const v = image[i];
-          if (v > a[k]) a[k] = v;
-        }
-      }
-    }
+    const [bx, by] = this.blockDims;
+    let a = this.blockMaxima!;
     const strides: Vec3 = [1, bx, bx * by];
     for (let d = 0; d < 3; d++) {
       // A voxel of block b reaches blocks b − below … b + above along axis d.

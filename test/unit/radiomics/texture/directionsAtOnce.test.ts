@@ -35,24 +35,20 @@ describe.each([
   const grid = gridFrom(randomPicture(nz, ny, nx, nLevels, seed), { nLevels });
   const steps = Int32Array.from(DIRECTIONS_3D.map(([x, y, z]) => offsetOf(grid, x, y, z)));
 
-  test('GLCM: the same counts as one direction at a time', () => {
-    const together = Array.from(steps, () => emptyGlcm(nLevels));
-    accumulateGlcmSteps(together, grid, steps, 0, grid.roi.length);
-    steps.forEach((step, d) => {
-      const alone = emptyGlcm(nLevels);
-      accumulateGlcm(alone, grid, step, 0, grid.roi.length);
-      expect(Array.from(together[d].counts)).toEqual(Array.from(alone.counts));
-    });
-  });
+  const n = grid.roi.length;
+  // Each family's 13 matrices, built one direction at a time and all at once.
+  const builders = {
+    GLCM: {
+      oneByOne: () => Array.from(steps, (step) => { const m = emptyGlcm(nLevels); accumulateGlcm(m, grid, step, 0, n); return m; }),
+      together: () => { const ms = Array.from(steps, () => emptyGlcm(nLevels)); accumulateGlcmSteps(ms, grid, steps, 0, n); return ms; },
+    },
+    GLRLM: {
+      oneByOne: () => Array.from(steps, (step) => { const m = emptyGlrlm(grid); accumulateGlrlm(m, grid, step, 0, n); return m; }),
+      together: () => { const ms = Array.from(steps, () => emptyGlrlm(grid)); accumulateGlrlmSteps(ms, grid, steps, 0, n); return ms; },
+    },
+  };
 
-  test('GLRLM: the same counts and voxel counts as one direction at a time', () => {
-    const together = Array.from(steps, () => emptyGlrlm(grid));
-    accumulateGlrlmSteps(together, grid, steps, 0, grid.roi.length);
-    steps.forEach((step, d) => {
-      const alone = emptyGlrlm(grid);
-      accumulateGlrlm(alone, grid, step, 0, grid.roi.length);
-      expect(Array.from(together[d].counts)).toEqual(Array.from(alone.counts));
-      expect(together[d].nVoxels).toBe(alone.nVoxels);
-    });
+  test.each(['GLCM', 'GLRLM'] as const)('%s: the same matrices (counts and voxel counts) as one direction at a time', (family) => {
+    expect(builders[family].together()).toEqual(builders[family].oneByOne());
   });
 });

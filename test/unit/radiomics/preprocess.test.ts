@@ -64,6 +64,20 @@ describe('rounding', () => {
   test('interpolated intensities round to the nearest integer, ties to even (as numpy)', () => {
     expect([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999, -2.6].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, 2, -3]);
   });
+  test('the same values as Math.round with ties moved to even, the sign of zero and awkward doubles included', () => {
+    const reference = (x: number) => {
+      const r = Math.round(x);
+      return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    };
+    const awkward = [0, -0, 0.49999999999999994, -0.49999999999999994, 0.5000000000000001, -0.5000000000000001, 1e-300, -1e-300,
+      2 ** 52 - 0.5, -(2 ** 52) + 0.5, 2 ** 52 + 1, 2 ** 53, -(2 ** 53) - 2, 4503599627370495.5, -4503599627370495.5,
+      Number.MIN_VALUE, -Number.MIN_VALUE, Infinity, -Infinity, NaN, -1, -2, -1.5, -2.5, 3.5, 1 - 2 ** -53, -1 + 2 ** -53];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    const values = [...awkward];
+    for (let i = 0; i < 20000; i++) values.push((random() - 0.5) * 4000, Math.round((random() - 0.5) * 8000) / 2, (random() - 0.5) * 2);
+    for (const x of values) expect(Object.is(roundHalfEven(x), reference(x)) ? x : [x, roundHalfEven(x), reference(x)]).toBe(x);
+  });
   test('significant digits', () => {
     expect(roundSignificant(0.094596, 3)).toBe(0.0946);
     expect(roundSignificant(-18035000, 2)).toBe(-18000000);

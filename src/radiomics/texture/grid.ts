@@ -63,8 +63,13 @@ export function padRoi(roi: DiscretisedRoi, pad: number): PaddedGrid {
   const nz = z1 - z0 + 1 + 2 * pad;
   const levels = new Int32Array(nx * ny * nz);
   const morph = new Uint8Array(nx * ny * nz);
+  // The box is visited in ascending padded index, so the voxel list and the slice starts are
+  // built in the same pass (padded slices before the box start at 0, those after it at the count).
+  const list = new Int32Array(Math.max(0, (x1 - x0 + 1) * (y1 - y0 + 1) * (z1 - z0 + 1)));
+  const sliceStart = new Int32Array(nz + 1);
   let count = 0;
   for (let z = z0; z <= z1; z++) {
+    sliceStart[z - z0 + pad] = count;
     for (let y = y0; y <= y1; y++) {
       const from = nx0 * (y + ny0 * z);
       const to = pad - x0 + nx * (y - y0 + pad + ny * (z - z0 + pad));
@@ -78,23 +83,15 @@ export function padRoi(roi: DiscretisedRoi, pad: number): PaddedGrid {
           if (!inMorph) {
             throw new TextureInputError(`texture: voxel (${x}, ${y}, ${z}) is in the intensity mask (level ${g}) but not in the morphological mask; the intensity mask must lie within it.`);
           }
-          count++;
+          list[count++] = to + x;
         }
         levels[to + x] = g;
         morph[to + x] = inMorph ? 1 : 0;
       }
     }
   }
-  const list = new Int32Array(count);
-  const sliceStart = new Int32Array(nz + 1);
-  const sliceSize = nx * ny;
-  for (let z = 0, k = 0; z < nz; z++) {
-    sliceStart[z] = k;
-    const end = (z + 1) * sliceSize;
-    for (let i = z * sliceSize; i < end; i++) if (levels[i] > 0) list[k++] = i;
-  }
-  sliceStart[nz] = count;
-  return { nx, ny, nz, pad, nLevels: ng, levels, morph, roi: list, sliceStart };
+  for (let z = z1 - z0 + 1 + pad; z <= nz; z++) sliceStart[z] = count;
+  return { nx, ny, nz, pad, nLevels: ng, levels, morph, roi: list.subarray(0, count), sliceStart };
 }
 
 /** Padded slice indices that hold at least one intensity-mask voxel. */

@@ -185,6 +185,18 @@ function preferredTriangulation(polygon: number[]): number[][] {
 
 export const CASES = buildCaseTable();
 
+/** The case table flattened for the marching loop: the edges of config c are CASE_EDGES[CASE_START[c] .. CASE_START[c + 1]). */
+const CASE_START = new Int32Array(257);
+CASES.forEach((tri, c) => (CASE_START[c + 1] = CASE_START[c] + tri.length));
+const CASE_EDGES = Int8Array.from(CASES.flat());
+/** Per edge: its first corner's offset in the cube, and its midpoint's offset on the half-voxel lattice. */
+const EDGE_DX = Int32Array.from(EDGE, ([a]) => a & 1);
+const EDGE_DY = Int32Array.from(EDGE, ([a]) => (a >> 1) & 1);
+const EDGE_DZ = Int32Array.from(EDGE, ([a]) => (a >> 2) & 1);
+const EDGE_LX = Int32Array.from(EDGE, ([a], e) => 2 * (a & 1) + (EDGE_AXIS[e] === 0 ? 1 : 0));
+const EDGE_LY = Int32Array.from(EDGE, ([a], e) => 2 * ((a >> 1) & 1) + (EDGE_AXIS[e] === 1 ? 1 : 0));
+const EDGE_LZ = Int32Array.from(EDGE, ([a], e) => 2 * ((a >> 2) & 1) + (EDGE_AXIS[e] === 2 ? 1 : 0));
+
 export interface Mesh {
   /** Vertex positions on the half-voxel lattice: mm = lattice / 2 × spacing (grid index 0 at 0). */
   lattice: Int32Array;
@@ -205,16 +217,23 @@ export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh 
   // Vertex ids by cube edge, kept only for the two planes of voxels the current cubes touch:
   // x- and y-edges of plane cz (index 0) and cz + 1 (index 1), z-edges between them.
   const plane = px * py;
-  let xEdges = [new Int32Array(plane).fill(-1), new Int32Array(plane).fill(-1)];
-  let yEdges = [new Int32Array(plane).fill(-1), new Int32Array(plane).fill(-1)];
-  const zEdges = new Int32Array(plane);
+  // One array of vertex ids in five sections of a plane each: x-edges of two planes, y-edges of
+  // two planes (plane cz in section cz & 1), and the z-edges between plane cz and cz + 1.
+  const ids = new Int32Array(5 * plane).fill(-1);
+  // Per cube edge, where its slot lies for the cube at (0, 0, cz) (set for each cz).
+  const edgeBase = new Int32Array(12);
   const lattice = new GrowableInt32();
   const triangles = new GrowableInt32();
   const ox = 2 * (lo[0] - 1);
   const oy = 2 * (lo[1] - 1);
   const oz = 2 * (lo[2] - 1);
   for (let cz = 0; cz < pz - 1; cz++) {
-    zEdges.fill(-1);
+    ids.fill(-1, 4 * plane, 5 * plane);
+    for (let e = 0; e < 12; e++) {
+      const axis = EDGE_AXIS[e];
+      const section = axis === 2 ? 4 : 2 * axis + ((cz + EDGE_DZ[e]) & 1);
+      edgeBase[e] = section * plane + EDGE_DX[e] + px * EDGE_DY[e];
+    }
     for (let cy = 0; cy < py - 1; cy++) {
       const r00 = px * (cy + py * cz); // row (y, z)
       const r10 = r00 + px; // (y + 1, z)
@@ -230,32 +249,27 @@ export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh 
           (padded[r01 + cx + 1] << 5) |
           (padded[r11 + cx + 1] << 7);
         if (config === 0 || config === 255) continue;
-        const tri = CASES[config];
-        for (let t = 0; t < tri.length; t++) {
-          const e = tri[t];
-          const a = EDGE[e][0];
-          const dx = a & 1;
-          const dy = (a >> 1) & 1;
-          const dz = (a >> 2) & 1;
-          const axis = EDGE_AXIS[e];
-          const store = axis === 0 ? xEdges[dz] : axis === 1 ? yEdges[dz] : zEdges;
-          const slot = cx + dx + px * (cy + dy);
-          let id = store[slot];
+        const cube = cx + px * cy;
+        for (let t = CASE_START[config], end = CASE_START[config + 1]; t < end; t++) {
+          const e = CASE_EDGES[t];
+          const slot = edgeBase[e] + cube;
+          let id = ids[slot];
           if (id < 0) {
             id = lattice.length / 3;
-            store[slot] = id;
+            ids[slot] = id;
             // Lattice coordinates (half-voxel steps) in the original grid.
-            lattice.push(2 * (cx + dx) + (axis === 0 ? 1 : 0) + ox);
-            lattice.push(2 * (cy + dy) + (axis === 1 ? 1 : 0) + oy);
-            lattice.push(2 * (cz + dz) + (axis === 2 ? 1 : 0) + oz);
+            lattice.push(2 * cx + EDGE_LX[e] + ox);
+            lattice.push(2 * cy + EDGE_LY[e] + oy);
+            lattice.push(2 * cz + EDGE_LZ[e] + oz);
           }
           triangles.push(id);
         }
       }
     }
-    // Plane cz + 1 becomes the lower plane of the next cubes; the new upper plane starts empty.
-    xEdges = [xEdges[1], xEdges[0].fill(-1)];
-    yEdges = [yEdges[1], yEdges[0].fill(-1)];
+    // Plane cz + 1 becomes the lower plane of the next cubes; plane cz's sections are the next upper plane, empty.
+    const lower = cz & 1;
+    ids.fill(-1, lower * plane, (lower + 1) * plane);
+    ids.fill(-1, (2 + lower) * plane, (3 + lower) * plane);
   }
   return { lattice: lattice.toArray(), triangles: triangles.toArray(), spacing };
 }

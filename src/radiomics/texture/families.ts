@@ -7,6 +7,7 @@ import { Aggregation } from '../feature';
 import { AggregationResults } from './aggregate';
 import { aggregateDirectional, DirectionalFamily } from './directional';
 import { chebyshevNeighbourhood } from './directions';
+import { DistanceOne, distanceOnePass } from './distanceOne';
 import { borderDistanceMap } from './distanceMap';
 import { gldzmFeatures, GLDZM_DESCRIPTORS } from './gldzm/features';
 import { gldzmOf } from './gldzm/matrix';
@@ -38,8 +39,26 @@ export class TextureRegion {
   private readonly zoneCache = new Map<2 | 3, Zones>();
   private readonly neighbourhoodCache = new Map<string, NeighbourhoodStats>();
 
+  private distanceOneCache: DistanceOne | undefined;
+  /** Whether the GLCM and the NGTDM or NGLDM read the 26 neighbours at distance 1 in 3D: then one pass serves them. */
+  private readonly shareDistanceOne: boolean;
+
   /** `distances`: whether zones need their distance to the edge (only the GLDZM does). */
-  constructor(readonly grid: PaddedGrid, readonly settings: FamilySettings, private readonly distances: boolean) {}
+  constructor(readonly grid: PaddedGrid, readonly settings: FamilySettings, private readonly distances: boolean, families: readonly string[] = []) {
+    const glcm = families.includes('glcm') && settings.glcmDistance === 1;
+    const ngtdm = families.includes('ngtdm') && settings.ngtdmDistance === 1;
+    const ngldm = families.includes('ngldm') && settings.ngldmDistance === 1;
+    this.shareDistanceOne = glcm && (ngtdm || ngldm) && settings.ngldmCoarseness === 0 && grid.pad >= 1;
+  }
+
+  /**
+   * The one pass of distanceOne.ts when it is shared and asked for the whole ROI (3D
+   * aggregations; null otherwise: the family then builds its own).
+   */
+  distanceOne(from = 0, to = this.grid.roi.length): DistanceOne | null {
+    if (!this.shareDistanceOne || from !== 0 || to !== this.grid.roi.length) return null;
+    return (this.distanceOneCache ??= distanceOnePass(this.grid));
+  }
 
   zones(dimensions: 2 | 3): Zones {
     let zones = this.zoneCache.get(dimensions);
@@ -56,7 +75,8 @@ export class TextureRegion {
     const key = `${dimensions}:${distance}`;
     let stats = this.neighbourhoodCache.get(key);
     if (!stats) {
-      stats = neighbourhoodStats(this.grid, distance, dimensions, this.settings.ngldmCoarseness);
+      const shared = dimensions === 3 && distance === 1 && this.settings.ngldmCoarseness === 0 ? this.distanceOne() : null;
+      stats = shared ? shared.stats : neighbourhoodStats(this.grid, distance, dimensions, this.settings.ngldmCoarseness);
       this.neighbourhoodCache.set(key, stats);
     }
     return stats;
@@ -87,7 +107,11 @@ function glcm(region: TextureRegion, wanted: ReadonlySet<Aggregation>): Aggregat
     clear: clearGlcm,
     add: addGlcm,
     accumulate: (m, step, from, to) => accumulateGlcm(m, grid, step, from, to),
-    accumulateSteps: (ms, steps, from, to) => accumulateGlcmSteps(ms, grid, steps, from, to),
+    accumulateSteps: (ms, steps, from, to) => {
+      const shared = region.settings.glcmDistance === 1 ? region.distanceOne(from, to) : null;
+      if (shared) ms.forEach((m, d) => addGlcm(m, shared.glcm[d]));
+      else accumulateGlcmSteps(ms, grid, steps, from, to);
+    },
     isEmpty: (m) => glcmTotal(m) === 0,
     features: glcmFeatures,
   };

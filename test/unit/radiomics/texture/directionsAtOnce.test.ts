@@ -6,6 +6,8 @@ import { DIRECTIONS_3D } from '../../../../src/radiomics/texture/directions';
 import { accumulateGlcm, accumulateGlcmSteps, emptyGlcm } from '../../../../src/radiomics/texture/glcm/matrix';
 import { accumulateGlrlm, accumulateGlrlmSteps, emptyGlrlm } from '../../../../src/radiomics/texture/glrlm/matrix';
 import { offsetOf } from '../../../../src/radiomics/texture/grid';
+import { distanceOnePass } from '../../../../src/radiomics/texture/distanceOne';
+import { neighbourhoodStats } from '../../../../src/radiomics/texture/neighbourhood';
 import { gridFrom } from './pictures';
 
 function rng(seed: number) {
@@ -50,5 +52,11 @@ describe.each([
 
   test.each(['GLCM', 'GLRLM'] as const)('%s: the same matrices (counts and voxel counts) as one direction at a time', (family) => {
     expect(builders[family].together()).toEqual(builders[family].oneByOne());
+  });
+
+  test('the shared distance-1 pass: the GLCMs of one direction at a time and the NGTDM/NGLDM neighbourhood counts', () => {
+    const shared = distanceOnePass(grid);
+    expect(shared.glcm).toEqual(builders.GLCM.oneByOne());
+    expect(shared.stats).toEqual(neighbourhoodStats(grid, 1, 3, 0));
   });
 });

@@ -11,8 +11,9 @@
  *      textured CT-like image (0.8 × 0.8 × 2.5 mm voxels).
  *
  * Prints time per lesion (median and fastest of BENCH_REPEATS runs after BENCH_WARMUP warm-up
- * runs, which let the JIT settle as in a long-running node; and the median CPU time with its
- * range over the runs), the first (cold) extraction of the process, before V8 has optimised
+ * runs (default 7 after 5), which let the JIT settle as in a long-running node — after only 2,
+ * V8's background compiler threads still added 30–100 ms of CPU to the measured runs; and the
+ * median CPU time with its range over the runs), the first (cold) extraction of the process, before V8 has optimised
  * anything (what a fresh worker pays once), voxels per second (voxels of the regions on the
  * feature grid) and the median cost of each step, tumour and ring together.
  * Node runs this on one thread. Figures taken while other work shares the machine are noisy:
@@ -26,8 +27,8 @@ const { readNifti } = require(join(ROOT, 'dist', 'io', 'nifti'));
 const { extractFeatures, extractRegions } = require(join(ROOT, 'dist', 'radiomics', 'extract'));
 const { loadRadiomicsSettings } = require(join(ROOT, 'dist', 'radiomics', 'settings'));
 
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 
 function phantom() {
   const dir = join(SHARED, 'data', 'ibsi-ct-phantom', 'nifti');

@@ -280,7 +280,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
     features.push(...f());
     timings[name] = now() - start;
   };
-  const data: RegionData = { dims, spacing, image, morphMask, intensityMask, intensities, discretised, rows, settings, shared: (prepared.shared ??= {}) };
+  const data: RegionData = { dims, spacing, image, morphMask, intensityMask, intensities, discretised, rows, box: regionBox, settings, shared: (prepared.shared ??= {}) };
   for (const entry of FAMILY_TABLE) {
     if (isVoxelFamily(entry) && families.has(entry.family)) run(entry.family, () => entry.compute(entry.prepare(data), exclude));
   }
@@ -288,7 +288,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   if (discretised && wantTexture.length > 0) {
     const tex = settings.features.texture;
     // The texture engine crops the region to the morphological mask's bounding box itself.
-    const roi = { dims, spacing, levels: discretised.levels, nLevels: discretised.nLevels, morphMask };
+    const roi = { dims, spacing, levels: discretised.levels, nLevels: discretised.nLevels, morphMask, morphBox: regionBox };
     run('texture', () =>
       computeTextureFeatures(roi, {
         families: wantTexture,

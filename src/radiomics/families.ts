@@ -7,6 +7,7 @@
  */
 import { DocumentedDescriptor, FEATURE_FAMILIES, FeatureFamily, FeatureValue } from './feature';
 import type { Vec3 } from './volume';
+import type { IndexBox } from './indexBox';
 import type { RadiomicsSettings } from './settings';
 import type { Discretised } from './preprocess/discretise';
 import { FamilyDefinition, describe, evaluateFamily } from './features/family';
@@ -30,6 +31,8 @@ export interface RegionData {
   discretised: Discretised | null;
   /** The region's bounding box as [start, end) index pairs (the per-voxel loops visit only these). */
   rows: Int32Array;
+  /** That bounding box (null for an empty region). */
+  box: IndexBox | null;
   settings: RadiomicsSettings;
   /** Work that depends on the image alone, shared by the regions of one lesion. */
   shared: { sphereMeans?: SphereMeans };
@@ -71,7 +74,7 @@ function ivhDiscretisation(settings: RadiomicsSettings): IvhDiscretisation {
 }
 
 const TABLE: Record<FeatureFamily, FamilyEntry> = {
-  morphology: voxelFamily(MORPHOLOGY, (r) => prepareMorphology({ dims: r.dims, spacing: r.spacing, image: r.image, morphologicalMask: r.morphMask, intensityMask: r.intensityMask })),
+  morphology: voxelFamily(MORPHOLOGY, (r) => prepareMorphology({ dims: r.dims, spacing: r.spacing, image: r.image, morphologicalMask: r.morphMask, intensityMask: r.intensityMask, box: r.box })),
   local_intensity: voxelFamily(LOCAL_INTENSITY, (r) => {
     const sphereMeans = (r.shared.sphereMeans ??= new SphereMeans(r.image, r.dims, r.spacing));
     return prepareLocalIntensity({ dims: r.dims, spacing: r.spacing, image: r.image, intensityMask: r.intensityMask, sphereMeans });

@@ -6,7 +6,7 @@
  * once, on first use, so features excluded by the settings cost nothing.
  */
 import { Vec3 } from '../volume';
-import { anyNonZero, nonZeroBox } from '../indexBox';
+import { anyNonZero, IndexBox, nonZeroBox } from '../indexBox';
 import { FamilyDefinition, defineFeature } from './family';
 import { Mesh, meshArea, meshFromMask, meshVolume } from '../morphology/mesh';
 import { Hull, convexHull, hullPointsMm, hullVolumeArea, maximumDiameter } from '../morphology/convexHull';
@@ -22,6 +22,8 @@ export interface MorphologyInput {
   morphologicalMask: Uint8Array;
   /** Within the morphological mask (re-segmentation only removes voxels from it). */
   intensityMask: Uint8Array;
+  /** The morphological mask's bounding box when the caller knows it (else found here). */
+  box?: IndexBox | null;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface MorphologyInput {
 function pointMoments(input: MorphologyInput): Float64Array {
   const { dims, spacing, image, morphologicalMask, intensityMask } = input;
   const [nx, ny] = dims;
-  const box = nonZeroBox(morphologicalMask, dims)!;
+  const box = input.box ?? nonZeroBox(morphologicalMask, dims)!;
   const [sx, sy, sz] = spacing;
   let n = 0;
   let s1x = 0, s1y = 0, s1z = 0;
@@ -85,7 +87,7 @@ export class MorphologyData {
 
   constructor(private readonly input: MorphologyInput) {
     const { dims, spacing, morphologicalMask } = input;
-    this.mesh = meshFromMask(morphologicalMask, dims, spacing);
+    this.mesh = meshFromMask(morphologicalMask, dims, spacing, input.box ?? undefined);
     this.volume = meshVolume(this.mesh);
     this.area = meshArea(this.mesh);
     this.voxelVolume = spacing[0] * spacing[1] * spacing[2];

@@ -14,7 +14,7 @@
  * integers until the final scaling by the voxel size.
  */
 import { Vec3 } from '../volume';
-import { cropMask, nonZeroBox } from '../indexBox';
+import { cropMask, IndexBox, nonZeroBox } from '../indexBox';
 
 /** Corner c of a cube sits at offset (c & 1, (c >> 1) & 1, (c >> 2) & 1). */
 const CORNER = Array.from({ length: 8 }, (_, c) => [c & 1, (c >> 1) & 1, (c >> 2) & 1] as const);
@@ -205,9 +205,12 @@ export interface Mesh {
   spacing: Vec3;
 }
 
-/** Marching cubes of `mask` (1 inside, 0 outside) on a grid of `dims`; voxels beyond the grid are empty. */
-export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3): Mesh {
-  const box = nonZeroBox(mask, dims);
+/**
+ * Marching cubes of `mask` (1 inside, 0 outside) on a grid of `dims`; voxels beyond the grid are
+ * empty. `maskBox`: the mask's bounding box when the caller knows it.
+ */
+export function meshFromMask(mask: Uint8Array, dims: Vec3, spacing: Vec3, maskBox?: IndexBox): Mesh {
+  const box = maskBox ?? nonZeroBox(mask, dims);
   if (!box) return { lattice: new Int32Array(0), triangles: new Int32Array(0), spacing };
   // The mask's bounding box with one empty voxel of padding on every side, so that every cube
   // reads its 8 corners without bounds checks. Padded index p = voxel index − lo + 1.

@@ -50,7 +50,7 @@ export function padRoi(roi: DiscretisedRoi, pad: number): PaddedGrid {
   if (!Number.isInteger(roi.nLevels) || roi.nLevels < 0) throw new TextureInputError(`texture: nLevels must be a non-negative integer, got ${roi.nLevels}.`);
   const src = roi.levels;
   const srcMorph = roi.morphMask;
-  let box = nonZeroBox(srcMorph, roi.dims);
+  let box = roi.morphBox !== undefined ? roi.morphBox : nonZeroBox(srcMorph, roi.dims);
   const morphGiven = box !== null;
   if (!box) box = nonZeroBox(src, roi.dims);
   // Nothing in either mask: an empty box keeps every later loop trivially empty.

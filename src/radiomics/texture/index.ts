@@ -10,6 +10,7 @@
  * reference); the IBSI digital phantom → 6. Distances are in voxels, so `spacing` is not used.
  */
 import { Vec3 } from '../volume';
+import type { IndexBox } from '../indexBox';
 import { AGGREGATIONS, Aggregation, DocumentedDescriptor, FeatureFamily, FeatureValue } from '../feature';
 import { AggregatedValues } from './aggregate';
 import { DIRECTIONAL_AGGREGATIONS } from './directional';
@@ -31,6 +32,8 @@ export interface DiscretisedRoi {
    * Only the morphological mask's bounding box is read for levels, so a whole image costs little.
    */
   morphMask: Uint8Array;
+  /** The morphological mask's bounding box when the caller knows it (null: empty; else found here). */
+  morphBox?: IndexBox | null;
 }
 
 export const TEXTURE_FAMILIES = ['glcm', 'glrlm', 'glszm', 'gldzm', 'ngtdm', 'ngldm'] as const satisfies readonly FeatureFamily[];

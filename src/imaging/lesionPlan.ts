@@ -5,13 +5,12 @@
  * touching ranges are merged, so lesions far apart get separate, small volumes).
  */
 import type { LesionOutline, LesionSite } from '../results/types';
-import { Mask } from '../radiomics/volume';
 import { CtSeries, imageKey, SliceRef } from './ctSeries';
 import { PatientGeometry, sliceRangeGeometry } from './geometry';
 import { decideSite, LesionRules, organSite, OrganOverlap, roiSelector } from './lesions';
 import { lesionOutline } from './outline';
 import { placeRoi, RoiPlacement } from './roiPlacement';
-import { rasteriseRoi, SliceRange } from './roiMask';
+import { PackedMask, packMask, rasteriseRoi, SliceRange } from './roiMask';
 import { RoiDefinition, StructureSet } from './rtstruct';
 import { LesionSummary, summariseMask } from './summary';
 
@@ -28,8 +27,8 @@ export interface PlannedLesion {
   siteSource: string;
   /** The slice range of the CT volume this lesion's mask lives on (shared with nearby lesions). */
   range: SliceRange;
-  /** The lesion on that range: same grid as the CT volume of `range`. */
-  mask: Mask;
+  /** The lesion on that range (same grid as the CT volume of `range`), packed to its bounding box until the volume is decoded. */
+  packedMask: PackedMask;
   summary: LesionSummary;
   outline: LesionOutline | null;
   /** Notes from placing its contours (ignored contour types, contours outside the series ...). */
@@ -181,7 +180,7 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
       site: site.site,
       siteSource: site.source,
       range,
-      mask,
+      packedMask: packMask(mask),
       summary,
       outline: lesionOutline(c.placement.slices.get(summary.largestSlice) ?? [], slice),
       notes: [...c.placement.notes],

@@ -160,8 +160,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
     recheck = (study) => assembler.recheck(study);
     arrived = (study) => assembler.instanceArrived(study);
     started.push({ name: 'study assembly', stop: () => (retrieval.stop(), assembler.stop()) });
-    // Each analysis in a worker thread of its own, one kept started (and warmed up) ahead of the next job.
-    const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config });
+    // Analyses in a worker thread, one kept started (and warmed up) ahead of the next job, reused while its memory stays small.
+    const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config, logger });
     started.push({ name: 'analysis workers', stop: () => analysis.stop() });
     const workers = startWorkers({
       queue,
@@ -173,8 +173,9 @@ export async function startNode(config: Config, services: NodeServices): Promise
         config,
         catalog: assembler,
         results,
-        deliver: (analysis, pictures) => delivery.enqueue(analysis, pictures),
-        analyse: (job) => analysis.run(job),
+        deliver: (analysis) => delivery.enqueue(analysis),
+        deliverPictures: (analysis, pictures) => delivery.enqueuePictures(analysis, pictures),
+        analyse: (job, onScored) => analysis.run(job, onScored),
         setup,
         logger,
         metrics,

@@ -13,6 +13,7 @@ import { placeRoi, RoiPlacement } from './roiPlacement';
 import { PackedMask, packMask, rasteriseRoi, SliceRange } from './roiMask';
 import { RoiDefinition, StructureSet } from './rtstruct';
 import { LesionSummary, summariseMask } from './summary';
+import { nonZeroBox } from '../radiomics/indexBox';
 
 export interface PlannedLesion {
   roiNumber: number;
@@ -130,7 +131,7 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
     }
     const range = ownRange(placement);
     const own = rasteriseRoi(placement, g, range);
-    if (!own.data.some((v) => v)) {
+    if (!nonZeroBox(own.data, own.dims)) {
       exclude(roi, 'its contours enclose no voxel centre of the CT (too small for the pixel spacing?)');
       continue;
     }
@@ -160,13 +161,19 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
     const geometry = sliceRangeGeometry(g, range.first, range.count);
     const summary = summariseMask(mask, geometry, range.first)!;
     const overlaps: OrganOverlap[] = [];
-    const lesionMask = organs.length > 0 ? rasteriseRoi(c.placement, g, c.range) : mask;
+    // The lesion on its own slices (the range's mask from there: rasterised slice by slice, the
+    // same), and the organ's voxels counted within the lesion's bounding box only.
+    const [nx, ny] = g.dims;
+    const lesionData = mask.data.subarray((c.range.first - range.first) * nx * ny, (c.range.first - range.first + c.range.count) * nx * ny);
+    const { min, max } = summary.boundingBoxVoxels;
     for (const o of organs) {
       const op = place(o.roi);
       if (!op.sliceRange) continue;
-      const organMask = rasteriseRoi(op, g, c.range);
+      const organ = rasteriseRoi(op, g, c.range).data;
       let inside = 0;
-      for (let p = 0; p < lesionMask.data.length; p++) if (lesionMask.data[p] && organMask.data[p]) inside++;
+      for (let k = min[2] - c.range.first; k <= max[2] - c.range.first; k++)
+        for (let j = min[1]; j <= max[1]; j++)
+          for (let i = min[0], p = i + nx * (j + ny * k); i <= max[0]; i++, p++) if (lesionData[p] && organ[p]) inside++;
       if (inside > 0) overlaps.push({ roiNumber: o.roi.number, roiName: o.roi.name, site: o.site, fraction: inside / summary.voxelCount });
     }
     const site = decideSite(c.roi.name, overlaps, options.rules.defaultSite);

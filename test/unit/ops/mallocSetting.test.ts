@@ -8,7 +8,7 @@ const ROOT = join(__dirname, '..', '..', '..');
 test('says what to set on Linux with glibc when neither the variable nor the tunable is set, and nothing otherwise', () => {
   const glibc = () => true;
   expect(mallocAdvice({}, 'linux', glibc)).toBe(
-    'MALLOC_MMAP_THRESHOLD_ is not set: after large studies the process may keep ~100 MB more memory than it needs. Start the node with MALLOC_MMAP_THRESHOLD_=1048576 in its environment (npm start and the Docker image do).',
+    'MALLOC_MMAP_THRESHOLD_ is not set: large studies may take ~50 MB more memory (peak and after). Start the node with MALLOC_MMAP_THRESHOLD_=1048576 in its environment (npm start and the Docker image do).',
   );
   expect(mallocAdvice({ [MALLOC_ENV.name]: MALLOC_ENV.value }, 'linux', glibc)).toBeUndefined();
   expect(mallocAdvice({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' }, 'linux', glibc)).toBeUndefined();

@@ -45,7 +45,7 @@ export type AnalysisReply =
   | ({ kind: 'done'; heap: WorkerHeap } & AnalysisOutcome)
   | { kind: 'failed'; message: string; heap?: WorkerHeap };
 
-/** The worker's V8 heap after a job (MiB), for the recycling decision. */
+/** The worker's V8 heap and the array buffers it holds after a job (MiB), for the recycling decision. */
 export interface WorkerHeap {
   totalMb: number;
   usedMb: number;

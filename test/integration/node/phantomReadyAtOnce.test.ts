@@ -30,7 +30,9 @@ describe('the IBSI phantom from storescu to storescp', () => {
     // What the benchmark takes as the last C-STORE.
     expect((sent.stdout + sent.stderr).match(/Received Store Response \(Success\)/g)).toHaveLength(61);
 
-    const srFile = await waitFor('the SR at storescp', () => readdirSync(pacs.dir).find((f) => f.startsWith('SR')), 120000);
+    // storescp has written the whole file once it answered the C-STORE (the node logs the answer).
+    await waitFor('the delivery log line', () => node.logs().find((l) => /^sent Comprehensive 3D SR/.test(l.message)), 120000);
+    const srFile = await waitFor('the SR at storescp', () => readdirSync(pacs.dir).find((f) => f.startsWith('SR')), 10000);
     const sr = readSr(readFileSync(join(pacs.dir, srFile)));
     expect(sr.dataset.StudyInstanceUID).toBe(PHANTOM_STUDY);
 
@@ -49,6 +51,5 @@ describe('the IBSI phantom from storescu to storescp', () => {
     expect(processed).toMatchObject({ studyInstanceUid: PHANTOM_STUDY, lesions: 1, ctImagesDecoded: 40, seconds: expect.any(Number) });
     const evidence = JSON.stringify(sr.dataset.CurrentRequestedProcedureEvidenceSequence);
     expect(evidence.match(/"ReferencedSOPClassUID":"1\.2\.840\.10008\.5\.1\.4\.1\.1\.2"/g)).toHaveLength(40);
-    await waitFor('the delivery log line', () => node.logs().find((l) => /^sent Comprehensive 3D SR/.test(l.message)), 30000);
   }, 180000);
 });

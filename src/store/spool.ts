@@ -27,9 +27,14 @@ export class SpoolFile extends Writable {
   /** The first error of writing, if any. */
   failure: Error | undefined;
 
+  /**
+   * @param create makes the empty file at `tempPath` and returns it open for writing (the store
+   *   takes one made ahead: freeFiles.ts)
+   */
   constructor(
     readonly tempPath: string,
     private readonly meta: Buffer,
+    private readonly create: (path: string) => number = (path) => openSync(path, 'wx', 0o640),
   ) {
     // autoDestroy off: finishing must not close the file the store still has to fsync.
     super({ highWaterMark: SPOOL_HIGH_WATER_MARK, decodeStrings: false, autoDestroy: false });
@@ -87,9 +92,9 @@ export class SpoolFile extends Writable {
 
   override _construct(callback: (error?: Error | null) => void): void {
     // wx: the name is ours alone; 0o640 like the audit log (no world access to patient data).
-    // Synchronous like the writes: creating a file costs microseconds, a thread-pool trip more.
+    // Synchronous like the writes: the file is ready (made ahead) or made now.
     try {
-      this.fd = openSync(this.tempPath, 'wx', 0o640);
+      this.fd = this.create(this.tempPath);
     } catch (e) {
       return callback(e as Error);
     }

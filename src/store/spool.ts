@@ -14,6 +14,11 @@ import { RECEIVE_HIGH_WATER_MARK } from '../dicom/receive';
 export const SPOOL_HIGH_WATER_MARK = RECEIVE_HIGH_WATER_MARK;
 /** Dataset bytes kept in memory for the header reader: a CT header sits well within this. */
 export const HEADER_PREFIX_BYTES = 64 * 1024;
+/**
+ * The most datasetPrefix() copies when the first bytes arrived in several pieces (the socket's
+ * chunks): a CT header sits within it; the reader takes anything further from the file.
+ */
+const JOINED_PREFIX_BYTES = 16 * 1024;
 
 const fsyncAsync = promisify(fsync);
 
@@ -58,9 +63,11 @@ export class SpoolFile extends Writable {
     return this.bytes;
   }
 
-  /** The first bytes of the dataset (up to HEADER_PREFIX_BYTES). */
+  /** The first bytes of the dataset (up to HEADER_PREFIX_BYTES), copied only when they arrived in small pieces. */
   datasetPrefix(): Buffer {
-    return this.prefixChunks.length === 1 ? this.prefixChunks[0] : Buffer.concat(this.prefixChunks, this.prefixLength);
+    const first = this.prefixChunks[0] ?? Buffer.alloc(0);
+    if (this.prefixChunks.length <= 1 || first.length >= JOINED_PREFIX_BYTES) return first;
+    return Buffer.concat(this.prefixChunks, Math.min(this.prefixLength, JOINED_PREFIX_BYTES));
   }
 
   /** Resolves when every byte was handed to the file system; rejects on a write error. */

@@ -4,6 +4,8 @@
  * 0.03 ms), and on the listener's thread that was a tenth of its work per instance. Here the
  * creation runs in libuv's thread pool while the listener does other work; the listener only
  * renames a ready file to its temporary name (0.02 ms). When none is ready it creates one itself.
+ * Measured on the 2-core machine: the listener's thread spends 20–30 % less CPU per instance
+ * (one association and ten).
  *
  * The files live in their own directory (`spool/.free`, or `spool/.free/<node>` on a shared
  * spool), on the spool's file system so that a rename moves them. They hold nothing: whatever
@@ -59,12 +61,16 @@ export class FreeFiles {
       }
     } else {
       file = { path, fd: openSync(path, CREATE_FLAGS, CREATE_MODE) };
+      this.refill();
     }
-    this.refill();
     return { path, fd: file.fd };
   }
 
-  /** Starts creating files until `target` are ready or on their way. */
+  /**
+   * Starts creating files until `target` are ready or on their way. The store calls it once an
+   * instance's fsyncs are done: a file created meanwhile holds up the journal commit those
+   * fsyncs wait for (ext4); take() calls it only when it found none ready.
+   */
   refill(): void {
     const want = this.failing ? 1 : this.target;
     while (!this.closed && this.ready.length + this.creating < want) {

@@ -297,6 +297,8 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
       // The index is out of reach (a shared database down): the sender should try again later.
       if (isConnectionError(e)) throw new StoreRefusal('index-unavailable', 'index database unreachable, retry later', `storing ${incoming.sopInstanceUid} failed: the index database is unreachable (${errorText(e)}); the instance was not kept.`);
       throw new StoreRefusal('failed', 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
+    } finally {
+      this.free?.refill(); // now, not during the fsyncs (freeFiles.ts)
     }
   }
 

@@ -32,7 +32,9 @@ describe('FreeFiles', () => {
     closeSync(file.fd);
     expect(statSync(target).size).toBe(4);
     expect(statSync(target).mode & 0o777).toBe(0o640);
-    // The one taken is replaced.
+    // The one taken is replaced when the store asks (after the instance's fsyncs).
+    expect(free.readyCount).toBe(2);
+    free.refill();
     await until('three files ready again', () => free.readyCount === 3);
     await free.close();
     expect(readdirSync(join(root, '.free'))).toEqual([]);
@@ -56,7 +58,8 @@ describe('FreeFiles', () => {
     free.refill(); // every creation fails: the directory is gone
     await new Promise((r) => setTimeout(r, 50));
     expect(free.readyCount).toBe(0);
-    // Nothing ready: the taker creates its own file, where it asked (here in a directory that exists).
+    // Nothing ready: the taker creates its own file, where it asked (here in a directory that
+    // exists), and starts a refill, which fails too.
     closeSync(free.take(join(root, 'b.part')).fd);
     expect(() => free.take(join(root, 'missing', 'c.part'))).toThrow(/ENOENT/);
     mkdirSync(dir);

@@ -1,11 +1,11 @@
 /**
- * Empty files created ahead of need, for the spool's temporary files. Creating a file costs
- * 0.3–0.7 ms of system time on this kind of machine (ext4 in a VM; writing its 88 kB costs
- * 0.03 ms), and on the listener's thread that was a tenth of its work per instance. Here the
+ * Empty files created ahead of need, for the spool's temporary files. Creating a file cost
+ * 0.1–0.8 ms of system time on the 2-core VM (ext4, varying with the disk's other traffic; writing
+ * a CT slice's 88 kB costs 0.03 ms), a tenth of the listener's thread per instance. Here the
  * creation runs in libuv's thread pool while the listener does other work; the listener only
  * renames a ready file to its temporary name (0.02 ms). When none is ready it creates one itself.
- * Measured on the 2-core machine: the listener's thread spends 20–30 % less CPU per instance
- * (one association and ten).
+ * Measured there: the listener's thread spent ~10 % less CPU per instance with one association
+ * and ~30 % less with ten (README, "Ingest performance").
  *
  * The files live in their own directory (`spool/.free`, or `spool/.free/<node>` on a shared
  * spool), on the spool's file system so that a rename moves them. They hold nothing: whatever

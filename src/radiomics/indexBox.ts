@@ -45,6 +45,11 @@ function nonZeroScan(data: ArrayLike<number>): Scan {
   };
 }
 
+/** Whether any value is non-zero (byte masks four bytes at a time). */
+export function anyNonZero(data: ArrayLike<number>): boolean {
+  return nonZeroScan(data)(0, data.length);
+}
+
 /**
  * Bounding box of the non-zero voxels, or null when there are none. Empty slices and rows are
  * skipped whole (a word at a time for byte masks), so a small region in a large grid costs

@@ -6,7 +6,7 @@
  * once, on first use, so features excluded by the settings cost nothing.
  */
 import { Vec3 } from '../volume';
-import { nonZeroBox } from '../indexBox';
+import { anyNonZero, nonZeroBox } from '../indexBox';
 import { FamilyDefinition, defineFeature } from './family';
 import { Mesh, meshArea, meshFromMask, meshVolume } from '../morphology/mesh';
 import { Hull, convexHull, hullPointsMm, hullVolumeArea, maximumDiameter } from '../morphology/convexHull';
@@ -24,6 +24,52 @@ export interface MorphologyInput {
   intensityMask: Uint8Array;
 }
 
+/**
+ * One pass over the region's box (the intensity mask lies within the morphological one): the
+ * morphological point set's moments (Σx, Σy, Σz, Σxx, Σyy, Σzz, Σxy, Σxz, Σyz in mm, the count)
+ * and the intensity mask's count, intensity sum and intensity-weighted Σx, Σy, Σz. A function of
+ * its own: inside the constructor V8 compiled this loop several times slower.
+ */
+function pointMoments(input: MorphologyInput): Float64Array {
+  const { dims, spacing, image, morphologicalMask, intensityMask } = input;
+  const [nx, ny] = dims;
+  const box = nonZeroBox(morphologicalMask, dims)!;
+  const [sx, sy, sz] = spacing;
+  let n = 0;
+  let s1x = 0, s1y = 0, s1z = 0;
+  let sxx = 0, syy = 0, szz = 0, sxy = 0, sxz = 0, syz = 0;
+  let nInt = 0;
+  let sumInt = 0;
+  let wx = 0, wy = 0, wz = 0;
+  for (let z = box.lo[2]; z <= box.hi[2]; z++)
+    for (let y = box.lo[1]; y <= box.hi[1]; y++)
+      for (let x = box.lo[0], i = x + nx * (y + ny * z); x <= box.hi[0]; x++, i++) {
+        if (!morphologicalMask[i]) continue;
+        const px = x * sx;
+        const py = y * sy;
+        const pz = z * sz;
+        n++;
+        s1x += px;
+        s1y += py;
+        s1z += pz;
+        sxx += px * px;
+        syy += py * py;
+        szz += pz * pz;
+        sxy += px * py;
+        sxz += px * pz;
+        syz += py * pz;
+        if (intensityMask[i]) {
+          const v = image[i];
+          nInt++;
+          sumInt += v;
+          wx += v * px;
+          wy += v * py;
+          wz += v * pz;
+        }
+      }
+  return Float64Array.of(s1x, s1y, s1z, sxx, syy, szz, sxy, sxz, syz, n, nInt, sumInt, wx, wy, wz);
+}
+
 export class MorphologyData {
   readonly mesh: Mesh;
   readonly volume: number;
@@ -38,48 +84,12 @@ export class MorphologyData {
   private cache = new Map<string, unknown>();
 
   constructor(private readonly input: MorphologyInput) {
-    const { dims, spacing, image, morphologicalMask, intensityMask } = input;
+    const { dims, spacing, morphologicalMask } = input;
     this.mesh = meshFromMask(morphologicalMask, dims, spacing);
     this.volume = meshVolume(this.mesh);
     this.area = meshArea(this.mesh);
     this.voxelVolume = spacing[0] * spacing[1] * spacing[2];
-    const [nx, ny] = dims;
-    // One pass over the region's box (the intensity mask lies within the morphological one):
-    // morphological point set moments and intensity-weighted centre.
-    const box = nonZeroBox(morphologicalMask, dims)!;
-    const [sx, sy, sz] = spacing;
-    let n = 0;
-    let s1x = 0, s1y = 0, s1z = 0;
-    let sxx = 0, syy = 0, szz = 0, sxy = 0, sxz = 0, syz = 0;
-    let nInt = 0;
-    let sumInt = 0;
-    let wx = 0, wy = 0, wz = 0;
-    for (let z = box.lo[2]; z <= box.hi[2]; z++)
-      for (let y = box.lo[1]; y <= box.hi[1]; y++)
-        for (let x = box.lo[0], i = x + nx * (y + ny * z); x <= box.hi[0]; x++, i++) {
-          if (!morphologicalMask[i]) continue;
-          const px = x * sx;
-          const py = y * sy;
-          const pz = z * sz;
-          n++;
-          s1x += px;
-          s1y += py;
-          s1z += pz;
-          sxx += px * px;
-          syy += py * py;
-          szz += pz * pz;
-          sxy += px * py;
-          sxz += px * pz;
-          syz += py * pz;
-          if (intensityMask[i]) {
-            const v = image[i];
-            nInt++;
-            sumInt += v;
-            wx += v * px;
-            wy += v * py;
-            wz += v * pz;
-          }
-        }
+    const [s1x, s1y, s1z, sxx, syy, szz, sxy, sxz, syz, n, nInt, sumInt, wx, wy, wz] = pointMoments(input);
     const s1 = [s1x, s1y, s1z];
     const s2 = [sxx, syy, szz, sxy, sxz, syz]; // xx yy zz xy xz yz
     const wInt = [wx, wy, wz];
@@ -138,9 +148,7 @@ export class MorphologyData {
 }
 
 export function prepareMorphology(input: MorphologyInput): MorphologyData | { unavailable: string } {
-  let any = false;
-  for (let i = 0; i < input.morphologicalMask.length && !any; i++) any = input.morphologicalMask[i] !== 0;
-  if (!any) return { unavailable: 'the ROI morphological mask is empty' };
+  if (!anyNonZero(input.morphologicalMask)) return { unavailable: 'the ROI morphological mask is empty' };
   return new MorphologyData(input);
 }
 

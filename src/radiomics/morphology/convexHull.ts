@@ -85,11 +85,47 @@ function orient(p: Int32Array, a: number, b: number, c: number, d: number): numb
   return dx * (by * cz - bz * cy) - dy * (bx * cz - bz * cx) + dz * (bx * cy - by * cx);
 }
 
+/** Growable typed storage of the hull's faces (no boxed JS arrays on the hot path). */
+class FaceStore {
+  /** Vertices (3 per face), neighbours across edges v0v1, v1v2, v2v0 (3 per face). */
+  fv: Int32Array = new Int32Array(3 * 256);
+  fn: Int32Array = new Int32Array(3 * 256);
+  /** Plane n = (v1 − v0) × (v2 − v0) and n·v0 (4 per face); integers, exact. */
+  plane: Float64Array = new Float64Array(4 * 256);
+  alive: Uint8Array = new Uint8Array(256);
+  /** Conflict list of each face (first, last point; -1 when empty), linked through `next`. */
+  head: Int32Array = new Int32Array(256);
+  tail: Int32Array = new Int32Array(256);
+  /** Visibility stamp of each face (see convexHull). */
+  mark: Int32Array = new Int32Array(256);
+  count = 0;
+
+  add(): number {
+    if (this.count === this.alive.length) {
+      const size = 2 * this.alive.length;
+      this.fv = grown(this.fv, 3 * size);
+      this.fn = grown(this.fn, 3 * size);
+      const plane = new Float64Array(4 * size);
+      plane.set(this.plane);
+      this.plane = plane;
+      const alive = new Uint8Array(size);
+      alive.set(this.alive);
+      this.alive = alive;
+      this.head = grown(this.head, size);
+      this.tail = grown(this.tail, size);
+      this.mark = grown(this.mark, size);
+    }
+    return this.count++;
+  }
+}
+
 /**
  * Quickhull with conflict lists: every point outside the current hull waits on one face it
  * sees; the farthest point of a face is added next, the faces it sees (found by walking face
  * neighbours) are replaced by a cone to their horizon, and only their waiting points are
  * tested again. Visibility is the exact test orient > 0, so coplanar points never enter.
+ * Conflict lists keep their points in the order they were added: the choice of apex among equally
+ * far points, hence the hull's triangulation and the order of its faces, depends on it.
  */
 export function convexHull(lattice: Int32Array): Hull {
   const p = rowExtremes(lattice);
@@ -97,128 +133,163 @@ export function convexHull(lattice: Int32Array): Hull {
   if (n < 4) throw new DegenerateHullError('fewer than 4 points: no 3-D hull');
   const [a, b, c, d] = initialTetrahedron(p, n);
 
-  // Face storage (grows): vertices, neighbours across edges (v0v1, v1v2, v2v0), liveness.
-  const fv: number[] = [];
-  const fn: number[] = [];
-  const alive: boolean[] = [];
-  const outside: number[][] = [];
-  // Each face's plane, n = (v1 − v0) × (v2 − v0) and n·v0: orient(v0, v1, v2, q) = n·q − n·v0 is
-  // then three products instead of a determinant. Integer coordinates keep both forms exact and
-  // equal (|n·q| stays far below 2^53).
-  const plane: number[] = [];
+  const F = new FaceStore();
+  const next = new Int32Array(n).fill(-1);
+  // Each face's plane makes orient(v0, v1, v2, q) = n·q − n·v0 three products instead of a
+  // determinant. Integer coordinates keep both forms exact and equal (|n·q| stays far below 2^53).
   const newFace = (i: number, j: number, k: number): number => {
-    const f = alive.length;
-    fv.push(i, j, k);
-    fn.push(-1, -1, -1);
-    alive.push(true);
-    outside.push([]);
+    const f = F.add();
+    F.fv[3 * f] = i;
+    F.fv[3 * f + 1] = j;
+    F.fv[3 * f + 2] = k;
+    F.fn[3 * f] = -1;
+    F.fn[3 * f + 1] = -1;
+    F.fn[3 * f + 2] = -1;
+    F.alive[f] = 1;
+    F.head[f] = -1;
+    F.tail[f] = -1;
+    F.mark[f] = 0;
     const ax = p[3 * i], ay = p[3 * i + 1], az = p[3 * i + 2];
     const bx = p[3 * j] - ax, by = p[3 * j + 1] - ay, bz = p[3 * j + 2] - az;
     const cx = p[3 * k] - ax, cy = p[3 * k + 1] - ay, cz = p[3 * k + 2] - az;
     const nx = by * cz - bz * cy;
     const ny = bz * cx - bx * cz;
     const nz = bx * cy - by * cx;
-    plane.push(nx, ny, nz, nx * ax + ny * ay + nz * az);
+    F.plane[4 * f] = nx;
+    F.plane[4 * f + 1] = ny;
+    F.plane[4 * f + 2] = nz;
+    F.plane[4 * f + 3] = nx * ax + ny * ay + nz * az;
     return f;
   };
-  const above = (f: number, q: number) => plane[4 * f] * p[3 * q] + plane[4 * f + 1] * p[3 * q + 1] + plane[4 * f + 2] * p[3 * q + 2] - plane[4 * f + 3];
+  const above = (f: number, q: number): number => {
+    const pl = F.plane;
+    return pl[4 * f] * p[3 * q] + pl[4 * f + 1] * p[3 * q + 1] + pl[4 * f + 2] * p[3 * q + 2] - pl[4 * f + 3];
+  };
+  const enqueue = (f: number, q: number): void => {
+    next[q] = -1;
+    if (F.head[f] < 0) F.head[f] = q;
+    else next[F.tail[f]] = q;
+    F.tail[f] = q;
+  };
   // Initial tetrahedron, faces oriented so the fourth vertex is below each.
   const tet = orient(p, a, b, c, d) > 0 ? [[a, c, b], [a, b, d], [b, c, d], [c, a, d]] : [[a, b, c], [a, d, b], [b, d, c], [c, d, a]];
   for (const [i, j, k] of tet) newFace(i, j, k);
-  linkByEdges([0, 1, 2, 3], fv, fn);
+  linkByEdges([0, 1, 2, 3], F.fv, F.fn);
   for (let q = 0; q < n; q++) {
     if (q === a || q === b || q === c || q === d) continue;
     for (let f = 0; f < 4; f++) {
       if (above(f, q) > 0) {
-        outside[f].push(q);
+        enqueue(f, q);
         break;
       }
     }
   }
   const stack = [0, 1, 2, 3];
-  const visibleMark: number[] = [];
+  // Scratch: visible faces, horizon edges (i, j, face beyond), created faces; faces by horizon vertex.
+  let visible: Int32Array = new Int32Array(64);
+  let horizon: Int32Array = new Int32Array(3 * 64);
+  let created: Int32Array = new Int32Array(64);
+  const byStart = new Int32Array(n);
+  const byEnd = new Int32Array(n);
   let stamp = 0;
   while (stack.length > 0) {
     const f0 = stack.pop()!;
-    if (!alive[f0] || outside[f0].length === 0) continue;
-    // The farthest point of this face (orient is proportional to the distance).
+    if (!F.alive[f0] || F.head[f0] < 0) continue;
+    // The farthest point of this face (orient is proportional to the distance); the first of equals.
     let apex = -1;
     let far = 0;
-    for (const q of outside[f0]) {
+    for (let q = F.head[f0]; q >= 0; q = next[q]) {
       const o = above(f0, q);
       if (o > far) {
         far = o;
         apex = q;
       }
     }
-    // Faces visible from the apex: a connected patch around f0.
+    // Faces visible from the apex: a connected patch around f0 (mark = stamp: visible, −stamp: not).
     stamp++;
-    const visible: number[] = [f0];
-    visibleMark[f0] = stamp;
-    for (let v = 0; v < visible.length; v++) {
+    let nVisible = 0;
+    visible[nVisible++] = f0;
+    F.mark[f0] = stamp;
+    for (let v = 0; v < nVisible; v++) {
       const f = visible[v];
       for (let e = 0; e < 3; e++) {
-        const g = fn[3 * f + e];
-        if (visibleMark[g] === stamp || visibleMark[g] === -stamp) continue;
+        const g = F.fn[3 * f + e];
+        if (F.mark[g] === stamp || F.mark[g] === -stamp) continue;
         if (above(g, apex) > 0) {
-          visibleMark[g] = stamp;
-          visible.push(g);
-        } else visibleMark[g] = -stamp;
+          F.mark[g] = stamp;
+          if (nVisible === visible.length) visible = grown(visible);
+          visible[nVisible++] = g;
+        } else F.mark[g] = -stamp;
       }
     }
     // Horizon: directed edges (i → j) of visible faces whose neighbour stays.
-    const horizon: Array<[number, number, number]> = []; // i, j, face beyond
-    for (const f of visible) {
+    let nHorizon = 0;
+    for (let v = 0; v < nVisible; v++) {
+      const f = visible[v];
       for (let e = 0; e < 3; e++) {
-        const g = fn[3 * f + e];
-        if (visibleMark[g] === stamp) continue;
-        horizon.push([fv[3 * f + e], fv[3 * f + ((e + 1) % 3)], g]);
+        const g = F.fn[3 * f + e];
+        if (F.mark[g] === stamp) continue;
+        if (3 * nHorizon === horizon.length) horizon = grown(horizon);
+        horizon[3 * nHorizon] = F.fv[3 * f + e];
+        horizon[3 * nHorizon + 1] = F.fv[3 * f + ((e + 1) % 3)];
+        horizon[3 * nHorizon + 2] = g;
+        nHorizon++;
       }
     }
-    const byStart = new Map<number, number>();
-    const byEnd = new Map<number, number>();
-    const created: number[] = [];
-    for (const [i, j, g] of horizon) {
+    if (created.length < nHorizon) created = new Int32Array(2 * nHorizon);
+    // The horizon is one cycle: each of its vertices starts one edge and ends one, so byStart and
+    // byEnd need no clearing between iterations (only this iteration's entries are read).
+    for (let h = 0; h < nHorizon; h++) {
+      const i = horizon[3 * h];
+      const j = horizon[3 * h + 1];
+      const g = horizon[3 * h + 2];
       const f = newFace(i, j, apex);
-      created.push(f);
-      byStart.set(i, f);
-      byEnd.set(j, f);
-      fn[3 * f] = g;
+      created[h] = f;
+      byStart[i] = f;
+      byEnd[j] = f;
+      F.fn[3 * f] = g;
       // The face beyond now borders the new face across edge (j → i).
       for (let e = 0; e < 3; e++) {
-        if (fv[3 * g + e] === j && fv[3 * g + ((e + 1) % 3)] === i) fn[3 * g + e] = f;
+        if (F.fv[3 * g + e] === j && F.fv[3 * g + ((e + 1) % 3)] === i) F.fn[3 * g + e] = f;
       }
     }
-    for (const f of created) {
-      const i = fv[3 * f];
-      const j = fv[3 * f + 1];
-      fn[3 * f + 1] = byStart.get(j)!; // across (j → apex)
-      fn[3 * f + 2] = byEnd.get(i)!; // across (apex → i)
+    for (let h = 0; h < nHorizon; h++) {
+      const f = created[h];
+      const i = F.fv[3 * f];
+      const j = F.fv[3 * f + 1];
+      F.fn[3 * f + 1] = byStart[j]; // across (j → apex)
+      F.fn[3 * f + 2] = byEnd[i]; // across (apex → i)
     }
     // Hand the waiting points of the removed faces to the new ones.
-    for (const f of visible) {
-      alive[f] = false;
-      for (const q of outside[f]) {
-        if (q === apex) continue;
-        for (const g of created) {
-          if (above(g, q) > 0) {
-            outside[g].push(q);
-            break;
+    for (let v = 0; v < nVisible; v++) {
+      const f = visible[v];
+      F.alive[f] = 0;
+      for (let q = F.head[f]; q >= 0; ) {
+        const following = next[q];
+        if (q !== apex) {
+          for (let h = 0; h < nHorizon; h++) {
+            const g = created[h];
+            if (above(g, q) > 0) {
+              enqueue(g, q);
+              break;
+            }
           }
         }
+        q = following;
       }
-      outside[f] = [];
+      F.head[f] = -1;
+      F.tail[f] = -1;
     }
-    for (const f of created) if (outside[f].length > 0) stack.push(f);
+    for (let h = 0; h < nHorizon; h++) if (F.head[created[h]] >= 0) stack.push(created[h]);
   }
   // Renumber the vertices that faces use.
   const map = new Int32Array(n).fill(-1);
   const points: number[] = [];
   const faces: number[] = [];
-  for (let f = 0; f < alive.length; f++) {
-    if (!alive[f]) continue;
+  for (let f = 0; f < F.count; f++) {
+    if (!F.alive[f]) continue;
     for (let k = 0; k < 3; k++) {
-      const v = fv[3 * f + k];
+      const v = F.fv[3 * f + k];
       if (map[v] < 0) {
         map[v] = points.length / 3;
         points.push(p[3 * v], p[3 * v + 1], p[3 * v + 2]);
@@ -229,8 +300,15 @@ export function convexHull(lattice: Int32Array): Hull {
   return { points: Int32Array.from(points), faces: Int32Array.from(faces) };
 }
 
+/** A copy of `a` in a larger array (twice as long by default). */
+function grown(a: Int32Array, size = 2 * a.length): Int32Array {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
+}
+
 /** Sets neighbour links between the given faces by matching opposite directed edges. */
-function linkByEdges(faces: number[], fv: number[], fn: number[]): void {
+function linkByEdges(faces: number[], fv: Int32Array, fn: Int32Array): void {
   for (const f of faces) {
     for (let e = 0; e < 3; e++) {
       const i = fv[3 * f + e];

@@ -40,9 +40,29 @@ function roiRange(image: ArrayLike<number>, mask: Uint8Array, rows: Int32Array):
   return { min, max };
 }
 
+/** Fixed bin size: levels[i] = ⌊(image[i] − lower) / w⌋ + 1 (at least 1) in the mask; the highest level and the voxel count. */
+function fixedBinSize(image: ArrayLike<number>, intensityMask: Uint8Array, rows: Int32Array, levels: Int32Array, lower: number, w: number): { nLevels: number; voxels: number } {
+  let nLevels = 0;
+  let voxels = 0;
+  for (let r = 0; r < rows.length; r += 2) for (let i = rows[r]; i < rows[r + 1]; i++) {
+    if (!intensityMask[i]) continue;
+    let g = Math.floor((image[i] - lower) / w) + 1;
+    if (g < 1) g = 1;
+    levels[i] = g;
+    if (g > nLevels) nLevels = g;
+    voxels++;
+  }
+  return { nLevels, voxels };
+}
+
 /** @param rows where the intensity mask can be non-zero (indexBox.boxRows); default everywhere. */
 export function discretise(image: ArrayLike<number>, intensityMask: Uint8Array, settings: DiscretisationSettings, rows: Int32Array = allRows(intensityMask.length)): Discretised {
   const levels = new Int32Array(intensityMask.length);
+  if (settings.method === 'fixed_bin_size' && settings.lowerBound !== null) {
+    // A given lower bound needs no pass for the ROI's range.
+    const fixed = fixedBinSize(image, intensityMask, rows, levels, settings.lowerBound, settings.binWidth);
+    if (fixed.voxels > 0) return { levels, nLevels: fixed.nLevels, lowerBound: settings.lowerBound, binWidth: settings.binWidth };
+  }
   const { min, max } = roiRange(image, intensityMask, rows);
   if (min === Infinity) return { levels, nLevels: 0, lowerBound: NaN, binWidth: null };
   if (settings.method === 'fixed_bin_number') {
@@ -61,15 +81,7 @@ export function discretise(image: ArrayLike<number>, intensityMask: Uint8Array, 
     // Without a re-segmentation lower bound, IBSI falls back to the ROI minimum (reported).
     const lower = settings.lowerBound ?? min;
     const w = settings.binWidth;
-    let nLevels = 0;
-    for (let r = 0; r < rows.length; r += 2) for (let i = rows[r]; i < rows[r + 1]; i++) {
-      if (!intensityMask[i]) continue;
-      let g = Math.floor((image[i] - lower) / w) + 1;
-      if (g < 1) g = 1;
-      levels[i] = g;
-      if (g > nLevels) nLevels = g;
-    }
-    return { levels, nLevels, lowerBound: lower, binWidth: w };
+    return { levels, nLevels: fixedBinSize(image, intensityMask, rows, levels, lower, w).nLevels, lowerBound: lower, binWidth: w };
   }
   // `none`: intensities must already be grey levels 1, 2, ...
   let nLevels = 0;

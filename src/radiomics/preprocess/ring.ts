@@ -33,11 +33,98 @@ interface BoxFlags {
   flags: Uint8Array;
 }
 
+/**
+ * Whether the ball test can be done by rows of bits (withinBall) with the transform's very
+ * decisions: spacings that are multiples of 1/1024 mm (DICOM's usual 0.9765625, 0.703125, 1.25,
+ * 3 … and the resampled 1 mm) make every squared distance an exact double, so the distance
+ * transform and the ball agree on every voxel. Other spacings keep the transform.
+ */
+function exactSpacing(spacing: Vec3, radiusMm: number): boolean {
+  return spacing.every((s) => s > 0 && Number.isInteger(s * 1024) && radiusMm / s <= 1024);
+}
+
+/**
+ * Voxels of a box (dims) within squared distance r2 (mm²) of a voxel where sub[j] ===
+ * featureValue, as flags: the ball is a set of (dy, dz) rows, each |dx| ≤ h(dy, dz) long; every
+ * row of feature bits is widened by each h once, and a voxel's row is the OR of the widened rows
+ * at its (dy, dz) offsets. A box row of 100 voxels is 4 words, so this costs a few word
+ * operations per voxel instead of the transform's three passes. The squared distance is formed
+ * as the transform forms it ((dz·sz)² + ((dy·sy)² + (dx·sx)²)), exactly for exactSpacing.
+ */
+function withinBall(sub: Uint8Array, dims: Vec3, spacing: Vec3, featureValue: number, r2: number): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const nw = (nx + 31) >>> 5;
+  const nRows = ny * nz;
+  const bits = new Uint32Array(nRows * nw);
+  for (let row = 0; row < nRows; row++) {
+    const base = row * nx;
+    const w0 = row * nw;
+    for (let x = 0; x < nx; x++) if (sub[base + x] === featureValue) bits[w0 + (x >>> 5)] |= 1 << (x & 31);
+  }
+  // Half-width h of the ball's row at (dy, dz); −1 where the row is empty.
+  const [sx, sy, sz] = spacing;
+  const sq = (k: number, s: number) => k * s * (k * s);
+  const ry = Math.floor(Math.sqrt(r2) / sy) + 1;
+  const rz = Math.floor(Math.sqrt(r2) / sz) + 1;
+  const offsets: Array<{ dy: number; dz: number; h: number }> = [];
+  for (let dz = -rz; dz <= rz; dz++) {
+    for (let dy = -ry; dy <= ry; dy++) {
+      let h = -1;
+      while (sq(dz, sz) + (sq(dy, sy) + sq(h + 1, sx)) <= r2) h++;
+      if (h >= 0) offsets.push({ dy, dz, h });
+    }
+  }
+  const widened = new Map<number, Uint32Array>();
+  for (const { h } of offsets) if (!widened.has(h)) widened.set(h, widenRows(bits, nw, nRows, nx, h));
+  const out = new Uint32Array(nRows * nw);
+  for (const { dy, dz, h } of offsets) {
+    const src = widened.get(h)!;
+    const shift = (dy + ny * dz) * nw;
+    for (let z = Math.max(0, -dz); z < Math.min(nz, nz - dz); z++) {
+      const from = (Math.max(0, -dy) + ny * z) * nw;
+      const to = (Math.min(ny, ny - dy) + ny * z) * nw;
+      for (let w = from; w < to; w++) out[w] |= src[w + shift];
+    }
+  }
+  const flags = new Uint8Array(nx * nRows);
+  for (let row = 0; row < nRows; row++) {
+    const base = row * nx;
+    const w0 = row * nw;
+    for (let x = 0; x < nx; x++) flags[base + x] = (out[w0 + (x >>> 5)] >>> (x & 31)) & 1;
+  }
+  return flags;
+}
+
+/** Each row of `bits` (nw words, nx bits used) with every set bit spread to ±h along the row. */
+function widenRows(bits: Uint32Array, nw: number, nRows: number, nx: number, h: number): Uint32Array {
+  const out = bits.slice();
+  for (let k = 1; k <= h; k++) {
+    const q = k >>> 5;
+    const r = k & 31;
+    for (let row = 0; row < nRows; row++) {
+      const w0 = row * nw;
+      for (let w = 0; w < nw; w++) {
+        // Bit x of the output gets bits x − k and x + k of the input.
+        const lo = w - q; // word holding bit x − k (with the one below it for the carry)
+        const hi = w + q; // word holding bit x + k (with the one above it)
+        let v = 0;
+        if (lo >= 0) v |= r === 0 ? bits[w0 + lo] : (bits[w0 + lo] << r) | (lo > 0 ? bits[w0 + lo - 1] >>> (32 - r) : 0);
+        if (hi < nw) v |= r === 0 ? bits[w0 + hi] : (bits[w0 + hi] >>> r) | (hi + 1 < nw ? bits[w0 + hi + 1] << (32 - r) : 0);
+        out[w0 + w] |= v;
+      }
+      // Bits beyond the row's end stay clear.
+      if (nx & 31) out[w0 + nw - 1] &= (1 << (nx & 31)) - 1;
+    }
+  }
+  return out;
+}
+
 /** The mask dilated by a ball of `radiusMm`, on the box it can reach (the mask's box `bbox` grown by the radius). */
 function dilatedInBox(mask: Uint8Array, bbox: IndexBox, dims: Vec3, spacing: Vec3, radiusMm: number): BoxFlags {
   const box = grownBox(bbox, [0, 1, 2].map((d) => Math.ceil(radiusMm / spacing[d]) + 1), dims);
   const sub = cropMask(mask, dims, box);
   const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
+  if (exactSpacing(spacing, radiusMm)) return { box, flags: withinBall(sub.data, sub.dims, spacing, 1, r2) };
   // Only distances up to r matter: the transform may skip the rest.
   const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 1, r2);
   const flags = new Uint8Array(d2.length);
@@ -54,6 +141,11 @@ function erodedInBox(mask: Uint8Array, bbox: IndexBox, dims: Vec3, spacing: Vec3
   const box = grownBox(bbox, [1, 1, 1], dims);
   const sub = cropMask(mask, dims, box);
   const r2 = radiusMm * radiusMm * (1 + SLACK) + SLACK;
+  if (exactSpacing(spacing, radiusMm)) {
+    const near = withinBall(sub.data, sub.dims, spacing, 0, r2);
+    for (let j = 0; j < near.length; j++) near[j] = sub.data[j] === 1 && !near[j] ? 1 : 0;
+    return { box, flags: near };
+  }
   const d2 = squaredDistanceToFeature(sub.data, sub.dims, spacing, 0, r2);
   const flags = new Uint8Array(d2.length);
   for (let j = 0; j < d2.length; j++) flags[j] = sub.data[j] === 1 && d2[j] > r2 ? 1 : 0;
@@ -111,19 +203,25 @@ export function peritumoralRing(mask: Uint8Array, dims: Vec3, spacing: Vec3, wid
   const [ex, ey] = eroded ? boxDims(eroded.box) : [0, 0];
   const e = eroded?.box;
   let voxels = 0;
-  for (let z = lo[2], j = 0; z <= hi[2]; z++) {
+  // Row by row: the image box and the eroded box decided once per row, then a plain loop along x.
+  const x0 = Math.max(lo[0], image.lo[0]);
+  const x1 = Math.min(hi[0], image.hi[0]);
+  const [dx] = boxDims(dilated.box);
+  for (let z = lo[2]; z <= hi[2]; z++) {
+    if (z < image.lo[2] || z > image.hi[2]) continue;
     for (let y = lo[1]; y <= hi[1]; y++) {
-      for (let x = lo[0]; x <= hi[0]; x++, j++) {
-        if (!dilated.flags[j]) continue;
-        if (x < image.lo[0] || x > image.hi[0] || y < image.lo[1] || y > image.hi[1] || z < image.lo[2] || z > image.hi[2]) continue;
-        const i = x + dims[0] * (y + dims[1] * z);
+      if (y < image.lo[1] || y > image.hi[1]) continue;
+      const j = dx * (y - lo[1] + (hi[1] - lo[1] + 1) * (z - lo[2])) - lo[0];
+      const row = dims[0] * (y + dims[1] * z);
+      // The eroded contour (always inside the eroded box) on this row: flags from index e0 - e.lo[0].
+      const inEroded = e !== undefined && y >= e.lo[1] && y <= e.hi[1] && z >= e.lo[2] && z <= e.hi[2];
+      const e0 = inEroded ? ex * (y - e.lo[1] + ey * (z - e.lo[2])) - e.lo[0] : 0;
+      for (let x = x0; x <= x1; x++) {
+        if (!dilated.flags[j + x]) continue;
         if (e) {
-          // The eroded contour (always inside the eroded box).
-          if (x >= e.lo[0] && x <= e.hi[0] && y >= e.lo[1] && y <= e.hi[1] && z >= e.lo[2] && z <= e.hi[2]) {
-            if (eroded!.flags[x - e.lo[0] + ex * (y - e.lo[1] + ey * (z - e.lo[2]))]) continue;
-          }
-        } else if (mask[i]) continue; // innerMm 0: the contour itself is not part of the ring
-        ring[i] = 1;
+          if (inEroded && x >= e.lo[0] && x <= e.hi[0] && eroded!.flags[e0 + x]) continue;
+        } else if (mask[row + x]) continue; // innerMm 0: the contour itself is not part of the ring
+        ring[row + x] = 1;
         voxels++;
       }
     }

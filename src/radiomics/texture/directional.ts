@@ -18,6 +18,8 @@ export interface DirectionalFamily<M> {
   add(into: M, from: M): void;
   /** Adds voxels grid.roi[from .. to) along index offset `step`. */
   accumulate(m: M, step: number, from: number, to: number): void;
+  /** Optional: ms[d] += the voxels grid.roi[from .. to) along steps[d], for every d in one pass (same result as accumulate per step). */
+  accumulateSteps?(ms: M[], steps: Int32Array, from: number, to: number): void;
   isEmpty(m: M): boolean;
   features(m: M): Float64Array;
 }
@@ -65,12 +67,14 @@ export function aggregateDirectional<M>(family: DirectionalFamily<M>, grid: Padd
   }
 
   if (wanted.has('3D averaged') || wanted.has('3D merged')) {
-    const m = family.create();
+    const steps = Int32Array.from(scaled(DIRECTIONS_3D, distance).map(stepOf));
     const all = family.create();
     const averaged = new FiniteMean(n);
-    for (const s of scaled(DIRECTIONS_3D, distance)) {
-      family.clear(m);
-      family.accumulate(m, stepOf(s), 0, grid.roi.length);
+    // Every direction's matrix first (in one pass when the family can), then the same sequence as one at a time.
+    const matrices = Array.from(steps, () => family.create());
+    if (family.accumulateSteps) family.accumulateSteps(matrices, steps, 0, grid.roi.length);
+    else steps.forEach((step, d) => family.accumulate(matrices[d], step, 0, grid.roi.length));
+    for (const m of matrices) {
       if (family.isEmpty(m)) continue;
       if (wanted.has('3D averaged')) averaged.add(family.features(m));
       family.add(all, m);

@@ -11,9 +11,9 @@ import { borderDistanceMap } from './distanceMap';
 import { gldzmFeatures, GLDZM_DESCRIPTORS } from './gldzm/features';
 import { gldzmOf } from './gldzm/matrix';
 import { glcmFeatures, GLCM_DESCRIPTORS } from './glcm/features';
-import { accumulateGlcm, addGlcm, clearGlcm, emptyGlcm, Glcm, glcmTotal } from './glcm/matrix';
+import { accumulateGlcm, accumulateGlcmSteps, addGlcm, clearGlcm, emptyGlcm, Glcm, glcmTotal } from './glcm/matrix';
 import { glrlmFeatures, GLRLM_DESCRIPTORS } from './glrlm/features';
-import { accumulateGlrlm, addTable, clearTable, emptyGlrlm } from './glrlm/matrix';
+import { accumulateGlrlm, accumulateGlrlmSteps, addTable, clearTable, emptyGlrlm } from './glrlm/matrix';
 import { glszmFeatures, GLSZM_DESCRIPTORS } from './glszm/features';
 import { glszmOf } from './glszm/matrix';
 import { occupiedSlices, PaddedGrid } from './grid';
@@ -87,6 +87,7 @@ function glcm(region: TextureRegion, wanted: ReadonlySet<Aggregation>): Aggregat
     clear: clearGlcm,
     add: addGlcm,
     accumulate: (m, step, from, to) => accumulateGlcm(m, grid, step, from, to),
+    accumulateSteps: (ms, steps, from, to) => accumulateGlcmSteps(ms, grid, steps, from, to),
     isEmpty: (m) => glcmTotal(m) === 0,
     features: glcmFeatures,
   };
@@ -101,6 +102,7 @@ function glrlm(region: TextureRegion, wanted: ReadonlySet<Aggregation>): Aggrega
     clear: clearTable,
     add: addTable,
     accumulate: (m, step, from, to) => accumulateGlrlm(m, grid, step, from, to),
+    accumulateSteps: (ms, steps, from, to) => accumulateGlrlmSteps(ms, grid, steps, from, to),
     isEmpty: (m) => tableTotal(m) === 0,
     features: glrlmFeatures,
   };

@@ -30,17 +30,20 @@ export function denseTable(nLevels: number, maxValue: number): LevelTable {
  * columns are the distinct values present.
  */
 export function tableFromEntries(nLevels: number, levelOf: Int32Array, valueOf: Int32Array, select: Int32Array, nVoxels: number): LevelTable {
-  const values = new Int32Array(select.length);
-  for (let s = 0; s < select.length; s++) values[s] = valueOf[select[s]];
-  values.sort();
-  let distinct = 0;
-  for (let s = 0; s < values.length; s++) if (s === 0 || values[s] !== values[s - 1]) values[distinct++] = values[s];
-  const colValues = Float64Array.from(values.subarray(0, distinct));
-  const nCols = distinct;
+  let max = 0;
+  for (let s = 0; s < select.length; s++) if (valueOf[select[s]] > max) max = valueOf[select[s]];
+  // Values are zone sizes or distances (≥ 1), at most the region's voxel count: a column per
+  // value present, found through a dense value → column map (no sort, no search).
+  const column = new Int32Array(max + 1);
+  for (let s = 0; s < select.length; s++) column[valueOf[select[s]]] = 1;
+  let nCols = 0;
+  for (let v = 0; v <= max; v++) if (column[v]) column[v] = ++nCols;
+  const colValues = new Float64Array(nCols);
+  for (let v = 0; v <= max; v++) if (column[v]) colValues[column[v] - 1] = v;
   const counts = new Float64Array(nLevels * nCols);
   for (let s = 0; s < select.length; s++) {
     const k = select[s];
-    counts[(levelOf[k] - 1) * nCols + columnOf(colValues, valueOf[k])] += 1;
+    counts[(levelOf[k] - 1) * nCols + column[valueOf[k]] - 1] += 1;
   }
   return { nLevels, colValues, counts, nVoxels };
 }

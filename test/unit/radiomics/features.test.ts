@@ -111,6 +111,36 @@ describe('local intensity peaks', () => {
     expect('local' in d && d.local).toBeCloseTo(expected.local, 10);
   });
 
+  test('integer images: the block-pruned global peak search finds exactly the peak of a full search', () => {
+    // Dims not a multiple of the 4 × 2 × 2 blocks. The highest sphere mean is around the dark
+    // centre of a bright shell (its own block holds no bright voxel: the bound must come from the
+    // neighbourhood); a plateau of 300 gives a good mean early; a spike of 2000 near the border
+    // is the highest bound with a low mean; noise everywhere; regions reach the image border.
+    const dims: Vec3 = [37, 29, 23];
+    const spacing: Vec3 = [1, 1, 1];
+    const [nx, ny] = dims;
+    const random = rng(5);
+    const image = new Float64Array(nx * ny * dims[2]);
+    const shellCentre = (i: number) => Math.hypot((i % nx) - 10, (Math.floor(i / nx) % ny) - 14, Math.floor(i / (nx * ny)) - 11);
+    for (let i = 0; i < image.length; i++) {
+      const x = i % nx, y = Math.floor(i / nx) % ny, z = Math.floor(i / (nx * ny));
+      const r = shellCentre(i);
+      const base = r > 3.5 && r < 6.5 ? 1000 : Math.hypot(x - 26, y - 14, z - 12) < 5 ? 300 : 0;
+      image[i] = base + Math.round(random() * 120 - 60);
+    }
+    image[33 + nx * (4 + ny * 3)] = 2000;
+    const regions = [
+      Uint8Array.from(image, (_, i) => (random() < 0.06 || shellCentre(i) <= 1 ? 1 : 0)), // everywhere, border included
+      Uint8Array.from(image, (_, i) => ((i % nx > 20 && random() < 0.2) || shellCentre(i) <= 1 ? 1 : 0)),
+    ];
+    const shared = new SphereMeans(image, dims, spacing);
+    for (const mask of regions) {
+      const expected = bruteForcePeaks(dims, spacing, image, mask);
+      const d = prepareLocalIntensity({ dims, spacing, image, intensityMask: mask, sphereMeans: shared });
+      expect(d).toEqual({ local: expected.local, global: expected.global });
+    }
+  });
+
   test('regions of one image share the sphere means, whole spheres and cut ones alike, integer or not', () => {
     // Large enough for spheres that lie wholly inside the image; a second region overlapping the first.
     const dims: Vec3 = [32, 30, 24];

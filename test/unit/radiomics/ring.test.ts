@@ -20,6 +20,28 @@ describe('distance transform in millimetres', () => {
   });
 });
 
+describe('dilation and erosion by rows of bits (spacings in 1/1024 mm)', () => {
+  // The ring's slack: a voxel exactly at r is inside.
+  const r2 = (r: number) => r * r * (1 + 1e-9) + 1e-9;
+
+  test.each([
+    ['1 mm, r = 5 (distances of exactly 5 mm: (3, 4, 0), (0, 0, 5))', [37, 23, 14], [1, 1, 1], 5],
+    ['CT-like 0.9765625 × 0.9765625 × 2.5 mm, r = 5', [45, 40, 9], [0.9765625, 0.9765625, 2.5], 5],
+    ['0.125 mm in-plane (a ball 40 voxels wide: shifts by more than a word)', [90, 70, 5], [0.125, 0.125, 3], 5],
+  ])('equal the distance transform voxel for voxel: %s', (_name, dims, spacing, r) => {
+    const d = dims as Vec3;
+    const s = spacing as Vec3;
+    const random = rng(3);
+    const mask = Uint8Array.from({ length: d[0] * d[1] * d[2] }, (_, i) => (Math.hypot((i % d[0]) - d[0] / 2, (Math.floor(i / d[0]) % d[1]) - d[1] / 2) < d[1] / 3 || random() < 0.02 ? 1 : 0));
+    const toMask = squaredDistanceToFeature(mask, d, s, 1);
+    const toBackground = squaredDistanceToFeature(mask, d, s, 0);
+    const dilated = dilateMm(mask, d, s, r);
+    const eroded = erodeMm(mask, d, s, r);
+    expect(Array.from(dilated)).toEqual(Array.from(toMask, (v) => (v <= r2(r) ? 1 : 0)));
+    expect(Array.from(eroded)).toEqual(Array.from(toBackground, (v, i) => (mask[i] === 1 && v > r2(r) ? 1 : 0)));
+  });
+});
+
 describe('peritumoral ring', () => {
   const dims: Vec3 = [61, 61, 61];
   const spacing: Vec3 = [1, 1, 1];

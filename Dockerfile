@@ -32,5 +32,8 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
   CMD node -e "require('http').get('http://127.0.0.1:'+(process.env.CD8_HTTP_PORT||8112)+'/readyz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
 # docker stop sends SIGTERM and waits 10 s: the node stops taking associations, hands running jobs
 # back to its queue (they run again at the next start) and flushes its logs.
+# glibc gives large freed blocks back to the system at once instead of keeping them in its arenas
+# (src/ops/mallocSetting.ts: ~40-60 MB less peak memory on a 1,000-slice study, ~10 % more CPU).
+ENV MALLOC_MMAP_THRESHOLD_=1048576
 ENTRYPOINT ["node", "/app/dist/cli.js"]
 CMD ["serve"]

@@ -3,6 +3,7 @@
  * Each capability (listener, assembler, queue, workers, outbox, schedules, HTTP) is started here
  * in data-flow order and stopped in reverse.
  */
+import { mallocAdvice, runsOnGlibc } from './ops/mallocSetting';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Config } from './config/schema';
@@ -123,6 +124,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
       for (const q of r.quarantined) logger.warn(`moved ${q} to ${dataDir}/quarantine: not a whole DICOM instance (${r.reasons[q] ?? 'unreadable'}); inspect and delete it`);
     }
     if (!config.storage.fsync) logger.warn('storage.fsync is off: an instance answered Success may be lost in a power cut. Use this for benchmarks only.');
+    const malloc = mallocAdvice(process.env, process.platform, runsOnGlibc);
+    if (malloc) logger.info(malloc);
 
     // Results out: the outbox and its sender (survives restarts; re-sends what was not acknowledged).
     const delivery = startResultDelivery(config, { outbox: storage.outbox, node: nodeId, logger, audit });
@@ -160,8 +163,8 @@ export async function startNode(config: Config, services: NodeServices): Promise
     recheck = (study) => assembler.recheck(study);
     arrived = (study) => assembler.instanceArrived(study);
     started.push({ name: 'study assembly', stop: () => (retrieval.stop(), assembler.stop()) });
-    // Each analysis in a worker thread of its own, one kept started (and warmed up) ahead of the next job.
-    const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config });
+    // Analyses in a worker thread, one kept started (and warmed up) ahead of the next job, reused while its memory stays small.
+    const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config, logger });
     started.push({ name: 'analysis workers', stop: () => analysis.stop() });
     const workers = startWorkers({
       queue,
@@ -173,8 +176,9 @@ export async function startNode(config: Config, services: NodeServices): Promise
         config,
         catalog: assembler,
         results,
-        deliver: (analysis, pictures) => delivery.enqueue(analysis, pictures),
-        analyse: (job) => analysis.run(job),
+        deliver: (analysis) => delivery.enqueue(analysis),
+        deliverPictures: (analysis, pictures) => delivery.enqueuePictures(analysis, pictures),
+        analyse: (job, onScored) => analysis.run(job, onScored),
         setup,
         logger,
         metrics,

@@ -2,8 +2,11 @@
  * Upper-layer PDU framing (PS3.8 §9.3) with a bound on every length a peer controls. The reader
  * checks a PDU's type and declared length as soon as its 6-byte header is in, so an oversized PDU
  * is refused before a byte of its body is kept; a body is collected as the chunks that arrive and
- * joined once, when complete (linear in its size, never re-copied as it grows). P-DATA-TF bodies
- * are split into their PDVs here too (PS3.8 §9.3.5.1), with the same care.
+ * joined at most once, when complete and asked for (linear in its size, never re-copied as it
+ * grows). P-DATA-TF bodies are split into their PDVs here too (PS3.8 §9.3.5.1), with the same
+ * care, straight from the chunks: a dataset's bytes go from the socket's buffers to the spool
+ * file without a copy (joining them cost a copy of every byte received and the garbage
+ * collections of as many large buffers again).
  * Pure: bytes in, PDUs out, or a PduError naming the A-ABORT reason to answer with.
  */
 
@@ -36,8 +39,25 @@ export class PduError extends Error {
 
 export interface Pdu {
   type: number;
-  /** The whole PDU, header included (what dcmjs-dimse's PDU classes read). */
-  bytes: Buffer;
+  /** The whole PDU, header included (what dcmjs-dimse's PDU classes read); joined on first use. */
+  readonly bytes: Buffer;
+  /** The PDU's body (after the 6-byte header) as it arrived: subarrays of the chunks read, no copy. */
+  readonly body: readonly Buffer[];
+}
+
+class ReceivedPdu implements Pdu {
+  private joined: Buffer | undefined;
+  constructor(
+    readonly type: number,
+    private readonly header: Buffer,
+    readonly body: readonly Buffer[],
+    private readonly length: number,
+  ) {}
+
+  get bytes(): Buffer {
+    this.joined ??= Buffer.concat([this.header, ...this.body], HEADER + this.length);
+    return this.joined;
+  }
 }
 
 export interface PduLimits {
@@ -116,8 +136,7 @@ export class PduReader {
   }
 
   private finish(): Pdu {
-    const bytes = Buffer.concat([this.header, ...this.body], HEADER + this.length);
-    const pdu = { type: this.type, bytes };
+    const pdu = new ReceivedPdu(this.type, this.header, this.body, this.length);
     this.header = Buffer.alloc(HEADER);
     this.headerBytes = 0;
     this.body = [];
@@ -135,23 +154,65 @@ export interface Pdv {
   value: Buffer;
 }
 
+/** A PDV whose value stays in the pieces it arrived in (subarrays, no copy). */
+export interface PdvParts {
+  presentationContextId: number;
+  command: boolean;
+  last: boolean;
+  /** The value's bytes, in order. */
+  parts: Buffer[];
+  /** Their total length. */
+  length: number;
+}
+
 /** Splits a P-DATA-TF (whole PDU, header included) into its PDVs; throws PduError when they do not tile it. */
 export function readPdvs(pdu: Buffer): Pdv[] {
-  const pdvs: Pdv[] = [];
-  let pos = HEADER;
-  if (pdu.length === HEADER) throw new PduError(PduAbortReason.InvalidPduParameter, 'P-DATA-TF without any PDV');
-  while (pos < pdu.length) {
-    if (pos + 6 > pdu.length) throw new PduError(PduAbortReason.InvalidPduParameter, 'P-DATA-TF ends inside a PDV header');
-    const length = pdu.readUInt32BE(pos);
-    if (length < 2 || pos + 4 + length > pdu.length) {
-      throw new PduError(PduAbortReason.InvalidPduParameter, `PDV item length ${length} does not fit the P-DATA-TF (${pdu.length - pos - 4} bytes left)`);
+  return readPdvParts([pdu.subarray(HEADER)]).map(({ parts, length, ...pdv }) => ({ ...pdv, value: parts.length === 1 ? parts[0] : Buffer.concat(parts, length) }));
+}
+
+/**
+ * Splits a P-DATA-TF body, given as the pieces it arrived in, into its PDVs; a PDV's header or
+ * value may span pieces. Throws PduError when the PDVs do not tile the body.
+ */
+export function readPdvParts(body: readonly Buffer[]): PdvParts[] {
+  const total = body.reduce((n, b) => n + b.length, 0);
+  if (total === 0) throw new PduError(PduAbortReason.InvalidPduParameter, 'P-DATA-TF without any PDV');
+  const pdvs: PdvParts[] = [];
+  const header = Buffer.alloc(6);
+  let piece = 0;
+  let offset = 0;
+  /** The next `n` bytes as subarrays of the pieces (n is within what is left). */
+  const take = (n: number): Buffer[] => {
+    const out: Buffer[] = [];
+    while (n > 0) {
+      const b = body[piece];
+      const k = Math.min(n, b.length - offset);
+      if (k > 0) out.push(b.subarray(offset, offset + k));
+      offset += k;
+      n -= k;
+      if (offset === b.length) {
+        piece += 1;
+        offset = 0;
+      }
     }
-    const control = pdu.readUInt8(pos + 5);
+    return out;
+  };
+  let pos = 0;
+  while (pos < total) {
+    if (pos + 6 > total) throw new PduError(PduAbortReason.InvalidPduParameter, 'P-DATA-TF ends inside a PDV header');
+    let at = 0;
+    for (const b of take(6)) at += b.copy(header, at);
+    const length = header.readUInt32BE(0);
+    if (length < 2 || pos + 4 + length > total) {
+      throw new PduError(PduAbortReason.InvalidPduParameter, `PDV item length ${length} does not fit the P-DATA-TF (${total - pos - 4} bytes left)`);
+    }
+    const control = header.readUInt8(5);
     pdvs.push({
-      presentationContextId: pdu.readUInt8(pos + 4),
+      presentationContextId: header.readUInt8(4),
       command: (control & 0x01) !== 0,
       last: (control & 0x02) !== 0,
-      value: pdu.subarray(pos + 6, pos + 4 + length),
+      parts: take(length - 2),
+      length: length - 2,
     });
     pos += 4 + length;
   }

@@ -59,18 +59,32 @@ export function ringOutsideBodyFraction(ct: Volume<Float32Array>, mask: Mask, ri
   if (!lesionBox) return 0;
   // Work on the lesion's box grown by the ring width: the ring cannot reach further.
   const box = grownBox(lesionBox, mask.spacing.map((s) => Math.ceil(ring.outerMm / s) + 1), mask.dims);
-  const { lo, hi } = box;
+  const { lo } = box;
   const { data: crop, dims } = cropMask(mask.data, mask.dims, box);
   const ringMask = peritumoralRing(crop, dims, mask.spacing, ring).ring;
-  const air = outsideAirMask(ct, lo[2], hi[2]);
+  // Only ring voxels below AIR_HU can be outside air: the border-connected air is traced on the
+  // slices between the first and last that have such voxels, and not at all for a ring in soft
+  // tissue (most lesions; the tracing covers whole slices, ~50 ms for the phantom's 30).
   let inRing = 0;
-  let outside = 0;
+  let first = dims[2];
+  let last = -1;
   for (let z = 0, j = 0; z < dims[2]; z++)
     for (let y = 0; y < dims[1]; y++)
-      for (let x = 0, k = lo[0] + nx * (lo[1] + y + ny * z); x < dims[0]; x++, j++, k++) {
+      for (let x = 0, k = lo[0] + nx * (lo[1] + y + ny * (lo[2] + z)); x < dims[0]; x++, j++, k++) {
         if (!ringMask[j]) continue;
         inRing++;
-        if (air[k]) outside++;
+        if (ct.data[k] < AIR_HU) {
+          if (first > z) first = z;
+          last = z;
+        }
       }
-  return inRing === 0 ? 0 : outside / inRing;
+  if (inRing === 0 || last < 0) return 0;
+  const air = outsideAirMask(ct, lo[2] + first, lo[2] + last);
+  let outside = 0;
+  for (let z = first; z <= last; z++)
+    for (let y = 0; y < dims[1]; y++)
+      for (let x = 0, j = dims[0] * (y + dims[1] * z), k = lo[0] + nx * (lo[1] + y + ny * (z - first)); x < dims[0]; x++, j++, k++) {
+        if (ringMask[j] && air[k]) outside++;
+      }
+  return outside / inRing;
 }

@@ -5,15 +5,15 @@
  * touching ranges are merged, so lesions far apart get separate, small volumes).
  */
 import type { LesionOutline, LesionSite } from '../results/types';
-import { Mask } from '../radiomics/volume';
 import { CtSeries, imageKey, SliceRef } from './ctSeries';
 import { PatientGeometry, sliceRangeGeometry } from './geometry';
 import { decideSite, LesionRules, organSite, OrganOverlap, roiSelector } from './lesions';
 import { lesionOutline } from './outline';
 import { placeRoi, RoiPlacement } from './roiPlacement';
-import { rasteriseRoi, SliceRange } from './roiMask';
+import { PackedMask, packMask, rasteriseRoi, SliceRange } from './roiMask';
 import { RoiDefinition, StructureSet } from './rtstruct';
 import { LesionSummary, summariseMask } from './summary';
+import { nonZeroBox } from '../radiomics/indexBox';
 
 export interface PlannedLesion {
   roiNumber: number;
@@ -28,8 +28,8 @@ export interface PlannedLesion {
   siteSource: string;
   /** The slice range of the CT volume this lesion's mask lives on (shared with nearby lesions). */
   range: SliceRange;
-  /** The lesion on that range: same grid as the CT volume of `range`. */
-  mask: Mask;
+  /** The lesion on that range (same grid as the CT volume of `range`), packed to its bounding box until the volume is decoded. */
+  packedMask: PackedMask;
   summary: LesionSummary;
   outline: LesionOutline | null;
   /** Notes from placing its contours (ignored contour types, contours outside the series ...). */
@@ -131,7 +131,7 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
     }
     const range = ownRange(placement);
     const own = rasteriseRoi(placement, g, range);
-    if (!own.data.some((v) => v)) {
+    if (!nonZeroBox(own.data, own.dims)) {
       exclude(roi, 'its contours enclose no voxel centre of the CT (too small for the pixel spacing?)');
       continue;
     }
@@ -161,13 +161,19 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
     const geometry = sliceRangeGeometry(g, range.first, range.count);
     const summary = summariseMask(mask, geometry, range.first)!;
     const overlaps: OrganOverlap[] = [];
-    const lesionMask = organs.length > 0 ? rasteriseRoi(c.placement, g, c.range) : mask;
+    // The lesion on its own slices (the range's mask from there: rasterised slice by slice, the
+    // same), and the organ's voxels counted within the lesion's bounding box only.
+    const [nx, ny] = g.dims;
+    const lesionData = mask.data.subarray((c.range.first - range.first) * nx * ny, (c.range.first - range.first + c.range.count) * nx * ny);
+    const { min, max } = summary.boundingBoxVoxels;
     for (const o of organs) {
       const op = place(o.roi);
       if (!op.sliceRange) continue;
-      const organMask = rasteriseRoi(op, g, c.range);
+      const organ = rasteriseRoi(op, g, c.range).data;
       let inside = 0;
-      for (let p = 0; p < lesionMask.data.length; p++) if (lesionMask.data[p] && organMask.data[p]) inside++;
+      for (let k = min[2] - c.range.first; k <= max[2] - c.range.first; k++)
+        for (let j = min[1]; j <= max[1]; j++)
+          for (let i = min[0], p = i + nx * (j + ny * k); i <= max[0]; i++, p++) if (lesionData[p] && organ[p]) inside++;
       if (inside > 0) overlaps.push({ roiNumber: o.roi.number, roiName: o.roi.name, site: o.site, fraction: inside / summary.voxelCount });
     }
     const site = decideSite(c.roi.name, overlaps, options.rules.defaultSite);
@@ -181,7 +187,7 @@ export function planLesions(series: CtSeries & { geometry: PatientGeometry }, ss
       site: site.site,
       siteSource: site.source,
       range,
-      mask,
+      packedMask: packMask(mask),
       summary,
       outline: lesionOutline(c.placement.slices.get(summary.largestSlice) ?? [], slice),
       notes: [...c.placement.notes],

@@ -16,9 +16,9 @@ import { expandFrames } from './multiFrame';
 import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from './ctSeries';
 import { PatientGeometry } from './geometry';
 import { ImageHeader, imageHeader } from './imageHeader';
-import { LesionPlan, planLesions } from './lesionPlan';
+import { LesionPlan, PlannedLesion, planLesions } from './lesionPlan';
 import { LesionRules } from './lesions';
-import { SliceRange } from './roiMask';
+import { SliceRange, unpackMask } from './roiMask';
 import { parseStructureSet, RtstructError, StructureSet } from './rtstruct';
 import { chooseSeries } from './seriesChoice';
 import { ImagingStudy, Lesion } from './study';
@@ -216,6 +216,12 @@ export async function planImagingStudy(ct: string | readonly string[], rtstructF
   };
 }
 
+/** A planned lesion on its decoded volume, its mask unpacked. */
+function lesionOn(planned: PlannedLesion, ct: CtVolume): Lesion {
+  const { packedMask, ...lesion } = planned;
+  return { ...lesion, mask: unpackMask(packedMask), ct };
+}
+
 function imagingStudy(planned: PlannedImagingStudy, volumes: CtVolume[], lesions: Lesion[], decodedSlices: number): ImagingStudy {
   const { ctSeries: _series, plan: _plan, ...facts } = planned;
   return { ...facts, volumes, lesions, decodedSlices };
@@ -234,7 +240,7 @@ export async function* imagingStudyParts(planned: PlannedImagingStudy, onSliceDe
       decoded++;
       onSliceDecoded?.(s);
     });
-    const lesions = planned.plan.lesions.filter((l) => l.range === range).map((l) => ({ ...l, ct: volume }));
+    const lesions = planned.plan.lesions.filter((l) => l.range === range).map((l) => lesionOn(l, volume));
     yield imagingStudy(planned, [volume], lesions, decoded);
   }
 }
@@ -256,13 +262,14 @@ export async function loadImagingStudy(ct: string | readonly string[], rtstructF
   const volumes: CtVolume[] = [];
   for (const r of ranges) volumes.push(await decodeCtVolume(series, r, onDecoded));
   const lesions: Lesion[] = plan.lesions.map((l) => {
-    if (!options.wholeSeries) return { ...l, ct: volumes[plan.ranges.indexOf(l.range)] };
+    if (!options.wholeSeries) return lesionOn(l, volumes[plan.ranges.indexOf(l.range)]);
     // Whole-series volume: re-home the mask on the full grid.
     const v = volumes[0];
     const [nx, ny] = series.geometry.dims;
     const data = new Uint8Array(v.image.data.length);
-    data.set(l.mask.data, l.range.first * nx * ny);
-    return { ...l, range: { ...v.range }, mask: { dims: [...v.image.dims], spacing: [...v.image.spacing], origin: [...v.image.origin], data }, ct: v };
+    data.set(unpackMask(l.packedMask).data, l.range.first * nx * ny);
+    const { packedMask: _packed, ...lesion } = l;
+    return { ...lesion, range: { ...v.range }, mask: { dims: [...v.image.dims], spacing: [...v.image.spacing], origin: [...v.image.origin], data }, ct: v };
   });
   return imagingStudy(planned, volumes, lesions, decoded);
 }

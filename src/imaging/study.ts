@@ -8,9 +8,11 @@ import { PatientGeometry } from './geometry';
 import { ExcludedRoi, PlannedLesion } from './lesionPlan';
 import { StructureSet } from './rtstruct';
 import { CtVolume } from './volume';
+import type { Mask } from '../radiomics/volume';
 
 /** A lesion ready for radiomics: its mask on exactly the grid of its CT volume. */
-export interface Lesion extends PlannedLesion {
+export interface Lesion extends Omit<PlannedLesion, 'packedMask'> {
+  mask: Mask;
   /** The HU volume its mask lives on (shared by lesions close to each other). */
   ct: CtVolume;
 }

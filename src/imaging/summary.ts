@@ -4,6 +4,7 @@
  * makes this the rasterised volume, not the polygon-interpolated one).
  */
 import { Mask } from '../radiomics/volume';
+import { nonZeroBox } from '../radiomics/indexBox';
 import { PatientGeometry, Vec3, voxelToPatient, voxelVolumeMm3 } from './geometry';
 
 export interface LesionSummary {
@@ -40,9 +41,13 @@ export function summariseMask(mask: Mask, geometry: PatientGeometry, firstSlice:
   const min: Vec3 = [Infinity, Infinity, Infinity];
   const max: Vec3 = [-Infinity, -Infinity, -Infinity];
   const d = mask.data;
-  for (let k = 0, p = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, p++) {
+  // Only the box of the non-zero voxels is visited (found a word at a time): a lesion fills a few
+  // per cent of its 512 x 512 slices.
+  const box = nonZeroBox(d, mask.dims);
+  if (!box) return null;
+  for (let k = box.lo[2]; k <= box.hi[2]; k++) {
+    for (let j = box.lo[1]; j <= box.hi[1]; j++) {
+      for (let i = box.lo[0], p = i + nx * (j + ny * k); i <= box.hi[0]; i++, p++) {
         if (!d[p]) continue;
         count++;
         perSlice[k]++;

@@ -8,8 +8,8 @@ import type { Logger } from '../ops/logger';
 import type { AuditLog } from '../ops/audit';
 import type { StudyAnalysis } from '../results/types';
 import type { StudyPictures } from '../report/pictures';
-import type { Outbox, OutboxStatus } from './outbox';
-import { enqueueStudyResults, PlannedResults } from './plan';
+import type { NewMessage, Outbox, OutboxStatus } from './outbox';
+import { enqueuePictureObjects, enqueueStudyResults, PlannedResults } from './plan';
 import { deliverySettingsFromConfig, Sender, startSender } from './sender';
 import { configuredTransport } from './transports';
 
@@ -21,6 +21,8 @@ export interface ResultDelivery {
   sender: Sender;
   /** Builds the SR/summary/ORU of this study version and queues them; idempotent per version. */
   enqueue(analysis: StudyAnalysis, pictures?: StudyPictures): Promise<PlannedResults & { newRowIds: number[] }>;
+  /** Queues the pictures' objects of a study version whose SR is queued (the pipeline draws them after); idempotent per version. */
+  enqueuePictures(analysis: StudyAnalysis, pictures: StudyPictures): Promise<Omit<PlannedResults, 'sr'> & { newRowIds: number[] }>;
   status(): Promise<OutboxStatus>;
   stop(): Promise<void>;
 }
@@ -40,18 +42,19 @@ export function startResultDelivery(config: Config, deps: { outbox: Outbox; node
     logger: deps.logger,
     audit: deps.audit,
   });
+  const queued = <T extends { messages: NewMessage[]; picturesError?: string }>(analysis: StudyAnalysis, planned: T): T => {
+    if (planned.picturesError) deps.logger?.warn(`${planned.picturesError}; the SR and ORU are queued without them`, { studyInstanceUid: analysis.study.studyInstanceUid, version: analysis.study.version });
+    for (const m of planned.messages) {
+      deps.audit?.record({ event: 'result.queued', studyInstanceUid: m.studyInstanceUid, destination: m.destination, sopInstanceUid: m.kind === 'dicom' ? m.messageKey : undefined });
+    }
+    sender.kick();
+    return planned;
+  };
   return {
     outbox,
     sender,
-    async enqueue(analysis, pictures) {
-      const planned = await enqueueStudyResults(outbox, analysis, config, pictures);
-      if (planned.picturesError) deps.logger?.warn(`${planned.picturesError}; the SR and ORU are queued without them`, { studyInstanceUid: analysis.study.studyInstanceUid, version: analysis.study.version });
-      for (const m of planned.messages) {
-        deps.audit?.record({ event: 'result.queued', studyInstanceUid: m.studyInstanceUid, destination: m.destination, sopInstanceUid: m.kind === 'dicom' ? m.messageKey : undefined });
-      }
-      sender.kick();
-      return planned;
-    },
+    enqueue: async (analysis, pictures) => queued(analysis, await enqueueStudyResults(outbox, analysis, config, pictures)),
+    enqueuePictures: async (analysis, pictures) => queued(analysis, await enqueuePictureObjects(outbox, analysis, config, pictures)),
     status: () => outbox.status(),
     stop: () => sender.stop(),
   };

@@ -26,27 +26,23 @@ export interface PlannedResults {
   messages: NewMessage[];
 }
 
+/** The DICOM destinations a result object goes to: each, by C-STORE or by STOW-RS. */
+const dicomDestinations = (settings: ResultSettings) => [...settings.destinations.dicom, ...(settings.destinations.dicomweb ?? [])];
+
 export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettings, pictures?: StudyPictures): PlannedResults {
   const sr = buildSr(analysis, {
     seriesNumber: settings.report.seriesNumber,
     seriesDescription: settings.report.seriesDescription,
     institutionName: settings.report.institutionName || undefined,
   });
-  // Pictures are an extra: if they cannot be wrapped, the SR and the ORU still go.
-  let objects: BuiltSummary[] = [];
-  let picturesError: string | undefined;
-  try {
-    objects = buildPictureObjects(analysis, pictures, settings.report.summary, { seriesNumber: settings.report.seriesNumber + 1 });
-  } catch (e) {
-    picturesError = `the pictures could not be made into DICOM objects: ${errorText(e)}`;
-  }
+  const drawn = planPictureObjects(analysis, settings, pictures);
   const study = { studyInstanceUid: analysis.study.studyInstanceUid, studyVersion: analysis.study.version };
   const messages: NewMessage[] = [];
   // Every DICOM result object goes to each DICOM destination, by C-STORE or by STOW-RS (kind
   // 'dicom' is the object; the transport looks the destination name up in either list).
-  for (const d of [...settings.destinations.dicom, ...(settings.destinations.dicomweb ?? [])]) {
+  for (const d of dicomDestinations(settings)) {
     messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: sr.sopInstanceUid, description: 'Comprehensive 3D SR', payload: sr.bytes });
-    for (const o of objects) messages.push({ ...study, kind: 'dicom', destination: d.name, messageKey: o.sopInstanceUid, description: o.description, payload: o.bytes });
+    messages.push(...drawn.messages.filter((m) => m.destination === d.name));
   }
   for (const d of settings.destinations.hl7) {
     const oru = buildOru(analysis, {
@@ -59,11 +55,33 @@ export function planStudyResults(analysis: StudyAnalysis, settings: ResultSettin
     });
     messages.push({ ...study, kind: 'hl7', destination: d.name, messageKey: oru.controlId, description: 'ORU^R01', payload: Buffer.from(oru.text, 'utf8') });
   }
-  return { sr, pictures: objects, messages, ...(picturesError ? { picturesError } : {}) };
+  return { sr, pictures: drawn.pictures, messages, ...(drawn.picturesError ? { picturesError: drawn.picturesError } : {}) };
+}
+
+/** The pictures' DICOM objects (report.summary) for every DICOM destination. */
+export function planPictureObjects(analysis: StudyAnalysis, settings: ResultSettings, pictures?: StudyPictures): Omit<PlannedResults, 'sr'> {
+  // Pictures are an extra: if they cannot be wrapped, the SR and the ORU still go.
+  let objects: BuiltSummary[] = [];
+  try {
+    objects = buildPictureObjects(analysis, pictures, settings.report.summary, { seriesNumber: settings.report.seriesNumber + 1 });
+  } catch (e) {
+    return { pictures: [], messages: [], picturesError: `the pictures could not be made into DICOM objects: ${errorText(e)}` };
+  }
+  const study = { studyInstanceUid: analysis.study.studyInstanceUid, studyVersion: analysis.study.version };
+  const messages = dicomDestinations(settings).flatMap((d) =>
+    objects.map((o): NewMessage => ({ ...study, kind: 'dicom', destination: d.name, messageKey: o.sopInstanceUid, description: o.description, payload: o.bytes })),
+  );
+  return { pictures: objects, messages };
 }
 
 /** Builds the results of a study version and puts them in the outbox (idempotent per version). */
 export async function enqueueStudyResults(outbox: Outbox, analysis: StudyAnalysis, settings: ResultSettings, pictures?: StudyPictures): Promise<PlannedResults & { newRowIds: number[] }> {
   const planned = planStudyResults(analysis, settings, pictures);
   return { ...planned, newRowIds: await outbox.enqueue(planned.messages) };
+}
+
+/** Puts the pictures' objects of a study version in the outbox, after its SR (idempotent per version). */
+export async function enqueuePictureObjects(outbox: Outbox, analysis: StudyAnalysis, settings: ResultSettings, pictures: StudyPictures): Promise<Omit<PlannedResults, 'sr'> & { newRowIds: number[] }> {
+  const planned = planPictureObjects(analysis, settings, pictures);
+  return { ...planned, newRowIds: planned.messages.length > 0 ? await outbox.enqueue(planned.messages) : [] };
 }

@@ -1,17 +1,23 @@
 /**
  * Runs the analysis of one study version in a worker thread (inline when running from sources).
- * Each worker analyses one study and exits, so a study's memory goes back to the system when it is
- * done. The node keeps one worker started ahead of the next job: a new thread needs ~0.25 s to load
- * its modules, and its feature code runs ~1.6x slower until V8 has optimised it; both would
- * otherwise add to every study's time to answer. The spare loads its modules and warms up on a
- * synthetic lesion (warmUp.ts) while it waits (the idle spare costs ~35 MB of memory, ~60 MB
- * once warmed up).
+ * The node keeps one worker started ahead of the next job: a new thread needs ~0.25 s to load its
+ * modules, and its feature code runs ~1.6x slower until V8 has optimised it; both would otherwise
+ * add to every study's time to answer. A fresh spare loads its modules and warms up on a synthetic
+ * lesion (warmUp.ts) while it waits; after its job the worker becomes the spare again, its code
+ * optimised by a real study, unless it has served `maxJobsPerWorker` studies or its heap stayed
+ * large (`recycleHeapMb`): then it exits, its memory goes back to the system, and a fresh spare
+ * starts once it has gone (two studies' memory never overlap). The idle spare costs ~35 MB of
+ * memory fresh, ~60 MB once warmed up.
+ *
+ * A job answers twice: the scored analysis as soon as it exists (the SR and ORU need nothing
+ * more), then the pictures, drawn afterwards; `run(job, onScored)` hands the first to `onScored`.
  */
 import { errorText } from '../ops/errorText';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema';
+import type { Logger } from '../ops/logger';
 import type { StudyAnalysis } from '../results/types';
 import type { ScoringRun } from '../cd8/scoreStudy';
 import { loadScoringSetup } from './setup';
@@ -33,7 +39,20 @@ export interface AnalysisOutcome {
   picturesError?: string;
 }
 
-export type AnalysisReply = ({ ok: true } & AnalysisOutcome) | { ok: false; message: string };
+/** The worker's messages for one job: `scored` first (unless it fails before), then `done` or `failed`. */
+export type AnalysisReply =
+  | { kind: 'scored'; analysis: StudyAnalysis }
+  | ({ kind: 'done'; heap: WorkerHeap } & AnalysisOutcome)
+  | { kind: 'failed'; message: string; heap?: WorkerHeap };
+
+/** The worker's V8 heap and the array buffers it holds after a job (MiB), for the recycling decision. */
+export interface WorkerHeap {
+  totalMb: number;
+  usedMb: number;
+}
+
+/** Called once per job with the scored analysis, before the pictures are drawn. */
+export type OnScored = (analysis: StudyAnalysis) => void;
 
 /** Given to each worker when it starts. */
 export interface AnalysisWorkerData {
@@ -41,9 +60,21 @@ export interface AnalysisWorkerData {
   warmUpConfig?: Config;
 }
 
-export async function analyseJob(job: AnalysisJob): Promise<AnalysisOutcome> {
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Analyses a study, hands the scored analysis to `onScored`, then draws its pictures. The pictures
+ * come after the SR and ORU are built and queued: they take a few hundred ms (fonts, PNG, PDF),
+ * and the SR does not reference them.
+ */
+export async function analyseJob(job: AnalysisJob, onScored?: OnScored): Promise<AnalysisOutcome> {
   const setup = loadScoringSetup(job.config);
   const { analysis, keySlices } = await analyseStudyFiles(job.ctFiles, job.rtstructFile, job.config, setup, job.run);
+  if (onScored) {
+    onScored(analysis);
+    // Inline (no worker), the caller's queueing of the SR starts before the drawing takes the thread.
+    await nextTurn();
+  }
   const { summary, pictures } = job.config.report;
   try {
     const drawn = await renderStudyPictures(analysis, keySlices, { ...pictures, ringOuterMm: setup.radiomics.ring.outerMm }, summary === 'pdf' || summary === 'both');
@@ -68,8 +99,8 @@ export class AnalysisStoppedError extends Error {
 }
 
 export interface AnalysisRunner {
-  /** Analyses one study version in a worker of its own. */
-  run(job: AnalysisJob): Promise<AnalysisOutcome>;
+  /** Analyses one study version in a worker (the spare); `onScored` gets the analysis before the pictures are drawn. */
+  run(job: AnalysisJob, onScored?: OnScored): Promise<AnalysisOutcome>;
   /**
    * Ends the idle spare worker and any analysis still running (its promise rejects with
    * AnalysisStoppedError). The node calls it after the job workers' shutdown grace, which has
@@ -86,10 +117,27 @@ export interface AnalysisRunnerOptions {
   spare?: boolean;
   /** The node's configuration: a worker waiting for its job warms up with its radiomics settings. */
   warmUpConfig?: Config;
+  /** A worker is replaced by a fresh one after this many studies (default 50). */
+  maxJobsPerWorker?: number;
+  /** A worker whose heap (V8 heap and array buffers, MiB) is larger than this after a job is replaced (default 192). */
+  recycleHeapMb?: number;
+  /** Says at debug level whether a worker is kept or replaced after a job, and why. */
+  logger?: Logger;
 }
 
+export const DEFAULT_MAX_JOBS_PER_WORKER = 50;
+export const DEFAULT_RECYCLE_HEAP_MB = 192;
+
 /** A started worker waiting for its job; unref'd, so an idle spare never keeps a process alive. */
-function startWorker(entry: string, data: AnalysisWorkerData): { worker: Worker; exited: Promise<void>; failed: () => boolean } {
+interface StartedWorker {
+  worker: Worker;
+  exited: Promise<void>;
+  failed: () => boolean;
+  /** Jobs this worker has run (or is running). */
+  jobs: number;
+}
+
+function startWorker(entry: string, data: AnalysisWorkerData): StartedWorker {
   const worker = new Worker(entry, { workerData: data });
   let failed = false;
   // Until a job takes it, a failing spare is only noted: the job that takes it starts a fresh one.
@@ -97,7 +145,7 @@ function startWorker(entry: string, data: AnalysisWorkerData): { worker: Worker;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   void exited.then(() => (failed = true));
   worker.unref();
-  return { worker, exited, failed: () => failed };
+  return { worker, exited, failed: () => failed, jobs: 0 };
 }
 
 interface RunningAnalysis {
@@ -106,33 +154,65 @@ interface RunningAnalysis {
   abandon(): void;
 }
 
-function runIn(started: ReturnType<typeof startWorker>, job: AnalysisJob, timeoutMs: number, running: Set<RunningAnalysis>): Promise<AnalysisOutcome> {
+/** A job's end as the worker reported it: whether the worker may take another job. */
+type JobEnd = { reusable: boolean; heap?: WorkerHeap };
+
+function runIn(
+  started: StartedWorker,
+  job: AnalysisJob,
+  onScored: OnScored | undefined,
+  timeoutMs: number,
+  running: Set<RunningAnalysis>,
+  ended: (end: JobEnd) => void,
+): Promise<AnalysisOutcome> {
   const { worker } = started;
+  started.jobs++;
   worker.ref();
   return new Promise((resolve, reject) => {
     let settled = false;
-    const entry: RunningAnalysis = { worker, abandon: () => settle(() => reject(new AnalysisStoppedError())) };
+    const entry: RunningAnalysis = { worker, abandon: () => settle({ reusable: false }, () => reject(new AnalysisStoppedError())) };
     running.add(entry);
-    const settle = (f: () => void) => {
+    const onMessage = (reply: AnalysisReply) => {
+      if (settled) return;
+      if (reply.kind === 'scored') {
+        // The caller's failure to queue is its own: it must not look like the worker's.
+        try {
+          onScored?.(reply.analysis);
+        } catch {
+          // onScored only starts work (the processor awaits it separately).
+        }
+        return;
+      }
+      if (reply.kind === 'done') settle({ reusable: true, heap: reply.heap }, () => resolve(outcomeOf(reply)));
+      else settle({ reusable: true, heap: reply.heap }, () => reject(new Error(reply.message)));
+    };
+    const onError = (e: Error) => settle({ reusable: false }, () => reject(e));
+    const onExit = (code: number) => settle({ reusable: false }, () => reject(new Error(`the analysis worker stopped (exit code ${code}) before answering`)));
+    const settle = (end: JobEnd, f: () => void) => {
       if (settled) return;
       settled = true;
       running.delete(entry);
       clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      worker.unref();
+      ended(end);
       f();
     };
     const timer = setTimeout(() => {
-      settle(() => reject(new Error(`the analysis did not finish within ${Math.round(timeoutMs / 60000)} min and was stopped`)));
+      settle({ reusable: false }, () => reject(new Error(`the analysis did not finish within ${Math.round(timeoutMs / 60000)} min and was stopped`)));
       void worker.terminate();
     }, timeoutMs);
-    worker.once('message', (reply: AnalysisReply) => settle(() => (reply.ok ? resolve(outcomeOf(reply)) : reject(new Error(reply.message)))));
-    worker.once('error', (e) => settle(() => reject(e)));
-    worker.once('exit', (code) => settle(() => reject(new Error(`the analysis worker stopped (exit code ${code}) before answering`))));
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
     worker.postMessage(job);
   });
 }
 
 /** Structured clone turns Buffers into Uint8Arrays: the PNG and PDF bytes become Buffers again. */
-function outcomeOf(reply: { ok: true } & AnalysisOutcome): AnalysisOutcome {
+function outcomeOf(reply: AnalysisOutcome): AnalysisOutcome {
   const { analysis, pictures, picturesError } = reply;
   const buffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   return {
@@ -152,8 +232,10 @@ function outcomeOf(reply: { ok: true } & AnalysisOutcome): AnalysisOutcome {
 
 export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): AnalysisRunner {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxJobs = options.maxJobsPerWorker ?? DEFAULT_MAX_JOBS_PER_WORKER;
+  const recycleHeapMb = options.recycleHeapMb ?? DEFAULT_RECYCLE_HEAP_MB;
   const keepSpare = (options.spare ?? true) && WORKER_ENTRY !== undefined;
-  let spare: ReturnType<typeof startWorker> | undefined;
+  let spare: StartedWorker | undefined;
   const running = new Set<RunningAnalysis>();
   let stopped = false;
   // Only a spare warms up; a worker started for a job that is waiting goes straight to it.
@@ -162,16 +244,30 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
     if (keepSpare && !stopped && !spare) spare = startWorker(WORKER_ENTRY!, spareData);
   };
   refill();
+  /** After a job: the worker waits for the next one (its code optimised), or makes way for a fresh spare. */
+  const afterJob = (started: StartedWorker, end: JobEnd) => {
+    const heapMb = end.heap?.totalMb ?? Infinity;
+    const keep = end.reusable && keepSpare && !stopped && !spare && !started.failed() && started.jobs < maxJobs && heapMb <= recycleHeapMb;
+    const facts = { studies: started.jobs, heapMb: Number(heapMb.toFixed(0)), usedHeapMb: Number((end.heap?.usedMb ?? NaN).toFixed(0)) };
+    if (keep) {
+      options.logger?.debug('analysis worker kept for the next study', facts);
+      spare = started;
+      return;
+    }
+    options.logger?.debug('analysis worker replaced by a fresh one', facts);
+    // The next spare starts once this worker has exited, so that two studies' memory never overlap.
+    void started.exited.then(refill);
+    void started.worker.terminate();
+  };
   return {
-    run(job) {
+    run(job, onScored) {
       // Without a build (sources only) there is no worker entry: analyse inline.
-      if (!WORKER_ENTRY) return analyseJob(job);
+      if (!WORKER_ENTRY) return analyseJob(job, onScored);
       let started = spare;
       spare = undefined;
       if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {});
-      // The next spare starts once this worker has exited, so that two studies' memory never overlap.
-      void started.exited.then(refill);
-      return runIn(started, job, timeoutMs, running);
+      const worker = started;
+      return runIn(worker, job, onScored, timeoutMs, running, (end) => afterJob(worker, end));
     },
     async stop() {
       stopped = true;

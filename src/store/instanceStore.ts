@@ -34,6 +34,7 @@ import { isConnectionError } from '../db/postgres';
 import { SpoolFile } from './spool';
 import { DatasetFile } from './datasetFile';
 import { DirectorySync } from './directorySync';
+import { FreeFiles } from './freeFiles';
 import { IndexChangedError, IndexedInstance, InstanceIndex, RecordResult } from './types';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -112,6 +113,9 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
   private readonly directories = new DirectorySync();
+  /** Empty files made ahead for the temporary files (set by open()). */
+  private free: FreeFiles | undefined;
+  private readonly freeDir: string;
   /** The node tag as a file name part (shared spool), undefined on a spool of one node. */
   private readonly writer: string | undefined;
 
@@ -120,6 +124,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
     const tag = options.nodeTag === undefined ? undefined : options.nodeTag.replace(/[^A-Za-z0-9._-]/g, '_');
     this.tmpDir = tag === undefined ? join(this.spoolDir, 'tmp') : join(this.spoolDir, 'tmp', tag);
     this.markerPath = join(this.spoolDir, tag === undefined ? '.in-use' : `.in-use.${tag}`);
+    this.freeDir = tag === undefined ? join(this.spoolDir, '.free') : join(this.spoolDir, '.free', tag);
     this.writer = tag?.replace(/\./g, '_');
     this.now = options.now ?? Date.now;
   }
@@ -130,6 +135,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
    * stopped cleanly; if not, the caller reconciles the index with the spool (reconcile.ts).
    */
   async open(): Promise<{ leftovers: number; uncleanStop: boolean }> {
+    await this.free?.close();
     await mkdir(this.tmpDir, { recursive: true });
     const leftovers = await readdir(this.tmpDir);
     await Promise.all(leftovers.map((name) => rm(join(this.tmpDir, name), { force: true, recursive: true })));
@@ -139,11 +145,15 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
     );
     await writeFile(this.markerPath, `${process.pid}\n`);
     if (this.options.fsync) await fsyncDirectory(this.spoolDir);
+    this.free = new FreeFiles(this.freeDir);
+    this.free.refill();
     return { leftovers: leftovers.length, uncleanStop };
   }
 
   /** A clean stop: the next start need not reconcile. */
   async close(): Promise<void> {
+    await this.free?.close();
+    this.free = undefined;
     await this.directories.close();
     await unlink(this.markerPath).catch(() => undefined);
   }
@@ -187,7 +197,8 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
       transferSyntaxUid: incoming.transferSyntaxUid,
       sourceAeTitle: incoming.callingAeTitle,
     });
-    const spool = new SpoolFile(tempPath, meta);
+    const ahead = this.free;
+    const spool = ahead ? new SpoolFile(tempPath, meta, (path) => ahead.take(path).fd) : new SpoolFile(tempPath, meta);
     return {
       writable: spool,
       commit: () => this.commit(spool, incoming),
@@ -286,6 +297,8 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
       // The index is out of reach (a shared database down): the sender should try again later.
       if (isConnectionError(e)) throw new StoreRefusal('index-unavailable', 'index database unreachable, retry later', `storing ${incoming.sopInstanceUid} failed: the index database is unreachable (${errorText(e)}); the instance was not kept.`);
       throw new StoreRefusal('failed', 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
+    } finally {
+      this.free?.refill(); // now, not during the fsyncs (freeFiles.ts)
     }
   }
 

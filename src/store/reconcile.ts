@@ -154,8 +154,9 @@ export async function reconcileSpool(options: { dataDir: string; spoolDir: strin
     for (const entry of entries) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) {
-        // Unfinished files (every node's, in a shared spool) are never instances to index.
-        if (full !== tmpDir && full !== join(spoolDir, 'tmp')) await walk(full);
+        // Unfinished files (every node's, in a shared spool) are never instances to index, and
+        // the files made ahead (.free) are empty.
+        if (full !== tmpDir && full !== join(spoolDir, 'tmp') && !entry.name.startsWith('.')) await walk(full);
       } else if (entry.name.endsWith('.dcm')) {
         await visit(full);
       }

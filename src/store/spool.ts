@@ -14,6 +14,11 @@ import { RECEIVE_HIGH_WATER_MARK } from '../dicom/receive';
 export const SPOOL_HIGH_WATER_MARK = RECEIVE_HIGH_WATER_MARK;
 /** Dataset bytes kept in memory for the header reader: a CT header sits well within this. */
 export const HEADER_PREFIX_BYTES = 64 * 1024;
+/**
+ * The most datasetPrefix() copies when the first bytes arrived in several pieces (the socket's
+ * chunks): a CT header sits within it; the reader takes anything further from the file.
+ */
+const JOINED_PREFIX_BYTES = 16 * 1024;
 
 const fsyncAsync = promisify(fsync);
 
@@ -27,9 +32,14 @@ export class SpoolFile extends Writable {
   /** The first error of writing, if any. */
   failure: Error | undefined;
 
+  /**
+   * @param create makes the empty file at `tempPath` and returns it open for writing (the store
+   *   takes one made ahead: freeFiles.ts)
+   */
   constructor(
     readonly tempPath: string,
     private readonly meta: Buffer,
+    private readonly create: (path: string) => number = (path) => openSync(path, 'wx', 0o640),
   ) {
     // autoDestroy off: finishing must not close the file the store still has to fsync.
     super({ highWaterMark: SPOOL_HIGH_WATER_MARK, decodeStrings: false, autoDestroy: false });
@@ -53,9 +63,11 @@ export class SpoolFile extends Writable {
     return this.bytes;
   }
 
-  /** The first bytes of the dataset (up to HEADER_PREFIX_BYTES). */
+  /** The first bytes of the dataset (up to HEADER_PREFIX_BYTES), copied only when they arrived in small pieces. */
   datasetPrefix(): Buffer {
-    return this.prefixChunks.length === 1 ? this.prefixChunks[0] : Buffer.concat(this.prefixChunks, this.prefixLength);
+    const first = this.prefixChunks[0] ?? Buffer.alloc(0);
+    if (this.prefixChunks.length <= 1 || first.length >= JOINED_PREFIX_BYTES) return first;
+    return Buffer.concat(this.prefixChunks, Math.min(this.prefixLength, JOINED_PREFIX_BYTES));
   }
 
   /** Resolves when every byte was handed to the file system; rejects on a write error. */
@@ -87,9 +99,9 @@ export class SpoolFile extends Writable {
 
   override _construct(callback: (error?: Error | null) => void): void {
     // wx: the name is ours alone; 0o640 like the audit log (no world access to patient data).
-    // Synchronous like the writes: creating a file costs microseconds, a thread-pool trip more.
+    // Synchronous like the writes: the file is ready (made ahead) or made now.
     try {
-      this.fd = openSync(this.tempPath, 'wx', 0o640);
+      this.fd = this.create(this.tempPath);
     } catch (e) {
       return callback(e as Error);
     }

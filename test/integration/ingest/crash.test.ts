@@ -66,6 +66,13 @@ describe('SIGKILL in the middle of a transfer', () => {
     node = await startNodeProcess();
     // Start-up removed the incomplete temporary file(s) of the interrupted C-STORE.
     expect(readdirSync(join(dataDir, 'spool', 'tmp'))).toEqual([]);
+    // The temporary files are made ahead (spool/.free): the killed run's were removed and the
+    // new run's are empty files of this process, never mistaken for instances.
+    const free = readdirSync(join(dataDir, 'spool', '.free'));
+    for (const name of free) {
+      expect(name).toMatch(new RegExp(`^${node.child.pid}-\\d+\\.free$`));
+      expect(statSync(join(dataDir, 'spool', '.free', name)).size).toBe(0);
+    }
 
     const db = new Database(join(dataDir, 'index.sqlite'), { readonly: true });
     const rows = db.prepare('SELECT sop_instance_uid, path, size, dataset_offset FROM instances').all() as Row[];

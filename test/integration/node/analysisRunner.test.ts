@@ -1,7 +1,8 @@
 /**
- * The analysis runner of the node: each study in a worker thread of its own (the compiled
- * dist/pipeline/analysisWorker.js), one worker started (and warmed up) ahead of the next job. Its answers equal
- * the analysis run inline; a stuck analysis is stopped.
+ * The analysis runner of the node: studies in a worker thread (the compiled
+ * dist/pipeline/analysisWorker.js), one worker started (and warmed up) ahead of the next job and
+ * kept for the next one while it stays small. Its answers equal the analysis run inline, the
+ * scored analysis comes before the pictures; a stuck analysis is stopped.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 import { writeSyntheticStudy } from '../../support/syntheticStudy';
 import { configSchema } from '../../../src/config/schema';
 import { analyseJob, AnalysisJob, AnalysisStoppedError, startAnalysisRunner } from '../../../src/pipeline/runAnalysis';
+import type { Logger } from '../../../src/ops/logger';
+import type { StudyAnalysis } from '../../../src/results/types';
 
 const dir = mkdtempSync(join(tmpdir(), 'cd8-runner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,20 +32,44 @@ const jobOf = (s: ReturnType<typeof study>): AnalysisJob => ({
 
 describe('the analysis runner', () => {
   // A generous limit: each of the four analyses also draws its pictures, and the machine may be busy.
-  it('answers one study after another from worker threads, as the inline analysis does, with or without the warm-up under way', async () => {
-    // The first job reaches the spare while it loads or warms up; the second, a spare that has warmed up.
-    const runner = startAnalysisRunner({ warmUpConfig: configSchema.defaultValue() });
+  it('answers one study after another from the same worker, as the inline analysis does, the scored analysis first', async () => {
+    // The first job reaches the spare while it loads or warms up; the second, the same worker, kept warm.
+    const said: Array<[string, unknown]> = [];
+    const logger = { debug: (message: string, facts: unknown) => said.push([message, facts]) } as unknown as Logger;
+    const runner = startAnalysisRunner({ warmUpConfig: configSchema.defaultValue(), logger });
     try {
       for (const [name, value] of [['a', 100], ['b', 150]] as const) {
         const job = jobOf(study(name, value));
-        if (name === 'b') await new Promise((r) => setTimeout(r, 3000));
-        const fromWorker = await runner.run(job);
+        const scored: StudyAnalysis[] = [];
+        const fromWorker = await runner.run(job, (a) => scored.push(a));
         expect(fromWorker.analysis.lesions[0].features!.tumour.stat_mean).toBe(value);
+        expect(scored).toEqual([fromWorker.analysis]);
+        expect(fromWorker.pictures?.summary.png.length).toBeGreaterThan(0);
         expect(fromWorker).toEqual(await analyseJob(job));
       }
+      expect(said).toEqual([
+        ['analysis worker kept for the next study', expect.objectContaining({ studies: 1 })],
+        ['analysis worker kept for the next study', expect.objectContaining({ studies: 2 })],
+      ]);
     } finally {
       await runner.stop();
     }
+  }, 300000);
+
+  it('replaces a worker by a fresh one after its last study (maxJobsPerWorker) or when its heap stayed large', async () => {
+    const said: string[] = [];
+    const logger = { debug: (message: string) => said.push(message) } as unknown as Logger;
+    for (const limits of [{ maxJobsPerWorker: 1 }, { recycleHeapMb: 1 }]) {
+      const runner = startAnalysisRunner({ ...limits, logger });
+      try {
+        const job = jobOf(study('e', 120));
+        expect((await runner.run(job)).analysis.lesions[0].features!.tumour.stat_mean).toBe(120);
+        expect((await runner.run(job)).analysis.lesions[0].features!.tumour.stat_mean).toBe(120);
+      } finally {
+        await runner.stop();
+      }
+    }
+    expect(said).toEqual(Array(4).fill('analysis worker replaced by a fresh one'));
   }, 300000);
 
   it('stops an analysis that takes longer than its time limit and reports it', async () => {

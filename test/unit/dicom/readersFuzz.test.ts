@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PduError, PduReader, readPdvs } from '../../../src/dicom/pduReader';
+import { PduError, PduReader, readPdvParts, readPdvs } from '../../../src/dicom/pduReader';
 import { MalformedDatasetError, readInstanceHeader, TruncatedDatasetError } from '../../../src/dicom/header';
 import { readFileMeta } from '../../../src/dicom/part10';
 import { SHARED } from '../../support/process';
@@ -102,6 +102,64 @@ describe('PduReader under fuzzing', () => {
           return;
         }
         expect(pdvs.reduce((n, p) => n + 6 + p.value.length, 6)).toBe(bytes.length);
+      }),
+      TIME,
+    );
+  });
+});
+
+/** P-DATA-TF bodies: well-formed PDVs, sometimes cut short or with bytes added, or arbitrary bytes. */
+const wellFormedOrNot = fc.oneof(
+  fc
+    .tuple(
+      fc.array(fc.tuple(fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 3 }), fc.uint8Array({ maxLength: 120 })), { maxLength: 5 }),
+      fc.integer({ min: -8, max: 8 }),
+    )
+    .map(([pdvs, trim]) => {
+      const body = Buffer.concat(
+        pdvs.map(([pc, control, value]) => {
+          const h = Buffer.alloc(6);
+          h.writeUInt32BE(value.length + 2, 0);
+          h.writeUInt8(pc, 4);
+          h.writeUInt8(control, 5);
+          return Buffer.concat([h, Buffer.from(value)]);
+        }),
+      );
+      return trim >= 0 ? Buffer.concat([body, Buffer.alloc(trim, 7)]) : body.subarray(0, Math.max(0, body.length + trim));
+    }),
+  fc.uint8Array({ maxLength: 600 }),
+);
+
+describe('P-DATA-TF read from the chunks it arrived in', () => {
+  it('gives the PDVs of the joined PDU, or the same refusal, however the body is split', () => {
+    fc.assert(
+      fc.property(wellFormedOrNot, fc.array(fc.integer({ min: 0, max: 64 }), { maxLength: 30 }), (body, cuts) => {
+        const h = Buffer.alloc(6);
+        h.writeUInt8(4, 0);
+        h.writeUInt32BE(body.length, 2);
+        const pieces: Buffer[] = [];
+        let pos = 0;
+        for (const size of cuts) {
+          pieces.push(Buffer.from(body.subarray(pos, pos + size)));
+          pos = Math.min(body.length, pos + size);
+        }
+        pieces.push(Buffer.from(body.subarray(pos)));
+        const outcome = (read: () => Array<{ presentationContextId: number; command: boolean; last: boolean; value: Buffer }>) => {
+          try {
+            return read();
+          } catch (e) {
+            expect(e).toBeInstanceOf(PduError);
+            return (e as PduError).message;
+          }
+        };
+        const joined = outcome(() => readPdvs(Buffer.concat([h, Buffer.from(body)])));
+        const split = outcome(() =>
+          readPdvParts(pieces).map(({ parts, length, ...pdv }) => {
+            expect(parts.reduce((n, p) => n + p.length, 0)).toBe(length);
+            return { ...pdv, value: Buffer.concat(parts) };
+          }),
+        );
+        expect(split).toEqual(joined);
       }),
       TIME,
     );

@@ -144,8 +144,8 @@ describe('planning lesions on a CT series', () => {
     expect(plan.ranges).toEqual([{ first: 3, count: 10 }, { first: 14, count: 6 }]);
     expect(gtv1.range).toBe(plan.ranges[0]);
     expect(plan.lesions[2].range).toBe(plan.ranges[0]);
-    expect(gtv1.mask.dims).toEqual([32, 32, 10]);
-    expect(gtv1.mask.origin).toEqual([0, 0, 6]);
+    expect(gtv1.packedMask.dims).toEqual([32, 32, 10]);
+    expect(gtv1.packedMask.origin).toEqual([0, 0, 6]);
   });
 
   it('gives the outline on the largest slice in SCOORD pixel coordinates (pixel centre = index + 0.5), closed', () => {

@@ -126,7 +126,7 @@ describe('InstanceStore', () => {
     await expect(receive(f.store, ctIncoming, ct.dataset.subarray(0, 100))).rejects.toMatchObject({ reason: 'unreadable' });
     expect(storeStatusFor('unreadable')).toBe(DimseStatus.CannotUnderstand);
     expect(readdirSync(f.store.tmpDir)).toEqual([]);
-    expect(readdirSync(f.store.spoolDir).sort()).toEqual(['.in-use', 'tmp']);
+    expect(readdirSync(f.store.spoolDir).sort()).toEqual(['.free', '.in-use', 'tmp']); // .free: empty files made ahead (freeFiles.ts)
     expect(await f.index.findInstance(ct.meta.sopInstanceUid)).toBeUndefined();
   });
 
@@ -157,7 +157,7 @@ describe('InstanceStore', () => {
       const f = await fixture();
       await expect(receive(f.store, ctIncoming, dataset)).rejects.toMatchObject({ reason: 'unreadable', message: expect.stringMatching(why) });
       expect(readdirSync(f.store.tmpDir)).toEqual([]);
-      expect(readdirSync(f.store.spoolDir).sort()).toEqual(['.in-use', 'tmp']);
+      expect(readdirSync(f.store.spoolDir).sort()).toEqual(['.free', '.in-use', 'tmp']); // .free: empty files made ahead (freeFiles.ts)
       expect(await f.index.findInstance(ct.meta.sopInstanceUid)).toBeUndefined();
     });
   });

@@ -43,8 +43,12 @@ export class TextureRegion {
   /** Whether the GLCM and the NGTDM or NGLDM read the 26 neighbours at distance 1 in 3D: then one pass serves them. */
   private readonly shareDistanceOne: boolean;
 
-  /** `distances`: whether zones need their distance to the edge (only the GLDZM does). */
-  constructor(readonly grid: PaddedGrid, readonly settings: FamilySettings, private readonly distances: boolean, families: readonly string[] = []) {
+  /** Whether zones need their distance to the edge (only the GLDZM does). */
+  private readonly distances: boolean;
+
+  /** `families`: the texture families that will be computed for this region. */
+  constructor(readonly grid: PaddedGrid, readonly settings: FamilySettings, families: readonly string[]) {
+    this.distances = families.includes('gldzm');
     const glcm = families.includes('glcm') && settings.glcmDistance === 1;
     const ngtdm = families.includes('ngtdm') && settings.ngtdmDistance === 1;
     const ngldm = families.includes('ngldm') && settings.ngldmDistance === 1;

@@ -98,7 +98,7 @@ export function computeTextureFeatures(roi: DiscretisedRoi, options: TextureOpti
     ngldmCoarseness: positiveInteger(options.ngldmCoarseness, 0, 'ngldmCoarseness', true),
   };
   const pad = Math.max(1, settings.glcmDistance, settings.ngtdmDistance, settings.ngldmDistance);
-  const region = new TextureRegion(padRoi(roi, pad), settings, options.families.includes('gldzm'), options.families);
+  const region = new TextureRegion(padRoi(roi, pad), settings, options.families);
   const requested = new Set(options.aggregations);
   const out: FeatureValue[] = [];
   for (const family of TEXTURE_FAMILIES.filter((f) => options.families.includes(f))) {

@@ -24,6 +24,11 @@ export interface OpenFile {
 const CREATE_FLAGS = 'wx';
 const CREATE_MODE = 0o640;
 
+/** Creates a new spool file at `path`, open for writing (synchronous: the listener's thread needs it now). */
+export function createSpoolFile(path: string): number {
+  return openSync(path, CREATE_FLAGS, CREATE_MODE);
+}
+
 export class FreeFiles {
   private readonly ready: OpenFile[] = [];
   private creating = 0;
@@ -60,7 +65,7 @@ export class FreeFiles {
         throw e;
       }
     } else {
-      file = { path, fd: openSync(path, CREATE_FLAGS, CREATE_MODE) };
+      file = { path, fd: createSpoolFile(path) };
       this.refill();
     }
     return { path, fd: file.fd };

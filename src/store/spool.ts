@@ -6,10 +6,11 @@
  * is left in tmp/ after a crash is incomplete by definition and is removed at start-up.
  */
 import { Writable } from 'node:stream';
-import { openSync, close, closeSync, writeSync, writevSync, fsync } from 'node:fs';
+import { close, closeSync, writeSync, writevSync, fsync } from 'node:fs';
 import { promisify } from 'node:util';
 import { unlink } from 'node:fs/promises';
 import { RECEIVE_HIGH_WATER_MARK } from '../dicom/receive';
+import { createSpoolFile } from './freeFiles';
 
 export const SPOOL_HIGH_WATER_MARK = RECEIVE_HIGH_WATER_MARK;
 /** Dataset bytes kept in memory for the header reader: a CT header sits well within this. */
@@ -39,7 +40,7 @@ export class SpoolFile extends Writable {
   constructor(
     readonly tempPath: string,
     private readonly meta: Buffer,
-    private readonly create: (path: string) => number = (path) => openSync(path, 'wx', 0o640),
+    private readonly create: (path: string) => number = createSpoolFile,
   ) {
     // autoDestroy off: finishing must not close the file the store still has to fsync.
     super({ highWaterMark: SPOOL_HIGH_WATER_MARK, decodeStrings: false, autoDestroy: false });
@@ -98,7 +99,6 @@ export class SpoolFile extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    // wx: the name is ours alone; 0o640 like the audit log (no world access to patient data).
     // Synchronous like the writes: the file is ready (made ahead) or made now.
     try {
       this.fd = this.create(this.tempPath);

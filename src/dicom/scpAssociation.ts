@@ -5,7 +5,7 @@
  * reject; idle once established). Every outcome goes to the audit trail and the operational log.
  */
 import type { Socket } from 'node:net';
-import { association as dimseAssociation, constants, log as dimseLog, Scp } from 'dcmjs-dimse';
+import { association as dimseAssociation, constants, Scp } from 'dcmjs-dimse';
 import { AuditLog } from '../ops/audit';
 import type { Logger } from '../ops/logger';
 import type { IdHasher } from '../ops/idHash';
@@ -21,19 +21,6 @@ import { TlsPeer } from './scpTls';
 import { Pdu, PduAbortReason, PduError, PduReader, PduType, PdvParts, readPdvParts } from './pduReader';
 
 type Association = dimseAssociation.Association;
-
-/**
- * dcmjs-dimse describes every association it reads or accepts (each presentation context, each
- * UID looked up by name) for an INFO line of its log, even when that log is silenced
- * (quietLibraries.ts): 10–15 ms of the listener's thread per association here, as much as a
- * dozen instances. While its log is quieter than INFO nobody reads the description: a short one
- * does.
- */
-const describeAssociation = dimseAssociation.Association.prototype.toString;
-dimseAssociation.Association.prototype.toString = function (this: Association): string {
-  if (dimseLog.getLevel() <= dimseLog.levels.INFO) return describeAssociation.call(this);
-  return `${this.getCallingAeTitle()} -> ${this.getCalledAeTitle()}`;
-};
 
 /** dcmjs-dimse's reader of one whole PDU (association layer); not in its type declarations. */
 interface LibraryNetwork {

@@ -146,15 +146,7 @@ export class PduReader {
   }
 }
 
-/** One presentation data value of a P-DATA-TF. */
-export interface Pdv {
-  presentationContextId: number;
-  command: boolean;
-  last: boolean;
-  value: Buffer;
-}
-
-/** A PDV whose value stays in the pieces it arrived in (subarrays, no copy). */
+/** One presentation data value of a P-DATA-TF, its value in the pieces it arrived in (subarrays, no copy). */
 export interface PdvParts {
   presentationContextId: number;
   command: boolean;
@@ -163,11 +155,6 @@ export interface PdvParts {
   parts: Buffer[];
   /** Their total length. */
   length: number;
-}
-
-/** Splits a P-DATA-TF (whole PDU, header included) into its PDVs; throws PduError when they do not tile it. */
-export function readPdvs(pdu: Buffer): Pdv[] {
-  return readPdvParts([pdu.subarray(HEADER)]).map(({ parts, length, ...pdv }) => ({ ...pdv, value: parts.length === 1 ? parts[0] : Buffer.concat(parts, length) }));
 }
 
 /**

@@ -7,7 +7,10 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PduError, PduReader, readPdvParts, readPdvs } from '../../../src/dicom/pduReader';
+import { PduError, PduReader, readPdvParts } from '../../../src/dicom/pduReader';
+
+/** The PDVs of a whole P-DATA-TF (header included) read as one piece, each value joined. */
+const readPdvs = (pdu: Buffer) => readPdvParts([pdu.subarray(6)]).map(({ parts, length, ...pdv }) => ({ ...pdv, value: Buffer.concat(parts, length) }));
 import { MalformedDatasetError, readInstanceHeader, TruncatedDatasetError } from '../../../src/dicom/header';
 import { readFileMeta } from '../../../src/dicom/part10';
 import { SHARED } from '../../support/process';

@@ -45,7 +45,9 @@ export interface StudyProcessorDeps {
   maxAttempts: number;
 }
 
-const secondsSince = (t: bigint) => Number((Number(process.hrtime.bigint() - t) / 1e9).toFixed(2));
+const secondsSince = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
+/** Seconds as the log shows them. */
+const logSeconds = (s: number) => Number(s.toFixed(2));
 
 export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<void> {
   return async (job) => {
@@ -64,7 +66,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
       const publish = async (a: StudyAnalysis) => {
         await d.results.save(a);
         await d.deliver(a);
-        d.logger.info(`study scored, SR and ORU queued: ${outcomeLine(a)}`, { ...meta, seconds: secondsSince(started) });
+        d.logger.info(`study scored, SR and ORU queued: ${outcomeLine(a)}`, { ...meta, seconds: logSeconds(secondsSince(started)) });
       };
       let analysis: StudyAnalysis;
       if (choice.ok) {
@@ -100,7 +102,7 @@ export function studyProcessor(d: StudyProcessorDeps): (job: Job) => Promise<voi
       d.metrics?.studiesProcessed.inc({ outcome: analysis.status });
       // The CT images used (decoded): the loader decodes only the slices around the lesions.
       const ctImagesDecoded = analysis.evidence?.ct.instances.length ?? 0;
-      d.logger.info(`study processed: ${outcome}`, { ...meta, seconds, lesions: analysis.lesions.length, ctImagesDecoded });
+      d.logger.info(`study processed: ${outcome}`, { ...meta, seconds: logSeconds(seconds), lesions: analysis.lesions.length, ctImagesDecoded });
     } catch (e) {
       // Stopped by the node's shutdown: the job was handed back and runs again at the next start,
       // so the study stays "processing" instead of showing a failure that is none.

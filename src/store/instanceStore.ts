@@ -198,7 +198,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
       sourceAeTitle: incoming.callingAeTitle,
     });
     const ahead = this.free;
-    const spool = ahead ? new SpoolFile(tempPath, meta, (path) => ahead.take(path).fd) : new SpoolFile(tempPath, meta);
+    const spool = ahead ? new SpoolFile(tempPath, meta, (path) => ahead.take(path)) : new SpoolFile(tempPath, meta);
     return {
       writable: spool,
       commit: () => this.commit(spool, incoming),
@@ -298,7 +298,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
       if (isConnectionError(e)) throw new StoreRefusal('index-unavailable', 'index database unreachable, retry later', `storing ${incoming.sopInstanceUid} failed: the index database is unreachable (${errorText(e)}); the instance was not kept.`);
       throw new StoreRefusal('failed', 'could not store the instance', `storing ${incoming.sopInstanceUid} failed: ${errorText(e)}`);
     } finally {
-      this.free?.refill(); // now, not during the fsyncs (freeFiles.ts)
+      this.free?.refillSoon(); // after the answer, and not during the fsyncs (freeFiles.ts)
     }
   }
 

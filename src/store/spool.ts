@@ -1,16 +1,17 @@
 /**
- * A received instance on its way to disk: a temporary Part 10 file in `<spool>/tmp/`, written
+ * A received instance on its way to disk: a temporary Part 10 file (one made ahead in
+ * `<spool>/.free/`, else a new one in `<spool>/tmp/`: freeFiles.ts), written
  * as the data arrives (the meta information first, then the dataset bytes exactly as received).
  * The file stays open after the last byte so that the store can rename it into place and fsync it
  * at the same time. Nothing here is visible to the index until the store has done so; whatever
- * is left in tmp/ after a crash is incomplete by definition and is removed at start-up.
+ * is left in tmp/ or .free/ after a crash is incomplete by definition and is removed at start-up.
  */
 import { Writable } from 'node:stream';
 import { close, closeSync, writeSync, writevSync, fsync } from 'node:fs';
 import { promisify } from 'node:util';
 import { unlink } from 'node:fs/promises';
 import { RECEIVE_HIGH_WATER_MARK } from '../dicom/receive';
-import { createSpoolFile } from './freeFiles';
+import { createSpoolFile, OpenFile } from './freeFiles';
 
 export const SPOOL_HIGH_WATER_MARK = RECEIVE_HIGH_WATER_MARK;
 /** Dataset bytes kept in memory for the header reader: a CT header sits well within this. */
@@ -25,6 +26,7 @@ const fsyncAsync = promisify(fsync);
 
 export class SpoolFile extends Writable {
   private fd: number | undefined;
+  private path: string;
   private readonly prefixChunks: Buffer[] = [];
   private prefixLength = 0;
   private bytes = 0;
@@ -34,16 +36,17 @@ export class SpoolFile extends Writable {
   failure: Error | undefined;
 
   /**
-   * @param create makes the empty file at `tempPath` and returns it open for writing (the store
-   *   takes one made ahead: freeFiles.ts)
+   * @param create returns an empty file open for writing: one made at `path`, or one made ahead
+   *   elsewhere (freeFiles.ts), whose path the file then has
    */
   constructor(
-    readonly tempPath: string,
+    path: string,
     private readonly meta: Buffer,
-    private readonly create: (path: string) => number = createSpoolFile,
+    private readonly create: (path: string) => OpenFile = (p) => ({ path: p, fd: createSpoolFile(p) }),
   ) {
     // autoDestroy off: finishing must not close the file the store still has to fsync.
     super({ highWaterMark: SPOOL_HIGH_WATER_MARK, decodeStrings: false, autoDestroy: false });
+    this.path = path;
     this.settled = new Promise<void>((resolve, reject) => {
       this.once('finish', () => resolve());
       this.once('error', (e: Error) => {
@@ -53,6 +56,11 @@ export class SpoolFile extends Writable {
     });
     // Always observed by commit(); this keeps an error before that from being "unhandled".
     this.settled.catch(() => undefined);
+  }
+
+  /** Where the file is until the store renames it into place (known once the stream is constructed). */
+  get tempPath(): string {
+    return this.path;
   }
 
   /** Length of the file meta information, i.e. where the dataset starts. */
@@ -101,7 +109,9 @@ export class SpoolFile extends Writable {
   override _construct(callback: (error?: Error | null) => void): void {
     // Synchronous like the writes: the file is ready (made ahead) or made now.
     try {
-      this.fd = this.create(this.tempPath);
+      const file = this.create(this.path);
+      this.fd = file.fd;
+      this.path = file.path;
     } catch (e) {
       return callback(e as Error);
     }

@@ -1,7 +1,7 @@
 /**
- * Empty files made ahead for the spool's temporary files: taking one renames a ready file to the
- * name asked for (or creates it when none is ready), the pool fills up again in the background,
- * a failure reaches the instance that needed the file, and nothing is left behind on close.
+ * Empty files made ahead for the spool's temporary files: taking one hands out a ready file where
+ * it lies (or creates one at the fallback path when none is ready), the pool fills up again in the
+ * background, a failure reaches the instance that needed the file, and nothing is left behind on close.
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,29 +18,49 @@ async function until(what: string, check: () => boolean): Promise<void> {
 }
 
 describe('FreeFiles', () => {
-  it('fills up in the background and hands out a ready file under the name asked for, open for writing', async () => {
+  it('fills up in the background and hands out a ready file where it lies, open for writing', async () => {
     const root = scratch();
     const free = new FreeFiles(join(root, '.free'), 3);
     free.refill();
     await until('three files ready', () => free.readyCount === 3);
     expect(readdirSync(join(root, '.free'))).toHaveLength(3);
 
-    const target = join(root, 'x.part');
-    const file = free.take(target);
-    expect(file.path).toBe(target);
+    const fallback = join(root, 'x.part');
+    const file = free.take(fallback);
+    expect(file.path).toMatch(new RegExp(`^${join(root, '.free')}/${process.pid}-\\d+\\.free$`));
+    expect(existsSync(fallback)).toBe(false); // a ready file was there: nothing made at the fallback
     writeSync(file.fd, Buffer.from('DICM'));
     closeSync(file.fd);
-    expect(statSync(target).size).toBe(4);
-    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect(statSync(file.path).size).toBe(4);
+    expect(statSync(file.path).mode & 0o777).toBe(0o640);
     // The one taken is replaced when the store asks (after the instance's fsyncs).
     expect(free.readyCount).toBe(2);
     free.refill();
     await until('three files ready again', () => free.readyCount === 3);
+    rmSync(file.path); // (the store renames it into the spool)
     await free.close();
     expect(readdirSync(join(root, '.free'))).toEqual([]);
   });
 
-  it('creates the file itself when none is ready, and refuses a name that exists', async () => {
+  it('refills after the current turn of the event loop, once however often asked, and not after close', async () => {
+    const root = scratch();
+    const free = new FreeFiles(join(root, '.free'), 2);
+    free.refillSoon();
+    free.refillSoon();
+    // Nothing is started in this turn: the store's answer to the peer goes out first.
+    expect(readdirSync(join(root, '.free'))).toEqual([]);
+    await until('two files ready', () => free.readyCount === 2);
+    expect(readdirSync(join(root, '.free'))).toHaveLength(2);
+
+    closeSync(free.take(join(root, 'unused.part')).fd);
+    free.refillSoon();
+    await free.close(); // before the refill's turn: it never starts
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync(join(root, '.free'))).toHaveLength(1); // only the one taken (the caller's to remove)
+  });
+
+  it('creates the file at the fallback path when none is ready, and refuses a name that exists', async () => {
     const root = scratch();
     const free = new FreeFiles(join(root, '.free'), 0);
     const file = free.take(join(root, 'a.part'));

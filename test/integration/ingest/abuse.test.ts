@@ -5,10 +5,10 @@
  * empty, nothing written outside the spool). Cases that need their own node settings (PDU
  * bounds, slow senders, per-host limits) are in listenerLimits.test.ts; ARTIM in policy.test.ts.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { datasetOf, dicomFiles, IngestNode, PHANTOM_CT, PHANTOM_RTSTRUCT, startIngestNode } from './support';
+import { datasetOf, dicomFiles, halfStored, IngestNode, PHANTOM_CT, PHANTOM_RTSTRUCT, startIngestNode } from './support';
 import { run } from '../../support/process';
 import { abortReason, CT_EXPLICIT, pDataTf, pduHeader, ProposedContext, RawAssociation, VERIFICATION } from '../../support/rawScu';
 
@@ -51,7 +51,7 @@ describe('abuse suite against the listener', () => {
     expect((await run('echoscu', ['-aet', 'ECHOSCU', '-aec', 'CD8NODE', '127.0.0.1', String(n.port)])).code).toBe(0);
     // Nothing half-stored: no temporary file left, no file outside spool/<study>/<series>/.
     await new Promise((r) => setTimeout(r, 100));
-    expect(readdirSync(join(n.dataDir, 'spool', 'tmp'))).toEqual([]);
+    expect(halfStored(n.dataDir)).toEqual([]);
     for (const f of dicomFiles(join(n.dataDir, 'spool'))) expect(f.slice(n.dataDir.length)).toMatch(/^\/spool\/[^/]+\/[^/]+\/[^/]+\.dcm$/);
   });
 

@@ -64,10 +64,11 @@ describe('SIGKILL in the middle of a transfer', () => {
     expect(acknowledged.length).toBeLessThan(60);
 
     node = await startNodeProcess();
-    // Start-up removed the incomplete temporary file(s) of the interrupted C-STORE.
+    // Start-up removed the incomplete temporary file(s) of the interrupted C-STORE: an instance is
+    // written into a file made ahead, where it lies in spool/.free (in tmp/ only when none was
+    // ready). The killed run's files there, ready or half-written, were removed; the new run's
+    // are empty files of this process, never mistaken for instances.
     expect(readdirSync(join(dataDir, 'spool', 'tmp'))).toEqual([]);
-    // The temporary files are made ahead (spool/.free): the killed run's were removed and the
-    // new run's are empty files of this process, never mistaken for instances.
     const free = readdirSync(join(dataDir, 'spool', '.free'));
     for (const name of free) {
       expect(name).toMatch(new RegExp(`^${node.child.pid}-\\d+\\.free$`));

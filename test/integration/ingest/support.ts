@@ -3,7 +3,7 @@
  * and its index), DCMTK storescu runs, fixtures derived from ../shared/data, and a raw DICOM
  * association for what no DCMTK tool can do (hold an association open and stay silent).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,16 @@ export function parseStorescu(output: string): { successes: number; stored: stri
 
 export function dicomFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? dicomFiles(join(dir, e.name)) : e.name.endsWith('.dcm') ? [join(dir, e.name)] : []));
+}
+
+/**
+ * Instances begun and not finished: files in spool/tmp/, and files made ahead in spool/.free/
+ * that something was written into (an instance is written where its file was made ahead).
+ */
+export function halfStored(dataDir: string): string[] {
+  const tmp = join(dataDir, 'spool', 'tmp');
+  const free = join(dataDir, 'spool', '.free');
+  return [...readdirSync(tmp).map((n) => join(tmp, n)), ...readdirSync(free).map((n) => join(free, n)).filter((f) => statSync(f).size > 0)];
 }
 
 /** The dataset bytes of a Part 10 file (everything after its meta information). */

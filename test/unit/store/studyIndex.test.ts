@@ -95,6 +95,22 @@ describe.each(ENGINES)('study index on %s', (engine: EngineName) => {
     expect(await index.isIndexedPath(`spool/${STUDY}/1.2.3.10/1.2.3.1.1.dcm`)).toBe(false);
   });
 
+  it('keeps only the references of the RTSTRUCT last stored: after a replacement, and after its row was forgotten and it came again', async () => {
+    const index = await freshIndex();
+    const refsOf = async (version: number) => (await index.listInstances(STUDY, version)).find((i) => i.modality === 'RTSTRUCT')!.rtstruct!.imageUids;
+    await index.recordInstance(ct(1));
+    await index.recordInstance(rtstruct(['1.2.3.1.1', '1.2.3.1.2']));
+    await index.recordInstance({ ...rtstruct(['1.2.3.1.3'], FRAME, 6000), relativePath: 'spool/x/rt2.dcm', size: 777 });
+    expect(await refsOf(1)).toEqual(['1.2.3.1.3']);
+    // A CT row forgotten and stored anew has no reference rows; a forgotten RTSTRUCT's go with its row.
+    const files = await index.purgeableInstances(STUDY);
+    expect(await index.forgetInstances(STUDY, files, 7000)).toBe(2);
+    await index.recordInstance(rtstruct(['1.2.3.1.1'], FRAME, 8000));
+    await index.recordInstance(ct(1, 8001));
+    expect(await refsOf(1)).toEqual(['1.2.3.1.1']);
+    expect((await index.readinessFacts(STUDY))!.facts.rtstructs[0]).toMatchObject({ referencedImageCount: 1, missingImageCount: 0 });
+  });
+
   it('moves a version receiving → ready → processing → done, and opens version 2 for what arrives after processing', async () => {
     const index = await freshIndex();
     await index.recordInstance(ct(1));

@@ -106,7 +106,10 @@ class FaceStore {
 
   constructor(p: Int32Array) {
     this.p = p;
-    this.next = new Int32Array(p.length / 3).fill(-1);
+    const n = p.length / 3;
+    this.next = new Int32Array(n).fill(-1);
+    // Room for as many faces as points from the start: fewer growths inside the hull's loop.
+    this.reserve(Math.max(256, n));
   }
 
   // Methods, not closures in convexHull: V8 recompiled a closure made anew by each call, once per
@@ -161,21 +164,24 @@ class FaceStore {
   }
 
   add(): number {
-    if (this.count === this.alive.length) {
-      const size = 2 * this.alive.length;
-      this.fv = grown(this.fv, 3 * size);
-      this.fn = grown(this.fn, 3 * size);
-      const plane = new Float64Array(4 * size);
-      plane.set(this.plane);
-      this.plane = plane;
-      const alive = new Uint8Array(size);
-      alive.set(this.alive);
-      this.alive = alive;
-      this.head = grown(this.head, size);
-      this.tail = grown(this.tail, size);
-      this.mark = grown(this.mark, size);
-    }
+    if (this.count === this.alive.length) this.reserve(2 * this.alive.length);
     return this.count++;
+  }
+
+  /** Capacity for `size` faces (at least the current one). */
+  private reserve(size: number): void {
+    if (size <= this.alive.length) return;
+    this.fv = grown(this.fv, 3 * size);
+    this.fn = grown(this.fn, 3 * size);
+    const plane = new Float64Array(4 * size);
+    plane.set(this.plane);
+    this.plane = plane;
+    const alive = new Uint8Array(size);
+    alive.set(this.alive);
+    this.alive = alive;
+    this.head = grown(this.head, size);
+    this.tail = grown(this.tail, size);
+    this.mark = grown(this.mark, size);
   }
 }
 
@@ -194,11 +200,17 @@ export function convexHull(lattice: Int32Array): Hull {
   const [a, b, c, d] = initialTetrahedron(p, n);
 
   const F = new FaceStore(p);
-  const next = F.next;
   // Initial tetrahedron, faces oriented so the fourth vertex is below each.
   const tet = orient(p, a, b, c, d) > 0 ? [[a, c, b], [a, b, d], [b, c, d], [c, a, d]] : [[a, b, c], [a, d, b], [b, d, c], [c, d, a]];
   for (const [i, j, k] of tet) F.newFace(i, j, k);
   linkByEdges([0, 1, 2, 3], F.fv, F.fn);
+  assignToFaces(F, n, a, b, c, d);
+  expandHull(F, n);
+  return renumbered(F, p, n);
+}
+
+/** Each point other than the tetrahedron's (a, b, c, d) waits on the first of its 4 faces it sees. */
+function assignToFaces(F: FaceStore, n: number, a: number, b: number, c: number, d: number): void {
   for (let q = 0; q < n; q++) {
     if (q === a || q === b || q === c || q === d) continue;
     for (let f = 0; f < 4; f++) {
@@ -208,11 +220,23 @@ export function convexHull(lattice: Int32Array): Hull {
       }
     }
   }
+}
+
+/**
+ * Adds the farthest waiting point of a face until no point waits (quickhull). Its own function, as
+ * are the steps before and after it: V8 compiles this loop on stack replacement while it runs,
+ * and code after it in the same function, not yet run then, made it drop and recompile the whole.
+ */
+function expandHull(F: FaceStore, n: number): void {
+  const next = F.next;
   const stack = [0, 1, 2, 3];
   // Scratch: visible faces, horizon edges (i, j, face beyond), created faces; faces by horizon vertex.
-  let visible: Int32Array = new Int32Array(64);
-  let horizon: Int32Array = new Int32Array(3 * 64);
-  let created: Int32Array = new Int32Array(64);
+  // Sized for any hull of n points (at most 2n − 4 faces, whose horizon has at most 2n edges), so
+  // the growth below, which the compiled loop has never seen run, is not needed.
+  const most = 2 * n + 8;
+  let visible: Int32Array = new Int32Array(most);
+  let horizon: Int32Array = new Int32Array(3 * most);
+  let created: Int32Array = new Int32Array(most);
   const byStart = new Int32Array(n);
   const byEnd = new Int32Array(n);
   let stamp = 0;
@@ -306,7 +330,10 @@ export function convexHull(lattice: Int32Array): Hull {
     }
     for (let h = 0; h < nHorizon; h++) if (F.head[created[h]] >= 0) stack.push(created[h]);
   }
-  // Renumber the vertices that faces use.
+}
+
+/** The hull's faces with its vertices numbered in the order faces use them. */
+function renumbered(F: FaceStore, p: Int32Array, n: number): Hull {
   const map = new Int32Array(n).fill(-1);
   const points: number[] = [];
   const faces: number[] = [];

@@ -125,14 +125,24 @@ export function accumulateGlrlmSteps(ms: readonly LevelTable[], grid: PaddedGrid
     l12[v & m12] = r12;
     reached[row + 12 * width + r12]++;
   }
+  addRunsFromReach(ms, reached, grid.nLevels, width, to - from);
+}
+
+/**
+ * ms[d] += the runs of exactly each length from the reach counts of accumulateGlrlmSteps, and N_v
+ * += `voxels`. A function of its own: after the voxel loop, which V8 compiles while it runs, code
+ * that had not run yet made V8 drop and recompile that large function.
+ */
+function addRunsFromReach(ms: readonly LevelTable[], reached: Int32Array, nLevels: number, width: number, voxels: number): void {
+  const nCols = width - 1;
   for (let d = 0; d < 13; d++) {
     const counts = ms[d].counts;
-    for (let g = 0; g < grid.nLevels; g++) {
+    for (let g = 0; g < nLevels; g++) {
       const at = (g * 13 + d) * width;
       for (let c = 0; c < nCols; c++) counts[g * nCols + c] += reached[at + c] - reached[at + c + 1];
     }
   }
-  for (const m of ms) m.nVoxels += to - from;
+  for (const m of ms) m.nVoxels += voxels;
 }
 
 export function clearTable(m: LevelTable): void {

@@ -23,6 +23,7 @@ import type { ScoringRun } from '../cd8/scoreStudy';
 import { loadScoringSetup } from './setup';
 import { analyseStudyFiles } from './analyseFiles';
 import { renderStudyPictures, StudyPictures } from '../report/pictures';
+import type { RegionThread } from './regionThread';
 
 export interface AnalysisJob {
   ctFiles: string[];
@@ -67,9 +68,9 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * come after the SR and ORU are built and queued: they take a few hundred ms (fonts, PNG, PDF),
  * and the SR does not reference them.
  */
-export async function analyseJob(job: AnalysisJob, onScored?: OnScored): Promise<AnalysisOutcome> {
+export async function analyseJob(job: AnalysisJob, onScored?: OnScored, regionThread?: RegionThread): Promise<AnalysisOutcome> {
   const setup = loadScoringSetup(job.config);
-  const { analysis, keySlices } = await analyseStudyFiles(job.ctFiles, job.rtstructFile, job.config, setup, job.run);
+  const { analysis, keySlices } = await analyseStudyFiles(job.ctFiles, job.rtstructFile, job.config, setup, job.run, regionThread);
   if (onScored) {
     onScored(analysis);
     // Inline (no worker), the caller's queueing of the SR starts before the drawing takes the thread.

@@ -1,0 +1,44 @@
+/**
+ * Worker-thread entry of the region thread (regionThread.ts): the features of one region of a
+ * lesion prepared by the analysis worker — the peritumoral ring, while the analysis worker
+ * computes the tumour's — so that one lesion's two regions use two cores. Started by the
+ * analysis worker and ended with it; it warms up on the synthetic lesion while it waits, as the
+ * analysis worker does, and stops warming up when the first request comes.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { extractFromPrepared } from '../radiomics';
+import { errorText } from '../ops/errorText';
+import type { RegionReply, RegionRequest, RegionWorkerData } from './regionThread';
+import { warmUpExtraction } from './warmUp';
+import { collectGarbage } from './threadMemory';
+
+const port = parentPort!;
+let requested = false;
+
+function answer(request: RegionRequest): void {
+  requested = true;
+  let reply: RegionReply;
+  try {
+    reply = { id: request.id, result: extractFromPrepared(request.prepared, request.settings, request.region) };
+  } catch (e) {
+    reply = { id: request.id, error: errorText(e) };
+  }
+  port.postMessage(reply);
+  // Nothing else runs here until the next lesion: give its arrays back now.
+  setImmediate(collectGarbage);
+}
+
+port.on('message', answer);
+
+/** Before each warm-up round: has a request come? One already queued is answered at once. */
+function requestHasCome(): boolean {
+  if (requested) return true;
+  const queued = receiveMessageOnPort(port);
+  if (queued) answer(queued.message as RegionRequest);
+  return requested;
+}
+
+const { warmUpSettings } = (workerData ?? {}) as RegionWorkerData;
+// A warm-up that fails is only a missed optimisation: the lesion's own extraction reports problems.
+if (warmUpSettings) warmUpExtraction(warmUpSettings, requestHasCome, undefined, ['ring']).catch(() => undefined);
+

@@ -337,7 +337,7 @@ export const configSchema = s.object(
       {
         concurrency: s.int({ doc: 'Studies processed at once.', default: 1, min: 1, max: 16 }),
         lesionThreads: s.int({
-          doc: "Threads that compute one lesion's features: 2 = the tumour's and the peritumoral ring's at once, on a second worker thread kept beside the analysis worker (the answer ~0.3 s sooner for a 370 ml lesion on an otherwise idle machine; ~25 MB more memory while idle); 1 = one after the other on one thread. Only 1 on a single-core machine.",
+          doc: "Threads that compute one lesion's features: 2 = the tumour's and the peritumoral ring's at once (lesions of 1 ml or more), on a second worker thread kept beside the analysis worker (~35 MB more memory while idle; the features are the same); 1 = one after the other on one thread (the choice for a machine whose cores are busy with other work). A machine with one core always uses 1.",
           default: 2,
           min: 1,
           max: 2,

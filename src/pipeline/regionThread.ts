@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { extractFromPrepared } from '../radiomics';
 import type { ExtractionResult, PreparedImage, RadiomicsSettings, Region } from '../radiomics';
-import type { ImagingStudy, Lesion } from '../imaging/study';
+import type { ImagingStudy } from '../imaging/study';
 import { featureFailure, lesionRingOutsideBody, LesionMeasures, LesionRegions, measureLesion, prepareLesion } from '../cd8/scoreStudy';
 import { collectGarbage } from './threadMemory';
 
@@ -106,58 +106,61 @@ export function startRegionThread(data: RegionWorkerData = {}): RegionThread | u
 }
 
 /** A lesion ready for its features: its interpolated box and its ring-outside-body fraction (or the error it gave). */
-type StagedLesion = { failure: string } | { prepared: PreparedImage; volumeMl: number; outside: { value: number } | { error: unknown } };
+type StagedLesion = { failure: string } | { prepared: PreparedImage; twoThreads: boolean; outside: { value: number } | { error: unknown } };
 
-/** What needs the part's pixels: the interpolation and the ring-outside-body fraction. */
-function stage(study: ImagingStudy, lesion: Lesion, settings: RadiomicsSettings): StagedLesion {
-  let prepared: PreparedImage;
-  try {
-    prepared = prepareLesion(study, lesion, settings);
-  } catch (e) {
-    return { failure: featureFailure(e) };
-  }
-  // The one-thread path computes the fraction only once the features exist: an error here counts
-  // only if they do.
-  try {
-    return { prepared, volumeMl: lesion.summary.volumeMl, outside: { value: lesionRingOutsideBody(lesion, settings) } };
-  } catch (error) {
-    return { prepared, volumeMl: lesion.summary.volumeMl, outside: { error } };
-  }
+/** The ring asked of the region thread; awaited later, so a rejection must not count as unhandled until then. */
+function askRing(thread: RegionThread, prepared: PreparedImage, settings: RadiomicsSettings): Promise<ExtractionResult> {
+  const ring = thread.extract(prepared, settings, 'ring');
+  ring.catch(() => undefined);
+  return ring;
 }
 
-/** The ring on the region thread (or here, if it has stopped) while the tumour is computed here. */
-async function regionsOnTwoThreads(prepared: PreparedImage, settings: RadiomicsSettings, thread: RegionThread, meanwhile: () => void): Promise<LesionRegions> {
-  const ringOnThread = thread.extract(prepared, settings, 'ring');
-  // Awaited below, after the tumour; until then a rejection must not count as unhandled.
-  ringOnThread.catch(() => undefined);
-  meanwhile();
-  const roi = extractFromPrepared(prepared, settings, 'roi');
+/** The ring from the region thread, or computed here if the thread has stopped. */
+async function ringFrom(asked: Promise<ExtractionResult>, prepared: PreparedImage, settings: RadiomicsSettings): Promise<ExtractionResult> {
   try {
-    return { roi, ring: await ringOnThread };
+    return await asked;
   } catch (e) {
     if (!(e instanceof RegionThreadLostError)) throw e;
-    return { roi, ring: extractFromPrepared(prepared, settings, 'ring') };
+    return extractFromPrepared(prepared, settings, 'ring');
   }
 }
 
 /**
  * The measures of each lesion of `study` (in its order), the same as measureLesion's. With a live
  * region thread: first everything that needs the pixels (each lesion's interpolated box and
- * ring-outside-body fraction), then `releasePixels` (the caller lets go of the part's HU volume
- * and masks, tens of MB for a 512 × 512 CT, before two threads hold their working sets), then
- * each lesion's features, the ring on the region thread for lesions of at least
+ * ring-outside-body fraction; the first large lesion's ring is asked of the region thread as soon
+ * as its box exists), then `releasePixels` (the caller lets go of the part's HU volume and masks,
+ * tens of MB for a 512 × 512 CT, before two threads hold their working sets), then each lesion's
+ * features: the tumour here, the ring on the region thread for lesions of at least
  * TWO_THREADS_MIN_ML. Without one, measureLesion for each lesion (the pixels are kept).
  */
 export async function measureLesions(study: ImagingStudy, settings: RadiomicsSettings, thread: RegionThread | undefined, releasePixels: () => void): Promise<LesionMeasures[]> {
   if (!thread?.alive()) return study.lesions.map((lesion) => measureLesion(study, lesion, settings));
-  const staged = study.lesions.map((lesion) => stage(study, lesion, settings));
+  const asked = new Map<StagedLesion, Promise<ExtractionResult>>();
+  const staged = study.lesions.map((lesion): StagedLesion => {
+    let prepared: PreparedImage;
+    try {
+      prepared = prepareLesion(study, lesion, settings);
+    } catch (e) {
+      return { failure: featureFailure(e) };
+    }
+    const twoThreads = lesion.summary.volumeMl >= TWO_THREADS_MIN_ML;
+    const ring = twoThreads && asked.size === 0 ? askRing(thread, prepared, settings) : undefined;
+    // The one-thread path computes the fraction only once the features exist: an error here
+    // counts only if they do.
+    let outside: { value: number } | { error: unknown };
+    try {
+      outside = { value: lesionRingOutsideBody(lesion, settings) };
+    } catch (error) {
+      outside = { error };
+    }
+    const s = { prepared, twoThreads, outside };
+    if (ring) asked.set(s, ring);
+    return s;
+  });
   releasePixels();
-  let collected = false;
-  // Once, while the region thread has its first ring: the pixels' memory goes back at once.
-  const collectOnce = () => {
-    if (!collected) collectGarbage();
-    collected = true;
-  };
+  // The pixels' memory goes back at once, while the region thread has its first ring.
+  if (asked.size > 0) collectGarbage();
   const measures: LesionMeasures[] = [];
   for (const s of staged) {
     if ('failure' in s) {
@@ -166,11 +169,13 @@ export async function measureLesions(study: ImagingStudy, settings: RadiomicsSet
     }
     let regions: LesionRegions;
     try {
-      regions =
-        s.volumeMl >= TWO_THREADS_MIN_ML
-          ? await regionsOnTwoThreads(s.prepared, settings, thread, collectOnce)
-          : // In this order the ring reuses the tumour's local-intensity sphere means, as in extractRegions.
-            { roi: extractFromPrepared(s.prepared, settings, 'roi'), ring: extractFromPrepared(s.prepared, settings, 'ring') };
+      if (s.twoThreads) {
+        const ring = asked.get(s) ?? askRing(thread, s.prepared, settings);
+        regions = { roi: extractFromPrepared(s.prepared, settings, 'roi'), ring: await ringFrom(ring, s.prepared, settings) };
+      } else {
+        // In this order the ring reuses the tumour's local-intensity sphere means, as in extractRegions.
+        regions = { roi: extractFromPrepared(s.prepared, settings, 'roi'), ring: extractFromPrepared(s.prepared, settings, 'ring') };
+      }
     } catch (e) {
       measures.push({ failure: featureFailure(e) });
       continue;

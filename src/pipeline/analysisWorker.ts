@@ -3,7 +3,8 @@
  * answering C-STOREs while features are computed (seconds of CPU per lesion). The worker starts
  * before its first job (runAnalysis.ts keeps one ready), loads its modules, warms up its feature
  * code on a synthetic lesion while it waits (warmUp.ts; fresh spares only), and runs the jobs it
- * gets one at a time, until the runner ends it.
+ * gets one at a time, until the runner ends it. A spare also starts its region thread, which
+ * computes each lesion's peritumoral ring while this one computes the tumour (regionThread.ts).
  */
 import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';

@@ -7,7 +7,8 @@
  * optimised by a real study, unless it has served `maxJobsPerWorker` studies or its heap stayed
  * large (`recycleHeapMb`): then it exits, its memory goes back to the system, and a fresh spare
  * starts once it has gone (two studies' memory never overlap). The idle spare costs ~35 MB of
- * memory fresh, ~60 MB once warmed up.
+ * memory fresh, ~60 MB once warmed up, and ~30 MB more for the region thread it keeps with
+ * jobs.lesionThreads 2 (regionThread.ts: each lesion's tumour and ring on two cores).
  *
  * A job answers twice: the scored analysis as soon as it exists (the SR and ORU need nothing
  * more), then the pictures, drawn afterwards; `run(job, onScored)` hands the first to `onScored`.

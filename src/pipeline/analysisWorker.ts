@@ -8,11 +8,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { errorText } from '../ops/errorText';
 import { analyseJob, AnalysisJob, AnalysisReply, AnalysisWorkerData, WorkerHeap } from './runAnalysis';
 import { loadScoringSetup } from './setup';
-import { warmUpExtraction } from './warmUp';
+import { untilWorkComes, warmUpExtraction } from './warmUp';
 import { RegionThread, startRegionThread } from './regionThread';
 
 const port = parentPort!;
@@ -40,17 +40,7 @@ function runJob(job: AnalysisJob): void {
 
 port.on('message', runJob);
 
-/**
- * Before each warm-up round: has the job come? A message that is already queued is taken from the
- * port at once (its 'message' event would only fire after the next round), so a job never waits
- * for a round to start.
- */
-function jobHasCome(): boolean {
-  if (jobStarted) return true;
-  const queued = receiveMessageOnPort(port);
-  if (queued) runJob(queued.message as AnalysisJob);
-  return jobStarted;
-}
+const jobHasCome = untilWorkComes(port, runJob, () => jobStarted);
 
 const { warmUpConfig } = (workerData ?? {}) as AnalysisWorkerData;
 let settings;

@@ -5,11 +5,11 @@
  * analysis worker and ended with it; it warms up on the synthetic lesion while it waits, as the
  * analysis worker does, and stops warming up when the first request comes.
  */
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { extractFromPrepared } from '../radiomics';
 import { errorText } from '../ops/errorText';
 import type { RegionReply, RegionRequest, RegionWorkerData } from './regionThread';
-import { warmUpExtraction } from './warmUp';
+import { untilWorkComes, warmUpExtraction } from './warmUp';
 import { collectGarbage } from './threadMemory';
 
 const port = parentPort!;
@@ -30,13 +30,7 @@ function answer(request: RegionRequest): void {
 
 port.on('message', answer);
 
-/** Before each warm-up round: has a request come? One already queued is answered at once. */
-function requestHasCome(): boolean {
-  if (requested) return true;
-  const queued = receiveMessageOnPort(port);
-  if (queued) answer(queued.message as RegionRequest);
-  return requested;
-}
+const requestHasCome = untilWorkComes(port, answer, () => requested);
 
 const { warmUpSettings } = (workerData ?? {}) as RegionWorkerData;
 // A warm-up that fails is only a missed optimisation: the lesion's own extraction reports problems.

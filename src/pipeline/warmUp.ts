@@ -11,6 +11,7 @@
  * takes ~0.2 s; a warm one a few tens of milliseconds). Only a spare warms up: a worker started
  * for a job that is already waiting does not.
  */
+import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { extractRegions, RadiomicsSettings } from '../radiomics';
 import type { Mask, Region, Vec3, Volume } from '../radiomics';
 
@@ -68,4 +69,18 @@ export async function warmUpExtraction(settings: RadiomicsSettings, stop: () => 
     }
   }
   return done;
+}
+
+/**
+ * A worker's warm-up `stop`: true once its work has started. Before each round a message already
+ * queued on `port` is taken at once and handed to `take` (its 'message' event would only fire
+ * after the next round), so work never waits for a round to start.
+ */
+export function untilWorkComes<T>(port: MessagePort, take: (message: T) => void, started: () => boolean): () => boolean {
+  return () => {
+    if (started()) return true;
+    const queued = receiveMessageOnPort(port);
+    if (queued) take(queued.message as T);
+    return started();
+  };
 }

@@ -337,8 +337,8 @@ export const configSchema = s.object(
       {
         concurrency: s.int({ doc: 'Studies processed at once.', default: 1, min: 1, max: 16 }),
         lesionThreads: s.int({
-          doc: "Threads that compute one lesion's features: 2 = the tumour's and the peritumoral ring's at once (lesions of 1 ml or more), on a second worker thread kept beside the analysis worker (~35 MB more memory while idle; the features are the same); 1 = one after the other on one thread (the choice for a machine whose cores are busy with other work). A machine with one core always uses 1.",
-          default: 2,
+          doc: "Threads that compute one lesion's features: 1 = the tumour's, then the peritumoral ring's, on the analysis worker; 2 = both at once (lesions of 1 ml or more), the ring on a second worker thread kept beside the analysis worker (~30 MB more memory while idle, ~0.1–0.5 s more CPU per study; the features are the same). 2 answers sooner only when a core is free for it: measured on a 2-core machine busy with other work it was slower, so it is not the default (see End-to-end performance). A machine with one core always uses 1.",
+          default: 1,
           min: 1,
           max: 2,
         }),

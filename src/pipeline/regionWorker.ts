@@ -6,10 +6,10 @@
  * analysis worker does, and stops warming up when the first request comes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { extractFromPrepared } from '../radiomics';
+import { extractFromPrepared, prepareImage, RadiomicsSettings } from '../radiomics';
 import { errorText } from '../ops/errorText';
 import type { RegionReply, RegionRequest, RegionWorkerData } from './regionThread';
-import { untilWorkComes, warmUpExtraction } from './warmUp';
+import { syntheticLesion, untilWorkComes, warmUpExtraction } from './warmUp';
 import { collectGarbage } from './threadMemory';
 
 const port = parentPort!;
@@ -34,5 +34,15 @@ const requestHasCome = untilWorkComes(port, answer, () => requested);
 
 const { warmUpSettings } = (workerData ?? {}) as RegionWorkerData;
 // A warm-up that fails is only a missed optimisation: the lesion's own extraction reports problems.
-if (warmUpSettings) warmUpExtraction(warmUpSettings, requestHasCome, undefined, ['ring']).catch(() => undefined);
+/**
+ * The warm-up goes the way a request does: the prepared lesion arrives as a structured clone, whose
+ * objects V8 gives other hidden classes than the object literals prepareImage makes; warmed up on
+ * those, the ring's code would be optimised for shapes the requests never have.
+ */
+function ringAsRequested(lesion: ReturnType<typeof syntheticLesion>, settings: RadiomicsSettings): void {
+  const { shared: _perThread, ...prepared } = prepareImage(lesion.image, lesion.mask, settings, ['roi', 'ring'], { alignTo: lesion.image });
+  extractFromPrepared(structuredClone(prepared), settings, 'ring');
+}
+
+if (warmUpSettings) warmUpExtraction(warmUpSettings, requestHasCome, undefined, (l) => ringAsRequested(l, warmUpSettings)).catch(() => undefined);
 

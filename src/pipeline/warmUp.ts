@@ -13,7 +13,7 @@
  */
 import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { extractRegions, RadiomicsSettings } from '../radiomics';
-import type { Mask, Region, Vec3, Volume } from '../radiomics';
+import type { Mask, Vec3, Volume } from '../radiomics';
 
 /** Rounds of the default warm-up: enough for the first real lesion to run at warm speed (measured: 4–6 rounds of 1 ml). */
 export const WARM_UP_ROUNDS = 6;
@@ -50,12 +50,17 @@ export function syntheticLesion(ml: number, spacing: Vec3 = [0.8, 0.8, 2.5], rin
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Runs up to `rounds` extractions (of `regions`: tumour and ring, as a study's lesion, unless
- * told otherwise) of a 1 ml synthetic lesion with `settings`, yielding between rounds and stopping
- * as soon as `stop()` is true. A failure ends the warm-up quietly: the study's own analysis
+ * Runs up to `rounds` extractions of a 1 ml synthetic lesion with `settings` (tumour and ring, as
+ * a study's lesion, unless `extract` says otherwise), yielding between rounds and stopping as soon
+ * as `stop()` is true. A failure ends the warm-up quietly: the study's own analysis
  * reports what is wrong. Returns the number of rounds done.
  */
-export async function warmUpExtraction(settings: RadiomicsSettings, stop: () => boolean, rounds = WARM_UP_ROUNDS, regions: Region[] = ['roi', 'ring']): Promise<number> {
+export async function warmUpExtraction(
+  settings: RadiomicsSettings,
+  stop: () => boolean,
+  rounds = WARM_UP_ROUNDS,
+  extract: (lesion: ReturnType<typeof syntheticLesion>) => void = (l) => extractRegions(l.image, l.mask, settings, ['roi', 'ring'], { alignTo: l.image }),
+): Promise<number> {
   let lesion: ReturnType<typeof syntheticLesion> | undefined;
   let done = 0;
   for (; done < rounds; done++) {
@@ -63,7 +68,7 @@ export async function warmUpExtraction(settings: RadiomicsSettings, stop: () => 
     if (stop()) break;
     try {
       lesion ??= syntheticLesion(1, [0.8, 0.8, 2.5], settings.ring.outerMm);
-      extractRegions(lesion.image, lesion.mask, settings, regions, { alignTo: lesion.image });
+      extract(lesion);
     } catch {
       break;
     }

@@ -3,8 +3,8 @@
  * its peritumoral ring, the quality gates, the signature's terms and score, the hot/cold class;
  * then the patient summary. Arrays in, plain data out — no file, no logger, no config.
  */
-import { extractRegions, featureKey, FeatureValue, RadiomicsSettings } from '../radiomics';
-import type { ExtractionResult } from '../radiomics';
+import { extractRegions, featureKey, FeatureValue, prepareImage, RadiomicsSettings } from '../radiomics';
+import type { ExtractionResult, PreparedImage, Region } from '../radiomics';
 import type { ImagingStudy, Lesion } from '../imaging/study';
 import { sourceEvidence } from '../imaging/study';
 import { gridOrigin } from '../imaging/geometry';
@@ -55,11 +55,7 @@ function flatten(result: ExtractionResult | undefined, descriptors: Map<string, 
   return out;
 }
 
-function lesionFeatures(study: ImagingStudy, lesion: Lesion, settings: RadiomicsSettings): LesionFeatures {
-  const g = study.series.geometry;
-  // Interpolate on the grid of the whole series, not of the slices that happened to be loaded.
-  const alignTo = { dims: g.dims, spacing: g.spacing, origin: gridOrigin(g) };
-  const regions = extractRegions(lesion.ct.image, lesion.mask, settings, ['roi', 'ring'], { alignTo });
+function lesionFeatures(regions: LesionRegions): LesionFeatures {
   const descriptors = new Map<string, FeatureValue>();
   const ring = regions.ring?.diagnostics.ring;
   return {
@@ -71,10 +67,52 @@ function lesionFeatures(study: ImagingStudy, lesion: Lesion, settings: Radiomics
   };
 }
 
+/** The features of a lesion's tumour ("roi") and peritumoral ring ("ring"). */
+export type LesionRegions = Record<Region, ExtractionResult | undefined>;
+
+/**
+ * What a lesion's score needs from its pixels: its regions' features and the fraction of its ring
+ * outside the body, or why the features could not be computed. measureLesion computes it on one
+ * thread; the pipeline may compute the same on two (the tumour and the ring at once).
+ */
+export type LesionMeasures = { regions: LesionRegions; ringOutsideBodyFraction: number } | { failure: string };
+
+/** The reason given for a lesion whose features could not be computed. */
+export const featureFailure = (e: unknown): string => `features could not be computed: ${errorText(e)}`;
+
+/** Interpolate on the grid of the whole series, not of the slices that happened to be loaded. */
+function seriesGrid(study: ImagingStudy) {
+  const g = study.series.geometry;
+  return { dims: g.dims, spacing: g.spacing, origin: gridOrigin(g) };
+}
+
+/**
+ * The lesion's image and mask interpolated once for both its regions (with the margins of both),
+ * as extractRegions does: extractFromPrepared(prepared, settings, 'roi' | 'ring') then gives the
+ * same features as extractRegions, region by region.
+ */
+export function prepareLesion(study: ImagingStudy, lesion: Lesion, settings: RadiomicsSettings): PreparedImage {
+  return prepareImage(lesion.ct.image, lesion.mask, settings, ['roi', 'ring'], { alignTo: seriesGrid(study) });
+}
+
+/** The fraction of the lesion's peritumoral ring (on the CT's own grid) in outside air, for the gates. */
+export const lesionRingOutsideBody = (lesion: Lesion, settings: RadiomicsSettings): number => ringOutsideBodyFraction(lesion.ct.image, lesion.mask, settings.ring);
+
+/** A lesion's measures, computed on this thread: the tumour's features, then the ring's. */
+export function measureLesion(study: ImagingStudy, lesion: Lesion, settings: RadiomicsSettings): LesionMeasures {
+  let regions: LesionRegions;
+  try {
+    regions = extractRegions(lesion.ct.image, lesion.mask, settings, ['roi', 'ring'], { alignTo: seriesGrid(study) });
+  } catch (e) {
+    return { failure: featureFailure(e) };
+  }
+  return { regions, ringOutsideBodyFraction: lesionRingOutsideBody(lesion, settings) };
+}
+
 /** A lesion's result before the study's threshold classifies it. */
 export type ScoredLesion = Omit<LesionResult, 'classification'>;
 
-function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup): ScoredLesion {
+function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup, measured?: LesionMeasures): ScoredLesion {
   const facts = study.series.facts;
   const base = {
     roiNumber: lesion.roiNumber,
@@ -89,13 +127,9 @@ function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup): 
     ...(lesion.outline ? { outline: lesion.outline } : {}),
   };
 
-  let features: LesionFeatures;
-  try {
-    features = lesionFeatures(study, lesion, setup.radiomics);
-  } catch (e) {
-    const reason = `features could not be computed: ${errorText(e)}`;
-    return { ...base, terms: [], score: null, scoreStatus: 'failed', flags: [], reason };
-  }
+  const measures = measured ?? measureLesion(study, lesion, setup.radiomics);
+  if ('failure' in measures) return { ...base, terms: [], score: null, scoreStatus: 'failed', flags: [], reason: measures.failure };
+  const features = lesionFeatures(measures.regions);
 
   const flags: QualityFlag[] = applyGates(
     {
@@ -106,7 +140,7 @@ function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup): 
       defaultKvp: setup.defaultKvp,
       site: lesion.site,
       ringClipped: features.ringClipped,
-      ringOutsideBodyFraction: ringOutsideBodyFraction(lesion.ct.image, lesion.mask, setup.radiomics.ring),
+      ringOutsideBodyFraction: measures.ringOutsideBodyFraction,
     },
     setup.gates,
     setup.signature.validity,
@@ -140,9 +174,12 @@ export function scoreStudy(study: ImagingStudy, setup: ScoringSetup, run: Scorin
   return studyAnalysis({ ...study, evidence: sourceEvidence(study) }, scoreLesions(study, setup), setup, run);
 }
 
-/** Features, gates and signature of each lesion of `study`, in its order (no threshold yet). */
-export function scoreLesions(study: ImagingStudy, setup: ScoringSetup): ScoredLesion[] {
-  return study.lesions.map((l) => scoreLesion(study, l, setup));
+/**
+ * Features, gates and signature of each lesion of `study`, in its order (no threshold yet);
+ * `measured[i]`, when given, are lesion i's measures computed ahead (else measureLesion here).
+ */
+export function scoreLesions(study: ImagingStudy, setup: ScoringSetup, measured?: ReadonlyArray<LesionMeasures | undefined>): ScoredLesion[] {
+  return study.lesions.map((l, i) => scoreLesion(study, l, setup, measured?.[i]));
 }
 
 /** What the study's answer needs besides its lesions' results. */

@@ -336,6 +336,12 @@ export const configSchema = s.object(
     jobs: s.object(
       {
         concurrency: s.int({ doc: 'Studies processed at once.', default: 1, min: 1, max: 16 }),
+        lesionThreads: s.int({
+          doc: "Threads that compute one lesion's features: 1 = the tumour's, then the peritumoral ring's, on the analysis worker; 2 = both at once (lesions of 1 ml or more), the ring on a second worker thread kept beside the analysis worker (~30 MB more memory while idle, ~0.1–0.5 s more CPU per study; the features are the same). 2 answers sooner only when a core is free for it: measured on a 2-core machine busy with other work it was slower, so it is not the default (see End-to-end performance). A machine with one core always uses 1.",
+          default: 1,
+          min: 1,
+          max: 2,
+        }),
         maxAttempts: s.int({ doc: 'Tries of a job that failed for a transient reason.', default: 3, min: 1, max: 100 }),
         leaseS: s.int({
           doc: 'A running job is held by its node this long and renewed every third of it; when its node dies another node takes the job over after this long.',

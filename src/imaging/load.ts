@@ -246,6 +246,17 @@ export async function* imagingStudyParts(planned: PlannedImagingStudy, onSliceDe
 }
 
 /**
+ * Lets go of a decoded part's pixels (its HU volumes and its lesions' masks) once everything that
+ * reads them is done, so that their memory can go back before the features are computed: the
+ * part stays usable for what it says about the study and its lesions, not for their pixels (the
+ * emptied arrays no longer match their dimensions).
+ */
+export function releasePixels(part: ImagingStudy): void {
+  for (const volume of part.volumes) volume.image = { ...volume.image, data: new Float32Array(0) };
+  for (const lesion of part.lesions) lesion.mask = { ...lesion.mask, data: new Uint8Array(0) };
+}
+
+/**
  * Loads the lesions of `rtstructFile` on the CT found in `ct` (a directory, searched
  * recursively, or a list of files), every volume at once. Throws ImagingError when the study
  * cannot be used.

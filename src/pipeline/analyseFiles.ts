@@ -4,7 +4,7 @@
  * reasons, so that the SR and the ORU can say why there is no score.
  */
 import { Config } from '../config/schema';
-import { imagingStudyParts, ImagingError, planImagingStudy, readImageHeaders } from '../imaging/load';
+import { imagingStudyParts, ImagingError, planImagingStudy, readImageHeaders, releasePixels } from '../imaging/load';
 import { readDicomHeader } from '../dicom/read';
 import { patientIdentity, studyIdentity } from '../imaging/imageHeader';
 import { ScoredLesion, ScoringRun, ScoringSetup, scoreLesions, studyAnalysis, unscorableStudy } from '../cd8/scoreStudy';
@@ -12,6 +12,7 @@ import { sourceEvidence } from '../imaging/study';
 import type { SliceRef } from '../imaging/ctSeries';
 import type { StudyAnalysis, StudyProblem } from '../results/types';
 import { KeySlice, keySliceOf } from '../imaging/keySlice';
+import { measureLesions, RegionThread } from './regionThread';
 
 /** Room the radiomics needs beyond the lesion: the ring, the local-intensity sphere (6.2 mm) and interpolation. */
 export function loadMarginMm(config: Config, setup: ScoringSetup): number {
@@ -53,7 +54,8 @@ export interface AnalysedFiles {
  * its lesions scored, and the volume let go before the next group is decoded, so a study with
  * many lesions far apart holds one HU volume at a time (a 1,000-slice CT with five lesions would
  * otherwise hold five).
- * Each lesion's key slice is cut while its volume is decoded, for the pictures.
+ * Each lesion's key slice is cut while its volume is decoded, for the pictures. With a region
+ * thread, each lesion's tumour and ring are computed at once on two threads (same features).
  */
 export async function analyseStudyFiles(
   ct: string | readonly string[],
@@ -61,6 +63,7 @@ export async function analyseStudyFiles(
   config: Config,
   setup: ScoringSetup,
   run: ScoringRun & { seriesInstanceUid?: string },
+  regionThread?: RegionThread,
 ): Promise<AnalysedFiles> {
   let planned;
   try {
@@ -86,20 +89,20 @@ export async function analyseStudyFiles(
   const used: Array<{ slices: SliceRef[] }> = [];
   let k = 0;
   for await (const part of imagingStudyParts(planned)) {
-    const results = scoreLesions(part, setup);
-    results.forEach((result, i) => {
-      const at = partOrder[k++];
-      scored[at] = result;
+    const at = part.lesions.map(() => partOrder[k++]);
+    // Cut first: on two threads the part's pixels are let go before the features are computed.
+    part.lesions.forEach((lesion, i) => {
       // A lesion without a picture still has its result: the picture is an extra (and bounded).
-      if (at < config.report.pictures.maxLesions) {
-        try {
-          keySlices[at] = keySliceOf(part.lesions[i], setup.radiomics.ring.outerMm);
-        } catch {
-          keySlices[at] = undefined;
-        }
+      if (at[i] >= config.report.pictures.maxLesions) return;
+      try {
+        keySlices[at[i]] = keySliceOf(lesion, setup.radiomics.ring.outerMm);
+      } catch {
+        keySlices[at[i]] = undefined;
       }
     });
     used.push(...part.volumes.map((v) => ({ slices: v.slices })));
+    const measures = regionThread && (await measureLesions(part, setup.radiomics, regionThread, () => releasePixels(part)));
+    scoreLesions(part, setup, measures).forEach((result, i) => (scored[at[i]] = result));
   }
   if (k !== lesions.length) throw new Error(`internal error: ${k} of ${lesions.length} lesions were scored`);
   return { analysis: studyAnalysis({ ...planned, evidence: sourceEvidence({ ...planned, volumes: used }) }, scored, setup, run), keySlices };

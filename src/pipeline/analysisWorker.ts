@@ -3,14 +3,17 @@
  * answering C-STOREs while features are computed (seconds of CPU per lesion). The worker starts
  * before its first job (runAnalysis.ts keeps one ready), loads its modules, warms up its feature
  * code on a synthetic lesion while it waits (warmUp.ts; fresh spares only), and runs the jobs it
- * gets one at a time, until the runner ends it.
+ * gets one at a time, until the runner ends it. A spare also starts its region thread, which
+ * computes each lesion's peritumoral ring while this one computes the tumour (regionThread.ts).
  */
+import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { errorText } from '../ops/errorText';
 import { analyseJob, AnalysisJob, AnalysisReply, AnalysisWorkerData, WorkerHeap } from './runAnalysis';
 import { loadScoringSetup } from './setup';
-import { warmUpExtraction } from './warmUp';
+import { untilWorkComes, warmUpExtraction } from './warmUp';
+import { RegionThread, startRegionThread } from './regionThread';
 
 const port = parentPort!;
 /** Set at the first job: the warm-up stops. */
@@ -25,7 +28,7 @@ function heap(): WorkerHeap {
 
 function runJob(job: AnalysisJob): void {
   jobStarted = true;
-  analyseJob(job, (analysis) => port.postMessage({ kind: 'scored', analysis } satisfies AnalysisReply)).then(
+  analyseJob(job, (analysis) => port.postMessage({ kind: 'scored', analysis } satisfies AnalysisReply), regionThread).then(
     // Copied, not transferred: detaching an ArrayBuffer (a transfer) invalidates V8's
     // "no buffer was ever detached" protector once per thread, which throws away the optimised
     // code of every typed-array loop and makes the next study run ~1.5x slower (measured with
@@ -37,26 +40,23 @@ function runJob(job: AnalysisJob): void {
 
 port.on('message', runJob);
 
-/**
- * Before each warm-up round: has the job come? A message that is already queued is taken from the
- * port at once (its 'message' event would only fire after the next round), so a job never waits
- * for a round to start.
- */
-function jobHasCome(): boolean {
-  if (jobStarted) return true;
-  const queued = receiveMessageOnPort(port);
-  if (queued) runJob(queued.message as AnalysisJob);
-  return jobStarted;
-}
+const jobHasCome = untilWorkComes(port, runJob, () => jobStarted);
 
 const { warmUpConfig } = (workerData ?? {}) as AnalysisWorkerData;
+let settings;
 if (warmUpConfig) {
-  let settings;
   try {
     settings = loadScoringSetup(warmUpConfig).radiomics;
   } catch {
     // An unusable signature is reported by the job itself, with the reason.
   }
-  // A warm-up that fails is only a missed optimisation: the job reports real problems.
-  if (settings) warmUpExtraction(settings, jobHasCome).catch(() => undefined);
 }
+/**
+ * A spare of a node set to jobs.lesionThreads 2 on a machine with two cores or more keeps a region
+ * thread (regionThread.ts), started now so that it loads and warms up beside this one; it ends
+ * with this worker.
+ */
+const regionThread: RegionThread | undefined =
+  warmUpConfig && warmUpConfig.jobs.lesionThreads >= 2 && availableParallelism() >= 2 ? startRegionThread({ warmUpSettings: settings }) : undefined;
+// A warm-up that fails is only a missed optimisation: the job reports real problems.
+if (settings) warmUpExtraction(settings, jobHasCome).catch(() => undefined);

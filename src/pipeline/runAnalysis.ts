@@ -7,7 +7,8 @@
  * optimised by a real study, unless it has served `maxJobsPerWorker` studies or its heap stayed
  * large (`recycleHeapMb`): then it exits, its memory goes back to the system, and a fresh spare
  * starts once it has gone (two studies' memory never overlap). The idle spare costs ~35 MB of
- * memory fresh, ~60 MB once warmed up.
+ * memory fresh, ~60 MB once warmed up, and ~30 MB more for the region thread it keeps with
+ * jobs.lesionThreads 2 (regionThread.ts: each lesion's tumour and ring on two cores).
  *
  * A job answers twice: the scored analysis as soon as it exists (the SR and ORU need nothing
  * more), then the pictures, drawn afterwards; `run(job, onScored)` hands the first to `onScored`.
@@ -23,6 +24,7 @@ import type { ScoringRun } from '../cd8/scoreStudy';
 import { loadScoringSetup } from './setup';
 import { analyseStudyFiles } from './analyseFiles';
 import { renderStudyPictures, StudyPictures } from '../report/pictures';
+import type { RegionThread } from './regionThread';
 
 export interface AnalysisJob {
   ctFiles: string[];
@@ -67,9 +69,9 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * come after the SR and ORU are built and queued: they take a few hundred ms (fonts, PNG, PDF),
  * and the SR does not reference them.
  */
-export async function analyseJob(job: AnalysisJob, onScored?: OnScored): Promise<AnalysisOutcome> {
+export async function analyseJob(job: AnalysisJob, onScored?: OnScored, regionThread?: RegionThread): Promise<AnalysisOutcome> {
   const setup = loadScoringSetup(job.config);
-  const { analysis, keySlices } = await analyseStudyFiles(job.ctFiles, job.rtstructFile, job.config, setup, job.run);
+  const { analysis, keySlices } = await analyseStudyFiles(job.ctFiles, job.rtstructFile, job.config, setup, job.run, regionThread);
   if (onScored) {
     onScored(analysis);
     // Inline (no worker), the caller's queueing of the SR starts before the drawing takes the thread.

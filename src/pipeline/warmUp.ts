@@ -11,6 +11,7 @@
  * takes ~0.2 s; a warm one a few tens of milliseconds). Only a spare warms up: a worker started
  * for a job that is already waiting does not.
  */
+import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { extractRegions, RadiomicsSettings } from '../radiomics';
 import type { Mask, Vec3, Volume } from '../radiomics';
 
@@ -49,12 +50,17 @@ export function syntheticLesion(ml: number, spacing: Vec3 = [0.8, 0.8, 2.5], rin
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Runs up to `rounds` extractions (tumour and ring, as a study's lesion) of a 1 ml synthetic
- * lesion with `settings`, yielding between rounds and stopping as soon as `stop()` is true.
- * A failure ends the warm-up quietly: the study's own analysis reports what is wrong.
- * Returns the number of rounds done.
+ * Runs up to `rounds` extractions of a 1 ml synthetic lesion with `settings` (tumour and ring, as
+ * a study's lesion, unless `extract` says otherwise), yielding between rounds and stopping as soon
+ * as `stop()` is true. A failure ends the warm-up quietly: the study's own analysis
+ * reports what is wrong. Returns the number of rounds done.
  */
-export async function warmUpExtraction(settings: RadiomicsSettings, stop: () => boolean, rounds = WARM_UP_ROUNDS): Promise<number> {
+export async function warmUpExtraction(
+  settings: RadiomicsSettings,
+  stop: () => boolean,
+  rounds = WARM_UP_ROUNDS,
+  extract: (lesion: ReturnType<typeof syntheticLesion>) => void = (l) => extractRegions(l.image, l.mask, settings, ['roi', 'ring'], { alignTo: l.image }),
+): Promise<number> {
   let lesion: ReturnType<typeof syntheticLesion> | undefined;
   let done = 0;
   for (; done < rounds; done++) {
@@ -62,10 +68,24 @@ export async function warmUpExtraction(settings: RadiomicsSettings, stop: () => 
     if (stop()) break;
     try {
       lesion ??= syntheticLesion(1, [0.8, 0.8, 2.5], settings.ring.outerMm);
-      extractRegions(lesion.image, lesion.mask, settings, ['roi', 'ring'], { alignTo: lesion.image });
+      extract(lesion);
     } catch {
       break;
     }
   }
   return done;
+}
+
+/**
+ * A worker's warm-up `stop`: true once its work has started. Before each round a message already
+ * queued on `port` is taken at once and handed to `take` (its 'message' event would only fire
+ * after the next round), so work never waits for a round to start.
+ */
+export function untilWorkComes<T>(port: MessagePort, take: (message: T) => void, started: () => boolean): () => boolean {
+  return () => {
+    if (started()) return true;
+    const queued = receiveMessageOnPort(port);
+    if (queued) take(queued.message as T);
+    return started();
+  };
 }

@@ -198,6 +198,9 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
   };
 }
 
+/** Intensities below this (HU) count as air in the ring's diagnostics. */
+const AIR_BELOW = -500;
+
 function textureDiscretisation(settings: RadiomicsSettings): DiscretisationSettings {
   const s = settings.discretisation;
   if (s.method === 'fixed_bin_size') return { method: 'fixed_bin_size', binWidth: s.binWidth, lowerBound: s.lowerBound ?? settings.resegmentation.lower };
@@ -207,20 +210,6 @@ function textureDiscretisation(settings: RadiomicsSettings): DiscretisationSetti
 
 // The per-voxel loops of extractFromPrepared live in small functions of their own, which the
 // JIT optimises far better than the same loops inside that long function.
-
-/** Voxels of `mask` within `rows` (pairs of [start, end) indices), and how many are below −500 (air). */
-function countVoxels(mask: Uint8Array, image: Float64Array, rows: Int32Array): { voxels: number; air: number } {
-  let voxels = 0;
-  let air = 0;
-  for (let r = 0; r < rows.length; r += 2) {
-    for (let i = rows[r]; i < rows[r + 1]; i++) {
-      if (!mask[i]) continue;
-      voxels++;
-      if (image[i] < -500) air++;
-    }
-  }
-  return { voxels, air };
-}
 
 /** The `count` intensities of the voxels of `mask` within `rows`, in index order. */
 function gatherIntensities(mask: Uint8Array, image: Float64Array, rows: Int32Array, count: number): Float64Array {
@@ -248,7 +237,10 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   // Per-voxel loops visit the region's bounding box only (in the same order as the whole grid).
   const regionBox = nonZeroBox(morphMask, dims);
   const rows = regionBox ? boxRows(regionBox, dims) : new Int32Array(0);
-  const { voxels: morphVoxels, air } = countVoxels(morphMask, image, rows);
+  // The ring's air fraction counts its voxels below −500 (HU) in the re-segmentation's pass.
+  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma, rows, AIR_BELOW);
+  const morphVoxels = reseg.morphological;
+  const air = reseg.below;
   const ring: RingDiagnostics | undefined = ringResult && {
     innerMm: settings.ring.innerMm,
     outerMm: settings.ring.outerMm,
@@ -257,7 +249,6 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
     clippedAt: ringResult.clippedAt,
     airFraction: morphVoxels ? air / morphVoxels : 0,
   };
-  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma, rows);
   const intensityMask = reseg.intensityMask;
   const intensities = gatherIntensities(intensityMask, image, rows, reseg.voxels);
   if (reseg.voxels === 0) warnings.push('no voxel of the region is left after re-segmentation; intensity features are undefined.');

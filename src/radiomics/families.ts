@@ -77,7 +77,9 @@ const TABLE: Record<FeatureFamily, FamilyEntry> = {
   morphology: voxelFamily(MORPHOLOGY, (r) => prepareMorphology({ dims: r.dims, spacing: r.spacing, image: r.image, morphologicalMask: r.morphMask, intensityMask: r.intensityMask, box: r.box })),
   local_intensity: voxelFamily(LOCAL_INTENSITY, (r) => {
     const sphereMeans = (r.shared.sphereMeans ??= new SphereMeans(r.image, r.dims, r.spacing));
-    return prepareLocalIntensity({ dims: r.dims, spacing: r.spacing, image: r.image, intensityMask: r.intensityMask, sphereMeans });
+    // The intensity mask lies within the morphological mask's box (and is empty when no intensity is left).
+    const box = r.intensities.length > 0 ? r.box : null;
+    return prepareLocalIntensity({ dims: r.dims, spacing: r.spacing, image: r.image, intensityMask: r.intensityMask, sphereMeans, box });
   }),
   intensity_statistics: voxelFamily(STATISTICS, (r) => prepareStatistics(r.intensities)),
   intensity_histogram: voxelFamily(HISTOGRAM, (r) =>

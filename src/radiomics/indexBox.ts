@@ -23,31 +23,38 @@ export function grownBox(box: IndexBox, margin: readonly number[], dims: Vec3): 
   };
 }
 
-type Scan = (from: number, to: number) => boolean;
+/** Whether bytes[from .. to) holds a non-zero value, four bytes (one word of `words`, the same memory) at a time. */
+function anyNonZeroBytes(bytes: Uint8Array, words: Uint32Array, from: number, to: number): boolean {
+  let i = from;
+  for (; i < to && (i & 3) !== 0; i++) if (bytes[i] !== 0) return true;
+  const lastWord = (to >> 2) - 1;
+  for (let w = i >> 2; w <= lastWord; w++) if (words[w] !== 0) return true;
+  for (i = Math.max(i, (lastWord + 1) << 2); i < to; i++) if (bytes[i] !== 0) return true;
+  return false;
+}
 
-/** Whether data[from .. to) holds a non-zero value; for byte masks, four bytes at a time. */
-function nonZeroScan(data: ArrayLike<number>): Scan {
-  if (data instanceof Uint8Array && data.byteOffset % 4 === 0) {
-    const bytes = data;
-    const words = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);
-    return (from, to) => {
-      let i = from;
-      for (; i < to && (i & 3) !== 0; i++) if (bytes[i] !== 0) return true;
-      const lastWord = (to >> 2) - 1;
-      for (let w = i >> 2; w <= lastWord; w++) if (words[w] !== 0) return true;
-      for (i = Math.max(i, (lastWord + 1) << 2); i < to; i++) if (bytes[i] !== 0) return true;
-      return false;
-    };
-  }
-  return (from, to) => {
-    for (let i = from; i < to; i++) if (data[i] !== 0) return true;
-    return false;
-  };
+function anyNonZeroValues(data: ArrayLike<number>, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (data[i] !== 0) return true;
+  return false;
+}
+
+/**
+ * Whether data[from .. to) holds a non-zero value; for byte masks (`words` given: a word view
+ * of them), four bytes at a time. Plain functions rather than a closure made per call, which V8
+ * compiled again on every call.
+ */
+function anyIn(data: ArrayLike<number>, words: Uint32Array | null, from: number, to: number): boolean {
+  return words !== null ? anyNonZeroBytes(data as Uint8Array, words, from, to) : anyNonZeroValues(data, from, to);
+}
+
+/** A word view of a byte mask when it is aligned for one (four bytes at a time), else null. */
+function wordsOf(data: ArrayLike<number>): Uint32Array | null {
+  return data instanceof Uint8Array && data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : null;
 }
 
 /** Whether any value is non-zero (byte masks four bytes at a time). */
 export function anyNonZero(data: ArrayLike<number>): boolean {
-  return nonZeroScan(data)(0, data.length);
+  return anyIn(data, wordsOf(data), 0, data.length);
 }
 
 /**
@@ -57,17 +64,17 @@ export function anyNonZero(data: ArrayLike<number>): boolean {
  */
 export function nonZeroBox(data: ArrayLike<number>, dims: Vec3): IndexBox | null {
   const [nx, ny, nz] = dims;
-  const any = nonZeroScan(data);
+  const words = wordsOf(data);
   const lo: Vec3 = [nx, ny, nz];
   const hi: Vec3 = [-1, -1, -1];
   for (let z = 0; z < nz; z++) {
     const slab = nx * ny * z;
-    if (!any(slab, slab + nx * ny)) continue;
+    if (!anyIn(data, words, slab, slab + nx * ny)) continue;
     if (lo[2] > z) lo[2] = z;
     hi[2] = z;
     for (let y = 0; y < ny; y++) {
       const row = slab + nx * y;
-      if (!any(row, row + nx)) continue;
+      if (!anyIn(data, words, row, row + nx)) continue;
       if (lo[1] > y) lo[1] = y;
       if (hi[1] < y) hi[1] = y;
       let x = 0;

@@ -30,6 +30,12 @@ export interface LocalIntensityInput {
   intensityMask: Uint8Array;
   /** Sphere means already computed for another region of the same image (see SphereMeans). */
   sphereMeans?: SphereMeans;
+  /**
+   * A box holding every voxel of the intensity mask (e.g. the morphological mask's box; null: the
+   * mask is empty) when the caller knows one, else it is found here. Only the voxels of the
+   * mask are visited, in the same order, whatever the box.
+   */
+  box?: IndexBox | null;
 }
 
 export interface LocalIntensityData {
@@ -454,9 +460,9 @@ export class SphereMeans {
   }
 
   /** Local and global intensity peaks of the region `intensityMask`. */
-  peaks(intensityMask: Uint8Array): LocalIntensityData | { unavailable: string } {
+  peaks(intensityMask: Uint8Array, knownBox?: IndexBox | null): LocalIntensityData | { unavailable: string } {
     const image = this.image;
-    const box = nonZeroBox(intensityMask, this.dims);
+    const box = knownBox === undefined ? nonZeroBox(intensityMask, this.dims) : knownBox;
     if (!box) return { unavailable: 'the ROI intensity mask is empty' };
     if (this.rowPrefix() instanceof Int32Array) return this.integerPeaks(intensityMask, box);
     const rows = boxRows(box, this.dims);
@@ -513,7 +519,7 @@ function kthLargest(values: Float64Array, k: number): number {
 
 export function prepareLocalIntensity(input: LocalIntensityInput): LocalIntensityData | { unavailable: string } {
   const means = input.sphereMeans ?? new SphereMeans(input.image, input.dims, input.spacing);
-  return means.peaks(input.intensityMask);
+  return means.peaks(input.intensityMask, input.box);
 }
 
 const f = (tag: string, code: string, name: string, doc: string, compute: (d: LocalIntensityData) => number) =>

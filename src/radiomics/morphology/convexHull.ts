@@ -87,6 +87,10 @@ function orient(p: Int32Array, a: number, b: number, c: number, d: number): numb
 
 /** Growable typed storage of the hull's faces (no boxed JS arrays on the hot path). */
 class FaceStore {
+  /** The points (x, y, z each). */
+  readonly p: Int32Array;
+  /** Next point in the same conflict list (-1: last). */
+  readonly next: Int32Array;
   /** Vertices (3 per face), neighbours across edges v0v1, v1v2, v2v0 (3 per face). */
   fv: Int32Array = new Int32Array(3 * 256);
   fn: Int32Array = new Int32Array(3 * 256);
@@ -100,22 +104,84 @@ class FaceStore {
   mark: Int32Array = new Int32Array(256);
   count = 0;
 
+  constructor(p: Int32Array) {
+    this.p = p;
+    const n = p.length / 3;
+    this.next = new Int32Array(n).fill(-1);
+    // Room for as many faces as points from the start: fewer growths inside the hull's loop.
+    this.reserve(Math.max(256, n));
+  }
+
+  // Methods, not closures in convexHull: V8 recompiled a closure made anew by each call, once per
+  // hull, on every extraction.
+
+  /**
+   * A new face (i, j, k) with no neighbours and an empty conflict list. Its plane makes
+   * orient(v0, v1, v2, q) = n·q − n·v0 three products instead of a determinant; integer
+   * coordinates keep both forms exact and equal (|n·q| stays far below 2^53).
+   */
+  newFace(i: number, j: number, k: number): number {
+    const f = this.add();
+    const p = this.p;
+    this.fv[3 * f] = i;
+    this.fv[3 * f + 1] = j;
+    this.fv[3 * f + 2] = k;
+    this.fn[3 * f] = -1;
+    this.fn[3 * f + 1] = -1;
+    this.fn[3 * f + 2] = -1;
+    this.alive[f] = 1;
+    this.head[f] = -1;
+    this.tail[f] = -1;
+    this.mark[f] = 0;
+    const ax = p[3 * i], ay = p[3 * i + 1], az = p[3 * i + 2];
+    const bx = p[3 * j] - ax, by = p[3 * j + 1] - ay, bz = p[3 * j + 2] - az;
+    const cx = p[3 * k] - ax, cy = p[3 * k + 1] - ay, cz = p[3 * k + 2] - az;
+    const nx = by * cz - bz * cy;
+    const ny = bz * cx - bx * cz;
+    const nz = bx * cy - by * cx;
+    const plane = this.plane;
+    plane[4 * f] = nx;
+    plane[4 * f + 1] = ny;
+    plane[4 * f + 2] = nz;
+    plane[4 * f + 3] = nx * ax + ny * ay + nz * az;
+    return f;
+  }
+
+  /** orient(face f, q): > 0 when point q is above face f. */
+  above(f: number, q: number): number {
+    const pl = this.plane;
+    const p = this.p;
+    return pl[4 * f] * p[3 * q] + pl[4 * f + 1] * p[3 * q + 1] + pl[4 * f + 2] * p[3 * q + 2] - pl[4 * f + 3];
+  }
+
+  /** Appends point q to face f's conflict list. */
+  enqueue(f: number, q: number): void {
+    const next = this.next;
+    next[q] = -1;
+    if (this.head[f] < 0) this.head[f] = q;
+    else next[this.tail[f]] = q;
+    this.tail[f] = q;
+  }
+
   add(): number {
-    if (this.count === this.alive.length) {
-      const size = 2 * this.alive.length;
-      this.fv = grown(this.fv, 3 * size);
-      this.fn = grown(this.fn, 3 * size);
-      const plane = new Float64Array(4 * size);
-      plane.set(this.plane);
-      this.plane = plane;
-      const alive = new Uint8Array(size);
-      alive.set(this.alive);
-      this.alive = alive;
-      this.head = grown(this.head, size);
-      this.tail = grown(this.tail, size);
-      this.mark = grown(this.mark, size);
-    }
+    if (this.count === this.alive.length) this.reserve(2 * this.alive.length);
     return this.count++;
+  }
+
+  /** Capacity for `size` faces (at least the current one). */
+  private reserve(size: number): void {
+    if (size <= this.alive.length) return;
+    this.fv = grown(this.fv, 3 * size);
+    this.fn = grown(this.fn, 3 * size);
+    const plane = new Float64Array(4 * size);
+    plane.set(this.plane);
+    this.plane = plane;
+    const alive = new Uint8Array(size);
+    alive.set(this.alive);
+    this.alive = alive;
+    this.head = grown(this.head, size);
+    this.tail = grown(this.tail, size);
+    this.mark = grown(this.mark, size);
   }
 }
 
@@ -133,62 +199,44 @@ export function convexHull(lattice: Int32Array): Hull {
   if (n < 4) throw new DegenerateHullError('fewer than 4 points: no 3-D hull');
   const [a, b, c, d] = initialTetrahedron(p, n);
 
-  const F = new FaceStore();
-  const next = new Int32Array(n).fill(-1);
-  // Each face's plane makes orient(v0, v1, v2, q) = n·q − n·v0 three products instead of a
-  // determinant. Integer coordinates keep both forms exact and equal (|n·q| stays far below 2^53).
-  const newFace = (i: number, j: number, k: number): number => {
-    const f = F.add();
-    F.fv[3 * f] = i;
-    F.fv[3 * f + 1] = j;
-    F.fv[3 * f + 2] = k;
-    F.fn[3 * f] = -1;
-    F.fn[3 * f + 1] = -1;
-    F.fn[3 * f + 2] = -1;
-    F.alive[f] = 1;
-    F.head[f] = -1;
-    F.tail[f] = -1;
-    F.mark[f] = 0;
-    const ax = p[3 * i], ay = p[3 * i + 1], az = p[3 * i + 2];
-    const bx = p[3 * j] - ax, by = p[3 * j + 1] - ay, bz = p[3 * j + 2] - az;
-    const cx = p[3 * k] - ax, cy = p[3 * k + 1] - ay, cz = p[3 * k + 2] - az;
-    const nx = by * cz - bz * cy;
-    const ny = bz * cx - bx * cz;
-    const nz = bx * cy - by * cx;
-    F.plane[4 * f] = nx;
-    F.plane[4 * f + 1] = ny;
-    F.plane[4 * f + 2] = nz;
-    F.plane[4 * f + 3] = nx * ax + ny * ay + nz * az;
-    return f;
-  };
-  const above = (f: number, q: number): number => {
-    const pl = F.plane;
-    return pl[4 * f] * p[3 * q] + pl[4 * f + 1] * p[3 * q + 1] + pl[4 * f + 2] * p[3 * q + 2] - pl[4 * f + 3];
-  };
-  const enqueue = (f: number, q: number): void => {
-    next[q] = -1;
-    if (F.head[f] < 0) F.head[f] = q;
-    else next[F.tail[f]] = q;
-    F.tail[f] = q;
-  };
+  const F = new FaceStore(p);
   // Initial tetrahedron, faces oriented so the fourth vertex is below each.
   const tet = orient(p, a, b, c, d) > 0 ? [[a, c, b], [a, b, d], [b, c, d], [c, a, d]] : [[a, b, c], [a, d, b], [b, d, c], [c, d, a]];
-  for (const [i, j, k] of tet) newFace(i, j, k);
+  for (const [i, j, k] of tet) F.newFace(i, j, k);
   linkByEdges([0, 1, 2, 3], F.fv, F.fn);
+  assignToFaces(F, n, a, b, c, d);
+  expandHull(F, n);
+  return renumbered(F, p, n);
+}
+
+/** Each point other than the tetrahedron's (a, b, c, d) waits on the first of its 4 faces it sees. */
+function assignToFaces(F: FaceStore, n: number, a: number, b: number, c: number, d: number): void {
   for (let q = 0; q < n; q++) {
     if (q === a || q === b || q === c || q === d) continue;
     for (let f = 0; f < 4; f++) {
-      if (above(f, q) > 0) {
-        enqueue(f, q);
+      if (F.above(f, q) > 0) {
+        F.enqueue(f, q);
         break;
       }
     }
   }
+}
+
+/**
+ * Adds the farthest waiting point of a face until no point waits (quickhull). Its own function, as
+ * are the steps before and after it: V8 compiles this loop on stack replacement while it runs,
+ * and code after it in the same function, not yet run then, made it drop and recompile the whole.
+ */
+function expandHull(F: FaceStore, n: number): void {
+  const next = F.next;
   const stack = [0, 1, 2, 3];
   // Scratch: visible faces, horizon edges (i, j, face beyond), created faces; faces by horizon vertex.
-  let visible: Int32Array = new Int32Array(64);
-  let horizon: Int32Array = new Int32Array(3 * 64);
-  let created: Int32Array = new Int32Array(64);
+  // Sized for any hull of n points (at most 2n − 4 faces, whose horizon has at most 2n edges), so
+  // the growth below, which the compiled loop has never seen run, is not needed.
+  const most = 2 * n + 8;
+  let visible: Int32Array = new Int32Array(most);
+  let horizon: Int32Array = new Int32Array(3 * most);
+  let created: Int32Array = new Int32Array(most);
   const byStart = new Int32Array(n);
   const byEnd = new Int32Array(n);
   let stamp = 0;
@@ -199,7 +247,7 @@ export function convexHull(lattice: Int32Array): Hull {
     let apex = -1;
     let far = 0;
     for (let q = F.head[f0]; q >= 0; q = next[q]) {
-      const o = above(f0, q);
+      const o = F.above(f0, q);
       if (o > far) {
         far = o;
         apex = q;
@@ -215,7 +263,7 @@ export function convexHull(lattice: Int32Array): Hull {
       for (let e = 0; e < 3; e++) {
         const g = F.fn[3 * f + e];
         if (F.mark[g] === stamp || F.mark[g] === -stamp) continue;
-        if (above(g, apex) > 0) {
+        if (F.above(g, apex) > 0) {
           F.mark[g] = stamp;
           if (nVisible === visible.length) visible = grown(visible);
           visible[nVisible++] = g;
@@ -243,7 +291,7 @@ export function convexHull(lattice: Int32Array): Hull {
       const i = horizon[3 * h];
       const j = horizon[3 * h + 1];
       const g = horizon[3 * h + 2];
-      const f = newFace(i, j, apex);
+      const f = F.newFace(i, j, apex);
       created[h] = f;
       byStart[i] = f;
       byEnd[j] = f;
@@ -269,8 +317,8 @@ export function convexHull(lattice: Int32Array): Hull {
         if (q !== apex) {
           for (let h = 0; h < nHorizon; h++) {
             const g = created[h];
-            if (above(g, q) > 0) {
-              enqueue(g, q);
+            if (F.above(g, q) > 0) {
+              F.enqueue(g, q);
               break;
             }
           }
@@ -282,7 +330,10 @@ export function convexHull(lattice: Int32Array): Hull {
     }
     for (let h = 0; h < nHorizon; h++) if (F.head[created[h]] >= 0) stack.push(created[h]);
   }
-  // Renumber the vertices that faces use.
+}
+
+/** The hull's faces with its vertices numbered in the order faces use them. */
+function renumbered(F: FaceStore, p: Int32Array, n: number): Hull {
   const map = new Int32Array(n).fill(-1);
   const points: number[] = [];
   const faces: number[] = [];

@@ -91,6 +91,16 @@ function applyAxis(input: Float64Array, dims: Vec3, axis: number, taps: AxisTaps
   for (let t = 0; t < index.length; t++) local[t] = Math.min(n - 1, Math.max(0, index[t] - offset));
   if (axis === 0) {
     const rows = dims[1] * dims[2];
+    // Two taps (linear): the loop below written out, the same sum in the same order (from 0, which
+    // turns a −0 product into +0 as the loop does).
+    if (k === 2) {
+      for (let r = 0; r < rows; r++) {
+        const inBase = r * n;
+        const outBase = r * outLength;
+        for (let j = 0, o = 0; j < outLength; j++, o += 2) out[outBase + j] = 0 + weight[o] * input[inBase + local[o]] + weight[o + 1] * input[inBase + local[o + 1]];
+      }
+      return out;
+    }
     for (let r = 0; r < rows; r++) {
       const inBase = r * n;
       const outBase = r * outLength;

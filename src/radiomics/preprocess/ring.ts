@@ -81,16 +81,29 @@ function withinBall(sub: Uint8Array, dims: Vec3, spacing: Vec3, featureValue: nu
       if (h >= 0) offsets.push({ dy, dz, h });
     }
   }
-  const widened = new Map<number, Uint32Array>();
-  for (const { h } of offsets) if (!widened.has(h)) widened.set(h, widenRows(bits, nw, nRows, nx, h));
-  const out = new Uint32Array(nRows * nw);
+  const widened = widenRows(bits, nw, nRows, nx, new Set(offsets.map((o) => o.h)));
+  // The ball is symmetric in dz: first, per |dz|, each slice's OR of its rows' widened rows at their
+  // dy (a disc); then the OR of those discs at their dz. Fewer passes than one per (dy, dz) row.
+  const discs = new Map<number, Uint32Array>();
   for (const { dy, dz, h } of offsets) {
+    if (dz < 0) continue;
+    let disc = discs.get(dz);
+    if (!disc) discs.set(dz, (disc = new Uint32Array(nRows * nw)));
     const src = widened.get(h)!;
-    const shift = (dy + ny * dz) * nw;
-    for (let z = Math.max(0, -dz); z < Math.min(nz, nz - dz); z++) {
+    const shift = dy * nw;
+    for (let z = 0; z < nz; z++) {
       const from = (Math.max(0, -dy) + ny * z) * nw;
       const to = (Math.min(ny, ny - dy) + ny * z) * nw;
-      for (let w = from; w < to; w++) out[w] |= src[w + shift];
+      for (let w = from; w < to; w++) disc[w] |= src[w + shift];
+    }
+  }
+  const out = new Uint32Array(nRows * nw);
+  for (const [adz, disc] of discs) {
+    for (const dz of adz === 0 ? [0] : [-adz, adz]) {
+      const shift = ny * dz * nw;
+      const from = Math.max(0, -dz) * ny * nw;
+      const to = Math.min(nz, nz - dz) * ny * nw;
+      for (let w = from; w < to; w++) out[w] |= disc[w + shift];
     }
   }
   const flags = new Uint8Array(nx * nRows);
@@ -102,28 +115,40 @@ function withinBall(sub: Uint8Array, dims: Vec3, spacing: Vec3, featureValue: nu
   return flags;
 }
 
-/** Each row of `bits` (nw words, nx bits used) with every set bit spread to ±h along the row. */
-function widenRows(bits: Uint32Array, nw: number, nRows: number, nx: number, h: number): Uint32Array {
-  const out = bits.slice();
-  for (let k = 1; k <= h; k++) {
-    const q = k >>> 5;
-    const r = k & 31;
-    for (let row = 0; row < nRows; row++) {
-      const w0 = row * nw;
-      for (let w = 0; w < nw; w++) {
-        // Bit x of the output gets bits x − k and x + k of the input.
-        const lo = w - q; // word holding bit x − k (with the one below it for the carry)
-        const hi = w + q; // word holding bit x + k (with the one above it)
-        let v = 0;
-        if (lo >= 0) v |= r === 0 ? bits[w0 + lo] : (bits[w0 + lo] << r) | (lo > 0 ? bits[w0 + lo - 1] >>> (32 - r) : 0);
-        if (hi < nw) v |= r === 0 ? bits[w0 + hi] : (bits[w0 + hi] >>> r) | (hi + 1 < nw ? bits[w0 + hi + 1] << (32 - r) : 0);
-        out[w0 + w] |= v;
-      }
-      // Bits beyond the row's end stay clear.
-      if (nx & 31) out[w0 + nw - 1] &= (1 << (nx & 31)) - 1;
-    }
+/**
+ * Each row of `bits` (nw words, nx bits used) with every set bit spread to ±h along the row, for
+ * each h of `widths`: spreading by ±1, ±2, … in turn, kept at each wanted h (one pass per step).
+ */
+function widenRows(bits: Uint32Array, nw: number, nRows: number, nx: number, widths: ReadonlySet<number>): Map<number, Uint32Array> {
+  const out = new Map<number, Uint32Array>();
+  const cur = bits.slice();
+  const widest = Math.max(...widths);
+  if (widths.has(0)) out.set(0, cur.slice());
+  for (let k = 1; k <= widest; k++) {
+    spreadRows(bits, cur, nw, nRows, nx, k);
+    if (widths.has(k)) out.set(k, cur.slice());
   }
   return out;
+}
+
+/** ORs into `out` every row of `bits` shifted by −k and +k bits along the row. */
+function spreadRows(bits: Uint32Array, out: Uint32Array, nw: number, nRows: number, nx: number, k: number): void {
+  const q = k >>> 5;
+  const r = k & 31;
+  for (let row = 0; row < nRows; row++) {
+    const w0 = row * nw;
+    for (let w = 0; w < nw; w++) {
+      // Bit x of the output gets bits x − k and x + k of the input.
+      const lo = w - q; // word holding bit x − k (with the one below it for the carry)
+      const hi = w + q; // word holding bit x + k (with the one above it)
+      let v = 0;
+      if (lo >= 0) v |= r === 0 ? bits[w0 + lo] : (bits[w0 + lo] << r) | (lo > 0 ? bits[w0 + lo - 1] >>> (32 - r) : 0);
+      if (hi < nw) v |= r === 0 ? bits[w0 + hi] : (bits[w0 + hi] >>> r) | (hi + 1 < nw ? bits[w0 + hi + 1] << (32 - r) : 0);
+      out[w0 + w] |= v;
+    }
+    // Bits beyond the row's end stay clear.
+    if (nx & 31) out[w0 + nw - 1] &= (1 << (nx & 31)) - 1;
+  }
 }
 
 /** The mask dilated by a ball of `radiusMm`, on the box it can reach (the mask's box `bbox` grown by the radius). */

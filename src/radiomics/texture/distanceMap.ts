@@ -12,12 +12,12 @@ export function borderDistanceMap(grid: PaddedGrid, dimensions: 2 | 3): Int32Arr
   const { morph, nx, ny } = grid;
   const n = morph.length;
   const sz = dimensions === 3 ? nx * ny : 0;
-  const far = 0x3fffffff;
   const dist = new Int32Array(n);
-  for (let v = 0; v < n; v++) if (morph[v]) dist[v] = far;
   // Mask voxels never touch the box faces (padding), so v ± 1, v ± nx, v ± nx·ny stay inside.
+  // Forward pass: a mask voxel takes 1 + the least of its earlier neighbours (0 outside the mask,
+  // already passed inside it), whatever it held before, so the mask needs no initialising pass.
   for (let v = 0; v < n; v++) {
-    if (dist[v] === 0) continue;
+    if (!morph[v]) continue;
     let d = dist[v - 1] + 1;
     const y = dist[v - nx] + 1;
     if (y < d) d = y;

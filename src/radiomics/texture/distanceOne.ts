@@ -127,6 +127,18 @@ export function distanceOnePass(grid: PaddedGrid): DistanceOne {
     levelSum[k] = sum;
     similar[k] = same;
   }
+  symmetricGlcms(glcm, oneWay, ng);
+  return { glcm, stats: { inRoi, levelSum, similar } };
+}
+
+/**
+ * glcm[d] += the pairs of direction d counted one way (oneWay, see distanceOnePass) and their
+ * transpose. A function of its own, so that V8's compilation of the voxel loop while it runs
+ * does not meet code that has not run yet (which made it drop and recompile the whole).
+ */
+function symmetricGlcms(glcm: Glcm[], oneWay: Float64Array, ng: number): void {
+  const width = ng + 1;
+  const size = ng * width;
   for (let d = 0; d < 13; d++) {
     const counts = glcm[d].counts;
     const o = d * size;
@@ -134,5 +146,4 @@ export function distanceOnePass(grid: PaddedGrid): DistanceOne {
       for (let j = 0; j < ng; j++) counts[i * ng + j] += oneWay[o + i * width + j + 1] + oneWay[o + j * width + i + 1];
     }
   }
-  return { glcm, stats: { inRoi, levelSum, similar } };
 }

@@ -138,6 +138,16 @@ function glrlm(region: TextureRegion, wanted: ReadonlySet<Aggregation>): Aggrega
   return aggregateDirectional(family, grid, 1, wanted);
 }
 
+/**
+ * 0, 1, …, n − 1. A function of its own: as a loop inside the closure above, V8 compiled that
+ * closure (made anew by each call) again for every region, on every extraction.
+ */
+function firstIndices(n: number): Int32Array {
+  const all = new Int32Array(n);
+  for (let k = 0; k < n; k++) all[k] = k;
+  return all;
+}
+
 function zoneFamily(
   region: TextureRegion,
   wanted: ReadonlySet<Aggregation>,
@@ -152,10 +162,7 @@ function zoneFamily(
       slices: () => [...region.zonesBySlice()].map(([z, select]) => matrixOf(region.zones(2), grid.nLevels, select, region.sliceVoxels(z))),
       volume: () => {
         const zones = region.zones(3);
-        if (zones.count === 0) return null;
-        const all = new Int32Array(zones.count);
-        for (let k = 0; k < all.length; k++) all[k] = k;
-        return matrixOf(zones, grid.nLevels, all, grid.roi.length);
+        return zones.count === 0 ? null : matrixOf(zones, grid.nLevels, firstIndices(zones.count), grid.roi.length);
       },
       merge: mergeTables,
       features,

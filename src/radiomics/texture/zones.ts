@@ -23,9 +23,10 @@ export function findZones(grid: PaddedGrid, linkage: readonly Step[], distanceMa
   const offsets = Int32Array.from(linkage.map(([x, y, z]) => offsetOf(grid, x, y, z)));
   const nOffsets = offsets.length;
   const [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11, o12, o13, o14, o15, o16, o17, o18, o19, o20, o21, o22, o23, o24, o25] = offsets;
-  // 26-connected (3D): the neighbour tests written out and without branches (a voxel is pushed
-  // always and kept when `same`; its `open` entry is cleared by XOR): twice as fast in V8 as the
-  // loop with a branch per neighbour, which mispredicts on noisy levels.
+  // 26-connected (3D): the 26 neighbour tests written out without branches, into the bits of one
+  // word; then only the neighbours that join are visited. Twice as fast in V8 as the loop with a
+  // branch per neighbour, which mispredicts on noisy levels, and faster than pushing every
+  // neighbour and keeping those that join (26 stores and 26 read-modify-writes per voxel).
   // A voxel leaves `open` (set to 0) when it joins a zone: one read tells "same level, not yet taken".
   // Bytes when the levels fit (the usual case): a quarter of the memory the 26 neighbour reads touch.
   const open = grid.nLevels < 256 ? Uint8Array.from(grid.levels) : grid.levels.slice();
@@ -51,138 +52,40 @@ export function findZones(grid: PaddedGrid, linkage: readonly Step[], distanceMa
         const u = stack[--top];
         voxels++;
         if (distanceMap !== null && distanceMap[u] < nearest) nearest = distanceMap[u];
-        let w = 0;
-        let same = 0;
-        w = u + o0;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o1;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o2;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o3;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o4;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o5;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o6;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o7;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o8;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o9;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o10;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o11;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o12;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o13;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o14;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o15;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o16;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o17;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o18;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o19;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o20;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o21;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o22;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o23;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o24;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
-        w = u + o25;
-        same = ((open[w] ^ g) - 1) >>> 31;
-        stack[top] = w;
-        top += same;
-        open[w] ^= same * g;
+        // Bit b: neighbour u + offsets[b] is open with this level. Each voxel joins once, so about
+        // one bit per voxel is set: the loop over the set bits runs about once.
+        const same =
+          ((((open[u + o0] ^ g) - 1) >>> 31) << 0) |
+          ((((open[u + o1] ^ g) - 1) >>> 31) << 1) |
+          ((((open[u + o2] ^ g) - 1) >>> 31) << 2) |
+          ((((open[u + o3] ^ g) - 1) >>> 31) << 3) |
+          ((((open[u + o4] ^ g) - 1) >>> 31) << 4) |
+          ((((open[u + o5] ^ g) - 1) >>> 31) << 5) |
+          ((((open[u + o6] ^ g) - 1) >>> 31) << 6) |
+          ((((open[u + o7] ^ g) - 1) >>> 31) << 7) |
+          ((((open[u + o8] ^ g) - 1) >>> 31) << 8) |
+          ((((open[u + o9] ^ g) - 1) >>> 31) << 9) |
+          ((((open[u + o10] ^ g) - 1) >>> 31) << 10) |
+          ((((open[u + o11] ^ g) - 1) >>> 31) << 11) |
+          ((((open[u + o12] ^ g) - 1) >>> 31) << 12) |
+          ((((open[u + o13] ^ g) - 1) >>> 31) << 13) |
+          ((((open[u + o14] ^ g) - 1) >>> 31) << 14) |
+          ((((open[u + o15] ^ g) - 1) >>> 31) << 15) |
+          ((((open[u + o16] ^ g) - 1) >>> 31) << 16) |
+          ((((open[u + o17] ^ g) - 1) >>> 31) << 17) |
+          ((((open[u + o18] ^ g) - 1) >>> 31) << 18) |
+          ((((open[u + o19] ^ g) - 1) >>> 31) << 19) |
+          ((((open[u + o20] ^ g) - 1) >>> 31) << 20) |
+          ((((open[u + o21] ^ g) - 1) >>> 31) << 21) |
+          ((((open[u + o22] ^ g) - 1) >>> 31) << 22) |
+          ((((open[u + o23] ^ g) - 1) >>> 31) << 23) |
+          ((((open[u + o24] ^ g) - 1) >>> 31) << 24) |
+          ((((open[u + o25] ^ g) - 1) >>> 31) << 25);
+        for (let bits = same; bits !== 0; bits &= bits - 1) {
+          const w = u + offsets[31 - Math.clz32(bits & -bits)];
+          open[w] = 0;
+          stack[top++] = w;
+        }
       }
     } else
     while (top > 0) {

@@ -155,10 +155,19 @@ describe('local intensity peaks', () => {
         const alone = prepareLocalIntensity({ dims, spacing, image, intensityMask: mask });
         const withShared = prepareLocalIntensity({ dims, spacing, image, intensityMask: mask, sphereMeans: shared });
         expect(withShared).toEqual(alone);
+        // A larger box than the mask's, as the extraction passes the morphological mask's: the same peaks.
+        const box = { lo: [0, 1, 0] as Vec3, hi: [31, 29, 23] as Vec3 };
+        expect(prepareLocalIntensity({ dims, spacing, image, intensityMask: mask, box })).toEqual(alone);
         const expected = bruteForcePeaks(dims, spacing, image, mask);
         expect('global' in alone && alone.global).toBeCloseTo(expected.global, 9);
         expect('local' in alone && alone.local).toBeCloseTo(expected.local, 9);
       }
     }
+  });
+
+  test('a box given by the caller (any box holding the mask, e.g. the morphological one; null: empty mask)', () => {
+    const dims: Vec3 = [12, 11, 10];
+    const n = dims[0] * dims[1] * dims[2];
+    expect(prepareLocalIntensity({ dims, spacing: [1, 1, 1], image: new Float64Array(n), intensityMask: new Uint8Array(n), box: null })).toEqual({ unavailable: 'the ROI intensity mask is empty' });
   });
 });

@@ -3,6 +3,7 @@ import { convexHull, hullVolumeArea, maximumDiameter, hullPointsMm } from '../..
 import { ellipsoidSurfaceArea, minimumVolumeEnclosingEllipsoid } from '../../../src/radiomics/morphology/ellipsoid';
 import { spatialAutocorrelation } from '../../../src/radiomics/morphology/autocorrelation';
 import { symmetricEigen3 } from '../../../src/radiomics/math/eigen';
+import { pointMoments } from '../../../src/radiomics/features/morphology';
 import { Vec3 } from '../../../src/radiomics/volume';
 import { ballMask, rng } from './helpers';
 
@@ -138,5 +139,28 @@ describe("Moran's I and Geary's C by FFT", () => {
     const r = spatialAutocorrelation(image, mask, dims, spacing);
     expect(r.moranI).toBeCloseTo((n / w) * (moranNum / den), 10);
     expect(r.gearyC).toBeCloseTo(((n - 1) / (2 * w)) * (gearyNum / den), 10);
+  });
+});
+
+describe('point moments of the morphology family', () => {
+  const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+
+  test.each([
+    ['1 mm', [1, 1, 1]],
+    ['2 × 1 × 3 mm', [2, 1, 3]],
+    ['0.9765625 × 0.9765625 × 2.5 mm (per voxel only)', [0.9765625, 0.9765625, 2.5]],
+  ] as Array<[string, Vec3]>)('row sums on whole-millimetre grids give the per-voxel sums bit for bit (%s)', (_name, spacing) => {
+    const random = rng(17);
+    const dims: Vec3 = [23, 19, 14];
+    const n = dims[0] * dims[1] * dims[2];
+    for (const integers of [true, false]) {
+      const image = Float64Array.from({ length: n }, () => (integers ? Math.round(random() * 2000 - 1000) : random() * 2000 - 1000));
+      const morphologicalMask = Uint8Array.from({ length: n }, (_, i) => (i % dims[0] > 2 && random() < 0.6 ? 1 : 0));
+      const intensityMask = Uint8Array.from(morphologicalMask, (m) => (m && random() < 0.8 ? 1 : 0));
+      const input = { dims, spacing, image, morphologicalMask, intensityMask };
+      const perVoxel = pointMoments(input, false);
+      expect(bits(pointMoments(input))).toBe(bits(perVoxel));
+      expect(perVoxel[9]).toBe(morphologicalMask.reduce((a, b) => a + b, 0));
+    }
   });
 });

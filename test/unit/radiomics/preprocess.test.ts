@@ -33,6 +33,15 @@ describe('re-segmentation', () => {
     const mask = Uint8Array.from([0, 1, 1, 1, 1, 1, 1, 0]);
     expect([...resegment(image, mask, null, null).intensityMask]).toEqual([...mask]);
   });
+
+  test('the same pass counts the morphological voxels and, when asked, those below an intensity (the ring\'s air)', () => {
+    const mask = Uint8Array.from([1, 1, 1, 0, 1, 1, 1, 0]);
+    const r = resegment(image, mask, { lower: -1000, upper: null }, null, undefined, -500);
+    expect(r.voxels).toBe(5); // −1200 is cut, 0 and 3000 lie outside the mask
+    expect(r.morphological).toBe(6);
+    expect(r.below).toBe(2); // −1200 and −900; −500 itself is not below
+    expect(resegment(image, mask, null, null).below).toBe(0);
+  });
 });
 
 describe('discretisation', () => {

@@ -56,8 +56,15 @@ function ringFor(s: number): Int32Array {
  * The tables of the 13 3-D directions at once (ms[d] gets the runs along steps[d]), in one pass
  * over the voxels: each voxel's level is read once and the 13 directions' work interleaves, so
  * no direction waits on its own previous voxel. Same counts as accumulateGlrlm per step (the
- * body is that loop's, written out per direction: V8 runs a loop over the directions, or a
- * helper called 13 times, about half as fast). Other numbers of steps go one step at a time.
+ * body is written out per direction: V8 runs a loop over the directions, or a helper called 13
+ * times, about half as fast). Other numbers of steps go one step at a time.
+ *
+ * Runs are not counted at their last voxel, which needs the successor's level (a 14th read per
+ * direction), but from the run length reached at every voxel: a run of length ≥ L has exactly
+ * one voxel where the length reached is L, so the runs of level g and length exactly L are the
+ * voxels of level g that reach L minus those that reach L + 1. Integer counts, so the tables are
+ * exactly accumulateGlrlm's. The reach counts are laid out [level][direction][length]: the 13
+ * counts one voxel adds lie in one small block.
  */
 export function accumulateGlrlmSteps(ms: readonly LevelTable[], grid: PaddedGrid, steps: Int32Array, from: number, to: number): void {
   if (steps.length !== 13) {
@@ -69,53 +76,73 @@ export function accumulateGlrlmSteps(ms: readonly LevelTable[], grid: PaddedGrid
   if (ms.some((m) => m.colValues.length !== nCols)) throw new Error('accumulateGlrlmSteps: tables of different widths');
   const [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12] = Array.from(steps, Math.abs);
   const [l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, l12] = Array.from(steps, ringFor);
-  const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12] = ms.map((m) => m.counts);
   const [m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12] = [l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, l12].map((l) => l.length - 1);
+  // reached[((g − 1)·13 + d)·width + L − 1]: voxels of level g whose run along steps[d] reaches
+  // length L there; column nCols (L = nCols + 1) stays 0.
+  const width = nCols + 1;
+  const reached = new Int32Array(grid.nLevels * 13 * width);
   for (let k = from; k < to; k++) {
     const v = roi[k];
     const g = levels[v];
-    const row = (g - 1) * nCols;
+    const row = (g - 1) * 13 * width - 1;
     const r0 = (((levels[v - s0] ^ g) - 1) >>> 31) * l0[(v - s0) & m0] + 1;
     l0[v & m0] = r0;
-    c0[row + r0 - 1] += 1 - (((levels[v + s0] ^ g) - 1) >>> 31);
+    reached[row + r0]++;
     const r1 = (((levels[v - s1] ^ g) - 1) >>> 31) * l1[(v - s1) & m1] + 1;
     l1[v & m1] = r1;
-    c1[row + r1 - 1] += 1 - (((levels[v + s1] ^ g) - 1) >>> 31);
+    reached[row + 1 * width + r1]++;
     const r2 = (((levels[v - s2] ^ g) - 1) >>> 31) * l2[(v - s2) & m2] + 1;
     l2[v & m2] = r2;
-    c2[row + r2 - 1] += 1 - (((levels[v + s2] ^ g) - 1) >>> 31);
+    reached[row + 2 * width + r2]++;
     const r3 = (((levels[v - s3] ^ g) - 1) >>> 31) * l3[(v - s3) & m3] + 1;
     l3[v & m3] = r3;
-    c3[row + r3 - 1] += 1 - (((levels[v + s3] ^ g) - 1) >>> 31);
+    reached[row + 3 * width + r3]++;
     const r4 = (((levels[v - s4] ^ g) - 1) >>> 31) * l4[(v - s4) & m4] + 1;
     l4[v & m4] = r4;
-    c4[row + r4 - 1] += 1 - (((levels[v + s4] ^ g) - 1) >>> 31);
+    reached[row + 4 * width + r4]++;
     const r5 = (((levels[v - s5] ^ g) - 1) >>> 31) * l5[(v - s5) & m5] + 1;
     l5[v & m5] = r5;
-    c5[row + r5 - 1] += 1 - (((levels[v + s5] ^ g) - 1) >>> 31);
+    reached[row + 5 * width + r5]++;
     const r6 = (((levels[v - s6] ^ g) - 1) >>> 31) * l6[(v - s6) & m6] + 1;
     l6[v & m6] = r6;
-    c6[row + r6 - 1] += 1 - (((levels[v + s6] ^ g) - 1) >>> 31);
+    reached[row + 6 * width + r6]++;
     const r7 = (((levels[v - s7] ^ g) - 1) >>> 31) * l7[(v - s7) & m7] + 1;
     l7[v & m7] = r7;
-    c7[row + r7 - 1] += 1 - (((levels[v + s7] ^ g) - 1) >>> 31);
+    reached[row + 7 * width + r7]++;
     const r8 = (((levels[v - s8] ^ g) - 1) >>> 31) * l8[(v - s8) & m8] + 1;
     l8[v & m8] = r8;
-    c8[row + r8 - 1] += 1 - (((levels[v + s8] ^ g) - 1) >>> 31);
+    reached[row + 8 * width + r8]++;
     const r9 = (((levels[v - s9] ^ g) - 1) >>> 31) * l9[(v - s9) & m9] + 1;
     l9[v & m9] = r9;
-    c9[row + r9 - 1] += 1 - (((levels[v + s9] ^ g) - 1) >>> 31);
+    reached[row + 9 * width + r9]++;
     const r10 = (((levels[v - s10] ^ g) - 1) >>> 31) * l10[(v - s10) & m10] + 1;
     l10[v & m10] = r10;
-    c10[row + r10 - 1] += 1 - (((levels[v + s10] ^ g) - 1) >>> 31);
+    reached[row + 10 * width + r10]++;
     const r11 = (((levels[v - s11] ^ g) - 1) >>> 31) * l11[(v - s11) & m11] + 1;
     l11[v & m11] = r11;
-    c11[row + r11 - 1] += 1 - (((levels[v + s11] ^ g) - 1) >>> 31);
+    reached[row + 11 * width + r11]++;
     const r12 = (((levels[v - s12] ^ g) - 1) >>> 31) * l12[(v - s12) & m12] + 1;
     l12[v & m12] = r12;
-    c12[row + r12 - 1] += 1 - (((levels[v + s12] ^ g) - 1) >>> 31);
+    reached[row + 12 * width + r12]++;
   }
-  for (const m of ms) m.nVoxels += to - from;
+  addRunsFromReach(ms, reached, grid.nLevels, width, to - from);
+}
+
+/**
+ * ms[d] += the runs of exactly each length from the reach counts of accumulateGlrlmSteps, and N_v
+ * += `voxels`. A function of its own: after the voxel loop, which V8 compiles while it runs, code
+ * that had not run yet made V8 drop and recompile that large function.
+ */
+function addRunsFromReach(ms: readonly LevelTable[], reached: Int32Array, nLevels: number, width: number, voxels: number): void {
+  const nCols = width - 1;
+  for (let d = 0; d < 13; d++) {
+    const counts = ms[d].counts;
+    for (let g = 0; g < nLevels; g++) {
+      const at = (g * 13 + d) * width;
+      for (let c = 0; c < nCols; c++) counts[g * nCols + c] += reached[at + c] - reached[at + c + 1];
+    }
+  }
+  for (const m of ms) m.nVoxels += voxels;
 }
 
 export function clearTable(m: LevelTable): void {

@@ -6,6 +6,7 @@ import { PaddedGrid } from '../../../../src/radiomics/texture/grid';
 import { LevelTable } from '../../../../src/radiomics/texture/levelTable';
 import { findZones } from '../../../../src/radiomics/texture/zones';
 import { gridFrom, MANUAL_EXAMPLE } from './pictures';
+import { rng } from '../helpers';
 
 /** A table as nested arrays over values 1 .. maxValue (compressed columns expanded). */
 function dense(t: LevelTable, maxValue: number): number[][] {
@@ -114,5 +115,48 @@ describe('GLDZM', () => {
       [1, 1, 1],
       [1, 1, 1],
     ]);
+  });
+});
+
+describe('zone labelling against a plain flood fill', () => {
+  /** Zones as IBSI defines them, by the most direct flood fill: seeds in ROI order, a branch per neighbour. */
+  function reference(grid: PaddedGrid, dimensions: 2 | 3, distanceMap: Int32Array) {
+    const offsets = chebyshevNeighbourhood(1, dimensions).map(([x, y, z]) => x + grid.nx * (y + grid.ny * z));
+    const taken = new Uint8Array(grid.levels.length);
+    const zones: Array<{ level: number; size: number; slice: number; distance: number }> = [];
+    for (const seed of grid.roi) {
+      if (taken[seed]) continue;
+      const g = grid.levels[seed];
+      taken[seed] = 1;
+      const queue = [seed];
+      let distance = Infinity;
+      for (let q = 0; q < queue.length; q++) {
+        distance = Math.min(distance, distanceMap[queue[q]]);
+        for (const o of offsets) {
+          const w = queue[q] + o;
+          if (!taken[w] && grid.levels[w] === g) {
+            taken[w] = 1;
+            queue.push(w);
+          }
+        }
+      }
+      zones.push({ level: g, size: queue.length, slice: Math.floor(seed / (grid.nx * grid.ny)), distance });
+    }
+    return zones;
+  }
+
+  test.each([
+    ['few levels (large zones)', 3, 11],
+    ['many levels (small zones)', 40, 12],
+  ])('%s: the same zones in the same order, in 3D and in 2D', (_name, nLevels, seed) => {
+    const random = rng(seed);
+    const slices = Array.from({ length: 9 }, () => Array.from({ length: 13 }, () => Array.from({ length: 15 }, () => (random() < 0.1 ? 0 : 1 + Math.floor(random() * nLevels)))));
+    const grid = gridFrom(slices, { nLevels });
+    for (const dimensions of [3, 2] as const) {
+      const distanceMap = borderDistanceMap(grid, dimensions);
+      const zones = findZones(grid, chebyshevNeighbourhood(1, dimensions), distanceMap);
+      const found = Array.from({ length: zones.count }, (_, k) => ({ level: zones.level[k], size: zones.size[k], slice: zones.slice[k], distance: zones.distance[k] }));
+      expect(found).toEqual(reference(grid, dimensions, distanceMap));
+    }
   });
 });

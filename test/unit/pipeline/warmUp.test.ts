@@ -37,6 +37,16 @@ describe('warmUpExtraction', () => {
     expect(WARM_UP_ROUNDS).toBeGreaterThanOrEqual(4);
   });
 
+  it('warms up on a 1 ml lesion first and on a 30 ml lesion last, whose loops run as long as a real lesion\'s', async () => {
+    const sizesMl: number[] = [];
+    const rounds = await warmUpExtraction(cd8Settings, () => false, WARM_UP_ROUNDS, ({ mask }) => {
+      const voxelMl = (mask.spacing[0] * mask.spacing[1] * mask.spacing[2]) / 1000;
+      sizesMl.push(Math.round(mask.data.reduce((n, v) => n + v, 0) * voxelMl));
+    });
+    expect(rounds).toBe(WARM_UP_ROUNDS);
+    expect(sizesMl).toEqual([1, 1, 1, 1, 1, 1, 30, 30]);
+  });
+
   it('stops after the round under way when the job arrives', async () => {
     let jobArrived = false;
     const warming = warmUpExtraction(cd8Settings, () => jobArrived, 50);

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { extractRegions, loadRadiomicsSettings } from '../../../src/radiomics';
-import { syntheticLesion, warmUpExtraction, WARM_UP_ROUNDS } from '../../../src/pipeline/warmUp';
+import { syntheticLesion, warmUpExtraction, withRoomAir, WARM_UP_ROUNDS } from '../../../src/pipeline/warmUp';
+import { ringOutsideBodyFraction } from '../../../src/imaging/body';
 
 const cd8Settings = loadRadiomicsSettings(join(__dirname, '..', '..', '..', 'config', 'radiomics', 'cd8.json'));
 
@@ -28,6 +29,26 @@ describe('the synthetic warm-up lesion', () => {
       const families = new Set(region.features.filter((f) => Number.isFinite(f.value)).map((f) => f.family));
       expect([...families].sort()).toEqual([...cd8Settings.features.families].sort());
     }
+  });
+});
+
+describe('the warm-up lesion with room air beside it', () => {
+  it('puts part of the peritumoral ring in outside air, so that the ring-outside-body check traces air', () => {
+    const lesion = syntheticLesion(1);
+    const soft = { ...lesion.image, data: Float32Array.from(lesion.image.data) };
+    expect(ringOutsideBodyFraction(soft, lesion.mask, cd8Settings.ring)).toBe(0);
+    // The ring reaches 5 mm beyond the contour; the air starts 2 mm beyond it, on one side.
+    const fraction = ringOutsideBodyFraction(withRoomAir(lesion), lesion.mask, cd8Settings.ring);
+    expect(fraction).toBeGreaterThan(0.01);
+    expect(fraction).toBeLessThan(0.5);
+  });
+
+  it('leaves the lesion itself and the synthetic image untouched', () => {
+    const lesion = syntheticLesion(1);
+    const before = Float32Array.from(lesion.image.data);
+    const air = withRoomAir(lesion);
+    expect(lesion.image.data).toEqual(before);
+    for (let i = 0; i < lesion.mask.data.length; i++) if (lesion.mask.data[i]) expect(air.data[i]).toBe(before[i]);
   });
 });
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { run, runCli, SHARED, waitFor } from '../../support/process';
 import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
 import { Orthanc, startOrthanc } from '../../support/orthanc';
+import { halfStored } from '../ingest/support';
 import { stowRs } from '../../../src/dicom/stowRs';
 import { writeDicomMultipart } from '../../../src/dicom/multipart';
 import { readFileMeta } from '../../../src/dicom/part10';
@@ -35,7 +36,6 @@ function indexed(node: NodeProcess): string[] {
   }
 }
 
-const spoolTmp = (node: NodeProcess) => readdirSync(join(node.dataDir, 'spool', 'tmp'));
 const uids = (objects: Buffer[]) => objects.map((o) => readFileMeta(o).sopInstanceUid).sort();
 
 async function post(node: NodeProcess, contentType: string | undefined, body: Buffer, auth = `Bearer ${TOKEN}`): Promise<{ status: number; text: string }> {
@@ -84,7 +84,7 @@ describe('the STOW-RS receiver', () => {
     const aborted = await waitFor('the abort log line', () => node.logs().find((l) => /^STOW-RS request from .* aborted: the client went away after \d+ bytes/.test(l.message)), 15000);
     expect(aborted.level).toBe('warn');
     expect(indexed(node)).toEqual(uids(first));
-    expect(spoolTmp(node)).toEqual([]);
+    expect(halfStored(node.dataDir)).toEqual([]);
 
     // The same body in full by curl: 200, and the study is complete and processed.
     const full = await new Promise<{ code: number | null; out: string }>((resolve) => {
@@ -175,7 +175,7 @@ describe('the STOW-RS receiver', () => {
     for (const status of [401, 403, 400, 415, 413]) expect(logs.some((l) => new RegExp(`^STOW-RS request from .* refused \\(${status}\\): `).test(l))).toBe(true);
     expect(logs.some((l) => /^STOW-RS part 1 from .* not stored: not a DICOM Part 10 instance/.test(l))).toBe(true);
     expect(indexed(node)).toEqual(before);
-    expect(spoolTmp(node)).toEqual([]);
+    expect(halfStored(node.dataDir)).toEqual([]);
     // The node still answers status after all this.
     expect((await runCli(['status'], node.env)).code).toBe(0);
   }, 120000);

@@ -4,10 +4,8 @@
  * counted, so a lung lesion's peritumoral ring is "inside the body" while a skin lesion's ring that
  * reaches into the room air is not.
  */
-import { cropMask, grownBox, nonZeroBox, peritumoralRing } from '../radiomics';
+import { AIR_HU, cropMask, grownBox, nonZeroBox, peritumoralRing } from '../radiomics';
 import type { Mask, Volume } from '../radiomics';
-
-export const AIR_HU = -500;
 
 /**
  * Marks, slice by slice, the voxels of outside air (4-connected to the slice border, below AIR_HU)

@@ -12,8 +12,8 @@
  * for a job that is already waiting does not.
  */
 import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { extractRegions, RadiomicsSettings } from '../radiomics';
-import { AIR_HU, ringOutsideBodyFraction } from '../imaging/body';
+import { AIR_HU, extractRegions, RadiomicsSettings } from '../radiomics';
+import { ringOutsideBodyFraction } from '../imaging/body';
 import type { Mask, Vec3, Volume } from '../radiomics';
 
 /** Rounds of the default warm-up: enough for the first real lesion to run at warm speed (measured: 4–6 rounds of 1 ml). */

@@ -198,8 +198,8 @@ export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSe
   };
 }
 
-/** Intensities below this (HU) count as air in the ring's diagnostics. */
-const AIR_BELOW = -500;
+/** Intensities below this (HU) are air: the ring's air fraction here, outside air in imaging/body.ts. */
+export const AIR_HU = -500;
 
 function textureDiscretisation(settings: RadiomicsSettings): DiscretisationSettings {
   const s = settings.discretisation;
@@ -238,7 +238,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   const regionBox = nonZeroBox(morphMask, dims);
   const rows = regionBox ? boxRows(regionBox, dims) : new Int32Array(0);
   // The ring's air fraction counts its voxels below −500 (HU) in the re-segmentation's pass.
-  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma, rows, AIR_BELOW);
+  const reseg = resegment(image, morphMask, { lower: settings.resegmentation.lower, upper: settings.resegmentation.upper }, settings.resegmentation.outlierSigma, rows, AIR_HU);
   const morphVoxels = reseg.morphological;
   const air = reseg.below;
   const ring: RingDiagnostics | undefined = ringResult && {

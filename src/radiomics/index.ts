@@ -7,7 +7,7 @@
  *   ring.diagnostics.ring.clipped   // the ring left the image
  *   featureKey(f)                   // "stat_mean", "cm_contrast[3D merged]"
  */
-export { extractFeatures, extractRegions, prepareImage, extractFromPrepared, RadiomicsInputError } from './extract';
+export { extractFeatures, extractRegions, prepareImage, extractFromPrepared, RadiomicsInputError, AIR_HU } from './extract';
 export type { Region, ExtractOptions, ExtractionResult, ExtractionDiagnostics, RingDiagnostics, PreparedImage } from './extract';
 export { loadRadiomicsSettings, parseRadiomicsSettings, defaultRadiomicsSettings, RadiomicsSettingsError, radiomicsSettingsSchema } from './settings';
 export type { RadiomicsSettings, RingSettings } from './settings';

@@ -59,11 +59,11 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
         `UPDATE study_versions SET state = 'receiving', reason = NULL, ready_reason = NULL, ready_at = NULL, notes = '[]', missing_refs = '[]', updated_at = ?
          WHERE study_uid = ? AND version = ?`,
       ),
-      // Positional: binding 16 named parameters from an object cost ~1.5 µs more per insert (measured).
       insertInstance: db.prepare(
         `INSERT INTO instances (sop_instance_uid, sop_class_uid, study_uid, series_uid, patient_id, modality, frame_of_reference_uid,
            instance_number, series_number, transfer_syntax_uid, calling_ae, received_at, path, size, dataset_offset, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (@sopInstanceUid, @sopClassUid, @studyInstanceUid, @seriesInstanceUid, @patientId, @modality, @frameOfReferenceUid,
+           @instanceNumber, @seriesNumber, @transferSyntaxUid, @callingAeTitle, @receivedAt, @relativePath, @size, @datasetOffset, @version)`,
       ),
       replaceInstance: db.prepare(
         `UPDATE instances SET sop_class_uid = @sopClassUid, study_uid = @studyInstanceUid, series_uid = @seriesInstanceUid,
@@ -179,24 +179,7 @@ export class SqliteStudyIndex implements InstanceIndex, StudyIndex, RetentionInd
         record.transferSyntaxUid,
       );
     } else {
-      this.st.insertInstance.run(
-        record.sopInstanceUid,
-        record.sopClassUid,
-        record.studyInstanceUid,
-        record.seriesInstanceUid,
-        record.patientId ?? null,
-        record.modality ?? null,
-        record.frameOfReferenceUid ?? null,
-        record.instanceNumber ?? null,
-        record.seriesNumber ?? null,
-        record.transferSyntaxUid,
-        record.callingAeTitle,
-        at,
-        record.relativePath,
-        record.size,
-        record.datasetOffset,
-        version,
-      );
+      this.st.insertInstance.run(instanceColumns(record, version));
     }
     // A new instance has no reference rows (forgetInstances removes them with their instance), as in db/postgres/studyIndex.ts.
     const refs = referenceRows(record);

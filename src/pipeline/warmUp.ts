@@ -1,8 +1,8 @@
 /**
- * Warms up a fresh analysis worker before its study arrives. Each worker analyses one study, so
- * without this every study ran on cold code: V8 had not yet optimised the feature loops, and the
- * first extraction of a lesion took ~1.6x as long as the same extraction warmed up (measured on
- * the IBSI phantom's GTV-1 with the CD8 settings: ~2.0 s against ~1.25 s). A few extractions of
+ * Warms up a fresh analysis worker (at start, and after one is recycled) before its study arrives.
+ * Without this its first study ran on cold code: V8 had not yet optimised the feature loops, and
+ * the first extraction of a lesion took ~1.6x as long as the same extraction warmed up (measured
+ * on the IBSI phantom's GTV-1 with the CD8 settings: ~2.0 s against ~1.25 s). A few extractions of
  * synthetic lesions with the node's own settings, while the worker waits for its job, optimise the
  * same functions for the same array types, so the real lesion runs at warm speed.
  *
@@ -16,7 +16,7 @@ import { AIR_HU, extractRegions, RadiomicsSettings } from '../radiomics';
 import { ringOutsideBodyFraction } from '../imaging/body';
 import type { Mask, Vec3, Volume } from '../radiomics';
 
-/** Rounds of the default warm-up: enough for the first real lesion to run at warm speed (measured: 4–6 rounds of 1 ml). */
+/** Rounds of the default warm-up: 6 of a 1 ml lesion (4–6 were enough for its loops), then 2 of a 30 ml lesion. */
 export const WARM_UP_ROUNDS = 8;
 
 /**
@@ -68,12 +68,12 @@ type SyntheticLesion = ReturnType<typeof syntheticLesion>;
  * phantom's GTV-1: its first check took ~165 ms of CPU, ~20 ms once warm).
  */
 export function withRoomAir({ image, mask }: SyntheticLesion): Volume<Float32Array> {
-  const [nx, ny, nz] = mask.dims;
+  const nx = mask.dims[0];
   let edge = -1;
   for (let i = 0; i < mask.data.length; i++) if (mask.data[i] && i % nx > edge) edge = i % nx;
   const from = edge + Math.ceil(2 / mask.spacing[0]) + 1;
   const data = Float32Array.from(image.data);
-  for (let i = 0; i < nx * ny * nz; i++) if (i % nx >= from) data[i] = 2 * AIR_HU;
+  for (let i = 0; i < data.length; i++) if (i % nx >= from) data[i] = 2 * AIR_HU;
   return { ...image, data };
 }
 
@@ -90,9 +90,9 @@ function asAStudysLesion(settings: RadiomicsSettings): (lesion: SyntheticLesion)
 
 /**
  * Runs up to `rounds` extractions of a synthetic lesion with `settings` (tumour and ring, and the
- * ring-outside-body check, as for a study's lesion, unless `extract` says otherwise), yielding between rounds and stopping as soon
- * as `stop()` is true. A failure ends the warm-up quietly: the study's own analysis
- * reports what is wrong. Returns the number of rounds done.
+ * ring-outside-body check, as for a study's lesion, unless `extract` says otherwise), yielding
+ * between rounds and stopping as soon as `stop()` is true. A failure ends the warm-up quietly: the
+ * study's own analysis reports what is wrong. Returns the number of rounds done.
  */
 export async function warmUpExtraction(
   settings: RadiomicsSettings,

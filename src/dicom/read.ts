@@ -12,6 +12,7 @@ import { TransferSyntax } from './uids';
 import { PixelLayout } from '../imaging/imageHeader';
 import { RawSamples, samplesFromBytes } from '../imaging/pixels';
 import { quietDicomLibraries } from './quietLibraries';
+import { fastParse, locateNativePixelData } from './fastRead';
 import { errorText } from '../ops/errorText';
 
 export class DicomReadError extends Error {
@@ -29,6 +30,8 @@ export interface ParsedFile {
 
 const PIXEL_DATA = '7FE00010';
 const HEAD_BYTES = 64 * 1024;
+/** A CT header is 1–3 KB before Pixel Data; the fast reader reads this much first, the whole file when it is longer. */
+const FAST_HEAD_BYTES = 16 * 1024;
 
 let quiet = false;
 function quieten(): void {
@@ -67,19 +70,15 @@ async function readAll(path: string): Promise<Buffer> {
   }
 }
 
-/**
- * The header of a Part 10 file, up to (not including) Pixel Data. Reads only the first 64 KiB
- * when the header fits in it (accepted only if parsing reached the Pixel Data tag, so no element
- * was cut); otherwise, or for files without pixel data, the whole file.
- */
-export async function readDicomHeader(path: string): Promise<ParsedFile> {
+/** The first 64 KiB of a file (all of it when smaller) and its size; DicomReadError when it is not Part 10. */
+async function readHead(path: string, bytes = HEAD_BYTES): Promise<{ head: Buffer; size: number }> {
   let head: Buffer;
   let size: number;
   try {
     const fh = await open(path, 'r');
     try {
       size = (await fh.stat()).size;
-      head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+      head = Buffer.alloc(Math.min(bytes, size));
       await fh.read(head, 0, head.length, 0);
     } finally {
       await fh.close();
@@ -88,6 +87,16 @@ export async function readDicomHeader(path: string): Promise<ParsedFile> {
     throw new DicomReadError(`cannot read ${path}: ${errorText(e)}`);
   }
   if (head.length < 132 || head.toString('latin1', 128, 132) !== 'DICM') throw new DicomReadError(`${path} is not a DICOM Part 10 file (no "DICM" at byte 128).`);
+  return { head, size };
+}
+
+/**
+ * The header of a Part 10 file, up to (not including) Pixel Data. Reads only the first 64 KiB
+ * when the header fits in it (accepted only if parsing reached the Pixel Data tag, so no element
+ * was cut); otherwise, or for files without pixel data, the whole file.
+ */
+export async function readDicomHeader(path: string): Promise<ParsedFile> {
+  const { head, size } = await readHead(path);
   if (size > head.length) {
     try {
       quieten();
@@ -103,6 +112,33 @@ export async function readDicomHeader(path: string): Promise<ParsedFile> {
 /** A whole Part 10 file (e.g. an RTSTRUCT). */
 export async function readDicomFile(path: string): Promise<ParsedFile> {
   return naturalise(parse(toArrayBuffer(await readAll(path)), path, false));
+}
+
+/**
+ * Which reader the imaging uses: 'fast' (src/dicom/fastRead.ts: only the attributes the imaging
+ * reads, with dcmjs' values, and dcmjs for any file it does not cover) or 'dcmjs' (every element;
+ * the reference the tests compare the fast one with).
+ */
+export type ImagingReader = 'fast' | 'dcmjs';
+
+/**
+ * The attributes the imaging reads from a file's header (up to Pixel Data): the image header's
+ * and the multi-frame code's. Same values as `readDicomHeader`'s for those attributes.
+ */
+export async function readImagingHeader(path: string, reader: ImagingReader = 'fast'): Promise<ParsedFile> {
+  if (reader === 'dcmjs') return readDicomHeader(path);
+  const { head, size } = await readHead(path, FAST_HEAD_BYTES);
+  let fast = fastParse(head, size <= head.length, true);
+  if (fast === 'more') fast = fastParse(await readAll(path), true, true);
+  return fast === undefined || fast === 'more' ? readDicomHeader(path) : fast;
+}
+
+/** The attributes the imaging reads from a whole file (an RTSTRUCT: `parseStructureSet`'s); same values as `readDicomFile`'s for those. */
+export async function readImagingFile(path: string, reader: ImagingReader = 'fast'): Promise<ParsedFile> {
+  if (reader === 'dcmjs') return readDicomFile(path);
+  const bytes = await readAll(path);
+  const fast = fastParse(bytes, true, false);
+  return fast === undefined || fast === 'more' ? naturalise(parse(toArrayBuffer(bytes), path, false)) : fast;
 }
 
 // --- Pixel data -----------------------------------------------------------------------------
@@ -165,8 +201,15 @@ function concat(parts: ArrayBuffer[]): Uint8Array {
  * The stored samples of a single-frame image file, decoded. `layout` is the pixel layout from
  * its header; the result has rows × columns samples of its bit depth and signedness.
  */
-export async function readPixelSamples(path: string, layout: PixelLayout): Promise<RawSamples> {
-  const parsed = parse(toArrayBuffer(await readAll(path)), path, false);
+export async function readPixelSamples(path: string, layout: PixelLayout, reader: ImagingReader = 'fast'): Promise<RawSamples> {
+  const bytes = await readAll(path);
+  if (reader === 'fast') {
+    // Native Pixel Data is read where it lies; anything else (encapsulated, big endian, deflated) goes through dcmjs.
+    const at = locateNativePixelData(bytes);
+    // A plain Uint8Array (not a Buffer, whose slice() is a view): samplesFromBytes copies it if misaligned.
+    if (at) return decodeFrame(new Uint8Array(bytes.buffer, bytes.byteOffset + at.offset, at.length), at.transferSyntaxUid, layout, path);
+  }
+  const parsed = parse(toArrayBuffer(bytes), path, false);
   const { syntax, value } = pixelData(parsed, path);
   // A single-frame image may come in several fragments: they form one frame.
   return decodeFrame(NATIVE.has(syntax) ? value[0] : concat(value), syntax, layout, path);

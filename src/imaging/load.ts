@@ -11,7 +11,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DicomReadError, MultiFrameFile, openMultiFrame, readDicomFile, readDicomHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from '../dicom/read';
+import { DicomReadError, ImagingReader, MultiFrameFile, openMultiFrame, readImagingFile, readImagingHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from '../dicom/read';
 import { expandFrames } from './multiFrame';
 import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from './ctSeries';
 import { PatientGeometry } from './geometry';
@@ -100,13 +100,16 @@ async function frameHeaders(h: ImageHeader, dataset: Record<string, unknown>): P
   return expanded.frames;
 }
 
-/** Image headers of every image file (one per frame of a multi-frame object); other files come back in `skipped` with the reason. */
-export async function readImageHeaders(dirOrFiles: string | readonly string[]): Promise<{ headers: ImageHeader[]; skipped: Array<{ path: string; reason: string }> }> {
+/**
+ * Image headers of every image file (one per frame of a multi-frame object); other files come back in `skipped` with the reason.
+ * `reader` 'dcmjs' reads every element with dcmjs (the reference for the tests); the default reads only what the imaging needs.
+ */
+export async function readImageHeaders(dirOrFiles: string | readonly string[], reader: ImagingReader = 'fast'): Promise<{ headers: ImageHeader[]; skipped: Array<{ path: string; reason: string }> }> {
   const files = await listFiles(dirOrFiles);
   const skipped: Array<{ path: string; reason: string }> = [];
   const read = await mapLimit(files, 8, async (path) => {
     try {
-      const { meta, dataset } = await readDicomHeader(path);
+      const { meta, dataset } = await readImagingHeader(path, reader);
       const h = imageHeader(meta, dataset, path);
       if (!h.hasPixelData || h.pixel.rows === 0) {
         skipped.push({ path, reason: `not an image (${h.modality ?? 'no modality'}, SOP Class ${h.sopClassUid})` });
@@ -122,9 +125,9 @@ export async function readImageHeaders(dirOrFiles: string | readonly string[]): 
 }
 
 /** Reads and parses the RTSTRUCT file; ImagingError when it is not one. */
-export async function readStructureSet(path: string): Promise<StructureSet> {
+export async function readStructureSet(path: string, reader: ImagingReader = 'fast'): Promise<StructureSet> {
   try {
-    const { dataset } = await readDicomFile(path);
+    const { dataset } = await readImagingFile(path, reader);
     return parseStructureSet(dataset, path);
   } catch (e) {
     const message = e instanceof RtstructError || e instanceof DicomReadError ? `RTSTRUCT: ${e.message}` : `cannot read the RTSTRUCT ${path}: ${errorText(e)}`;

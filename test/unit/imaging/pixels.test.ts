@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { PixelLayout } from '../../../src/imaging/imageHeader';
 import { rescaleSlice, samplesFromBytes } from '../../../src/imaging/pixels';
 
@@ -33,5 +34,27 @@ describe('stored pixel values → HU', () => {
     expect(s).toBeInstanceOf(Int16Array);
     expect([...s]).toEqual([-1000, 1, -1, 0]);
     expect(() => samplesFromBytes(new Uint8Array(6), layout({}))).toThrow(/pixel data holds 6 bytes, the image needs 8/);
+  });
+
+  it('gives, for any sample type, Bits Stored and signedness, the value of the definition (low bits, sign-extended, × slope + intercept)', () => {
+    const types = [Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array] as const;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 }), fc.boolean(), fc.integer({ min: 1, max: 32 }), fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }), { minLength: 1, maxLength: 40 }), fc.double({ min: -4, max: 4, noNaN: true }), fc.integer({ min: -2048, max: 2048 }), (t, signed, bitsWanted, values, slope, intercept) => {
+        const Type = types[t];
+        const bitsAllocated = Type.BYTES_PER_ELEMENT * 8;
+        const bits = Math.min(bitsWanted, bitsAllocated);
+        const samples = Type.from(values);
+        const l = layout({ columns: samples.length, bitsAllocated, bitsStored: bits, highBit: bits - 1, pixelRepresentation: signed ? 1 : 0 });
+        const out = new Float32Array(samples.length);
+        rescaleSlice(samples, l, slope, intercept, out, 0);
+        const expected = Float32Array.from(samples, (s) => {
+          const low = bits >= 32 ? (signed ? s | 0 : s >>> 0) : Number(BigInt.asUintN(bits, BigInt(s)));
+          const value = bits < 32 && signed && low >= 2 ** (bits - 1) ? low - 2 ** bits : low;
+          return value * slope + intercept;
+        });
+        expect(out).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

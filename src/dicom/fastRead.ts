@@ -13,9 +13,13 @@
  * deflated syntaxes; character sets other than the default, ISO_IR 100 and ISO_IR 192, or more
  * than one; multi-frame objects, whose functional groups the multi-frame code reads from dcmjs'
  * dataset; float pixel data; anything malformed, so that dcmjs' error says what is wrong).
+ * It walks elements by the rules of the store's header walker (header.ts, whose VR table it
+ * shares), but on its own: that walker keeps a fixed few values as bytes and stops where the store
+ * has what it needs, while this one builds the nested datasets the imaging reads.
  * Pure: bytes in, plain data out.
  */
 import { TextDecoder } from 'node:util';
+import { LONG_VRS, UNDEFINED_LENGTH } from './header';
 import type { NaturalDataset } from './part10';
 import { TransferSyntax } from './uids';
 
@@ -101,10 +105,6 @@ const PIXEL_DATA = 0x7fe00010;
 const ITEM = 0xfffee000;
 const ITEM_DELIMITATION = 0xfffee00d;
 const SEQUENCE_DELIMITATION = 0xfffee0dd;
-const UNDEFINED = 0xffffffff;
-
-/** Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 §7.1.2). */
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 
 /**
  * Character sets whose strings we decode as dcmjs does (its TextDecoder label for each). dcmjs
@@ -240,7 +240,7 @@ class Reader {
         if (tag === FLOAT_PIXEL_DATA || tag === DOUBLE_FLOAT_PIXEL_DATA) throw new NotCovered();
         if (tag === PIXEL_DATA) {
           out.PixelData = 0;
-          if (length !== UNDEFINED) this.pixel = { offset: valuePos, length };
+          if (length !== UNDEFINED_LENGTH) this.pixel = { offset: valuePos, length };
           if (untilPixel) return pos;
         }
       }
@@ -254,7 +254,7 @@ class Reader {
           pos = next;
           continue;
         }
-        if (length === UNDEFINED) throw new NotCovered();
+        if (length === UNDEFINED_LENGTH) throw new NotCovered();
         this.need(valuePos, length);
         if (tag === SPECIFIC_CHARACTER_SET) {
           decoder = this.characterSet(valuePos, length);
@@ -266,7 +266,7 @@ class Reader {
         pos = valuePos + length;
         continue;
       }
-      if (length === UNDEFINED) {
+      if (length === UNDEFINED_LENGTH) {
         // A sequence, or encapsulated pixel data: items (or fragments) until the sequence delimitation.
         pos = this.skipUndefined(valuePos, explicit && vr !== 'UN');
       } else {
@@ -281,7 +281,7 @@ class Reader {
   /** A wanted sequence's items as natural datasets (dcmjs drops items with no content). */
   private sequence(valuePos: number, length: number, explicit: boolean, depth: number): [NaturalDataset[], number] {
     const items: NaturalDataset[] = [];
-    const end = length === UNDEFINED ? Infinity : valuePos + length;
+    const end = length === UNDEFINED_LENGTH ? Infinity : valuePos + length;
     if (end !== Infinity) this.need(valuePos, length);
     let pos = valuePos;
     while (pos < end) {
@@ -291,7 +291,7 @@ class Reader {
       if (tag === SEQUENCE_DELIMITATION) return [items, pos + 8];
       if (tag !== ITEM) throw new NotCovered();
       const item: NaturalDataset = {};
-      if (itemLength === UNDEFINED) {
+      if (itemLength === UNDEFINED_LENGTH) {
         const next = this.elements(pos + 8, Infinity, explicit, item, depth + 1, false);
         if (next > pos + 16) items.push(item);
         pos = next;
@@ -314,7 +314,7 @@ class Reader {
       const length = this.buf.readUInt32LE(pos + 4);
       if (tag === SEQUENCE_DELIMITATION) return pos + 8;
       if (tag !== ITEM) throw new NotCovered();
-      if (length === UNDEFINED) {
+      if (length === UNDEFINED_LENGTH) {
         pos = this.elements(pos + 8, Infinity, explicit, {}, 1, false);
       } else {
         this.need(pos + 8, length);

@@ -409,3 +409,6 @@ class Walker {
 export function readInstanceHeader(dataset: Buffer | DatasetBytes, options: { explicitVr: boolean; complete: boolean; walkToEnd?: boolean }): InstanceHeader {
   return new Walker(Buffer.isBuffer(dataset) ? bufferBytes(dataset) : dataset, options.complete, options.walkToEnd === true).run(options.explicitVr);
 }
+
+/** The walking rules the imaging's reader (fastRead.ts) shares: which explicit VRs have a 4-byte length, and the undefined length. */
+export { LONG_VRS, UNDEFINED_LENGTH };

@@ -102,6 +102,8 @@ const SPECIFIC_CHARACTER_SET = 0x00080005;
 const FLOAT_PIXEL_DATA = 0x7fe00008;
 const DOUBLE_FLOAT_PIXEL_DATA = 0x7fe00009;
 const PIXEL_DATA = 0x7fe00010;
+/** Sequences nested deeper than this (CT and RTSTRUCT use 5 at most) are left to dcmjs: a bound on the walk's recursion. */
+const MAX_DEPTH = 16;
 const ITEM = 0xfffee000;
 const ITEM_DELIMITATION = 0xfffee00d;
 const SEQUENCE_DELIMITATION = 0xfffee0dd;
@@ -214,7 +216,8 @@ class Reader {
       this.need(pos, 8);
       const tag = this.tag(pos);
       if (tag === ITEM_DELIMITATION) {
-        if (end !== Infinity) throw new NotCovered();
+        // dcmjs ends an item only at a delimitation of length 0 (as the standard writes it).
+        if (end !== Infinity || this.buf.readUInt32LE(pos + 4) !== 0) throw new NotCovered();
         return pos + 8;
       }
       let vr: string | undefined;
@@ -268,7 +271,7 @@ class Reader {
       }
       if (length === UNDEFINED_LENGTH) {
         // A sequence, or encapsulated pixel data: items (or fragments) until the sequence delimitation.
-        pos = this.skipUndefined(valuePos, explicit && vr !== 'UN');
+        pos = this.skipUndefined(valuePos, explicit && vr !== 'UN', depth);
       } else {
         pos = valuePos + length;
       }
@@ -280,6 +283,7 @@ class Reader {
 
   /** A wanted sequence's items as natural datasets (dcmjs drops items with no content). */
   private sequence(valuePos: number, length: number, explicit: boolean, depth: number): [NaturalDataset[], number] {
+    if (depth >= MAX_DEPTH) throw new NotCovered();
     const items: NaturalDataset[] = [];
     const end = length === UNDEFINED_LENGTH ? Infinity : valuePos + length;
     if (end !== Infinity) this.need(valuePos, length);
@@ -288,7 +292,10 @@ class Reader {
       this.need(pos, 8);
       const tag = this.tag(pos);
       const itemLength = this.buf.readUInt32LE(pos + 4);
-      if (tag === SEQUENCE_DELIMITATION) return [items, pos + 8];
+      if (tag === SEQUENCE_DELIMITATION) {
+        if (itemLength !== 0) throw new NotCovered();
+        return [items, pos + 8];
+      }
       if (tag !== ITEM) throw new NotCovered();
       const item: NaturalDataset = {};
       if (itemLength === UNDEFINED_LENGTH) {
@@ -307,15 +314,19 @@ class Reader {
   }
 
   /** Skips the items (or fragments) of an element of undefined length; returns the position after its delimitation. */
-  private skipUndefined(pos: number, explicit: boolean): number {
+  private skipUndefined(pos: number, explicit: boolean, depth: number): number {
+    if (depth >= MAX_DEPTH) throw new NotCovered();
     for (;;) {
       this.need(pos, 8);
       const tag = this.tag(pos);
       const length = this.buf.readUInt32LE(pos + 4);
-      if (tag === SEQUENCE_DELIMITATION) return pos + 8;
+      if (tag === SEQUENCE_DELIMITATION) {
+        if (length !== 0) throw new NotCovered();
+        return pos + 8;
+      }
       if (tag !== ITEM) throw new NotCovered();
       if (length === UNDEFINED_LENGTH) {
-        pos = this.elements(pos + 8, Infinity, explicit, {}, 1, false);
+        pos = this.elements(pos + 8, Infinity, explicit, {}, depth + 1, false);
       } else {
         this.need(pos + 8, length);
         pos += 8 + length;
@@ -394,11 +405,12 @@ function walk(file: Buffer, complete: boolean, untilPixel: boolean): Walked {
   const reader = new Reader(file, complete);
   const meta: NaturalDataset = {};
   // Group 0002, Explicit VR Little Endian, its length given by (0002,0000).
-  if (file.length < 144 || file.readUInt32LE(128 + 4) !== 0x00000002 || file.toString('latin1', 136, 138) !== 'UL') throw new NotCovered();
+  if (file.length < 144 || file.readUInt32LE(128 + 4) !== 0x00000002 || file.toString('latin1', 136, 138) !== 'UL' || file.readUInt16LE(138) !== 4) throw new NotCovered();
   const metaEnd = 144 + file.readUInt32LE(140);
   if (reader.elements(144, metaEnd, true, meta, 0, false) !== metaEnd) throw new NotCovered();
-  const syntax = typeof meta.TransferSyntaxUID === 'string' ? meta.TransferSyntaxUID : TransferSyntax.ImplicitVrLittleEndian;
-  if (syntax === BIG_ENDIAN || syntax === DEFLATED) throw new NotCovered();
+  // dcmjs needs the Transfer Syntax UID (it reads nothing without it).
+  const syntax = meta.TransferSyntaxUID;
+  if (typeof syntax !== 'string' || syntax === BIG_ENDIAN || syntax === DEFLATED) throw new NotCovered();
   const dataset: NaturalDataset = {};
   // Encapsulated syntaxes encode the dataset itself in Explicit VR Little Endian.
   const explicit = syntax !== TransferSyntax.ImplicitVrLittleEndian;

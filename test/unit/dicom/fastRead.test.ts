@@ -7,7 +7,8 @@
  * it does not cover (a wanted attribute encoded as UN, ISO 2022 character sets, multi-frame
  * objects, damaged files) are read by dcmjs: the answer, or the error, is dcmjs'.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dcmjs from 'dcmjs';
@@ -15,6 +16,7 @@ import { fastParse, locateNativePixelData, WANTED_ATTRIBUTES } from '../../../sr
 import { ImagingReader, readImagingFile, readImagingHeader, readPixelSamples } from '../../../src/dicom/read';
 import { imageHeader } from '../../../src/imaging/imageHeader';
 import { parseStructureSet } from '../../../src/imaging/rtstruct';
+import { SHARED } from '../../support/process';
 
 const IMPLICIT = '1.2.840.10008.1.2';
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -307,5 +309,101 @@ describe('the fast reader', () => {
     expect(fastParse(whole.subarray(0, whole.length - 30), true, false)).toBeUndefined();
     const fast = await structureSetBy(path, 'fast');
     expect(fast).toEqual(await structureSetBy(path, 'dcmjs'));
+  });
+
+  it('refuses sequences nested deeper than its bound, leaving them to dcmjs', () => {
+    let nested: Element = { tag: 0x00291011, vr: 'SQ', items: [{ elements: [] }], undefinedLength: true };
+    for (let d = 0; d < 20; d++) nested = { tag: 0x00291011, vr: 'SQ', items: [{ undefinedLength: true, elements: [nested] }], undefinedLength: true };
+    const deep = part10(CT_IMAGE, EXPLICIT, ctElements(undefined, [{ tag: 0x00290010, vr: 'LO', value: 'X' }, nested]));
+    expect(fastParse(deep, true, true)).toBeUndefined();
+  });
+});
+
+/** dcmjs' natural dataset of a whole file or its header, or its error. */
+function byDcmjs(bytes: Buffer, untilPixel: boolean): { meta: Record<string, unknown>; dataset: Record<string, unknown> } | 'error' {
+  try {
+    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+    const d = dcmjs.data.DicomMessage.readFile(ab, untilPixel ? { untilTag: '7FE00010', includeUntilTagValue: false, ignoreErrors: false } : { ignoreErrors: false });
+    return { meta: dcmjs.data.DicomMetaDictionary.naturalizeDataset(d.meta), dataset: dcmjs.data.DicomMetaDictionary.naturalizeDataset(d.dict) };
+  } catch {
+    return 'error';
+  }
+}
+
+function outcome(f: () => unknown): unknown {
+  try {
+    return f();
+  } catch (e) {
+    return { error: String(e) };
+  }
+}
+
+describe('the fast reader under fuzzing', () => {
+  const TIME = { interruptAfterTimeLimit: 3000, numRuns: 100000 };
+  /** Values as stored (even length): any bytes, or text of the characters that numbers, padding, several values and names are made of. */
+  const evenLength = (b: Uint8Array) => Buffer.from(b.length % 2 === 0 ? b : [...b, 0x20]);
+  const text = fc.array(fc.constantFrom(...'0129.-+eEx \\\0\taZ^=ÜミIn'.split('')), { maxLength: 16 }).map((c) => new Uint8Array(Buffer.from(c.join(''), 'utf8')));
+  const anyValue = fc.oneof(fc.uint8Array({ maxLength: 24 }), text).map(evenLength);
+  const anyUs = fc.array(fc.integer({ min: 0, max: 65535 }), { maxLength: 3 }).map((v) => Buffer.from(Uint16Array.from(v).buffer));
+
+  it.each([
+    ['Implicit VR', IMPLICIT],
+    ['Explicit VR', EXPLICIT],
+  ])('gives any values of the attributes it reads as dcmjs gives them (%s)', (_name, syntax) => {
+    const ct = ctElements(undefined);
+    const wanted = ct.filter((e) => e.vr !== 'OW' && WANTED_ATTRIBUTES.some((w) => w.tag === e.tag));
+    fc.assert(
+      fc.property(fc.constantFrom(undefined, 'ISO_IR 100', 'ISO_IR 192'), fc.array(fc.tuple(fc.nat(wanted.length - 1), anyValue, anyUs), { minLength: 1, maxLength: 8 }), (charset, changes) => {
+        const elements = ctElements(charset).map((e) => ({ ...e }));
+        for (const [i, value, usValue] of changes) {
+          const target = elements.find((e) => e.tag === wanted[i].tag)!;
+          target.value = target.vr === 'US' ? usValue : value;
+        }
+        const bytes = part10(CT_IMAGE, syntax, elements);
+        const fast = fastParse(bytes, true, true);
+        const reference = byDcmjs(bytes, true);
+        if (fast === undefined || fast === 'more') return;
+        expect(reference).not.toBe('error');
+        if (reference === 'error') return;
+        expect(outcome(() => imageHeader(fast.meta, fast.dataset, 'f'))).toEqual(outcome(() => imageHeader(reference.meta, reference.dataset, 'f')));
+      }),
+      TIME,
+    );
+  });
+
+  it('gives any values of an RTSTRUCT’s ROIs and contours as dcmjs gives them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(anyValue, anyValue, anyValue, anyValue, anyValue), { minLength: 1, maxLength: 4 }), (rois) => {
+        const elements: Element[] = [
+          { tag: 0x00080016, vr: 'UI', value: RT_STRUCT },
+          { tag: 0x00080060, vr: 'CS', value: 'RTSTRUCT' },
+          sq(0x30060020, rois.map(([number, name, , , ]) => ({ elements: [{ tag: 0x30060022, vr: 'IS', value: number }, { tag: 0x30060026, vr: 'LO', value: name }] }))),
+          sq(0x30060039, rois.map(([number, , type, data, uid]) => ({ elements: [{ tag: 0x30060084, vr: 'IS', value: number }, sq(0x30060040, [{ elements: [sq(0x30060016, [{ elements: [{ tag: 0x00081155, vr: 'UI', value: uid }] }]), { tag: 0x30060042, vr: 'CS', value: type }, { tag: 0x30060050, vr: 'DS', value: data }] }])] }))),
+          sq(0x30060080, rois.map(([number, , type]) => ({ elements: [{ tag: 0x30060084, vr: 'IS', value: number }, { tag: 0x300600a4, vr: 'CS', value: type }] }))),
+        ];
+        const bytes = part10(RT_STRUCT, EXPLICIT, elements);
+        const fast = fastParse(bytes, true, false);
+        const reference = byDcmjs(bytes, false);
+        expect(fast).not.toBeUndefined();
+        if (fast === undefined || fast === 'more' || reference === 'error') throw new Error('both readers should read it');
+        expect(outcome(() => parseStructureSet(fast.dataset, 'f'))).toEqual(outcome(() => parseStructureSet(reference.dataset, 'f')));
+      }),
+      TIME,
+    );
+  });
+
+  it.each([
+    ['a CT header', readFileSync(join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom', 'image', 'DCM_IMG_00000.dcm')).subarray(0, 1258), true],
+    ['an RTSTRUCT', part10(RT_STRUCT, EXPLICIT, structureSetElements()), false],
+  ])('never throws on a damaged copy of %s (it answers, or leaves the file to dcmjs)', (_name, file, untilPixel) => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(file.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(file.length), (flips, cut) => {
+        const b = Buffer.from(file);
+        for (const [at, value] of flips) b[Math.max(132, at)] = value;
+        const result = fastParse(b.subarray(0, Math.max(cut, file.length - 40)), true, untilPixel);
+        expect(result === undefined || result === 'more' || typeof result.dataset === 'object').toBe(true);
+      }),
+      TIME,
+    );
   });
 });

@@ -99,6 +99,7 @@ const WANTED = new Map<number, [string, Vr]>([
 export const WANTED_ATTRIBUTES: ReadonlyArray<{ tag: number; keyword: string; vr: string }> = [...WANTED].map(([tag, [keyword, vr]]) => ({ tag, keyword, vr }));
 
 const SPECIFIC_CHARACTER_SET = 0x00080005;
+const NUMBER_OF_FRAMES = 0x00280008;
 const FLOAT_PIXEL_DATA = 0x7fe00008;
 const DOUBLE_FLOAT_PIXEL_DATA = 0x7fe00009;
 const PIXEL_DATA = 0x7fe00010;
@@ -265,6 +266,8 @@ class Reader {
           out[keyword] = 'ISO_IR 192';
         } else {
           out[keyword] = this.value(expected, valuePos, length, decoder);
+          // Multi-frame objects are placed by functional groups, which the multi-frame code reads from dcmjs' dataset (said early: the groups come last).
+          if (tag === NUMBER_OF_FRAMES && depth === 0 && out[keyword] !== 1 && out[keyword] !== null) throw new NotCovered();
         }
         pos = valuePos + length;
         continue;
@@ -417,8 +420,6 @@ function walk(file: Buffer, complete: boolean, untilPixel: boolean): Walked {
   reader.elements(metaEnd, file.length, explicit, dataset, 0, untilPixel);
   // A prefix of the file is enough only if it reached Pixel Data (the elements before it are whole).
   if (!complete && !('PixelData' in dataset)) throw new NeedMore();
-  // Multi-frame objects are placed by functional groups, which the multi-frame code reads from dcmjs' dataset.
-  if ('NumberOfFrames' in dataset && dataset.NumberOfFrames !== 1 && dataset.NumberOfFrames !== null) throw new NotCovered();
   return { meta, dataset, reader, transferSyntaxUid: syntax };
 }
 

@@ -5,15 +5,18 @@
  * code on a synthetic lesion while it waits (warmUp.ts; fresh spares only), and runs the jobs it
  * gets one at a time, until the runner ends it. A spare also starts its region thread, which
  * computes each lesion's peritumoral ring while this one computes the tumour (regionThread.ts).
+ * After its first study the worker analyses that study once more while it waits (rehearsal.ts).
  */
 import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorText } from '../ops/errorText';
 import { analyseJob, AnalysisJob, AnalysisReply, AnalysisWorkerData, WorkerHeap } from './runAnalysis';
+import type { StudyAnalysis } from '../results/types';
 import { loadScoringSetup } from './setup';
 import { untilWorkComes, warmUpExtraction } from './warmUp';
 import { RegionThread, startRegionThread } from './regionThread';
+import { rehearse, shouldRehearse } from './rehearsal';
 
 const port = parentPort!;
 /** Set at the first job: the warm-up stops. */
@@ -26,15 +29,41 @@ function heap(): WorkerHeap {
   return { totalMb: (h.total_heap_size + h.external_memory) / MB, usedMb: (h.used_heap_size + h.external_memory) / MB };
 }
 
+/** Jobs this worker has answered. */
+let jobsDone = 0;
+/** The rehearsal under way (rehearsal.ts), if any: a job that comes meanwhile ends it or waits for its lesions. */
+let rehearsal: Promise<unknown> = Promise.resolve();
+let jobWaiting = false;
+
 function runJob(job: AnalysisJob): void {
   jobStarted = true;
-  analyseJob(job, (analysis) => port.postMessage({ kind: 'scored', analysis } satisfies AnalysisReply), regionThread).then(
-    // Copied, not transferred: detaching an ArrayBuffer (a transfer) invalidates V8's
-    // "no buffer was ever detached" protector once per thread, which throws away the optimised
-    // code of every typed-array loop and makes the next study run ~1.5x slower (measured with
-    // --trace-protector-invalidation and --trace-deopt); copying ~1 MB a picture costs ~1 ms.
-    (outcome) => port.postMessage({ kind: 'done', ...outcome, heap: heap() } satisfies AnalysisReply),
-    (e: unknown) => port.postMessage({ kind: 'failed', message: errorText(e), heap: heap() } satisfies AnalysisReply),
+  jobWaiting = true;
+  void rehearsal.then(() => {
+    jobWaiting = false;
+    analyse(job);
+  });
+}
+
+function analyse(job: AnalysisJob): void {
+  const started = performance.now();
+  let scoredAfterS = Infinity;
+  const onScored = (analysis: StudyAnalysis) => {
+    scoredAfterS = (performance.now() - started) / 1000;
+    port.postMessage({ kind: 'scored', analysis } satisfies AnalysisReply);
+  };
+  analyseJob(job, onScored, regionThread).then(
+    (outcome) => {
+      // Copied, not transferred: detaching an ArrayBuffer (a transfer) invalidates V8's
+      // "no buffer was ever detached" protector once per thread, which throws away the optimised
+      // code of every typed-array loop and makes the next study run ~1.5x slower (measured with
+      // --trace-protector-invalidation and --trace-deopt); copying ~1 MB a picture costs ~1 ms.
+      port.postMessage({ kind: 'done', ...outcome, heap: heap() } satisfies AnalysisReply);
+      if (shouldRehearse(++jobsDone, scoredAfterS)) rehearsal = rehearse(job, () => jobWaiting, regionThread);
+    },
+    (e: unknown) => {
+      jobsDone++;
+      port.postMessage({ kind: 'failed', message: errorText(e), heap: heap() } satisfies AnalysisReply);
+    },
   );
 }
 

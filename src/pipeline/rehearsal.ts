@@ -1,0 +1,51 @@
+/**
+ * A kept worker analyses its first real study once more, while it waits for the next one.
+ *
+ * Why: V8 settles a worker's code only after about three real analyses. The synthetic warm-up
+ * (warmUp.ts) optimises the feature loops, but a real study still deoptimises and recompiles ~100
+ * functions (object shapes and code paths the synthetic lesion does not have: the loader's
+ * volumes, crops away from the image's origin, the series grid), so each of a worker's first
+ * real analyses costs more CPU than the next (IBSI phantom, analysis runner alone, worker thread
+ * to "scored": ~0.75, ~0.7, ~0.6, ~0.55 s; more synthetic rounds did not change the first two).
+ * An analysis of other real data works as well as the same study's (two STS studies before the
+ * phantom: 0.62–0.73 s, as its own third pass). So after its first study the worker runs that
+ * study's analysis again, off the critical path, and the next study runs as a third pass would.
+ *
+ * The rehearsal reads the study's files again (they are in the store; a failure is ignored) and
+ * discards the answer. A job that arrives while the files are read and decoded ends it there
+ * (`giveUp`); one that arrives while its lesions are measured waits for that (~0.4 s of CPU for
+ * the phantom's 367 ml lesion): only after a worker's first study (a worker serves up to 50), and
+ * only for a study small enough (`REHEARSE_MAX_SECONDS`).
+ */
+import { analyseStudyFiles } from './analyseFiles';
+import type { AnalysisJob } from './runAnalysis';
+import type { RegionThread } from './regionThread';
+import { loadScoringSetup } from './setup';
+
+/** Rehearsals after a worker's first study. */
+export const REHEARSALS = 1;
+
+/**
+ * Only a study scored within this many seconds of its job's start is rehearsed: a large one (the
+ * 1,000-slice study takes 5–7 s) would hold the worker too long, and its own run has optimised
+ * the code. The phantom takes 0.6–1.5 s, depending on the machine's load.
+ */
+export const REHEARSE_MAX_SECONDS = 3;
+
+/** Whether a worker rehearses after the job it has just answered (its `jobsDone`-th, scored `scoredAfterS` after it started). */
+export const shouldRehearse = (jobsDone: number, scoredAfterS: number): boolean => jobsDone === 1 && scoredAfterS <= REHEARSE_MAX_SECONDS;
+
+/**
+ * Analyses `job`'s study up to `times` times and drops the answers, until `giveUp()` says a job is
+ * waiting; never rejects (a rehearsal is only an optimisation). Returns the analyses completed.
+ */
+export async function rehearse(job: AnalysisJob, giveUp: () => boolean = () => false, regionThread?: RegionThread, times = REHEARSALS): Promise<number> {
+  let done = 0;
+  try {
+    const setup = loadScoringSetup(job.config);
+    for (; done < times && !giveUp(); done++) await analyseStudyFiles(job.ctFiles, job.rtstructFile, job.config, setup, job.run, regionThread, giveUp);
+  } catch {
+    // Given up for a job, or the files have gone (housekeeping), or the study is not usable: the next job tells.
+  }
+  return done;
+}

@@ -5,18 +5,19 @@
  * code on a synthetic lesion while it waits (warmUp.ts; fresh spares only), and runs the jobs it
  * gets one at a time, until the runner ends it. A spare also starts its region thread, which
  * computes each lesion's peritumoral ring while this one computes the tumour (regionThread.ts).
- * After its first study the worker analyses that study once more while it waits (rehearsal.ts).
+ * After its first study the worker analyses that study once more while it waits (rehearsal.ts);
+ * a fresh spare rehearses the study the runner gives it (the node's last one) after its warm-up.
  */
 import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorText } from '../ops/errorText';
-import { analyseJob, AnalysisJob, AnalysisReply, AnalysisWorkerData, WorkerHeap } from './runAnalysis';
+import { analyseJob, AnalysisJob, AnalysisReply, AnalysisRequest, AnalysisWorkerData, WorkerHeap } from './runAnalysis';
 import type { StudyAnalysis } from '../results/types';
 import { loadScoringSetup } from './setup';
 import { untilWorkComes, warmUpExtraction } from './warmUp';
 import { RegionThread, startRegionThread } from './regionThread';
-import { rehearse, shouldRehearse } from './rehearsal';
+import { rehearse, REHEARSALS, shouldRehearse } from './rehearsal';
 
 const port = parentPort!;
 /** Set at the first job: the warm-up stops. */
@@ -29,11 +30,34 @@ function heap(): WorkerHeap {
   return { totalMb: (h.total_heap_size + h.external_memory) / MB, usedMb: (h.used_heap_size + h.external_memory) / MB };
 }
 
-/** Jobs this worker has answered. */
-let jobsDone = 0;
-/** The rehearsal under way (rehearsal.ts), if any: a job that comes meanwhile ends it or waits for its lesions. */
+/** Real analyses this worker has completed: its jobs and its rehearsals (rehearsal.ts). */
+let realPasses = 0;
+/** The rehearsal under way, if any: a job that comes meanwhile ends it or waits for its lesions. */
 let rehearsal: Promise<unknown> = Promise.resolve();
 let jobWaiting = false;
+/** The warm-up is over (or there is none): a rehearsal the runner asked for may start. */
+let warmedUp = false;
+/** A study the runner asked this spare to rehearse before its first job (the node's last one). */
+let askedRehearsal: AnalysisJob | undefined;
+
+function startRehearsal(job: AnalysisJob, times: number): void {
+  rehearsal = rehearse(job, () => jobWaiting, regionThread, times).then((done) => (realPasses += done));
+}
+
+function onMessage(message: AnalysisRequest): void {
+  if ('rehearse' in message) {
+    // Only a spare that has not started a job rehearses: its first job is what the rehearsal is for.
+    if (jobStarted) return;
+    askedRehearsal = message.rehearse;
+    if (warmedUp) rehearseAsked();
+  } else runJob(message);
+}
+
+function rehearseAsked(): void {
+  const job = askedRehearsal;
+  askedRehearsal = undefined;
+  if (job && !jobStarted) startRehearsal(job, REHEARSALS);
+}
 
 function runJob(job: AnalysisJob): void {
   jobStarted = true;
@@ -58,18 +82,15 @@ function analyse(job: AnalysisJob): void {
       // code of every typed-array loop and makes the next study run ~1.5x slower (measured with
       // --trace-protector-invalidation and --trace-deopt); copying ~1 MB a picture costs ~1 ms.
       port.postMessage({ kind: 'done', ...outcome, heap: heap() } satisfies AnalysisReply);
-      if (shouldRehearse(++jobsDone, scoredAfterS)) rehearsal = rehearse(job, () => jobWaiting, regionThread);
+      if (shouldRehearse(++realPasses, scoredAfterS)) startRehearsal(job, REHEARSALS);
     },
-    (e: unknown) => {
-      jobsDone++;
-      port.postMessage({ kind: 'failed', message: errorText(e), heap: heap() } satisfies AnalysisReply);
-    },
+    (e: unknown) => port.postMessage({ kind: 'failed', message: errorText(e), heap: heap() } satisfies AnalysisReply),
   );
 }
 
-port.on('message', runJob);
+port.on('message', onMessage);
 
-const jobHasCome = untilWorkComes(port, runJob, () => jobStarted);
+const jobHasCome = untilWorkComes(port, onMessage, () => jobStarted);
 
 const { warmUpConfig } = (workerData ?? {}) as AnalysisWorkerData;
 let settings;
@@ -88,4 +109,7 @@ if (warmUpConfig) {
 const regionThread: RegionThread | undefined =
   warmUpConfig && warmUpConfig.jobs.lesionThreads >= 2 && availableParallelism() >= 2 ? startRegionThread({ warmUpSettings: settings }) : undefined;
 // A warm-up that fails is only a missed optimisation: the job reports real problems.
-if (settings) warmUpExtraction(settings, jobHasCome).catch(() => undefined);
+void (settings ? warmUpExtraction(settings, jobHasCome).catch(() => undefined) : Promise.resolve()).then(() => {
+  warmedUp = true;
+  rehearseAsked();
+});

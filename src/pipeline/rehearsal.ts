@@ -11,6 +11,11 @@
  * phantom: 0.62–0.73 s, as its own third pass). So after its first study the worker runs that
  * study's analysis again, off the critical path, and the next study runs as a third pass would.
  *
+ * A fresh spare has no real study of its own: the runner gives it the last one it ran (a worker
+ * recycled after 50 studies or a large heap) or, at start, the node's last analysed study
+ * (`lastAnalysedJob`), which it rehearses once after its synthetic warm-up; a restarted node's
+ * first study then runs as a second pass.
+ *
  * The rehearsal reads the study's files again (they are in the store; a failure is ignored) and
  * discards the answer. A job that arrives while the files are read and decoded ends it there
  * (`giveUp`); one that arrives while its lesions are measured waits for that (~0.4 s of CPU for
@@ -21,8 +26,11 @@ import { analyseStudyFiles } from './analyseFiles';
 import type { AnalysisJob } from './runAnalysis';
 import type { RegionThread } from './regionThread';
 import { loadScoringSetup } from './setup';
+import { chooseInputs } from './studyInputs';
+import type { Config } from '../config/schema';
+import type { StudyCatalog } from '../study/types';
 
-/** Rehearsals after a worker's first study. */
+/** Rehearsals after a worker's first study, and a fresh spare's of the study the runner gives it. */
 export const REHEARSALS = 1;
 
 /**
@@ -32,8 +40,24 @@ export const REHEARSALS = 1;
  */
 export const REHEARSE_MAX_SECONDS = 3;
 
-/** Whether a worker rehearses after the job it has just answered (its `jobsDone`-th, scored `scoredAfterS` after it started). */
-export const shouldRehearse = (jobsDone: number, scoredAfterS: number): boolean => jobsDone === 1 && scoredAfterS <= REHEARSE_MAX_SECONDS;
+/**
+ * Whether a worker rehearses the job it has just answered: when it was its first real analysis
+ * (`realPasses`, rehearsals included, is 1) and it was scored `scoredAfterS` ≤ REHEARSE_MAX_SECONDS after it started.
+ */
+export const shouldRehearse = (realPasses: number, scoredAfterS: number): boolean => realPasses === 1 && scoredAfterS <= REHEARSE_MAX_SECONDS;
+
+/**
+ * The node's most recently analysed study as a job to rehearse (undefined when there is none or
+ * its files cannot be analysed). With a shared database it may be another node's study, whose
+ * files are not here: the rehearsal then fails quietly.
+ */
+export async function lastAnalysedJob(catalog: Pick<StudyCatalog, 'listStudies' | 'listInstances'>, config: Config): Promise<AnalysisJob | undefined> {
+  const [last] = await catalog.listStudies({ limit: 1, states: ['done'] });
+  if (!last) return undefined;
+  const choice = chooseInputs(await catalog.listInstances(last.studyInstanceUid, last.version));
+  if (!choice.ok) return undefined;
+  return { ctFiles: choice.inputs.ctFiles, rtstructFile: choice.inputs.rtstructFile, config, run: { version: last.version, cohortScores: [], analysedAt: new Date().toISOString() } };
+}
 
 /**
  * Analyses `job`'s study up to `times` times and drops the answers, until `giveUp()` says a job is

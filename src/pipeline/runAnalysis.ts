@@ -41,6 +41,9 @@ export interface AnalysisOutcome {
   picturesError?: string;
 }
 
+/** What the runner sends a worker: a job, or a study to rehearse before its first job (rehearsal.ts). */
+export type AnalysisRequest = AnalysisJob | { rehearse: AnalysisJob };
+
 /** The worker's messages for one job: `scored` first (unless it fails before), then `done` or `failed`. */
 export type AnalysisReply =
   | { kind: 'scored'; analysis: StudyAnalysis }
@@ -103,6 +106,12 @@ export class AnalysisStoppedError extends Error {
 export interface AnalysisRunner {
   /** Analyses one study version in a worker (the spare); `onScored` gets the analysis before the pictures are drawn. */
   run(job: AnalysisJob, onScored?: OnScored): Promise<AnalysisOutcome>;
+  /**
+   * A study (the node's last analysed, at start) that a fresh spare analyses once after its
+   * warm-up and before its first job, so that its first job runs on code settled by real data
+   * (rehearsal.ts). Later fresh spares (after a recycle) rehearse the last job run.
+   */
+  rehearseWith(job: AnalysisJob): void;
   /**
    * Ends the idle spare worker and any analysis still running (its promise rejects with
    * AnalysisStoppedError). The node calls it after the job workers' shutdown grace, which has
@@ -209,7 +218,7 @@ function runIn(
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
-    worker.postMessage(job);
+    worker.postMessage(job satisfies AnalysisRequest);
   });
 }
 
@@ -242,8 +251,16 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   let stopped = false;
   // Only a spare warms up; a worker started for a job that is waiting goes straight to it.
   const spareData: AnalysisWorkerData = { warmUpConfig: options.warmUpConfig };
+  /** The study a fresh spare rehearses: the last job run, or the one given by rehearseWith. */
+  let lastJob: AnalysisJob | undefined;
+  const askToRehearse = (w: StartedWorker) => {
+    if (lastJob && w.jobs === 0) w.worker.postMessage({ rehearse: lastJob } satisfies AnalysisRequest);
+  };
   const refill = () => {
-    if (keepSpare && !stopped && !spare) spare = startWorker(WORKER_ENTRY!, spareData);
+    if (keepSpare && !stopped && !spare) {
+      spare = startWorker(WORKER_ENTRY!, spareData);
+      askToRehearse(spare);
+    }
   };
   refill();
   /** After a job: the worker waits for the next one (its code optimised), or makes way for a fresh spare. */
@@ -265,11 +282,17 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
     run(job, onScored) {
       // Without a build (sources only) there is no worker entry: analyse inline.
       if (!WORKER_ENTRY) return analyseJob(job, onScored);
+      lastJob = job;
       let started = spare;
       spare = undefined;
       if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {});
       const worker = started;
       return runIn(worker, job, onScored, timeoutMs, running, (end) => afterJob(worker, end));
+    },
+    rehearseWith(job) {
+      if (lastJob) return;
+      lastJob = job;
+      if (spare) askToRehearse(spare);
     },
     async stop() {
       stopped = true;

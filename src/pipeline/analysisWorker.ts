@@ -32,6 +32,8 @@ function heap(): WorkerHeap {
 
 /** Real analyses this worker has completed: its jobs and its rehearsals (rehearsal.ts). */
 let realPasses = 0;
+/** Rehearsals completed, reported with each job's end (the runner logs them at debug level). */
+let rehearsals = 0;
 /** The rehearsal under way, if any: a job that comes meanwhile ends it or waits for its lesions. */
 let rehearsal: Promise<unknown> = Promise.resolve();
 let jobWaiting = false;
@@ -41,7 +43,11 @@ let warmedUp = false;
 let askedRehearsal: AnalysisJob | undefined;
 
 function startRehearsal(job: AnalysisJob, times: number): void {
-  rehearsal = rehearse(job, () => jobWaiting, regionThread, times).then((done) => (realPasses += done));
+  rehearsal = rehearse(job, () => jobWaiting, regionThread, times).then((done) => {
+    realPasses += done;
+    rehearsals += done;
+    port.postMessage({ kind: 'rehearsed', analyses: done } satisfies AnalysisReply);
+  });
 }
 
 function onMessage(message: AnalysisRequest): void {
@@ -81,7 +87,7 @@ function analyse(job: AnalysisJob): void {
       // "no buffer was ever detached" protector once per thread, which throws away the optimised
       // code of every typed-array loop and makes the next study run ~1.5x slower (measured with
       // --trace-protector-invalidation and --trace-deopt); copying ~1 MB a picture costs ~1 ms.
-      port.postMessage({ kind: 'done', ...outcome, heap: heap() } satisfies AnalysisReply);
+      port.postMessage({ kind: 'done', ...outcome, heap: heap(), rehearsals } satisfies AnalysisReply);
       if (shouldRehearse(++realPasses, scoredAfterS)) startRehearsal(job, REHEARSALS);
     },
     (e: unknown) => port.postMessage({ kind: 'failed', message: errorText(e), heap: heap() } satisfies AnalysisReply),

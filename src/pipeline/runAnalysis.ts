@@ -47,8 +47,10 @@ export type AnalysisRequest = AnalysisJob | { rehearse: AnalysisJob };
 /** The worker's messages for one job: `scored` first (unless it fails before), then `done` or `failed`. */
 export type AnalysisReply =
   | { kind: 'scored'; analysis: StudyAnalysis }
-  | ({ kind: 'done'; heap: WorkerHeap } & AnalysisOutcome)
-  | { kind: 'failed'; message: string; heap?: WorkerHeap };
+  | ({ kind: 'done'; heap: WorkerHeap; rehearsals?: number } & AnalysisOutcome)
+  | { kind: 'failed'; message: string; heap?: WorkerHeap }
+  /** Between jobs: a rehearsal (rehearsal.ts) ended, with the analyses it completed. */
+  | { kind: 'rehearsed'; analyses: number };
 
 /** The worker's V8 heap and the array buffers it holds after a job (MiB), for the recycling decision. */
 export interface WorkerHeap {
@@ -148,9 +150,12 @@ interface StartedWorker {
   jobs: number;
 }
 
-function startWorker(entry: string, data: AnalysisWorkerData): StartedWorker {
+function startWorker(entry: string, data: AnalysisWorkerData, logger?: Logger): StartedWorker {
   const worker = new Worker(entry, { workerData: data });
   let failed = false;
+  worker.on('message', (reply: AnalysisReply) => {
+    if (reply.kind === 'rehearsed') logger?.debug('analysis worker rehearsed a study while waiting', { analyses: reply.analyses });
+  });
   // Until a job takes it, a failing spare is only noted: the job that takes it starts a fresh one.
   worker.on('error', () => (failed = true));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -166,7 +171,7 @@ interface RunningAnalysis {
 }
 
 /** A job's end as the worker reported it: whether the worker may take another job. */
-type JobEnd = { reusable: boolean; heap?: WorkerHeap };
+type JobEnd = { reusable: boolean; heap?: WorkerHeap; rehearsals?: number };
 
 function runIn(
   started: StartedWorker,
@@ -184,7 +189,7 @@ function runIn(
     const entry: RunningAnalysis = { worker, abandon: () => settle({ reusable: false }, () => reject(new AnalysisStoppedError())) };
     running.add(entry);
     const onMessage = (reply: AnalysisReply) => {
-      if (settled) return;
+      if (settled || reply.kind === 'rehearsed') return;
       if (reply.kind === 'scored') {
         // The caller's failure to queue is its own: it must not look like the worker's.
         try {
@@ -194,7 +199,7 @@ function runIn(
         }
         return;
       }
-      if (reply.kind === 'done') settle({ reusable: true, heap: reply.heap }, () => resolve(outcomeOf(reply)));
+      if (reply.kind === 'done') settle({ reusable: true, heap: reply.heap, rehearsals: reply.rehearsals }, () => resolve(outcomeOf(reply)));
       else settle({ reusable: true, heap: reply.heap }, () => reject(new Error(reply.message)));
     };
     const onError = (e: Error) => settle({ reusable: false }, () => reject(e));
@@ -258,7 +263,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   };
   const refill = () => {
     if (keepSpare && !stopped && !spare) {
-      spare = startWorker(WORKER_ENTRY!, spareData);
+      spare = startWorker(WORKER_ENTRY!, spareData, options.logger);
       askToRehearse(spare);
     }
   };
@@ -267,7 +272,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   const afterJob = (started: StartedWorker, end: JobEnd) => {
     const heapMb = end.heap?.totalMb ?? Infinity;
     const keep = end.reusable && keepSpare && !stopped && !spare && !started.failed() && started.jobs < maxJobs && heapMb <= recycleHeapMb;
-    const facts = { studies: started.jobs, heapMb: Number(heapMb.toFixed(0)), usedHeapMb: Number((end.heap?.usedMb ?? NaN).toFixed(0)) };
+    const facts = { studies: started.jobs, rehearsals: end.rehearsals ?? 0, heapMb: Number(heapMb.toFixed(0)), usedHeapMb: Number((end.heap?.usedMb ?? NaN).toFixed(0)) };
     if (keep) {
       options.logger?.debug('analysis worker kept for the next study', facts);
       spare = started;
@@ -285,7 +290,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
       lastJob = job;
       let started = spare;
       spare = undefined;
-      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {});
+      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {}, options.logger);
       const worker = started;
       return runIn(worker, job, onScored, timeoutMs, running, (end) => afterJob(worker, end));
     },

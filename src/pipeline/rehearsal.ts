@@ -18,9 +18,10 @@
  *
  * The rehearsal reads the study's files again (they are in the store; a failure is ignored) and
  * discards the answer. A job that arrives while the files are read and decoded ends it there
- * (`giveUp`); one that arrives while its lesions are measured waits for that (~0.4 s of CPU for
- * the phantom's 367 ml lesion): only after a worker's first study (a worker serves up to 50), and
- * only for a study small enough (`REHEARSE_MAX_SECONDS`).
+ * (`giveUp`); one that arrives while a volume's lesions are measured waits for them (~0.4 s of
+ * CPU for the phantom's 367 ml lesion). A worker rehearses its own first study only if it was
+ * small enough (`REHEARSE_MAX_SECONDS`); a spare rehearses what it is given whatever its size,
+ * while the node is otherwise idle.
  */
 import { analyseStudyFiles } from './analyseFiles';
 import type { AnalysisJob } from './runAnalysis';

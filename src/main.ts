@@ -23,6 +23,7 @@ import { startWorkers } from './jobs/worker';
 import { startResultDelivery } from './outbox/delivery';
 import { loadScoringSetup } from './pipeline/setup';
 import { startAnalysisRunner } from './pipeline/runAnalysis';
+import { lastAnalysedJob } from './pipeline/rehearsal';
 import { studyProcessor } from './pipeline/processStudy';
 import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
@@ -166,6 +167,11 @@ export async function startNode(config: Config, services: NodeServices): Promise
     // Analyses in a worker thread, one kept started (and warmed up) ahead of the next job, reused while its memory stays small.
     const analysis = startAnalysisRunner({ spare: services.processStudies !== false, warmUpConfig: config, logger });
     started.push({ name: 'analysis workers', stop: () => analysis.stop() });
+    // The spare rehearses the last study analysed here, so that a restarted node's first study runs on settled code.
+    if (services.processStudies !== false)
+      void lastAnalysedJob(assembler, config)
+        .then((job) => job && analysis.rehearseWith(job))
+        .catch(() => undefined);
     const workers = startWorkers({
       queue,
       node: nodeId,

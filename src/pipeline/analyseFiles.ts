@@ -42,6 +42,14 @@ async function identityFrom(ct: string | readonly string[], rtstruct: string) {
   }
 }
 
+/** An analysis whose caller no longer needs it (`giveUp`) stops before the next volume's lesions. */
+export class AnalysisGivenUp extends Error {
+  override readonly name = 'AnalysisGivenUp';
+  constructor() {
+    super('the analysis was given up');
+  }
+}
+
 /** The analysis and each lesion's key slice (cut while its CT volume is decoded), for the pictures. */
 export interface AnalysedFiles {
   analysis: StudyAnalysis;
@@ -56,6 +64,7 @@ export interface AnalysedFiles {
  * otherwise hold five).
  * Each lesion's key slice is cut while its volume is decoded, for the pictures. With a region
  * thread, each lesion's tumour and ring are computed at once on two threads (same features).
+ * `giveUp`, asked before each volume's lesions are measured, ends the analysis with AnalysisGivenUp.
  */
 export async function analyseStudyFiles(
   ct: string | readonly string[],
@@ -64,6 +73,7 @@ export async function analyseStudyFiles(
   setup: ScoringSetup,
   run: ScoringRun & { seriesInstanceUid?: string },
   regionThread?: RegionThread,
+  giveUp?: () => boolean,
 ): Promise<AnalysedFiles> {
   let planned;
   try {
@@ -89,6 +99,7 @@ export async function analyseStudyFiles(
   const used: Array<{ slices: SliceRef[] }> = [];
   let k = 0;
   for await (const part of imagingStudyParts(planned)) {
+    if (giveUp?.()) throw new AnalysisGivenUp();
     const at = part.lesions.map(() => partOrder[k++]);
     // Cut first: on two threads the part's pixels are let go before the features are computed.
     part.lesions.forEach((lesion, i) => {

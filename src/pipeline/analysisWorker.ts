@@ -5,15 +5,19 @@
  * code on a synthetic lesion while it waits (warmUp.ts; fresh spares only), and runs the jobs it
  * gets one at a time, until the runner ends it. A spare also starts its region thread, which
  * computes each lesion's peritumoral ring while this one computes the tumour (regionThread.ts).
+ * After its first study the worker analyses that study once more while it waits (rehearsal.ts);
+ * a fresh spare rehearses the study the runner gives it (the node's last one) after its warm-up.
  */
 import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorText } from '../ops/errorText';
-import { analyseJob, AnalysisJob, AnalysisReply, AnalysisWorkerData, WorkerHeap } from './runAnalysis';
+import { analyseJob, AnalysisJob, AnalysisReply, AnalysisRequest, AnalysisWorkerData, WorkerHeap } from './runAnalysis';
+import type { StudyAnalysis } from '../results/types';
 import { loadScoringSetup } from './setup';
 import { untilWorkComes, warmUpExtraction } from './warmUp';
 import { RegionThread, startRegionThread } from './regionThread';
+import { rehearse, REHEARSALS, shouldRehearse } from './rehearsal';
 
 const port = parentPort!;
 /** Set at the first job: the warm-up stops. */
@@ -26,21 +30,73 @@ function heap(): WorkerHeap {
   return { totalMb: (h.total_heap_size + h.external_memory) / MB, usedMb: (h.used_heap_size + h.external_memory) / MB };
 }
 
+/** Real analyses this worker has completed: its jobs and its rehearsals (rehearsal.ts). */
+let realPasses = 0;
+/** Rehearsals completed, reported with each job's end (the runner logs them at debug level). */
+let rehearsals = 0;
+/** The rehearsal under way, if any: a job that comes meanwhile ends it or waits for its lesions. */
+let rehearsal: Promise<unknown> = Promise.resolve();
+let jobWaiting = false;
+/** The warm-up is over (or there is none): a rehearsal the runner asked for may start. */
+let warmedUp = false;
+/** A study the runner asked this spare to rehearse before its first job (the node's last one). */
+let askedRehearsal: AnalysisJob | undefined;
+
+function startRehearsal(job: AnalysisJob, times: number): void {
+  rehearsal = rehearse(job, () => jobWaiting, regionThread, times).then((done) => {
+    realPasses += done;
+    rehearsals += done;
+    port.postMessage({ kind: 'rehearsed', analyses: done } satisfies AnalysisReply);
+  });
+}
+
+function onMessage(message: AnalysisRequest): void {
+  if ('rehearse' in message) {
+    // Only a spare that has not started a job rehearses: its first job is what the rehearsal is for.
+    if (jobStarted) return;
+    askedRehearsal = message.rehearse;
+    if (warmedUp) rehearseAsked();
+  } else runJob(message);
+}
+
+function rehearseAsked(): void {
+  const job = askedRehearsal;
+  askedRehearsal = undefined;
+  if (job && !jobStarted) startRehearsal(job, REHEARSALS);
+}
+
 function runJob(job: AnalysisJob): void {
   jobStarted = true;
-  analyseJob(job, (analysis) => port.postMessage({ kind: 'scored', analysis } satisfies AnalysisReply), regionThread).then(
-    // Copied, not transferred: detaching an ArrayBuffer (a transfer) invalidates V8's
-    // "no buffer was ever detached" protector once per thread, which throws away the optimised
-    // code of every typed-array loop and makes the next study run ~1.5x slower (measured with
-    // --trace-protector-invalidation and --trace-deopt); copying ~1 MB a picture costs ~1 ms.
-    (outcome) => port.postMessage({ kind: 'done', ...outcome, heap: heap() } satisfies AnalysisReply),
+  jobWaiting = true;
+  void rehearsal.then(() => {
+    jobWaiting = false;
+    analyse(job);
+  });
+}
+
+function analyse(job: AnalysisJob): void {
+  const started = performance.now();
+  let scoredAfterS = Infinity;
+  const onScored = (analysis: StudyAnalysis) => {
+    scoredAfterS = (performance.now() - started) / 1000;
+    port.postMessage({ kind: 'scored', analysis } satisfies AnalysisReply);
+  };
+  analyseJob(job, onScored, regionThread).then(
+    (outcome) => {
+      // Copied, not transferred: detaching an ArrayBuffer (a transfer) invalidates V8's
+      // "no buffer was ever detached" protector once per thread, which throws away the optimised
+      // code of every typed-array loop and makes the next study run ~1.5x slower (measured with
+      // --trace-protector-invalidation and --trace-deopt); copying ~1 MB a picture costs ~1 ms.
+      port.postMessage({ kind: 'done', ...outcome, heap: heap(), rehearsals } satisfies AnalysisReply);
+      if (shouldRehearse(++realPasses, scoredAfterS)) startRehearsal(job, REHEARSALS);
+    },
     (e: unknown) => port.postMessage({ kind: 'failed', message: errorText(e), heap: heap() } satisfies AnalysisReply),
   );
 }
 
-port.on('message', runJob);
+port.on('message', onMessage);
 
-const jobHasCome = untilWorkComes(port, runJob, () => jobStarted);
+const jobHasCome = untilWorkComes(port, onMessage, () => jobStarted);
 
 const { warmUpConfig } = (workerData ?? {}) as AnalysisWorkerData;
 let settings;
@@ -59,4 +115,7 @@ if (warmUpConfig) {
 const regionThread: RegionThread | undefined =
   warmUpConfig && warmUpConfig.jobs.lesionThreads >= 2 && availableParallelism() >= 2 ? startRegionThread({ warmUpSettings: settings }) : undefined;
 // A warm-up that fails is only a missed optimisation: the job reports real problems.
-if (settings) warmUpExtraction(settings, jobHasCome).catch(() => undefined);
+void (settings ? warmUpExtraction(settings, jobHasCome).catch(() => undefined) : Promise.resolve()).then(() => {
+  warmedUp = true;
+  rehearseAsked();
+});

@@ -41,11 +41,16 @@ export interface AnalysisOutcome {
   picturesError?: string;
 }
 
+/** What the runner sends a worker: a job, or a study to rehearse before its first job (rehearsal.ts). */
+export type AnalysisRequest = AnalysisJob | { rehearse: AnalysisJob };
+
 /** The worker's messages for one job: `scored` first (unless it fails before), then `done` or `failed`. */
 export type AnalysisReply =
   | { kind: 'scored'; analysis: StudyAnalysis }
-  | ({ kind: 'done'; heap: WorkerHeap } & AnalysisOutcome)
-  | { kind: 'failed'; message: string; heap?: WorkerHeap };
+  | ({ kind: 'done'; heap: WorkerHeap; rehearsals?: number } & AnalysisOutcome)
+  | { kind: 'failed'; message: string; heap?: WorkerHeap }
+  /** Between jobs: a rehearsal (rehearsal.ts) ended, with the analyses it completed. */
+  | { kind: 'rehearsed'; analyses: number };
 
 /** The worker's V8 heap and the array buffers it holds after a job (MiB), for the recycling decision. */
 export interface WorkerHeap {
@@ -104,6 +109,12 @@ export interface AnalysisRunner {
   /** Analyses one study version in a worker (the spare); `onScored` gets the analysis before the pictures are drawn. */
   run(job: AnalysisJob, onScored?: OnScored): Promise<AnalysisOutcome>;
   /**
+   * A study (the node's last analysed, at start) that a fresh spare analyses once after its
+   * warm-up and before its first job, so that its first job runs on code settled by real data
+   * (rehearsal.ts). Later fresh spares (after a recycle) rehearse the last job run.
+   */
+  rehearseWith(job: AnalysisJob): void;
+  /**
    * Ends the idle spare worker and any analysis still running (its promise rejects with
    * AnalysisStoppedError). The node calls it after the job workers' shutdown grace, which has
    * handed such jobs back to the queue: a worker left running would keep the process alive for
@@ -139,9 +150,12 @@ interface StartedWorker {
   jobs: number;
 }
 
-function startWorker(entry: string, data: AnalysisWorkerData): StartedWorker {
+function startWorker(entry: string, data: AnalysisWorkerData, logger?: Logger): StartedWorker {
   const worker = new Worker(entry, { workerData: data });
   let failed = false;
+  worker.on('message', (reply: AnalysisReply) => {
+    if (reply.kind === 'rehearsed') logger?.debug('analysis worker rehearsed a study while waiting', { analyses: reply.analyses });
+  });
   // Until a job takes it, a failing spare is only noted: the job that takes it starts a fresh one.
   worker.on('error', () => (failed = true));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -157,7 +171,7 @@ interface RunningAnalysis {
 }
 
 /** A job's end as the worker reported it: whether the worker may take another job. */
-type JobEnd = { reusable: boolean; heap?: WorkerHeap };
+type JobEnd = { reusable: boolean; heap?: WorkerHeap; rehearsals?: number };
 
 function runIn(
   started: StartedWorker,
@@ -175,7 +189,7 @@ function runIn(
     const entry: RunningAnalysis = { worker, abandon: () => settle({ reusable: false }, () => reject(new AnalysisStoppedError())) };
     running.add(entry);
     const onMessage = (reply: AnalysisReply) => {
-      if (settled) return;
+      if (settled || reply.kind === 'rehearsed') return;
       if (reply.kind === 'scored') {
         // The caller's failure to queue is its own: it must not look like the worker's.
         try {
@@ -185,7 +199,7 @@ function runIn(
         }
         return;
       }
-      if (reply.kind === 'done') settle({ reusable: true, heap: reply.heap }, () => resolve(outcomeOf(reply)));
+      if (reply.kind === 'done') settle({ reusable: true, heap: reply.heap, rehearsals: reply.rehearsals }, () => resolve(outcomeOf(reply)));
       else settle({ reusable: true, heap: reply.heap }, () => reject(new Error(reply.message)));
     };
     const onError = (e: Error) => settle({ reusable: false }, () => reject(e));
@@ -209,7 +223,7 @@ function runIn(
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
-    worker.postMessage(job);
+    worker.postMessage(job satisfies AnalysisRequest);
   });
 }
 
@@ -242,15 +256,23 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   let stopped = false;
   // Only a spare warms up; a worker started for a job that is waiting goes straight to it.
   const spareData: AnalysisWorkerData = { warmUpConfig: options.warmUpConfig };
+  /** The study a fresh spare rehearses: the last job run, or the one given by rehearseWith. */
+  let lastJob: AnalysisJob | undefined;
+  const askToRehearse = (w: StartedWorker) => {
+    if (lastJob && w.jobs === 0) w.worker.postMessage({ rehearse: lastJob } satisfies AnalysisRequest);
+  };
   const refill = () => {
-    if (keepSpare && !stopped && !spare) spare = startWorker(WORKER_ENTRY!, spareData);
+    if (keepSpare && !stopped && !spare) {
+      spare = startWorker(WORKER_ENTRY!, spareData, options.logger);
+      askToRehearse(spare);
+    }
   };
   refill();
   /** After a job: the worker waits for the next one (its code optimised), or makes way for a fresh spare. */
   const afterJob = (started: StartedWorker, end: JobEnd) => {
     const heapMb = end.heap?.totalMb ?? Infinity;
     const keep = end.reusable && keepSpare && !stopped && !spare && !started.failed() && started.jobs < maxJobs && heapMb <= recycleHeapMb;
-    const facts = { studies: started.jobs, heapMb: Number(heapMb.toFixed(0)), usedHeapMb: Number((end.heap?.usedMb ?? NaN).toFixed(0)) };
+    const facts = { studies: started.jobs, rehearsals: end.rehearsals ?? 0, heapMb: Number(heapMb.toFixed(0)), usedHeapMb: Number((end.heap?.usedMb ?? NaN).toFixed(0)) };
     if (keep) {
       options.logger?.debug('analysis worker kept for the next study', facts);
       spare = started;
@@ -265,11 +287,17 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
     run(job, onScored) {
       // Without a build (sources only) there is no worker entry: analyse inline.
       if (!WORKER_ENTRY) return analyseJob(job, onScored);
+      lastJob = job;
       let started = spare;
       spare = undefined;
-      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {});
+      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {}, options.logger);
       const worker = started;
       return runIn(worker, job, onScored, timeoutMs, running, (end) => afterJob(worker, end));
+    },
+    rehearseWith(job) {
+      if (lastJob) return;
+      lastJob = job;
+      if (spare) askToRehearse(spare);
     },
     async stop() {
       stopped = true;

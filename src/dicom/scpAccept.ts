@@ -104,7 +104,11 @@ export function associateAcPdu(association: Association): Buffer {
   w.item(0x10);
   w.text(association.getApplicationContextName());
   w.end();
-  const contexts = association.getPresentationContexts().map(({ id }) => association.getPresentationContext(id));
+  // As the library looks them up: by ID, the first context of an ID (a peer may repeat one).
+  const proposed = association.getPresentationContexts();
+  const byId = new Map<number, (typeof proposed)[number]['context']>();
+  for (const { id, context } of proposed) if (!byId.has(id)) byId.set(id, context);
+  const contexts = proposed.map(({ id }) => byId.get(id) as (typeof proposed)[number]['context']);
   for (const context of contexts) {
     w.item(0x21);
     w.u8(context.getPresentationContextId());

@@ -35,6 +35,8 @@ class CapturingSocket extends EventEmitter {
 }
 
 interface Recipe {
+  /** Presentation context IDs as proposed (a peer may repeat one); by default 1, 3, 5, ... */
+  ids?: number[];
   calling: string;
   called: string;
   maxPdu: number;
@@ -46,8 +48,8 @@ interface Recipe {
 function build(r: Recipe): dimseAssociation.Association {
   const a = new dimseAssociation.Association(r.calling, r.called);
   a.setMaxPduLength(r.maxPdu);
-  for (const c of r.contexts) {
-    const id = a.addPresentationContext(c.abstract);
+  for (const [i, c] of r.contexts.entries()) {
+    const id = r.ids ? a.addPresentationContext(c.abstract, r.ids[i]) : a.addPresentationContext(c.abstract);
     for (const ts of c.syntaxes) a.addTransferSyntaxToPresentationContext(id, ts);
     const context = a.getPresentationContext(id);
     context.setResult(c.result, c.accepted);
@@ -134,5 +136,17 @@ describe('A-ASSOCIATE-AC', () => {
     expect(bytes.equals(libraryBytes(r))).toBe(true);
     expect(bytes[0]).toBe(0x02);
     expect(bytes.readUInt32BE(2)).toBe(bytes.length - 6);
+  });
+
+  it('answers a repeated presentation context ID as the library does (with the first context of that ID)', () => {
+    const context = (abstract: string, result: number) => ({ abstract, syntaxes: ['1.2.840.10008.1.2'], result, accepted: '1.2.840.10008.1.2', userRole: true });
+    const r: Recipe = {
+      calling: 'ODD',
+      called: 'CD8NODE',
+      maxPdu: 65536,
+      ids: [1, 3, 1, 5],
+      contexts: [context('1.2.3', PresentationContextResult.Accept), context('1.2.4', PresentationContextResult.RejectUser), context('1.2.5', PresentationContextResult.RejectTransferSyntaxesNotSupported), context('1.2.6', PresentationContextResult.Accept)],
+    };
+    expect(ourBytes(r).equals(libraryBytes(r))).toBe(true);
   });
 });

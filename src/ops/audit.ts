@@ -3,7 +3,7 @@
  * sent or rejected), appended to a file that is only ever appended to. Events carry identifiers
  * and outcomes only: the type below has no field that could hold pixel data or patient names.
  */
-import { mkdirSync, openSync, closeSync, fsyncSync, writeSync } from 'node:fs';
+import { appendFileSync, mkdirSync, openSync, closeSync, fsyncSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errorText } from './errorText';
 
@@ -102,10 +102,7 @@ export function openAuditLog(path: string): FileAuditLog {
     path,
     record(event: AuditEvent): void {
       const line = JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n';
-      // writeSync of the string itself (appendFileSync's options and copy cost more than the write,
-      // once per received instance); the rest follows in the rare case of a short write.
-      const written = writeSync(fd, line);
-      if (written !== Buffer.byteLength(line)) appendRest(fd, Buffer.from(line).subarray(written));
+      appendFileSync(fd, line);
     },
     reopen(): { warning?: string } {
       if (closed) return {};
@@ -125,10 +122,6 @@ export function openAuditLog(path: string): FileAuditLog {
       flushAndClose(fd);
     },
   };
-}
-
-function appendRest(fd: number, rest: Buffer): void {
-  for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at);
 }
 
 /** An audit log that keeps events in memory (for offline CLI runs and tests of callers). */

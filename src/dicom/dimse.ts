@@ -81,57 +81,90 @@ export function parseCommandSet(buf: Buffer): CommandSet {
 
 type Element = [element: number, vr: 'UI' | 'US' | 'LO' | 'AE', value: string | number];
 
-function encodeElements(elements: Element[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const [element, vr, value] of elements.sort((a, b) => a[0] - b[0])) {
-    let data: Buffer;
+/** The value's bytes as written: a UID padded with NUL, other text with a space, to an even length. */
+function valueLength([, vr, value]: Element): number {
+  if (vr === 'US') return 2;
+  const n = Buffer.byteLength(String(value), 'latin1');
+  return n + (n % 2);
+}
+
+/**
+ * Writes the command set (group length first, elements in tag order) into `out` at `at`; `out`
+ * has commandSetLength(elements) bytes there. One buffer for the whole answer: a buffer per
+ * element and their concatenation cost more than the rest of the encoding (per-instance path).
+ */
+function writeElements(elements: Element[], out: Buffer, at: number): void {
+  const body = elements.reduce((n, e) => n + 8 + valueLength(e), 0);
+  out.writeUInt32LE(0x00000000, at); // (0000,0000)
+  out.writeUInt32LE(4, at + 4);
+  out.writeUInt32LE(body, at + 8);
+  let pos = at + 12;
+  for (const e of elements) {
+    const [element, vr, value] = e;
+    const length = valueLength(e);
+    out.writeUInt16LE(0x0000, pos);
+    out.writeUInt16LE(element, pos + 2);
+    out.writeUInt32LE(length, pos + 4);
+    pos += 8;
     if (vr === 'US') {
-      data = Buffer.alloc(2);
-      data.writeUInt16LE(value as number, 0);
+      out.writeUInt16LE(value as number, pos);
     } else {
-      const s = String(value);
-      const pad = vr === 'UI' ? '\0' : ' ';
-      data = Buffer.from(s.length % 2 === 1 ? s + pad : s, 'latin1');
+      const written = out.write(String(value), pos, 'latin1');
+      if (written < length) out.writeUInt8(vr === 'UI' ? 0x00 : 0x20, pos + written);
     }
-    const header = Buffer.alloc(8);
-    header.writeUInt16LE(0x0000, 0);
-    header.writeUInt16LE(element, 2);
-    header.writeUInt32LE(data.length, 4);
-    parts.push(header, data);
+    pos += length;
   }
-  const body = Buffer.concat(parts);
-  const groupLength = Buffer.alloc(12);
-  groupLength.writeUInt16LE(0x0000, 0);
-  groupLength.writeUInt16LE(0x0000, 2);
-  groupLength.writeUInt32LE(4, 4);
-  groupLength.writeUInt32LE(body.length, 8);
-  return Buffer.concat([groupLength, body]);
+}
+
+function commandSetLength(elements: Element[]): number {
+  return 12 + elements.reduce((n, e) => n + 8 + valueLength(e), 0);
+}
+
+/** The elements of the response to a request, in tag order. */
+function responseElements(request: CommandSet, status: number, errorComment?: string): Element[] {
+  const elements: Element[] = [];
+  if (request.affectedSopClassUid) elements.push([0x0002, 'UI', request.affectedSopClassUid]);
+  elements.push([0x0100, 'US', request.commandField | 0x8000], [0x0120, 'US', request.messageId ?? 0], [0x0800, 'US', NO_DATASET], [0x0900, 'US', status]);
+  // Error Comment is LO: at most 64 characters.
+  if (errorComment && status !== 0x0000) elements.push([0x0902, 'LO', errorComment.slice(0, 64)]);
+  if (request.affectedSopInstanceUid) elements.push([0x1000, 'UI', request.affectedSopInstanceUid]);
+  return elements;
 }
 
 /** The response to any request: its command field with the response bit, the request's message ID, a status. */
 export function encodeResponse(request: CommandSet, status: number, errorComment?: string): Buffer {
-  const elements: Element[] = [
-    [0x0100, 'US', request.commandField | 0x8000],
-    [0x0120, 'US', request.messageId ?? 0],
-    [0x0800, 'US', NO_DATASET],
-    [0x0900, 'US', status],
-  ];
-  if (request.affectedSopClassUid) elements.push([0x0002, 'UI', request.affectedSopClassUid]);
-  if (request.affectedSopInstanceUid) elements.push([0x1000, 'UI', request.affectedSopInstanceUid]);
-  // Error Comment is LO: at most 64 characters.
-  if (errorComment && status !== 0x0000) elements.push([0x0902, 'LO', errorComment.slice(0, 64)]);
-  return encodeElements(elements);
+  const elements = responseElements(request, status, errorComment);
+  const out = Buffer.allocUnsafe(commandSetLength(elements));
+  writeElements(elements, out, 0);
+  return out;
+}
+
+/** The response as a whole P-DATA-TF PDU (what commandPdu(pcId, encodeResponse(...)) gives), in one buffer. */
+export function responsePdu(presentationContextId: number, request: CommandSet, status: number, errorComment?: string): Buffer {
+  const elements = responseElements(request, status, errorComment);
+  const length = commandSetLength(elements);
+  const pdu = Buffer.allocUnsafe(PDU_HEADER + length);
+  writePduHeader(pdu, presentationContextId, length);
+  writeElements(elements, pdu, PDU_HEADER);
+  return pdu;
+}
+
+/** PDU header (6), PDV item length (4), presentation context ID and message control header (2). */
+const PDU_HEADER = 12;
+
+function writePduHeader(pdu: Buffer, presentationContextId: number, commandLength: number): void {
+  pdu.writeUInt8(0x04, 0);
+  pdu.writeUInt8(0x00, 1);
+  pdu.writeUInt32BE(4 + 2 + commandLength, 2);
+  pdu.writeUInt32BE(2 + commandLength, 6);
+  pdu.writeUInt8(presentationContextId, 10);
+  pdu.writeUInt8(0x03, 11);
 }
 
 /** One P-DATA-TF PDU with one PDV holding a whole command set (message control header: command, last). */
 export function commandPdu(presentationContextId: number, command: Buffer): Buffer {
-  const pdu = Buffer.alloc(6 + 4 + 2 + command.length);
-  pdu.writeUInt8(0x04, 0);
-  pdu.writeUInt8(0x00, 1);
-  pdu.writeUInt32BE(4 + 2 + command.length, 2);
-  pdu.writeUInt32BE(2 + command.length, 6);
-  pdu.writeUInt8(presentationContextId, 10);
-  pdu.writeUInt8(0x03, 11);
-  command.copy(pdu, 12);
+  const pdu = Buffer.alloc(PDU_HEADER + command.length);
+  writePduHeader(pdu, presentationContextId, command.length);
+  command.copy(pdu, PDU_HEADER);
   return pdu;
 }

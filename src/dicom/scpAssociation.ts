@@ -11,13 +11,14 @@ import type { Logger } from '../ops/logger';
 import type { IdHasher } from '../ops/idHash';
 import { AssociationPolicy, RejectReason, RejectResult, RejectSource, temporarilyUnavailable } from './scpPolicy';
 import { ContextAnswer, negotiateContexts } from './scpNegotiation';
-import { CommandField, CommandSet, commandPdu, encodeResponse, NO_DATASET, parseCommandSet } from './dimse';
+import { CommandField, CommandSet, NO_DATASET, parseCommandSet, responsePdu } from './dimse';
 import { SopClass, sopClassName, STORAGE_CLASSES, transferSyntaxName } from './uids';
 import { InstanceReceiver, isRefusal, PendingInstance, ReceivedInstance, refusedBeforeData, storedAuditEvent } from './receive';
 import { DimseStatus, statusHex, storeStatusFor } from './status';
 import { errorText } from '../ops/errorText';
 import { normaliseAddress } from '../ops/ipAddress';
 import { TlsPeer } from './scpTls';
+import { associateAcPdu, prepareAccept } from './scpAccept';
 import { Pdu, PduAbortReason, PduError, PduReader, PduType, PdvParts, readPdvParts } from './pduReader';
 
 type Association = dimseAssociation.Association;
@@ -106,6 +107,8 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
   private timer: NodeJS.Timeout | undefined;
   private pduTimer: NodeJS.Timeout | undefined;
   private pduTimerArmedAt = -1;
+  /** A PDU is in progress and its time runs (pduTimer's firing then aborts). */
+  private pduWatching = false;
   private readonly reader = new PduReader(() => ({ associate: MAX_ASSOCIATE_PDU, pData: RECEIVE_MAX_PDU }));
   /** Dataset bytes received since the idle clock last restarted. */
   private progressBytes = 0;
@@ -242,7 +245,9 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
       }
     }
     association.setMaxPduLength(RECEIVE_MAX_PDU);
-    this.sendAssociationAccept();
+    // The library's sendAssociationAccept(), with our writer of the PDU (scpAccept.ts: the same bytes, a fraction of the time).
+    prepareAccept(association);
+    this.sock.write(associateAcPdu(association));
     this.phase = 'established';
     this.env.associationStarted(this);
     this.arm(this.env.idleMs, () => this.idle());
@@ -290,14 +295,22 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
   private watchPdu(): void {
     // Not while we stopped reading (the disk is behind): then the wait is ours, not the peer's.
     if (!this.reader.inProgress || this.sock.isPaused()) {
-      if (this.pduTimer) clearTimeout(this.pduTimer);
-      this.pduTimer = undefined;
+      // The timer may stay armed: when it fires with nothing to watch it does nothing (pduExpired).
+      this.pduWatching = false;
       return;
     }
-    if (this.pduTimer && this.pduTimerArmedAt === this.reader.completed) return;
-    if (this.pduTimer) clearTimeout(this.pduTimer);
+    if (this.pduWatching && this.pduTimerArmedAt === this.reader.completed) return;
+    this.pduWatching = true;
     this.pduTimerArmedAt = this.reader.completed;
-    this.pduTimer = setTimeout(() => this.protocolError(`a PDU was not complete within ${this.env.pduMs / 1000} s of its first byte (dicom.pduTimeoutS)`), this.env.pduMs);
+    // One timer per association, restarted for each PDU: a new timer and a cleared one per PDU
+    // (several per instance) were a visible part of the listener's own work.
+    if (this.pduTimer) this.pduTimer.refresh();
+    else this.pduTimer = setTimeout(() => this.pduExpired(), this.env.pduMs);
+  }
+
+  private pduExpired(): void {
+    this.pduTimer = undefined;
+    if (this.pduWatching) this.protocolError(`a PDU was not complete within ${this.env.pduMs / 1000} s of its first byte (dicom.pduTimeoutS)`);
   }
 
   /** A framing or protocol violation: A-ABORT (with `reason`), a line for the admin, and the connection closes. */
@@ -424,7 +437,7 @@ export class PeerConnection<T extends ReceivedInstance = ReceivedInstance> exten
 
   private respond(pcId: number, request: CommandSet, status: number, errorComment?: string): void {
     if (this.phase !== 'established' || this.sock.destroyed) return;
-    this.sock.write(commandPdu(pcId, encodeResponse(request, status, errorComment)));
+    this.sock.write(responsePdu(pcId, request, status, errorComment));
   }
 
   private async store(incoming: Incoming<T>): Promise<void> {

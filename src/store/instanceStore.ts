@@ -21,7 +21,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm, stat, unlink, readFile, writeFile } from 'node:fs/promises';
 import { renameSync, statfsSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { inflateRaw } from 'node:zlib';
 import { promisify } from 'node:util';
 import { buildFileMeta } from '../dicom/part10';
@@ -228,7 +228,9 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
           await spool.discard();
           return this.duplicate(existing, incoming, ids, header, receivedAt);
         }
-        const dir = join(this.spoolDir, pathPart(ids.studyInstanceUid), pathPart(ids.seriesInstanceUid));
+        const studyPart = pathPart(ids.studyInstanceUid);
+        const seriesPart = pathPart(ids.seriesInstanceUid);
+        const dir = join(this.spoolDir, studyPart, seriesPart);
         // A replacement gets its own name, so the old file stays valid until the index points away
         // from it; on a shared spool every file is named for its writer (spoolName).
         const name = spoolName(incoming.sopInstanceUid, existing ? receivedAt : undefined, this.writer && `${this.writer}-${randomBytes(4).toString('hex')}`);
@@ -238,7 +240,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
         // point at it. A crash in between leaves at most an unindexed file, never acknowledged.
         const dataSynced = this.options.fsync ? spool.sync() : Promise.resolve();
         dataSynced.catch(() => undefined); // awaited below; a rename failure must not leave it unobserved
-        await this.ensureDir(dir);
+        if (!this.knownDirs.has(dir)) await this.ensureDir(dir);
         // Synchronous: a rename within one file system takes microseconds; the thread pool's
         // round trip cost 0.5–1.5 ms per instance on a busy machine.
         renameSync(spool.tempPath, finalPath);
@@ -252,7 +254,8 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
           studyInstanceUid: ids.studyInstanceUid,
           seriesInstanceUid: ids.seriesInstanceUid,
           transferSyntaxUid: incoming.transferSyntaxUid,
-          relativePath: relative(this.options.dataDir, finalPath).split(sep).join('/'),
+          // = relative(dataDir, finalPath) with "/" (the spool is dataDir/spool), without resolving both paths per instance.
+          relativePath: `spool/${studyPart}/${seriesPart}/${name}`,
           size,
           datasetOffset: spool.datasetOffset,
           patientId: header.patientId,

@@ -3,7 +3,7 @@
  * writes we read, and what we write it reads.
  */
 import { Dataset, requests, log } from 'dcmjs-dimse';
-import { CommandField, commandPdu, encodeResponse, NO_DATASET, parseCommandSet, CommandSetError } from '../../../src/dicom/dimse';
+import { CommandField, commandPdu, encodeResponse, NO_DATASET, parseCommandSet, CommandSetError, responsePdu } from '../../../src/dicom/dimse';
 
 log.setLevel('silent');
 
@@ -56,6 +56,38 @@ describe('DIMSE command sets', () => {
     expect(pdu.readUInt8(10)).toBe(5);
     expect(pdu.readUInt8(11)).toBe(0x03);
     expect(pdu.subarray(12).equals(command)).toBe(true);
+  });
+
+  it('writes the answer PDU in one piece, the same bytes as framing the encoded response, values padded to even lengths', () => {
+    const cases: Array<[number, string | undefined]> = [
+      [0x0000, undefined],
+      [0xa700, 'out of disk space on the receiving node'],
+      [0xc000, 'odd length comment'],
+    ];
+    for (const uid of ['1.2.3.4.5', '1.2.3.4.56']) {
+      for (const [status, comment] of cases) {
+        const rq = { commandField: CommandField.CStoreRq, messageId: 65535, affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2', affectedSopInstanceUid: uid };
+        const pdu = responsePdu(3, rq, status, comment);
+        expect(pdu.equals(commandPdu(3, encodeResponse(rq, status, comment)))).toBe(true);
+        const command = pdu.subarray(12);
+        expect(new Dataset(command, '1.2.840.10008.1.2').getElements()).toMatchObject({
+          CommandField: 0x8001,
+          MessageIDBeingRespondedTo: 65535,
+          Status: status,
+          AffectedSOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+          AffectedSOPInstanceUID: uid,
+          ...(comment ? { ErrorComment: comment } : {}),
+        });
+        // Every value has an even length: a UID padded with NUL, the comment (LO) with a space.
+        for (let pos = 12; pos < command.length; ) {
+          const length = command.readUInt32LE(pos + 4);
+          expect(length % 2).toBe(0);
+          pos += 8 + length;
+        }
+        if (uid.length % 2 === 1) expect(command.includes(Buffer.from(`${uid}\0`, 'latin1'))).toBe(true);
+        if (comment && comment.length % 2 === 1) expect(command.includes(Buffer.from(`${comment} `, 'latin1'))).toBe(true);
+      }
+    }
   });
 
   it('rejects a command set that is not one', () => {

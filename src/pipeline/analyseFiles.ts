@@ -99,7 +99,11 @@ export async function analyseStudyFiles(
   const used: Array<{ slices: SliceRef[] }> = [];
   let k = 0;
   for await (const part of imagingStudyParts(planned)) {
-    if (giveUp?.()) throw new AnalysisGivenUp();
+    if (giveUp) {
+      // The files are read synchronously: a waiting job's message is seen only in a turn of the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (giveUp()) throw new AnalysisGivenUp();
+    }
     const at = part.lesions.map(() => partOrder[k++]);
     // Cut first: on two threads the part's pixels are let go before the features are computed.
     part.lesions.forEach((lesion, i) => {

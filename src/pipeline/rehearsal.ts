@@ -19,9 +19,10 @@
  * The rehearsal reads the study's files again (they are in the store; a failure is ignored) and
  * discards the answer. A job that arrives while the files are read and decoded ends it there
  * (`giveUp`); one that arrives while a volume's lesions are measured waits for them (~0.4 s of
- * CPU for the phantom's 367 ml lesion). A worker rehearses its own first study only if it was
- * small enough (`REHEARSE_MAX_SECONDS`); a spare rehearses what it is given whatever its size,
- * while the node is otherwise idle.
+ * CPU for the phantom's 367 ml lesion). A worker rehearses its own first study, and the runner
+ * hands a later spare a job, only if it was scored within `REHEARSE_MAX_SECONDS`; every rehearsal
+ * also gives up at its next volume once it has run that long (the node's last study, given at
+ * start, may be a large one).
  */
 import { analyseStudyFiles } from './analyseFiles';
 import type { AnalysisJob } from './runAnalysis';
@@ -61,10 +62,13 @@ export async function lastAnalysedJob(catalog: Pick<StudyCatalog, 'listStudies' 
 }
 
 /**
- * Analyses `job`'s study up to `times` times and drops the answers, until `giveUp()` says a job is
- * waiting; never rejects (a rehearsal is only an optimisation). Returns the analyses completed.
+ * Analyses `job`'s study up to `times` times and drops the answers, until `jobWaiting()` says a job
+ * is waiting or `maxSeconds` have gone by (checked before each volume's lesions); never rejects (a
+ * rehearsal is only an optimisation). Returns the analyses completed.
  */
-export async function rehearse(job: AnalysisJob, giveUp: () => boolean = () => false, regionThread?: RegionThread, times = REHEARSALS): Promise<number> {
+export async function rehearse(job: AnalysisJob, jobWaiting: () => boolean = () => false, regionThread?: RegionThread, times = REHEARSALS, maxSeconds = REHEARSE_MAX_SECONDS): Promise<number> {
+  const deadline = performance.now() + maxSeconds * 1000;
+  const giveUp = () => jobWaiting() || performance.now() > deadline;
   let done = 0;
   try {
     const setup = loadScoringSetup(job.config);

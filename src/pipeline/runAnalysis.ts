@@ -25,6 +25,7 @@ import { loadScoringSetup } from './setup';
 import { analyseStudyFiles } from './analyseFiles';
 import { renderStudyPictures, StudyPictures } from '../report/pictures';
 import type { RegionThread } from './regionThread';
+import { REHEARSE_MAX_SECONDS } from './rehearsal';
 
 export interface AnalysisJob {
   ctFiles: string[];
@@ -258,6 +259,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   const spareData: AnalysisWorkerData = { warmUpConfig: options.warmUpConfig };
   /** The study a fresh spare rehearses: the last job run, or the one given by rehearseWith. */
   let lastJob: AnalysisJob | undefined;
+  let jobsRun = 0;
   const askToRehearse = (w: StartedWorker) => {
     if (lastJob && w.jobs === 0) w.worker.postMessage({ rehearse: lastJob } satisfies AnalysisRequest);
   };
@@ -287,15 +289,21 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
     run(job, onScored) {
       // Without a build (sources only) there is no worker entry: analyse inline.
       if (!WORKER_ENTRY) return analyseJob(job, onScored);
-      lastJob = job;
+      jobsRun++;
+      // Only a study scored within the rehearsal limit is handed to a later fresh spare (rehearsal.ts).
+      const startedAt = performance.now();
+      const scored: OnScored = (analysis) => {
+        if (performance.now() - startedAt <= REHEARSE_MAX_SECONDS * 1000) lastJob = job;
+        onScored?.(analysis);
+      };
       let started = spare;
       spare = undefined;
       if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {}, options.logger);
       const worker = started;
-      return runIn(worker, job, onScored, timeoutMs, running, (end) => afterJob(worker, end));
+      return runIn(worker, job, scored, timeoutMs, running, (end) => afterJob(worker, end));
     },
     rehearseWith(job) {
-      if (lastJob) return;
+      if (lastJob || jobsRun > 0) return;
       lastJob = job;
       if (spare) askToRehearse(spare);
     },

@@ -58,6 +58,18 @@ describe('a rehearsal', () => {
     expect(asked).toBe(2);
   }, 60000);
 
+  it('gives up once it has run for its time limit (the node\'s last study, given at start, may be a large one)', async () => {
+    const s = writeSyntheticStudy(join(dir, 'c'), {
+      dims: [24, 24, 24],
+      background: 40,
+      lesions: [{ roiNumber: 1, name: 'GTV', interpretedType: 'GTV', centre: [12, 12, 12], radiusMm: 5, value: 100 }],
+    });
+    const job: AnalysisJob = { ctFiles: readdirSync(s.ctDir).map((f) => join(s.ctDir, f)), rtstructFile: s.rtstruct, config: configSchema.defaultValue(), run };
+    // No job waits, but the limit has passed before the lesions are measured: nothing is completed.
+    expect(await rehearse(job, () => false, undefined, 1, 0)).toBe(0);
+    expect(await rehearse(job, () => false, undefined, 1, 60)).toBe(1);
+  }, 60000);
+
   it('stops quietly when the files have gone (housekeeping may have removed them)', async () => {
     const job: AnalysisJob = { ctFiles: [join(dir, 'gone', 'ct.dcm')], rtstructFile: join(dir, 'gone', 'rs.dcm'), config: configSchema.defaultValue(), run };
     await expect(rehearse(job)).resolves.toBe(0);

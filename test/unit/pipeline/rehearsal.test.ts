@@ -18,6 +18,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = { version: 1, cohortScores: [], analysedAt: '2024-01-02T10:15:00Z' };
 
+/** A small synthetic study (one 5 mm GTV) written under `name`, as the job that analyses it. */
+function studyJob(name: string, kvp?: number): AnalysisJob {
+  const s = writeSyntheticStudy(join(dir, name), {
+    dims: [24, 24, 24],
+    background: 40,
+    ...(kvp ? { kvp } : {}),
+    lesions: [{ roiNumber: 1, name: 'GTV liver', interpretedType: 'GTV', centre: [12, 12, 12], radiusMm: 5, value: 100 }],
+  });
+  return { ctFiles: readdirSync(s.ctDir).map((f) => join(s.ctDir, f)), rtstructFile: s.rtstruct, config: configSchema.defaultValue(), run };
+}
+
 describe('when a worker rehearses', () => {
   it('after its first real analysis only (a rehearsal at start counts), when that study was scored within the limit', () => {
     expect(shouldRehearse(1, 0.8)).toBe(true);
@@ -33,24 +44,13 @@ describe('when a worker rehearses', () => {
 
 describe('a rehearsal', () => {
   it("analyses the study's files again", async () => {
-    const s = writeSyntheticStudy(join(dir, 'a'), {
-      dims: [24, 24, 24],
-      background: 40,
-      kvp: 120,
-      lesions: [{ roiNumber: 1, name: 'GTV liver', interpretedType: 'GTV', centre: [12, 12, 12], radiusMm: 5, value: 100 }],
-    });
-    const job: AnalysisJob = { ctFiles: readdirSync(s.ctDir).map((f) => join(s.ctDir, f)), rtstructFile: s.rtstruct, config: configSchema.defaultValue(), run };
+    const job = studyJob('a', 120);
     expect(await rehearse(job)).toBe(REHEARSALS);
     expect(await rehearse(job, () => false, undefined, 2)).toBe(2);
   }, 60000);
 
   it('gives up when a job is waiting: before it starts, or before the lesions are measured', async () => {
-    const s = writeSyntheticStudy(join(dir, 'b'), {
-      dims: [24, 24, 24],
-      background: 40,
-      lesions: [{ roiNumber: 1, name: 'GTV', interpretedType: 'GTV', centre: [12, 12, 12], radiusMm: 5, value: 100 }],
-    });
-    const job: AnalysisJob = { ctFiles: readdirSync(s.ctDir).map((f) => join(s.ctDir, f)), rtstructFile: s.rtstruct, config: configSchema.defaultValue(), run };
+    const job = studyJob('b');
     expect(await rehearse(job, () => true)).toBe(0);
     // The job comes while the files are read: asked again before the lesions, the rehearsal stops.
     let asked = 0;
@@ -59,12 +59,7 @@ describe('a rehearsal', () => {
   }, 60000);
 
   it('gives up once it has run for its time limit (the node\'s last study, given at start, may be a large one)', async () => {
-    const s = writeSyntheticStudy(join(dir, 'c'), {
-      dims: [24, 24, 24],
-      background: 40,
-      lesions: [{ roiNumber: 1, name: 'GTV', interpretedType: 'GTV', centre: [12, 12, 12], radiusMm: 5, value: 100 }],
-    });
-    const job: AnalysisJob = { ctFiles: readdirSync(s.ctDir).map((f) => join(s.ctDir, f)), rtstructFile: s.rtstruct, config: configSchema.defaultValue(), run };
+    const job = studyJob('c');
     // No job waits, but the limit has passed before the lesions are measured: nothing is completed.
     expect(await rehearse(job, () => false, undefined, 1, 0)).toBe(0);
     expect(await rehearse(job, () => false, undefined, 1, 60)).toBe(1);

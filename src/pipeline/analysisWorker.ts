@@ -6,7 +6,9 @@
  * gets one at a time, until the runner ends it. A spare also starts its region thread, which
  * computes each lesion's peritumoral ring while this one computes the tumour (regionThread.ts).
  * After its first study the worker analyses that study once more while it waits (rehearsal.ts);
- * a fresh spare rehearses the study the runner gives it (the node's last one) after its warm-up.
+ * a fresh spare rehearses the study the runner gives it (the node's last one) after its warm-up,
+ * or, given none (a new node), a small synthetic study written to a temporary directory
+ * (syntheticRehearsal.ts).
  */
 import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
@@ -14,10 +16,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorText } from '../ops/errorText';
 import { analyseJob, AnalysisJob, AnalysisReply, AnalysisRequest, AnalysisWorkerData, WorkerHeap } from './runAnalysis';
 import type { StudyAnalysis } from '../results/types';
+import type { Config } from '../config/schema';
+import type { RadiomicsSettings } from '../radiomics';
 import { loadScoringSetup } from './setup';
 import { untilWorkComes, warmUpExtraction } from './warmUp';
 import { RegionThread, startRegionThread } from './regionThread';
 import { rehearse, REHEARSALS, shouldRehearse } from './rehearsal';
+import { rehearseSyntheticStudy } from './syntheticRehearsal';
 
 const port = parentPort!;
 /** Set at the first job: the warm-up stops. */
@@ -50,12 +55,24 @@ function startRehearsal(job: AnalysisJob, times: number): void {
   });
 }
 
+/**
+ * A spare given nothing to rehearse after its warm-up rehearses a synthetic study; a real study the
+ * runner asks for meanwhile (the node's last one, found a little later) ends it and is rehearsed next.
+ */
+function startSyntheticRehearsal(config: Config, dir: string): void {
+  rehearsal = rehearseSyntheticStudy(config, dir, () => jobWaiting || askedRehearsal !== undefined, regionThread).then((analyses) => {
+    realPasses += analyses;
+    rehearsals += analyses;
+    port.postMessage({ kind: 'rehearsed', analyses, synthetic: true } satisfies AnalysisReply);
+  });
+}
+
 function onMessage(message: AnalysisRequest): void {
   if ('rehearse' in message) {
     // Only a spare that has not started a job rehearses: its first job is what the rehearsal is for.
     if (jobStarted) return;
     askedRehearsal = message.rehearse;
-    if (warmedUp) rehearseAsked();
+    if (warmedUp) void rehearsal.then(rehearseAsked);
   } else runJob(message);
 }
 
@@ -98,8 +115,8 @@ port.on('message', onMessage);
 
 const jobHasCome = untilWorkComes(port, onMessage, () => jobStarted);
 
-const { warmUpConfig } = (workerData ?? {}) as AnalysisWorkerData;
-let settings;
+const { warmUpConfig, syntheticStudyDir } = (workerData ?? {}) as AnalysisWorkerData;
+let settings: RadiomicsSettings | undefined;
 if (warmUpConfig) {
   try {
     settings = loadScoringSetup(warmUpConfig).radiomics;
@@ -117,5 +134,6 @@ const regionThread: RegionThread | undefined =
 // A warm-up that fails is only a missed optimisation: the job reports real problems.
 void (settings ? warmUpExtraction(settings, jobHasCome).catch(() => undefined) : Promise.resolve()).then(() => {
   warmedUp = true;
-  rehearseAsked();
+  if (askedRehearsal) rehearseAsked();
+  else if (settings && warmUpConfig && syntheticStudyDir && !jobStarted) startSyntheticRehearsal(warmUpConfig, syntheticStudyDir);
 });

@@ -14,7 +14,8 @@
  * A fresh spare has no real study of its own: the runner gives it the last one it ran (a worker
  * recycled after 50 studies or a large heap) or, at start, the node's last analysed study
  * (`lastAnalysedJob`), which it rehearses once after its synthetic warm-up; a restarted node's
- * first study then runs as a second pass.
+ * first study then runs as a second pass. Given none (a new node), it rehearses a small synthetic
+ * study instead (syntheticRehearsal.ts).
  *
  * The rehearsal reads the study's files again (they are in the store; a failure is ignored) and
  * discards the answer. A job that arrives while the files are read and decoded ends it there

@@ -14,7 +14,7 @@
  * more), then the pictures, drawn afterwards; `run(job, onScored)` hands the first to `onScored`.
  */
 import { errorText } from '../ops/errorText';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema';
@@ -26,6 +26,7 @@ import { analyseStudyFiles } from './analyseFiles';
 import { renderStudyPictures, StudyPictures } from '../report/pictures';
 import type { RegionThread } from './regionThread';
 import { REHEARSE_MAX_SECONDS } from './rehearsal';
+import { makeSyntheticStudyDir } from './syntheticRehearsal';
 
 export interface AnalysisJob {
   ctFiles: string[];
@@ -50,8 +51,11 @@ export type AnalysisReply =
   | { kind: 'scored'; analysis: StudyAnalysis }
   | ({ kind: 'done'; heap: WorkerHeap; rehearsals?: number } & AnalysisOutcome)
   | { kind: 'failed'; message: string; heap?: WorkerHeap }
-  /** Between jobs: a rehearsal (rehearsal.ts) ended, with the analyses it completed. */
-  | { kind: 'rehearsed'; analyses: number };
+  /**
+   * Between jobs: a rehearsal (rehearsal.ts) ended, with the analyses it completed; `synthetic`
+   * when it was the synthetic study of a spare given nothing to rehearse (syntheticRehearsal.ts).
+   */
+  | { kind: 'rehearsed'; analyses: number; synthetic?: boolean };
 
 /** The worker's V8 heap and the array buffers it holds after a job (MiB), for the recycling decision. */
 export interface WorkerHeap {
@@ -66,6 +70,11 @@ export type OnScored = (analysis: StudyAnalysis) => void;
 export interface AnalysisWorkerData {
   /** The node's configuration: the worker warms up its feature code with the signature's radiomics settings. */
   warmUpConfig?: Config;
+  /**
+   * An empty private directory where a spare given nothing to rehearse writes a synthetic study
+   * after its warm-up (syntheticRehearsal.ts); removed when the worker exits, if not before.
+   */
+  syntheticStudyDir?: string;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -137,6 +146,8 @@ export interface AnalysisRunnerOptions {
   recycleHeapMb?: number;
   /** Says at debug level whether a worker is kept or replaced after a job, and why. */
   logger?: Logger;
+  /** Where a spare given nothing to rehearse makes its synthetic study's private directory (default: os.tmpdir()). */
+  syntheticStudyParent?: string;
 }
 
 export const DEFAULT_MAX_JOBS_PER_WORKER = 50;
@@ -153,9 +164,18 @@ interface StartedWorker {
 
 function startWorker(entry: string, data: AnalysisWorkerData, logger?: Logger): StartedWorker {
   const worker = new Worker(entry, { workerData: data });
+  const dir = data.syntheticStudyDir;
+  if (dir)
+    worker.once('exit', () => {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // Left in the temporary directory: the system's cleaner removes it.
+      }
+    });
   let failed = false;
   worker.on('message', (reply: AnalysisReply) => {
-    if (reply.kind === 'rehearsed') logger?.debug('analysis worker rehearsed a study while waiting', { analyses: reply.analyses });
+    if (reply.kind === 'rehearsed') logger?.debug('analysis worker rehearsed a study while waiting', { analyses: reply.analyses, study: reply.synthetic ? 'synthetic' : 'real' });
   });
   // Until a job takes it, a failing spare is only noted: the job that takes it starts a fresh one.
   worker.on('error', () => (failed = true));
@@ -263,9 +283,19 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   const askToRehearse = (w: StartedWorker) => {
     if (lastJob && w.jobs === 0) w.worker.postMessage({ rehearse: lastJob } satisfies AnalysisRequest);
   };
+  /** A spare with nothing to rehearse gets a directory for a synthetic study (syntheticRehearsal.ts). */
+  const syntheticStudy = (): Pick<AnalysisWorkerData, 'syntheticStudyDir'> => {
+    if (lastJob || !options.warmUpConfig) return {};
+    try {
+      return { syntheticStudyDir: makeSyntheticStudyDir(options.syntheticStudyParent) };
+    } catch {
+      // No temporary directory (full or read-only disk): the spare only warms up.
+      return {};
+    }
+  };
   const refill = () => {
     if (keepSpare && !stopped && !spare) {
-      spare = startWorker(WORKER_ENTRY!, spareData, options.logger);
+      spare = startWorker(WORKER_ENTRY!, { ...spareData, ...syntheticStudy() }, options.logger);
       askToRehearse(spare);
     }
   };

@@ -4,7 +4,7 @@
  * kept for the next one while it stays small. Its answers equal the analysis run inline, the
  * scored analysis comes before the pictures; a stuck analysis is stopped.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticStudy } from '../../support/syntheticStudy';
@@ -107,6 +107,47 @@ describe('the analysis runner', () => {
     } finally {
       await runner.stop();
     }
+  }, 300000);
+
+  it('has a fresh spare given nothing to rehearse (a new node) rehearse a synthetic study in a private temporary directory, removed afterwards; a job that comes meanwhile ends it', async () => {
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const said: Array<[string, Record<string, unknown>]> = [];
+    const logger = { debug: (message: string, facts: Record<string, unknown>) => said.push([message, facts]) } as unknown as Logger;
+    const startRunner = () => startAnalysisRunner({ warmUpConfig: configSchema.defaultValue(), logger, syntheticStudyParent: tmp });
+    const until = async (what: string, done: () => boolean) => {
+      for (const deadline = Date.now() + 120_000; !done(); await new Promise((r) => setTimeout(r, 2)))
+        if (Date.now() > deadline) throw new Error(`${what} not within 120 s: ${JSON.stringify(said)}`);
+    };
+    const synthetic = () => said.filter(([m, f]) => m === REHEARSED && f.study === 'synthetic').map(([, f]) => f.analyses);
+    const job = jobOf(study('h', 130));
+
+    // Nothing waits: after its warm-up the spare writes, rehearses and removes the synthetic study.
+    let runner = startRunner();
+    try {
+      expect(readdirSync(tmp)).toEqual([expect.stringMatching(/^cd8-rehearsal-/)]);
+      await until('the synthetic rehearsal', () => synthetic().length === 1);
+      expect(synthetic()).toEqual([1]);
+      expect(readdirSync(tmp)).toEqual([]);
+      expect((await runner.run(job)).analysis.lesions[0].features!.tumour.stat_mean).toBe(130);
+      expect(said.find(([m]) => m === 'analysis worker kept for the next study')?.[1]).toMatchObject({ studies: 1, rehearsals: 1 });
+    } finally {
+      await runner.stop();
+    }
+
+    // A job comes while the synthetic study is written: the rehearsal gives up and the job runs.
+    said.length = 0;
+    runner = startRunner();
+    try {
+      const [studyDir] = readdirSync(tmp);
+      await until('the synthetic study written', () => existsSync(join(tmp, studyDir)) && readdirSync(join(tmp, studyDir)).length > 0);
+      expect((await runner.run(job)).analysis.lesions[0].features!.tumour.stat_mean).toBe(130);
+      expect(synthetic()).toEqual([0]);
+      expect(said.find(([m]) => m === 'analysis worker kept for the next study')?.[1]).toMatchObject({ studies: 1, rehearsals: 0 });
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      await runner.stop();
+    }
+    expect(readdirSync(tmp)).toEqual([]);
   }, 300000);
 
   it('stops an analysis that takes longer than its time limit and reports it', async () => {

@@ -10,6 +10,7 @@
  * or, given none (a new node), a small synthetic study written to a temporary directory
  * (syntheticRehearsal.ts).
  */
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -79,14 +80,29 @@ function onMessage(message: AnalysisRequest): void {
 function rehearseAsked(): void {
   const job = askedRehearsal;
   askedRehearsal = undefined;
-  if (job && !jobStarted) startRehearsal(job, REHEARSALS);
+  if (job && !jobStarted) {
+    dropSyntheticStudyDir();
+    startRehearsal(job, REHEARSALS);
+  }
 }
+
+/**
+ * The synthetic study's directory is no longer needed once a real study is rehearsed or a job has
+ * come (the runner would remove it only when this worker exits, maybe 50 studies later).
+ */
+function dropSyntheticStudyDir(): void {
+  if (!syntheticStudyDir || syntheticStudyDirDropped) return;
+  syntheticStudyDirDropped = true;
+  void rm(syntheticStudyDir, { recursive: true, force: true }).catch(() => undefined);
+}
+let syntheticStudyDirDropped = false;
 
 function runJob(job: AnalysisJob): void {
   jobStarted = true;
   jobWaiting = true;
   void rehearsal.then(() => {
     jobWaiting = false;
+    dropSyntheticStudyDir();
     analyse(job);
   });
 }

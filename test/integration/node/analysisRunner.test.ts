@@ -109,7 +109,7 @@ describe('the analysis runner', () => {
     }
   }, 300000);
 
-  it('has a fresh spare given nothing to rehearse (a new node) rehearse a synthetic study in a private temporary directory, removed afterwards; a job that comes meanwhile ends it', async () => {
+  it('has a fresh spare given nothing to rehearse (a new node) rehearse a synthetic study in a private temporary directory, removed afterwards; a job that comes meanwhile ends it or, during the warm-up, forestalls it', async () => {
     const tmp = mkdtempSync(join(dir, 'tmp-'));
     const said: Array<[string, Record<string, unknown>]> = [];
     const logger = { debug: (message: string, facts: Record<string, unknown>) => said.push([message, facts]) } as unknown as Logger;
@@ -144,6 +144,17 @@ describe('the analysis runner', () => {
       expect(synthetic()).toEqual([0]);
       expect(said.find(([m]) => m === 'analysis worker kept for the next study')?.[1]).toMatchObject({ studies: 1, rehearsals: 0 });
       expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      await runner.stop();
+    }
+
+    // A job that comes during the warm-up: no synthetic study is written, and its directory goes with the job.
+    said.length = 0;
+    runner = startRunner();
+    try {
+      expect(readdirSync(tmp)).toHaveLength(1);
+      expect((await runner.run(job)).analysis.lesions[0].features!.tumour.stat_mean).toBe(130);
+      await until('the unused directory removed', () => readdirSync(tmp).length === 0);
     } finally {
       await runner.stop();
     }

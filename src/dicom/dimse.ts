@@ -90,14 +90,13 @@ function valueLength([, vr, value]: Element): number {
 
 /**
  * Writes the command set (group length first, elements in tag order) into `out` at `at`; `out`
- * has commandSetLength(elements) bytes there. One buffer for the whole answer: a buffer per
- * element and their concatenation cost more than the rest of the encoding (per-instance path).
+ * has `length` = commandSetLength(elements) bytes there. One buffer for the whole answer: a buffer
+ * per element and their concatenation cost more than the rest of the encoding (per-instance path).
  */
-function writeElements(elements: Element[], out: Buffer, at: number): void {
-  const body = elements.reduce((n, e) => n + 8 + valueLength(e), 0);
+function writeElements(elements: Element[], length: number, out: Buffer, at: number): void {
   out.writeUInt32LE(0x00000000, at); // (0000,0000)
   out.writeUInt32LE(4, at + 4);
-  out.writeUInt32LE(body, at + 8);
+  out.writeUInt32LE(length - GROUP_LENGTH_ELEMENT, at + 8);
   let pos = at + 12;
   for (const e of elements) {
     const [element, vr, value] = e;
@@ -116,8 +115,11 @@ function writeElements(elements: Element[], out: Buffer, at: number): void {
   }
 }
 
+/** The Command Group Length element (0000,0000) UL, 4: 12 bytes before the elements it counts. */
+const GROUP_LENGTH_ELEMENT = 12;
+
 function commandSetLength(elements: Element[]): number {
-  return 12 + elements.reduce((n, e) => n + 8 + valueLength(e), 0);
+  return GROUP_LENGTH_ELEMENT + elements.reduce((n, e) => n + 8 + valueLength(e), 0);
 }
 
 /** The elements of the response to a request, in tag order. */
@@ -134,8 +136,9 @@ function responseElements(request: CommandSet, status: number, errorComment?: st
 /** The response to any request: its command field with the response bit, the request's message ID, a status. */
 export function encodeResponse(request: CommandSet, status: number, errorComment?: string): Buffer {
   const elements = responseElements(request, status, errorComment);
-  const out = Buffer.allocUnsafe(commandSetLength(elements));
-  writeElements(elements, out, 0);
+  const length = commandSetLength(elements);
+  const out = Buffer.allocUnsafe(length);
+  writeElements(elements, length, out, 0);
   return out;
 }
 
@@ -145,7 +148,7 @@ export function responsePdu(presentationContextId: number, request: CommandSet, 
   const length = commandSetLength(elements);
   const pdu = Buffer.allocUnsafe(PDU_HEADER + length);
   writePduHeader(pdu, presentationContextId, length);
-  writeElements(elements, pdu, PDU_HEADER);
+  writeElements(elements, length, pdu, PDU_HEADER);
   return pdu;
 }
 

@@ -7,10 +7,9 @@
  * once. Pure: an association in, bytes out.
  */
 import { association as dimseAssociation, Implementation } from 'dcmjs-dimse';
+import { TransferSyntax } from './uids';
 
 type Association = dimseAssociation.Association;
-
-const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
 
 /** Big-endian bytes into a buffer that grows as needed; 16-bit lengths filled in when their item ends. */
 class PduWriter {
@@ -116,7 +115,7 @@ export function associateAcPdu(association: Association): Buffer {
     w.u8(context.getResult());
     w.u8(0);
     w.item(0x40);
-    w.text(context.getAcceptedTransferSyntaxUid() || IMPLICIT_VR_LITTLE_ENDIAN);
+    w.text(context.getAcceptedTransferSyntaxUid() || TransferSyntax.ImplicitVrLittleEndian);
     w.end();
     w.end();
   }

@@ -47,13 +47,20 @@ let jobWaiting = false;
 let warmedUp = false;
 /** A study the runner asked this spare to rehearse before its first job (the node's last one). */
 let askedRehearsal: AnalysisJob | undefined;
+/** The synthetic study's directory has been removed (or asked to be). */
+let syntheticStudyDirDropped = false;
+
+/** A rehearsal under way: its analyses count as real passes, and the runner hears when it ends. */
+function track(run: Promise<number>, synthetic: boolean): void {
+  rehearsal = run.then((analyses) => {
+    realPasses += analyses;
+    rehearsals += analyses;
+    port.postMessage({ kind: 'rehearsed', analyses, ...(synthetic ? { synthetic } : {}) } satisfies AnalysisReply);
+  });
+}
 
 function startRehearsal(job: AnalysisJob, times: number): void {
-  rehearsal = rehearse(job, () => jobWaiting, regionThread, times).then((done) => {
-    realPasses += done;
-    rehearsals += done;
-    port.postMessage({ kind: 'rehearsed', analyses: done } satisfies AnalysisReply);
-  });
+  track(rehearse(job, () => jobWaiting, regionThread, times), false);
 }
 
 /**
@@ -61,11 +68,7 @@ function startRehearsal(job: AnalysisJob, times: number): void {
  * runner asks for meanwhile (the node's last one, found a little later) ends it and is rehearsed next.
  */
 function startSyntheticRehearsal(config: Config, dir: string): void {
-  rehearsal = rehearseSyntheticStudy(config, dir, () => jobWaiting || askedRehearsal !== undefined, regionThread).then((analyses) => {
-    realPasses += analyses;
-    rehearsals += analyses;
-    port.postMessage({ kind: 'rehearsed', analyses, synthetic: true } satisfies AnalysisReply);
-  });
+  track(rehearseSyntheticStudy(config, dir, () => jobWaiting || askedRehearsal !== undefined, regionThread), true);
 }
 
 function onMessage(message: AnalysisRequest): void {
@@ -95,7 +98,6 @@ function dropSyntheticStudyDir(): void {
   syntheticStudyDirDropped = true;
   void rm(syntheticStudyDir, { recursive: true, force: true }).catch(() => undefined);
 }
-let syntheticStudyDirDropped = false;
 
 function runJob(job: AnalysisJob): void {
   jobStarted = true;

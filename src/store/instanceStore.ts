@@ -103,6 +103,9 @@ export function sopFromSpoolName(name: string): string | undefined {
 /** How often a store decides again when other nodes keep changing the instance's row under it. */
 const MAX_INDEX_RACES = 5;
 
+/** The spool's directory under the data directory (index rows name files relative to the data directory). */
+const SPOOL = 'spool';
+
 export class InstanceStore implements InstanceReceiver<StoredInstance> {
   readonly spoolDir: string;
   readonly tmpDir: string;
@@ -120,7 +123,7 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
   private readonly writer: string | undefined;
 
   constructor(private readonly options: InstanceStoreOptions) {
-    this.spoolDir = join(options.dataDir, 'spool');
+    this.spoolDir = join(options.dataDir, SPOOL);
     const tag = options.nodeTag === undefined ? undefined : options.nodeTag.replace(/[^A-Za-z0-9._-]/g, '_');
     this.tmpDir = tag === undefined ? join(this.spoolDir, 'tmp') : join(this.spoolDir, 'tmp', tag);
     this.markerPath = join(this.spoolDir, tag === undefined ? '.in-use' : `.in-use.${tag}`);
@@ -254,8 +257,8 @@ export class InstanceStore implements InstanceReceiver<StoredInstance> {
           studyInstanceUid: ids.studyInstanceUid,
           seriesInstanceUid: ids.seriesInstanceUid,
           transferSyntaxUid: incoming.transferSyntaxUid,
-          // = relative(dataDir, finalPath) with "/" (the spool is dataDir/spool), without resolving both paths per instance.
-          relativePath: `spool/${studyPart}/${seriesPart}/${name}`,
+          // = relative(dataDir, finalPath) with "/", without resolving both paths per instance.
+          relativePath: `${SPOOL}/${studyPart}/${seriesPart}/${name}`,
           size,
           datasetOffset: spool.datasetOffset,
           patientId: header.patientId,

@@ -3,7 +3,8 @@
  * its peritumoral ring, the quality gates, the signature's terms and score, the hot/cold class;
  * then the patient summary. Arrays in, plain data out — no file, no logger, no config.
  */
-import { extractRegions, featureKey, FeatureValue, prepareImage, RadiomicsSettings } from '../radiomics';
+import { ExtractionStopped, extractRegions, featureKey, FeatureValue, prepareImage, RadiomicsSettings } from '../radiomics';
+import type { StopCheck } from '../radiomics';
 import type { ExtractionResult, PreparedImage, Region } from '../radiomics';
 import type { ImagingStudy, Lesion } from '../imaging/study';
 import { sourceEvidence } from '../imaging/study';
@@ -98,12 +99,16 @@ export function prepareLesion(study: ImagingStudy, lesion: Lesion, settings: Rad
 /** The fraction of the lesion's peritumoral ring (on the CT's own grid) in outside air, for the gates. */
 export const lesionRingOutsideBody = (lesion: Lesion, settings: RadiomicsSettings): number => ringOutsideBodyFraction(lesion.ct.image, lesion.mask, settings.ring);
 
-/** A lesion's measures, computed on this thread: the tumour's features, then the ring's. */
-export function measureLesion(study: ImagingStudy, lesion: Lesion, settings: RadiomicsSettings): LesionMeasures {
+/**
+ * A lesion's measures, computed on this thread: the tumour's features, then the ring's.
+ * `shouldStop` (a caller that may stop needing them) can end it between steps with ExtractionStopped.
+ */
+export function measureLesion(study: ImagingStudy, lesion: Lesion, settings: RadiomicsSettings, shouldStop?: StopCheck): LesionMeasures {
   let regions: LesionRegions;
   try {
-    regions = extractRegions(lesion.ct.image, lesion.mask, settings, ['roi', 'ring'], { alignTo: seriesGrid(study) });
+    regions = extractRegions(lesion.ct.image, lesion.mask, settings, ['roi', 'ring'], { alignTo: seriesGrid(study), ...(shouldStop ? { shouldStop } : {}) });
   } catch (e) {
+    if (e instanceof ExtractionStopped) throw e; // not the lesion's failure: nobody needs the answer
     return { failure: featureFailure(e) };
   }
   return { regions, ringOutsideBodyFraction: lesionRingOutsideBody(lesion, settings) };
@@ -112,7 +117,7 @@ export function measureLesion(study: ImagingStudy, lesion: Lesion, settings: Rad
 /** A lesion's result before the study's threshold classifies it. */
 export type ScoredLesion = Omit<LesionResult, 'classification'>;
 
-function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup, measured?: LesionMeasures): ScoredLesion {
+function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup, measured?: LesionMeasures, shouldStop?: StopCheck): ScoredLesion {
   const facts = study.series.facts;
   const base = {
     roiNumber: lesion.roiNumber,
@@ -127,7 +132,7 @@ function scoreLesion(study: ImagingStudy, lesion: Lesion, setup: ScoringSetup, m
     ...(lesion.outline ? { outline: lesion.outline } : {}),
   };
 
-  const measures = measured ?? measureLesion(study, lesion, setup.radiomics);
+  const measures = measured ?? measureLesion(study, lesion, setup.radiomics, shouldStop);
   if ('failure' in measures) return { ...base, terms: [], score: null, scoreStatus: 'failed', flags: [], reason: measures.failure };
   const features = lesionFeatures(measures.regions);
 
@@ -176,10 +181,11 @@ export function scoreStudy(study: ImagingStudy, setup: ScoringSetup, run: Scorin
 
 /**
  * Features, gates and signature of each lesion of `study`, in its order (no threshold yet);
- * `measured[i]`, when given, are lesion i's measures computed ahead (else measureLesion here).
+ * `measured[i]`, when given, are lesion i's measures computed ahead (else measureLesion here, which
+ * `shouldStop` can end with ExtractionStopped).
  */
-export function scoreLesions(study: ImagingStudy, setup: ScoringSetup, measured?: ReadonlyArray<LesionMeasures | undefined>): ScoredLesion[] {
-  return study.lesions.map((l, i) => scoreLesion(study, l, setup, measured?.[i]));
+export function scoreLesions(study: ImagingStudy, setup: ScoringSetup, measured?: ReadonlyArray<LesionMeasures | undefined>, shouldStop?: StopCheck): ScoredLesion[] {
+  return study.lesions.map((l, i) => scoreLesion(study, l, setup, measured?.[i], shouldStop));
 }
 
 /** What the study's answer needs besides its lesions' results. */

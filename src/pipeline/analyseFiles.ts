@@ -13,6 +13,7 @@ import type { SliceRef } from '../imaging/ctSeries';
 import type { StudyAnalysis, StudyProblem } from '../results/types';
 import { KeySlice, keySliceOf } from '../imaging/keySlice';
 import { measureLesions, RegionThread } from './regionThread';
+import { ExtractionStopped } from '../radiomics';
 
 /** Room the radiomics needs beyond the lesion: the ring, the local-intensity sphere (6.2 mm) and interpolation. */
 export function loadMarginMm(config: Config, setup: ScoringSetup): number {
@@ -42,7 +43,10 @@ async function identityFrom(ct: string | readonly string[], rtstruct: string) {
   }
 }
 
-/** An analysis whose caller no longer needs it (`giveUp`) stops before the next volume's lesions. */
+/**
+ * An analysis whose caller no longer needs it (`giveUp`) stops before the next volume's lesions, or
+ * between a lesion's feature steps when they are computed on this thread.
+ */
 export class AnalysisGivenUp extends Error {
   override readonly name = 'AnalysisGivenUp';
   constructor() {
@@ -64,7 +68,8 @@ export interface AnalysedFiles {
  * otherwise hold five).
  * Each lesion's key slice is cut while its volume is decoded, for the pictures. With a region
  * thread, each lesion's tumour and ring are computed at once on two threads (same features).
- * `giveUp`, asked before each volume's lesions are measured, ends the analysis with AnalysisGivenUp.
+ * `giveUp`, asked before each volume's lesions are measured and between their feature steps (on this
+ * thread; a region thread's lesion runs to its end), ends the analysis with AnalysisGivenUp.
  */
 export async function analyseStudyFiles(
   ct: string | readonly string[],
@@ -117,7 +122,14 @@ export async function analyseStudyFiles(
     });
     used.push(...part.volumes.map((v) => ({ slices: v.slices })));
     const measures = regionThread && (await measureLesions(part, setup.radiomics, regionThread, () => releasePixels(part)));
-    scoreLesions(part, setup, measures).forEach((result, i) => (scored[at[i]] = result));
+    let results: ScoredLesion[];
+    try {
+      // On this thread, a job that comes mid-lesion is seen between feature steps (JobSignal).
+      results = scoreLesions(part, setup, measures, giveUp);
+    } catch (e) {
+      throw e instanceof ExtractionStopped ? new AnalysisGivenUp() : e;
+    }
+    results.forEach((result, i) => (scored[at[i]] = result));
   }
   if (k !== lesions.length) throw new Error(`internal error: ${k} of ${lesions.length} lesions were scored`);
   return { analysis: studyAnalysis({ ...planned, evidence: sourceEvidence({ ...planned, volumes: used }) }, scored, setup, run), keySlices };

@@ -24,6 +24,7 @@ import { untilWorkComes, warmUpExtraction } from './warmUp';
 import { RegionThread, startRegionThread } from './regionThread';
 import { rehearse, REHEARSALS, shouldRehearse } from './rehearsal';
 import { rehearseSyntheticStudy } from './syntheticRehearsal';
+import { JobSignal } from './jobSignal';
 
 const port = parentPort!;
 /** Set at the first job: the warm-up stops. */
@@ -43,6 +44,9 @@ let rehearsals = 0;
 /** The rehearsal under way, if any: a job that comes meanwhile ends it or waits for its lesions. */
 let rehearsal: Promise<unknown> = Promise.resolve();
 let jobWaiting = false;
+/** Raised by the runner as it posts a job: seen by a rehearsal between a lesion's feature steps. */
+const jobSignal = new JobSignal((workerData as AnalysisWorkerData | undefined)?.jobSignal);
+const aJobIsWaiting = (): boolean => jobWaiting || jobSignal.waiting;
 /** The warm-up is over (or there is none): a rehearsal the runner asked for may start. */
 let warmedUp = false;
 /** A study the runner asked this spare to rehearse before its first job (the node's last one). */
@@ -60,7 +64,7 @@ function track(run: Promise<number>, synthetic: boolean): void {
 }
 
 function startRehearsal(job: AnalysisJob, times: number): void {
-  track(rehearse(job, () => jobWaiting, regionThread, times), false);
+  track(rehearse(job, aJobIsWaiting, regionThread, times), false);
 }
 
 /**
@@ -68,7 +72,7 @@ function startRehearsal(job: AnalysisJob, times: number): void {
  * runner asks for meanwhile (the node's last one, found a little later) ends it and is rehearsed next.
  */
 function startSyntheticRehearsal(config: Config, dir: string): void {
-  track(rehearseSyntheticStudy(config, dir, () => jobWaiting || askedRehearsal !== undefined, regionThread), true);
+  track(rehearseSyntheticStudy(config, dir, () => aJobIsWaiting() || askedRehearsal !== undefined, regionThread), true);
 }
 
 function onMessage(message: AnalysisRequest): void {
@@ -104,6 +108,7 @@ function runJob(job: AnalysisJob): void {
   jobWaiting = true;
   void rehearsal.then(() => {
     jobWaiting = false;
+    jobSignal.take();
     dropSyntheticStudyDir();
     analyse(job);
   });

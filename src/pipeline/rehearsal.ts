@@ -19,11 +19,13 @@
  *
  * The rehearsal reads the study's files again (they are in the store; a failure is ignored) and
  * discards the answer. A job that arrives while the files are read and decoded ends it there
- * (`giveUp`); one that arrives while a volume's lesions are measured waits for them (~0.4 s of
- * CPU for the phantom's 367 ml lesion). A worker rehearses its own first study, and the runner
- * hands a later spare a job, only if it was scored within `REHEARSE_MAX_SECONDS`; every rehearsal
- * also gives up at its next volume once it has run that long (the node's last study, given at
- * start, may be a large one).
+ * (`giveUp`); one that arrives while a lesion's features are computed ends it at the next feature
+ * step (the runner raises a flag in shared memory as it posts the job: jobSignal.ts), so it waits
+ * for one step, at most the texture matrices of one region, instead of the lesion (~0.4 s of CPU
+ * for the phantom's 367 ml lesion; a lesion on a region thread still runs to its end). A worker
+ * rehearses its own first study, and the runner hands a later spare a job, only if it was scored
+ * within `REHEARSE_MAX_SECONDS`; every rehearsal also gives up at its next step once it has run
+ * that long (the node's last study, given at start, may be a large one).
  */
 import { analyseStudyFiles } from './analyseFiles';
 import type { AnalysisJob } from './runAnalysis';
@@ -64,7 +66,8 @@ export async function lastAnalysedJob(catalog: Pick<StudyCatalog, 'listStudies' 
 
 /**
  * Analyses `job`'s study up to `times` times and drops the answers, until `jobWaiting()` says a job
- * is waiting or `maxSeconds` have gone by (checked before each volume's lesions); never rejects (a
+ * is waiting or `maxSeconds` have gone by (checked before each volume's lesions and between their
+ * feature steps); never rejects (a
  * rehearsal is only an optimisation). Returns the analyses completed.
  */
 export async function rehearse(job: AnalysisJob, jobWaiting: () => boolean = () => false, regionThread?: RegionThread, times = REHEARSALS, maxSeconds = REHEARSE_MAX_SECONDS): Promise<number> {

@@ -27,6 +27,7 @@ import { renderStudyPictures, StudyPictures } from '../report/pictures';
 import type { RegionThread } from './regionThread';
 import { REHEARSE_MAX_SECONDS } from './rehearsal';
 import { makeSyntheticStudyDir } from './syntheticRehearsal';
+import { JobSignal } from './jobSignal';
 
 export interface AnalysisJob {
   ctFiles: string[];
@@ -75,6 +76,8 @@ export interface AnalysisWorkerData {
    * after its warm-up (syntheticRehearsal.ts); removed when the worker exits, if not before.
    */
   syntheticStudyDir?: string;
+  /** JobSignal's shared flag: set by the runner as it posts a job, so that a rehearsal stops mid-lesion. */
+  jobSignal?: SharedArrayBuffer;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -160,10 +163,13 @@ interface StartedWorker {
   failed: () => boolean;
   /** Jobs this worker has run (or is running). */
   jobs: number;
+  /** Raised with each job posted (JobSignal). */
+  signal: JobSignal;
 }
 
 function startWorker(entry: string, data: AnalysisWorkerData, logger?: Logger): StartedWorker {
-  const worker = new Worker(entry, { workerData: data });
+  const signal = new JobSignal();
+  const worker = new Worker(entry, { workerData: { ...data, jobSignal: signal.buffer } satisfies AnalysisWorkerData });
   const dir = data.syntheticStudyDir;
   if (dir)
     worker.once('exit', () => {
@@ -182,7 +188,7 @@ function startWorker(entry: string, data: AnalysisWorkerData, logger?: Logger): 
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   void exited.then(() => (failed = true));
   worker.unref();
-  return { worker, exited, failed: () => failed, jobs: 0 };
+  return { worker, exited, failed: () => failed, jobs: 0, signal };
 }
 
 interface RunningAnalysis {
@@ -244,6 +250,7 @@ function runIn(
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
+    started.signal.post();
     worker.postMessage(job satisfies AnalysisRequest);
   });
 }

@@ -22,6 +22,7 @@ import { isExcluded } from './features/family';
 import { PEAK_RADIUS_MM, SphereMeans } from './features/localIntensity';
 import { computeTextureFeatures, isTextureFamily } from './texture';
 import { FAMILY_TABLE, isVoxelFamily, RegionData } from './families';
+import { StopCheck, stopIfAsked } from './stop';
 
 export type Region = 'roi' | 'ring';
 
@@ -112,6 +113,8 @@ export interface ExtractOptions {
    * grid (same spacing, origin shifted by whole voxels) and cover the ROI plus the margins.
    */
   alignTo?: GridSource;
+  /** Asked before each step (interpolation, each region, each feature family, each texture family). */
+  shouldStop?: StopCheck;
 }
 
 /** The IBSI grid for `image`, aligned on `alignTo` when given (expressed in `image`'s indices). */
@@ -134,6 +137,7 @@ function interpolationGrid(image: AnyVolume, newSpacing: [number | null, number 
 
 /** Interpolates image and mask around the ROI (IBSI steps 1–2). */
 export function prepareImage(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, regions: Region[] = ['roi'], options: ExtractOptions = {}): PreparedImage {
+  stopIfAsked(options.shouldStop);
   validateInput(image, mask);
   const t0 = now();
   const roiBox = nonZeroBox(mask.data, mask.dims);
@@ -219,7 +223,8 @@ function gatherIntensities(mask: Uint8Array, image: Float64Array, rows: Int32Arr
 }
 
 /** Features of one region of a prepared image (IBSI steps 3–5). */
-export function extractFromPrepared(prepared: PreparedImage, settings: RadiomicsSettings, region: Region = 'roi'): ExtractionResult {
+export function extractFromPrepared(prepared: PreparedImage, settings: RadiomicsSettings, region: Region = 'roi', shouldStop?: StopCheck): ExtractionResult {
+  stopIfAsked(shouldStop);
   const timings: Record<string, number> = { ...prepared.timingsMs };
   const warnings: string[] = [];
   const { dims, spacing, image } = prepared;
@@ -267,6 +272,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
   const exclude = new Set(settings.features.exclude);
   const features: FeatureValue[] = [];
   const run = (name: string, f: () => FeatureValue[]) => {
+    stopIfAsked(shouldStop);
     const start = now();
     features.push(...f());
     timings[name] = now() - start;
@@ -288,6 +294,7 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
         ngtdmDistance: tex.ngtdmDistance,
         ngldmDistance: tex.ngldmDistance,
         ngldmCoarseness: tex.ngldmCoarseness,
+        ...(shouldStop ? { shouldStop } : {}),
       }).filter((f) => !isExcluded(f, exclude)),
     );
   }
@@ -317,13 +324,13 @@ export function extractFromPrepared(prepared: PreparedImage, settings: Radiomics
  * processed as `settings` say. Pure: arrays in, numbers out.
  */
 export function extractFeatures(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, region: Region = 'roi', options: ExtractOptions = {}): ExtractionResult {
-  return extractFromPrepared(prepareImage(image, mask, settings, [region], options), settings, region);
+  return extractFromPrepared(prepareImage(image, mask, settings, [region], options), settings, region, options.shouldStop);
 }
 
 /** Several regions of one lesion, sharing the interpolation (what the CD8 score needs: roi + ring). */
 export function extractRegions(image: AnyVolume, mask: Mask, settings: RadiomicsSettings, regions: Region[], options: ExtractOptions = {}): Record<Region, ExtractionResult | undefined> {
   const prepared = prepareImage(image, mask, settings, regions, options);
   const out: Record<Region, ExtractionResult | undefined> = { roi: undefined, ring: undefined };
-  for (const region of regions) out[region] = extractFromPrepared(prepared, settings, region);
+  for (const region of regions) out[region] = extractFromPrepared(prepared, settings, region, options.shouldStop);
   return out;
 }

@@ -8,6 +8,8 @@
  *   featureKey(f)                   // "stat_mean", "cm_contrast[3D merged]"
  */
 export { extractFeatures, extractRegions, prepareImage, extractFromPrepared, RadiomicsInputError, AIR_HU } from './extract';
+export { ExtractionStopped } from './stop';
+export type { StopCheck } from './stop';
 export type { Region, ExtractOptions, ExtractionResult, ExtractionDiagnostics, RingDiagnostics, PreparedImage } from './extract';
 export { loadRadiomicsSettings, parseRadiomicsSettings, defaultRadiomicsSettings, RadiomicsSettingsError, radiomicsSettingsSchema } from './settings';
 export type { RadiomicsSettings, RingSettings } from './settings';

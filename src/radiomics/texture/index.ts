@@ -17,6 +17,7 @@ import { DIRECTIONAL_AGGREGATIONS } from './directional';
 import { FAMILIES, TextureRegion } from './families';
 import { padRoi, TextureInputError } from './grid';
 import { SLICEWISE_AGGREGATIONS } from './slicewise';
+import { StopCheck, stopIfAsked } from '../stop';
 
 export { TextureInputError } from './grid';
 
@@ -52,6 +53,8 @@ export interface TextureOptions {
   ngtdmDistance?: number;
   ngldmDistance?: number;
   ngldmCoarseness?: number;
+  /** Asked before each family's matrices (a caller that may stop needing them: extract.ts). */
+  shouldStop?: StopCheck;
 }
 
 /** The aggregations each family supports, in IBSI order (IBSI chapter 3): the one table of them. */
@@ -105,6 +108,7 @@ export function computeTextureFeatures(roi: DiscretisedRoi, options: TextureOpti
     const aggregations = TEXTURE_AGGREGATIONS[family].filter((a) => requested.has(a));
     if (aggregations.length === 0) continue;
     const { descriptors, compute } = FAMILIES[family];
+    stopIfAsked(options.shouldStop);
     const results = compute(region, new Set(aggregations));
     for (const aggregation of aggregations) {
       const result = results.get(aggregation)!;

@@ -58,6 +58,19 @@ describe('a rehearsal', () => {
     expect(asked).toBe(2);
   }, 60000);
 
+  it("gives up between a lesion's feature steps when the job comes while they are computed (not only before the lesions)", async () => {
+    const job = studyJob('d');
+    let asked = 0;
+    expect(await rehearse(job, () => (asked++, false))).toBe(1);
+    // Before the study, before its lesions, then before each feature step of the lesion.
+    const checks = asked;
+    expect(checks).toBeGreaterThan(10);
+    // The job comes just before the lesion's last step (the ring's texture): nothing is completed.
+    asked = 0;
+    expect(await rehearse(job, () => ++asked === checks)).toBe(0);
+    expect(asked).toBe(checks);
+  }, 60000);
+
   it('gives up once it has run for its time limit (the node\'s last study, given at start, may be a large one)', async () => {
     const job = studyJob('c');
     // No job waits, but the limit has passed before the lesions are measured: nothing is completed.

@@ -1,5 +1,6 @@
 /** The whole chain on synthetic volumes whose features are known in closed form. */
 import { RadiomicsInputError, extractFeatures, extractRegions } from '../../../src/radiomics/extract';
+import { ExtractionStopped } from '../../../src/radiomics/stop';
 import { parseRadiomicsSettings } from '../../../src/radiomics/settings';
 import { FeatureValue, featureKey } from '../../../src/radiomics/feature';
 import { Mask, Vec3 } from '../../../src/radiomics/volume';
@@ -82,6 +83,27 @@ describe('extractFeatures', () => {
     expect(Math.abs(value(ring, 'morph_approx_vol') / shell - 1)).toBeLessThan(0.1);
     expect(value(ring, 'stat_mean')).toBeCloseTo(40, 6);
     expect(both.roi!.diagnostics.region).toBe('roi');
+  });
+
+  test('a caller that no longer needs the result stops it between steps; asked and never stopping, it changes nothing', () => {
+    const asked: number[] = [];
+    let calls = 0;
+    const whole = extractRegions(image, mask, settings(), ['roi', 'ring'], { shouldStop: () => (asked.push(++calls), false) });
+    // Asked before the interpolation, before each region and before each of its five families.
+    expect(calls).toBe(1 + 2 * (1 + 5));
+    const plain = extractRegions(image, mask, settings(), ['roi', 'ring']);
+    expect(whole.roi!.features).toEqual(plain.roi!.features);
+    expect(whole.ring!.features).toEqual(plain.ring!.features);
+    // With texture: asked before the texture step and before each texture family's matrices too.
+    let textureCalls = 0;
+    const texture = settings({ features: { families: ['morphology', 'glcm', 'glrlm'], exclude: ['morph_moran_i', 'morph_geary_c'] } });
+    expect(() => extractRegions(image, mask, texture, ['roi'], { shouldStop: () => ++textureCalls === 5 })).toThrow(ExtractionStopped);
+    expect(textureCalls).toBe(5); // interpolation, region, morphology, texture, glcm: stopped before glcm's matrices
+    for (const at of [1, 2, calls]) {
+      let n = 0;
+      expect(() => extractRegions(image, mask, settings(), ['roi', 'ring'], { shouldStop: () => ++n === at })).toThrow(ExtractionStopped);
+      expect(n).toBe(at);
+    }
   });
 
   test('a ring cut by the image border is flagged', () => {

@@ -4,8 +4,7 @@
  * then the patient summary. Arrays in, plain data out — no file, no logger, no config.
  */
 import { ExtractionStopped, extractRegions, featureKey, FeatureValue, prepareImage, RadiomicsSettings } from '../radiomics';
-import type { StopCheck } from '../radiomics';
-import type { ExtractionResult, PreparedImage, Region } from '../radiomics';
+import type { ExtractionResult, PreparedImage, Region, StopCheck } from '../radiomics';
 import type { ImagingStudy, Lesion } from '../imaging/study';
 import { sourceEvidence } from '../imaging/study';
 import { gridOrigin } from '../imaging/geometry';

@@ -41,7 +41,7 @@ function heap(): WorkerHeap {
 let realPasses = 0;
 /** Rehearsals completed, reported with each job's end (the runner logs them at debug level). */
 let rehearsals = 0;
-/** The rehearsal under way, if any: a job that comes meanwhile ends it or waits for its lesions. */
+/** The rehearsal under way, if any: a job that comes meanwhile ends it (before its lesions, or at their next feature step). */
 let rehearsal: Promise<unknown> = Promise.resolve();
 let jobWaiting = false;
 /** Raised by the runner as it posts a job: seen by a rehearsal between a lesion's feature steps. */

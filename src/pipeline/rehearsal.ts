@@ -67,8 +67,7 @@ export async function lastAnalysedJob(catalog: Pick<StudyCatalog, 'listStudies' 
 /**
  * Analyses `job`'s study up to `times` times and drops the answers, until `jobWaiting()` says a job
  * is waiting or `maxSeconds` have gone by (checked before each volume's lesions and between their
- * feature steps); never rejects (a
- * rehearsal is only an optimisation). Returns the analyses completed.
+ * feature steps); never rejects (a rehearsal is only an optimisation). Returns the analyses completed.
  */
 export async function rehearse(job: AnalysisJob, jobWaiting: () => boolean = () => false, regionThread?: RegionThread, times = REHEARSALS, maxSeconds = REHEARSE_MAX_SECONDS): Promise<number> {
   const deadline = performance.now() + maxSeconds * 1000;

@@ -100,18 +100,18 @@ function writeElements(elements: Element[], length: number, out: Buffer, at: num
   let pos = at + 12;
   for (const e of elements) {
     const [element, vr, value] = e;
-    const length = valueLength(e);
+    const valueBytes = valueLength(e);
     out.writeUInt16LE(0x0000, pos);
     out.writeUInt16LE(element, pos + 2);
-    out.writeUInt32LE(length, pos + 4);
+    out.writeUInt32LE(valueBytes, pos + 4);
     pos += 8;
     if (vr === 'US') {
       out.writeUInt16LE(value as number, pos);
     } else {
       const written = out.write(String(value), pos, 'latin1');
-      if (written < length) out.writeUInt8(vr === 'UI' ? 0x00 : 0x20, pos + written);
+      if (written < valueBytes) out.writeUInt8(vr === 'UI' ? 0x00 : 0x20, pos + written);
     }
-    pos += length;
+    pos += valueBytes;
   }
 }
 

@@ -15,6 +15,8 @@ export const SopClass = {
   MrImageStorage: '1.2.840.10008.5.1.4.1.1.4',
   SecondaryCaptureImageStorage: '1.2.840.10008.5.1.4.1.1.7',
   EncapsulatedPdfStorage: '1.2.840.10008.5.1.4.1.1.104.1',
+  /** Retired; what an RTSTRUCT's RT Referenced Study Sequence names as the referenced study's class. */
+  DetachedStudyManagement: '1.2.840.10008.3.1.2.3.1',
 } as const;
 
 export const TransferSyntax = {

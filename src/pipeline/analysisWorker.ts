@@ -43,10 +43,11 @@ let realPasses = 0;
 let rehearsals = 0;
 /** The rehearsal under way, if any: a job that comes meanwhile ends it (before its lesions, or at their next feature step). */
 let rehearsal: Promise<unknown> = Promise.resolve();
-let jobWaiting = false;
-/** Raised by the runner as it posts a job: seen by a rehearsal between a lesion's feature steps. */
+/**
+ * A job is waiting: raised by the runner as it posts one (and here when its message comes), lowered
+ * when it starts; a rehearsal asks it before the lesions and between their feature steps.
+ */
 const jobSignal = new JobSignal((workerData as AnalysisWorkerData | undefined)?.jobSignal);
-const aJobIsWaiting = (): boolean => jobWaiting || jobSignal.waiting;
 /** The warm-up is over (or there is none): a rehearsal the runner asked for may start. */
 let warmedUp = false;
 /** A study the runner asked this spare to rehearse before its first job (the node's last one). */
@@ -64,7 +65,7 @@ function track(run: Promise<number>, synthetic: boolean): void {
 }
 
 function startRehearsal(job: AnalysisJob, times: number): void {
-  track(rehearse(job, aJobIsWaiting, regionThread, times), false);
+  track(rehearse(job, () => jobSignal.waiting, regionThread, times), false);
 }
 
 /**
@@ -72,7 +73,7 @@ function startRehearsal(job: AnalysisJob, times: number): void {
  * runner asks for meanwhile (the node's last one, found a little later) ends it and is rehearsed next.
  */
 function startSyntheticRehearsal(config: Config, dir: string): void {
-  track(rehearseSyntheticStudy(config, dir, () => aJobIsWaiting() || askedRehearsal !== undefined, regionThread), true);
+  track(rehearseSyntheticStudy(config, dir, () => jobSignal.waiting || askedRehearsal !== undefined, regionThread), true);
 }
 
 function onMessage(message: AnalysisRequest): void {
@@ -105,9 +106,8 @@ function dropSyntheticStudyDir(): void {
 
 function runJob(job: AnalysisJob): void {
   jobStarted = true;
-  jobWaiting = true;
+  jobSignal.post();
   void rehearsal.then(() => {
-    jobWaiting = false;
     jobSignal.take();
     dropSyntheticStudyDir();
     analyse(job);

@@ -161,7 +161,7 @@ export async function writeSyntheticStudy(dir: string, giveUp: () => boolean = (
           FrameOfReferenceUID: frame,
           RTReferencedStudySequence: [
             {
-              ReferencedSOPClassUID: '1.2.840.10008.3.1.2.3.1',
+              ReferencedSOPClassUID: SopClass.DetachedStudyManagement,
               ReferencedSOPInstanceUID: identity.StudyInstanceUID,
               RTReferencedSeriesSequence: [{ SeriesInstanceUID: series, ContourImageSequence: sliceUids.map((s) => ({ ReferencedSOPClassUID: SopClass.CtImageStorage, ReferencedSOPInstanceUID: s })) }],
             },

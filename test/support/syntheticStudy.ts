@@ -173,7 +173,7 @@ export function writeSyntheticStudy(dir: string, spec: SyntheticStudySpec): Synt
         FrameOfReferenceUID: frame,
         RTReferencedStudySequence: [
           {
-            ReferencedSOPClassUID: '1.2.840.10008.3.1.2.3.1',
+            ReferencedSOPClassUID: SopClass.DetachedStudyManagement,
             ReferencedSOPInstanceUID: study,
             RTReferencedSeriesSequence: [
               { SeriesInstanceUID: series, ContourImageSequence: sliceUids.map((s) => ({ ReferencedSOPClassUID: SopClass.CtImageStorage, ReferencedSOPInstanceUID: s })) },

@@ -56,7 +56,12 @@ Options:
     // SIGHUP would end the process (and a node that starts slowly after an unclean stop, or waits
     // for its jobs when stopping, is in those phases for a while).
     const auditLog = audit;
+    // Set once the audit log is closed. The handler stays installed until the process exits: with
+    // no handler left, a late SIGHUP (logrotate during the last milliseconds) would end the process
+    // by the signal instead of its exit code.
+    let auditClosed = false;
     const onHangUp = () => {
+      if (auditClosed) return;
       try {
         const { warning } = auditLog.reopen();
         logger.info(`SIGHUP received: audit log reopened at ${auditLog.path}`);
@@ -67,6 +72,10 @@ Options:
     };
     process.on('SIGHUP', onHangUp);
 
+    // SIGINT and SIGTERM are handled from here, before the start: one that comes while the node
+    // starts (docker stop or systemctl stop during a slow start) stops it cleanly once it is up.
+    // Without a handler the process would die at once, whatever it was writing.
+    const stopSignal = awaitStopSignal();
     logger.info(`cd8-node ${VERSION} starting`, {
       configFile: loaded.sources.file ?? '(embedded defaults)',
       envOverrides: loaded.sources.env,
@@ -79,31 +88,39 @@ Options:
       node = await startNode(config, { logger, audit, configSource: { file: loaded.file, env: io.env }, auditFile });
     } catch (e) {
       logger.error(`cd8-node could not start: ${errorText(e)}`);
+      auditClosed = true;
       audit.close();
       await flushLogger(logger);
-      process.off('SIGHUP', onHangUp);
       return 1;
     }
 
     // Keep the process alive until a signal, whatever the node has open (it may have no socket at all).
     const keepAlive = setInterval(() => undefined, 1 << 30);
-    const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
-      const onSignal = (sig: NodeJS.Signals) => {
-        // A second signal while stopping means "now": leave at once.
-        process.once(sig, () => process.exit(130));
-        resolveSignal(sig);
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    });
+    const signal = await stopSignal;
     clearInterval(keepAlive);
     logger.info(`${signal} received: stopping`);
     await node.stop();
     audit.record({ event: 'node.stopped', reason: signal });
+    auditClosed = true;
     audit.close();
     logger.info('cd8-node stopped');
     await flushLogger(logger);
-    process.off('SIGHUP', onHangUp);
     return 0;
   },
 };
+
+/**
+ * The first SIGINT or SIGTERM, once it comes. A second one while the node stops means "now": the
+ * process leaves at once (exit code 130). The handlers stay until the process exits, for the same
+ * reason as SIGHUP's.
+ */
+function awaitStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise<NodeJS.Signals>((resolveSignal) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.once(sig, () => process.exit(130));
+      resolveSignal(sig);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}

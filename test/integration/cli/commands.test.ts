@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, freePort, PEER_ENV, ROOT, run, runCli, startDaemon, waitFor } from '../../support/process';
+import { cStoreRq, CT_EXPLICIT, pDataTf, RawAssociation } from '../../support/rawScu';
+import { SopClass } from '../../../src/dicom/uids';
 
 describe('cd8-node command line', () => {
   it('lists its commands, and each has --help', async () => {
@@ -72,7 +74,8 @@ describe('cd8-node command line', () => {
       });
       await waitFor('the start-up log', () => /node ready/.test(node.output()) || undefined);
       const code = await node.stop('SIGTERM');
-      expect(code).toBe(0);
+      // On failure, the node's own log says which part of the stop hung or why the process died.
+      if (code !== 0) throw new Error(`serve ended with ${code ?? node.child.signalCode} after SIGTERM; its output:\n${node.output()}`);
       const lines = node
         .output()
         .trim()
@@ -83,6 +86,30 @@ describe('cd8-node command line', () => {
       expect(starting).toMatchObject({ level: 'info', configFile: '(embedded defaults)', envOverrides: ['CD8_PORT', 'CD8_DATA_DIR', 'CD8_HTTP_PORT'] });
       expect((starting!.config as { dicom: { aeTitle: string } }).dicom.aeTitle).toBe('CD8NODE');
       expect(lines.at(-1)).toMatchObject({ message: 'cd8-node stopped' });
+      const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+      expect(audit.map((a) => a.event)).toEqual(['node.started', 'node.stopped']);
+    });
+
+    it('stops cleanly on a SIGTERM that comes while it starts (docker stop during a slow start): it finishes starting, then stops', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cd8-data-'));
+      const node = startDaemon(process.execPath, [CLI, 'serve'], {
+        cwd: ROOT,
+        env: { ...process.env, CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0' },
+      });
+      // "starting" is logged before the database, the spool, the workers and the listener start.
+      await waitFor('the first log line', () => /cd8-node .* starting/.test(node.output()) || undefined, 30_000, 1);
+      const code = await node.stop('SIGTERM');
+      if (code !== 0) throw new Error(`serve ended with ${code ?? node.child.signalCode} after SIGTERM; its output:\n${node.output()}`);
+      const messages = node
+        .output()
+        .trim()
+        .split('\n')
+        .map((l) => String((JSON.parse(l) as { message: unknown }).message));
+      // It started completely, then stopped as for a SIGTERM after the start.
+      const ready = messages.indexOf('node ready');
+      expect(ready).toBeGreaterThan(0);
+      expect(messages[ready + 1]).toBe('SIGTERM received: stopping');
+      expect(messages.at(-1)).toBe('cd8-node stopped');
       const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
       expect(audit.map((a) => a.event)).toEqual(['node.started', 'node.stopped']);
     });
@@ -127,10 +154,19 @@ describe('cd8-node command line', () => {
       node.child.kill('SIGHUP');
       await waitFor('the reopen log line', () => /SIGHUP received: audit log reopened/.test(node.output()) || undefined);
       await echo('AFTER');
-      // A rotation that lands while the node is stopping does not cut the shutdown short.
+      // A rotation that lands while the node is stopping does not cut the shutdown short. A peer
+      // half-way through an instance holds the stop (the listener lets it finish, up to 5 s), so
+      // that the SIGHUP surely lands while the node stops, not as the process ends.
+      const holder = await RawAssociation.associate(port, 'HOLDER', [CT_EXPLICIT]);
+      holder.write(pDataTf(CT_EXPLICIT.id, cStoreRq(1, SopClass.CtImageStorage, '1.2.826.0.1.3680043.2.1125.1.1'), { command: true, last: true }));
+      holder.write(pDataTf(CT_EXPLICIT.id, Buffer.alloc(64), { command: false, last: false }));
+      await new Promise((r) => setTimeout(r, 300));
       node.child.kill('SIGTERM');
       await waitFor('the shutdown to begin', () => /SIGTERM received: stopping/.test(node.output()) || undefined);
       node.child.kill('SIGHUP');
+      await waitFor('the reopen while stopping', () => (node.output().match(/SIGHUP received: audit log reopened/g)?.length === 2 ? true : undefined));
+      expect(node.child.exitCode).toBeNull();
+      holder.destroy();
       await waitFor('the node to exit', () => (node.child.exitCode !== null || node.child.signalCode !== null ? true : undefined), 20000);
       expect(node.child.signalCode).toBeNull();
       expect(node.child.exitCode).toBe(0);

@@ -22,7 +22,7 @@ import type { RadiomicsSettings } from '../radiomics';
 import { loadScoringSetup } from './setup';
 import { untilWorkComes, warmUpExtraction } from './warmUp';
 import { RegionThread, startRegionThread } from './regionThread';
-import { rehearse, REHEARSALS, shouldRehearse } from './rehearsal';
+import { rehearse, REHEARSALS, REHEARSE_MAX_SECONDS, shouldRehearse } from './rehearsal';
 import { rehearseSyntheticStudy } from './syntheticRehearsal';
 import { JobSignal } from './jobSignal';
 
@@ -48,6 +48,8 @@ let rehearsal: Promise<unknown> = Promise.resolve();
  * when it starts; a rehearsal asks it before the lesions and between their feature steps.
  */
 const jobSignal = new JobSignal((workerData as AnalysisWorkerData | undefined)?.jobSignal);
+/** A rehearsal's time limit, and the time to a score under which a first job is rehearsed. */
+const rehearseMaxSeconds = (workerData as AnalysisWorkerData | undefined)?.rehearseMaxSeconds ?? REHEARSE_MAX_SECONDS;
 /** The warm-up is over (or there is none): a rehearsal the runner asked for may start. */
 let warmedUp = false;
 /** A study the runner asked this spare to rehearse before its first job (the node's last one). */
@@ -65,7 +67,7 @@ function track(run: Promise<number>, synthetic: boolean): void {
 }
 
 function startRehearsal(job: AnalysisJob, times: number): void {
-  track(rehearse(job, () => jobSignal.waiting, regionThread, times), false);
+  track(rehearse(job, () => jobSignal.waiting, regionThread, times, rehearseMaxSeconds), false);
 }
 
 /**
@@ -73,7 +75,7 @@ function startRehearsal(job: AnalysisJob, times: number): void {
  * runner asks for meanwhile (the node's last one, found a little later) ends it and is rehearsed next.
  */
 function startSyntheticRehearsal(config: Config, dir: string): void {
-  track(rehearseSyntheticStudy(config, dir, () => jobSignal.waiting || askedRehearsal !== undefined, regionThread), true);
+  track(rehearseSyntheticStudy(config, dir, () => jobSignal.waiting || askedRehearsal !== undefined, regionThread, rehearseMaxSeconds), true);
 }
 
 function onMessage(message: AnalysisRequest): void {
@@ -128,7 +130,7 @@ function analyse(job: AnalysisJob): void {
       // code of every typed-array loop and makes the next study run ~1.5x slower (measured with
       // --trace-protector-invalidation and --trace-deopt); copying ~1 MB a picture costs ~1 ms.
       port.postMessage({ kind: 'done', ...outcome, heap: heap(), rehearsals } satisfies AnalysisReply);
-      if (shouldRehearse(++realPasses, scoredAfterS)) startRehearsal(job, REHEARSALS);
+      if (shouldRehearse(++realPasses, scoredAfterS, rehearseMaxSeconds)) startRehearsal(job, REHEARSALS);
     },
     (e: unknown) => port.postMessage({ kind: 'failed', message: errorText(e), heap: heap() } satisfies AnalysisReply),
   );

@@ -47,9 +47,9 @@ export const REHEARSE_MAX_SECONDS = 3;
 
 /**
  * Whether a worker rehearses the job it has just answered: when it was its first real analysis
- * (`realPasses`, rehearsals included, is 1) and it was scored `scoredAfterS` ≤ REHEARSE_MAX_SECONDS after it started.
+ * (`realPasses`, rehearsals included, is 1) and it was scored `scoredAfterS` ≤ `maxSeconds` after it started.
  */
-export const shouldRehearse = (realPasses: number, scoredAfterS: number): boolean => realPasses === 1 && scoredAfterS <= REHEARSE_MAX_SECONDS;
+export const shouldRehearse = (realPasses: number, scoredAfterS: number, maxSeconds = REHEARSE_MAX_SECONDS): boolean => realPasses === 1 && scoredAfterS <= maxSeconds;
 
 /**
  * The node's most recently analysed study as a job to rehearse (undefined when there is none or

@@ -78,6 +78,8 @@ export interface AnalysisWorkerData {
   syntheticStudyDir?: string;
   /** JobSignal's shared flag: set by the runner as it posts a job, so that a rehearsal stops mid-lesion. */
   jobSignal?: SharedArrayBuffer;
+  /** The rehearsal's time limit, seconds (default REHEARSE_MAX_SECONDS). */
+  rehearseMaxSeconds?: number;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -151,6 +153,11 @@ export interface AnalysisRunnerOptions {
   logger?: Logger;
   /** Where a spare given nothing to rehearse makes its synthetic study's private directory (default: os.tmpdir()). */
   syntheticStudyParent?: string;
+  /**
+   * Seconds a rehearsal may run, and a study's time to its score under which it is rehearsed
+   * (default REHEARSE_MAX_SECONDS). Tests raise it so that a loaded machine does not decide their outcome.
+   */
+  rehearseMaxSeconds?: number;
 }
 
 export const DEFAULT_MAX_JOBS_PER_WORKER = 50;
@@ -279,11 +286,14 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   const maxJobs = options.maxJobsPerWorker ?? DEFAULT_MAX_JOBS_PER_WORKER;
   const recycleHeapMb = options.recycleHeapMb ?? DEFAULT_RECYCLE_HEAP_MB;
   const keepSpare = (options.spare ?? true) && WORKER_ENTRY !== undefined;
+  const rehearseMaxSeconds = options.rehearseMaxSeconds ?? REHEARSE_MAX_SECONDS;
+  /** What every worker is told, spare or not. */
+  const everyWorker: AnalysisWorkerData = options.rehearseMaxSeconds === undefined ? {} : { rehearseMaxSeconds };
   let spare: StartedWorker | undefined;
   const running = new Set<RunningAnalysis>();
   let stopped = false;
   // Only a spare warms up; a worker started for a job that is waiting goes straight to it.
-  const spareData: AnalysisWorkerData = { warmUpConfig: options.warmUpConfig };
+  const spareData: AnalysisWorkerData = { ...everyWorker, warmUpConfig: options.warmUpConfig };
   /** The study a fresh spare rehearses: the last job run, or the one given by rehearseWith. */
   let lastJob: AnalysisJob | undefined;
   let jobsRun = 0;
@@ -330,12 +340,12 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
       // Only a study scored within the rehearsal limit is handed to a later fresh spare (rehearsal.ts).
       const startedAt = performance.now();
       const scored: OnScored = (analysis) => {
-        if (performance.now() - startedAt <= REHEARSE_MAX_SECONDS * 1000) lastJob = job;
+        if (performance.now() - startedAt <= rehearseMaxSeconds * 1000) lastJob = job;
         onScored?.(analysis);
       };
       let started = spare;
       spare = undefined;
-      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, {}, options.logger);
+      if (!started || started.failed()) started = startWorker(WORKER_ENTRY, everyWorker, options.logger);
       const worker = started;
       return runIn(worker, job, scored, timeoutMs, running, (end) => afterJob(worker, end));
     },

@@ -19,7 +19,7 @@ import { writePart10 } from '../dicom/part10';
 import { SopClass } from '../dicom/uids';
 import { nameBasedUid } from '../report/uids';
 import type { Config } from '../config/schema';
-import { rehearse } from './rehearsal';
+import { rehearse, REHEARSE_MAX_SECONDS } from './rehearsal';
 import type { AnalysisJob } from './runAnalysis';
 import type { RegionThread } from './regionThread';
 
@@ -190,12 +190,18 @@ export function makeSyntheticStudyDir(parent = tmpdir()): string {
  * `jobWaiting` and time limit as a real rehearsal; writing it takes ~20–300 ms, cold) and removes
  * `dir`, whatever happened. Never rejects. Returns the analyses completed (0 or 1).
  */
-export async function rehearseSyntheticStudy(config: Config, dir: string, jobWaiting: () => boolean = () => false, regionThread?: RegionThread): Promise<number> {
+export async function rehearseSyntheticStudy(
+  config: Config,
+  dir: string,
+  jobWaiting: () => boolean = () => false,
+  regionThread?: RegionThread,
+  maxSeconds = REHEARSE_MAX_SECONDS,
+): Promise<number> {
   try {
     const files = await writeSyntheticStudy(dir, jobWaiting);
     if (!files || jobWaiting()) return 0;
     const job: AnalysisJob = { ...files, config, run: { version: 1, cohortScores: [], analysedAt: new Date().toISOString() } };
-    return await rehearse(job, jobWaiting, regionThread);
+    return await rehearse(job, jobWaiting, regionThread, 1, maxSeconds);
   } catch {
     // Only an optimisation: a full temporary disk or a refused write leaves the next study cold.
     return 0;

@@ -4,6 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, Daemon, freePort, PEER_ENV, ROOT, startDaemon, waitFor, waitForPort } from './process';
 
+/**
+ * A time zone (TZ) where it is about noon now. The console's "today" starts at the node's local
+ * midnight: a node run in this zone cannot pass midnight while a test that counts today's studies runs.
+ */
+export function middayTimeZone(now = new Date()): string {
+  // Etc/GMT+x is x hours behind UTC (POSIX sign); x runs from -12 to 11.
+  const x = now.getUTCHours() - 12;
+  return x === 0 ? 'Etc/GMT' : `Etc/GMT${x > 0 ? '+' : '-'}${Math.abs(x)}`;
+}
+
 export interface NodeProcess extends Daemon {
   port: number;
   httpPort: number;

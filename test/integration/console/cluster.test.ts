@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { run, SHARED, waitFor } from '../../support/process';
 import { DicomPeer, startStorescp, studyUidIn } from '../../support/dcmtk';
-import { NodeProcess } from '../../support/nodeProcess';
+import { middayTimeZone, NodeProcess } from '../../support/nodeProcess';
 import { startPostgres, TestPostgres } from '../../support/postgres';
 import { startClusterNode } from '../../support/cluster';
 import { launchChromium, laptopContext, waitForPicture } from '../../support/browser';
@@ -28,7 +28,8 @@ beforeAll(async () => {
   [pg, pacs] = await Promise.all([startPostgres(), startStorescp('PACS')]);
   const url = await pg.createDatabase('cd8_console');
   const dataDir = mkdtempSync(join(tmpdir(), 'cd8-console-cluster-'));
-  const env = { CD8_SR_DESTINATION: `PACS@127.0.0.1:${pacs.port}`, CD8_STABLE_AGE_S: '2' };
+  // The overview counts today's studies: both nodes run where it is noon, far from midnight.
+  const env = { CD8_SR_DESTINATION: `PACS@127.0.0.1:${pacs.port}`, CD8_STABLE_AGE_S: '2', TZ: middayTimeZone() };
   // One after the other: the first migrates the database.
   nodes.push(await startClusterNode({ name: 'node-a', url, dataDir, env }));
   nodes.push(await startClusterNode({ name: 'node-b', url, dataDir, env }));

@@ -13,7 +13,7 @@ import { freePort, ROOT, run, SHARED, waitFor } from '../../support/process';
 import { DicomPeer, studyUidIn } from '../../support/dcmtk';
 import { startStorescpOn } from '../../support/delivery';
 import { Hl7Peer, startHl7Peer } from '../../support/hl7Peer';
-import { NodeProcess, startNodeProcess } from '../../support/nodeProcess';
+import { middayTimeZone, NodeProcess, startNodeProcess } from '../../support/nodeProcess';
 import { testSignature } from '../../support/signatures';
 import { launchChromium, laptopContext, logIn, waitForPicture } from '../../support/browser';
 import { hashPassword } from '../../../src/config/passwordHash';
@@ -66,7 +66,8 @@ describe('web console in Chromium', () => {
       http: { auth: { admin: { passwordHash: hashPassword(ADMIN_PASSWORD, cheap) }, viewer: { passwordHash: hashPassword(VIEWER_PASSWORD, cheap) } } },
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    node = await startNodeProcess({ CD8_CONFIG: join(dir, 'config.json'), CD8_STABLE_AGE_S: '3' });
+    // The overview counts today's studies: the node runs where it is noon, far from midnight.
+    node = await startNodeProcess({ CD8_CONFIG: join(dir, 'config.json'), CD8_STABLE_AGE_S: '3', TZ: middayTimeZone() });
     base = `http://127.0.0.1:${node.httpPort}`;
     browser = await launchChromium();
     admin = await laptopContext(browser);

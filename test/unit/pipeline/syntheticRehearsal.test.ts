@@ -14,6 +14,8 @@ import { analyseStudyFiles, loadMarginMm } from '../../../src/pipeline/analyseFi
 import { makeSyntheticStudyDir, rehearseSyntheticStudy, SYNTHETIC_DIR_PREFIX, writeSyntheticStudy } from '../../../src/pipeline/syntheticRehearsal';
 
 const config = configSchema.defaultValue();
+/** A time limit no machine reaches: these tests are about completion and giving up for a job, not about the limit. */
+const UNHURRIED_S = 60;
 const scratch = mkdtempSync(join(tmpdir(), 'cd8-synthetic-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -47,7 +49,7 @@ describe('a synthetic rehearsal', () => {
   it('analyses the study once and removes its directory', async () => {
     const dir = makeSyntheticStudyDir();
     expect(dir.startsWith(join(tmpdir(), SYNTHETIC_DIR_PREFIX))).toBe(true);
-    expect(await rehearseSyntheticStudy(config, dir)).toBe(1);
+    expect(await rehearseSyntheticStudy(config, dir, () => false, undefined, UNHURRIED_S)).toBe(1);
     expect(existsSync(dir)).toBe(false);
   }, 60000);
 
@@ -65,7 +67,7 @@ describe('a synthetic rehearsal', () => {
     const during = makeSyntheticStudyDir();
     let asked = 0;
     const beforeLesions = 40 + 2;
-    expect(await rehearseSyntheticStudy(config, during, () => asked++ >= beforeLesions)).toBe(0);
+    expect(await rehearseSyntheticStudy(config, during, () => asked++ >= beforeLesions, undefined, UNHURRIED_S)).toBe(0);
     expect(asked).toBe(beforeLesions + 1);
     expect(existsSync(during)).toBe(false);
   }, 60000);

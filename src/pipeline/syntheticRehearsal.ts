@@ -12,7 +12,7 @@
  * stored, indexed, sent or logged (the runner logs one debug line).
  */
 import { mkdtempSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePart10 } from '../dicom/part10';
@@ -179,10 +179,43 @@ export async function writeSyntheticStudy(dir: string, giveUp: () => boolean = (
 /**
  * A private directory for a spare's synthetic study: the runner makes it when it starts a spare
  * with nothing to rehearse and removes it when that worker exits (a worker ended by terminate()
- * runs no cleanup of its own); the worker removes it as soon as its rehearsal is over.
+ * runs no cleanup of its own); the worker removes it as soon as its rehearsal is over. Its name
+ * carries this process's ID, so that a later start can tell a killed node's directory from a
+ * running one's (removeOrphanedSyntheticStudyDirs).
  */
 export function makeSyntheticStudyDir(parent = tmpdir()): string {
-  return mkdtempSync(join(parent, SYNTHETIC_DIR_PREFIX));
+  return mkdtempSync(join(parent, `${SYNTHETIC_DIR_PREFIX}${process.pid}-`));
+}
+
+/** Whether a process with this ID runs (one of another user counts: it cannot be signalled, but it exists). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the synthetic-study directories under `parent` left by a process that no longer runs
+ * (a node killed with SIGKILL mid-rehearsal leaves ≤ 1.4 MB); directories of running processes,
+ * other nodes on this machine included, stay. Never rejects. Returns how many were removed.
+ */
+export async function removeOrphanedSyntheticStudyDirs(parent = tmpdir(), runs: (pid: number) => boolean = processRuns): Promise<number> {
+  const named = new RegExp(`^${SYNTHETIC_DIR_PREFIX}(\\d+)-`);
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return 0;
+  }
+  const orphans = names.filter((name) => {
+    const pid = Number(named.exec(name)?.[1] ?? NaN);
+    return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !runs(pid);
+  });
+  const removed = await Promise.all(orphans.map((name) => rm(join(parent, name), { recursive: true, force: true }).then(() => true, () => false)));
+  return removed.filter(Boolean).length;
 }
 
 /**

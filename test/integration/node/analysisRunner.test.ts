@@ -4,7 +4,7 @@
  * kept for the next one while it stays small. Its answers equal the analysis run inline, the
  * scored analysis comes before the pictures; a stuck analysis is stopped.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticStudy } from '../../support/syntheticStudy';
@@ -162,6 +162,23 @@ describe('the analysis runner', () => {
     }
     expect(readdirSync(tmp)).toEqual([]);
   }, 300000);
+
+  it('removes at start the synthetic studies of a node killed mid-rehearsal, and only those', async () => {
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    // Named as a spare of a process that no longer runs (PIDs above the kernel's maximum never do).
+    const orphan = join(tmp, 'cd8-rehearsal-4194305-Ab12cd');
+    const running = join(tmp, `cd8-rehearsal-${process.pid}-Ef34gh`);
+    for (const d of [orphan, running]) mkdirSync(d);
+    writeFileSync(join(orphan, 'ct000.dcm'), 'DICM');
+    const runner = startAnalysisRunner({ warmUpConfig: configSchema.defaultValue(), syntheticStudyParent: tmp });
+    try {
+      for (const deadline = Date.now() + 30_000; existsSync(orphan); await new Promise((r) => setTimeout(r, 20)))
+        if (Date.now() > deadline) throw new Error('the orphaned directory was not removed within 30 s');
+      expect(existsSync(running)).toBe(true);
+    } finally {
+      await runner.stop();
+    }
+  });
 
   it('stops an analysis that takes longer than its time limit and reports it', async () => {
     const runner = startAnalysisRunner({ timeoutMs: 50, spare: false });

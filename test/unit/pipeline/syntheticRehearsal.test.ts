@@ -3,7 +3,7 @@
  * private temporary directory, rehearses it like a real study and removes the directory, whatever
  * happens; a job that arrives meanwhile ends it.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../../src/config/schema';
@@ -11,7 +11,7 @@ import { imagingStudyParts, planImagingStudy } from '../../../src/imaging/load';
 import { lesionRingOutsideBody } from '../../../src/cd8/scoreStudy';
 import { loadScoringSetup } from '../../../src/pipeline/setup';
 import { analyseStudyFiles, loadMarginMm } from '../../../src/pipeline/analyseFiles';
-import { makeSyntheticStudyDir, rehearseSyntheticStudy, SYNTHETIC_DIR_PREFIX, writeSyntheticStudy } from '../../../src/pipeline/syntheticRehearsal';
+import { makeSyntheticStudyDir, rehearseSyntheticStudy, removeOrphanedSyntheticStudyDirs, SYNTHETIC_DIR_PREFIX, writeSyntheticStudy } from '../../../src/pipeline/syntheticRehearsal';
 
 const config = configSchema.defaultValue();
 /** A time limit no machine reaches: these tests are about completion and giving up for a job, not about the limit. */
@@ -48,7 +48,7 @@ describe('the synthetic study', () => {
 describe('a synthetic rehearsal', () => {
   it('analyses the study once and removes its directory', async () => {
     const dir = makeSyntheticStudyDir();
-    expect(dir.startsWith(join(tmpdir(), SYNTHETIC_DIR_PREFIX))).toBe(true);
+    expect(dir.startsWith(join(tmpdir(), `${SYNTHETIC_DIR_PREFIX}${process.pid}-`))).toBe(true);
     expect(await rehearseSyntheticStudy(config, dir, () => false, undefined, UNHURRIED_S)).toBe(1);
     expect(existsSync(dir)).toBe(false);
   }, 60000);
@@ -78,5 +78,27 @@ describe('a synthetic rehearsal', () => {
     writeFileSync(notADir, '');
     await expect(rehearseSyntheticStudy(config, notADir)).resolves.toBe(0);
     expect(existsSync(notADir)).toBe(false);
+  });
+});
+
+describe('the synthetic studies a killed node left behind', () => {
+  it('are removed at the next start: those of processes that no longer run, never a running one\'s nor anything else', async () => {
+    const parent = mkdtempSync(join(scratch, 'tmp-'));
+    // Left by a process that no longer runs (PIDs above the kernel's maximum, 4194304, never do).
+    const left = join(parent, `${SYNTHETIC_DIR_PREFIX}4194305-Xy98zw`);
+    mkdirSync(left);
+    writeFileSync(join(left, 'ct000.dcm'), 'DICM');
+    const ours = makeSyntheticStudyDir(parent);
+    const other = join(parent, `${SYNTHETIC_DIR_PREFIX}1-abcdef`); // PID 1 always runs
+    const unrelated = ['cd8-rehearsal-Ab12cd', 'cd8-rehearsal-x-1', 'something-else-12-'];
+    for (const name of [other, ...unrelated.map((n) => join(parent, n))]) mkdirSync(name);
+
+    expect(await removeOrphanedSyntheticStudyDirs(parent)).toBe(1);
+    expect(readdirSync(parent).sort()).toEqual([ours, other, ...unrelated.map((n) => join(parent, n))].map((p) => p.slice(parent.length + 1)).sort());
+    // Whether a process runs is asked of the system; here it says none does, except this one.
+    expect(await removeOrphanedSyntheticStudyDirs(parent, () => false)).toBe(1);
+    expect(readdirSync(parent).sort()).toEqual([ours, ...unrelated.map((n) => join(parent, n))].map((p) => p.slice(parent.length + 1)).sort());
+    // No such directory: nothing to do, no error.
+    await expect(removeOrphanedSyntheticStudyDirs(join(parent, 'missing'))).resolves.toBe(0);
   });
 });

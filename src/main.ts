@@ -4,7 +4,7 @@
  * in data-flow order and stopped in reverse.
  */
 import { mallocAdvice, runsOnGlibc } from './ops/mallocSetting';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { Config } from './config/schema';
 import { Logger } from './ops/logger';
@@ -24,6 +24,7 @@ import { startResultDelivery } from './outbox/delivery';
 import { loadScoringSetup } from './pipeline/setup';
 import { startAnalysisRunner } from './pipeline/runAnalysis';
 import { lastAnalysedJob } from './pipeline/rehearsal';
+import { removeOrphanedSyntheticStudyDirs } from './pipeline/syntheticRehearsal';
 import { studyProcessor } from './pipeline/processStudy';
 import { countingAudit } from './ops/countingAudit';
 import { nodeMetrics, Gauge } from './ops/metrics';
@@ -172,6 +173,10 @@ export async function startNode(config: Config, services: NodeServices): Promise
       void lastAnalysedJob(assembler, config)
         .then((job) => job && analysis.rehearseWith(job))
         .catch(() => undefined);
+    // A node killed while its spare had a synthetic study (SIGKILL) left it in the temporary directory.
+    void removeOrphanedSyntheticStudyDirs().then((n) => {
+      if (n > 0) logger.debug(`removed ${n} synthetic rehearsal directories left by stopped processes in ${tmpdir()}`);
+    });
     const workers = startWorkers({
       queue,
       node: nodeId,

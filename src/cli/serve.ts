@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Command } from './command';
 import { parseCommandArgs } from './parse';
 import { commandConfig } from './commandConfig';
-import { createLogger, flushLogger } from '../ops/logger';
+import { createLogger, flushLogger, Logger } from '../ops/logger';
 import { auditFilePath, openAuditLog } from '../ops/audit';
 import { startNode } from '../main';
 import { VERSION } from '../version';
@@ -75,7 +75,7 @@ Options:
     // SIGINT and SIGTERM are handled from here, before the start: one that comes while the node
     // starts (docker stop or systemctl stop during a slow start) stops it cleanly once it is up.
     // Without a handler the process would die at once, whatever it was writing.
-    const stopSignal = awaitStopSignal();
+    const stopSignals = handleStopSignals(logger);
     logger.info(`cd8-node ${VERSION} starting`, {
       configFile: loaded.sources.file ?? '(embedded defaults)',
       envOverrides: loaded.sources.env,
@@ -88,6 +88,7 @@ Options:
       node = await startNode(config, { logger, audit, configSource: { file: loaded.file, env: io.env }, auditFile });
     } catch (e) {
       logger.error(`cd8-node could not start: ${errorText(e)}`);
+      stopSignals.startFailed();
       auditClosed = true;
       audit.close();
       await flushLogger(logger);
@@ -96,7 +97,8 @@ Options:
 
     // Keep the process alive until a signal, whatever the node has open (it may have no socket at all).
     const keepAlive = setInterval(() => undefined, 1 << 30);
-    const signal = await stopSignal;
+    stopSignals.started();
+    const signal = await stopSignals.received;
     clearInterval(keepAlive);
     logger.info(`${signal} received: stopping`);
     await node.stop();
@@ -110,17 +112,32 @@ Options:
 };
 
 /**
- * The first SIGINT or SIGTERM, once it comes. A second one while the node stops means "now": the
- * process leaves at once (exit code 130). The handlers stay until the process exits, for the same
- * reason as SIGHUP's.
+ * SIGINT and SIGTERM, handled until the process exits (for the same reason as SIGHUP). The first
+ * one resolves `received`; one that comes while the node starts is said in the log and kept until
+ * the node is up. Any later one, of either kind, means "now": the process leaves at once (exit
+ * code 130). After a failed start, any one ends the process at once (exit code 1).
  */
-function awaitStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise<NodeJS.Signals>((resolveSignal) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      process.once(sig, () => process.exit(130));
-      resolveSignal(sig);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+function handleStopSignals(logger: Logger): { received: Promise<NodeJS.Signals>; started(): void; startFailed(): void } {
+  let phase: 'starting' | 'running' | 'failed' = 'starting';
+  let first: NodeJS.Signals | undefined;
+  let resolveSignal: (sig: NodeJS.Signals) => void = () => undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => (resolveSignal = resolve));
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (phase === 'failed') process.exit(1);
+    if (first !== undefined) process.exit(130);
+    first = sig;
+    if (phase === 'starting') logger.info(`${sig} received while starting: the node stops once it is up (send it again to stop now)`);
+    resolveSignal(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    received,
+    started() {
+      phase = 'running';
+    },
+    startFailed() {
+      phase = 'failed';
+    },
+  };
 }

@@ -26,7 +26,7 @@ import { analyseStudyFiles } from './analyseFiles';
 import { renderStudyPictures, StudyPictures } from '../report/pictures';
 import type { RegionThread } from './regionThread';
 import { REHEARSE_MAX_SECONDS } from './rehearsal';
-import { makeSyntheticStudyDir, removeOrphanedSyntheticStudyDirs } from './syntheticRehearsal';
+import { makeSyntheticStudyDir } from './syntheticRehearsal';
 import { JobSignal } from './jobSignal';
 
 export interface AnalysisJob {
@@ -78,7 +78,7 @@ export interface AnalysisWorkerData {
   syntheticStudyDir?: string;
   /** JobSignal's shared flag: set by the runner as it posts a job, so that a rehearsal stops mid-lesion. */
   jobSignal?: SharedArrayBuffer;
-  /** The rehearsal's time limit, seconds (default REHEARSE_MAX_SECONDS). */
+  /** Seconds a rehearsal may run, and a first job's time to its score under which it is rehearsed (default REHEARSE_MAX_SECONDS). */
   rehearseMaxSeconds?: number;
 }
 
@@ -316,9 +316,6 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
       askToRehearse(spare);
     }
   };
-  // A node killed mid-rehearsal (SIGKILL) left its synthetic study behind: removed now, quietly.
-  if (keepSpare && options.warmUpConfig)
-    void removeOrphanedSyntheticStudyDirs(options.syntheticStudyParent).then((n) => n > 0 && options.logger?.debug('synthetic rehearsal directories of stopped processes removed', { directories: n }));
   refill();
   /** After a job: the worker waits for the next one (its code optimised), or makes way for a fresh spare. */
   const afterJob = (started: StartedWorker, end: JobEnd) => {

@@ -12,7 +12,7 @@
  * stored, indexed, sent or logged (the runner logs one debug line).
  */
 import { mkdtempSync } from 'node:fs';
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePart10 } from '../dicom/part10';
@@ -176,6 +176,9 @@ export async function writeSyntheticStudy(dir: string, giveUp: () => boolean = (
   return { ctFiles, rtstructFile };
 }
 
+/** The directories this process made: never taken for another process's leftovers, whatever their names say. */
+const madeHere = new Set<string>();
+
 /**
  * A private directory for a spare's synthetic study: the runner makes it when it starts a spare
  * with nothing to rehearse and removes it when that worker exits (a worker ended by terminate()
@@ -184,11 +187,13 @@ export async function writeSyntheticStudy(dir: string, giveUp: () => boolean = (
  * running one's (removeOrphanedSyntheticStudyDirs).
  */
 export function makeSyntheticStudyDir(parent = tmpdir()): string {
-  return mkdtempSync(join(parent, `${SYNTHETIC_DIR_PREFIX}${process.pid}-`));
+  const dir = mkdtempSync(join(parent, `${SYNTHETIC_DIR_PREFIX}${process.pid}-`));
+  madeHere.add(dir);
+  return dir;
 }
 
 /** Whether a process with this ID runs (one of another user counts: it cannot be signalled, but it exists). */
-function processRuns(pid: number): boolean {
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -198,24 +203,48 @@ function processRuns(pid: number): boolean {
 }
 
 /**
- * Removes the synthetic-study directories under `parent` left by a process that no longer runs
- * (a node killed with SIGKILL mid-rehearsal leaves ≤ 1.4 MB); directories of running processes,
- * other nodes on this machine included, stay. Never rejects. Returns how many were removed.
+ * A leftover is at least this old. A spare's directory lives for its warm-up and one rehearsal
+ * (seconds), so a younger one may belong to a node whose process this one cannot see (another PID
+ * namespace: a temporary directory shared between containers).
  */
-export async function removeOrphanedSyntheticStudyDirs(parent = tmpdir(), runs: (pid: number) => boolean = processRuns): Promise<number> {
-  const named = new RegExp(`^${SYNTHETIC_DIR_PREFIX}(\\d+)-`);
+export const ORPHAN_MIN_AGE_MS = 10 * 60_000;
+
+/**
+ * Removes the synthetic-study directories under `parent` that a node left when it was killed while
+ * its spare had one (SIGKILL; ≤ 1.4 MB each): directories of this user, older than
+ * ORPHAN_MIN_AGE_MS, named with the ID of a process that no longer runs, or with this process's ID
+ * but not made by it (a container's node is PID 1 at every start). Never rejects. Returns how many
+ * were removed.
+ */
+export async function removeOrphanedSyntheticStudyDirs(
+  parent = tmpdir(),
+  options: { runs?: (pid: number) => boolean; now?: number } = {},
+): Promise<number> {
+  const runs = options.runs ?? processRuns;
+  const now = options.now ?? Date.now();
   let names: string[];
   try {
     names = await readdir(parent);
   } catch {
     return 0;
   }
-  const orphans = names.filter((name) => {
-    const pid = Number(named.exec(name)?.[1] ?? NaN);
-    return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !runs(pid);
-  });
-  const removed = await Promise.all(orphans.map((name) => rm(join(parent, name), { recursive: true, force: true }).then(() => true, () => false)));
-  return removed.filter(Boolean).length;
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(SYNTHETIC_DIR_PREFIX)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(SYNTHETIC_DIR_PREFIX.length))?.[1] ?? NaN);
+    const dir = join(parent, name);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || madeHere.has(dir) || (pid !== process.pid && runs(pid))) continue;
+    try {
+      // lstat: a symbolic link or another user's entry in a shared /tmp is never followed or removed.
+      const st = await lstat(dir);
+      if (!st.isDirectory() || st.uid !== process.getuid?.() || now - st.mtimeMs < ORPHAN_MIN_AGE_MS) continue;
+      await rm(dir, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // Gone meanwhile, or not ours to remove: the system's cleaner takes it.
+    }
+  }
+  return removed;
 }
 
 /**
@@ -234,6 +263,7 @@ export async function rehearseSyntheticStudy(
     const files = await writeSyntheticStudy(dir, jobWaiting);
     if (!files || jobWaiting()) return 0;
     const job: AnalysisJob = { ...files, config, run: { version: 1, cohortScores: [], analysedAt: new Date().toISOString() } };
+    // Once: it only has to settle the code before the node's first real study.
     return await rehearse(job, jobWaiting, regionThread, 1, maxSeconds);
   } catch {
     // Only an optimisation: a full temporary disk or a refused write leaves the next study cold.

@@ -88,7 +88,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
 export interface Daemon {
   child: ChildProcess;
   output: () => string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Signals the process and waits for its exit code (null when a signal ended it); SIGKILL after `killAfterMs`. */
+  stop(signal?: NodeJS.Signals, killAfterMs?: number): Promise<number | null>;
 }
 
 /** Starts a long-running process; `stop()` signals it and waits for its exit code. */
@@ -101,9 +102,9 @@ export function startDaemon(command: string, args: string[], options: SpawnOptio
   return {
     child,
     output: () => out,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+    async stop(signal: NodeJS.Signals = 'SIGTERM', killAfterMs = 10_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       const code = await exited;
       clearTimeout(timer);
       return code;

@@ -12,16 +12,12 @@ import { lastAnalysedJob, rehearse, REHEARSALS, REHEARSE_MAX_SECONDS, shouldRehe
 import { SopClass } from '../../../src/dicom/uids';
 import type { ListStudiesOptions, StudyInstance, StudyVersionSummary } from '../../../src/study/types';
 import type { AnalysisJob } from '../../../src/pipeline/runAnalysis';
+import { UNHURRIED_REHEARSAL_S } from '../../support/rehearsal';
 
-const dir = mkdtempSync(join(tmpdir(), 'cd8-rehearsal-'));
+const dir = mkdtempSync(join(tmpdir(), 'cd8-rehearsal-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = { version: 1, cohortScores: [], analysedAt: '2024-01-02T10:15:00Z' };
-/**
- * A time limit no machine reaches: on a loaded machine a cold analysis can pass REHEARSE_MAX_SECONDS,
- * and only the test of the limit itself should depend on it.
- */
-const UNHURRIED_S = 60;
 
 /** A small synthetic study (one 5 mm GTV) written under `name`, as the job that analyses it. */
 function studyJob(name: string, kvp?: number): AnalysisJob {
@@ -50,8 +46,8 @@ describe('when a worker rehearses', () => {
 describe('a rehearsal', () => {
   it("analyses the study's files again", async () => {
     const job = studyJob('a', 120);
-    expect(await rehearse(job, () => false, undefined, REHEARSALS, UNHURRIED_S)).toBe(REHEARSALS);
-    expect(await rehearse(job, () => false, undefined, 2, UNHURRIED_S)).toBe(2);
+    expect(await rehearse(job, () => false, undefined, REHEARSALS, UNHURRIED_REHEARSAL_S)).toBe(REHEARSALS);
+    expect(await rehearse(job, () => false, undefined, 2, UNHURRIED_REHEARSAL_S)).toBe(2);
   }, 60000);
 
   it('gives up when a job is waiting: before it starts, or before the lesions are measured', async () => {
@@ -59,20 +55,20 @@ describe('a rehearsal', () => {
     expect(await rehearse(job, () => true)).toBe(0);
     // The job comes while the files are read: asked again before the lesions, the rehearsal stops.
     let asked = 0;
-    expect(await rehearse(job, () => asked++ > 0, undefined, REHEARSALS, UNHURRIED_S)).toBe(0);
+    expect(await rehearse(job, () => asked++ > 0, undefined, REHEARSALS, UNHURRIED_REHEARSAL_S)).toBe(0);
     expect(asked).toBe(2);
   }, 60000);
 
   it("gives up between a lesion's feature steps when the job comes while they are computed (not only before the lesions)", async () => {
     const job = studyJob('d');
     let asked = 0;
-    expect(await rehearse(job, () => (asked++, false), undefined, REHEARSALS, UNHURRIED_S)).toBe(1);
+    expect(await rehearse(job, () => (asked++, false), undefined, REHEARSALS, UNHURRIED_REHEARSAL_S)).toBe(1);
     // Before the study, before its lesions, then before each feature step of the lesion.
     const checks = asked;
     expect(checks).toBeGreaterThan(10);
     // The job comes just before the lesion's last step (the ring's texture): nothing is completed.
     asked = 0;
-    expect(await rehearse(job, () => ++asked === checks, undefined, REHEARSALS, UNHURRIED_S)).toBe(0);
+    expect(await rehearse(job, () => ++asked === checks, undefined, REHEARSALS, UNHURRIED_REHEARSAL_S)).toBe(0);
     expect(asked).toBe(checks);
   }, 60000);
 
@@ -80,7 +76,7 @@ describe('a rehearsal', () => {
     const job = studyJob('c');
     // No job waits, but the limit has passed before the lesions are measured: nothing is completed.
     expect(await rehearse(job, () => false, undefined, 1, 0)).toBe(0);
-    expect(await rehearse(job, () => false, undefined, 1, UNHURRIED_S)).toBe(1);
+    expect(await rehearse(job, () => false, undefined, 1, UNHURRIED_REHEARSAL_S)).toBe(1);
   }, 60000);
 
   it('stops quietly when the files have gone (housekeeping may have removed them)', async () => {

@@ -3,7 +3,7 @@
  * private temporary directory, rehearses it like a real study and removes the directory, whatever
  * happens; a job that arrives meanwhile ends it.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../../src/config/schema';
@@ -11,11 +11,18 @@ import { imagingStudyParts, planImagingStudy } from '../../../src/imaging/load';
 import { lesionRingOutsideBody } from '../../../src/cd8/scoreStudy';
 import { loadScoringSetup } from '../../../src/pipeline/setup';
 import { analyseStudyFiles, loadMarginMm } from '../../../src/pipeline/analyseFiles';
-import { makeSyntheticStudyDir, rehearseSyntheticStudy, removeOrphanedSyntheticStudyDirs, SYNTHETIC_DIR_PREFIX, writeSyntheticStudy } from '../../../src/pipeline/syntheticRehearsal';
+import {
+  makeSyntheticStudyDir,
+  ORPHAN_MIN_AGE_MS,
+  processRuns,
+  rehearseSyntheticStudy,
+  removeOrphanedSyntheticStudyDirs,
+  SYNTHETIC_DIR_PREFIX,
+  writeSyntheticStudy,
+} from '../../../src/pipeline/syntheticRehearsal';
+import { UNHURRIED_REHEARSAL_S } from '../../support/rehearsal';
 
 const config = configSchema.defaultValue();
-/** A time limit no machine reaches: these tests are about completion and giving up for a job, not about the limit. */
-const UNHURRIED_S = 60;
 const scratch = mkdtempSync(join(tmpdir(), 'cd8-synthetic-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -49,7 +56,7 @@ describe('a synthetic rehearsal', () => {
   it('analyses the study once and removes its directory', async () => {
     const dir = makeSyntheticStudyDir();
     expect(dir.startsWith(join(tmpdir(), `${SYNTHETIC_DIR_PREFIX}${process.pid}-`))).toBe(true);
-    expect(await rehearseSyntheticStudy(config, dir, () => false, undefined, UNHURRIED_S)).toBe(1);
+    expect(await rehearseSyntheticStudy(config, dir, () => false, undefined, UNHURRIED_REHEARSAL_S)).toBe(1);
     expect(existsSync(dir)).toBe(false);
   }, 60000);
 
@@ -67,7 +74,7 @@ describe('a synthetic rehearsal', () => {
     const during = makeSyntheticStudyDir();
     let asked = 0;
     const beforeLesions = 40 + 2;
-    expect(await rehearseSyntheticStudy(config, during, () => asked++ >= beforeLesions, undefined, UNHURRIED_S)).toBe(0);
+    expect(await rehearseSyntheticStudy(config, during, () => asked++ >= beforeLesions, undefined, UNHURRIED_REHEARSAL_S)).toBe(0);
     expect(asked).toBe(beforeLesions + 1);
     expect(existsSync(during)).toBe(false);
   }, 60000);
@@ -82,23 +89,62 @@ describe('a synthetic rehearsal', () => {
 });
 
 describe('the synthetic studies a killed node left behind', () => {
-  it('are removed at the next start: those of processes that no longer run, never a running one\'s nor anything else', async () => {
+  const old = (dir: string) => {
+    const t = new Date(Date.now() - ORPHAN_MIN_AGE_MS - 60_000);
+    utimesSync(dir, t, t);
+    return dir;
+  };
+  const made = (parent: string, name: string) => {
+    mkdirSync(join(parent, name));
+    return join(parent, name);
+  };
+
+  it("are removed: this user's directories, old enough, of processes that no longer run; never a running one's nor anything else", async () => {
     const parent = mkdtempSync(join(scratch, 'tmp-'));
     // Left by a process that no longer runs (PIDs above the kernel's maximum, 4194304, never do).
-    const left = join(parent, `${SYNTHETIC_DIR_PREFIX}4194305-Xy98zw`);
-    mkdirSync(left);
+    const left = made(parent, `${SYNTHETIC_DIR_PREFIX}4194305-Xy98zw`);
     writeFileSync(join(left, 'ct000.dcm'), 'DICM');
-    const ours = makeSyntheticStudyDir(parent);
-    const other = join(parent, `${SYNTHETIC_DIR_PREFIX}1-abcdef`); // PID 1 always runs
-    const unrelated = ['cd8-rehearsal-Ab12cd', 'cd8-rehearsal-x-1', 'something-else-12-'];
-    for (const name of [other, ...unrelated.map((n) => join(parent, n))]) mkdirSync(name);
+    old(left);
+    // Named with this process's ID but not made by it: an earlier process with the same ID (a container's PID 1).
+    const samePidBefore = old(made(parent, `${SYNTHETIC_DIR_PREFIX}${process.pid}-Ab12cd`));
+    const stay = [
+      old(makeSyntheticStudyDir(parent)), // this process's own
+      old(made(parent, `${SYNTHETIC_DIR_PREFIX}1-abcdef`)), // PID 1 always runs
+      made(parent, `${SYNTHETIC_DIR_PREFIX}4194306-Qr56st`), // too recent: its process may run where this one cannot see it
+      old(made(parent, 'cd8-rehearsal-Ab12cd')), // not a name with a process ID
+      old(made(parent, 'something-else-12-')),
+    ];
+    symlinkSync(left, join(parent, `${SYNTHETIC_DIR_PREFIX}4194307-link`)); // a link is never followed nor removed
+    stay.push(join(parent, `${SYNTHETIC_DIR_PREFIX}4194307-link`));
+    writeFileSync(join(parent, `${SYNTHETIC_DIR_PREFIX}4194308-file`), ''); // nor a file
+    stay.push(join(parent, `${SYNTHETIC_DIR_PREFIX}4194308-file`));
 
-    expect(await removeOrphanedSyntheticStudyDirs(parent)).toBe(1);
-    expect(readdirSync(parent).sort()).toEqual([ours, other, ...unrelated.map((n) => join(parent, n))].map((p) => p.slice(parent.length + 1)).sort());
-    // Whether a process runs is asked of the system; here it says none does, except this one.
-    expect(await removeOrphanedSyntheticStudyDirs(parent, () => false)).toBe(1);
-    expect(readdirSync(parent).sort()).toEqual([ours, ...unrelated.map((n) => join(parent, n))].map((p) => p.slice(parent.length + 1)).sort());
+    expect(await removeOrphanedSyntheticStudyDirs(parent)).toBe(2);
+    const names = (paths: string[]) => paths.map((p) => p.slice(parent.length + 1)).sort();
+    expect(readdirSync(parent).sort()).toEqual(names(stay));
+    expect(existsSync(samePidBefore)).toBe(false);
+    // Whether a process runs is asked of the system; told that none does, PID 1's old directory goes too.
+    expect(await removeOrphanedSyntheticStudyDirs(parent, { runs: () => false })).toBe(1);
+    expect(existsSync(stay[1])).toBe(false);
     // No such directory: nothing to do, no error.
     await expect(removeOrphanedSyntheticStudyDirs(join(parent, 'missing'))).resolves.toBe(0);
+  });
+
+  it("counts a process of another user as running (it exists, though it cannot be signalled)", () => {
+    const kill = jest.spyOn(process, 'kill');
+    try {
+      kill.mockImplementation(() => {
+        throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+      });
+      expect(processRuns(1234)).toBe(true);
+      kill.mockImplementation(() => {
+        throw Object.assign(new Error('no such process'), { code: 'ESRCH' });
+      });
+      expect(processRuns(1234)).toBe(false);
+    } finally {
+      kill.mockRestore();
+    }
+    expect(processRuns(process.pid)).toBe(true);
+    expect(processRuns(4194305)).toBe(false);
   });
 });

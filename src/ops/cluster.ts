@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from './logger';
 import { errorText } from './errorText';
+import { processExists } from './processExists';
 
 export interface NodeInfo {
   nodeId: string;
@@ -67,15 +68,6 @@ export async function assertNodeIdFree(
       `Each node sharing the database needs its own id: set database.nodeId (CD8_NODE_ID) of this node to another name, or stop the other node. ` +
       `If that node has died, its heartbeat runs out in ${Math.ceil((ALIVE_WITHIN_MS - (now - holder.lastSeenAt)) / 1000)} s: start this node then.`,
   );
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The node's name in the cluster: configured, else host name and DICOM port (stable across restarts). */

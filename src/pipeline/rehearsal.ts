@@ -45,11 +45,14 @@ export const REHEARSALS = 1;
  */
 export const REHEARSE_MAX_SECONDS = 3;
 
+/** Whether a study scored `scoredAfterS` after its job started is small enough to rehearse (by its own worker, or a later spare). */
+export const scoredSoonEnough = (scoredAfterS: number, maxSeconds = REHEARSE_MAX_SECONDS): boolean => scoredAfterS <= maxSeconds;
+
 /**
  * Whether a worker rehearses the job it has just answered: when it was its first real analysis
- * (`realPasses`, rehearsals included, is 1) and it was scored `scoredAfterS` ≤ `maxSeconds` after it started.
+ * (`realPasses`, rehearsals included, is 1) and it was scored soon enough.
  */
-export const shouldRehearse = (realPasses: number, scoredAfterS: number, maxSeconds = REHEARSE_MAX_SECONDS): boolean => realPasses === 1 && scoredAfterS <= maxSeconds;
+export const shouldRehearse = (realPasses: number, scoredAfterS: number, maxSeconds = REHEARSE_MAX_SECONDS): boolean => realPasses === 1 && scoredSoonEnough(scoredAfterS, maxSeconds);
 
 /**
  * The node's most recently analysed study as a job to rehearse (undefined when there is none or

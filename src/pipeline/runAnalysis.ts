@@ -25,7 +25,7 @@ import { loadScoringSetup } from './setup';
 import { analyseStudyFiles } from './analyseFiles';
 import { renderStudyPictures, StudyPictures } from '../report/pictures';
 import type { RegionThread } from './regionThread';
-import { REHEARSE_MAX_SECONDS } from './rehearsal';
+import { REHEARSE_MAX_SECONDS, scoredSoonEnough } from './rehearsal';
 import { makeSyntheticStudyDir } from './syntheticRehearsal';
 import { JobSignal } from './jobSignal';
 
@@ -288,7 +288,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
   const keepSpare = (options.spare ?? true) && WORKER_ENTRY !== undefined;
   const rehearseMaxSeconds = options.rehearseMaxSeconds ?? REHEARSE_MAX_SECONDS;
   /** What every worker is told, spare or not. */
-  const everyWorker: AnalysisWorkerData = options.rehearseMaxSeconds === undefined ? {} : { rehearseMaxSeconds };
+  const everyWorker: AnalysisWorkerData = { rehearseMaxSeconds };
   let spare: StartedWorker | undefined;
   const running = new Set<RunningAnalysis>();
   let stopped = false;
@@ -340,7 +340,7 @@ export function startAnalysisRunner(options: AnalysisRunnerOptions = {}): Analys
       // Only a study scored within the rehearsal limit is handed to a later fresh spare (rehearsal.ts).
       const startedAt = performance.now();
       const scored: OnScored = (analysis) => {
-        if (performance.now() - startedAt <= rehearseMaxSeconds * 1000) lastJob = job;
+        if (scoredSoonEnough((performance.now() - startedAt) / 1000, rehearseMaxSeconds)) lastJob = job;
         onScored?.(analysis);
       };
       let started = spare;

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePart10 } from '../dicom/part10';
 import { SopClass } from '../dicom/uids';
+import { processExists } from '../ops/processExists';
 import { nameBasedUid } from '../report/uids';
 import type { Config } from '../config/schema';
 import { rehearse, REHEARSE_MAX_SECONDS } from './rehearsal';
@@ -192,16 +193,6 @@ export function makeSyntheticStudyDir(parent = tmpdir()): string {
   return dir;
 }
 
-/** Whether a process with this ID runs (one of another user counts: it cannot be signalled, but it exists). */
-export function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * A leftover is at least this old. A spare's directory lives for its warm-up and one rehearsal
  * (seconds), so a younger one may belong to a node whose process this one cannot see (another PID
@@ -220,7 +211,7 @@ export async function removeOrphanedSyntheticStudyDirs(
   parent = tmpdir(),
   options: { runs?: (pid: number) => boolean; now?: number } = {},
 ): Promise<number> {
-  const runs = options.runs ?? processRuns;
+  const runs = options.runs ?? processExists;
   const now = options.now ?? Date.now();
   let names: string[];
   try {

@@ -71,6 +71,8 @@ describe('cd8-node command line', () => {
       const code = await node.stop('SIGTERM', killAfterMs);
       if (code !== 0) throw new Error(`serve ended with ${code ?? node.child.signalCode} after SIGTERM; its output:\n${node.output()}`);
     };
+    /** The audit trail's events in `file` (JSON lines). */
+    const auditEvents = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; callingAeTitle?: string });
     /** The node's log lines (JSON). */
     const logLines = (node: Daemon) =>
       node
@@ -101,7 +103,7 @@ describe('cd8-node command line', () => {
       expect(starting).toMatchObject({ level: 'info', configFile: '(embedded defaults)', envOverrides: ['CD8_PORT', 'CD8_DATA_DIR', 'CD8_HTTP_PORT'] });
       expect((starting!.config as { dicom: { aeTitle: string } }).dicom.aeTitle).toBe('CD8NODE');
       expect(lines.at(-1)).toMatchObject({ message: 'cd8-node stopped' });
-      const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+      const audit = auditEvents(join(dataDir, 'audit.log'));
       expect(audit.map((a) => a.event)).toEqual(['node.started', 'node.stopped']);
     });
 
@@ -124,7 +126,7 @@ describe('cd8-node command line', () => {
       // The signal said in the log when it came during the start.
       const whileStarting = messages.indexOf('SIGTERM received while starting: the node stops once it is up (send it again to stop now)');
       if (whileStarting >= 0) expect(whileStarting).toBeLessThan(ready);
-      const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+      const audit = auditEvents(join(dataDir, 'audit.log'));
       expect(audit.map((a) => a.event)).toEqual(['node.started', 'node.stopped']);
     });
 
@@ -139,7 +141,7 @@ describe('cd8-node command line', () => {
         env: { ...process.env, CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0' },
       });
       await waitFor('the start-up log', () => /node ready/.test(node.output()) || undefined);
-      expect(await node.stop('SIGTERM')).toBe(0);
+      await stopCleanly(node);
       expect(readFileSync(auditFile, 'utf8')).toMatch(/"event":"node.started"/);
       expect(existsSync(join(dataDir, 'audit.log'))).toBe(false);
 
@@ -160,7 +162,6 @@ describe('cd8-node command line', () => {
       });
       await waitFor('the start-up log', () => /node ready/.test(node.output()) || undefined);
       const echo = async (callingAe: string) => expect((await run('echoscu', ['-aet', callingAe, '-aec', 'CD8NODE', '127.0.0.1', String(port)])).code).toBe(0);
-      const events = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; callingAeTitle?: string });
       await echo('BEFORE');
       // What logrotate does: move the file, then signal the process.
       renameSync(join(dataDir, 'audit.log'), join(dataDir, 'audit.log.1'));
@@ -188,8 +189,8 @@ describe('cd8-node command line', () => {
       expect(node.child.signalCode).toBeNull();
       expect(node.child.exitCode).toBe(0);
       expect(node.output()).toMatch(/cd8-node stopped/);
-      const old = events(join(dataDir, 'audit.log.1'));
-      const current = events(join(dataDir, 'audit.log'));
+      const old = auditEvents(join(dataDir, 'audit.log.1'));
+      const current = auditEvents(join(dataDir, 'audit.log'));
       expect(old.filter((e) => e.event === 'echo.received').map((e) => e.callingAeTitle)).toEqual(['BEFORE', 'BETWEEN']);
       expect(current.filter((e) => e.event === 'echo.received').map((e) => e.callingAeTitle)).toEqual(['AFTER', 'SYNC']);
       expect(current[current.length - 1].event).toBe('node.stopped');

@@ -173,10 +173,12 @@ export async function startNode(config: Config, services: NodeServices): Promise
       void lastAnalysedJob(assembler, config)
         .then((job) => job && analysis.rehearseWith(job))
         .catch(() => undefined);
-    // A node killed while its spare had a synthetic study (SIGKILL) left it in the temporary directory.
-    void removeOrphanedSyntheticStudyDirs().then((n) => {
+    // A node killed while its spare had a synthetic study (SIGKILL) left it in the temporary
+    // directory. The stop waits for this sweep: its log line must come before the logger ends.
+    const sweep = removeOrphanedSyntheticStudyDirs().then((n) => {
       if (n > 0) logger.debug(`removed ${n} synthetic rehearsal directories left by stopped processes in ${tmpdir()}`);
     });
+    started.push({ name: 'sweep of leftover rehearsal directories', stop: () => sweep });
     const workers = startWorkers({
       queue,
       node: nodeId,

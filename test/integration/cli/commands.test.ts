@@ -109,9 +109,17 @@ describe('cd8-node command line', () => {
 
     it('stops cleanly on a SIGTERM that comes while it starts (docker stop during a slow start): it finishes starting, then stops', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'cd8-data-'));
+      // Many leftovers of killed nodes: the start's sweep of them outlasts the start, and the stop waits for it.
+      const tmp = mkdtempSync(join(tmpdir(), 'cd8-serve-tmp-'));
+      const leftovers = Array.from({ length: 2000 }, (_, i) => join(tmp, `cd8-rehearsal-4194305-${String(i).padStart(6, '0')}`));
+      const twentyMinutesAgo = new Date(Date.now() - 20 * 60_000);
+      for (const d of leftovers) {
+        mkdirSync(d);
+        utimesSync(d, twentyMinutesAgo, twentyMinutesAgo);
+      }
       const node = startDaemon(process.execPath, [CLI, 'serve'], {
         cwd: ROOT,
-        env: { ...process.env, CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0' },
+        env: { ...process.env, CD8_DATA_DIR: dataDir, CD8_PORT: '0', CD8_HTTP_PORT: '0', TMPDIR: tmp },
       });
       // "starting" is logged before the database, the spool, the workers and the listener start
       // (~0.1–0.5 s); on a very fast machine the signal may still land just after the start.
@@ -128,6 +136,7 @@ describe('cd8-node command line', () => {
       if (whileStarting >= 0) expect(whileStarting).toBeLessThan(ready);
       const audit = auditEvents(join(dataDir, 'audit.log'));
       expect(audit.map((a) => a.event)).toEqual(['node.started', 'node.stopped']);
+      expect(leftovers.filter((d) => existsSync(d))).toEqual([]);
     });
 
     it('writes the audit trail where an absolute log.auditFile says, and refuses to start when it cannot', async () => {

@@ -201,11 +201,17 @@ export function makeSyntheticStudyDir(parent = tmpdir()): string {
 export const ORPHAN_MIN_AGE_MS = 10 * 60_000;
 
 /**
+ * The name of a directory made before the names carried a process ID (mkdtemp's six characters
+ * after the prefix, no dash): its owner cannot be told, so only its age says it is a leftover.
+ */
+const UNNUMBERED_DIR = /^[A-Za-z0-9]{6}$/;
+
+/**
  * Removes the synthetic-study directories under `parent` that a node left when it was killed while
  * its spare had one (SIGKILL; ≤ 1.4 MB each): directories of this user, older than
  * ORPHAN_MIN_AGE_MS, named with the ID of a process that no longer runs, or with this process's ID
- * but not made by it (a container's node is PID 1 at every start). Never rejects. Returns how many
- * were removed.
+ * but not made by it (a container's node is PID 1 at every start), or named without an ID by an
+ * earlier version. Never rejects. Returns how many were removed.
  */
 export async function removeOrphanedSyntheticStudyDirs(
   parent = tmpdir(),
@@ -222,9 +228,13 @@ export async function removeOrphanedSyntheticStudyDirs(
   let removed = 0;
   for (const name of names) {
     if (!name.startsWith(SYNTHETIC_DIR_PREFIX)) continue;
-    const pid = Number(/^(\d+)-/.exec(name.slice(SYNTHETIC_DIR_PREFIX.length))?.[1] ?? NaN);
+    const rest = name.slice(SYNTHETIC_DIR_PREFIX.length);
     const dir = join(parent, name);
-    if (!Number.isSafeInteger(pid) || pid <= 0 || madeHere.has(dir) || (pid !== process.pid && runs(pid))) continue;
+    if (madeHere.has(dir)) continue;
+    if (!UNNUMBERED_DIR.test(rest)) {
+      const pid = Number(/^(\d+)-/.exec(rest)?.[1] ?? NaN);
+      if (!Number.isSafeInteger(pid) || pid <= 0 || (pid !== process.pid && runs(pid))) continue;
+    }
     try {
       // lstat: a symbolic link or another user's entry in a shared /tmp is never followed or removed.
       const st = await lstat(dir);

@@ -98,7 +98,7 @@ describe('the synthetic studies a killed node left behind', () => {
     return join(parent, name);
   };
 
-  it("are removed: this user's directories, old enough, of processes that no longer run; never a running one's nor anything else", async () => {
+  it("are removed: this user's directories, old enough, of processes that no longer run or named by an earlier version; never a running one's nor anything else", async () => {
     const parent = mkdtempSync(join(scratch, 'tmp-'));
     // Left by a process that no longer runs (PIDs above the kernel's maximum, 4194304, never do).
     const left = made(parent, `${SYNTHETIC_DIR_PREFIX}4194305-Xy98zw`);
@@ -106,11 +106,14 @@ describe('the synthetic studies a killed node left behind', () => {
     old(left);
     // Named with this process's ID but not made by it: an earlier process with the same ID (a container's PID 1).
     const samePidBefore = old(made(parent, `${SYNTHETIC_DIR_PREFIX}${process.pid}-Ab12cd`));
+    // Named by an earlier version, without a process ID: old enough, it is a leftover whoever made it.
+    const unnumbered = old(made(parent, `${SYNTHETIC_DIR_PREFIX}Ab12cd`));
     const stay = [
       old(makeSyntheticStudyDir(parent)), // this process's own
       old(made(parent, `${SYNTHETIC_DIR_PREFIX}1-abcdef`)), // PID 1 always runs
       made(parent, `${SYNTHETIC_DIR_PREFIX}4194306-Qr56st`), // too recent: its process may run where this one cannot see it
-      old(made(parent, 'cd8-rehearsal-Ab12cd')), // not a name with a process ID
+      made(parent, `${SYNTHETIC_DIR_PREFIX}Ef34gh`), // without a process ID and too recent
+      old(made(parent, `${SYNTHETIC_DIR_PREFIX}Ab12cd-x`)), // neither name this code gives
       old(made(parent, 'something-else-12-')),
     ];
     symlinkSync(left, join(parent, `${SYNTHETIC_DIR_PREFIX}4194307-link`)); // a link is never followed nor removed
@@ -118,10 +121,11 @@ describe('the synthetic studies a killed node left behind', () => {
     writeFileSync(join(parent, `${SYNTHETIC_DIR_PREFIX}4194308-file`), ''); // nor a file
     stay.push(join(parent, `${SYNTHETIC_DIR_PREFIX}4194308-file`));
 
-    expect(await removeOrphanedSyntheticStudyDirs(parent)).toBe(2);
+    expect(await removeOrphanedSyntheticStudyDirs(parent)).toBe(3);
     const names = (paths: string[]) => paths.map((p) => p.slice(parent.length + 1)).sort();
     expect(readdirSync(parent).sort()).toEqual(names(stay));
     expect(existsSync(samePidBefore)).toBe(false);
+    expect(existsSync(unnumbered)).toBe(false);
     // Whether a process runs is asked of the system; told that none does, PID 1's old directory goes too.
     expect(await removeOrphanedSyntheticStudyDirs(parent, { runs: () => false })).toBe(1);
     expect(existsSync(stay[1])).toBe(false);

@@ -45,7 +45,7 @@ async function identityFrom(ct: string | readonly string[], rtstruct: string) {
 
 /**
  * An analysis whose caller no longer needs it (`giveUp`) stops before the next volume's lesions, or
- * between a lesion's feature steps when they are computed on this thread.
+ * between a lesion's feature steps (on this thread and on the region thread).
  */
 export class AnalysisGivenUp extends Error {
   override readonly name = 'AnalysisGivenUp';
@@ -68,8 +68,8 @@ export interface AnalysedFiles {
  * otherwise hold five).
  * Each lesion's key slice is cut while its volume is decoded, for the pictures. With a region
  * thread, each lesion's tumour and ring are computed at once on two threads (same features).
- * `giveUp`, asked before each volume's lesions are measured and between their feature steps (on this
- * thread; a region thread's lesion runs to its end), ends the analysis with AnalysisGivenUp.
+ * `giveUp`, asked before each volume's lesions are measured and between their feature steps (on
+ * both threads), ends the analysis with AnalysisGivenUp.
  */
 export async function analyseStudyFiles(
   ct: string | readonly string[],
@@ -121,10 +121,10 @@ export async function analyseStudyFiles(
       }
     });
     used.push(...part.volumes.map((v) => ({ slices: v.slices })));
-    const measures = regionThread && (await measureLesions(part, setup.radiomics, regionThread, () => releasePixels(part)));
     let results: ScoredLesion[];
     try {
-      // On this thread, a job that comes mid-lesion is seen between feature steps (JobSignal).
+      // A job that comes mid-lesion is seen between feature steps (JobSignal), on both threads.
+      const measures = regionThread && (await measureLesions(part, setup.radiomics, regionThread, () => releasePixels(part), giveUp));
       results = scoreLesions(part, setup, measures, giveUp);
     } catch (e) {
       throw e instanceof ExtractionStopped ? new AnalysisGivenUp() : e;

@@ -6,22 +6,24 @@
  * analysis worker does, and stops warming up when the first request comes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { extractFromPrepared, prepareImage, RadiomicsSettings } from '../radiomics';
+import { ExtractionStopped, extractFromPrepared, prepareImage, RadiomicsSettings } from '../radiomics';
 import { errorText } from '../ops/errorText';
-import type { RegionReply, RegionRequest, RegionWorkerData } from './regionThread';
+import { givenUp, RegionReply, RegionRequest, RegionWorkerData } from './regionThread';
 import { syntheticLesion, untilWorkComes, warmUpExtraction } from './warmUp';
 import { collectGarbage } from './threadMemory';
 
 const port = parentPort!;
 let requested = false;
+const { warmUpSettings, stopSlot } = (workerData ?? {}) as RegionWorkerData;
+const stopped = stopSlot && new Int32Array(stopSlot);
 
 function answer(request: RegionRequest): void {
   requested = true;
   let reply: RegionReply;
   try {
-    reply = { id: request.id, result: extractFromPrepared(request.prepared, request.settings, request.region) };
+    reply = { id: request.id, result: extractFromPrepared(request.prepared, request.settings, request.region, givenUp(stopped, request)) };
   } catch (e) {
-    reply = { id: request.id, error: errorText(e) };
+    reply = e instanceof ExtractionStopped ? { id: request.id, stopped: true } : { id: request.id, error: errorText(e) };
   }
   port.postMessage(reply);
   // Nothing else runs here until the next lesion: give its arrays back now.
@@ -32,7 +34,6 @@ port.on('message', answer);
 
 const requestHasCome = untilWorkComes(port, answer, () => requested);
 
-const { warmUpSettings } = (workerData ?? {}) as RegionWorkerData;
 // A warm-up that fails is only a missed optimisation: the lesion's own extraction reports problems.
 /**
  * The warm-up goes the way a request does: the prepared lesion arrives as a structured clone, whose

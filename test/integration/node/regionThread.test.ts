@@ -2,7 +2,8 @@
  * A lesion's tumour and peritumoral ring on two threads — the analysis worker and its region
  * thread (the compiled dist/pipeline/regionWorker.js) — give what one thread gives, bit for bit.
  * The part's pixels are let go before the features; lesions under 1 ml stay on one thread; a
- * region thread that has stopped costs time, not the answer.
+ * region thread that has stopped costs time, not the answer; a rehearsal given up for a job stops
+ * on both threads.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import { loadMarginMm } from '../../../src/pipeline/analyseFiles';
 import { imagingStudyParts, planImagingStudy, releasePixels } from '../../../src/imaging/load';
 import type { ImagingStudy } from '../../../src/imaging/study';
 import { LesionMeasures, measureLesion, prepareLesion } from '../../../src/cd8/scoreStudy';
-import { measureLesions, RegionThread, RegionThreadLostError, startRegionThread } from '../../../src/pipeline/regionThread';
+import { givenUp, measureLesions, RegionThread, RegionThreadLostError, startRegionThread } from '../../../src/pipeline/regionThread';
+import { ExtractionResult, ExtractionStopped } from '../../../src/radiomics';
 
 const config = configSchema.defaultValue();
 const setup = loadScoringSetup(config);
@@ -56,10 +58,23 @@ function withoutTimings(measures: LesionMeasures[]): unknown {
   return JSON.parse(JSON.stringify(measures, (key, value: unknown) => (key === 'timingsMs' ? undefined : value)));
 }
 
-/** The regions a thread was asked for, as it answers them. */
-function counting(thread: RegionThread): { asked: string[]; thread: RegionThread } {
+/** The regions a thread was asked for, and its answers (promises), as it answers them. */
+function counting(thread: RegionThread): { asked: string[]; answers: Array<Promise<ExtractionResult>>; thread: RegionThread } {
   const asked: string[] = [];
-  return { asked, thread: { ...thread, extract: (prepared, s, region) => (asked.push(region), thread.extract(prepared, s, region)) } };
+  const answers: Array<Promise<ExtractionResult>> = [];
+  const extract: RegionThread['extract'] = (prepared, s, region, shouldStop) => {
+    asked.push(region);
+    const answer = thread.extract(prepared, s, region, shouldStop);
+    answers.push(answer);
+    return answer;
+  };
+  return { asked, answers, thread: { ...thread, extract } };
+}
+
+/** A stop check that says "stop" from its `n`th question on. */
+function stopAtQuestion(n: number): { check: () => boolean; asked: () => number } {
+  let questions = 0;
+  return { check: () => ++questions >= n, asked: () => questions };
 }
 
 describe('measuring lesions on two threads', () => {
@@ -137,4 +152,58 @@ describe('measuring lesions on two threads', () => {
     expect(released).toBe(false);
     expect(bits(after)).toEqual(bits(one));
   }, 60000);
+});
+
+describe("a rehearsal's lesion on two threads, given up for a job", () => {
+  let thread: RegionThread;
+  let part: ImagingStudy;
+  beforeAll(async () => {
+    thread = startRegionThread({ warmUpSettings: settings })!;
+    part = await onlyPart(PHANTOM_CT_DIR, PHANTOM_RTSTRUCT);
+  }, 120000);
+  afterAll(() => thread.stop());
+
+  it('stops the ring on the region thread once its stop check says so while the worker waits, and the thread then answers the next lesion in full', async () => {
+    const prepared = prepareLesion(part, part.lesions[0], settings);
+    let jobHasCome = false;
+    const ring = thread.extract(prepared, settings, 'ring', () => jobHasCome);
+    jobHasCome = true;
+    // GTV-1's ring takes hundreds of milliseconds; the check is asked every 10 ms while this thread waits.
+    await expect(ring).rejects.toBeInstanceOf(ExtractionStopped);
+    const next = await thread.extract(prepared, settings, 'ring');
+    const alone = measureLesion(part, part.lesions[0], settings);
+    if ('failure' in alone) throw new Error(alone.failure);
+    expect(next.features).toEqual(alone.regions.ring!.features);
+  }, 120000);
+
+  it('ends with ExtractionStopped, not a lesion failure, when the stop check says so during the tumour, and gives up what it asked of the region thread', async () => {
+    const { asked, thread: counted } = counting(thread);
+    let gaveUp = 0;
+    const t: RegionThread = { ...counted, giveUp: () => (gaveUp++, thread.giveUp()) };
+    const stop = stopAtQuestion(2);
+    await expect(measureLesions(part, settings, t, () => undefined, stop.check)).rejects.toBeInstanceOf(ExtractionStopped);
+    expect(asked).toEqual(['ring']);
+    expect(gaveUp).toBe(1);
+    // The answer "stop" holds (the job that ended a rehearsal lowers its signal as it starts): asked no more.
+    expect(stop.asked()).toBe(2);
+  }, 120000);
+
+  it('gives up at once every pending request asked with a stop check, never one asked without', async () => {
+    const prepared = prepareLesion(part, part.lesions[0], settings);
+    const rehearsal = thread.extract(prepared, settings, 'ring', () => false);
+    const job = thread.extract(prepared, settings, 'ring');
+    thread.giveUp();
+    await expect(rehearsal).rejects.toBeInstanceOf(ExtractionStopped);
+    expect((await job).features.length).toBeGreaterThan(200);
+  }, 120000);
+
+  it('names the given-up requests by the highest id in one shared slot (ids only grow, answered in order)', () => {
+    const slot = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(slot, 0, 7);
+    expect(givenUp(slot, { id: 7, stoppable: true })!()).toBe(true);
+    expect(givenUp(slot, { id: 6, stoppable: true })!()).toBe(true);
+    expect(givenUp(slot, { id: 8, stoppable: true })!()).toBe(false);
+    expect(givenUp(slot, { id: 5, stoppable: false })).toBeUndefined();
+    expect(givenUp(undefined, { id: 5, stoppable: true })).toBeUndefined();
+  });
 });

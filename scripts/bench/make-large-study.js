@@ -25,10 +25,13 @@ const { randomUUID } = require('node:crypto');
 const { join } = require('node:path');
 const dcmjs = require('dcmjs');
 
-const PHANTOM = join(__dirname, '..', '..', '..', 'shared', 'data', 'ibsi-ct-phantom', 'dicom');
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
-const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
-const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
+const ROOT = join(__dirname, '..', '..');
+const PHANTOM = join(ROOT, '..', 'shared', 'data', 'ibsi-ct-phantom', 'dicom');
+// The node's own UID vocabulary (dist/, after `npm run build`, as every benchmark needs).
+const { SopClass, TransferSyntax } = require(join(ROOT, 'dist', 'dicom', 'uids'));
+const EXPLICIT_LE = TransferSyntax.ExplicitVrLittleEndian;
+const CT_IMAGE_STORAGE = SopClass.CtImageStorage;
+const RT_STRUCTURE_SET_STORAGE = SopClass.RtStructureSetStorage;
 
 const newUid = () => `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
 
@@ -162,7 +165,7 @@ function makeLargeStudy(outDir, options = {}) {
         FrameOfReferenceUID: frame,
         RTReferencedStudySequence: [
           {
-            ReferencedSOPClassUID: '1.2.840.10008.3.1.2.3.1',
+            ReferencedSOPClassUID: SopClass.DetachedStudyManagement,
             ReferencedSOPInstanceUID: study,
             RTReferencedSeriesSequence: [{ SeriesInstanceUID: series, ContourImageSequence: sops.map((_, s) => imageRef(s)) }],
           },

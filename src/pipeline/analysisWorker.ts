@@ -5,7 +5,7 @@
  * code on a synthetic lesion while it waits (warmUp.ts; fresh spares only), and runs the jobs it
  * gets one at a time, until the runner ends it. A spare also starts its region thread, which
  * computes each lesion's peritumoral ring while this one computes the tumour (regionThread.ts).
- * After its first study the worker analyses that study once more while it waits (rehearsal.ts);
+ * After its first study the worker analyses that study again while it waits (rehearsal.ts);
  * a fresh spare rehearses the study the runner gives it (the node's last one) after its warm-up,
  * or, given none (a new node), a small synthetic study written to a temporary directory
  * (syntheticRehearsal.ts).
@@ -37,7 +37,10 @@ function heap(): WorkerHeap {
   return { totalMb: (h.total_heap_size + h.external_memory) / MB, usedMb: (h.used_heap_size + h.external_memory) / MB };
 }
 
-/** Real analyses this worker has completed: its jobs and its rehearsals (rehearsal.ts). */
+/**
+ * Real analyses this worker has completed: its jobs and its rehearsals of real studies
+ * (rehearsal.ts). The synthetic study's does not count: a new node's first study is rehearsed too.
+ */
 let realPasses = 0;
 /** Rehearsals completed, reported with each job's end (the runner logs them at debug level). */
 let rehearsals = 0;
@@ -57,10 +60,10 @@ let askedRehearsal: AnalysisJob | undefined;
 /** The synthetic study's directory has been removed (or asked to be). */
 let syntheticStudyDirDropped = false;
 
-/** A rehearsal under way: its analyses count as real passes, and the runner hears when it ends. */
+/** A rehearsal under way: a real study's analyses count as real passes, and the runner hears when it ends. */
 function track(run: Promise<number>, synthetic: boolean): void {
   rehearsal = run.then((analyses) => {
-    realPasses += analyses;
+    if (!synthetic) realPasses += analyses;
     rehearsals += analyses;
     port.postMessage({ kind: 'rehearsed', analyses, ...(synthetic ? { synthetic } : {}) } satisfies AnalysisReply);
   });

@@ -13,6 +13,7 @@ import { analyseJob, AnalysisJob, AnalysisStoppedError, startAnalysisRunner } fr
 import type { Logger } from '../../../src/ops/logger';
 import type { StudyAnalysis } from '../../../src/results/types';
 import { UNHURRIED_REHEARSAL_S } from '../../support/rehearsal';
+import { REHEARSALS } from '../../../src/pipeline/rehearsal';
 
 const dir = mkdtempSync(join(tmpdir(), 'cd8-runner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,8 +93,9 @@ describe('the analysis runner', () => {
       const job = jobOf(study('g', 110));
       const first = await runner.run(job);
       expect(first.analysis.lesions[0].features!.tumour.stat_mean).toBe(110);
-      // That rehearsal counted as the worker's first real analysis: it does not rehearse its first job.
-      expect(said.find(([m]) => m === 'analysis worker kept for the next study')?.[1]).toMatchObject({ studies: 1, rehearsals: 1 });
+      // Those analyses counted as the worker's first real ones: it does not rehearse its first job.
+      expect(said.find(([m]) => m === REHEARSED)?.[1]).toEqual({ analyses: REHEARSALS, study: 'real' });
+      expect(said.find(([m]) => m === 'analysis worker kept for the next study')?.[1]).toMatchObject({ studies: 1, rehearsals: REHEARSALS });
       // Its second job is its last (maxJobsPerWorker 2): the fresh spare that replaces it rehearses that job.
       const second = await runner.run(job);
       expect(second).toEqual(first);
@@ -101,9 +103,9 @@ describe('the analysis runner', () => {
       expect((await runner.run(job)).analysis).toEqual(first.analysis);
       expect(said.filter(([m]) => m === 'analysis worker replaced by a fresh one')).toHaveLength(1);
       expect(said.filter(([m]) => m !== REHEARSED).map(([m, f]) => [m, f.studies, f.rehearsals])).toEqual([
-        ['analysis worker kept for the next study', 1, 1],
-        ['analysis worker replaced by a fresh one', 2, 1],
-        ['analysis worker kept for the next study', 1, 1],
+        ['analysis worker kept for the next study', 1, REHEARSALS],
+        ['analysis worker replaced by a fresh one', 2, REHEARSALS],
+        ['analysis worker kept for the next study', 1, REHEARSALS],
       ]);
     } finally {
       await runner.stop();
@@ -131,6 +133,9 @@ describe('the analysis runner', () => {
       expect(readdirSync(tmp)).toEqual([]);
       expect((await runner.run(job)).analysis.lesions[0].features!.tumour.stat_mean).toBe(130);
       expect(said.find(([m]) => m === 'analysis worker kept for the next study')?.[1]).toMatchObject({ studies: 1, rehearsals: 1 });
+      // The synthetic study is not a real one: the worker's first job is rehearsed as any worker's is.
+      await until('the first job rehearsed', () => said.some(([m, f]) => m === REHEARSED && f.study === 'real'));
+      expect(said.find(([m, f]) => m === REHEARSED && f.study === 'real')?.[1]).toEqual({ analyses: REHEARSALS, study: 'real' });
     } finally {
       await runner.stop();
     }

@@ -11,7 +11,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DicomReadError, ImagingReader, MultiFrameFile, openMultiFrame, readImagingFile, readImagingHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from '../dicom/read';
+import { checkMultiFrame, DicomReadError, ImagingReader, MultiFrameFile, openMultiFrame, readImagingFile, readImagingHeader, readPixelSamples, transferSyntaxLossy, transferSyntaxSupported } from '../dicom/read';
 import { expandFrames } from './multiFrame';
 import { analyseCtSeries, CtSeries, groupBySeries, SeriesIssue, SliceRef, usable } from './ctSeries';
 import { PatientGeometry } from './geometry';
@@ -85,15 +85,16 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 /**
  * A multi-frame object (Enhanced CT) as one header per frame, placed by its functional groups.
  * Its Pixel Data is checked against its Number of Frames here, before anything is planned on
- * it (this reads the file once more, for multi-frame objects only); an object that cannot be
- * split comes back whole with the reason, and the series check refuses it.
+ * it: from the element headers that lead to Pixel Data (checkMultiFrame), not by parsing the
+ * whole file, which the decoding does once; an object that cannot be split comes back whole with
+ * the reason, and the series check refuses it.
  */
 async function frameHeaders(h: ImageHeader, dataset: Record<string, unknown>): Promise<ImageHeader[]> {
   const expanded = expandFrames(h, dataset);
   if (!expanded.ok) return [{ ...h, frameProblem: expanded.message }];
   if (h.pixel.numberOfFrames <= 1 || !transferSyntaxSupported(h.transferSyntaxUid)) return expanded.frames;
   try {
-    await openMultiFrame(h.source, h.pixel);
+    await checkMultiFrame(h.source, h.pixel);
   } catch (e) {
     return [{ ...h, frameProblem: errorText(e) }];
   }

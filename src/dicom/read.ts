@@ -8,6 +8,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import * as dcmjs from 'dcmjs';
+import { checkElementLengths } from './lengthGuard';
 import { Context, log as codecsLog, NativeCodecs } from 'dcmjs-codecs';
 import type { NaturalDataset } from './part10';
 import { TransferSyntax } from './uids';
@@ -54,6 +55,8 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
 function parse(buffer: ArrayBuffer, path: string, untilPixelData: boolean): dcmjs.DicomDictionary {
   quieten();
   try {
+    // dcmjs trusts nested lengths: a damaged or hostile file could make it fill gigabytes (lengthGuard.ts).
+    checkElementLengths(new Uint8Array(buffer), untilPixelData);
     return dcmjs.data.DicomMessage.readFile(buffer, untilPixelData ? { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: false } : { ignoreErrors: false });
   } catch (e) {
     throw new DicomReadError(`${path} is not a readable DICOM Part 10 file: ${errorText(e)}`);
@@ -77,6 +80,8 @@ async function readAll(path: string): Promise<Buffer> {
 function parsePrefix(prefix: Buffer): dcmjs.DicomDictionary | undefined {
   try {
     quieten();
+    // An element the prefix cuts is refused here too: the whole file is read then.
+    checkElementLengths(prefix, true);
     const partial = dcmjs.data.DicomMessage.readFile(toArrayBuffer(prefix), { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: false });
     return PIXEL_DATA in partial.dict ? partial : undefined;
   } catch {

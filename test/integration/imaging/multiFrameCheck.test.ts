@@ -10,11 +10,11 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dcmjs from 'dcmjs';
-import { checkMultiFrame, openMultiFrame, pixelDataHolding, readImagingHeader } from '../../../src/dicom/read';
-import { imageHeader, PixelLayout } from '../../../src/imaging/imageHeader';
+import { checkMultiFrame, openMultiFrame, pixelDataHolding } from '../../../src/dicom/read';
 import { ImagingError, imagingStudyParts, planImagingStudy } from '../../../src/imaging/load';
 import { DEFAULT_LESION_RULES } from '../../support/imaging';
 import { ROOT, run, SHARED } from '../../support/process';
+import { layoutOf, outcome } from '../../support/multiFrame';
 
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 const RTSTRUCT = join(PHANTOM, 'mask', 'DCM_RS_00060.dcm');
@@ -39,20 +39,6 @@ async function enhanced(name: string, args: string[] = [], compress?: [string, .
   const [command, ...options] = compress;
   await must(command, [...options, plain, file]);
   return { dir, file };
-}
-
-async function layoutOf(path: string): Promise<PixelLayout> {
-  const { meta, dataset } = await readImagingHeader(path);
-  return imageHeader(meta, dataset, path).pixel;
-}
-
-async function outcome(check: () => Promise<unknown>): Promise<string> {
-  try {
-    await check();
-    return 'holds its frames';
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
 }
 
 describe('the frame count of a multi-frame CT, checked at planning', () => {

@@ -17,6 +17,7 @@ import { ImagingReader, readImagingFile, readImagingHeader, readPixelSamples } f
 import { imageHeader } from '../../../src/imaging/imageHeader';
 import { parseStructureSet } from '../../../src/imaging/rtstruct';
 import { SHARED } from '../../support/process';
+import { elementHead, part10File, tagAndLength } from '../../support/part10Bytes';
 
 const IMPLICIT = '1.2.840.10008.1.2';
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -36,16 +37,9 @@ interface Element {
   undefinedLength?: boolean;
 }
 
-const LONG = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 const UNDEFINED = 0xffffffff;
 
-function tagBytes(tag: number, length: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(tag >>> 16, 0);
-  b.writeUInt16LE(tag & 0xffff, 2);
-  b.writeUInt32LE(length, 4);
-  return b;
-}
+const tagBytes = tagAndLength;
 
 function valueBytes(e: Element, explicit: boolean): Buffer {
   if (e.items) {
@@ -66,34 +60,13 @@ function encode(elements: Element[], explicit: boolean): Buffer {
     elements.map((e) => {
       const value = valueBytes(e, explicit);
       const length = e.undefinedLength ? UNDEFINED : value.length;
-      const head = Buffer.alloc(explicit && !LONG.has(e.vr) ? 8 : explicit ? 12 : 8);
-      head.writeUInt16LE(e.tag >>> 16, 0);
-      head.writeUInt16LE(e.tag & 0xffff, 2);
-      if (!explicit) head.writeUInt32LE(length, 4);
-      else if (LONG.has(e.vr)) {
-        head.write(e.vr, 4, 'latin1');
-        head.writeUInt32LE(length, 8);
-      } else {
-        head.write(e.vr, 4, 'latin1');
-        head.writeUInt16LE(length, 6);
-      }
-      return Buffer.concat([head, value]);
+      return Buffer.concat([elementHead(e.tag, e.vr, length, explicit), value]);
     }),
   );
 }
 
 function part10(sopClass: string, syntax: string, elements: Element[]): Buffer {
-  const meta = encode(
-    [
-      { tag: 0x00020001, vr: 'OB', value: Buffer.from([0, 1]) },
-      { tag: 0x00020002, vr: 'UI', value: sopClass },
-      { tag: 0x00020003, vr: 'UI', value: '1.2.3.4.5' },
-      { tag: 0x00020010, vr: 'UI', value: syntax },
-    ],
-    true,
-  );
-  const groupLength = encode([{ tag: 0x00020000, vr: 'UL', value: Buffer.from(Uint32Array.of(meta.length).buffer) }], true);
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), groupLength, meta, encode(elements, syntax !== IMPLICIT)]);
+  return part10File(sopClass, syntax, encode(elements, syntax !== IMPLICIT), '1.2.3.4.5');
 }
 
 const sq = (tag: number, items: Item[], undefinedLength = false): Element => ({ tag, vr: 'SQ', items, undefinedLength });

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { checkElementLengths, ElementLengthError, MAX_NESTING } from '../../../src/dicom/lengthGuard';
 import { readDicomFile, readDicomHeader, readImagingFile } from '../../../src/dicom/read';
 import { TransferSyntax } from '../../../src/dicom/uids';
+import { part10File } from '../../support/part10Bytes';
 
 const dir = mkdtempSync(join(tmpdir(), 'cd8-length-guard-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,19 +45,8 @@ function item(content: Buffer, little = true, undefinedLength = false): Buffer {
 
 const text = (s: string) => Buffer.from(s.length % 2 ? `${s}\0` : s, 'latin1');
 
-/** A Part 10 file: meta, then `dataset` in `syntax`. */
-function part10(syntax: string, dataset: Buffer): Buffer {
-  const ev = { explicit: true };
-  const meta = Buffer.concat([
-    element(0x00020001, 'OB', Buffer.from([0, 1]), ev),
-    element(0x00020002, 'UI', text('1.2.840.10008.5.1.4.1.1.2'), ev),
-    element(0x00020003, 'UI', text('1.2.3.4'), ev),
-    element(0x00020010, 'UI', text(syntax), ev),
-  ]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(meta.length);
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), element(0x00020000, 'UL', length, ev), meta, dataset]);
-}
+/** A Part 10 file (a CT image's meta) with `dataset` in `syntax`. */
+const part10 = (syntax: string, dataset: Buffer): Buffer => part10File('1.2.840.10008.5.1.4.1.1.2', syntax, dataset);
 
 /** A small CT-like header whose Referenced Image Sequence holds `inItem` (explicit VR little endian). */
 function withReferencedImage(inItem: Buffer, undefinedItem = false): Buffer {

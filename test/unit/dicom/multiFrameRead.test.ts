@@ -22,8 +22,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import * as dcmjs from 'dcmjs';
-import { checkMultiFrame, openMultiFrame, pixelDataHolding, readDicomHeader, readImagingHeader } from '../../../src/dicom/read';
-import { imageHeader, PixelLayout } from '../../../src/imaging/imageHeader';
+import { checkMultiFrame, openMultiFrame, pixelDataHolding, readDicomHeader } from '../../../src/dicom/read';
+import type { PixelLayout } from '../../../src/imaging/imageHeader';
+import { layoutOf, outcome } from '../../support/multiFrame';
+import { elementHead, part10File, tagAndLength } from '../../support/part10Bytes';
 
 const IMPLICIT = '1.2.840.10008.1.2';
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -31,7 +33,6 @@ const DEFLATED = '1.2.840.10008.1.2.1.99';
 const RLE = '1.2.840.10008.1.2.5';
 const ENHANCED_CT = '1.2.840.10008.5.1.4.1.1.2.1';
 const UNDEFINED = 0xffffffff;
-const LONG = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 
 /** 3 frames of 3 × 2 × 16 bits: 12 bytes a frame. */
 const FRAMES = 3;
@@ -56,28 +57,12 @@ function encode(elements: Element[], explicit: boolean): Buffer {
     elements.map((e) => {
       const value = text(e);
       const length = e.undefinedLength ? UNDEFINED : value.length;
-      const long = explicit && LONG.has(e.vr);
-      const head = Buffer.alloc(explicit && !long ? 8 : explicit ? 12 : 8);
-      head.writeUInt16LE(e.tag >>> 16, 0);
-      head.writeUInt16LE(e.tag & 0xffff, 2);
-      if (!explicit) head.writeUInt32LE(length, 4);
-      else {
-        head.write(e.vr, 4, 'latin1');
-        if (long) head.writeUInt32LE(length, 8);
-        else head.writeUInt16LE(length, 6);
-      }
-      return Buffer.concat([head, value]);
+      return Buffer.concat([elementHead(e.tag, e.vr, length, explicit), value]);
     }),
   );
 }
 
-function itemTag(tag: number, length: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(tag >>> 16, 0);
-  b.writeUInt16LE(tag & 0xffff, 2);
-  b.writeUInt32LE(length, 4);
-  return b;
-}
+const itemTag = tagAndLength;
 const ITEM = 0xfffee000;
 const ITEM_END = itemTag(0xfffee00d, 0);
 const SEQUENCE_END = itemTag(0xfffee0dd, 0);
@@ -133,17 +118,7 @@ function header(explicit: boolean, perFrameExtra: Element[] = []): Element[] {
 }
 
 function part10(syntax: string, dataset: Buffer): Buffer {
-  const meta = encode(
-    [
-      { tag: 0x00020001, vr: 'OB', value: Buffer.from([0, 1]) },
-      { tag: 0x00020002, vr: 'UI', value: ENHANCED_CT },
-      { tag: 0x00020003, vr: 'UI', value: '1.2.3.4' },
-      { tag: 0x00020010, vr: 'UI', value: syntax },
-    ],
-    true,
-  );
-  const groupLength = encode([{ tag: 0x00020000, vr: 'UL', value: Buffer.from(Uint32Array.of(meta.length).buffer) }], true);
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), groupLength, meta, dataset]);
+  return part10File(ENHANCED_CT, syntax, dataset);
 }
 
 /** Native Pixel Data of `bytes` bytes. */
@@ -186,21 +161,6 @@ function write(bytes: Buffer): string {
   const path = join(dir, `f${fileNo++}.dcm`);
   writeFileSync(path, bytes);
   return path;
-}
-
-/** The pixel layout the analysis reads from the file's header (dcmjs reads every multi-frame header). */
-async function layoutOf(path: string): Promise<PixelLayout> {
-  const { meta, dataset } = await readImagingHeader(path);
-  return imageHeader(meta, dataset, path).pixel;
-}
-
-async function outcome(check: () => Promise<unknown>): Promise<string> {
-  try {
-    await check();
-    return 'holds its frames';
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
 }
 
 /** Both answers for one file, and whether the byte-level count covered it. */

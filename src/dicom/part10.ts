@@ -7,6 +7,7 @@
  * Both carry our one Implementation Class UID.
  */
 import * as dcmjs from 'dcmjs';
+import { boundDcmjsReads } from './dcmjsBounds';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, TransferSyntax } from './uids';
 
 const { DicomMetaDictionary, DicomMessage, DicomDict } = dcmjs.data;
@@ -148,6 +149,7 @@ export interface Part10 {
 
 /** A whole Part 10 file, naturalised. */
 export function readPart10(bytes: Buffer | Uint8Array): Part10 {
+  boundDcmjsReads();
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const file = DicomMessage.readFile(buffer, { ignoreErrors: true });
   const meta = DicomMetaDictionary.naturalizeDataset(file.meta);

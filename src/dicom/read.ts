@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import * as dcmjs from 'dcmjs';
-import { checkElementLengths } from './lengthGuard';
+import { boundDcmjsReads } from './dcmjsBounds';
 import { Context, log as codecsLog, NativeCodecs } from 'dcmjs-codecs';
 import type { NaturalDataset } from './part10';
 import { TransferSyntax } from './uids';
@@ -37,10 +37,12 @@ const HEAD_BYTES = 64 * 1024;
 /** A CT header is 1–3 KB before Pixel Data; the fast reader reads this much first, the whole file when it is longer. */
 const FAST_HEAD_BYTES = 16 * 1024;
 
-let quiet = false;
-function quieten(): void {
-  if (quiet) return;
-  quiet = true;
+let setUp = false;
+function setUpDcmjs(): void {
+  if (setUp) return;
+  setUp = true;
+  // Before any file reaches dcmjs: a damaged length must not make it fill gigabytes.
+  boundDcmjsReads();
   quietDicomLibraries();
   // Implicit VR files make dcmjs report every ambiguous-VR element (US/SS "xs"); expected, not news.
   dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
@@ -53,10 +55,8 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
 }
 
 function parse(buffer: ArrayBuffer, path: string, untilPixelData: boolean): dcmjs.DicomDictionary {
-  quieten();
+  setUpDcmjs();
   try {
-    // dcmjs trusts nested lengths: a damaged or hostile file could make it fill gigabytes (lengthGuard.ts).
-    checkElementLengths(new Uint8Array(buffer), untilPixelData);
     return dcmjs.data.DicomMessage.readFile(buffer, untilPixelData ? { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: false } : { ignoreErrors: false });
   } catch (e) {
     throw new DicomReadError(`${path} is not a readable DICOM Part 10 file: ${errorText(e)}`);
@@ -79,9 +79,7 @@ async function readAll(path: string): Promise<Buffer> {
 /** dcmjs' header of the first bytes of a file, when parsing them reached the Pixel Data tag (so no element was cut). */
 function parsePrefix(prefix: Buffer): dcmjs.DicomDictionary | undefined {
   try {
-    quieten();
-    // An element the prefix cuts is refused here too: the whole file is read then.
-    checkElementLengths(prefix, true);
+    setUpDcmjs();
     const partial = dcmjs.data.DicomMessage.readFile(toArrayBuffer(prefix), { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: false });
     return PIXEL_DATA in partial.dict ? partial : undefined;
   } catch {
@@ -252,7 +250,7 @@ let codecsReady: Promise<void> | null = null;
 /** Initialises the dcmjs-codecs WebAssembly once per process (only compressed images need it). */
 export function initialiseCodecs(): Promise<void> {
   if (!codecsReady) {
-    quieten();
+    setUpDcmjs();
     codecsReady = NativeCodecs.isInitialized() ? Promise.resolve() : NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
     codecsReady.catch(() => (codecsReady = null));
   }

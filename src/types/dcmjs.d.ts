@@ -40,6 +40,8 @@ declare module 'dcmjs' {
       nameMap: Record<string, { tag: string; vr: string; name: string; vm: string }>;
     };
     DicomDict: typeof DicomDictionary;
+    /** The stream dcmjs reads a file from; only its view's class is used (src/dicom/dcmjsBounds.ts). */
+    ReadBufferStream: new (buffer: ArrayBuffer) => object;
   };
 
   export const log: {

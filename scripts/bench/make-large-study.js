@@ -4,7 +4,8 @@
  * Builds a large synthetic CT study from the IBSI CT phantom, for the end-to-end memory benchmark
  * (scripts/bench/e2e --large):
  *
- *   node scripts/bench/make-large-study.js OUT_DIR [--slices 1000] [--size 512] [--lesions 5]
+ *   npm run build && node scripts/bench/make-large-study.js OUT_DIR [--slices 1000] [--size 512] [--lesions 5]
+ *   (it takes its UIDs from dist/dicom/uids)
  *
  * - SLICES axial CT slices of SIZE × SIZE: the phantom's 60 slices (204 × 201, 3 mm apart) are
  *   repeated along z, each placed in the middle of a SIZE × SIZE canvas of air (-1000 HU), with the

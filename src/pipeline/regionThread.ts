@@ -105,7 +105,7 @@ export function startRegionThread(data: RegionWorkerData = {}): RegionThread | u
     if (pending.size === 0) worker.unref();
     return p;
   };
-  const stop = (id: number) => Atomics.store(stopped, 0, Math.max(Atomics.load(stopped, 0), id));
+  const markGivenUp = (id: number) => Atomics.store(stopped, 0, Math.max(Atomics.load(stopped, 0), id));
   const lose = (why: string) => {
     gone = true;
     for (const id of [...pending.keys()]) settle(id)?.reject(new RegionThreadLostError(`the region thread ${why}`));
@@ -130,16 +130,21 @@ export function startRegionThread(data: RegionWorkerData = {}): RegionThread | u
       return new Promise((resolve, reject) => {
         const p: Pending = { resolve, reject };
         // While this thread waits (its tumour done), nothing else would ask: a timer does.
-        if (shouldStop) p.poll = setInterval(() => shouldStop() && stop(id), STOP_POLL_MS).unref();
+        if (shouldStop) p.poll = setInterval(() => shouldStop() && markGivenUp(id), STOP_POLL_MS).unref();
         pending.set(id, p);
         worker.ref();
-        // Copied (structured clone), not transferred: a transfer detaches the buffers, which costs
-        // the sender's optimised typed-array code (see analysisWorker.ts).
-        worker.postMessage({ id, prepared: plain, settings, region, stoppable: shouldStop !== undefined } satisfies RegionRequest);
+        try {
+          // Copied (structured clone), not transferred: a transfer detaches the buffers, which costs
+          // the sender's optimised typed-array code (see analysisWorker.ts).
+          worker.postMessage({ id, prepared: plain, settings, region, stoppable: shouldStop !== undefined } satisfies RegionRequest);
+        } catch (e) {
+          // Not sent (e.g. a value that cannot be cloned): no timer nor reference may stay behind.
+          settle(id)?.reject(e instanceof Error ? e : new Error(String(e)));
+        }
       });
     },
     giveUp() {
-      for (const [id, p] of pending) if (p.poll) stop(id);
+      for (const [id, p] of pending) if (p.poll) markGivenUp(id);
     },
     alive: () => !gone,
     async stop() {

@@ -14,9 +14,10 @@ import { middayTimeZone, NodeProcess } from '../../support/nodeProcess';
 import { startPostgres, TestPostgres } from '../../support/postgres';
 import { startClusterNode } from '../../support/cluster';
 import { launchChromium, laptopContext, waitForPicture } from '../../support/browser';
+import { keptOutputDir } from '../../support/keptOutput';
 
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
-const SCREENSHOTS = process.env.CD8_CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'cd8-console-screenshots');
+const SCREENSHOTS = process.env.CD8_CONSOLE_SCREENSHOTS ?? keptOutputDir('cd8-console-screenshots');
 
 let pg: TestPostgres;
 let pacs: DicomPeer;

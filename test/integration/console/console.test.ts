@@ -19,13 +19,14 @@ import { launchChromium, laptopContext, logIn, waitForPicture } from '../../supp
 import { hashPassword } from '../../../src/config/passwordHash';
 import { LOGIN_FAILURES_ALLOWED } from '../../../src/console/auth';
 import { registeredFeatures } from '../../../src/radiomics/registry';
+import { keptOutputDir } from '../../support/keptOutput';
 
 const PHANTOM = join(SHARED, 'data', 'ibsi-ct-phantom', 'dicom');
 const STS = join(SHARED, 'data', 'sts', 'STS_001', 'CT');
 const ADMIN_PASSWORD = 'admin-password-for-tests';
 const VIEWER_PASSWORD = 'viewer-password-for-tests';
 /** Screenshots for people to look at (and for the README's docs/ pictures). */
-export const SCREENSHOTS = process.env.CD8_CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'cd8-console-screenshots');
+export const SCREENSHOTS = process.env.CD8_CONSOLE_SCREENSHOTS ?? keptOutputDir('cd8-console-screenshots');
 /** Patient names and IDs of the two studies: never in a viewer's page. */
 const IDENTITIES = ['PAT1', 'STS_001'];
 

@@ -39,6 +39,7 @@ import { auditFilePath } from './ops/audit';
 import { consoleRoutes } from './console/routes';
 import { idHasher, loadIdHashKey } from './ops/idHash';
 import { pendingItems } from './cd8/signatureSchema';
+import { boundDcmjsReads } from './dicom/dcmjsBounds';
 
 export interface NodeServices {
   logger: Logger;
@@ -73,6 +74,8 @@ interface Stoppable {
 
 export async function startNode(config: Config, services: NodeServices): Promise<RunningNode> {
   const { logger } = services;
+  // Before any peer's data reaches dcmjs (a C-GET's sub-operations parse in dcmjs-dimse, not in our readers).
+  boundDcmjsReads();
   const metrics = nodeMetrics();
   // Every audit event also feeds the metrics (instances received, associations rejected ...).
   const audit = countingAudit(services.audit, metrics);

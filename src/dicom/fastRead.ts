@@ -19,7 +19,7 @@
  * Pure: bytes in, plain data out.
  */
 import { TextDecoder } from 'node:util';
-import { LONG_VRS, UNDEFINED_LENGTH } from './header';
+import { ITEM_DELIMITATION_TAG as ITEM_DELIMITATION, ITEM_TAG as ITEM, LONG_VRS, PIXEL_DATA_TAG as PIXEL_DATA, SEQUENCE_DELIMITATION_TAG as SEQUENCE_DELIMITATION, UNDEFINED_LENGTH } from './header';
 import type { NaturalDataset } from './part10';
 import { TransferSyntax } from './uids';
 
@@ -102,12 +102,8 @@ const SPECIFIC_CHARACTER_SET = 0x00080005;
 const NUMBER_OF_FRAMES = 0x00280008;
 const FLOAT_PIXEL_DATA = 0x7fe00008;
 const DOUBLE_FLOAT_PIXEL_DATA = 0x7fe00009;
-const PIXEL_DATA = 0x7fe00010;
 /** Sequences nested deeper than this (CT and RTSTRUCT use 5 at most) are left to dcmjs: a bound on the walk's recursion. */
 const MAX_DEPTH = 16;
-const ITEM = 0xfffee000;
-const ITEM_DELIMITATION = 0xfffee00d;
-const SEQUENCE_DELIMITATION = 0xfffee0dd;
 
 /**
  * Character sets whose strings we decode as dcmjs does (its TextDecoder label for each). dcmjs

@@ -410,5 +410,13 @@ export function readInstanceHeader(dataset: Buffer | DatasetBytes, options: { ex
   return new Walker(Buffer.isBuffer(dataset) ? bufferBytes(dataset) : dataset, options.complete, options.walkToEnd === true).run(options.explicitVr);
 }
 
-/** The walking rules the imaging's reader (fastRead.ts) shares: which explicit VRs have a 4-byte length, and the undefined length. */
+/**
+ * The walking rules the imaging's reader (fastRead.ts) and the multi-frame check (read.ts) share:
+ * which explicit VRs have a 4-byte length, the undefined length, and the tags of the structure
+ * (plain numbers: a const enum does not cross modules compiled one by one).
+ */
 export { LONG_VRS, UNDEFINED_LENGTH };
+export const PIXEL_DATA_TAG: number = Tag.PixelData;
+export const ITEM_TAG: number = Tag.Item;
+export const ITEM_DELIMITATION_TAG: number = Tag.ItemDelimitation;
+export const SEQUENCE_DELIMITATION_TAG: number = Tag.SequenceDelimitation;

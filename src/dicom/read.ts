@@ -16,7 +16,7 @@ import { PixelLayout } from '../imaging/imageHeader';
 import { RawSamples, samplesFromBytes } from '../imaging/pixels';
 import { quietDicomLibraries } from './quietLibraries';
 import { fastParse, locateNativePixelData } from './fastRead';
-import { LONG_VRS, UNDEFINED_LENGTH } from './header';
+import { ITEM_TAG as ITEM, LONG_VRS, PIXEL_DATA_TAG, SEQUENCE_DELIMITATION_TAG as SEQUENCE_DELIMITATION, UNDEFINED_LENGTH } from './header';
 import { errorText } from '../ops/errorText';
 
 export class DicomReadError extends Error {
@@ -370,10 +370,7 @@ export async function checkMultiFrame(path: string, layout: PixelLayout): Promis
 /** The byte-level count does not cover this file: dcmjs decides. */
 class Uncovered extends Error {}
 
-const TAG_PIXEL_DATA = 0x7fe00010;
 const TAG_TRANSFER_SYNTAX = 0x00020010;
-const ITEM = 0xfffee000;
-const SEQUENCE_DELIMITATION = 0xfffee0dd;
 /** Read while walking the header (a few large reads) ... */
 const HEADER_WINDOW = 64 * 1024;
 /** ... and while hopping from fragment to fragment (one small read per frame, not 64 KiB). */
@@ -650,7 +647,7 @@ function locatePixelData(w: FileWindow): { syntax: string; explicit: boolean; po
   // dcmjs reads every syntax but Implicit VR Little Endian as Explicit VR Little Endian.
   const explicit = syntax !== TransferSyntax.ImplicitVrLittleEndian;
   let pos = datasetStart;
-  while (w.tag(pos) !== TAG_PIXEL_DATA) pos = stepOver(w, elementAt(w, pos, explicit));
+  while (w.tag(pos) !== PIXEL_DATA_TAG) pos = stepOver(w, elementAt(w, pos, explicit));
   return { syntax, explicit, pos };
 }
 

@@ -78,7 +78,7 @@ export interface AnalysisWorkerData {
   syntheticStudyDir?: string;
   /** JobSignal's shared flag: set by the runner as it posts a job, so that a rehearsal stops mid-lesion. */
   jobSignal?: SharedArrayBuffer;
-  /** Seconds a rehearsal may run, and a first job's time to its score under which it is rehearsed (default REHEARSE_MAX_SECONDS). */
+  /** Seconds one analysis of a rehearsal may run; also the time to a score under which a study is rehearsed (rehearsal.ts; default REHEARSE_MAX_SECONDS). */
   rehearseMaxSeconds?: number;
 }
 
@@ -154,8 +154,9 @@ export interface AnalysisRunnerOptions {
   /** Where a spare given nothing to rehearse makes its synthetic study's private directory (default: os.tmpdir()). */
   syntheticStudyParent?: string;
   /**
-   * Seconds a rehearsal may run, and a study's time to its score under which it is rehearsed
-   * (default REHEARSE_MAX_SECONDS). Tests raise it so that a loaded machine does not decide their outcome.
+   * Seconds one analysis of a rehearsal may run; also the time to a score under which a study is
+   * rehearsed (a worker's own first study: FIRST_STUDY_COLD_FACTOR times it; default
+   * REHEARSE_MAX_SECONDS). Tests raise it so that a loaded machine does not decide their outcome.
    */
   rehearseMaxSeconds?: number;
 }
